@@ -1,0 +1,231 @@
+/*
+ * base: the foundation every other room stands on.
+ *
+ * Error values, arenas (request-lifetime memory), bounded growable buffers, UTF-8 validation,
+ * JSON helpers over jansson with size and depth bounds, time (UTC epoch microseconds stored,
+ * Asia/Shanghai shown), the configuration table (INI file, XINAN_* environment, flags) and
+ * structured one-line logging. Nothing here knows about the database or HTTP.
+ */
+#ifndef XINAN_BASE_H
+#define XINAN_BASE_H
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define XN_VERSION "0.1.0"
+
+/* ------------------------------------------------------------------------------------------ */
+/* Error values                                                                               */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Every fallible function returns 0 on success or one of these negative codes. */
+typedef enum xn_err {
+    XN_OK = 0,
+    XN_ENOMEM = -1,    /* allocation failed (only for client-sized allocations) */
+    XN_EINVAL = -2,    /* bad input: the caller's data is wrong */
+    XN_ENOTFOUND = -3, /* no such object */
+    XN_EBUSY = -4,     /* resource busy (database lock); may be retried */
+    XN_EIO = -5,       /* I/O or database failure */
+    XN_ECONFLICT = -6, /* state changed underneath (already approved, duplicate) */
+    XN_EDENIED = -7,   /* not permitted */
+    XN_ETOOBIG = -8,   /* input exceeds its bound */
+    XN_ESCHEMA = -9,   /* database schema is newer than this program */
+    XN_EINTERNAL = -10 /* a broken invariant: a bug */
+} xn_err;
+
+/*
+ * Details of a failure, filled by the callee and left untouched on success. `code` is a stable
+ * machine word ("bad_json", "db_busy"), `message` a sentence for people, `field` the offending
+ * input field when there is one. Never holds secrets.
+ */
+typedef struct xn_error {
+    int status; /* the xn_err value */
+    char code[48];
+    char message[256];
+    char field[64];
+} xn_error;
+
+/* Fills err (if non-NULL) and returns status, so callers can `return xn_fail(...)`. */
+int xn_fail(xn_error *err, int status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* As xn_fail, naming the offending input field. */
+int xn_fail_field(xn_error *err, int status, const char *code, const char *field,
+                  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void xn_error_clear(xn_error *err);
+const char *xn_err_name(int status);
+
+/* Small internal allocations abort on failure (STYLE 6); client-sized ones use plain malloc. */
+void *xn_xmalloc(size_t n);
+void *xn_xcalloc(size_t count, size_t size);
+void *xn_xrealloc(void *p, size_t n);
+char *xn_xstrdup(const char *s);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Arena: memory tied to one lifetime (a request, a job run), freed in one shot.              */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef struct xn_arena xn_arena;
+typedef void (*xn_cleanup_fn)(void *data);
+
+/* Creates an arena that refuses to hand out more than `limit` bytes in total (0: no limit). */
+xn_arena *xn_arena_new(size_t limit);
+/* Runs cleanups in reverse order of registration, then frees every allocation. NULL is fine. */
+void xn_arena_free(xn_arena *a);
+/* Aligned allocation; NULL when the arena's limit would be exceeded or memory is exhausted. */
+void *xn_arena_alloc(xn_arena *a, size_t n);
+void *xn_arena_calloc(xn_arena *a, size_t count, size_t size);
+char *xn_arena_strndup(xn_arena *a, const char *s, size_t n);
+char *xn_arena_strdup(xn_arena *a, const char *s);
+char *xn_arena_printf(xn_arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Registers fn(data) to run when the arena is freed. Returns 0 or XN_ENOMEM. */
+int xn_arena_on_free(xn_arena *a, xn_cleanup_fn fn, void *data);
+size_t xn_arena_used(const xn_arena *a);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Buffer: growable bytes with a hard maximum (curl's dynbuf habit).                          */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef struct xn_buf {
+    char *data; /* always NUL-terminated when len > 0 or after any append */
+    size_t len;
+    size_t cap;
+    size_t max; /* appends that would pass this fail with XN_ETOOBIG */
+} xn_buf;
+
+void xn_buf_init(xn_buf *b, size_t max);
+void xn_buf_release(xn_buf *b);
+void xn_buf_reset(xn_buf *b);
+int xn_buf_append(xn_buf *b, const void *data, size_t n);
+int xn_buf_puts(xn_buf *b, const char *s);
+int xn_buf_printf(xn_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int xn_buf_vprintf(xn_buf *b, const char *fmt, va_list ap);
+/* Hands the data to the caller (free with free()) and leaves the buffer empty. */
+char *xn_buf_detach(xn_buf *b, size_t *len);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Strings and UTF-8                                                                           */
+/* ------------------------------------------------------------------------------------------ */
+
+/* True when s[0..n) is well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
+bool xn_utf8_valid(const char *s, size_t n);
+/* True when the text holds a C0/C1 control character other than tab, CR and LF. */
+bool xn_has_control(const char *s, size_t n);
+/* Copies at most dst_size-1 bytes; returns XN_ETOOBIG (and copies nothing) when src is longer. */
+int xn_strlcpy(char *dst, const char *src, size_t dst_size);
+/* Parses a whole decimal integer within [min, max]; no trailing garbage. */
+int xn_parse_int64(const char *s, int64_t min, int64_t max, int64_t *out);
+/* Lower-case hex of n bytes into out (2n+1 bytes). */
+void xn_hex(const unsigned char *in, size_t n, char *out);
+/* Fills buf with n cryptographically random bytes (getrandom); aborts if the kernel refuses. */
+void xn_random_bytes(void *buf, size_t n);
+
+/* ------------------------------------------------------------------------------------------ */
+/* JSON                                                                                        */
+/* ------------------------------------------------------------------------------------------ */
+
+#define XN_JSON_MAX_DEPTH 32
+
+/*
+ * Parses a JSON document from untrusted bytes: at most `max_size` bytes, nesting at most
+ * XN_JSON_MAX_DEPTH, valid UTF-8, no NUL. On failure fills err with code "bad_json" (or
+ * "too_large") and returns NULL.
+ */
+json_t *xn_json_parse(const char *data, size_t len, size_t max_size, xn_error *err);
+/* Serialises compactly into b; returns 0 or an error from the buffer. */
+int xn_json_dump(xn_buf *b, const json_t *value);
+/*
+ * Reads a string member: required or optional, at most max_bytes, valid UTF-8, no control
+ * characters. Fills err naming the field on failure. *out points into the json value.
+ */
+int xn_json_get_string(const json_t *obj, const char *key, bool required, size_t max_bytes,
+                       const char **out, xn_error *err);
+int xn_json_get_int(const json_t *obj, const char *key, bool required, int64_t min, int64_t max,
+                    int64_t *out, xn_error *err);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Time: stored as UTC epoch microseconds, shown in Asia/Shanghai (UTC+8, no DST since 1991).  */
+/* ------------------------------------------------------------------------------------------ */
+
+int64_t xn_now_us(void);      /* wall clock, UTC epoch µs */
+int64_t xn_monotonic_us(void); /* for durations */
+/* "2026-11-21T17:30:00.123+08:00"; out must hold XN_TIME_STR bytes. */
+#define XN_TIME_STR 40
+void xn_time_format(int64_t epoch_us, char out[XN_TIME_STR]);
+/* Parses "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS]" (Shanghai time) or RFC 3339 with an offset. */
+int xn_time_parse(const char *s, int64_t *epoch_us);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Logging: one line per event, key=value (default) or JSON.                                   */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef enum xn_log_level { XN_LOG_DEBUG, XN_LOG_INFO, XN_LOG_WARN, XN_LOG_ERROR } xn_log_level;
+typedef enum xn_log_format { XN_LOG_KV, XN_LOG_JSON } xn_log_format;
+
+typedef struct xn_log {
+    FILE *out;
+    xn_log_level min_level;
+    xn_log_format format;
+} xn_log;
+
+void xn_log_init(xn_log *log, FILE *out, xn_log_level min_level, xn_log_format format);
+/*
+ * Writes one event: `event` is a dotted name ("http.request"); the variadic part is pairs of
+ * (const char *key, const char *value) ended by NULL. Values are quoted or escaped as needed, so
+ * a hostile value can never forge a second line or a second key.
+ */
+void xn_log_event(xn_log *log, xn_log_level level, const char *event, ...)
+    __attribute__((sentinel));
+int xn_log_level_parse(const char *s, xn_log_level *out);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Configuration: one table of settings; file < environment < flags.                          */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef struct xn_config {
+    char listen_host[64]; /* server.listen host part */
+    uint16_t listen_port;
+    char db_path[512];       /* server.db: SQLite file path */
+    char data_dir[512];      /* server.data_dir: var/ */
+    int64_t max_body;        /* http.max_body bytes */
+    int64_t max_connections; /* http.max_connections */
+    int64_t idle_timeout;    /* http.idle_timeout seconds */
+    int64_t threads;         /* http.threads (0: one per core) */
+    int64_t max_header;      /* http.max_header bytes */
+    int64_t shutdown_grace;  /* http.shutdown_grace seconds for in-flight requests */
+    int64_t db_busy_timeout; /* store.busy_timeout ms */
+    xn_log_level log_level;  /* log.level */
+    xn_log_format log_format; /* log.format */
+    bool access_log;         /* log.access */
+    char crypto[8];          /* crypto.mode: "gm" | "intl" */
+} xn_config;
+
+/* One setting's description; the table drives parsing, env names, help and docs. */
+typedef struct xn_config_key {
+    const char *section;
+    const char *key;
+    const char *help;
+    const char *default_value;
+} xn_config_key;
+
+/* The settings table (ends with an all-NULL entry). */
+const xn_config_key *xn_config_keys(void);
+/* Fills cfg with the defaults. */
+void xn_config_defaults(xn_config *cfg);
+/*
+ * Reads an INI file. A missing file is an error only when `required`. On a bad value, returns
+ * XN_EINVAL and err->message names the file, line and key ("xinan.conf:7: [http] max_body: …").
+ */
+int xn_config_load_file(xn_config *cfg, const char *path, bool required, xn_error *err);
+/* Applies XINAN_<SECTION>_<KEY> environment variables. */
+int xn_config_load_env(xn_config *cfg, xn_error *err);
+/* Sets one value by "section.key" (used by flags and env). */
+int xn_config_set(xn_config *cfg, const char *section, const char *key, const char *value,
+                  xn_error *err);
+/* Parses "host:port" into the listen fields. */
+int xn_config_set_listen(xn_config *cfg, const char *addr, xn_error *err);
+
+#endif

@@ -1,0 +1,36 @@
+/*
+ * cli: the `xinan` subcommands. Commands are a table (noun, verb, handler), so `xinan --help`,
+ * usage errors and the docs come from one place. A handler gets argv with argv[0] set to the
+ * command's full name ("text check") and returns the process exit status: 0 success,
+ * 1 a negative result or runtime failure, 2 a usage or configuration error.
+ */
+#ifndef XINAN_CLI_H
+#define XINAN_CLI_H
+
+#include <stdio.h>
+
+typedef struct cli_command {
+    const char *noun;    /* "db", "text", …; NULL for a top-level verb such as "serve" */
+    const char *verb;    /* "check", "serve", … */
+    const char *summary; /* one line, shown in `xinan --help` */
+    const char *usage;   /* flags and operands, shown on a usage error and with --help */
+    int (*run)(int argc, char **argv);
+} cli_command;
+
+/* The table, ended by an entry whose verb is NULL. */
+extern const cli_command cli_commands[];
+
+/* Prints "usage: xinan <noun> <verb> <usage>" to `out`. */
+void cli_print_usage(FILE *out, const cli_command *cmd);
+/* Prints the usage of the command named by argv[0] to stderr and returns 2. */
+int cli_usage_error(const char *command_name, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Handlers, one file per noun (cmd_<noun>.c). */
+int cli_cmd_version(int argc, char **argv);
+int cli_cmd_serve(int argc, char **argv);
+int cli_cmd_init(int argc, char **argv);
+int cli_cmd_db_migrate(int argc, char **argv);
+int cli_cmd_db_check(int argc, char **argv);
+
+#endif
