@@ -1,0 +1,248 @@
+/*
+ * Configuration: one table describes every setting (section, key, help, default, how to set
+ * it). The INI file is read with inih; XINAN_<SECTION>_<KEY> environment variables override
+ * it, and command-line flags override both. A bad value is an error naming where it came from.
+ */
+#include "base/base.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <string.h>
+
+typedef int (*setter_fn)(xn_config *cfg, const char *value, xn_error *err);
+
+typedef struct setting {
+    xn_config_key key;
+    setter_fn set;
+} setting;
+
+static int set_int(int64_t *dst, const char *value, int64_t min, int64_t max, xn_error *err)
+{
+    if (xn_parse_int64(value, min, max, dst) != XN_OK)
+        return xn_fail(err, XN_EINVAL, "bad_config", "'%s' is not a whole number from %lld to %lld",
+                       value, (long long)min, (long long)max);
+    return XN_OK;
+}
+
+static int set_path(char *dst, size_t size, const char *value, xn_error *err)
+{
+    if (!*value)
+        return xn_fail(err, XN_EINVAL, "bad_config", "a path is required");
+    if (xn_strlcpy(dst, value, size) != XN_OK)
+        return xn_fail(err, XN_EINVAL, "bad_config", "path is longer than %zu bytes", size - 1);
+    return XN_OK;
+}
+
+static int set_listen(xn_config *c, const char *v, xn_error *e)
+{
+    return xn_config_set_listen(c, v, e);
+}
+static int set_db(xn_config *c, const char *v, xn_error *e)
+{
+    return set_path(c->db_path, sizeof c->db_path, v, e);
+}
+static int set_data_dir(xn_config *c, const char *v, xn_error *e)
+{
+    return set_path(c->data_dir, sizeof c->data_dir, v, e);
+}
+static int set_max_body(xn_config *c, const char *v, xn_error *e)
+{
+    return set_int(&c->max_body, v, 1024, 64 * 1024 * 1024, e);
+}
+static int set_max_connections(xn_config *c, const char *v, xn_error *e)
+{
+    return set_int(&c->max_connections, v, 1, 100000, e);
+}
+static int set_idle_timeout(xn_config *c, const char *v, xn_error *e)
+{
+    return set_int(&c->idle_timeout, v, 1, 3600, e);
+}
+static int set_threads(xn_config *c, const char *v, xn_error *e)
+{
+    return set_int(&c->threads, v, 0, 256, e);
+}
+static int set_max_header(xn_config *c, const char *v, xn_error *e)
+{
+    return set_int(&c->max_header, v, 4096, 1024 * 1024, e);
+}
+static int set_shutdown_grace(xn_config *c, const char *v, xn_error *e)
+{
+    return set_int(&c->shutdown_grace, v, 0, 600, e);
+}
+static int set_busy_timeout(xn_config *c, const char *v, xn_error *e)
+{
+    return set_int(&c->db_busy_timeout, v, 0, 600000, e);
+}
+static int set_log_level(xn_config *c, const char *v, xn_error *e)
+{
+    if (xn_log_level_parse(v, &c->log_level) != XN_OK)
+        return xn_fail(e, XN_EINVAL, "bad_config", "'%s' is not one of debug, info, warn, error",
+                       v);
+    return XN_OK;
+}
+static int set_log_format(xn_config *c, const char *v, xn_error *e)
+{
+    if (strcmp(v, "kv") == 0)
+        c->log_format = XN_LOG_KV;
+    else if (strcmp(v, "json") == 0)
+        c->log_format = XN_LOG_JSON;
+    else
+        return xn_fail(e, XN_EINVAL, "bad_config", "'%s' is not one of kv, json", v);
+    return XN_OK;
+}
+static int set_access_log(xn_config *c, const char *v, xn_error *e)
+{
+    if (strcmp(v, "on") == 0 || strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
+        c->access_log = true;
+    else if (strcmp(v, "off") == 0 || strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
+        c->access_log = false;
+    else
+        return xn_fail(e, XN_EINVAL, "bad_config", "'%s' is not one of on, off", v);
+    return XN_OK;
+}
+static int set_crypto(xn_config *c, const char *v, xn_error *e)
+{
+    if (strcmp(v, "gm") != 0 && strcmp(v, "intl") != 0)
+        return xn_fail(e, XN_EINVAL, "bad_config", "'%s' is not one of gm, intl", v);
+    snprintf(c->crypto, sizeof c->crypto, "%s", v);
+    return XN_OK;
+}
+
+static const setting settings[] = {
+    {{"server", "listen", "address and port of the HTTP server", "127.0.0.1:8080"}, set_listen},
+    {{"server", "db", "SQLite database file", "var/xinan.db"}, set_db},
+    {{"server", "data_dir", "directory for data files (witness, backups)", "var"}, set_data_dir},
+    {{"http", "max_body", "largest accepted request body in bytes", "1048576"}, set_max_body},
+    {{"http", "max_connections", "simultaneous connections", "1024"}, set_max_connections},
+    {{"http", "idle_timeout", "seconds before an idle connection is dropped", "30"},
+     set_idle_timeout},
+    {{"http", "threads", "worker threads (0: one per CPU core)", "0"}, set_threads},
+    {{"http", "max_header", "memory per connection for the request head, bytes", "32768"},
+     set_max_header},
+    {{"http", "shutdown_grace", "seconds in-flight requests get to finish at shutdown", "10"},
+     set_shutdown_grace},
+    {{"store", "busy_timeout", "milliseconds a write waits for the database lock", "5000"},
+     set_busy_timeout},
+    {{"log", "level", "debug, info, warn or error", "info"}, set_log_level},
+    {{"log", "format", "kv (key=value) or json", "kv"}, set_log_format},
+    {{"log", "access", "one line per HTTP request: on or off", "on"}, set_access_log},
+    {{"crypto", "mode", "gm (SM3/SM4) or intl (BLAKE2b, XChaCha20-Poly1305, Argon2id)", "intl"},
+     set_crypto},
+};
+#define NSETTINGS (sizeof settings / sizeof settings[0])
+
+const xn_config_key *xn_config_keys(void)
+{
+    static xn_config_key keys[NSETTINGS + 1];
+    /* Immutable after the first fill; the fill is idempotent, so a race writes equal values. */
+    for (size_t i = 0; i < NSETTINGS; i++)
+        keys[i] = settings[i].key;
+    return keys;
+}
+
+void xn_config_defaults(xn_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    for (size_t i = 0; i < NSETTINGS; i++) {
+        xn_error err;
+        if (settings[i].set(cfg, settings[i].key.default_value, &err) != XN_OK) {
+            fprintf(stderr, "xinan: bad built-in default for %s.%s\n", settings[i].key.section,
+                    settings[i].key.key);
+            abort();
+        }
+    }
+}
+
+int xn_config_set(xn_config *cfg, const char *section, const char *key, const char *value,
+                  xn_error *err)
+{
+    for (size_t i = 0; i < NSETTINGS; i++) {
+        if (strcmp(settings[i].key.section, section) == 0 &&
+            strcmp(settings[i].key.key, key) == 0) {
+            if (strlen(value) > 1024)
+                return xn_fail(err, XN_EINVAL, "bad_config", "value is longer than 1024 bytes");
+            return settings[i].set(cfg, value, err);
+        }
+    }
+    return xn_fail(err, XN_EINVAL, "bad_config", "unknown setting");
+}
+
+int xn_config_set_listen(xn_config *cfg, const char *addr, xn_error *err)
+{
+    const char *colon = strrchr(addr, ':');
+    if (!colon || colon == addr)
+        return xn_fail(err, XN_EINVAL, "bad_config", "'%s' is not HOST:PORT", addr);
+    size_t host_len = (size_t)(colon - addr);
+    const char *host = addr;
+    if (host[0] == '[' && host_len >= 2 && host[host_len - 1] == ']') {
+        host++;
+        host_len -= 2;
+    }
+    if (host_len == 0 || host_len >= sizeof cfg->listen_host)
+        return xn_fail(err, XN_EINVAL, "bad_config", "'%s' has no valid host", addr);
+    int64_t port;
+    if (xn_parse_int64(colon + 1, 0, 65535, &port) != XN_OK)
+        return xn_fail(err, XN_EINVAL, "bad_config", "'%s' has no port from 0 to 65535", addr);
+    memcpy(cfg->listen_host, host, host_len);
+    cfg->listen_host[host_len] = '\0';
+    cfg->listen_port = (uint16_t)port;
+    return XN_OK;
+}
+
+typedef struct ini_ctx {
+    xn_config *cfg;
+    xn_error *err;
+    const char *path;
+} ini_ctx;
+
+static int on_ini_line(void *user, const char *section, const char *name, const char *value)
+{
+    ini_ctx *ctx = user;
+    xn_error inner;
+    if (xn_config_set(ctx->cfg, section, name, value, &inner) != XN_OK) {
+        /* The line number is added by the caller from ini_parse's return value. */
+        xn_fail(ctx->err, XN_EINVAL, "bad_config", "[%s] %s: %s", section, name, inner.message);
+        return 0;
+    }
+    return 1;
+}
+
+int xn_config_load_file(xn_config *cfg, const char *path, bool required, xn_error *err)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        if (!required && errno == ENOENT)
+            return XN_OK;
+        return xn_fail(err, XN_EINVAL, "bad_config", "%s: cannot open: %s", path, strerror(errno));
+    }
+    ini_ctx ctx = {cfg, err, path};
+    xn_error_clear(err);
+    int line = ini_parse_file(f, on_ini_line, &ctx);
+    fclose(f);
+    if (line != 0) {
+        char detail[sizeof err->message];
+        snprintf(detail, sizeof detail, "%s",
+                 err && err->message[0] ? err->message : "not a valid INI line");
+        return xn_fail(err, XN_EINVAL, "bad_config", "%s:%d: %s", path, line, detail);
+    }
+    return XN_OK;
+}
+
+int xn_config_load_env(xn_config *cfg, xn_error *err)
+{
+    for (size_t i = 0; i < NSETTINGS; i++) {
+        char name[96];
+        snprintf(name, sizeof name, "XINAN_%s_%s", settings[i].key.section, settings[i].key.key);
+        for (char *p = name; *p; p++)
+            *p = (char)toupper((unsigned char)*p);
+        const char *value = getenv(name);
+        if (!value)
+            continue;
+        xn_error inner;
+        if (settings[i].set(cfg, value, &inner) != XN_OK)
+            return xn_fail(err, XN_EINVAL, "bad_config", "environment %s: %s", name,
+                           inner.message);
+    }
+    return XN_OK;
+}

@@ -1,0 +1,30 @@
+/*
+ * The numbered schema migrations, applied forward in order at start. Each room owns its
+ * tables; their steps are listed here because the numbering is one line for the whole
+ * database. A step never changes once released: later changes are new steps.
+ */
+#include "store/store.h"
+
+static const store_migration migrations[] = {
+    {
+        .version = 1,
+        .name = "instance and settings",
+        /* instance: one row naming this installation; settings: values changed at run time
+         * (the file configuration stays in xinan.conf). */
+        .sql = "CREATE TABLE instance ("
+               " id INTEGER PRIMARY KEY CHECK (id = 1),"
+               " instance_id TEXT NOT NULL,"
+               " created_at INTEGER NOT NULL,"
+               " created_by_version TEXT NOT NULL);"
+               "CREATE TABLE settings ("
+               " key TEXT PRIMARY KEY,"
+               " value TEXT NOT NULL,"
+               " updated_at INTEGER NOT NULL);",
+    },
+    {0, NULL, NULL, NULL, NULL},
+};
+
+const store_migration *store_migrations(void)
+{
+    return migrations;
+}

@@ -1,0 +1,278 @@
+/*
+ * The SQLite backend: WAL journal, synchronous=FULL (a committed transaction survives power
+ * loss), foreign keys on, a busy timeout. Each connection is used by one thread at a time, so
+ * SQLite's own per-connection mutex is off (NOMUTEX).
+ */
+#include "store/store_internal.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static int map_rc(sqlite3 *db, int rc, xn_error *err, const char *what)
+{
+    int primary = rc & 0xFF;
+    const char *msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    switch (primary) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return xn_fail(err, XN_EBUSY, "db_busy", "the database is busy (%s)", what);
+    case SQLITE_CONSTRAINT:
+        return xn_fail(err, XN_ECONFLICT, "conflict", "%s: %s", what, msg);
+    case SQLITE_NOMEM:
+        return xn_fail(err, XN_ENOMEM, "out_of_memory", "%s: out of memory", what);
+    case SQLITE_TOOBIG:
+        return xn_fail(err, XN_ETOOBIG, "too_large", "%s: %s", what, msg);
+    default:
+        return xn_fail(err, XN_EIO, "db_error", "%s: %s", what, msg);
+    }
+}
+
+static int sl_connect(const char *target, const store_options *opt, void **handle,
+                      xn_error *err)
+{
+    sqlite3 *db = NULL;
+    int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
+    if (opt->read_only)
+        flags |= SQLITE_OPEN_READONLY;
+    else
+        flags |= SQLITE_OPEN_READWRITE | (opt->create ? SQLITE_OPEN_CREATE : 0);
+    int rc = sqlite3_open_v2(target, &db, flags, NULL);
+    if (rc != SQLITE_OK) {
+        struct stat st;
+        const char *why = sqlite3_errstr(rc);
+        if (!opt->create && stat(target, &st) != 0)
+            why = "no such database file (run `xinan init` or `xinan serve` to create it)";
+        xn_fail(err, XN_EIO, "db_open", "cannot open database %s: %s", target, why);
+        goto fail;
+    }
+    if (!opt->read_only && sqlite3_db_readonly(db, "main") == 1) {
+        xn_fail(err, XN_EIO, "db_open", "database %s is not writable", target);
+        goto fail;
+    }
+    sqlite3_busy_timeout(db, opt->busy_timeout_ms);
+    sqlite3_extended_result_codes(db, 1);
+    const char *pragmas = opt->read_only ? "PRAGMA foreign_keys=ON; PRAGMA query_only=ON;"
+                                         : "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                                           "PRAGMA foreign_keys=ON; PRAGMA trusted_schema=OFF;";
+    char *msg = NULL;
+    rc = sqlite3_exec(db, pragmas, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        xn_fail(err, XN_EIO, "db_open",
+                "cannot use database %s: %s (is its directory writable?)", target,
+                msg ? msg : sqlite3_errstr(rc));
+        sqlite3_free(msg);
+        goto fail;
+    }
+    *handle = db;
+    return XN_OK;
+fail:
+    sqlite3_close_v2(db);
+    return err ? err->status : XN_EIO;
+}
+
+static void sl_disconnect(void *handle)
+{
+    sqlite3_close_v2(handle);
+}
+
+static int sl_exec(void *handle, const char *sql, xn_error *err)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(handle, sql, NULL, NULL, &msg);
+    sqlite3_free(msg);
+    return rc == SQLITE_OK ? XN_OK : map_rc(handle, rc, err, "exec");
+}
+
+/* Rewrites $N placeholders (outside quotes) to ?N, which SQLite binds by that exact number. */
+static char *rewrite_placeholders(const char *sql)
+{
+    size_t n = strlen(sql);
+    char *out = xn_xmalloc(n + 1);
+    char quote = 0;
+    for (size_t i = 0; i <= n; i++) {
+        char c = sql[i];
+        if (quote) {
+            if (c == quote)
+                quote = 0;
+        } else if (c == '\'' || c == '"') {
+            quote = c;
+        } else if (c == '$' && sql[i + 1] >= '1' && sql[i + 1] <= '9') {
+            c = '?';
+        }
+        out[i] = c;
+    }
+    return out;
+}
+
+static int sl_prepare(void *handle, const char *sql, void **stmt, xn_error *err)
+{
+    char *rewritten = rewrite_placeholders(sql);
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v3(handle, rewritten, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+    free(rewritten);
+    if (rc != SQLITE_OK)
+        return map_rc(handle, rc, err, "prepare");
+    *stmt = st;
+    return XN_OK;
+}
+
+static void sl_finalize(void *stmt)
+{
+    sqlite3_finalize(stmt);
+}
+
+static void sl_reset(void *stmt)
+{
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+}
+
+static int bind_rc(int rc)
+{
+    if (rc == SQLITE_OK)
+        return XN_OK;
+    return rc == SQLITE_RANGE ? XN_EINVAL : rc == SQLITE_TOOBIG ? XN_ETOOBIG : XN_EIO;
+}
+
+static int sl_bind_int(void *stmt, int idx, int64_t v)
+{
+    return bind_rc(sqlite3_bind_int64(stmt, idx, v));
+}
+
+static int sl_bind_text(void *stmt, int idx, const char *v, size_t len)
+{
+    if (len > INT32_MAX)
+        return XN_ETOOBIG;
+    return bind_rc(sqlite3_bind_text(stmt, idx, v, (int)len, SQLITE_TRANSIENT));
+}
+
+static int sl_bind_blob(void *stmt, int idx, const void *v, size_t len)
+{
+    if (len > INT32_MAX)
+        return XN_ETOOBIG;
+    return bind_rc(sqlite3_bind_blob(stmt, idx, v ? v : "", (int)len, SQLITE_TRANSIENT));
+}
+
+static int sl_bind_null(void *stmt, int idx)
+{
+    return bind_rc(sqlite3_bind_null(stmt, idx));
+}
+
+static int sl_step(void *stmt, xn_error *err)
+{
+    int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW)
+        return STORE_ROW;
+    if (rc == SQLITE_DONE)
+        return STORE_DONE;
+    sqlite3 *db = sqlite3_db_handle(stmt);
+    int status = map_rc(db, rc, err, "statement");
+    sqlite3_reset(stmt);
+    return status;
+}
+
+static int64_t sl_col_int(void *stmt, int col)
+{
+    return sqlite3_column_int64(stmt, col);
+}
+
+static const char *sl_col_text(void *stmt, int col)
+{
+    const unsigned char *t = sqlite3_column_text(stmt, col);
+    return t ? (const char *)t : "";
+}
+
+static const void *sl_col_blob(void *stmt, int col)
+{
+    return sqlite3_column_blob(stmt, col);
+}
+
+static size_t sl_col_bytes(void *stmt, int col)
+{
+    return (size_t)sqlite3_column_bytes(stmt, col);
+}
+
+static bool sl_col_is_null(void *stmt, int col)
+{
+    return sqlite3_column_type(stmt, col) == SQLITE_NULL;
+}
+
+static int64_t sl_changes(void *handle)
+{
+    return sqlite3_changes64(handle);
+}
+
+static int sl_table_exists(void *handle, const char *table, bool *exists, xn_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(handle,
+                                "SELECT 1 FROM sqlite_schema WHERE type='table' AND name=?1", -1,
+                                &st, NULL);
+    if (rc != SQLITE_OK)
+        return map_rc(handle, rc, err, "schema lookup");
+    sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    *exists = rc == SQLITE_ROW;
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return map_rc(handle, rc, err, "schema lookup");
+    return XN_OK;
+}
+
+static int sl_check(void *handle, xn_buf *report, xn_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(handle, "PRAGMA integrity_check", -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return map_rc(handle, rc, err, "integrity check");
+    bool ok = true;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *line = (const char *)sqlite3_column_text(st, 0);
+        if (line && strcmp(line, "ok") != 0) {
+            ok = false;
+            xn_buf_printf(report, "%s\n", line);
+        }
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return map_rc(handle, rc, err, "integrity check");
+    if (ok) {
+        rc = sqlite3_prepare_v2(handle, "PRAGMA foreign_key_check", -1, &st, NULL);
+        if (rc != SQLITE_OK)
+            return map_rc(handle, rc, err, "foreign key check");
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            ok = false;
+            xn_buf_printf(report, "foreign key violation in table %s row %lld\n",
+                          (const char *)sqlite3_column_text(st, 0),
+                          (long long)sqlite3_column_int64(st, 1));
+        }
+        sqlite3_finalize(st);
+    }
+    return ok ? XN_OK : xn_fail(err, XN_EIO, "db_corrupt", "the database failed its check");
+}
+
+const store_backend_ops store_sqlite_ops = {
+    .name = "sqlite",
+    .connect = sl_connect,
+    .disconnect = sl_disconnect,
+    .exec = sl_exec,
+    .prepare = sl_prepare,
+    .finalize = sl_finalize,
+    .reset = sl_reset,
+    .bind_int = sl_bind_int,
+    .bind_text = sl_bind_text,
+    .bind_blob = sl_bind_blob,
+    .bind_null = sl_bind_null,
+    .step = sl_step,
+    .col_int = sl_col_int,
+    .col_text = sl_col_text,
+    .col_blob = sl_col_blob,
+    .col_bytes = sl_col_bytes,
+    .col_is_null = sl_col_is_null,
+    .changes = sl_changes,
+    .begin_write_sql = "BEGIN IMMEDIATE",
+    .table_exists = sl_table_exists,
+    .check = sl_check,
+};

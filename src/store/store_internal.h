@@ -1,0 +1,39 @@
+/*
+ * The backend function table: what a database engine must provide so that store.c can give
+ * every backend the same pool, statement cache, transaction retry and statistics. Internal to
+ * the store room.
+ */
+#ifndef XINAN_STORE_INTERNAL_H
+#define XINAN_STORE_INTERNAL_H
+
+#include "store/store.h"
+
+typedef struct store_backend_ops {
+    const char *name;
+    /* One connection to target. read_only/create/busy timeout come from opt. */
+    int (*connect)(const char *target, const store_options *opt, void **handle, xn_error *err);
+    void (*disconnect)(void *handle);
+    int (*exec)(void *handle, const char *sql, xn_error *err);
+    /* SQL arrives with $N placeholders; the backend rewrites them if it must. */
+    int (*prepare)(void *handle, const char *sql, void **stmt, xn_error *err);
+    void (*finalize)(void *stmt);
+    void (*reset)(void *stmt); /* reset and clear bindings */
+    int (*bind_int)(void *stmt, int idx, int64_t v);
+    int (*bind_text)(void *stmt, int idx, const char *v, size_t len);
+    int (*bind_blob)(void *stmt, int idx, const void *v, size_t len);
+    int (*bind_null)(void *stmt, int idx);
+    int (*step)(void *stmt, xn_error *err); /* STORE_ROW, STORE_DONE or <0 */
+    int64_t (*col_int)(void *stmt, int col);
+    const char *(*col_text)(void *stmt, int col);
+    const void *(*col_blob)(void *stmt, int col);
+    size_t (*col_bytes)(void *stmt, int col);
+    bool (*col_is_null)(void *stmt, int col);
+    int64_t (*changes)(void *handle);
+    const char *begin_write_sql; /* "BEGIN IMMEDIATE" */
+    int (*table_exists)(void *handle, const char *table, bool *exists, xn_error *err);
+    int (*check)(void *handle, xn_buf *report, xn_error *err);
+} store_backend_ops;
+
+extern const store_backend_ops store_sqlite_ops;
+
+#endif
