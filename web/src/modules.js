@@ -1,0 +1,125 @@
+// The modules of xinan as the navigation shows them, each with the requirement ids
+// (REQUIREMENTS.md) it is to cover. Until a module is built, its route shows an
+// "under construction" page made from this table.
+
+// range('ACC', 1, 18) → ['ACC-1', …, 'ACC-18']
+function range(prefix, from, to) {
+  const ids = [];
+  for (let i = from; i <= to; i++) ids.push(`${prefix}-${i}`);
+  return ids;
+}
+
+export const modules = [
+  {
+    key: 'accounts',
+    path: '/accounts',
+    icon: 'User',
+    name: { 'zh-CN': '账号与权限', en: 'Accounts & permissions' },
+    desc: {
+      'zh-CN':
+        '实名账号的申请、审批与开通；按岗位的最小权限与三员分立；提权双人审批；口令策略与定期更换；会话锁定与登录失败处理；离岗销户与年度复核。',
+      en: 'Real-name accounts created through application and approval; least privilege by position and separation of duties; four-eyes approval of privilege increases; password policy and ageing; session lock and login-failure handling; off-boarding and the yearly review.',
+    },
+    reqs: range('ACC', 1, 18),
+  },
+  {
+    key: 'audit',
+    path: '/audit',
+    icon: 'Tickets',
+    name: { 'zh-CN': '审计日志', en: 'Audit log' },
+    desc: {
+      'zh-CN':
+        '记录每一项数据操作与安全事件（何人、何时、何处、何事、何对象、结果）；防篡改链式存证与按需校验；日志留存不少于 180 天；统计分析；服务器与网络设备日志（syslog）收集。',
+      en: 'Every data operation and security event recorded (who, when, where, what, on which object, result); a tamper-evident chain verifiable on demand; retention of at least 180 days; statistics; collection of server and network-device logs (syslog).',
+    },
+    reqs: range('AUD', 1, 7),
+  },
+  {
+    key: 'publish',
+    path: '/publish',
+    icon: 'EditPen',
+    name: { 'zh-CN': '信息发布审核', en: 'Publication review' },
+    desc: {
+      'zh-CN':
+        '先审后发、一事一审；按一般、重要、特级信息分级的多级保密审查与审查表归档；敏感词、个人信息与严重错别字检测；转载来源审核；发布后复查与撤稿登记。',
+      en: 'Review before release, one item at a time; multi-level secrecy review by information class with the review form archived; detection of sensitive words, personal data and severe wording errors; reprint sources checked; re-checks after release and recorded withdrawals.',
+    },
+    reqs: range('PUB', 1, 13),
+  },
+  {
+    key: 'monitor',
+    path: '/monitor',
+    icon: 'Monitor',
+    name: { 'zh-CN': '网站监测', en: 'Site monitoring' },
+    desc: {
+      'zh-CN':
+        '网站 7×24 安全监测与读网值班；空白栏目、更新不及时与错别字检测；政务新媒体活跃度；链接检查；IPv6 支持；接入设备登记核对与私接无线检测；异常告警与处置。',
+      en: '7×24 monitoring of the website and duty reading; detection of empty columns, stale content and wording errors; new-media account activity; link checks; IPv6 support; reconciliation of connected devices and rogue wireless detection; alarms and their handling.',
+    },
+    reqs: ['MON-1', 'MON-2', 'MON-3', 'MON-5', 'MON-6', 'MON-7', 'MON-8', 'MON-9', 'MON-10'],
+  },
+  {
+    key: 'tamper',
+    path: '/tamper',
+    icon: 'Lock',
+    name: { 'zh-CN': '防篡改', en: 'Anti-tamper' },
+    desc: {
+      'zh-CN':
+        '网页防篡改：为审核发布的页面建立基线，发现未经审核的变更立即告警并恢复核准内容；服务器断连时防护代理照常工作。',
+      en: 'Web page anti-tamper: a baseline of reviewed, published pages; any change that did not come through review raises an alarm and the approved content is restored; the guard keeps working while the server is away.',
+    },
+    reqs: ['MON-4'],
+  },
+  {
+    key: 'incidents',
+    path: '/incidents',
+    icon: 'Warning',
+    name: { 'zh-CN': '安全事件', en: 'Security incidents' },
+    desc: {
+      'zh-CN':
+        '按事件类别的处置流程与时限（10 分钟内报告领导、30 分钟内到场、1 小时内恢复网站）；24 小时内向公安、保密部门报送；事件记录、原因分析与整改；应急预案与年度演练；风险与漏洞通报。',
+      en: 'Procedures and deadlines by incident kind (leaders informed within 10 minutes, on site within 30, website back within the hour); reports to the police or secrecy authority within 24 hours; records, cause analysis and remedies; emergency plans and yearly drills; risk and vulnerability notices.',
+    },
+    reqs: [...range('INC', 1, 5), 'RSK-3'],
+  },
+  {
+    key: 'ledgers',
+    path: '/ledgers',
+    icon: 'Notebook',
+    name: { 'zh-CN': '台账', en: 'Registers' },
+    desc: {
+      'zh-CN':
+        '设备、机房出入、移动及涉密存储介质、维修外借与报废、外包服务商、互联网 IP 与域名备案、政务新媒体账号、培训、信息系统定级、各类申请与安全产品等台账，统一的登记、变更留痕与审批。',
+      en: 'Registers of devices, machine-room visits, removable and classified media, repair, lending and disposal, outsourcing vendors, IP addresses and domains, new-media accounts, training, system protection levels, requests and security products, with one way to register, track changes and approve.',
+    },
+    reqs: range('LED', 1, 11),
+  },
+  {
+    key: 'calendar',
+    path: '/calendar',
+    icon: 'Calendar',
+    name: { 'zh-CN': '合规日历', en: 'Compliance calendar' },
+    desc: {
+      'zh-CN':
+        '各项周期性义务（备份、改密、介质检查、风险评估、半年自查、演练、培训、账号复核、IP 核对、新媒体更新）的日程、责任人与证据；按工作日计算期限，逾期提醒；整改跟踪；面向检查的合规报告。',
+      en: 'Every periodic duty (backups, password changes, media checks, risk assessments, half-yearly self-inspection, drills, training, account reviews, IP reconciliation, new-media updates) with its schedule, owner and evidence; deadlines in working days and overdue alerts; rectification tracking; the compliance report for inspectors.',
+    },
+    reqs: ['OBL', 'RPT', 'RSK-1', 'RSK-2'],
+  },
+  {
+    key: 'settings',
+    path: '/settings',
+    icon: 'Setting',
+    name: { 'zh-CN': '系统设置', en: 'System settings' },
+    desc: {
+      'zh-CN':
+        '单位、科室与岗位（领导小组、一把手、双人互备、责任书、值班表）；数据备份、异地与离线副本、恢复演练；系统参数与策略，显示每项策略的制度依据。',
+      en: 'Units, departments and positions (leading group, first responsible person, mutual backup, responsibility letters, duty roster); backups with offsite and offline copies and proven restores; system parameters and policies, each shown with its source.',
+    },
+    reqs: [...range('ORG', 1, 4), ...range('BAK', 1, 4)],
+  },
+];
+
+export function moduleByKey(key) {
+  return modules.find((m) => m.key === key) || null;
+}
