@@ -7,6 +7,9 @@
 #ifndef XINAN_CLI_H
 #define XINAN_CLI_H
 
+#include "base/base.h"
+#include "store/store.h"
+
 #include <stdio.h>
 
 typedef struct cli_command {
@@ -25,6 +28,19 @@ void cli_print_usage(FILE *out, const cli_command *cmd);
 /* Prints the usage of the command named by argv[0] to stderr and returns 2. */
 int cli_usage_error(const char *command_name, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/*
+ * Reads the settings every command shares: defaults, then the file (--config FILE, or
+ * ./xinan.conf when present), then XINAN_* variables, then --db and, when allow_listen,
+ * --listen. Returns 0, or the exit status after printing the problem (2: usage or bad
+ * configuration).
+ */
+int cli_load_config(int argc, char **argv, bool allow_listen, xn_config *cfg);
+
+/* Opens the database the configuration names, creating it (and its directory) when create is
+ * set, and applies migrations when migrate is set. Prints a clear message and returns 1 on
+ * failure. */
+int cli_open_store(const xn_config *cfg, bool create, bool migrate, store **out);
 
 /* Handlers, one file per noun (cmd_<noun>.c). */
 int cli_cmd_version(int argc, char **argv);

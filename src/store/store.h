@@ -144,4 +144,10 @@ int store_migrate(store *s, int *applied, xn_error *err);
  * XN_OK when the database is sound, XN_EIO when not. */
 int store_check(store *s, xn_buf *report, xn_error *err);
 
+/*
+ * This installation's identity: creates the single instance row on first use. id_out gets the
+ * 32-hex-digit instance id; *created says whether this call made it.
+ */
+int store_instance_ensure(store *s, char id_out[33], bool *created, xn_error *err);
+
 #endif

@@ -1,0 +1,15 @@
+/* The command table: one row per subcommand; help and usage errors are printed from it. */
+#include "cli/cli.h"
+
+const cli_command cli_commands[] = {
+    {NULL, "serve", "start the server: API, web UI and background jobs",
+     "[--config FILE] [--listen ADDR:PORT] [--db PATH]", cli_cmd_serve},
+    {NULL, "init", "create the database and this installation's identity",
+     "[--config FILE] [--db PATH]", cli_cmd_init},
+    {NULL, "version", "print the version", "", cli_cmd_version},
+    {"db", "migrate", "apply missing schema migrations", "[--config FILE] [--db PATH]",
+     cli_cmd_db_migrate},
+    {"db", "check", "check the database's integrity (exit 1 when damaged)",
+     "[--config FILE] [--db PATH]", cli_cmd_db_check},
+    {NULL, NULL, NULL, NULL, NULL},
+};

@@ -1,0 +1,17 @@
+/* Internal to the http room: pieces shared between the router, the server and handlers. */
+#ifndef XINAN_HTTP_INTERNAL_H
+#define XINAN_HTTP_INTERNAL_H
+
+#include "http/http.h"
+
+/* Percent-decodes a query value ('+' as space) into out (strlen(raw)+1 bytes) with the path
+ * rules: no NUL, no controls, valid UTF-8. */
+bool http_decode_query_value(const char *raw, char *out, size_t *out_len);
+
+/* The server a request belongs to, for handlers that read server state (metrics). */
+http_server *http_req_server(const http_req *req);
+
+/* Content type of an asset path by its extension. */
+const char *http_content_type(const char *path);
+
+#endif

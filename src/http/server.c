@@ -1,0 +1,707 @@
+/*
+ * The server over libmicrohttpd: a thread pool with epoll, one listening socket we bind
+ * ourselves (so "address in use" is a clear message and port 0 works), bounded bodies read as
+ * raw bytes, and the request path of http.h. Metrics are lock-free counters per route and
+ * status; the access log is one line per request written when the request completes.
+ */
+#include "http/http_internal.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+/* The Content-Security-Policy allows only our own origin; no inline script, no eval. */
+#define CSP                                                                                      \
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "                  \
+    "img-src 'self' data:; connect-src 'self'; font-src 'self' data:; object-src 'none'; "       \
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+
+static const int status_slots[] = {200, 201, 204, 304, 400, 401, 403, 404, 405,
+                                   409, 413, 415, 422, 429, 500, 503, 0};
+#define NSTATUS (sizeof status_slots / sizeof status_slots[0]) /* last: other */
+
+static const double latency_bounds_s[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                          0.025,  0.05,    0.1,    0.25,  0.5,    1.0,   2.5};
+#define NLATENCY (sizeof latency_bounds_s / sizeof latency_bounds_s[0] + 1) /* last: +Inf */
+
+/* Route labels beyond the table: static assets, UI fallback, nothing matched. */
+enum { LABEL_STATIC, LABEL_SPA, LABEL_UNMATCHED, LABEL_EXTRA };
+
+struct http_server {
+    http_app *app;
+    struct MHD_Daemon *daemon;
+    int listen_fd;
+    uint16_t port;
+    int nroutes;
+    _Atomic int inflight;
+    _Atomic uint64_t *counts; /* [(nroutes + LABEL_EXTRA) * NSTATUS] */
+    _Atomic uint64_t latency[NLATENCY];
+    _Atomic uint64_t latency_sum_us;
+};
+
+/* Per request; `req` first so a handler's http_req * leads back to it. */
+typedef struct req_ctx {
+    http_req req;
+    http_resp resp;
+    http_server *srv;
+    xn_buf body;
+    int label;          /* metrics label: route index or nroutes + LABEL_* */
+    int route;          /* route index, or -1 */
+    bool queued;        /* a response has been handed to the library */
+    bool ready;         /* resp is decided (an error found before the body) */
+    const http_asset *asset; /* a static file to send */
+    bool body_too_big;  /* the body passed its limit: 413 once it ends */
+    int64_t started_us; /* monotonic */
+} req_ctx;
+
+http_server *http_req_server(const http_req *req)
+{
+    return ((const req_ctx *)(const void *)req)->srv;
+}
+
+/* ---- responses ---------------------------------------------------------------------------- */
+
+int http_json(http_resp *resp, int status, json_t *value)
+{
+    resp->status = status;
+    resp->content_type = "application/json; charset=utf-8";
+    xn_buf_reset(&resp->body);
+    if (xn_json_dump(&resp->body, value) != XN_OK) {
+        xn_buf_reset(&resp->body);
+        resp->status = 500;
+        xn_buf_puts(&resp->body, "{\"error\":{\"code\":\"internal\",\"message\":\"response too "
+                                 "large\",\"field\":\"\"}}");
+    }
+    json_decref(value);
+    return 0;
+}
+
+int http_error(http_req *req, http_resp *resp, int status, const char *code, const char *message,
+               const char *field)
+{
+    json_t *e = json_pack("{s:s, s:s, s:s, s:s}", "code", code, "message", message, "field",
+                          field ? field : "", "request_id", req->request_id);
+    return http_json(resp, status, json_pack("{s:o}", "error", e));
+}
+
+int http_fail(http_req *req, http_resp *resp, const xn_error *err)
+{
+    int status;
+    switch (err->status) {
+    case XN_EINVAL:
+        status = 400;
+        break;
+    case XN_EDENIED:
+        status = 403;
+        break;
+    case XN_ENOTFOUND:
+        status = 404;
+        break;
+    case XN_ECONFLICT:
+        status = 409;
+        break;
+    case XN_ETOOBIG:
+        status = 413;
+        break;
+    case XN_EBUSY:
+        status = 503;
+        break;
+    default:
+        status = 500;
+        break;
+    }
+    if (status >= 500) {
+        /* Details of internal failures go to the log, never to the client. */
+        xn_log_event(req->app->log, XN_LOG_ERROR, "http.error", "request_id", req->request_id,
+                     "code", err->code, "message", err->message, NULL);
+        return http_error(req, resp, status, status == 503 ? "unavailable" : "internal",
+                          status == 503 ? "服务繁忙，请稍后重试 (the server is busy; try again)"
+                                        : "服务器内部错误 (internal server error)",
+                          NULL);
+    }
+    return http_error(req, resp, status, err->code, err->message, err->field);
+}
+
+const char *http_content_type(const char *path)
+{
+    static const struct {
+        const char *ext, *type;
+    } types[] = {
+        {".html", "text/html; charset=utf-8"},
+        {".js", "text/javascript; charset=utf-8"},
+        {".mjs", "text/javascript; charset=utf-8"},
+        {".css", "text/css; charset=utf-8"},
+        {".json", "application/json; charset=utf-8"},
+        {".map", "application/json; charset=utf-8"},
+        {".svg", "image/svg+xml"},
+        {".png", "image/png"},
+        {".jpg", "image/jpeg"},
+        {".webp", "image/webp"},
+        {".ico", "image/x-icon"},
+        {".woff2", "font/woff2"},
+        {".woff", "font/woff"},
+        {".ttf", "font/ttf"},
+        {".txt", "text/plain; charset=utf-8"},
+    };
+    const char *dot = strrchr(path, '.');
+    if (dot)
+        for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+            if (strcmp(dot, types[i].ext) == 0)
+                return types[i].type;
+    return "application/octet-stream";
+}
+
+static void add_common_headers(struct MHD_Response *r, const req_ctx *ctx)
+{
+    MHD_add_response_header(r, "Content-Security-Policy", CSP);
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(r, "X-Frame-Options", "DENY");
+    MHD_add_response_header(r, "Cross-Origin-Opener-Policy", "same-origin");
+    MHD_add_response_header(r, "X-Request-Id", ctx->req.request_id);
+}
+
+static void queue(req_ctx *ctx, struct MHD_Response *r, int status)
+{
+    add_common_headers(r, ctx);
+    ctx->resp.status = status;
+    MHD_queue_response(ctx->req.conn, (unsigned)status, r);
+    MHD_destroy_response(r);
+    ctx->queued = true;
+}
+
+static void send_resp(req_ctx *ctx)
+{
+    http_resp *resp = &ctx->resp;
+    size_t len = 0;
+    char *data = xn_buf_detach(&resp->body, &len);
+    struct MHD_Response *r =
+        data ? MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE) : NULL;
+    if (!r) {
+        free(data);
+        return; /* the library closes the connection */
+    }
+    MHD_add_response_header(r, "Content-Type",
+                            resp->content_type ? resp->content_type : "application/json");
+    MHD_add_response_header(r, "Cache-Control",
+                            resp->cache_control ? resp->cache_control : "no-store");
+    if (resp->allow[0])
+        MHD_add_response_header(r, "Allow", resp->allow);
+    queue(ctx, r, resp->status ? resp->status : 200);
+}
+
+/* Decides an error response; it is sent when the request ends (keeping the connection alive),
+ * or at once for body errors, so a refused body is never read. */
+static void set_error(req_ctx *ctx, int status, const char *code, const char *message)
+{
+    http_error(&ctx->req, &ctx->resp, status, code, message, NULL);
+    ctx->ready = true;
+}
+
+static void send_error(req_ctx *ctx, int status, const char *code, const char *message)
+{
+    set_error(ctx, status, code, message);
+    send_resp(ctx);
+}
+
+static bool accepts_gzip(const req_ctx *ctx)
+{
+    const char *ae = http_header(&ctx->req, "Accept-Encoding");
+    return ae && strstr(ae, "gzip");
+}
+
+static void send_asset(req_ctx *ctx, const http_asset *a)
+{
+    const char *inm = http_header(&ctx->req, "If-None-Match");
+    bool immutable = strncmp(a->path, "/assets/", 8) == 0;
+    const char *cache = immutable ? "public, max-age=31536000, immutable" : "no-cache";
+    struct MHD_Response *r;
+    int status = 200;
+    if (inm && strcmp(inm, a->etag) == 0) {
+        r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+        status = 304;
+    } else if (a->gz && accepts_gzip(ctx)) {
+        r = MHD_create_response_from_buffer(a->gz_len, (void *)a->gz, MHD_RESPMEM_PERSISTENT);
+        if (r)
+            MHD_add_response_header(r, "Content-Encoding", "gzip");
+    } else {
+        r = MHD_create_response_from_buffer(a->len, (void *)a->data, MHD_RESPMEM_PERSISTENT);
+    }
+    if (!r)
+        return;
+    MHD_add_response_header(r, "Content-Type", http_content_type(a->path));
+    MHD_add_response_header(r, "Cache-Control", cache);
+    MHD_add_response_header(r, "ETag", a->etag);
+    if (a->gz)
+        MHD_add_response_header(r, "Vary", "Accept-Encoding");
+    queue(ctx, r, status);
+}
+
+/* ---- request plumbing --------------------------------------------------------------------- */
+
+const char *http_header(const http_req *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *http_query(http_req *req, const char *name)
+{
+    const char *raw = MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+    if (!raw)
+        return NULL;
+    size_t n = strlen(raw), out_len = 0;
+    char *out = xn_arena_alloc(req->arena, n + 1);
+    if (!out || !http_decode_query_value(raw, out, &out_len))
+        return NULL;
+    return out;
+}
+
+/* The library decodes %XX before we see the path unless told otherwise; we decode ourselves,
+ * strictly, per segment (router.c). */
+static size_t keep_escaped(void *cls, struct MHD_Connection *c, char *s)
+{
+    (void)cls;
+    (void)c;
+    return strlen(s);
+}
+
+static bool is_json_type(const char *ct)
+{
+    if (!ct)
+        return false;
+    size_t n = strlen("application/json");
+    if (strncasecmp(ct, "application/json", n) != 0)
+        return false;
+    const char *rest = ct + n;
+    while (*rest == ' ')
+        rest++;
+    return *rest == '\0' || *rest == ';';
+}
+
+static void peer_address(struct MHD_Connection *conn, char *out, size_t size)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    snprintf(out, size, "-");
+    if (!info || !info->client_addr)
+        return;
+    const struct sockaddr *sa = info->client_addr;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
+                  (socklen_t)size);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
+                  (socklen_t)size);
+}
+
+/* Decides what the request is before any body arrives; answers at once only to refuse a body. */
+static void begin_request(req_ctx *ctx, const char *method, const char *url,
+                          struct MHD_Connection *conn)
+{
+    http_server *srv = ctx->srv;
+    http_req *req = &ctx->req;
+    size_t max_body = (size_t)srv->app->cfg->max_body;
+
+    if (strlen(url) > HTTP_MAX_PATH) {
+        set_error(ctx, 404, "not_found", "路径过长 (path too long)");
+        return;
+    }
+    bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+    bool api = strncmp(url, "/api/", 5) == 0 || strcmp(url, "/api") == 0 ||
+               strcmp(url, "/metrics") == 0;
+    if (!api) {
+        bool spa = false;
+        const http_asset *a = http_asset_lookup(url, &spa);
+        if (!a) {
+            set_error(ctx, 404, "not_found", "页面不存在 (no such page)");
+        } else if (!get) {
+            snprintf(ctx->resp.allow, sizeof ctx->resp.allow, "GET, HEAD");
+            set_error(ctx, 405, "method_not_allowed", "请求方法不允许 (method not allowed)");
+        } else {
+            ctx->label = srv->nroutes + (spa ? LABEL_SPA : LABEL_STATIC);
+            ctx->asset = a;
+        }
+        return;
+    }
+    int route = http_route_match(req, method, url, ctx->resp.allow, sizeof ctx->resp.allow);
+    if (route == -2) {
+        set_error(ctx, 405, "method_not_allowed", "请求方法不允许 (method not allowed)");
+        return;
+    }
+    if (route < 0) {
+        set_error(ctx, 404, "not_found", "接口不存在 (no such API endpoint)");
+        return;
+    }
+    ctx->route = ctx->label = route;
+    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+    int64_t length = 0;
+    if (cl && (xn_parse_int64(cl, 0, INT64_MAX, &length) != XN_OK || (size_t)length > max_body)) {
+        send_error(ctx, 413, "too_large", "请求体过大 (request body too large)");
+        return;
+    }
+    if (http_routes[route].flags & HTTP_JSON_BODY) {
+        const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
+        if (!is_json_type(ct)) {
+            send_error(ctx, 415, "unsupported_media_type",
+                       "请求体必须是 application/json (body must be application/json)");
+            return;
+        }
+    }
+}
+
+static void run_handler(req_ctx *ctx)
+{
+    http_req *req = &ctx->req;
+    const http_route *route = &http_routes[ctx->route];
+    req->body = ctx->body.data;
+    req->body_len = ctx->body.len;
+    if (route->flags & HTTP_JSON_BODY) {
+        xn_error err;
+        req->json = xn_json_parse(req->body ? req->body : "", req->body_len,
+                                  (size_t)req->app->cfg->max_body, &err);
+        if (!req->json) {
+            int status = err.status == XN_ETOOBIG ? 413 : 400;
+            send_error(ctx, status, err.code, err.message);
+            return;
+        }
+    }
+    route->handler(req, &ctx->resp);
+    send_resp(ctx);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+    (void)version;
+    http_server *srv = cls;
+    req_ctx *ctx = *con_cls;
+    if (!ctx) {
+        ctx = xn_xcalloc(1, sizeof *ctx);
+        ctx->srv = srv;
+        ctx->started_us = xn_monotonic_us();
+        ctx->route = -1;
+        ctx->label = srv->nroutes + LABEL_UNMATCHED;
+        ctx->req.app = srv->app;
+        ctx->req.conn = conn;
+        ctx->req.method = method;
+        ctx->req.path = url;
+        ctx->req.arena = xn_arena_new(4 * 1024 * 1024);
+        unsigned char id[8];
+        xn_random_bytes(id, sizeof id);
+        xn_hex(id, sizeof id, ctx->req.request_id);
+        xn_buf_init(&ctx->body, (size_t)srv->app->cfg->max_body);
+        xn_buf_init(&ctx->resp.body, 0);
+        atomic_fetch_add(&srv->inflight, 1);
+        *con_cls = ctx;
+        begin_request(ctx, method, url, conn);
+        return MHD_YES;
+    }
+    if (*upload_data_size > 0) {
+        bool wanted = !ctx->queued && !ctx->ready && !ctx->asset && !ctx->body_too_big;
+        if (wanted && xn_buf_append(&ctx->body, upload_data, *upload_data_size) != XN_OK) {
+            ctx->body_too_big = true; /* a chunked body that outgrew the limit */
+            xn_buf_release(&ctx->body);
+        }
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (ctx->queued)
+        return MHD_YES;
+    if (ctx->body_too_big)
+        send_error(ctx, 413, "too_large", "请求体过大 (request body too large)");
+    else if (ctx->asset)
+        send_asset(ctx, ctx->asset);
+    else if (ctx->ready)
+        send_resp(ctx);
+    else
+        run_handler(ctx);
+    return MHD_YES;
+}
+
+static int status_slot(int status)
+{
+    for (size_t i = 0; i < NSTATUS - 1; i++)
+        if (status_slots[i] == status)
+            return (int)i;
+    return (int)NSTATUS - 1;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)conn;
+    http_server *srv = cls;
+    req_ctx *ctx = *con_cls;
+    if (!ctx)
+        return;
+    int64_t took = xn_monotonic_us() - ctx->started_us;
+    int status = ctx->queued ? ctx->resp.status : 0;
+    atomic_fetch_add_explicit(&srv->counts[ctx->label * (int)NSTATUS + status_slot(status)], 1,
+                              memory_order_relaxed);
+    size_t b = 0;
+    while (b < NLATENCY - 1 && (double)took / 1e6 > latency_bounds_s[b])
+        b++;
+    atomic_fetch_add_explicit(&srv->latency[b], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&srv->latency_sum_us, (uint64_t)took, memory_order_relaxed);
+
+    if (srv->app->cfg->access_log) {
+        char peer[64], st[8], ms[32];
+        peer_address(ctx->req.conn, peer, sizeof peer);
+        snprintf(st, sizeof st, "%d", status);
+        snprintf(ms, sizeof ms, "%.3f", (double)took / 1000.0);
+        xn_log_event(srv->app->log, XN_LOG_INFO, "http.request", "rid", ctx->req.request_id,
+                     "peer", peer, "method", ctx->req.method, "path", ctx->req.path, "status",
+                     st, "ms", ms, "end",
+                     toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "ok" : "aborted", NULL);
+    }
+    json_decref(ctx->req.json);
+    xn_buf_release(&ctx->body);
+    xn_buf_release(&ctx->resp.body);
+    xn_arena_free(ctx->req.arena);
+    free(ctx);
+    *con_cls = NULL;
+    atomic_fetch_sub(&srv->inflight, 1);
+}
+
+static void on_library_log(void *cls, const char *fmt, va_list ap)
+{
+    http_server *srv = cls;
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    size_t n = strlen(msg);
+    while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+        msg[--n] = '\0';
+    xn_log_event(srv->app->log, XN_LOG_WARN, "http.library", "message", msg, NULL);
+}
+
+/* ---- lifecycle ---------------------------------------------------------------------------- */
+
+static int bind_listener(http_server *srv, xn_error *err)
+{
+    const xn_config *cfg = srv->app->cfg;
+    char port[8];
+    snprintf(port, sizeof port, "%u", cfg->listen_port);
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_PASSIVE};
+    struct addrinfo *res = NULL;
+    int gai = getaddrinfo(cfg->listen_host, port, &hints, &res);
+    if (gai != 0)
+        return xn_fail(err, XN_EINVAL, "listen", "cannot listen on %s:%s: %s", cfg->listen_host,
+                       port, gai_strerror(gai));
+    int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    int one = 1;
+    int rc = XN_OK;
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+        bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 1024) != 0) {
+        int e = errno;
+        rc = xn_fail(err, XN_EIO, "listen", "cannot listen on %s:%s: %s%s", cfg->listen_host,
+                     port, strerror(e),
+                     e == EADDRINUSE ? " (is another xinan or another server using this port?)"
+                                     : "");
+        if (fd >= 0)
+            close(fd);
+        freeaddrinfo(res);
+        return rc;
+    }
+    freeaddrinfo(res);
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    getsockname(fd, (struct sockaddr *)&ss, &sl);
+    srv->port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                               : ((struct sockaddr_in *)&ss)->sin_port);
+    srv->listen_fd = fd;
+    return XN_OK;
+}
+
+int http_start(http_server **out, http_app *app, xn_error *err)
+{
+    http_server *srv = xn_xcalloc(1, sizeof *srv);
+    srv->app = app;
+    srv->listen_fd = -1;
+    while (http_routes[srv->nroutes].method)
+        srv->nroutes++;
+    srv->counts = xn_xcalloc((size_t)(srv->nroutes + LABEL_EXTRA) * NSTATUS, sizeof *srv->counts);
+    int rc = bind_listener(srv, err);
+    if (rc)
+        goto fail;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned threads = app->cfg->threads ? (unsigned)app->cfg->threads
+                                         : (unsigned)(cores > 0 ? cores : 2);
+    srv->daemon = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0,
+        NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, on_library_log, srv,
+        MHD_OPTION_LISTEN_SOCKET, srv->listen_fd,
+        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)app->cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)app->cfg->idle_timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)app->cfg->max_header, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, NULL, MHD_OPTION_END);
+    if (!srv->daemon) {
+        rc = xn_fail(err, XN_EIO, "listen", "cannot start the HTTP server on %s:%u",
+                     app->cfg->listen_host, srv->port);
+        goto fail;
+    }
+    *out = srv;
+    return XN_OK;
+fail:
+    if (srv->listen_fd >= 0)
+        close(srv->listen_fd);
+    free(srv->counts);
+    free(srv);
+    return rc;
+}
+
+uint16_t http_port(const http_server *srv)
+{
+    return srv->port;
+}
+
+void http_stop(http_server *srv, int grace_s)
+{
+    if (!srv)
+        return;
+    MHD_quiesce_daemon(srv->daemon);
+    int64_t deadline = xn_monotonic_us() + (int64_t)grace_s * 1000000;
+    while (atomic_load(&srv->inflight) > 0 && xn_monotonic_us() < deadline) {
+        struct timespec ts = {0, 10 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    int left = atomic_load(&srv->inflight);
+    if (left > 0) {
+        char n[16];
+        snprintf(n, sizeof n, "%d", left);
+        xn_log_event(srv->app->log, XN_LOG_WARN, "http.shutdown_timeout", "inflight", n, NULL);
+    }
+    MHD_stop_daemon(srv->daemon);
+    close(srv->listen_fd);
+    free(srv->counts);
+    free(srv);
+}
+
+/* ---- metrics ------------------------------------------------------------------------------ */
+
+static const char *label_name(const http_server *srv, int label, const char **method)
+{
+    if (label < srv->nroutes) {
+        *method = http_routes[label].method;
+        return http_routes[label].pattern;
+    }
+    *method = "GET";
+    static const char *extra[] = {"static", "ui", "unmatched"};
+    if (label - srv->nroutes == LABEL_UNMATCHED)
+        *method = "*";
+    return extra[label - srv->nroutes];
+}
+
+static long resident_bytes(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    long pages = 0, rss = 0;
+    if (f) {
+        if (fscanf(f, "%ld %ld", &pages, &rss) != 2)
+            rss = 0;
+        fclose(f);
+    }
+    return rss * sysconf(_SC_PAGESIZE);
+}
+
+int http_metrics_render(http_server *srv, xn_buf *b)
+{
+    xn_buf_puts(b, "# HELP xinan_http_requests_total HTTP requests by route, method and status.\n"
+                   "# TYPE xinan_http_requests_total counter\n");
+    for (int l = 0; l < srv->nroutes + LABEL_EXTRA; l++) {
+        for (size_t s = 0; s < NSTATUS; s++) {
+            uint64_t n = atomic_load_explicit(&srv->counts[l * (int)NSTATUS + (int)s],
+                                              memory_order_relaxed);
+            if (!n)
+                continue;
+            const char *method = NULL;
+            const char *route = label_name(srv, l, &method);
+            char status[8];
+            if (status_slots[s])
+                snprintf(status, sizeof status, "%d", status_slots[s]);
+            else
+                snprintf(status, sizeof status, "other");
+            xn_buf_printf(b,
+                          "xinan_http_requests_total{route=\"%s\",method=\"%s\",status=\"%s\"} "
+                          "%llu\n",
+                          route, method, status, (unsigned long long)n);
+        }
+    }
+    xn_buf_puts(b, "# HELP xinan_http_request_duration_seconds Time from request to response.\n"
+                   "# TYPE xinan_http_request_duration_seconds histogram\n");
+    uint64_t cumulative = 0;
+    for (size_t i = 0; i < NLATENCY; i++) {
+        cumulative += atomic_load_explicit(&srv->latency[i], memory_order_relaxed);
+        if (i < NLATENCY - 1)
+            xn_buf_printf(b, "xinan_http_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
+                          latency_bounds_s[i], (unsigned long long)cumulative);
+        else
+            xn_buf_printf(b, "xinan_http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
+                          (unsigned long long)cumulative);
+    }
+    xn_buf_printf(b, "xinan_http_request_duration_seconds_sum %.6f\n",
+                  (double)atomic_load(&srv->latency_sum_us) / 1e6);
+    xn_buf_printf(b, "xinan_http_request_duration_seconds_count %llu\n",
+                  (unsigned long long)cumulative);
+    xn_buf_printf(b,
+                  "# HELP xinan_http_requests_in_flight Requests being served.\n"
+                  "# TYPE xinan_http_requests_in_flight gauge\n"
+                  "xinan_http_requests_in_flight %d\n",
+                  atomic_load(&srv->inflight));
+
+    store_stats st;
+    store_get_stats(srv->app->db, &st);
+    xn_buf_printf(b,
+                  "# HELP xinan_db_statements_total Database statements executed.\n"
+                  "# TYPE xinan_db_statements_total counter\n"
+                  "xinan_db_statements_total %llu\n"
+                  "# HELP xinan_db_transactions_total Write transactions by outcome.\n"
+                  "# TYPE xinan_db_transactions_total counter\n"
+                  "xinan_db_transactions_total{outcome=\"commit\"} %llu\n"
+                  "xinan_db_transactions_total{outcome=\"rollback\"} %llu\n"
+                  "# HELP xinan_db_busy_retries_total Transactions retried on a busy database.\n"
+                  "# TYPE xinan_db_busy_retries_total counter\n"
+                  "xinan_db_busy_retries_total %llu\n"
+                  "# HELP xinan_db_transaction_duration_seconds Write transaction time.\n"
+                  "# TYPE xinan_db_transaction_duration_seconds histogram\n",
+                  (unsigned long long)st.statements, (unsigned long long)st.transactions,
+                  (unsigned long long)st.rollbacks, (unsigned long long)st.busy_retries);
+    cumulative = 0;
+    for (int i = 0; i < STORE_HIST_BUCKETS; i++) {
+        cumulative += st.tx_hist[i];
+        if (i < STORE_HIST_BUCKETS - 1)
+            xn_buf_printf(b, "xinan_db_transaction_duration_seconds_bucket{le=\"%g\"} %llu\n",
+                          (double)store_hist_bounds_us[i] / 1e6, (unsigned long long)cumulative);
+        else
+            xn_buf_printf(b,
+                          "xinan_db_transaction_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
+                          (unsigned long long)cumulative);
+    }
+    xn_buf_printf(b,
+                  "xinan_db_transaction_duration_seconds_sum %.6f\n"
+                  "xinan_db_transaction_duration_seconds_count %llu\n",
+                  (double)st.tx_sum_us / 1e6, (unsigned long long)cumulative);
+    xn_buf_printf(b,
+                  "# HELP process_resident_memory_bytes Resident memory.\n"
+                  "# TYPE process_resident_memory_bytes gauge\n"
+                  "process_resident_memory_bytes %ld\n"
+                  "# HELP xinan_uptime_seconds Seconds since the server started.\n"
+                  "# TYPE xinan_uptime_seconds gauge\n"
+                  "xinan_uptime_seconds %.3f\n",
+                  resident_bytes(),
+                  (double)(xn_monotonic_us() - srv->app->started_us) / 1e6);
+    return XN_OK;
+}
