@@ -4,6 +4,7 @@
 # files get a gzip -9 copy too, and each file an ETag from its content hash. A missing DIR
 # gives an empty table, which unit tests and fuzzers link.
 set -euo pipefail
+export LC_ALL=C # byte order, so the server can binary-search the table
 dir=$1
 out=$2
 gzdir="$(dirname "$out")/gz"

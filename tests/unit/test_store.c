@@ -1,0 +1,284 @@
+/* Unit tests of the store room against real SQLite files: migrations, transactions, busy
+ * retry, newer-schema refusal, placeholders, constraint errors. AUD-1 rests on store_tx
+ * committing a change and its record together or not at all. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "store/store.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static char *temp_db(const char *name)
+{
+    const char *dir = getenv("XN_TEST_TMP");
+    char *path = malloc(512);
+    snprintf(path, 512, "%s/%s", dir ? dir : "/tmp", name);
+    remove(path);
+    return path;
+}
+
+static store *open_db(const char *path, int busy_ms, int retry_ms)
+{
+    store_options opt = {.pool_size = 2, .busy_timeout_ms = busy_ms, .tx_retry_ms = retry_ms,
+                         .create = true};
+    store *s = NULL;
+    xn_error err;
+    int rc = store_open(&s, path, &opt, &err);
+    if (rc)
+        fail_msg("store_open: %s", err.message);
+    int applied = 0;
+    assert_int_equal(store_migrate(s, &applied, &err), XN_OK);
+    return s;
+}
+
+static void migrations_apply_once_and_record_versions(void **state)
+{
+    (void)state;
+    char *path = temp_db("migrate.db");
+    store *s = open_db(path, 1000, 1000);
+    xn_error err;
+    int version = -1, applied = -1;
+    assert_int_equal(store_schema_version(s, &version, &err), XN_OK);
+    assert_int_equal(version, store_schema_latest());
+    assert_true(version >= 1);
+    assert_int_equal(store_migrate(s, &applied, &err), XN_OK);
+    assert_int_equal(applied, 0); /* nothing left to apply */
+    store_close(s);
+    free(path);
+}
+
+static void newer_schema_is_refused_with_a_clear_message(void **state)
+{
+    (void)state;
+    char *path = temp_db("newer.db");
+    store *s = open_db(path, 1000, 1000);
+    store_close(s);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "INSERT INTO schema_migrations VALUES (9999, 'future', 0)",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    store_options opt = {.pool_size = 1, .busy_timeout_ms = 100};
+    xn_error err;
+    s = NULL;
+    assert_int_equal(store_open(&s, path, &opt, &err), XN_ESCHEMA);
+    assert_null(s);
+    assert_non_null(strstr(err.message, "9999"));
+    assert_non_null(strstr(err.message, "newer"));
+    free(path);
+}
+
+typedef struct insert_ctx {
+    const char *key;
+    bool fail_after;
+} insert_ctx;
+
+static int insert_setting(store_conn *c, void *p, xn_error *err)
+{
+    insert_ctx *ctx = p;
+    store_stmt *st = NULL;
+    int rc = store_prepare(
+        c, "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) RETURNING key", &st,
+        err);
+    if (rc)
+        return rc;
+    store_bind_text(st, 1, ctx->key, -1);
+    store_bind_text(st, 2, "值 '$1'", -1);
+    store_bind_int(st, 3, 42);
+    rc = store_step(st, err);
+    if (rc < 0)
+        return rc;
+    assert_int_equal(rc, STORE_ROW);
+    assert_string_equal(store_col_text(st, 0), ctx->key);
+    store_stmt_done(st);
+    if (ctx->fail_after)
+        return xn_fail(err, XN_EINVAL, "test", "refused after the write");
+    return XN_OK;
+}
+
+static int64_t count_settings(store *s, const char *key)
+{
+    store_conn *c = NULL;
+    xn_error err;
+    store_stmt *st = NULL;
+    assert_int_equal(store_acquire(s, &c, &err), XN_OK);
+    assert_int_equal(store_prepare(c, "SELECT count(*) FROM settings WHERE key = $1", &st, &err),
+                     XN_OK);
+    store_bind_text(st, 1, key, -1);
+    assert_int_equal(store_step(st, &err), STORE_ROW);
+    int64_t n = store_col_int(st, 0);
+    store_stmt_done(st);
+    store_release(c);
+    return n;
+}
+
+static void transactions_commit_or_leave_nothing(void **state)
+{
+    (void)state;
+    char *path = temp_db("tx.db");
+    store *s = open_db(path, 1000, 1000);
+    xn_error err;
+    insert_ctx ok = {"a", false}, bad = {"b", true};
+    assert_int_equal(store_tx(s, insert_setting, &ok, &err), XN_OK);
+    assert_int_equal(count_settings(s, "a"), 1);
+    assert_int_equal(store_tx(s, insert_setting, &bad, &err), XN_EINVAL);
+    assert_string_equal(err.code, "test");
+    assert_int_equal(count_settings(s, "b"), 0); /* the write before the failure is gone */
+    /* A duplicate key is a conflict, reported as such. */
+    assert_int_equal(store_tx(s, insert_setting, &ok, &err), XN_ECONFLICT);
+    assert_int_equal(count_settings(s, "a"), 1);
+    /* The placeholder inside the string literal was stored as written. */
+    store_conn *c = NULL;
+    store_stmt *st = NULL;
+    assert_int_equal(store_acquire(s, &c, &err), XN_OK);
+    assert_int_equal(store_prepare(c, "SELECT value FROM settings WHERE key = 'a'", &st, &err),
+                     XN_OK);
+    assert_int_equal(store_step(st, &err), STORE_ROW);
+    assert_string_equal(store_col_text(st, 0), "值 '$1'");
+    store_stmt_done(st);
+    store_release(c);
+    store_stats stats;
+    store_get_stats(s, &stats);
+    assert_true(stats.transactions >= 1);
+    assert_true(stats.rollbacks >= 2);
+    store_close(s);
+    free(path);
+}
+
+typedef struct holder {
+    const char *path;
+    int hold_ms;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bool locked;
+} holder;
+
+/* Holds the write lock from a separate SQLite connection for hold_ms. */
+static void *hold_write_lock(void *p)
+{
+    holder *h = p;
+    sqlite3 *db = NULL;
+    sqlite3_open(h->path, &db);
+    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    pthread_mutex_lock(&h->lock);
+    h->locked = true;
+    pthread_cond_signal(&h->cond);
+    pthread_mutex_unlock(&h->lock);
+    struct timespec ts = {h->hold_ms / 1000, (long)(h->hold_ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    sqlite3_close(db);
+    return NULL;
+}
+
+static void run_against_lock(const char *path, int hold_ms, store *s, insert_ctx *ctx,
+                             int expect)
+{
+    holder h = {.path = path, .hold_ms = hold_ms};
+    pthread_mutex_init(&h.lock, NULL);
+    pthread_cond_init(&h.cond, NULL);
+    pthread_t t;
+    pthread_create(&t, NULL, hold_write_lock, &h);
+    pthread_mutex_lock(&h.lock);
+    while (!h.locked)
+        pthread_cond_wait(&h.cond, &h.lock);
+    pthread_mutex_unlock(&h.lock);
+    xn_error err;
+    assert_int_equal(store_tx(s, insert_setting, ctx, &err), expect);
+    pthread_join(t, NULL);
+    pthread_mutex_destroy(&h.lock);
+    pthread_cond_destroy(&h.cond);
+}
+
+static void busy_database_is_retried_until_free(void **state)
+{
+    (void)state;
+    char *path = temp_db("busy.db");
+    /* No wait inside SQLite: every retry is store_tx's own. */
+    store *s = open_db(path, 0, 5000);
+    insert_ctx ctx = {"busy", false};
+    run_against_lock(path, 200, s, &ctx, XN_OK);
+    assert_int_equal(count_settings(s, "busy"), 1);
+    store_stats stats;
+    store_get_stats(s, &stats);
+    assert_true(stats.busy_retries > 0);
+    store_close(s);
+    free(path);
+}
+
+static void busy_database_gives_up_after_the_retry_window(void **state)
+{
+    (void)state;
+    char *path = temp_db("busy2.db");
+    store *s = open_db(path, 0, 100);
+    insert_ctx ctx = {"late", false};
+    run_against_lock(path, 600, s, &ctx, XN_EBUSY);
+    assert_int_equal(count_settings(s, "late"), 0);
+    store_close(s);
+    free(path);
+}
+
+static void unwritable_path_is_a_clear_error(void **state)
+{
+    (void)state;
+    char *file = temp_db("plainfile");
+    FILE *f = fopen(file, "w");
+    fputs("x", f);
+    fclose(f);
+    char path[600];
+    snprintf(path, sizeof path, "%s/inside.db", file); /* a file is not a directory */
+    store_options opt = {.pool_size = 1, .create = true};
+    store *s = NULL;
+    xn_error err;
+    assert_int_equal(store_open(&s, path, &opt, &err), XN_EIO);
+    assert_non_null(strstr(err.message, "cannot open database"));
+    assert_null(s);
+    assert_int_equal(store_open(&s, "postgresql://x/y", &opt, &err), XN_EINVAL);
+    free(file);
+}
+
+static void integrity_check_passes_on_a_sound_file(void **state)
+{
+    (void)state;
+    char *path = temp_db("check.db");
+    store *s = open_db(path, 1000, 1000);
+    xn_buf report;
+    xn_buf_init(&report, 4096);
+    xn_error err;
+    assert_int_equal(store_check(s, &report, &err), XN_OK);
+    assert_int_equal(report.len, 0);
+    xn_buf_release(&report);
+    char id[33], id2[33];
+    bool created = false;
+    assert_int_equal(store_instance_ensure(s, id, &created, &err), XN_OK);
+    assert_true(created);
+    assert_int_equal(strlen(id), 32);
+    assert_int_equal(store_instance_ensure(s, id2, &created, &err), XN_OK);
+    assert_false(created);
+    assert_string_equal(id, id2);
+    store_close(s);
+    free(path);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(migrations_apply_once_and_record_versions),
+        cmocka_unit_test(newer_schema_is_refused_with_a_clear_message),
+        cmocka_unit_test(transactions_commit_or_leave_nothing),
+        cmocka_unit_test(busy_database_is_retried_until_free),
+        cmocka_unit_test(busy_database_gives_up_after_the_retry_window),
+        cmocka_unit_test(unwritable_path_is_a_clear_error),
+        cmocka_unit_test(integrity_check_passes_on_a_sound_file),
+    };
+    return cmocka_run_group_tests_name("store", tests, NULL, NULL);
+}
