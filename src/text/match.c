@@ -1,0 +1,257 @@
+/*
+ * The matcher: one pass over the text, decoding UTF-8, folding each code point through the
+ * lexicon's class table and stepping its automaton, for every lexicon in lockstep.
+ *
+ * Offsets: each lexicon keeps a ring of the byte offsets where its last RING symbols started,
+ * so a hit of n symbols ending now started at ring[i - n + 1], however many skipped or folded
+ * bytes lie in between.
+ *
+ * Ordering and suppression: hits wait in a small pending list until no later hit can affect
+ * them. A later match can only start inside the current state's suffix (the "frontier"), so a
+ * pending hit that starts before every lexicon's frontier can no longer be contained by a
+ * whitelist entry nor beaten by a longer leftmost match; it is then delivered.
+ */
+#include "text/text_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct lexstate {
+    const img_node *nodes;
+    const uint32_t *l1;
+    const uint32_t *blocks;
+    const uint32_t *exp;
+    const text_lexicon *lex;
+    uint32_t s; /* current state */
+    uint64_t i; /* symbols consumed */
+    size_t ring[RING];
+} lexstate;
+
+typedef struct pend {
+    size_t start, end;
+    const text_lexicon *lex;
+    uint32_t entry;
+} pend;
+
+typedef struct scan {
+    lexstate *ls;
+    size_t nls;
+    text_mode mode;
+    text_hit_fn fn;
+    void *ctx;
+    pend *pending; /* sorted by start, then longer first */
+    size_t npend, cap_pend;
+    pend *white; /* whitelist matches ending at the current character */
+    size_t nwhite, cap_white;
+    size_t last_end; /* longest mode: end of the last delivered hit */
+    int stop;
+} scan;
+
+static void push(pend **v, size_t *n, size_t *cap, pend p)
+{
+    if (*n == *cap) {
+        *cap = *cap ? *cap * 2 : 16;
+        *v = xn_xrealloc(*v, *cap * sizeof **v);
+    }
+    (*v)[(*n)++] = p;
+}
+
+/* Collects the outputs of state s reached by the symbol that ended at byte `end`. */
+static void collect(scan *sc, lexstate *L, uint32_t s, size_t end)
+{
+    const text_lexicon *lex = L->lex;
+    for (uint32_t o = L->nodes[s].info >> 8; o != 0; o = lex->outs[o].next) {
+        uint32_t e = lex->outs[o].entry;
+        uint32_t n = lex->entries[e].nsym;
+        size_t start = L->ring[(L->i - n + 1) & (RING - 1)];
+        pend p = {start < end ? start : end, end, lex, e};
+        if (lex->entries[e].flags & ENTRY_WHITE) {
+            push(&sc->white, &sc->nwhite, &sc->cap_white, p);
+            continue;
+        }
+        /* Insert keeping (start asc, end desc); new hits usually go near the back. */
+        push(&sc->pending, &sc->npend, &sc->cap_pend, p);
+        size_t k = sc->npend - 1;
+        while (k > 0 && (sc->pending[k - 1].start > p.start ||
+                         (sc->pending[k - 1].start == p.start && sc->pending[k - 1].end < p.end))) {
+            sc->pending[k] = sc->pending[k - 1];
+            k--;
+        }
+        sc->pending[k] = p;
+    }
+}
+
+static inline void step(scan *sc, lexstate *L, uint32_t c, size_t off, size_t end)
+{
+    const img_node *n = L->nodes;
+    uint32_t s = L->s;
+    for (;;) {
+        uint32_t t = n[s].base + c;
+        if (n[t].check == s) {
+            s = t;
+            break;
+        }
+        if (s == ROOT)
+            break;
+        s = n[s].fail;
+    }
+    L->s = s;
+    L->ring[++L->i & (RING - 1)] = off;
+    if (n[s].info >> 8)
+        collect(sc, L, s, end);
+}
+
+static void suppress_white(scan *sc)
+{
+    size_t k = 0;
+    for (size_t j = 0; j < sc->npend; j++) {
+        const pend *p = &sc->pending[j];
+        bool inside = false;
+        for (size_t w = 0; w < sc->nwhite && !inside; w++)
+            inside = sc->white[w].start <= p->start && p->end <= sc->white[w].end;
+        if (!inside)
+            sc->pending[k++] = *p;
+    }
+    sc->npend = k;
+    sc->nwhite = 0;
+}
+
+/* Delivers pending hits that start before `frontier`. */
+static void flush(scan *sc, size_t frontier)
+{
+    size_t k = 0;
+    while (k < sc->npend && sc->pending[k].start < frontier && sc->stop == 0) {
+        const pend *p = &sc->pending[k++];
+        const img_entry *e = &p->lex->entries[p->entry];
+        text_hit hit;
+        if (sc->mode == TEXT_MODE_LONGEST) {
+            if (p->start < sc->last_end)
+                continue;
+            sc->last_end = p->end;
+        }
+        hit.start = p->start;
+        hit.end = p->end;
+        hit.entry = p->lex->pool + e->text;
+        hit.lexicon = p->lex->pool + e->lexicon;
+        hit.category = p->lex->pool + e->category;
+        hit.suggest = e->suggest == NO_SUGGEST ? NULL : p->lex->pool + e->suggest;
+        hit.severity = e->severity;
+        sc->stop = sc->fn(sc->ctx, &hit);
+    }
+    if (k > 0) {
+        memmove(sc->pending, sc->pending + k, (sc->npend - k) * sizeof *sc->pending);
+        sc->npend -= k;
+    }
+}
+
+static size_t frontier(const scan *sc, size_t next)
+{
+    size_t f = next;
+    for (size_t k = 0; k < sc->nls; k++) {
+        const lexstate *L = &sc->ls[k];
+        uint32_t d = L->nodes[L->s].info & 0xFF;
+        if (d > 0) {
+            size_t st = L->ring[(L->i - d + 1) & (RING - 1)];
+            if (st < f)
+                f = st;
+        }
+    }
+    return f;
+}
+
+static inline void feed(scan *sc, lexstate *L, uint32_t cp, size_t off, size_t end)
+{
+    uint32_t cls = L->blocks[(size_t)L->l1[cp >> 8] * BLOCK + (cp & (BLOCK - 1))];
+    if (cls == CLS_NONE) {
+        L->s = ROOT;
+    } else if (cls == CLS_SKIP) {
+        return;
+    } else if (cls & CLS_EXP) {
+        const uint32_t *x = L->exp + (cls & ~CLS_EXP);
+        for (uint32_t j = 1; j <= x[0]; j++) {
+            if (x[j] == 0)
+                L->s = ROOT;
+            else
+                step(sc, L, x[j], off, end);
+        }
+    } else {
+        step(sc, L, cls, off, end);
+    }
+}
+
+#define PROGRESS_EVERY ((size_t)16 << 20)
+
+int text_check(const text_lexicon *const *lex, size_t nlex, const char *text, size_t len,
+               const text_check_opts *opts, text_hit_fn fn, void *ctx, xn_error *err)
+{
+    scan sc = {0};
+    const unsigned char *base = (const unsigned char *)text, *p = base, *end = base + len;
+    size_t next_progress = PROGRESS_EVERY;
+    int rc = 0;
+
+    if (nlex == 0 || lex == NULL)
+        return xn_fail(err, XN_EINVAL, "no_lexicon", "no lexicon to check against");
+    for (size_t k = 1; k < nlex; k++)
+        if (text_lexicon_folded(lex[k]) != text_lexicon_folded(lex[0]))
+            return xn_fail(err, XN_EINVAL, "fold_mismatch",
+                           "folded and raw lexicons cannot be checked together");
+    sc.ls = xn_xcalloc(nlex, sizeof *sc.ls);
+    sc.nls = nlex;
+    sc.mode = opts ? opts->mode : TEXT_MODE_ALL;
+    sc.fn = fn;
+    sc.ctx = ctx;
+    for (size_t k = 0; k < nlex; k++) {
+        lexstate *L = &sc.ls[k];
+        L->lex = lex[k];
+        L->nodes = lex[k]->nodes;
+        L->l1 = lex[k]->l1;
+        L->blocks = lex[k]->blocks;
+        L->exp = lex[k]->exp;
+        L->s = ROOT;
+    }
+
+    if (nlex == 1) {
+        /* The common case, kept free of the per-lexicon loop. */
+        lexstate *L = &sc.ls[0];
+        while (p < end && sc.stop == 0) {
+            size_t adv, off = (size_t)(p - base);
+            uint32_t cp = text_utf8_next(p, end, &adv);
+            feed(&sc, L, cp, off, off + adv);
+            p += adv;
+            if (sc.npend | sc.nwhite) {
+                if (sc.nwhite)
+                    suppress_white(&sc);
+                flush(&sc, frontier(&sc, off + adv));
+            }
+            if (off >= next_progress && opts && opts->progress) {
+                opts->progress(ctx, off);
+                next_progress += PROGRESS_EVERY;
+            }
+        }
+    } else {
+        while (p < end && sc.stop == 0) {
+            size_t adv, off = (size_t)(p - base);
+            uint32_t cp = text_utf8_next(p, end, &adv);
+            for (size_t k = 0; k < nlex; k++)
+                feed(&sc, &sc.ls[k], cp, off, off + adv);
+            p += adv;
+            if (sc.npend | sc.nwhite) {
+                if (sc.nwhite)
+                    suppress_white(&sc);
+                flush(&sc, frontier(&sc, off + adv));
+            }
+            if (off >= next_progress && opts && opts->progress) {
+                opts->progress(ctx, off);
+                next_progress += PROGRESS_EVERY;
+            }
+        }
+    }
+    if (sc.nwhite)
+        suppress_white(&sc);
+    flush(&sc, SIZE_MAX);
+    rc = sc.stop;
+    free(sc.ls);
+    free(sc.pending);
+    free(sc.white);
+    return rc;
+}

@@ -1,0 +1,146 @@
+/*
+ * Internal to the text room: the compiled image layout shared by the builder (writer), the
+ * loader (validator) and the matcher (reader), and the UTF-8 decoder used everywhere.
+ *
+ * Image layout (host byte order, little-endian only; every section 8-byte aligned):
+ *   header | nodes | outs | entries | l1 | blocks | exp | pool
+ * nodes:   the double array. Slot ROOT is the root; a slot t is a state when check[t] names
+ *          its parent. A transition from state s on symbol c (1..nsym) goes to t = base[s] + c
+ *          when check[t] == s. fail is the Aho-Corasick failure link; info packs the depth
+ *          (low 8 bits) and the index of the state's first output record (upper 24 bits, 0 for
+ *          none).
+ * outs:    output records {entry, next}: a state's outputs are a chain of records, each for a
+ *          strictly shorter entry, shared between states through failure links.
+ * l1/blocks: the fold table, code point -> class: l1[cp >> 8] picks a block of 256 classes.
+ *          A class is CLS_NONE (not in any entry: back to the root), CLS_SKIP (noise), a symbol
+ *          1..nsym, or CLS_EXP | i for a multi-symbol expansion at exp[i] = {n, sym...}.
+ * pool:    NUL-terminated UTF-8 strings (entries, suggestions, categories, lexicon names).
+ */
+#ifndef XINAN_TEXT_INT_H
+#define XINAN_TEXT_INT_H
+
+#include "text/text.h"
+
+#include <stdint.h>
+
+#define IMG_MAGIC   "XNLEXv1\n"
+#define IMG_VERSION 1u
+#define IMG_FOLDED  1u /* header flag: built with folding */
+#define IMG_WHITE   2u /* header flag: holds whitelist entries */
+
+#define ROOT      1u
+#define EMPTY     UINT32_MAX
+#define MAX_DEPTH TEXT_MAX_ENTRY_SYMS
+#define RING      64u /* symbol start offsets kept; >= MAX_DEPTH, a power of two */
+
+#define CLS_NONE    0u
+#define CLS_SKIP    UINT32_MAX
+#define CLS_EXP     0x80000000u
+#define EXP_MAX     8 /* symbols in one expansion */
+#define L1_SIZE     0x1100u
+#define BLOCK       256u
+#define MAX_CP      0x10FFFFu
+#define MAX_SYMS    0x7FFFFFFEu
+#define MAX_SLOTS   (1u << 24) /* output index field is 24 bits */
+#define NO_SUGGEST  UINT32_MAX
+#define ENTRY_WHITE 1u /* entry flag: whitelist */
+
+typedef struct img_header {
+    char magic[8];
+    uint32_t version;
+    uint32_t flags;
+    uint64_t size; /* bytes of the whole image */
+    uint64_t hash; /* of every byte after the header */
+    uint32_t nslots, nsym, nout, nentries;
+    uint32_t nblocks, nexp, pool_size, max_depth;
+    uint64_t off_nodes, off_outs, off_entries, off_l1, off_blocks, off_exp, off_pool;
+    uint64_t reserved[2];
+} img_header;
+
+typedef struct img_node {
+    uint32_t base;
+    uint32_t check;
+    uint32_t fail;
+    uint32_t info; /* depth | out << 8 */
+} img_node;
+
+typedef struct img_out {
+    uint32_t entry;
+    uint32_t next; /* 0: end of chain */
+} img_out;
+
+typedef struct img_entry {
+    uint32_t text;    /* pool offsets */
+    uint32_t suggest; /* NO_SUGGEST: none */
+    uint32_t category;
+    uint32_t lexicon;
+    uint16_t nsym; /* folded length in symbols */
+    uint8_t severity;
+    uint8_t flags;
+} img_entry;
+
+/* A lexicon: a validated view of an image, owned (malloc), mapped, or borrowed. */
+struct text_lexicon {
+    const unsigned char *image;
+    size_t size;
+    int kind; /* LEX_OWNED, LEX_MAPPED, LEX_BORROWED */
+    const img_header *h;
+    const img_node *nodes;
+    const img_out *outs;
+    const img_entry *entries;
+    const uint32_t *l1;
+    const uint32_t *blocks;
+    const uint32_t *exp;
+    const char *pool;
+};
+
+enum { LEX_OWNED, LEX_MAPPED, LEX_BORROWED };
+
+/* Validates an image and fills lex's views. */
+int text_image_open(text_lexicon *lex, const void *data, size_t len, bool check_hash,
+                    xn_error *err);
+uint64_t text_image_hash(const unsigned char *p, size_t n);
+
+/*
+ * Decodes one code point at p (p < end). Invalid or truncated sequences, overlongs, surrogates
+ * and values past U+10FFFF give U+FFFD and consume one byte.
+ */
+static inline uint32_t text_utf8_next(const unsigned char *p, const unsigned char *end, size_t *adv)
+{
+    uint32_t c = p[0];
+    size_t avail = (size_t)(end - p);
+    if (c < 0x80) {
+        *adv = 1;
+        return c;
+    }
+    if (c >= 0xE0 && c < 0xF0) {
+        if (avail >= 3 && (p[1] & 0xC0) == 0x80 && (p[2] & 0xC0) == 0x80) {
+            uint32_t cp = ((c & 0x0F) << 12) | ((uint32_t)(p[1] & 0x3F) << 6) | (p[2] & 0x3F);
+            if (cp >= 0x800 && (cp < 0xD800 || cp > 0xDFFF)) {
+                *adv = 3;
+                return cp;
+            }
+        }
+    } else if (c >= 0xC2 && c < 0xE0) {
+        if (avail >= 2 && (p[1] & 0xC0) == 0x80) {
+            *adv = 2;
+            return ((c & 0x1F) << 6) | (p[1] & 0x3F);
+        }
+    } else if (c >= 0xF0 && c < 0xF5) {
+        if (avail >= 4 && (p[1] & 0xC0) == 0x80 && (p[2] & 0xC0) == 0x80 && (p[3] & 0xC0) == 0x80) {
+            uint32_t cp = ((c & 0x07) << 18) | ((uint32_t)(p[1] & 0x3F) << 12) |
+                          ((uint32_t)(p[2] & 0x3F) << 6) | (p[3] & 0x3F);
+            if (cp >= 0x10000 && cp <= MAX_CP) {
+                *adv = 4;
+                return cp;
+            }
+        }
+    }
+    *adv = 1;
+    return 0xFFFD;
+}
+
+/* Encodes cp (<= U+10FFFF, not a surrogate) into out; returns the byte count. */
+size_t text_utf8_put(uint32_t cp, char out[4]);
+
+#endif
