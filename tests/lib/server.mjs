@@ -1,0 +1,110 @@
+// The test harness: starts a real `xinan serve` on an ephemeral loopback port with a fresh
+// database in a temporary directory, and runs CLI commands. Shared by the API and browser tests.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import http from 'node:http';
+import net from 'node:net';
+
+export const BIN = process.env.XINAN_BIN || new URL('../../build/xinan', import.meta.url).pathname;
+
+export function tempDir(prefix = 'xinan-test-') {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/**
+ * Starts a server. Options: env (extra XINAN_* variables), args (extra flags), dir (work
+ * directory; a new temporary one by default), db (database path; dir/xinan.db by default).
+ * Resolves to { url, port, dir, db, proc, logs(), stop(signal) }; stop resolves to the exit code.
+ */
+export async function startServer({ env = {}, args = [], dir, db } = {}) {
+  dir = dir || tempDir();
+  db = db || join(dir, 'xinan.db');
+  const proc = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--db', db, ...args], {
+    cwd: dir,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  proc.stderr.on('data', (d) => { stderr += d; });
+  const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve(code ?? signal)));
+  const port = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 15000);
+    proc.stdout.on('data', (d) => {
+      stdout += d;
+      const m = stdout.match(/listening on http:\/\/127\.0\.0\.1:(\d+)\//);
+      if (m) { clearTimeout(timer); resolve(Number(m[1])); }
+    });
+    exited.then((code) => { clearTimeout(timer); reject(new Error(`server exited ${code}: ${stderr}`)); });
+  });
+  let stopped = null;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    dir,
+    db,
+    proc,
+    logs: () => stderr,
+    stdout: () => stdout,
+    exited,
+    async stop(signal = 'SIGTERM') {
+      if (!stopped) {
+        proc.kill(signal);
+        stopped = exited;
+      }
+      return stopped;
+    },
+    cleanup() { rmSync(dir, { recursive: true, force: true }); },
+  };
+}
+
+/** Runs `xinan ARGS` to completion: { status, stdout, stderr }. */
+export function runXinan(args, { cwd, env = {}, input } = {}) {
+  const r = spawnSync(BIN, args, { cwd, env: { ...process.env, ...env }, input, encoding: 'utf8', timeout: 60000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * One HTTP request with the path sent exactly as given (no normalisation of "..", no
+ * re-encoding), so traversal attempts reach the server as an attacker would send them.
+ * Resolves to { status, headers, body (string), raw (Buffer) }.
+ */
+export function request(base, path, { method = 'GET', headers = {}, body } = {}) {
+  const u = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: u.hostname, port: u.port, method, path, headers, agent: false }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const raw = Buffer.concat(chunks);
+        resolve({ status: res.statusCode, headers: res.headers, body: raw.toString('utf8'), raw });
+      });
+    });
+    req.on('error', reject);
+    if (body !== undefined) req.write(body);
+    req.end();
+  });
+}
+
+/** Sends raw bytes on a TCP connection and collects what comes back until the server closes. */
+export function rawExchange(port, bytes, { timeoutMs = 10000 } = {}) {
+  return new Promise((resolve) => {
+    const sock = net.connect(port, '127.0.0.1');
+    const chunks = [];
+    const started = Date.now();
+    const timer = setTimeout(() => { sock.destroy(); resolve({ data: Buffer.concat(chunks).toString('latin1'), closedByServer: false, ms: Date.now() - started }); }, timeoutMs);
+    sock.on('connect', () => { if (bytes) sock.write(bytes); });
+    sock.on('data', (d) => chunks.push(d));
+    sock.on('close', () => { clearTimeout(timer); resolve({ data: Buffer.concat(chunks).toString('latin1'), closedByServer: true, ms: Date.now() - started }); });
+    sock.on('error', () => {});
+  });
+}
+
+/** A dump of the database's rows, to show that bad input changed nothing. */
+export function dumpDb(db) {
+  const r = spawnSync('sqlite3', [db, '.dump'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`sqlite3 .dump failed: ${r.stderr}`);
+  return r.stdout;
+}
