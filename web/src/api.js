@@ -16,7 +16,7 @@ function isHealthBody(body) {
 //   { state: 'ok' | 'degraded', health }             the server answered with a health body
 //                                                    (HTTP 200, or 503 when degraded)
 //   { state: 'unreachable', error }                  no answer, a timeout, or not a health body
-// and never rejects.
+// and never rejects. `error` is { kind: 'network' | 'timeout' | 'http', status?, message? }.
 export async function fetchHealth() {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), HEALTH_TIMEOUT_MS);
@@ -38,11 +38,11 @@ export async function fetchHealth() {
       const degraded = body.status !== 'ok' || body.database.ok !== true;
       return { state: degraded ? 'degraded' : 'ok', health: body };
     }
-    const apiError = body && body.error && body.error.message;
-    return { state: 'unreachable', error: apiError ? `HTTP ${res.status}: ${apiError}` : `HTTP ${res.status}` };
+    const message = body && body.error && typeof body.error.message === 'string' ? body.error.message : '';
+    return { state: 'unreachable', error: { kind: 'http', status: res.status, message } };
   } catch (err) {
     const timedOut = err && err.name === 'AbortError';
-    return { state: 'unreachable', error: timedOut ? 'timeout' : String((err && err.message) || err) };
+    return { state: 'unreachable', error: { kind: timedOut ? 'timeout' : 'network' } };
   } finally {
     clearTimeout(timer);
   }

@@ -10,7 +10,7 @@ const state = reactive({
   // 'loading' until the first answer, then 'ok' | 'degraded' | 'unreachable'
   state: 'loading',
   health: null, // the last health body received
-  error: '', // why the last poll failed
+  error: null, // why the last poll failed: { kind, status?, message? } (see api.js)
   lastPollAt: null, // Date of the last finished poll, successful or not
   lastOkAt: null, // Date of the last poll that got a health body
   history: [], // [{ at: Date, latencyUs: number | null }]
@@ -29,10 +29,10 @@ async function pollOnce() {
     state.lastPollAt = now;
     state.state = result.state;
     if (result.state === 'unreachable') {
-      state.error = result.error || '';
+      state.error = result.error || { kind: 'network' };
       state.history.push({ at: now, latencyUs: null });
     } else {
-      state.error = '';
+      state.error = null;
       state.health = result.health;
       state.lastOkAt = now;
       const db = result.health.database || {};

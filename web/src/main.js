@@ -3,4 +3,7 @@ import App from './App.vue';
 import { router } from './router.js';
 import './styles.css';
 
-createApp(App).use(router).mount('#app');
+const app = createApp(App).use(router);
+// Mount once the first route is resolved, so the shell never flashes the home entry as
+// active on a deep link.
+router.isReady().then(() => app.mount('#app'));
