@@ -48,5 +48,7 @@ int cli_cmd_serve(int argc, char **argv);
 int cli_cmd_init(int argc, char **argv);
 int cli_cmd_db_migrate(int argc, char **argv);
 int cli_cmd_db_check(int argc, char **argv);
+int cli_cmd_text_compile(int argc, char **argv);
+int cli_cmd_text_check(int argc, char **argv);
 
 #endif

@@ -11,5 +11,11 @@ const cli_command cli_commands[] = {
      cli_cmd_db_migrate},
     {"db", "check", "check the database's integrity (exit 1 when damaged)",
      "[--config FILE] [--db PATH]", cli_cmd_db_check},
+    {"text", "compile", "compile lexicon text files into one binary lexicon",
+     "[--no-fold] LEXICON... -o FILE", cli_cmd_text_compile},
+    {"text", "check",
+     "check text for sensitive words, wording errors and personal data (exit 1 on hits)",
+     "[--lexicon FILE|DIR]... [--pii] [--mode all|longest] [--no-fold] [--count] [FILE|-]",
+     cli_cmd_text_check},
     {NULL, NULL, NULL, NULL, NULL},
 };

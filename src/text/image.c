@@ -264,6 +264,18 @@ out:
     return rc;
 }
 
+bool text_file_is_compiled(const char *path)
+{
+    char head[8];
+    bool yes = false;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    yes = read(fd, head, sizeof head) == (ssize_t)sizeof head && memcmp(head, IMG_MAGIC, 8) == 0;
+    close(fd);
+    return yes;
+}
+
 const void *text_lexicon_image(const text_lexicon *lex, size_t *len)
 {
     *len = lex->size;

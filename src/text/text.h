@@ -116,6 +116,9 @@ int text_lexicon_load(const char *path, text_lexicon **out, xn_error *err);
 int text_lexicon_from_image(const void *data, size_t len, bool check_hash, text_lexicon **out,
                             xn_error *err);
 
+/* True when path starts like a compiled lexicon (as opposed to lexicon text). */
+bool text_file_is_compiled(const char *path);
+
 /* The compiled image (what text_lexicon_save writes). Valid while the lexicon lives. */
 const void *text_lexicon_image(const text_lexicon *lex, size_t *len);
 

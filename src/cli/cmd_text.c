@@ -1,0 +1,449 @@
+/*
+ * `xinan text compile` and `xinan text check`: the text engine from the command line.
+ *
+ * check prints one JSON object per hit and exits 0 when nothing was found, 1 when something
+ * was, 2 on error. The input is mapped, never copied; pages already scanned are handed back to
+ * the kernel as the scan moves on, so a large file does not grow the resident set.
+ */
+#include "cli/cli.h"
+#include "text/text.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_LEXICONS  64
+#define MAX_STDIN     ((size_t)1 << 30)
+#define MAX_DIR_FILES 4096
+
+/* Lexicons named on the command line: compiled files loaded, text files into one builder. */
+typedef struct lexset {
+    text_builder *builder;
+    const text_lexicon *lex[MAX_LEXICONS + 1];
+    text_lexicon *owned[MAX_LEXICONS + 1];
+    size_t n;
+    bool fold;
+} lexset;
+
+static int add_file(lexset *ls, const char *path, bool allow_compiled, xn_error *err)
+{
+    if (text_file_is_compiled(path)) {
+        text_lexicon *lex = NULL;
+        int rc;
+        if (!allow_compiled)
+            return xn_fail(err, XN_EINVAL, "bad_lexicon",
+                           "%s is already compiled; give its text source", path);
+        if (ls->n >= MAX_LEXICONS)
+            return xn_fail(err, XN_ETOOBIG, "too_many_lexicons", "more than %d lexicons",
+                           MAX_LEXICONS);
+        rc = text_lexicon_load(path, &lex, err);
+        if (rc < 0)
+            return rc;
+        if (text_lexicon_folded(lex) != ls->fold) {
+            text_lexicon_free(lex);
+            return xn_fail(err, XN_EINVAL, "fold_mismatch",
+                           "%s was compiled %s folding; recompile it %s --no-fold", path,
+                           ls->fold ? "without" : "with", ls->fold ? "without" : "with");
+        }
+        ls->owned[ls->n] = lex;
+        ls->lex[ls->n++] = lex;
+        return 0;
+    }
+    return text_builder_add_file(ls->builder, path, err);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A file or every regular file in a directory (sorted, dot files skipped). */
+static int add_path(lexset *ls, const char *path, bool allow_compiled, xn_error *err)
+{
+    struct stat st;
+    DIR *dir = NULL;
+    char **names = NULL;
+    size_t n = 0;
+    int rc = 0;
+
+    if (stat(path, &st) < 0)
+        return xn_fail(err, XN_ENOTFOUND, "lexicon_unreadable", "cannot open %s: %s", path,
+                       strerror(errno));
+    if (!S_ISDIR(st.st_mode))
+        return add_file(ls, path, allow_compiled, err);
+    dir = opendir(path);
+    if (dir == NULL)
+        return xn_fail(err, XN_EIO, "lexicon_unreadable", "cannot open %s: %s", path,
+                       strerror(errno));
+    names = xn_xcalloc(MAX_DIR_FILES, sizeof *names);
+    for (struct dirent *d = readdir(dir); d != NULL; d = readdir(dir)) {
+        struct stat fst;
+        char full[4096];
+        if (d->d_name[0] == '.')
+            continue;
+        if (snprintf(full, sizeof full, "%s/%s", path, d->d_name) >= (int)sizeof full)
+            continue;
+        if (stat(full, &fst) < 0 || !S_ISREG(fst.st_mode))
+            continue;
+        if (n == MAX_DIR_FILES) {
+            rc = xn_fail(err, XN_ETOOBIG, "too_many_lexicons", "%s holds too many files", path);
+            goto out;
+        }
+        names[n++] = xn_xstrdup(full);
+    }
+    qsort(names, n, sizeof *names, cmp_str);
+    for (size_t i = 0; i < n && rc == 0; i++)
+        rc = add_file(ls, names[i], allow_compiled, err);
+out:
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    closedir(dir);
+    return rc;
+}
+
+static void lexset_release(lexset *ls)
+{
+    for (size_t i = 0; i < ls->n; i++)
+        text_lexicon_free(ls->owned[i]);
+    text_builder_free(ls->builder);
+}
+
+/* ---- compile ------------------------------------------------------------------------------ */
+
+int cli_cmd_text_compile(int argc, char **argv)
+{
+    static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
+                                         {"no-fold", no_argument, NULL, 'n'},
+                                         {NULL, 0, NULL, 0}};
+    const char *output = NULL;
+    bool fold = true;
+    lexset ls = {0};
+    text_lexicon *lex = NULL;
+    xn_error err = {0};
+    int opt, status = 0;
+    int64_t t0;
+
+    optind = 1;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'o':
+            output = optarg;
+            break;
+        case 'n':
+            fold = false;
+            break;
+        default:
+            return cli_usage_error(argv[0], "unknown or incomplete flag '%s'", argv[optind - 1]);
+        }
+    }
+    if (output == NULL)
+        return cli_usage_error(argv[0], "missing -o FILE");
+    if (optind >= argc)
+        return cli_usage_error(argv[0], "no lexicon given");
+    t0 = xn_monotonic_us();
+    ls.fold = fold;
+    ls.builder = text_builder_new(fold);
+    for (int i = optind; i < argc; i++) {
+        if (add_path(&ls, argv[i], false, &err) < 0) {
+            fprintf(stderr, "xinan: %s\n", err.message);
+            status = 2;
+            goto out;
+        }
+    }
+    if (text_builder_build(ls.builder, &lex, &err) < 0 ||
+        text_lexicon_save(lex, output, &err) < 0) {
+        fprintf(stderr, "xinan: %s\n", err.message);
+        status = 2;
+        goto out;
+    }
+    fprintf(stderr, "compiled %zu entries into %s (%zu bytes, %s) in %.3f s\n",
+            text_lexicon_entries(lex), output, text_lexicon_size(lex), fold ? "folded" : "raw",
+            (double)(xn_monotonic_us() - t0) / 1e6);
+out:
+    text_lexicon_free(lex);
+    lexset_release(&ls);
+    return status;
+}
+
+/* ---- check -------------------------------------------------------------------------------- */
+
+typedef struct input {
+    const char *data;
+    size_t len;
+    void *map;  /* when mapped */
+    xn_buf buf; /* when read from a pipe */
+} input;
+
+static int input_open(input *in, const char *path, xn_error *err)
+{
+    int fd = 0, rc = 0;
+    struct stat st;
+    static const char empty[1] = "";
+
+    xn_buf_init(&in->buf, MAX_STDIN);
+    in->data = empty;
+    if (path != NULL && strcmp(path, "-") != 0) {
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            return xn_fail(err, XN_ENOTFOUND, "input_unreadable", "cannot open %s: %s", path,
+                           strerror(errno));
+    }
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+        if (st.st_size > 0) {
+            in->map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+            if (in->map == MAP_FAILED) {
+                in->map = NULL;
+                rc = xn_fail(err, XN_EIO, "input_unreadable", "cannot map the input: %s",
+                             strerror(errno));
+                goto out;
+            }
+            madvise(in->map, (size_t)st.st_size, MADV_SEQUENTIAL);
+            in->data = in->map;
+            in->len = (size_t)st.st_size;
+        }
+        goto out;
+    }
+    for (;;) {
+        char chunk[65536];
+        ssize_t r = read(fd, chunk, sizeof chunk);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            rc = xn_fail(err, XN_EIO, "input_unreadable", "cannot read the input: %s",
+                         strerror(errno));
+            goto out;
+        }
+        if (r == 0)
+            break;
+        if (xn_buf_append(&in->buf, chunk, (size_t)r) < 0) {
+            rc = xn_fail(err, XN_ETOOBIG, "input_too_large", "input larger than %zu bytes",
+                         MAX_STDIN);
+            goto out;
+        }
+    }
+    if (in->buf.len > 0) {
+        in->data = in->buf.data;
+        in->len = in->buf.len;
+    }
+out:
+    if (fd > 0)
+        close(fd);
+    return rc;
+}
+
+static void input_close(input *in)
+{
+    if (in->map != NULL)
+        munmap(in->map, in->len);
+    xn_buf_release(&in->buf);
+}
+
+typedef struct printer {
+    const input *in;
+    bool count;
+    uint64_t hits;
+    text_pii_hit *pii; /* personal-data hits, merged into the output by start offset */
+    size_t npii, cap_pii, next_pii;
+    xn_buf line;
+    int failed;
+} printer;
+
+static void print_obj(printer *pr, json_t *obj)
+{
+    xn_buf_reset(&pr->line);
+    if (obj == NULL || xn_json_dump(&pr->line, obj) < 0 || xn_buf_puts(&pr->line, "\n") < 0) {
+        pr->failed = 1;
+    } else {
+        fwrite(pr->line.data, 1, pr->line.len, stdout);
+    }
+    json_decref(obj);
+}
+
+static json_t *clean_string(const char *s, size_t n)
+{
+    xn_buf b;
+    json_t *v;
+    xn_buf_init(&b, (size_t)TEXT_MAX_SOURCE);
+    if (text_utf8_clean(s, n, &b) < 0) {
+        xn_buf_release(&b);
+        return json_string("");
+    }
+    v = json_stringn(b.data ? b.data : "", b.len);
+    xn_buf_release(&b);
+    return v ? v : json_string("");
+}
+
+static void print_pii(printer *pr, const text_pii_hit *h)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "start", json_integer((json_int_t)h->start));
+    json_object_set_new(o, "end", json_integer((json_int_t)h->end));
+    /* PUB-9: the number itself is not repeated in the output, only its masked form. */
+    json_object_set_new(o, "text", json_string(h->masked));
+    json_object_set_new(o, "entry", json_null());
+    json_object_set_new(o, "lexicon", json_string("pii"));
+    json_object_set_new(o, "category", json_string(text_pii_kind_name(h->kind)));
+    json_object_set_new(o, "severity", json_string(text_severity_name(text_pii_severity(h->kind))));
+    json_object_set_new(o, "suggest", json_null());
+    print_obj(pr, o);
+}
+
+static void flush_pii(printer *pr, size_t before)
+{
+    while (pr->next_pii < pr->npii && pr->pii[pr->next_pii].start <= before) {
+        if (!pr->count)
+            print_pii(pr, &pr->pii[pr->next_pii]);
+        pr->next_pii++;
+    }
+}
+
+static int on_pii(void *ctx, const text_pii_hit *h)
+{
+    printer *pr = ctx;
+    if (pr->npii == pr->cap_pii) {
+        pr->cap_pii = pr->cap_pii ? pr->cap_pii * 2 : 64;
+        pr->pii = xn_xrealloc(pr->pii, pr->cap_pii * sizeof *pr->pii);
+    }
+    pr->pii[pr->npii++] = *h;
+    pr->hits++;
+    return 0;
+}
+
+static int on_hit(void *ctx, const text_hit *h)
+{
+    printer *pr = ctx;
+    json_t *o;
+    pr->hits++;
+    if (pr->count)
+        return 0;
+    flush_pii(pr, h->start);
+    o = json_object();
+    json_object_set_new(o, "start", json_integer((json_int_t)h->start));
+    json_object_set_new(o, "end", json_integer((json_int_t)h->end));
+    json_object_set_new(o, "text", clean_string(pr->in->data + h->start, h->end - h->start));
+    json_object_set_new(o, "entry", json_string(h->entry));
+    json_object_set_new(o, "lexicon", json_string(h->lexicon));
+    json_object_set_new(o, "category", json_string(h->category));
+    json_object_set_new(o, "severity", json_string(text_severity_name(h->severity)));
+    json_object_set_new(o, "suggest", h->suggest ? json_string(h->suggest) : json_null());
+    print_obj(pr, o);
+    return pr->failed;
+}
+
+/* Drops already scanned pages of a mapped input from the resident set (they refault if a hit
+ * needs them again). */
+static void on_progress(void *ctx, size_t offset)
+{
+    printer *pr = ctx;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE), keep = (size_t)1 << 20;
+    if (pr->in->map == NULL || offset < keep + page)
+        return;
+    size_t upto = (offset - keep) / page * page;
+    madvise(pr->in->map, upto, MADV_DONTNEED);
+}
+
+int cli_cmd_text_check(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"lexicon", required_argument, NULL, 'l'}, {"pii", no_argument, NULL, 'p'},
+        {"mode", required_argument, NULL, 'm'},    {"no-fold", no_argument, NULL, 'n'},
+        {"count", no_argument, NULL, 'c'},         {NULL, 0, NULL, 0}};
+    const char *paths[MAX_LEXICONS];
+    size_t npaths = 0;
+    bool pii = false, count = false, fold = true;
+    text_check_opts copts = {.mode = TEXT_MODE_ALL, .progress = on_progress};
+    lexset ls = {0};
+    text_lexicon *built = NULL;
+    input in = {0};
+    printer pr = {0};
+    xn_error err = {0};
+    int opt, status = 0;
+
+    optind = 1;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'l':
+            if (npaths == MAX_LEXICONS)
+                return cli_usage_error(argv[0], "more than %d --lexicon flags", MAX_LEXICONS);
+            paths[npaths++] = optarg;
+            break;
+        case 'p':
+            pii = true;
+            break;
+        case 'm':
+            if (strcmp(optarg, "all") == 0)
+                copts.mode = TEXT_MODE_ALL;
+            else if (strcmp(optarg, "longest") == 0)
+                copts.mode = TEXT_MODE_LONGEST;
+            else
+                return cli_usage_error(argv[0], "--mode must be all or longest");
+            break;
+        case 'n':
+            fold = false;
+            break;
+        case 'c':
+            count = true;
+            break;
+        default:
+            return cli_usage_error(argv[0], "unknown or incomplete flag '%s'", argv[optind - 1]);
+        }
+    }
+    if (argc - optind > 1)
+        return cli_usage_error(argv[0], "more than one input");
+    if (npaths == 0 && !pii)
+        return cli_usage_error(argv[0], "give at least one --lexicon, or --pii");
+
+    ls.fold = fold;
+    ls.builder = text_builder_new(fold);
+    for (size_t i = 0; i < npaths; i++) {
+        if (add_path(&ls, paths[i], true, &err) < 0)
+            goto fail;
+    }
+    if (text_builder_count(ls.builder) > 0) {
+        if (text_builder_build(ls.builder, &built, &err) < 0)
+            goto fail;
+        ls.lex[ls.n++] = built;
+    }
+    if (input_open(&in, optind < argc ? argv[optind] : NULL, &err) < 0)
+        goto fail;
+
+    pr.in = &in;
+    pr.count = count;
+    xn_buf_init(&pr.line, (size_t)TEXT_MAX_SOURCE);
+    if (pii)
+        text_pii_scan(in.data, in.len, on_pii, &pr);
+    if (ls.n > 0 && text_check(ls.lex, ls.n, in.data, in.len, &copts, on_hit, &pr, &err) < 0)
+        goto fail;
+    flush_pii(&pr, SIZE_MAX);
+    if (pr.failed) {
+        xn_fail(&err, XN_EIO, "output_failed", "cannot write the output");
+        goto fail;
+    }
+    if (count)
+        printf("{\"hits\":%llu}\n", (unsigned long long)pr.hits);
+    if (fflush(stdout) != 0) {
+        xn_fail(&err, XN_EIO, "output_failed", "cannot write the output");
+        goto fail;
+    }
+    status = pr.hits > 0 ? 1 : 0;
+    goto out;
+fail:
+    fprintf(stderr, "xinan: %s\n", err.message);
+    status = 2;
+out:
+    free(pr.pii);
+    xn_buf_release(&pr.line);
+    input_close(&in);
+    text_lexicon_free(built);
+    lexset_release(&ls);
+    return status;
+}
