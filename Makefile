@@ -23,6 +23,14 @@ CFLAGS := -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla
           -Wno-missing-field-initializers $(OPT) -Isrc -I$(BUILD)/gen $(PKG_CFLAGS) $(EXTRA_CFLAGS)
 LDLIBS = $(PKG_LIBS) -lpthread -lm
 DEPFLAGS = -MMD -MP
+# Terse output; `make V=1` shows full commands.
+ifeq ($(V),1)
+  Q :=
+  say := @true
+else
+  Q := @
+  say := @echo
+endif
 
 MAIN_SRC := src/cli/main.c
 LIB_SRC := $(filter-out $(MAIN_SRC),$(sort $(wildcard src/*/*.c)))
@@ -80,23 +88,28 @@ $(BUILD)/gen/assets_empty.c: scripts/embed-assets.sh
 	scripts/embed-assets.sh /nonexistent $@
 
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
-	$(CC) $(CFLAGS) -Wno-overlength-strings -c $< -o $@
+	$(say) "  CC    $<"
+	$(Q)$(CC) $(CFLAGS) -Wno-overlength-strings -c $< -o $@
 
 # ---- C ---------------------------------------------------------------------------------------
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
+	$(say) "  CC    $<"
+	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	$(say) "  AR    $@"
+	$(Q)ar rcs $@ $^
 
 $(BIN): $(BUILD)/obj/$(MAIN_SRC:.c=.o) $(LIB) $(BUILD)/gen/assets.o
-	$(CC) $(LDSAN) -o $@ $(BUILD)/obj/$(MAIN_SRC:.c=.o) $(BUILD)/gen/assets.o $(LIB) $(LDLIBS)
+	$(say) "  LD    $@"
+	$(Q)$(CC) $(LDSAN) -o $@ $(BUILD)/obj/$(MAIN_SRC:.c=.o) $(BUILD)/gen/assets.o $(LIB) $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB) $(BUILD)/gen/assets_empty.o
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(DEPFLAGS) -Itests/unit $(LDSAN) -o $@ $< $(BUILD)/gen/assets_empty.o \
+	$(say) "  TEST  $@"
+	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -Itests/unit $(LDSAN) -o $@ $< $(BUILD)/gen/assets_empty.o \
 	    $(LIB) $(LDLIBS) -lcmocka
 
 -include $(shell find $(BUILD)/obj $(BUILD)/tests -name '*.d' 2>/dev/null)

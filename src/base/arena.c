@@ -9,7 +9,7 @@
 #include <string.h>
 
 #define CHUNK_SIZE 8192
-#define ALIGN 16
+#define ALIGN      16
 
 typedef struct chunk {
     struct chunk *next;
@@ -45,6 +45,7 @@ void xn_arena_free(xn_arena *a)
     for (cleanup *c = a->cleanups; c;) {
         cleanup *next = c->next;
         c->fn(c->data);
+        free(c);
         c = next;
     }
     for (chunk *c = a->chunks; c;) {

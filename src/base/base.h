@@ -53,8 +53,8 @@ typedef struct xn_error {
 int xn_fail(xn_error *err, int status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /* As xn_fail, naming the offending input field. */
-int xn_fail_field(xn_error *err, int status, const char *code, const char *field,
-                  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+int xn_fail_field(xn_error *err, int status, const char *code, const char *field, const char *fmt,
+                  ...) __attribute__((format(printf, 5, 6)));
 void xn_error_clear(xn_error *err);
 const char *xn_err_name(int status);
 
@@ -150,7 +150,7 @@ int xn_json_get_int(const json_t *obj, const char *key, bool required, int64_t m
 /* Time: stored as UTC epoch microseconds, shown in Asia/Shanghai (UTC+8, no DST since 1991).  */
 /* ------------------------------------------------------------------------------------------ */
 
-int64_t xn_now_us(void);      /* wall clock, UTC epoch µs */
+int64_t xn_now_us(void);       /* wall clock, UTC epoch µs */
 int64_t xn_monotonic_us(void); /* for durations */
 /* "2026-11-21T17:30:00.123+08:00"; out must hold XN_TIME_STR bytes. */
 #define XN_TIME_STR 40
@@ -174,9 +174,10 @@ typedef struct xn_log {
 void xn_log_init(xn_log *log, FILE *out, xn_log_level min_level, xn_log_format format);
 /*
  * Writes one event: `event` is a dotted name ("http.request"); the variadic part is pairs of
- * (const char *key, const char *value) ended by NULL. Values are quoted or escaped as needed, so
- * a hostile value can never forge a second line or a second key.
+ * (const char *key, const char *value) ended by XN_LOG_END. Values are quoted or escaped as needed,
+ * so a hostile value can never forge a second line or a second key.
  */
+#define XN_LOG_END ((const char *)NULL) /* ends xn_log_event's pairs: a typed null pointer */
 void xn_log_event(xn_log *log, xn_log_level level, const char *event, ...)
     __attribute__((sentinel));
 int xn_log_level_parse(const char *s, xn_log_level *out);
@@ -188,19 +189,19 @@ int xn_log_level_parse(const char *s, xn_log_level *out);
 typedef struct xn_config {
     char listen_host[64]; /* server.listen host part */
     uint16_t listen_port;
-    char db_path[512];       /* server.db: SQLite file path */
-    char data_dir[512];      /* server.data_dir: var/ */
-    int64_t max_body;        /* http.max_body bytes */
-    int64_t max_connections; /* http.max_connections */
-    int64_t idle_timeout;    /* http.idle_timeout seconds */
-    int64_t threads;         /* http.threads (0: one per core) */
-    int64_t max_header;      /* http.max_header bytes */
-    int64_t shutdown_grace;  /* http.shutdown_grace seconds for in-flight requests */
-    int64_t db_busy_timeout; /* store.busy_timeout ms */
-    xn_log_level log_level;  /* log.level */
+    char db_path[512];        /* server.db: SQLite file path */
+    char data_dir[512];       /* server.data_dir: var/ */
+    int64_t max_body;         /* http.max_body bytes */
+    int64_t max_connections;  /* http.max_connections */
+    int64_t idle_timeout;     /* http.idle_timeout seconds */
+    int64_t threads;          /* http.threads (0: one per core) */
+    int64_t max_header;       /* http.max_header bytes */
+    int64_t shutdown_grace;   /* http.shutdown_grace seconds for in-flight requests */
+    int64_t db_busy_timeout;  /* store.busy_timeout ms */
+    xn_log_level log_level;   /* log.level */
     xn_log_format log_format; /* log.format */
-    bool access_log;         /* log.access */
-    char crypto[8];          /* crypto.mode: "gm" | "intl" */
+    bool access_log;          /* log.access */
+    char crypto[8];           /* crypto.mode: "gm" | "intl" */
 } xn_config;
 
 /* One setting's description; the table drives parsing, env names, help and docs. */

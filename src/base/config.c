@@ -241,8 +241,7 @@ int xn_config_load_env(xn_config *cfg, xn_error *err)
             continue;
         xn_error inner;
         if (settings[i].set(cfg, value, &inner) != XN_OK)
-            return xn_fail(err, XN_EINVAL, "bad_config", "environment %s: %s", name,
-                           inner.message);
+            return xn_fail(err, XN_EINVAL, "bad_config", "environment %s: %s", name, inner.message);
     }
     return XN_OK;
 }

@@ -24,8 +24,8 @@ int xn_fail(xn_error *err, int status, const char *code, const char *fmt, ...)
     return status;
 }
 
-int xn_fail_field(xn_error *err, int status, const char *code, const char *field,
-                  const char *fmt, ...)
+int xn_fail_field(xn_error *err, int status, const char *code, const char *field, const char *fmt,
+                  ...)
 {
     va_list ap;
     va_start(ap, fmt);

@@ -89,8 +89,7 @@ int xn_json_get_string(const json_t *obj, const char *key, bool required, size_t
         return XN_OK;
     }
     if (!json_is_string(v))
-        return xn_fail_field(err, XN_EINVAL, "bad_field", key, "field '%s' must be a string",
-                             key);
+        return xn_fail_field(err, XN_EINVAL, "bad_field", key, "field '%s' must be a string", key);
     size_t len = json_string_length(v);
     const char *s = json_string_value(v);
     if (len > max_bytes)

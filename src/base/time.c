@@ -108,8 +108,12 @@ int xn_time_parse(const char *s, int64_t *epoch_us)
     }
     if (*p != '\0')
         return XN_EINVAL;
-    struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h,
-                    .tm_min = mi, .tm_sec = sec};
+    struct tm tm = {.tm_year = y - 1900,
+                    .tm_mon = mo - 1,
+                    .tm_mday = d,
+                    .tm_hour = h,
+                    .tm_min = mi,
+                    .tm_sec = sec};
     int64_t secs = (int64_t)timegm(&tm) - offset_s;
     *epoch_us = secs * 1000000 + usec;
     return XN_OK;

@@ -19,8 +19,8 @@ int cli_cmd_db_migrate(int argc, char **argv)
         store_close(db);
         return 1;
     }
-    printf("applied %d migration%s; %s is at schema version %d\n", applied,
-           applied == 1 ? "" : "s", cfg.db_path, version);
+    printf("applied %d migration%s; %s is at schema version %d\n", applied, applied == 1 ? "" : "s",
+           cfg.db_path, version);
     store_close(db);
     return 0;
 }
@@ -33,8 +33,8 @@ int cli_cmd_db_check(int argc, char **argv)
         return status;
     store *db = NULL;
     xn_error err;
-    store_options opt = {.pool_size = 1, .busy_timeout_ms = (int)cfg.db_busy_timeout,
-                         .read_only = true};
+    store_options opt = {
+        .pool_size = 1, .busy_timeout_ms = (int)cfg.db_busy_timeout, .read_only = true};
     if (store_open(&db, cfg.db_path, &opt, &err) != XN_OK) {
         fprintf(stderr, "xinan: %s\n", err.message);
         return 1;

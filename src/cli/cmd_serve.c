@@ -72,7 +72,7 @@ int cli_cmd_serve(int argc, char **argv)
     }
     if (created)
         xn_log_event(&log, XN_LOG_INFO, "store.initialised", "db", cfg.db_path, "instance",
-                     instance, NULL);
+                     instance, XN_LOG_END);
 
     http_app app = {.cfg = &cfg, .log = &log, .db = db, .started_us = xn_monotonic_us()};
     http_server *srv = NULL;
@@ -89,13 +89,13 @@ int cli_cmd_serve(int argc, char **argv)
     char port[8];
     snprintf(port, sizeof port, "%u", http_port(srv));
     xn_log_event(&log, XN_LOG_INFO, "server.start", "version", XN_VERSION, "host", host, "port",
-                 port, "db", cfg.db_path, NULL);
+                 port, "db", cfg.db_path, XN_LOG_END);
 
     int sig = 0;
     sigwait(&stop_signals, &sig);
-    xn_log_event(&log, XN_LOG_INFO, "server.stopping", "signal", strsignal(sig), NULL);
+    xn_log_event(&log, XN_LOG_INFO, "server.stopping", "signal", strsignal(sig), XN_LOG_END);
     http_stop(srv, (int)cfg.shutdown_grace);
     store_close(db);
-    xn_log_event(&log, XN_LOG_INFO, "server.stopped", NULL);
+    xn_log_event(&log, XN_LOG_INFO, "server.stopped", XN_LOG_END);
     return 0;
 }

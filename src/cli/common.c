@@ -11,9 +11,9 @@ int cli_load_config(int argc, char **argv, bool allow_listen, xn_config *cfg)
 {
     const char *config_path = NULL, *db = NULL, *listen = NULL;
     static const struct option long_opts[] = {{"config", required_argument, NULL, 'c'},
-                                               {"db", required_argument, NULL, 'd'},
-                                               {"listen", required_argument, NULL, 'l'},
-                                               {NULL, 0, NULL, 0}};
+                                              {"db", required_argument, NULL, 'd'},
+                                              {"listen", required_argument, NULL, 'l'},
+                                              {NULL, 0, NULL, 0}};
     optind = 1;
     opterr = 0;
     int opt;
@@ -31,8 +31,7 @@ int cli_load_config(int argc, char **argv, bool allow_listen, xn_config *cfg)
             listen = optarg;
             break;
         default:
-            return cli_usage_error(argv[0], "unknown or incomplete flag '%s'",
-                                   argv[optind - 1]);
+            return cli_usage_error(argv[0], "unknown or incomplete flag '%s'", argv[optind - 1]);
         }
     }
     if (optind < argc)
@@ -86,9 +85,8 @@ int cli_open_store(const xn_config *cfg, bool create, bool migrate, store **out)
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     int workers = (int)(cfg->threads ? cfg->threads : (cores > 0 ? cores : 2));
     /* One connection per HTTP worker plus room for the job runner and the CLI. */
-    store_options opt = {.pool_size = workers + 2,
-                         .busy_timeout_ms = (int)cfg->db_busy_timeout,
-                         .create = create};
+    store_options opt = {
+        .pool_size = workers + 2, .busy_timeout_ms = (int)cfg->db_busy_timeout, .create = create};
     int rc = create ? make_parent_dirs(cfg->db_path, &err) : XN_OK;
     if (rc == XN_OK)
         rc = store_open(out, cfg->db_path, &opt, &err);

@@ -8,13 +8,13 @@
 
 static void print_help(FILE *out)
 {
-    fprintf(out, "xinan %s — 信安 information-security management platform\n\n"
-                 "usage: xinan <command> [flags]\n\ncommands:\n",
+    fprintf(out,
+            "xinan %s — 信安 information-security management platform\n\n"
+            "usage: xinan <command> [flags]\n\ncommands:\n",
             XN_VERSION);
     for (const cli_command *c = cli_commands; c->verb; c++) {
         char name[48];
-        snprintf(name, sizeof name, "%s%s%s", c->noun ? c->noun : "", c->noun ? " " : "",
-                 c->verb);
+        snprintf(name, sizeof name, "%s%s%s", c->noun ? c->noun : "", c->noun ? " " : "", c->verb);
         fprintf(out, "  %-16s %s\n", name, c->summary);
     }
     fputs("\nEvery command takes --help. Settings: xinan.conf, XINAN_<SECTION>_<KEY>, flags.\n",
@@ -31,8 +31,7 @@ static const cli_command *find(const char *name)
 {
     for (const cli_command *c = cli_commands; c->verb; c++) {
         char full[48];
-        snprintf(full, sizeof full, "%s%s%s", c->noun ? c->noun : "", c->noun ? " " : "",
-                 c->verb);
+        snprintf(full, sizeof full, "%s%s%s", c->noun ? c->noun : "", c->noun ? " " : "", c->verb);
         if (strcmp(full, name) == 0)
             return c;
     }

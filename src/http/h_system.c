@@ -17,8 +17,8 @@ int http_h_health(http_req *req, http_resp *resp)
         json_object_set_new(db, "error", json_string(err.message));
     json_t *body = json_pack("{s:s, s:s, s:I, s:s, s:o}", "status", db_ok ? "ok" : "degraded",
                              "version", XN_VERSION, "uptime_s",
-                             (json_int_t)((xn_monotonic_us() - app->started_us) / 1000000),
-                             "time", now, "database", db);
+                             (json_int_t)((xn_monotonic_us() - app->started_us) / 1000000), "time",
+                             now, "database", db);
     return http_json(resp, db_ok ? 200 : 503, body);
 }
 

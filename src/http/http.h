@@ -37,20 +37,20 @@ typedef struct http_app {
 } http_app;
 
 #define HTTP_MAX_PARAMS 8
-#define HTTP_MAX_PATH 1024 /* longer request paths get 404 before any lookup */
+#define HTTP_MAX_PATH   1024 /* longer request paths get 404 before any lookup */
 
 typedef struct http_req {
     http_app *app;
-    xn_arena *arena; /* request lifetime */
+    xn_arena *arena;    /* request lifetime */
     const char *method; /* "GET", … (HEAD is routed as GET) */
     const char *path;   /* raw path as sent, without the query */
     int nparams;
     const char *param_names[HTTP_MAX_PARAMS];
     const char *param_values[HTTP_MAX_PARAMS]; /* percent-decoded, valid UTF-8 */
-    const char *body;                           /* raw body (NUL-terminated), may be NULL */
+    const char *body;                          /* raw body (NUL-terminated), may be NULL */
     size_t body_len;
-    json_t *json;      /* parsed body for routes with HTTP_JSON_BODY, owned by the request */
-    const char *peer;  /* client address */
+    json_t *json;     /* parsed body for routes with HTTP_JSON_BODY, owned by the request */
+    const char *peer; /* client address */
     char request_id[17];
     void *conn; /* the library's connection; only http/ uses it */
 } http_req;

@@ -73,7 +73,7 @@ static bool split_path(xn_arena *a, const char *path, segments *out)
         size_t n = slash ? (size_t)(slash - p) : strlen(p);
         if (n == 0) {
             if (!slash)
-                break; /* a trailing slash ends the path */
+                break;    /* a trailing slash ends the path */
             return false; /* "//" */
         }
         if (out->n == MAX_SEGMENTS)
@@ -191,8 +191,7 @@ const http_asset *http_asset_lookup(const char *path, bool *spa)
     if (strncmp(path, "/api/", 5) == 0 || strcmp(path, "/api") == 0 || strchr(last, '.'))
         return NULL;
     *spa = true;
-    return bsearch("/index.html", http_assets, http_assets_count, sizeof http_assets[0],
-                   cmp_asset);
+    return bsearch("/index.html", http_assets, http_assets_count, sizeof http_assets[0], cmp_asset);
 }
 
 const char *http_param(const http_req *req, const char *name)

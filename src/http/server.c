@@ -21,9 +21,9 @@
 #include <unistd.h>
 
 /* The Content-Security-Policy allows only our own origin; no inline script, no eval. */
-#define CSP                                                                                      \
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "                  \
-    "img-src 'self' data:; connect-src 'self'; font-src 'self' data:; object-src 'none'; "       \
+#define CSP                                                                                        \
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "                    \
+    "img-src 'self' data:; connect-src 'self'; font-src 'self' data:; object-src 'none'; "         \
     "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 
 static const int status_slots[] = {200, 201, 204, 304, 400, 401, 403, 404, 405,
@@ -55,13 +55,13 @@ typedef struct req_ctx {
     http_resp resp;
     http_server *srv;
     xn_buf body;
-    int label;          /* metrics label: route index or nroutes + LABEL_* */
-    int route;          /* route index, or -1 */
-    bool queued;        /* a response has been handed to the library */
-    bool ready;         /* resp is decided (an error found before the body) */
+    int label;               /* metrics label: route index or nroutes + LABEL_* */
+    int route;               /* route index, or -1 */
+    bool queued;             /* a response has been handed to the library */
+    bool ready;              /* resp is decided (an error found before the body) */
     const http_asset *asset; /* a static file to send */
-    bool body_too_big;  /* the body passed its limit: 413 once it ends */
-    int64_t started_us; /* monotonic */
+    bool body_too_big;       /* the body passed its limit: 413 once it ends */
+    int64_t started_us;      /* monotonic */
 } req_ctx;
 
 http_server *http_req_server(const http_req *req)
@@ -123,7 +123,7 @@ int http_fail(http_req *req, http_resp *resp, const xn_error *err)
     if (status >= 500) {
         /* Details of internal failures go to the log, never to the client. */
         xn_log_event(req->app->log, XN_LOG_ERROR, "http.error", "request_id", req->request_id,
-                     "code", err->code, "message", err->message, NULL);
+                     "code", err->code, "message", err->message, XN_LOG_END);
         return http_error(req, resp, status, status == 503 ? "unavailable" : "internal",
                           status == 503 ? "服务繁忙，请稍后重试 (the server is busy; try again)"
                                         : "服务器内部错误 (internal server error)",
@@ -317,8 +317,8 @@ static void begin_request(req_ctx *ctx, const char *method, const char *url,
         return;
     }
     bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
-    bool api = strncmp(url, "/api/", 5) == 0 || strcmp(url, "/api") == 0 ||
-               strcmp(url, "/metrics") == 0;
+    bool api =
+        strncmp(url, "/api/", 5) == 0 || strcmp(url, "/api") == 0 || strcmp(url, "/metrics") == 0;
     if (!api) {
         bool spa = false;
         const http_asset *a = http_asset_lookup(url, &spa);
@@ -380,9 +380,8 @@ static void run_handler(req_ctx *ctx)
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     (void)version;
     http_server *srv = cls;
@@ -461,10 +460,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         peer_address(ctx->req.conn, peer, sizeof peer);
         snprintf(st, sizeof st, "%d", status);
         snprintf(ms, sizeof ms, "%.3f", (double)took / 1000.0);
-        xn_log_event(srv->app->log, XN_LOG_INFO, "http.request", "rid", ctx->req.request_id,
-                     "peer", peer, "method", ctx->req.method, "path", ctx->req.path, "status",
-                     st, "ms", ms, "end",
-                     toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "ok" : "aborted", NULL);
+        xn_log_event(srv->app->log, XN_LOG_INFO, "http.request", "rid", ctx->req.request_id, "peer",
+                     peer, "method", ctx->req.method, "path", ctx->req.path, "status", st, "ms", ms,
+                     "end", toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "ok" : "aborted",
+                     XN_LOG_END);
     }
     json_decref(ctx->req.json);
     xn_buf_release(&ctx->body);
@@ -483,7 +482,7 @@ static void on_library_log(void *cls, const char *fmt, va_list ap)
     size_t n = strlen(msg);
     while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
         msg[--n] = '\0';
-    xn_log_event(srv->app->log, XN_LOG_WARN, "http.library", "message", msg, NULL);
+    xn_log_event(srv->app->log, XN_LOG_WARN, "http.library", "message", msg, XN_LOG_END);
 }
 
 /* ---- lifecycle ---------------------------------------------------------------------------- */
@@ -493,8 +492,8 @@ static int bind_listener(http_server *srv, xn_error *err)
     const xn_config *cfg = srv->app->cfg;
     char port[8];
     snprintf(port, sizeof port, "%u", cfg->listen_port);
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-                             .ai_flags = AI_PASSIVE};
+    struct addrinfo hints = {
+        .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE};
     struct addrinfo *res = NULL;
     int gai = getaddrinfo(cfg->listen_host, port, &hints, &res);
     if (gai != 0)
@@ -506,8 +505,8 @@ static int bind_listener(http_server *srv, xn_error *err)
     if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
         bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 1024) != 0) {
         int e = errno;
-        rc = xn_fail(err, XN_EIO, "listen", "cannot listen on %s:%s: %s%s", cfg->listen_host,
-                     port, strerror(e),
+        rc = xn_fail(err, XN_EIO, "listen", "cannot listen on %s:%s: %s%s", cfg->listen_host, port,
+                     strerror(e),
                      e == EADDRINUSE ? " (is another xinan or another server using this port?)"
                                      : "");
         if (fd >= 0)
@@ -537,17 +536,17 @@ int http_start(http_server **out, http_app *app, xn_error *err)
     if (rc)
         goto fail;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    unsigned threads = app->cfg->threads ? (unsigned)app->cfg->threads
-                                         : (unsigned)(cores > 0 ? cores : 2);
+    unsigned threads =
+        app->cfg->threads ? (unsigned)app->cfg->threads : (unsigned)(cores > 0 ? cores : 2);
     srv->daemon = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0,
-        NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, on_library_log, srv,
-        MHD_OPTION_LISTEN_SOCKET, srv->listen_fd,
-        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)app->cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)app->cfg->idle_timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)app->cfg->max_header, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-        MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, NULL, MHD_OPTION_END);
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0, NULL,
+        NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, on_library_log, srv,
+        MHD_OPTION_LISTEN_SOCKET, srv->listen_fd, MHD_OPTION_THREAD_POOL_SIZE, threads,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)app->cfg->max_connections,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)app->cfg->idle_timeout,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)app->cfg->max_header,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped,
+        NULL, MHD_OPTION_END);
     if (!srv->daemon) {
         rc = xn_fail(err, XN_EIO, "listen", "cannot start the HTTP server on %s:%u",
                      app->cfg->listen_host, srv->port);
@@ -582,7 +581,8 @@ void http_stop(http_server *srv, int grace_s)
     if (left > 0) {
         char n[16];
         snprintf(n, sizeof n, "%d", left);
-        xn_log_event(srv->app->log, XN_LOG_WARN, "http.shutdown_timeout", "inflight", n, NULL);
+        xn_log_event(srv->app->log, XN_LOG_WARN, "http.shutdown_timeout", "inflight", n,
+                     XN_LOG_END);
     }
     MHD_stop_daemon(srv->daemon);
     close(srv->listen_fd);
@@ -623,8 +623,8 @@ int http_metrics_render(http_server *srv, xn_buf *b)
                    "# TYPE xinan_http_requests_total counter\n");
     for (int l = 0; l < srv->nroutes + LABEL_EXTRA; l++) {
         for (size_t s = 0; s < NSTATUS; s++) {
-            uint64_t n = atomic_load_explicit(&srv->counts[l * (int)NSTATUS + (int)s],
-                                              memory_order_relaxed);
+            uint64_t n =
+                atomic_load_explicit(&srv->counts[l * (int)NSTATUS + (int)s], memory_order_relaxed);
             if (!n)
                 continue;
             const char *method = NULL;
@@ -686,8 +686,7 @@ int http_metrics_render(http_server *srv, xn_buf *b)
             xn_buf_printf(b, "xinan_db_transaction_duration_seconds_bucket{le=\"%g\"} %llu\n",
                           (double)store_hist_bounds_us[i] / 1e6, (unsigned long long)cumulative);
         else
-            xn_buf_printf(b,
-                          "xinan_db_transaction_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
+            xn_buf_printf(b, "xinan_db_transaction_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
                           (unsigned long long)cumulative);
     }
     xn_buf_printf(b,
@@ -701,7 +700,6 @@ int http_metrics_render(http_server *srv, xn_buf *b)
                   "# HELP xinan_uptime_seconds Seconds since the server started.\n"
                   "# TYPE xinan_uptime_seconds gauge\n"
                   "xinan_uptime_seconds %.3f\n",
-                  resident_bytes(),
-                  (double)(xn_monotonic_us() - srv->app->started_us) / 1e6);
+                  resident_bytes(), (double)(xn_monotonic_us() - srv->app->started_us) / 1e6);
     return XN_OK;
 }

@@ -29,8 +29,7 @@ static int map_rc(sqlite3 *db, int rc, xn_error *err, const char *what)
     }
 }
 
-static int sl_connect(const char *target, const store_options *opt, void **handle,
-                      xn_error *err)
+static int sl_connect(const char *target, const store_options *opt, void **handle, xn_error *err)
 {
     sqlite3 *db = NULL;
     int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
@@ -59,9 +58,8 @@ static int sl_connect(const char *target, const store_options *opt, void **handl
     char *msg = NULL;
     rc = sqlite3_exec(db, pragmas, NULL, NULL, &msg);
     if (rc != SQLITE_OK) {
-        xn_fail(err, XN_EIO, "db_open",
-                "cannot use database %s: %s (is its directory writable?)", target,
-                msg ? msg : sqlite3_errstr(rc));
+        xn_fail(err, XN_EIO, "db_open", "cannot use database %s: %s (is its directory writable?)",
+                target, msg ? msg : sqlite3_errstr(rc));
         sqlite3_free(msg);
         goto fail;
     }
@@ -207,9 +205,8 @@ static int64_t sl_changes(void *handle)
 static int sl_table_exists(void *handle, const char *table, bool *exists, xn_error *err)
 {
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(handle,
-                                "SELECT 1 FROM sqlite_schema WHERE type='table' AND name=?1", -1,
-                                &st, NULL);
+    int rc = sqlite3_prepare_v2(
+        handle, "SELECT 1 FROM sqlite_schema WHERE type='table' AND name=?1", -1, &st, NULL);
     if (rc != SQLITE_OK)
         return map_rc(handle, rc, err, "schema lookup");
     sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);

@@ -11,7 +11,7 @@
 #include <time.h>
 
 #define CACHE_BUCKETS 128
-#define CACHE_MAX 512 /* statements kept per connection before the cache is flushed */
+#define CACHE_MAX     512 /* statements kept per connection before the cache is flushed */
 
 const int64_t store_hist_bounds_us[STORE_HIST_BUCKETS] = {
     50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 500000, 1000000, INT64_MAX};
@@ -418,8 +418,7 @@ int store_schema_version(store *s, int *out, xn_error *err)
     rc = s->ops->table_exists(c->h, "schema_migrations", &exists, err);
     int64_t v = 0;
     if (rc == XN_OK && exists)
-        rc = store_query_int(c, "SELECT coalesce(max(version), 0) FROM schema_migrations", &v,
-                             err);
+        rc = store_query_int(c, "SELECT coalesce(max(version), 0) FROM schema_migrations", &v, err);
     store_release(c);
     if (rc == XN_OK)
         *out = (int)v;
@@ -449,8 +448,8 @@ static int apply_one(store_conn *c, void *ctx, xn_error *err)
     if (rc) {
         char detail[sizeof err->message];
         snprintf(detail, sizeof detail, "%s", err ? err->message : "");
-        return xn_fail(err, rc, "migration_failed", "migration %d (%s) failed: %s",
-                       mc->m->version, mc->m->name, detail);
+        return xn_fail(err, rc, "migration_failed", "migration %d (%s) failed: %s", mc->m->version,
+                       mc->m->name, detail);
     }
     rc = store_prepare(c,
                        "INSERT INTO schema_migrations (version, name, applied_at) "

@@ -54,10 +54,10 @@ typedef struct store_options {
 #define STORE_HIST_BUCKETS 14
 extern const int64_t store_hist_bounds_us[STORE_HIST_BUCKETS]; /* upper bounds; last is +Inf */
 typedef struct store_stats {
-    uint64_t statements;      /* executions (prepare-to-reset) */
-    uint64_t transactions;    /* committed store_tx calls */
-    uint64_t rollbacks;       /* store_tx calls that failed */
-    uint64_t busy_retries;    /* store_tx attempts repeated because of a lock */
+    uint64_t statements;                  /* executions (prepare-to-reset) */
+    uint64_t transactions;                /* committed store_tx calls */
+    uint64_t rollbacks;                   /* store_tx calls that failed */
+    uint64_t busy_retries;                /* store_tx attempts repeated because of a lock */
     uint64_t tx_hist[STORE_HIST_BUCKETS]; /* transaction durations, cumulative-free counts */
     uint64_t tx_sum_us;
 } store_stats;
@@ -100,7 +100,7 @@ int store_bind_text(store_stmt *st, int idx, const char *v, ssize_t len);
 int store_bind_blob(store_stmt *st, int idx, const void *v, size_t len);
 int store_bind_null(store_stmt *st, int idx);
 
-#define STORE_ROW 1
+#define STORE_ROW  1
 #define STORE_DONE 0
 /* Advances: STORE_ROW with a row to read, STORE_DONE at the end (the statement is then reset),
  * or a negative xn_err. A constraint violation is XN_ECONFLICT with code "conflict". */

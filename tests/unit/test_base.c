@@ -1,10 +1,6 @@
 /* Unit tests of the base room: arena, buffers, UTF-8, JSON bounds, time, config, logging.
  * Platform foundation; the bounds tested here serve every input rule of DESIGN.md. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "xn_test.h"
 
 #include "base/base.h"
 
@@ -84,13 +80,13 @@ static void utf8_validation_rejects_malformed_sequences(void **state)
 {
     (void)state;
     assert_true(xn_utf8_valid("信安 ok", strlen("信安 ok")));
-    assert_true(xn_utf8_valid("\xF0\x9F\x98\x80", 4));     /* U+1F600 */
-    assert_false(xn_utf8_valid("\xC0\xAF", 2));            /* overlong '/' */
-    assert_false(xn_utf8_valid("\xE0\x80\xAF", 3));        /* overlong */
-    assert_false(xn_utf8_valid("\xED\xA0\x80", 3));        /* surrogate */
-    assert_false(xn_utf8_valid("\xF4\x90\x80\x80", 4));    /* > U+10FFFF */
-    assert_false(xn_utf8_valid("\xE4\xBF", 2));            /* truncated */
-    assert_false(xn_utf8_valid("\x80", 1));                /* lone continuation */
+    assert_true(xn_utf8_valid("\xF0\x9F\x98\x80", 4));  /* U+1F600 */
+    assert_false(xn_utf8_valid("\xC0\xAF", 2));         /* overlong '/' */
+    assert_false(xn_utf8_valid("\xE0\x80\xAF", 3));     /* overlong */
+    assert_false(xn_utf8_valid("\xED\xA0\x80", 3));     /* surrogate */
+    assert_false(xn_utf8_valid("\xF4\x90\x80\x80", 4)); /* > U+10FFFF */
+    assert_false(xn_utf8_valid("\xE4\xBF", 2));         /* truncated */
+    assert_false(xn_utf8_valid("\x80", 1));             /* lone continuation */
     assert_true(xn_has_control("a\x01", 2));
     assert_true(xn_has_control("a\xC2\x85", 3)); /* C1 NEL */
     assert_false(xn_has_control("a\tb\r\n", 5));
@@ -247,9 +243,9 @@ static void log_lines_cannot_be_forged(void **state)
     FILE *f = open_memstream(&mem, &size);
     xn_log log;
     xn_log_init(&log, f, XN_LOG_INFO, XN_LOG_KV);
-    xn_log_event(&log, XN_LOG_DEBUG, "hidden", NULL);
+    xn_log_event(&log, XN_LOG_DEBUG, "hidden", XN_LOG_END);
     xn_log_event(&log, XN_LOG_INFO, "http.request", "path", "/a\nts=x level=error", "ok", "plain",
-                 NULL);
+                 XN_LOG_END);
     fclose(f);
     assert_null(strstr(mem, "hidden"));
     /* Exactly one line: the newline in the value was escaped. */

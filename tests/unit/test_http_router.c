@@ -1,10 +1,6 @@
 /* Unit tests of the router's strict path handling: traversal, escapes, NUL and length limits
  * never reach a handler or a file; methods are checked per path (405 with Allow). */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "xn_test.h"
 
 #include "http/http.h"
 
@@ -43,10 +39,21 @@ static void malformed_paths_are_refused(void **state)
 {
     (void)state;
     const char *bad[] = {
-        "/api/../etc/passwd", "/api/%2e%2e/x",  "/api/%2E%2e",   "/api/./health",
-        "/api/a%00b",         "/api/a%2fb",     "/api/%zz",      "/api/%4",
-        "/api//health",       "/api/%C0%AF",    "/api/a%0ab",    "api/health",
-        "",                   "/api/a\\b",      "/api/%5c..",
+        "/api/../etc/passwd",
+        "/api/%2e%2e/x",
+        "/api/%2E%2e",
+        "/api/./health",
+        "/api/a%00b",
+        "/api/a%2fb",
+        "/api/%zz",
+        "/api/%4",
+        "/api//health",
+        "/api/%C0%AF",
+        "/api/a%0ab",
+        "api/health",
+        "",
+        "/api/a\\b",
+        "/api/%5c..",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         int rc = match("GET", bad[i], NULL);
@@ -64,8 +71,8 @@ static void static_lookup_never_leaves_the_asset_table(void **state)
 {
     (void)state;
     bool spa = true;
-    const char *bad[] = {"/../etc/passwd", "/%2e%2e/etc/passwd", "/a/../../x", "/.env",
-                         "/index.html%00.js", "//etc/passwd", "/a\\b", "/api/x"};
+    const char *bad[] = {"/../etc/passwd",    "/%2e%2e/etc/passwd", "/a/../../x", "/.env",
+                         "/index.html%00.js", "//etc/passwd",       "/a\\b",      "/api/x"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_null(http_asset_lookup(bad[i], &spa));
         assert_false(spa);

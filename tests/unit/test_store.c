@@ -1,11 +1,7 @@
 /* Unit tests of the store room against real SQLite files: migrations, transactions, busy
  * retry, newer-schema refusal, placeholders, constraint errors. AUD-1 rests on store_tx
  * committing a change and its record together or not at all. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
+#include "xn_test.h"
 
 #include "store/store.h"
 
@@ -26,8 +22,8 @@ static char *temp_db(const char *name)
 
 static store *open_db(const char *path, int busy_ms, int retry_ms)
 {
-    store_options opt = {.pool_size = 2, .busy_timeout_ms = busy_ms, .tx_retry_ms = retry_ms,
-                         .create = true};
+    store_options opt = {
+        .pool_size = 2, .busy_timeout_ms = busy_ms, .tx_retry_ms = retry_ms, .create = true};
     store *s = NULL;
     xn_error err;
     int rc = store_open(&s, path, &opt, &err);
@@ -62,8 +58,7 @@ static void newer_schema_is_refused_with_a_clear_message(void **state)
     store_close(s);
     sqlite3 *db = NULL;
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db,
-                                  "INSERT INTO schema_migrations VALUES (9999, 'future', 0)",
+    assert_int_equal(sqlite3_exec(db, "INSERT INTO schema_migrations VALUES (9999, 'future', 0)",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(db);
@@ -180,8 +175,7 @@ static void *hold_write_lock(void *p)
     return NULL;
 }
 
-static void run_against_lock(const char *path, int hold_ms, store *s, insert_ctx *ctx,
-                             int expect)
+static void run_against_lock(const char *path, int hold_ms, store *s, insert_ctx *ctx, int expect)
 {
     holder h = {.path = path, .hold_ms = hold_ms};
     pthread_mutex_init(&h.lock, NULL);
