@@ -102,7 +102,10 @@ describe('web UI shell', { timeout: 180_000 }, () => {
 
   after(async () => {
     if (browser) await browser.close();
-    if (srv && !serverStopped) await srv.stop();
+    if (srv) {
+      if (!serverStopped) await srv.stop();
+      srv.cleanup();
+    }
   });
 
   test('the server sends the UI with a strict Content-Security-Policy', async () => {
