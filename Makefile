@@ -166,9 +166,12 @@ FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=build/fuzz/%)
 FUZZ_CFLAGS := -std=c17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
                -DXN_ARENA_MALLOC=1 -Isrc $(PKG_CFLAGS)
 
-build/fuzz/%: fuzz/%.c $(LIB_SRC) build/fuzz/gen/assets_empty.c
+FUZZ_LIB_SRC := $(filter-out src/cli/%,$(LIB_SRC))
+
+build/fuzz/%: fuzz/%.c $(FUZZ_LIB_SRC) build/fuzz/gen/assets_empty.c
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) build/fuzz/gen/assets_empty.c $(LDLIBS)
+	$(say) "  FUZZ  $@"
+	$(Q)clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRC) build/fuzz/gen/assets_empty.c $(LDLIBS)
 
 build/fuzz/gen/assets_empty.c: scripts/embed-assets.sh
 	@mkdir -p $(dir $@)
