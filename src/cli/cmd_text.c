@@ -421,8 +421,15 @@ int cli_cmd_text_check(int argc, char **argv)
     xn_buf_init(&pr.line, (size_t)TEXT_MAX_SOURCE);
     if (pii)
         text_pii_scan(in.data, in.len, on_pii, &pr);
-    if (ls.n > 0 && text_check(ls.lex, ls.n, in.data, in.len, &copts, on_hit, &pr, &err) < 0)
+    if (ls.n > 0 && count) {
+        uint64_t n = 0;
+        if (text_count(ls.lex, ls.n, in.data, in.len, copts.mode, &n, &err) < 0)
+            goto fail;
+        pr.hits += n;
+    } else if (ls.n > 0 &&
+               text_check(ls.lex, ls.n, in.data, in.len, &copts, on_hit, &pr, &err) < 0) {
         goto fail;
+    }
     flush_pii(&pr, SIZE_MAX);
     if (pr.failed) {
         xn_fail(&err, XN_EIO, "output_failed", "cannot write the output");

@@ -448,7 +448,10 @@ typedef struct build {
     tnode *t;
     size_t nt, cap_t;
     /* double array under construction */
-    uint32_t *base, *check, *nextfree;
+    uint32_t *base, *check;
+    uint32_t *nextfree;  /* union-find: first free slot at or after i */
+    uint32_t *nextmulti; /* the same, minus slots that failed too often as a first child */
+    uint8_t *tries;      /* failed attempts of a free slot as a first child */
     size_t cap;
     size_t used_max; /* highest slot in use */
 } build;
@@ -568,22 +571,27 @@ static void da_grow(build *B, size_t need)
     B->base = xn_xrealloc(B->base, cap * sizeof *B->base);
     B->check = xn_xrealloc(B->check, cap * sizeof *B->check);
     B->nextfree = xn_xrealloc(B->nextfree, (cap + 1) * sizeof *B->nextfree);
+    B->nextmulti = xn_xrealloc(B->nextmulti, (cap + 1) * sizeof *B->nextmulti);
+    B->tries = xn_xrealloc(B->tries, cap);
     for (size_t i = old; i < cap; i++) {
         B->base[i] = 0;
         B->check[i] = EMPTY;
         B->nextfree[i] = (uint32_t)i;
+        B->nextmulti[i] = (uint32_t)i;
+        B->tries[i] = 0;
     }
     B->nextfree[cap] = (uint32_t)cap;
+    B->nextmulti[cap] = (uint32_t)cap;
     B->cap = cap;
 }
 
-/* First free slot >= x (union-find with path halving). */
-static size_t da_free_from(build *B, size_t x)
+/* First slot >= x that `next` marks free (union-find with path halving). */
+static size_t da_find(build *B, uint32_t **next, size_t x)
 {
     da_grow(B, x + 1);
-    while (B->nextfree[x] != x) {
-        B->nextfree[x] = B->nextfree[B->nextfree[x]];
-        x = B->nextfree[x];
+    while ((*next)[x] != x) {
+        (*next)[x] = (*next)[(*next)[x]];
+        x = (*next)[x];
         if (x >= B->cap)
             da_grow(B, x + 1);
     }
@@ -594,14 +602,25 @@ static void da_take(build *B, size_t slot, uint32_t parent)
 {
     B->check[slot] = parent;
     B->nextfree[slot] = (uint32_t)slot + 1;
+    B->nextmulti[slot] = (uint32_t)slot + 1;
     if (slot > B->used_max)
         B->used_max = slot;
 }
 
-/* Finds a base for the children syms[0..k) (ascending) and occupies their slots. */
+/*
+ * Finds a base for the children syms[0..k) (ascending) and occupies their slots. A free slot
+ * that has failed 8 times as the first child of a multi-child state is not tried again for
+ * such states (single children still fill it), which keeps placement near linear.
+ */
 static uint32_t da_place(build *B, const uint32_t *syms, size_t k, uint32_t parent)
 {
-    size_t f = da_free_from(B, syms[0] + 1);
+    size_t f;
+    if (k == 1) {
+        f = da_find(B, &B->nextfree, syms[0] + 1);
+        da_take(B, f, parent);
+        return (uint32_t)(f - syms[0]);
+    }
+    f = da_find(B, &B->nextmulti, syms[0] + 1);
     for (;;) {
         size_t b = f - syms[0];
         size_t i;
@@ -614,7 +633,9 @@ static uint32_t da_place(build *B, const uint32_t *syms, size_t k, uint32_t pare
                 da_take(B, b + syms[i], parent);
             return (uint32_t)b;
         }
-        f = da_free_from(B, f + 1);
+        if (++B->tries[f] >= 8)
+            B->nextmulti[f] = (uint32_t)f + 1;
+        f = da_find(B, &B->nextmulti, f + 1);
     }
 }
 
@@ -901,5 +922,7 @@ out:
     free(B.base);
     free(B.check);
     free(B.nextfree);
+    free(B.nextmulti);
+    free(B.tries);
     return rc;
 }

@@ -189,6 +189,10 @@ int text_check(const text_lexicon *const *lex, size_t nlex, const char *text, si
     size_t next_progress = PROGRESS_EVERY;
     int rc = 0;
 
+    if (text == NULL && len == 0)
+        base = p = end = (const unsigned char *)"";
+    if (text == NULL && len > 0)
+        return xn_fail(err, XN_EINVAL, "no_text", "no text to check");
     if (nlex == 0 || lex == NULL)
         return xn_fail(err, XN_EINVAL, "no_lexicon", "no lexicon to check against");
     for (size_t k = 1; k < nlex; k++)
@@ -254,4 +258,78 @@ int text_check(const text_lexicon *const *lex, size_t nlex, const char *text, si
     free(sc.pending);
     free(sc.white);
     return rc;
+}
+
+static int count_one(void *ctx, const text_hit *hit)
+{
+    (void)hit;
+    (*(uint64_t *)ctx)++;
+    return 0;
+}
+
+static inline uint32_t goto_fail(const img_node *n, uint32_t s, uint32_t c)
+{
+    for (;;) {
+        uint32_t t = n[s].base + c;
+        if (n[t].check == s)
+            return t;
+        if (s == ROOT)
+            return s;
+        s = n[s].fail;
+    }
+}
+
+static inline uint64_t count_outputs(const img_node *n, const img_out *outs, uint32_t s)
+{
+    uint64_t k = 0;
+    for (uint32_t o = n[s].info >> 8; o != 0; o = outs[o].next)
+        k++;
+    return k;
+}
+
+/* The count-only loop over one lexicon: no offsets, no ordering, outputs only counted. */
+static uint64_t count_fast(const text_lexicon *lex, const unsigned char *p,
+                           const unsigned char *end)
+{
+    const img_node *n = lex->nodes;
+    const img_out *outs = lex->outs;
+    const uint32_t *l1 = lex->l1, *blocks = lex->blocks, *exp = lex->exp;
+    uint32_t s = ROOT;
+    uint64_t hits = 0;
+    while (p < end) {
+        size_t adv;
+        uint32_t cp = text_utf8_next(p, end, &adv);
+        uint32_t cls = blocks[(size_t)l1[cp >> 8] * BLOCK + (cp & (BLOCK - 1))];
+        p += adv;
+        if (cls - 1 < CLS_EXP - 1) {
+            /* A plain symbol: the hot path. */
+            s = goto_fail(n, s, cls);
+            if (n[s].info >> 8)
+                hits += count_outputs(n, outs, s);
+        } else if (cls == CLS_NONE) {
+            s = ROOT;
+        } else if (cls != CLS_SKIP) {
+            const uint32_t *x = exp + (cls & ~CLS_EXP);
+            for (uint32_t j = 1; j <= x[0]; j++) {
+                s = x[j] == 0 ? ROOT : goto_fail(n, s, x[j]);
+                hits += count_outputs(n, outs, s);
+            }
+        }
+    }
+    return hits;
+}
+
+int text_count(const text_lexicon *const *lex, size_t nlex, const char *text, size_t len,
+               text_mode mode, uint64_t *hits, xn_error *err)
+{
+    text_check_opts o = {.mode = mode};
+    *hits = 0;
+    if (nlex == 1 && mode == TEXT_MODE_ALL && !(lex[0]->h->flags & IMG_WHITE) &&
+        (text != NULL || len == 0)) {
+        const unsigned char *p = (const unsigned char *)(text ? text : "");
+        *hits = count_fast(lex[0], p, p + len);
+        return 0;
+    }
+    int rc = text_check(lex, nlex, text, len, &o, count_one, hits, err);
+    return rc < 0 ? rc : 0;
 }

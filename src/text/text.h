@@ -172,6 +172,13 @@ typedef struct text_check_opts {
 int text_check(const text_lexicon *const *lex, size_t nlex, const char *text, size_t len,
                const text_check_opts *opts, text_hit_fn fn, void *ctx, xn_error *err);
 
+/*
+ * Counts the hits text_check would deliver, into *hits. Without whitelist entries and in all
+ * mode this takes a fast path that neither orders nor materialises hits (for `--count`).
+ */
+int text_count(const text_lexicon *const *lex, size_t nlex, const char *text, size_t len,
+               text_mode mode, uint64_t *hits, xn_error *err);
+
 /* ------------------------------------------------------------------------------------------ */
 /* Personal data (PUB-9)                                                                      */
 /* ------------------------------------------------------------------------------------------ */

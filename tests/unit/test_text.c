@@ -1,0 +1,456 @@
+/* Unit tests of the text engine's fold and matcher (PUB-5, PUB-8, PUB-13, MON-3, ZJ 66):
+ * every evasion form and their combinations, overlapping and nested entries, both modes, the
+ * whitelist, offsets mapped back through skipped and folded characters, invalid UTF-8, empty
+ * input, raw matching, compiled images (round trip and corruption) and scale. */
+#include "xn_test.h"
+
+#include "text/text.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Hits rendered as "start-end:entry[>suggest];" for compact comparisons. */
+typedef struct collected {
+    char out[8192];
+    size_t len;
+    int n;
+    size_t text_len;
+    int stop_after; /* 0: never stop */
+} collected;
+
+static int collect(void *ctx, const text_hit *h)
+{
+    collected *c = ctx;
+    int w;
+    assert_true(h->start <= h->end);
+    assert_true(h->end <= c->text_len);
+    w = snprintf(c->out + c->len, sizeof c->out - c->len, "%zu-%zu:%s%s%s;", h->start, h->end,
+                 h->entry, h->suggest ? ">" : "", h->suggest ? h->suggest : "");
+    if (w > 0 && (size_t)w < sizeof c->out - c->len)
+        c->len += (size_t)w;
+    c->n++;
+    return c->stop_after && c->n >= c->stop_after ? 7 : 0;
+}
+
+static text_lexicon *build(const char *lexicon_text, bool fold)
+{
+    xn_error err = {0};
+    text_builder *b = text_builder_new(fold);
+    text_lexicon *lex = NULL;
+    int rc = text_builder_add_text(b, "t", lexicon_text, strlen(lexicon_text), &err);
+    if (rc < 0)
+        fail_msg("lexicon: %s", err.message);
+    rc = text_builder_build(b, &lex, &err);
+    if (rc < 0)
+        fail_msg("build: %s", err.message);
+    text_builder_free(b);
+    return lex;
+}
+
+static const char *check_mode(const text_lexicon *lex, const char *text, size_t len, text_mode mode,
+                              collected *c)
+{
+    const text_lexicon *set[1] = {lex};
+    text_check_opts o = {.mode = mode};
+    xn_error err = {0};
+    memset(c, 0, sizeof *c);
+    c->text_len = len;
+    assert_int_equal(text_check(set, 1, text, len, &o, collect, c, &err), 0);
+    c->out[c->len] = '\0';
+    return c->out;
+}
+
+static const char *check(const text_lexicon *lex, const char *text, collected *c)
+{
+    return check_mode(lex, text, strlen(text), TEXT_MODE_ALL, c);
+}
+
+/* PUB-8: each evasion form, alone and combined, folds to the entry; the hit spans the whole
+ * original text. */
+static void evasion_forms_fold_to_the_entry(void **state)
+{
+    (void)state;
+    text_lexicon *lex = build("法轮功\nfalungong\nab1\n", true);
+    static const char *const forms[] = {
+        "法轮功",                         /* plain */
+        "法 轮-功",                       /* space and hyphen */
+        "法\xE2\x80\x8B轮功",             /* zero-width space */
+        "法\xEF\xBB\xBF轮\xE2\x80\x8D功", /* BOM and zero-width joiner */
+        "法\x01轮\x7F功",                 /* control characters */
+        "法\n轮\r\n功",                   /* line breaks */
+        "法輪功",                         /* traditional */
+        "法，轮。功！",                   /* full-width punctuation (trailing is outside) */
+        "法\xCC\x81轮功",                 /* combining mark */
+        "法\xE3\x80\x80轮\xE2\x98\x85功", /* ideographic space, star symbol */
+        "法 輪\xE2\x80\x8B-功",           /* combination */
+        "FaLunGong",                      /* case */
+        "ＦＡＬＵＮＧＯＮＧ",             /* full-width */
+        "Ｆ－ａ\xE2\x80\x8Blun ＧＯＮＧ", /* full-width + case + noise */
+        "ⓕⓐⓛⓤⓝⓖⓞⓝⓖ",                      /* circled letters */
+        "ａｂ①",                          /* circled digit */
+        "AB\xC2\xB9",                     /* superscript one */
+    };
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+        collected c;
+        const char *t = forms[i];
+        check(lex, t, &c);
+        if (c.n != 1)
+            fail_msg("form %zu (%s): %s", i, t, c.out);
+        assert_true(strncmp(c.out, "0-", 2) == 0);
+    }
+    text_lexicon_free(lex);
+}
+
+/* Offsets are bytes of the original text, through skipped and multi-byte folded characters. */
+static void offsets_map_back_through_skipped_and_folded(void **state)
+{
+    (void)state;
+    collected c;
+    text_lexicon *lex = build("法轮功\nabc\n", true);
+    /* "xx " (3) + 法(3) + space(1) + 輪(3) + "-"(1) + 功(3) = bytes 3..14 */
+    assert_string_equal(check(lex, "xx 法 輪-功 yy", &c), "3-14:法轮功;");
+    /* Ａ(3) ZWSP(3) Ｂ(3) ｃ(3): 0..12; noise after the last character is not included. */
+    assert_string_equal(check(lex, "Ａ\xE2\x80\x8BＢｃ!!", &c), "0-12:abc;");
+    /* Noise before the first character is not included either. */
+    assert_string_equal(check(lex, "--abc", &c), "2-5:abc;");
+    text_lexicon_free(lex);
+}
+
+static void expansions_fold_to_several_characters(void **state)
+{
+    (void)state;
+    collected c;
+    text_lexicon *lex = build("平成\nfi\n", true);
+    /* ㍻ (U+337B) is 平成; ﬁ (U+FB01) is fi: a hit covers the whole original character. */
+    assert_string_equal(check(lex, "x㍻y", &c), "1-4:平成;");
+    assert_string_equal(check(lex, "\xEF\xAC\x81", &c), "0-3:fi;");
+    text_lexicon_free(lex);
+}
+
+static void overlapping_and_nested_entries(void **state)
+{
+    (void)state;
+    collected c;
+    text_lexicon *lex = build("中华\n中华人民\n人民\n人民共和国\n共和\n中华人民共和国\n国\n", true);
+    assert_string_equal(check(lex, "中华人民共和国", &c),
+                        "0-21:中华人民共和国;0-12:中华人民;0-6:中华;6-21:人民共和国;"
+                        "6-12:人民;12-18:共和;18-21:国;");
+    assert_string_equal(
+        check_mode(lex, "中华人民共和国", strlen("中华人民共和国"), TEXT_MODE_LONGEST, &c),
+        "0-21:中华人民共和国;");
+    assert_string_equal(
+        check_mode(lex, "人民共和国中华", strlen("人民共和国中华"), TEXT_MODE_LONGEST, &c),
+        "0-15:人民共和国;15-21:中华;");
+    text_lexicon_free(lex);
+}
+
+static void longest_mode_is_leftmost_first(void **state)
+{
+    (void)state;
+    collected c;
+    text_lexicon *lex = build("ab\nbcd\ncd\nabcdef\nxyz\n", true);
+    assert_string_equal(check_mode(lex, "abcd", 4, TEXT_MODE_LONGEST, &c), "0-2:ab;2-4:cd;");
+    assert_string_equal(check_mode(lex, "abcdex", 6, TEXT_MODE_LONGEST, &c), "0-2:ab;2-4:cd;");
+    assert_string_equal(check_mode(lex, "abcdef", 6, TEXT_MODE_LONGEST, &c), "0-6:abcdef;");
+    assert_string_equal(check_mode(lex, "xbcd", 4, TEXT_MODE_LONGEST, &c), "1-4:bcd;");
+    assert_string_equal(check_mode(lex, "abcd", 4, TEXT_MODE_ALL, &c), "0-2:ab;1-4:bcd;2-4:cd;");
+    text_lexicon_free(lex);
+}
+
+static void whitelist_suppresses_contained_hits(void **state)
+{
+    (void)state;
+    collected c;
+    text_lexicon *lex =
+        build("分裂国家,separatism,high\n反分裂国家法,whitelist\n国家法律,whitelist\n", true);
+    assert_string_equal(check(lex, "《反分裂国家法》", &c), "");
+    assert_string_equal(check(lex, "反 分裂-国家 法", &c), "");
+    assert_string_equal(check(lex, "反分裂国家法 分裂国家", &c), "19-31:分裂国家;");
+    /* A whitelist entry that only overlaps does not suppress. */
+    assert_string_equal(check(lex, "分裂国家法律", &c), "0-12:分裂国家;");
+    /* Longest mode: the suppressed hit leaves room for none, the next one counts. */
+    const char *t = "反分裂国家法分裂国家";
+    assert_string_equal(check_mode(lex, t, strlen(t), TEXT_MODE_LONGEST, &c), "18-30:分裂国家;");
+    text_lexicon_free(lex);
+
+    /* Across lexicons: a whitelist in one suppresses hits of another. */
+    text_lexicon *flagged = build("网络赌博\n", true),
+                 *allowed = build("打击网络赌博,whitelist\n", true);
+    const text_lexicon *set[2] = {flagged, allowed};
+    xn_error err = {0};
+    const char *text = "严厉打击网络赌博，拒绝网络赌博";
+    memset(&c, 0, sizeof c);
+    c.text_len = strlen(text);
+    assert_int_equal(text_check(set, 2, text, strlen(text), NULL, collect, &c, &err), 0);
+    assert_string_equal(c.out, "33-45:网络赌博;");
+    text_lexicon_free(flagged);
+    text_lexicon_free(allowed);
+}
+
+/* PUB-13, MON-3: wording-error hits carry their correction. */
+static void wording_hits_carry_the_correction(void **state)
+{
+    (void)state;
+    collected c;
+    text_lexicon *lex = build("中华人名共和国,wording,high,中华人民共和国\n", true);
+    assert_string_equal(check(lex, "中华人名共和国成立", &c),
+                        "0-21:中华人名共和国>中华人民共和国;");
+    assert_string_equal(check(lex, "中华人民共和国", &c), "");
+    text_lexicon_free(lex);
+}
+
+static void invalid_utf8_is_tolerated(void **state)
+{
+    (void)state;
+    collected c;
+    text_lexicon *lex = build("法轮功\nabc\n", true);
+    /* A stray byte reads as U+FFFD, which is noise. */
+    assert_string_equal(check(lex, "法\xFF轮功", &c), "0-10:法轮功;");
+    assert_string_equal(check(lex,
+                              "a\xC0\x80"
+                              "bc",
+                              &c),
+                        "0-5:abc;");
+    assert_string_equal(check(lex,
+                              "\xED\xA0\x80"
+                              "abc",
+                              &c),
+                        "3-6:abc;");                                /* surrogate */
+    assert_string_equal(check(lex, "abc\xE6\xB3", &c), "0-3:abc;"); /* truncated */
+    assert_string_equal(check(lex, "\xF4\x90\x80\x80", &c), "");    /* > U+10FFFF */
+    /* Random bytes never crash and never produce offsets outside the text. */
+    unsigned char buf[4096];
+    uint32_t x = 12345;
+    for (int round = 0; round < 200; round++) {
+        for (size_t i = 0; i < sizeof buf; i++) {
+            x = x * 1103515245u + 12345u;
+            buf[i] = (unsigned char)(x >> 16);
+            if (x % 5 == 0)
+                buf[i] = (unsigned char)"abc\xE6\xB3\x95"[x % 6];
+        }
+        check_mode(lex, (const char *)buf, sizeof buf,
+                   round % 2 ? TEXT_MODE_LONGEST : TEXT_MODE_ALL, &c);
+    }
+    text_lexicon_free(lex);
+}
+
+static void empty_input_and_no_hits(void **state)
+{
+    (void)state;
+    collected c;
+    text_lexicon *lex = build("法轮功\n", true);
+    assert_string_equal(check_mode(lex, "", 0, TEXT_MODE_ALL, &c), "");
+    assert_string_equal(check_mode(lex, NULL, 0, TEXT_MODE_LONGEST, &c), "");
+    assert_string_equal(check(lex, "法轮", &c), "");
+    assert_string_equal(check(lex, "法1轮功", &c), ""); /* a letter or digit breaks a word */
+    text_lexicon_free(lex);
+}
+
+static void raw_lexicons_match_exact_code_points(void **state)
+{
+    (void)state;
+    collected c;
+    text_lexicon *lex = build("法轮功\nAbc\n", false);
+    assert_false(text_lexicon_folded(lex));
+    assert_string_equal(check(lex, "x法轮功", &c), "1-10:法轮功;");
+    assert_string_equal(check(lex, "法輪功 法 轮功 abc ＡＢＣ", &c), "");
+    assert_string_equal(check(lex, "Abc", &c), "0-3:Abc;");
+    /* Folded and raw lexicons cannot be mixed in one check. */
+    text_lexicon *folded = build("法轮功\n", true);
+    const text_lexicon *set[2] = {lex, folded};
+    xn_error err = {0};
+    assert_int_equal(text_check(set, 2, "x", 1, NULL, collect, &c, &err), XN_EINVAL);
+    text_lexicon_free(folded);
+    text_lexicon_free(lex);
+}
+
+static void callback_can_stop_the_check(void **state)
+{
+    (void)state;
+    collected c;
+    text_lexicon *lex = build("ab\n", true);
+    const text_lexicon *set[1] = {lex};
+    xn_error err = {0};
+    memset(&c, 0, sizeof c);
+    c.text_len = 8;
+    c.stop_after = 2;
+    assert_int_equal(text_check(set, 1, "abababab", 8, NULL, collect, &c, &err), 7);
+    assert_int_equal(c.n, 2);
+    text_lexicon_free(lex);
+}
+
+static void lexicon_text_errors_name_the_line(void **state)
+{
+    (void)state;
+    xn_error err = {0};
+    text_builder *b = text_builder_new(true);
+    const char *bad_sev = "# comment\n\n好词\n坏词,cat,severe\n";
+    assert_int_equal(text_builder_add_text(b, "mine", bad_sev, strlen(bad_sev), &err), XN_EINVAL);
+    assert_non_null(strstr(err.message, "mine:4"));
+    const char *only_noise = "！？…\n";
+    assert_int_equal(text_builder_add_text(b, "mine", only_noise, strlen(only_noise), &err),
+                     XN_EINVAL);
+    assert_non_null(strstr(err.message, "mine:1"));
+    char longline[400];
+    memset(longline, 'a', 200);
+    longline[200] = '\0';
+    assert_int_equal(text_builder_add(b, "x", longline, 200, NULL, 0, NULL, &err), XN_EINVAL);
+    assert_int_equal(text_builder_add(b, "x", "\xFF", 1, NULL, 0, NULL, &err), XN_EINVAL);
+    text_lexicon *lex = NULL;
+    text_builder_free(b);
+    b = text_builder_new(true);
+    assert_int_equal(text_builder_build(b, &lex, &err), XN_EINVAL);
+    /* BOM, CRLF, spaces around columns, duplicates after folding. */
+    const char *ok = "\xEF\xBB\xBF 法轮功 , cult , high \r\n法輪功\nFoo\nfoo,x,low\n";
+    assert_int_equal(text_builder_add_text(b, "mine", ok, strlen(ok), &err), 0);
+    assert_int_equal(text_builder_build(b, &lex, &err), 0);
+    collected c;
+    assert_string_equal(check(lex, "法轮功 FOO", &c), "0-9:法轮功;10-13:Foo;");
+    text_builder_free(b);
+    text_lexicon_free(lex);
+}
+
+/* The fold is idempotent on every code point, so folding text and entries agree. */
+static void fold_is_idempotent(void **state)
+{
+    (void)state;
+    for (uint32_t cp = 0; cp <= 0x10FFFF; cp++) {
+        uint32_t a[8], b[8];
+        int n = text_fold_cp(cp, a, 8);
+        for (int i = 0; i < n; i++) {
+            int m = text_fold_cp(a[i], b, 8);
+            if (m != 1 || b[0] != a[i])
+                fail_msg("fold(U+%04X) = U+%04X is not stable", cp, a[i]);
+        }
+    }
+    xn_buf out;
+    xn_buf_init(&out, 1 << 16);
+    const char *in = "Ｈｅｌｌｏ，世界 ①㈱法輪功\xE2\x80\x8B";
+    assert_int_equal(text_fold_utf8(in, strlen(in), &out), 0);
+    assert_string_equal(out.data, "hello世界1株法轮功");
+    xn_buf_release(&out);
+}
+
+static char *tmp_path(const char *name)
+{
+    const char *dir = getenv("XN_TEST_TMP");
+    char *p = malloc(4096);
+    snprintf(p, 4096, "%s/%s", dir && *dir ? dir : "/tmp", name);
+    return p;
+}
+
+static void compiled_image_round_trip_and_corruption(void **state)
+{
+    (void)state;
+    xn_error err = {0};
+    collected c1, c2;
+    text_lexicon *lex = build("法轮功\n中华人名共和国,wording,high,中华人民共和国\n人民\n", true);
+    char *path = tmp_path("round.xlex");
+    assert_int_equal(text_lexicon_save(lex, path, &err), 0);
+    assert_true(text_file_is_compiled(path));
+    text_lexicon *loaded = NULL;
+    assert_int_equal(text_lexicon_load(path, &loaded, &err), 0);
+    const char *t = "法 輪功，中华人名共和国";
+    assert_string_equal(check(lex, t, &c1), check(loaded, t, &c2));
+    assert_int_equal(c1.n, 2);
+    text_lexicon_free(loaded);
+
+    size_t len;
+    const unsigned char *img = text_lexicon_image(lex, &len);
+    unsigned char *copy = malloc(len);
+    /* Truncation is rejected. */
+    memcpy(copy, img, len);
+    assert_int_equal(text_lexicon_from_image(copy, len - 8, true, &loaded, &err), XN_EINVAL);
+    /* Any flipped byte is rejected by the checksum. */
+    for (size_t i = 0; i < len; i += len / 97 + 1) {
+        memcpy(copy, img, len);
+        copy[i] ^= 0x5A;
+        assert_int_equal(text_lexicon_from_image(copy, len, true, &loaded, &err), XN_EINVAL);
+    }
+    /* Without the checksum, structural checks reject or the result stays in bounds. */
+    uint32_t x = 99;
+    for (int round = 0; round < 3000; round++) {
+        memcpy(copy, img, len);
+        for (int k = 0; k < 4; k++) {
+            x = x * 1103515245u + 12345u;
+            size_t at = (x >> 4) % (round % 2 ? 4096 : len);
+            copy[at] = (unsigned char)(x >> 24);
+        }
+        if (text_lexicon_from_image(copy, len, false, &loaded, &err) == 0) {
+            check(loaded, t, &c2);
+            text_lexicon_free(loaded);
+        }
+    }
+    /* A file that is not a lexicon at all. */
+    FILE *f = fopen(path, "w");
+    fputs("法轮功\n", f);
+    fclose(f);
+    assert_false(text_file_is_compiled(path));
+    assert_int_equal(text_lexicon_load(path, &loaded, &err), XN_EINVAL);
+    unlink(path);
+    free(copy);
+    free(path);
+    text_lexicon_free(lex);
+}
+
+/* 100,000+ entries build, and every entry is found in a text that holds it. */
+static void large_lexicons_build_and_match(void **state)
+{
+    (void)state;
+    enum { N = 120000 };
+    text_builder *b = text_builder_new(true);
+    xn_error err = {0};
+    uint32_t x = 7;
+    char(*words)[32] = malloc(sizeof(char[32]) * N);
+    for (int i = 0; i < N; i++) {
+        int n = 2 + i % 5, k = 0;
+        for (int j = 0; j < n; j++) {
+            x = x * 1103515245u + 12345u;
+            uint32_t cp = 0x4E00 + (x >> 8) % 3000;
+            words[i][k++] = (char)(0xE0 | (cp >> 12));
+            words[i][k++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+            words[i][k++] = (char)(0x80 | (cp & 0x3F));
+        }
+        words[i][k] = '\0';
+        assert_int_equal(text_builder_add(b, "big", words[i], (size_t)k, NULL, 0, NULL, &err), 0);
+    }
+    text_lexicon *lex = NULL;
+    assert_int_equal(text_builder_build(b, &lex, &err), 0);
+    for (int i = 0; i < N; i += 997) {
+        collected c;
+        char text[64];
+        snprintf(text, sizeof text, "。%s！", words[i]);
+        check(lex, text, &c);
+        char want[64];
+        snprintf(want, sizeof want, "3-%zu:", 3 + strlen(words[i]));
+        if (strstr(c.out, want) == NULL)
+            fail_msg("entry %d (%s) not found: %s", i, words[i], c.out);
+    }
+    free(words);
+    text_builder_free(b);
+    text_lexicon_free(lex);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(evasion_forms_fold_to_the_entry),
+        cmocka_unit_test(offsets_map_back_through_skipped_and_folded),
+        cmocka_unit_test(expansions_fold_to_several_characters),
+        cmocka_unit_test(overlapping_and_nested_entries),
+        cmocka_unit_test(longest_mode_is_leftmost_first),
+        cmocka_unit_test(whitelist_suppresses_contained_hits),
+        cmocka_unit_test(wording_hits_carry_the_correction),
+        cmocka_unit_test(invalid_utf8_is_tolerated),
+        cmocka_unit_test(empty_input_and_no_hits),
+        cmocka_unit_test(raw_lexicons_match_exact_code_points),
+        cmocka_unit_test(callback_can_stop_the_check),
+        cmocka_unit_test(lexicon_text_errors_name_the_line),
+        cmocka_unit_test(fold_is_idempotent),
+        cmocka_unit_test(compiled_image_round_trip_and_corruption),
+        cmocka_unit_test(large_lexicons_build_and_match),
+    };
+    return cmocka_run_group_tests_name("text", tests, NULL, NULL);
+}
