@@ -77,17 +77,25 @@ int xn_json_dump(xn_buf *b, const json_t *value)
     return XN_OK;
 }
 
+/* Finds a member: *v is NULL when it is absent or null, which is an error only if required. */
+static int member(const json_t *obj, const char *key, bool required, json_t **v, xn_error *err)
+{
+    *v = json_object_get(obj, key);
+    if (*v && json_is_null(*v))
+        *v = NULL;
+    if (!*v && required)
+        return xn_fail_field(err, XN_EINVAL, "missing_field", key, "field '%s' is required", key);
+    return XN_OK;
+}
+
 int xn_json_get_string(const json_t *obj, const char *key, bool required, size_t max_bytes,
                        const char **out, xn_error *err)
 {
-    json_t *v = json_object_get(obj, key);
+    json_t *v = NULL;
     *out = NULL;
-    if (!v || json_is_null(v)) {
-        if (required)
-            return xn_fail_field(err, XN_EINVAL, "missing_field", key, "field '%s' is required",
-                                 key);
-        return XN_OK;
-    }
+    int rc = member(obj, key, required, &v, err);
+    if (rc || !v)
+        return rc;
     if (!json_is_string(v))
         return xn_fail_field(err, XN_EINVAL, "bad_field", key, "field '%s' must be a string", key);
     size_t len = json_string_length(v);
@@ -105,13 +113,10 @@ int xn_json_get_string(const json_t *obj, const char *key, bool required, size_t
 int xn_json_get_int(const json_t *obj, const char *key, bool required, int64_t min, int64_t max,
                     int64_t *out, xn_error *err)
 {
-    json_t *v = json_object_get(obj, key);
-    if (!v || json_is_null(v)) {
-        if (required)
-            return xn_fail_field(err, XN_EINVAL, "missing_field", key, "field '%s' is required",
-                                 key);
-        return XN_OK;
-    }
+    json_t *v = NULL;
+    int rc = member(obj, key, required, &v, err);
+    if (rc || !v)
+        return rc;
     if (!json_is_integer(v))
         return xn_fail_field(err, XN_EINVAL, "bad_field", key, "field '%s' must be an integer",
                              key);

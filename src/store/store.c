@@ -184,14 +184,20 @@ int store_acquire(store *s, store_conn **out, xn_error *err)
     return XN_OK;
 }
 
-void store_release(store_conn *c)
+/* Resets every statement a caller left mid-iteration, releasing its read snapshot. */
+static void reset_active(store_conn *c)
 {
-    if (!c)
-        return;
     for (int i = 0; i < CACHE_BUCKETS; i++)
         for (store_stmt *st = c->cache[i]; st; st = st->next)
             if (st->active)
                 store_stmt_done(st);
+}
+
+void store_release(store_conn *c)
+{
+    if (!c)
+        return;
+    reset_active(c);
     if (c->in_tx) { /* a transaction left open by a caller's bug must not leak to the next */
         c->s->ops->exec(c->h, "ROLLBACK", NULL);
         c->in_tx = false;
@@ -369,10 +375,7 @@ int store_tx_on(store_conn *c, store_tx_fn fn, void *ctx, xn_error *err)
                 record_tx(s, started, true);
                 return XN_OK;
             }
-            for (int i = 0; i < CACHE_BUCKETS; i++)
-                for (store_stmt *st = c->cache[i]; st; st = st->next)
-                    if (st->active)
-                        store_stmt_done(st);
+            reset_active(c);
             s->ops->exec(c->h, "ROLLBACK", NULL);
             c->in_tx = false;
         }
