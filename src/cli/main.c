@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static void print_help(FILE *out)
 {
@@ -54,6 +55,9 @@ int cli_usage_error(const char *command_name, const char *fmt, ...)
 
 int main(int argc, char **argv)
 {
+    /* Databases, witness files and exports hold personal and security data: never world-readable.
+     */
+    umask(027);
     if (argc < 2) {
         print_help(stderr);
         return 2;
