@@ -715,7 +715,7 @@ static uint32_t fold_class(build *B, ftable *ft, uint32_t cp)
 
 static void build_fold(build *B, ftable *ft)
 {
-    uint32_t blk[BLOCK];
+    uint32_t blk[BLOCK], folded[BLOCK];
     bool *has_alpha = xn_xcalloc(L1_SIZE, sizeof *has_alpha);
 
     for (size_t i = 0; i < B->alpha.cap; i++)
@@ -729,8 +729,18 @@ static void build_fold(build *B, ftable *ft)
         ft->l1[page] = 0;
         if (!B->b->fold && !has_alpha[page])
             continue;
+        if (B->b->fold)
+            text_fold_page(page, folded);
         for (uint32_t i = 0; i < BLOCK; i++) {
-            blk[i] = fold_class(B, ft, (page << 8) | i);
+            uint32_t cp = (page << 8) | i;
+            if (!B->b->fold || folded[i] == FOLD_MULTI)
+                blk[i] = fold_class(B, ft, cp);
+            else if (folded[i] == FOLD_SKIP)
+                blk[i] = CLS_SKIP;
+            else if (folded[i] == cp && !has_alpha[page])
+                blk[i] = CLS_NONE;
+            else
+                blk[i] = map_get(&B->alpha, folded[i]);
             nonzero = nonzero || blk[i] != 0;
         }
         if (!nonzero)

@@ -113,6 +113,36 @@ int text_fold_cp(uint32_t cp, uint32_t *out, int max)
     return k < max ? k : max;
 }
 
+void text_fold_page(uint32_t page, uint32_t out[256])
+{
+    const size_t nts = sizeof text_ts_map / sizeof text_ts_map[0];
+    size_t lo = 0, hi = nts;
+    uint32_t first = page << 8;
+    /* One search for the page, then a cursor: the table is sorted. */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (text_ts_map[mid][0] < first)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (uint32_t i = 0; i < 256; i++) {
+        uint32_t cp = first | i, f[EXP_MAX];
+        const utf8proc_property_t *p = utf8proc_get_property((utf8proc_int32_t)cp);
+        if (p->decomp_seqindex == UINT16_MAX && p->casefold_seqindex == UINT16_MAX) {
+            uint32_t c = cp;
+            while (lo < nts && text_ts_map[lo][0] < cp)
+                lo++;
+            if (lo < nts && text_ts_map[lo][0] == cp)
+                c = text_ts_map[lo][1];
+            out[i] = is_noise(c) ? FOLD_SKIP : c;
+            continue;
+        }
+        int k = text_fold_cp(cp, f, EXP_MAX);
+        out[i] = k == 0 ? FOLD_SKIP : k == 1 ? f[0] : FOLD_MULTI;
+    }
+}
+
 size_t text_utf8_put(uint32_t cp, char out[4])
 {
     if (cp < 0x80) {

@@ -140,6 +140,15 @@ static inline uint32_t text_utf8_next(const unsigned char *p, const unsigned cha
     return 0xFFFD;
 }
 
+#define FOLD_SKIP  UINT32_MAX
+#define FOLD_MULTI (UINT32_MAX - 1)
+/*
+ * Folds the 256 code points of one page in order (fast, for building fold tables): out[i] is
+ * the single folded code point of (page << 8) | i, FOLD_SKIP for noise, or FOLD_MULTI when it
+ * folds to several (ask text_fold_cp).
+ */
+void text_fold_page(uint32_t page, uint32_t out[256]);
+
 /* Encodes cp (<= U+10FFFF, not a surrogate) into out; returns the byte count. */
 size_t text_utf8_put(uint32_t cp, char out[4]);
 
