@@ -8,7 +8,6 @@
 #include "cli/cli.h"
 #include "text/text.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -18,102 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MAX_LEXICONS  64
-#define MAX_STDIN     ((size_t)1 << 30)
-#define MAX_DIR_FILES 4096
-
-/* Lexicons named on the command line: compiled files loaded, text files into one builder. */
-typedef struct lexset {
-    text_builder *builder;
-    const text_lexicon *lex[MAX_LEXICONS + 1];
-    text_lexicon *owned[MAX_LEXICONS + 1];
-    size_t n;
-    bool fold;
-} lexset;
-
-static int add_file(lexset *ls, const char *path, bool allow_compiled, xn_error *err)
-{
-    if (text_file_is_compiled(path)) {
-        text_lexicon *lex = NULL;
-        int rc;
-        if (!allow_compiled)
-            return xn_fail(err, XN_EINVAL, "bad_lexicon",
-                           "%s is already compiled; give its text source", path);
-        if (ls->n >= MAX_LEXICONS)
-            return xn_fail(err, XN_ETOOBIG, "too_many_lexicons", "more than %d lexicons",
-                           MAX_LEXICONS);
-        rc = text_lexicon_load(path, &lex, err);
-        if (rc < 0)
-            return rc;
-        if (text_lexicon_folded(lex) != ls->fold) {
-            text_lexicon_free(lex);
-            return xn_fail(err, XN_EINVAL, "fold_mismatch",
-                           "%s was compiled %s folding; recompile it %s --no-fold", path,
-                           ls->fold ? "without" : "with", ls->fold ? "without" : "with");
-        }
-        ls->owned[ls->n] = lex;
-        ls->lex[ls->n++] = lex;
-        return 0;
-    }
-    return text_builder_add_file(ls->builder, path, err);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* A file or every regular file in a directory (sorted, dot files skipped). */
-static int add_path(lexset *ls, const char *path, bool allow_compiled, xn_error *err)
-{
-    struct stat st;
-    DIR *dir = NULL;
-    char **names = NULL;
-    size_t n = 0;
-    int rc = 0;
-
-    if (stat(path, &st) < 0)
-        return xn_fail(err, XN_ENOTFOUND, "lexicon_unreadable", "cannot open %s: %s", path,
-                       strerror(errno));
-    if (!S_ISDIR(st.st_mode))
-        return add_file(ls, path, allow_compiled, err);
-    dir = opendir(path);
-    if (dir == NULL)
-        return xn_fail(err, XN_EIO, "lexicon_unreadable", "cannot open %s: %s", path,
-                       strerror(errno));
-    names = xn_xcalloc(MAX_DIR_FILES, sizeof *names);
-    for (struct dirent *d = readdir(dir); d != NULL; d = readdir(dir)) {
-        struct stat fst;
-        char full[4096];
-        if (d->d_name[0] == '.')
-            continue;
-        if (snprintf(full, sizeof full, "%s/%s", path, d->d_name) >= (int)sizeof full)
-            continue;
-        if (stat(full, &fst) < 0 || !S_ISREG(fst.st_mode))
-            continue;
-        if (n == MAX_DIR_FILES) {
-            rc = xn_fail(err, XN_ETOOBIG, "too_many_lexicons", "%s holds too many files", path);
-            goto out;
-        }
-        names[n++] = xn_xstrdup(full);
-    }
-    qsort(names, n, sizeof *names, cmp_str);
-    for (size_t i = 0; i < n && rc == 0; i++)
-        rc = add_file(ls, names[i], allow_compiled, err);
-out:
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
-    closedir(dir);
-    return rc;
-}
-
-static void lexset_release(lexset *ls)
-{
-    for (size_t i = 0; i < ls->n; i++)
-        text_lexicon_free(ls->owned[i]);
-    text_builder_free(ls->builder);
-}
+#define MAX_LEXICONS 64
+#define MAX_STDIN    ((size_t)1 << 30)
 
 /* ---- compile ------------------------------------------------------------------------------ */
 
@@ -124,7 +29,7 @@ int cli_cmd_text_compile(int argc, char **argv)
                                          {NULL, 0, NULL, 0}};
     const char *output = NULL;
     bool fold = true;
-    lexset ls = {0};
+    text_lexset *ls = NULL;
     text_lexicon *lex = NULL;
     xn_error err = {0};
     int opt, status = 0;
@@ -149,16 +54,15 @@ int cli_cmd_text_compile(int argc, char **argv)
     if (optind >= argc)
         return cli_usage_error(argv[0], "no lexicon given");
     t0 = xn_monotonic_us();
-    ls.fold = fold;
-    ls.builder = text_builder_new(fold);
+    ls = text_lexset_new(fold);
     for (int i = optind; i < argc; i++) {
-        if (add_path(&ls, argv[i], false, &err) < 0) {
+        if (text_lexset_add_path(ls, argv[i], false, &err) < 0) {
             fprintf(stderr, "xinan: %s\n", err.message);
             status = 2;
             goto out;
         }
     }
-    if (text_builder_build(ls.builder, &lex, &err) < 0 ||
+    if (text_builder_build(text_lexset_builder(ls), &lex, &err) < 0 ||
         text_lexicon_save(lex, output, &err) < 0) {
         fprintf(stderr, "xinan: %s\n", err.message);
         status = 2;
@@ -169,7 +73,7 @@ int cli_cmd_text_compile(int argc, char **argv)
             (double)(xn_monotonic_us() - t0) / 1e6);
 out:
     text_lexicon_free(lex);
-    lexset_release(&ls);
+    text_lexset_free(ls);
     return status;
 }
 
@@ -267,33 +171,9 @@ static void print_obj(printer *pr, json_t *obj)
     json_decref(obj);
 }
 
-static json_t *clean_string(const char *s, size_t n)
-{
-    xn_buf b;
-    json_t *v;
-    xn_buf_init(&b, (size_t)TEXT_MAX_SOURCE);
-    if (text_utf8_clean(s, n, &b) < 0) {
-        xn_buf_release(&b);
-        return json_string("");
-    }
-    v = json_stringn(b.data ? b.data : "", b.len);
-    xn_buf_release(&b);
-    return v ? v : json_string("");
-}
-
 static void print_pii(printer *pr, const text_pii_hit *h)
 {
-    json_t *o = json_object();
-    json_object_set_new(o, "start", json_integer((json_int_t)h->start));
-    json_object_set_new(o, "end", json_integer((json_int_t)h->end));
-    /* PUB-9: the number itself is not repeated in the output, only its masked form. */
-    json_object_set_new(o, "text", json_string(h->masked));
-    json_object_set_new(o, "entry", json_null());
-    json_object_set_new(o, "lexicon", json_string("pii"));
-    json_object_set_new(o, "category", json_string(text_pii_kind_name(h->kind)));
-    json_object_set_new(o, "severity", json_string(text_severity_name(text_pii_severity(h->kind))));
-    json_object_set_new(o, "suggest", json_null());
-    print_obj(pr, o);
+    print_obj(pr, text_pii_hit_json(h));
 }
 
 static void flush_pii(printer *pr, size_t before)
@@ -325,15 +205,7 @@ static int on_hit(void *ctx, const text_hit *h)
     if (pr->count)
         return 0;
     flush_pii(pr, h->start);
-    o = json_object();
-    json_object_set_new(o, "start", json_integer((json_int_t)h->start));
-    json_object_set_new(o, "end", json_integer((json_int_t)h->end));
-    json_object_set_new(o, "text", clean_string(pr->in->data + h->start, h->end - h->start));
-    json_object_set_new(o, "entry", json_string(h->entry));
-    json_object_set_new(o, "lexicon", json_string(h->lexicon));
-    json_object_set_new(o, "category", json_string(h->category));
-    json_object_set_new(o, "severity", json_string(text_severity_name(h->severity)));
-    json_object_set_new(o, "suggest", h->suggest ? json_string(h->suggest) : json_null());
+    o = text_hit_json(h, pr->in->data);
     print_obj(pr, o);
     return pr->failed;
 }
@@ -360,8 +232,9 @@ int cli_cmd_text_check(int argc, char **argv)
     size_t npaths = 0;
     bool pii = false, count = false, fold = true;
     text_check_opts copts = {.mode = TEXT_MODE_ALL, .progress = on_progress};
-    lexset ls = {0};
-    text_lexicon *built = NULL;
+    text_lexset *ls = NULL;
+    const text_lexicon *const *lex = NULL;
+    size_t nlex = 0;
     input in = {0};
     printer pr = {0};
     xn_error err = {0};
@@ -402,17 +275,14 @@ int cli_cmd_text_check(int argc, char **argv)
     if (npaths == 0 && !pii)
         return cli_usage_error(argv[0], "give at least one --lexicon, or --pii");
 
-    ls.fold = fold;
-    ls.builder = text_builder_new(fold);
+    ls = text_lexset_new(fold);
     for (size_t i = 0; i < npaths; i++) {
-        if (add_path(&ls, paths[i], true, &err) < 0)
+        if (text_lexset_add_path(ls, paths[i], true, &err) < 0)
             goto fail;
     }
-    if (text_builder_count(ls.builder) > 0) {
-        if (text_builder_build(ls.builder, &built, &err) < 0)
-            goto fail;
-        ls.lex[ls.n++] = built;
-    }
+    if (text_lexset_build(ls, &err) < 0)
+        goto fail;
+    lex = text_lexset_lexicons(ls, &nlex);
     if (input_open(&in, optind < argc ? argv[optind] : NULL, &err) < 0)
         goto fail;
 
@@ -421,13 +291,12 @@ int cli_cmd_text_check(int argc, char **argv)
     xn_buf_init(&pr.line, (size_t)TEXT_MAX_SOURCE);
     if (pii)
         text_pii_scan(in.data, in.len, on_pii, &pr);
-    if (ls.n > 0 && count) {
+    if (nlex > 0 && count) {
         uint64_t n = 0;
-        if (text_count(ls.lex, ls.n, in.data, in.len, copts.mode, &n, &err) < 0)
+        if (text_count(lex, nlex, in.data, in.len, copts.mode, &n, &err) < 0)
             goto fail;
         pr.hits += n;
-    } else if (ls.n > 0 &&
-               text_check(ls.lex, ls.n, in.data, in.len, &copts, on_hit, &pr, &err) < 0) {
+    } else if (nlex > 0 && text_check(lex, nlex, in.data, in.len, &copts, on_hit, &pr, &err) < 0) {
         goto fail;
     }
     flush_pii(&pr, SIZE_MAX);
@@ -450,7 +319,6 @@ out:
     free(pr.pii);
     xn_buf_release(&pr.line);
     input_close(&in);
-    text_lexicon_free(built);
-    lexset_release(&ls);
+    text_lexset_free(ls);
     return status;
 }

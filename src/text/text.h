@@ -134,6 +134,25 @@ size_t text_lexicon_entries(const text_lexicon *lex);
 /* Bytes of the image (what a loaded lexicon occupies). */
 size_t text_lexicon_size(const text_lexicon *lex);
 
+/*
+ * A lexicon set: lexicons gathered from files and directories. Text sources go into one builder
+ * (so whitelists suppress across them); compiled files are loaded as they are and must match
+ * the set's folding. Free with text_lexset_free.
+ */
+typedef struct text_lexset text_lexset;
+text_lexset *text_lexset_new(bool fold);
+void text_lexset_free(text_lexset *ls);
+/* Adds a file, or every regular file of a directory (sorted, dot files skipped). With
+ * allow_compiled false a compiled file is refused. */
+int text_lexset_add_path(text_lexset *ls, const char *path, bool allow_compiled, xn_error *err);
+/* The builder holding the text sources added so far. */
+text_builder *text_lexset_builder(text_lexset *ls);
+/* Builds the text sources into one more lexicon of the set (nothing when there are none). */
+int text_lexset_build(text_lexset *ls, xn_error *err);
+/* The set's lexicons, valid until text_lexset_free. */
+const text_lexicon *const *text_lexset_lexicons(const text_lexset *ls, size_t *n);
+size_t text_lexset_entries(const text_lexset *ls);
+
 /* ------------------------------------------------------------------------------------------ */
 /* Checking                                                                                   */
 /* ------------------------------------------------------------------------------------------ */
@@ -171,6 +190,11 @@ typedef struct text_check_opts {
  */
 int text_check(const text_lexicon *const *lex, size_t nlex, const char *text, size_t len,
                const text_check_opts *opts, text_hit_fn fn, void *ctx, xn_error *err);
+
+/* A hit as the JSON object `xinan text check` prints and the API returns:
+ * {"start","end","text","entry","lexicon","category","severity","suggest"}. `text` is the
+ * checked text the offsets refer to. */
+json_t *text_hit_json(const text_hit *h, const char *text);
 
 /*
  * Counts the hits text_check would deliver, into *hits. Without whitelist entries and in all
@@ -213,6 +237,8 @@ int text_pii_severity(text_pii_kind kind);
  * digit, date or region is not reported as that kind. Returns 0 or the callback's nonzero value.
  */
 int text_pii_scan(const char *text, size_t len, text_pii_fn fn, void *ctx);
+/* A personal-data hit in the same JSON shape; "text" is the masked form, "entry" null. */
+json_t *text_pii_hit_json(const text_pii_hit *h);
 
 /* The individual checks, on exactly n characters (no separators). */
 bool text_id18_valid(const char *s, size_t n);
