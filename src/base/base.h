@@ -202,6 +202,7 @@ typedef struct xn_config {
     xn_log_format log_format; /* log.format */
     bool access_log;          /* log.access */
     char crypto[8];           /* crypto.mode: "gm" | "intl" */
+    char lexicons[512];       /* text.lexicons: lexicon file or directory */
 } xn_config;
 
 /* One setting's description; the table drives parsing, env names, help and docs. */

@@ -109,6 +109,11 @@ static int set_crypto(xn_config *c, const char *v, xn_error *e)
     return XN_OK;
 }
 
+static int set_lexicons(xn_config *c, const char *v, xn_error *e)
+{
+    return set_path(c->lexicons, sizeof c->lexicons, v, e);
+}
+
 static const setting settings[] = {
     {{"server", "listen", "address and port of the HTTP server", "127.0.0.1:8080"}, set_listen},
     {{"server", "db", "SQLite database file", "var/xinan.db"}, set_db},
@@ -129,6 +134,8 @@ static const setting settings[] = {
     {{"log", "access", "one line per HTTP request: on or off", "on"}, set_access_log},
     {{"crypto", "mode", "gm (SM3/SM4) or intl (BLAKE2b, XChaCha20-Poly1305, Argon2id)", "intl"},
      set_crypto},
+    {{"text", "lexicons", "lexicon file or directory used to check content", "data/lexicons"},
+     set_lexicons},
 };
 #define NSETTINGS (sizeof settings / sizeof settings[0])
 

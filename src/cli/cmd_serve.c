@@ -1,6 +1,7 @@
 /* `xinan serve`, `xinan init`, `xinan version`. */
 #include "cli/cli.h"
 #include "http/http.h"
+#include "text/text.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -40,6 +41,33 @@ int cli_cmd_init(int argc, char **argv)
     return 0;
 }
 
+/* Loads the content-check lexicons. Missing ones are a warning (personal-data checks still
+ * run); a lexicon that does not parse stops the start, naming file and line. */
+static int load_lexicons(const xn_config *cfg, xn_log *log, text_lexset **out)
+{
+    xn_error err;
+    text_lexset *ls = text_lexset_new(true);
+    int rc = text_lexset_add_path(ls, cfg->lexicons, true, &err);
+    if (rc == XN_ENOTFOUND) {
+        xn_log_event(log, XN_LOG_WARN, "text.no_lexicons", "path", cfg->lexicons, "effect",
+                     "content checks find personal data only", XN_LOG_END);
+        rc = XN_OK;
+    }
+    if (rc == XN_OK)
+        rc = text_lexset_build(ls, &err);
+    if (rc != XN_OK) {
+        fprintf(stderr, "xinan: lexicons: %s\n", err.message);
+        text_lexset_free(ls);
+        return 1;
+    }
+    char entries[24];
+    snprintf(entries, sizeof entries, "%zu", text_lexset_entries(ls));
+    xn_log_event(log, XN_LOG_INFO, "text.lexicons", "path", cfg->lexicons, "entries", entries,
+                 XN_LOG_END);
+    *out = ls;
+    return 0;
+}
+
 int cli_cmd_serve(int argc, char **argv)
 {
     xn_config cfg;
@@ -74,10 +102,17 @@ int cli_cmd_serve(int argc, char **argv)
         xn_log_event(&log, XN_LOG_INFO, "store.initialised", "db", cfg.db_path, "instance",
                      instance, XN_LOG_END);
 
+    text_lexset *lexicons = NULL;
+    if (load_lexicons(&cfg, &log, &lexicons) != 0) {
+        store_close(db);
+        return 1;
+    }
     http_app app = {.cfg = &cfg, .log = &log, .db = db, .started_us = xn_monotonic_us()};
+    app.lexicons = text_lexset_lexicons(lexicons, &app.nlexicons);
     http_server *srv = NULL;
     if (http_start(&srv, &app, &err) != XN_OK) {
         fprintf(stderr, "xinan: %s\n", err.message);
+        text_lexset_free(lexicons);
         store_close(db);
         return 1;
     }
@@ -95,6 +130,7 @@ int cli_cmd_serve(int argc, char **argv)
     sigwait(&stop_signals, &sig);
     xn_log_event(&log, XN_LOG_INFO, "server.stopping", "signal", strsignal(sig), XN_LOG_END);
     http_stop(srv, (int)cfg.shutdown_grace);
+    text_lexset_free(lexicons);
     store_close(db);
     xn_log_event(&log, XN_LOG_INFO, "server.stopped", XN_LOG_END);
     return 0;

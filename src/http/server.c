@@ -379,6 +379,20 @@ static void run_handler(req_ctx *ctx)
     send_resp(ctx);
 }
 
+/* Request ids are 8 random bytes, hex. Each worker takes them from its own batch, so a request
+ * costs no getrandom call of its own. */
+static void new_request_id(char out[17])
+{
+    static _Thread_local unsigned char batch[512];
+    static _Thread_local size_t left;
+    if (left < 8) {
+        xn_random_bytes(batch, sizeof batch);
+        left = sizeof batch;
+    }
+    left -= 8;
+    xn_hex(batch + left, 8, out);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
@@ -397,9 +411,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         ctx->req.method = method;
         ctx->req.path = url;
         ctx->req.arena = xn_arena_new(4 * 1024 * 1024);
-        unsigned char id[8];
-        xn_random_bytes(id, sizeof id);
-        xn_hex(id, sizeof id, ctx->req.request_id);
+        new_request_id(ctx->req.request_id);
         xn_buf_init(&ctx->body, (size_t)srv->app->cfg->max_body);
         xn_buf_init(&ctx->resp.body, 0);
         atomic_fetch_add(&srv->inflight, 1);

@@ -8,6 +8,8 @@ import http from 'node:http';
 import net from 'node:net';
 
 export const BIN = process.env.XINAN_BIN || new URL('../../build/xinan', import.meta.url).pathname;
+/** The project's own lexicons; servers run in a temporary directory, so they are named. */
+export const LEXICONS = new URL('../../data/lexicons', import.meta.url).pathname;
 
 export function tempDir(prefix = 'xinan-test-') {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -23,7 +25,7 @@ export async function startServer({ env = {}, args = [], dir, db } = {}) {
   db = db || join(dir, 'xinan.db');
   const proc = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--db', db, ...args], {
     cwd: dir,
-    env: { ...process.env, ...env },
+    env: { ...process.env, XINAN_TEXT_LEXICONS: LEXICONS, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
