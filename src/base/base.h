@@ -135,6 +135,8 @@ void xn_random_bytes(void *buf, size_t n);
  * "too_large") and returns NULL.
  */
 json_t *xn_json_parse(const char *data, size_t len, size_t max_size, xn_error *err);
+/* Appends s as a quoted JSON string (controls, quote and backslash escaped; UTF-8 as is). */
+int xn_json_put_string(xn_buf *b, const char *s);
 /* Serialises compactly into b; returns 0 or an error from the buffer. */
 int xn_json_dump(xn_buf *b, const json_t *value);
 /*

@@ -65,6 +65,46 @@ json_t *xn_json_parse(const char *data, size_t len, size_t max_size, xn_error *e
     return v;
 }
 
+int xn_json_put_string(xn_buf *b, const char *s)
+{
+    int rc = xn_buf_append(b, "\"", 1);
+    const char *run = s;
+    for (const char *p = s; *p && rc == XN_OK; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7F)
+            continue;
+        rc = xn_buf_append(b, run, (size_t)(p - run));
+        run = p + 1;
+        if (rc)
+            break;
+        switch (c) {
+        case '"':
+            rc = xn_buf_puts(b, "\\\"");
+            break;
+        case '\\':
+            rc = xn_buf_puts(b, "\\\\");
+            break;
+        case '\n':
+            rc = xn_buf_puts(b, "\\n");
+            break;
+        case '\r':
+            rc = xn_buf_puts(b, "\\r");
+            break;
+        case '\t':
+            rc = xn_buf_puts(b, "\\t");
+            break;
+        default:
+            rc = xn_buf_printf(b, "\\u%04x", c);
+            break;
+        }
+    }
+    if (rc == XN_OK)
+        rc = xn_buf_append(b, run, strlen(run));
+    if (rc == XN_OK)
+        rc = xn_buf_append(b, "\"", 1);
+    return rc;
+}
+
 static int dump_cb(const char *chunk, size_t size, void *data)
 {
     return xn_buf_append(data, chunk, size) == XN_OK ? 0 : -1;

@@ -40,24 +40,6 @@ static bool needs_quotes(const char *v)
     return false;
 }
 
-/* Writes v as a quoted string with JSON-style escapes (valid for both formats). */
-static void put_quoted(xn_buf *b, const char *v)
-{
-    xn_buf_append(b, "\"", 1);
-    for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
-        unsigned c = *p;
-        if (c == '"' || c == '\\') {
-            char esc[2] = {'\\', (char)c};
-            xn_buf_append(b, esc, 2);
-        } else if (c < 0x20 || c == 0x7F) {
-            xn_buf_printf(b, "\\u%04x", c);
-        } else {
-            xn_buf_append(b, p, 1);
-        }
-    }
-    xn_buf_append(b, "\"", 1);
-}
-
 void xn_log_event(xn_log *log, xn_log_level level, const char *event, ...)
 {
     if (!log || !log->out || level < log->min_level)
@@ -72,7 +54,7 @@ void xn_log_event(xn_log *log, xn_log_level level, const char *event, ...)
     else
         xn_buf_printf(&b, "ts=%s level=%s event=", ts, level_name(level));
     if (json || needs_quotes(event))
-        put_quoted(&b, event);
+        xn_json_put_string(&b, event);
     else
         xn_buf_puts(&b, event);
 
@@ -87,13 +69,13 @@ void xn_log_event(xn_log *log, xn_log_level level, const char *event, ...)
             value = "";
         if (json) {
             xn_buf_append(&b, ",", 1);
-            put_quoted(&b, key);
+            xn_json_put_string(&b, key);
             xn_buf_append(&b, ":", 1);
-            put_quoted(&b, value);
+            xn_json_put_string(&b, value);
         } else {
             xn_buf_printf(&b, " %s=", key);
             if (needs_quotes(value))
-                put_quoted(&b, value);
+                xn_json_put_string(&b, value);
             else
                 xn_buf_puts(&b, value);
         }

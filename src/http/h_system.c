@@ -1,76 +1,13 @@
 /* System endpoints: health (database reachable, schema version, build, uptime) and metrics. */
 #include "http/http_internal.h"
 
-#include <string.h>
-
-/* The schema version with one query on a statement the connection keeps prepared. Once the
- * server runs, schema_migrations exists (serve migrates first); should that query fail, the
- * general lookup answers, with its table check and its error. */
-static int health_schema_version(store *db, int *version, xn_error *err)
-{
-    store_conn *c = NULL;
-    if (store_acquire(db, &c, err) == XN_OK) {
-        int64_t v = 0;
-        int rc =
-            store_query_int(c, "SELECT coalesce(max(version), 0) FROM schema_migrations", &v, err);
-        store_release(c);
-        if (rc == XN_OK) {
-            *version = (int)v;
-            return XN_OK;
-        }
-    }
-    return store_schema_version(db, version, err);
-}
-
-/* Appends s as a JSON string exactly as the jansson dump writes it (UTF-8 and "/" as they are). */
-static void put_json_string(xn_buf *b, const char *s)
-{
-    xn_buf_append(b, "\"", 1);
-    const char *run = s;
-    for (const char *p = s; *p; p++) {
-        unsigned char c = (unsigned char)*p;
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
-        xn_buf_append(b, run, (size_t)(p - run));
-        run = p + 1;
-        switch (c) {
-        case '"':
-            xn_buf_puts(b, "\\\"");
-            break;
-        case '\\':
-            xn_buf_puts(b, "\\\\");
-            break;
-        case '\b':
-            xn_buf_puts(b, "\\b");
-            break;
-        case '\f':
-            xn_buf_puts(b, "\\f");
-            break;
-        case '\n':
-            xn_buf_puts(b, "\\n");
-            break;
-        case '\r':
-            xn_buf_puts(b, "\\r");
-            break;
-        case '\t':
-            xn_buf_puts(b, "\\t");
-            break;
-        default:
-            xn_buf_printf(b, "\\u%04X", c);
-            break;
-        }
-    }
-    xn_buf_append(b, run, strlen(run));
-    xn_buf_append(b, "\"", 1);
-}
-
 int http_h_health(http_req *req, http_resp *resp)
 {
     http_app *app = req->app;
     xn_error err;
     int64_t t0 = xn_monotonic_us();
     int version = 0;
-    bool db_ok = health_schema_version(app->db, &version, &err) == XN_OK;
+    bool db_ok = store_schema_version(app->db, &version, &err) == XN_OK;
     int64_t latency = xn_monotonic_us() - t0;
     char now[XN_TIME_STR];
     xn_time_format(xn_now_us(), now);
@@ -86,7 +23,7 @@ int http_h_health(http_req *req, http_resp *resp)
                       "\"time\":\"%s\",\"database\":{\"ok\":true,\"schema_version\":%d,"
                       "\"latency_us\":%lld,\"path\":",
                       uptime, now, version, (long long)latency);
-        put_json_string(&resp->body, store_target(app->db));
+        xn_json_put_string(&resp->body, store_target(app->db));
         xn_buf_puts(&resp->body, "}}");
         return 0;
     }

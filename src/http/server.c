@@ -47,6 +47,8 @@ struct http_server {
     _Atomic uint64_t *counts; /* [(nroutes + LABEL_EXTRA) * NSTATUS] */
     _Atomic uint64_t latency[NLATENCY];
     _Atomic uint64_t latency_sum_us;
+    uint64_t id_base; /* random at start */
+    _Atomic uint64_t id_next;
 };
 
 /* Per request; `req` first so a handler's http_req * leads back to it. */
@@ -379,18 +381,20 @@ static void run_handler(req_ctx *ctx)
     send_resp(ctx);
 }
 
-/* Request ids are 8 random bytes, hex. Each worker takes them from its own batch, so a request
- * costs no getrandom call of its own. */
-static void new_request_id(char out[17])
+/* Request ids: a random per-server base plus a counter, mixed (splitmix64) so ids look random
+ * and never repeat within a run, at no system call per request. They correlate log lines and
+ * carry no authority, so they need not be unpredictable. */
+static void new_request_id(http_server *srv, char out[17])
 {
-    static _Thread_local unsigned char batch[512];
-    static _Thread_local size_t left;
-    if (left < 8) {
-        xn_random_bytes(batch, sizeof batch);
-        left = sizeof batch;
-    }
-    left -= 8;
-    xn_hex(batch + left, 8, out);
+    uint64_t z = srv->id_base + atomic_fetch_add_explicit(&srv->id_next, 1, memory_order_relaxed) *
+                                    0x9E3779B97F4A7C15ULL;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    z ^= z >> 31;
+    unsigned char bytes[8];
+    for (int i = 0; i < 8; i++)
+        bytes[i] = (unsigned char)(z >> (56 - 8 * i));
+    xn_hex(bytes, sizeof bytes, out);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -411,7 +415,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         ctx->req.method = method;
         ctx->req.path = url;
         ctx->req.arena = xn_arena_new(4 * 1024 * 1024);
-        new_request_id(ctx->req.request_id);
+        new_request_id(srv, ctx->req.request_id);
         xn_buf_init(&ctx->body, (size_t)srv->app->cfg->max_body);
         xn_buf_init(&ctx->resp.body, 0);
         atomic_fetch_add(&srv->inflight, 1);
@@ -541,6 +545,7 @@ int http_start(http_server **out, http_app *app, xn_error *err)
     http_server *srv = xn_xcalloc(1, sizeof *srv);
     srv->app = app;
     srv->listen_fd = -1;
+    xn_random_bytes(&srv->id_base, sizeof srv->id_base);
     while (http_routes[srv->nroutes].method)
         srv->nroutes++;
     srv->counts = xn_xcalloc((size_t)(srv->nroutes + LABEL_EXTRA) * NSTATUS, sizeof *srv->counts);

@@ -45,6 +45,7 @@ struct store {
     pthread_cond_t available;
     _Atomic uint64_t statements, transactions, rollbacks, busy_retries, tx_sum_us;
     _Atomic uint64_t tx_hist[STORE_HIST_BUCKETS];
+    _Atomic bool versioned; /* schema_migrations exists (it is never dropped once made) */
 };
 
 static uint64_t hash_sql(const char *s)
@@ -417,8 +418,13 @@ int store_schema_version(store *s, int *out, xn_error *err)
     int rc = store_acquire(s, &c, err);
     if (rc)
         return rc;
-    bool exists = false;
-    rc = s->ops->table_exists(c->h, "schema_migrations", &exists, err);
+    /* The table lookup is paid until the table is seen; the health check runs this often. */
+    bool exists = atomic_load_explicit(&s->versioned, memory_order_relaxed);
+    if (!exists) {
+        rc = s->ops->table_exists(c->h, "schema_migrations", &exists, err);
+        if (rc == XN_OK && exists)
+            atomic_store_explicit(&s->versioned, true, memory_order_relaxed);
+    }
     int64_t v = 0;
     if (rc == XN_OK && exists)
         rc = store_query_int(c, "SELECT coalesce(max(version), 0) FROM schema_migrations", &v, err);
