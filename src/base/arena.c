@@ -160,8 +160,3 @@ int xn_arena_on_free(xn_arena *a, xn_cleanup_fn fn, void *data)
     a->cleanups = c;
     return XN_OK;
 }
-
-size_t xn_arena_used(const xn_arena *a)
-{
-    return a->used;
-}

@@ -83,7 +83,6 @@ char *xn_arena_strdup(xn_arena *a, const char *s);
 char *xn_arena_printf(xn_arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Registers fn(data) to run when the arena is freed. Returns 0 or XN_ENOMEM. */
 int xn_arena_on_free(xn_arena *a, xn_cleanup_fn fn, void *data);
-size_t xn_arena_used(const xn_arena *a);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Buffer: growable bytes with a hard maximum (curl's dynbuf habit).                          */
@@ -192,7 +191,6 @@ typedef struct xn_config {
     char listen_host[64]; /* server.listen host part */
     uint16_t listen_port;
     char db_path[512];        /* server.db: SQLite file path */
-    char data_dir[512];       /* server.data_dir: var/ */
     int64_t max_body;         /* http.max_body bytes */
     int64_t max_connections;  /* http.max_connections */
     int64_t idle_timeout;     /* http.idle_timeout seconds */
@@ -207,16 +205,6 @@ typedef struct xn_config {
     char lexicons[512];       /* text.lexicons: lexicon file or directory */
 } xn_config;
 
-/* One setting's description; the table drives parsing, env names, help and docs. */
-typedef struct xn_config_key {
-    const char *section;
-    const char *key;
-    const char *help;
-    const char *default_value;
-} xn_config_key;
-
-/* The settings table (ends with an all-NULL entry). */
-const xn_config_key *xn_config_keys(void);
 /* Fills cfg with the defaults. */
 void xn_config_defaults(xn_config *cfg);
 /*
@@ -231,5 +219,7 @@ int xn_config_set(xn_config *cfg, const char *section, const char *key, const ch
                   xn_error *err);
 /* Parses "host:port" into the listen fields. */
 int xn_config_set_listen(xn_config *cfg, const char *addr, xn_error *err);
+/* The number of HTTP worker threads in effect: http.threads, or one per CPU core. */
+int xn_config_threads(const xn_config *cfg);
 
 #endif

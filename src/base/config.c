@@ -9,11 +9,16 @@
 #include <errno.h>
 #include <ini.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef int (*setter_fn)(xn_config *cfg, const char *value, xn_error *err);
 
+/* One setting: where it lives, what it means, its default and how it is parsed. */
 typedef struct setting {
-    xn_config_key key;
+    const char *section;
+    const char *key;
+    const char *help;
+    const char *default_value;
     setter_fn set;
 } setting;
 
@@ -41,10 +46,6 @@ static int set_listen(xn_config *c, const char *v, xn_error *e)
 static int set_db(xn_config *c, const char *v, xn_error *e)
 {
     return set_path(c->db_path, sizeof c->db_path, v, e);
-}
-static int set_data_dir(xn_config *c, const char *v, xn_error *e)
-{
-    return set_path(c->data_dir, sizeof c->data_dir, v, e);
 }
 static int set_max_body(xn_config *c, const char *v, xn_error *e)
 {
@@ -115,47 +116,37 @@ static int set_lexicons(xn_config *c, const char *v, xn_error *e)
 }
 
 static const setting settings[] = {
-    {{"server", "listen", "address and port of the HTTP server", "127.0.0.1:8080"}, set_listen},
-    {{"server", "db", "SQLite database file", "var/xinan.db"}, set_db},
-    {{"server", "data_dir", "directory for data files (witness, backups)", "var"}, set_data_dir},
-    {{"http", "max_body", "largest accepted request body in bytes", "1048576"}, set_max_body},
-    {{"http", "max_connections", "simultaneous connections", "1024"}, set_max_connections},
-    {{"http", "idle_timeout", "seconds before an idle connection is dropped", "30"},
+    {"server", "listen", "address and port of the HTTP server", "127.0.0.1:8080", set_listen},
+    {"server", "db", "SQLite database file", "var/xinan.db", set_db},
+    {"http", "max_body", "largest accepted request body in bytes", "1048576", set_max_body},
+    {"http", "max_connections", "simultaneous connections", "1024", set_max_connections},
+    {"http", "idle_timeout", "seconds before an idle connection is dropped", "30",
      set_idle_timeout},
-    {{"http", "threads", "worker threads (0: one per CPU core)", "0"}, set_threads},
-    {{"http", "max_header", "memory per connection for the request head, bytes", "32768"},
+    {"http", "threads", "worker threads (0: one per CPU core)", "0", set_threads},
+    {"http", "max_header", "memory per connection for the request head, bytes", "32768",
      set_max_header},
-    {{"http", "shutdown_grace", "seconds in-flight requests get to finish at shutdown", "10"},
+    {"http", "shutdown_grace", "seconds in-flight requests get to finish at shutdown", "10",
      set_shutdown_grace},
-    {{"store", "busy_timeout", "milliseconds a write waits for the database lock", "5000"},
+    {"store", "busy_timeout", "milliseconds a write waits for the database lock", "5000",
      set_busy_timeout},
-    {{"log", "level", "debug, info, warn or error", "info"}, set_log_level},
-    {{"log", "format", "kv (key=value) or json", "kv"}, set_log_format},
-    {{"log", "access", "one line per HTTP request: on or off", "on"}, set_access_log},
-    {{"crypto", "mode", "gm (SM3/SM4) or intl (BLAKE2b, XChaCha20-Poly1305, Argon2id)", "intl"},
+    {"log", "level", "debug, info, warn or error", "info", set_log_level},
+    {"log", "format", "kv (key=value) or json", "kv", set_log_format},
+    {"log", "access", "one line per HTTP request: on or off", "on", set_access_log},
+    {"crypto", "mode", "gm (SM3/SM4) or intl (BLAKE2b, XChaCha20-Poly1305, Argon2id)", "intl",
      set_crypto},
-    {{"text", "lexicons", "lexicon file or directory used to check content", "data/lexicons"},
+    {"text", "lexicons", "lexicon file or directory used to check content", "data/lexicons",
      set_lexicons},
 };
 #define NSETTINGS (sizeof settings / sizeof settings[0])
-
-const xn_config_key *xn_config_keys(void)
-{
-    static xn_config_key keys[NSETTINGS + 1];
-    /* Immutable after the first fill; the fill is idempotent, so a race writes equal values. */
-    for (size_t i = 0; i < NSETTINGS; i++)
-        keys[i] = settings[i].key;
-    return keys;
-}
 
 void xn_config_defaults(xn_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
     for (size_t i = 0; i < NSETTINGS; i++) {
         xn_error err;
-        if (settings[i].set(cfg, settings[i].key.default_value, &err) != XN_OK) {
-            fprintf(stderr, "xinan: bad built-in default for %s.%s\n", settings[i].key.section,
-                    settings[i].key.key);
+        if (settings[i].set(cfg, settings[i].default_value, &err) != XN_OK) {
+            fprintf(stderr, "xinan: bad built-in default for %s.%s\n", settings[i].section,
+                    settings[i].key);
             abort();
         }
     }
@@ -165,8 +156,7 @@ int xn_config_set(xn_config *cfg, const char *section, const char *key, const ch
                   xn_error *err)
 {
     for (size_t i = 0; i < NSETTINGS; i++) {
-        if (strcmp(settings[i].key.section, section) == 0 &&
-            strcmp(settings[i].key.key, key) == 0) {
+        if (strcmp(settings[i].section, section) == 0 && strcmp(settings[i].key, key) == 0) {
             if (strlen(value) > 1024)
                 return xn_fail(err, XN_EINVAL, "bad_config", "value is longer than 1024 bytes");
             return settings[i].set(cfg, value, err);
@@ -240,15 +230,23 @@ int xn_config_load_env(xn_config *cfg, xn_error *err)
 {
     for (size_t i = 0; i < NSETTINGS; i++) {
         char name[96];
-        snprintf(name, sizeof name, "XINAN_%s_%s", settings[i].key.section, settings[i].key.key);
+        snprintf(name, sizeof name, "XINAN_%s_%s", settings[i].section, settings[i].key);
         for (char *p = name; *p; p++)
             *p = (char)toupper((unsigned char)*p);
         const char *value = getenv(name);
         if (!value)
             continue;
         xn_error inner;
-        if (settings[i].set(cfg, value, &inner) != XN_OK)
+        if (xn_config_set(cfg, settings[i].section, settings[i].key, value, &inner) != XN_OK)
             return xn_fail(err, XN_EINVAL, "bad_config", "environment %s: %s", name, inner.message);
     }
     return XN_OK;
+}
+
+int xn_config_threads(const xn_config *cfg)
+{
+    if (cfg->threads > 0)
+        return (int)cfg->threads;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    return cores > 0 ? (int)cores : 2;
 }

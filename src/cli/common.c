@@ -5,7 +5,6 @@
 #include <getopt.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 int cli_load_config(int argc, char **argv, bool allow_listen, xn_config *cfg)
 {
@@ -82,11 +81,10 @@ static int make_parent_dirs(const char *path, xn_error *err)
 int cli_open_store(const xn_config *cfg, bool create, bool migrate, store **out)
 {
     xn_error err;
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    int workers = (int)(cfg->threads ? cfg->threads : (cores > 0 ? cores : 2));
     /* One connection per HTTP worker plus room for the job runner and the CLI. */
-    store_options opt = {
-        .pool_size = workers + 2, .busy_timeout_ms = (int)cfg->db_busy_timeout, .create = create};
+    store_options opt = {.pool_size = xn_config_threads(cfg) + 2,
+                         .busy_timeout_ms = (int)cfg->db_busy_timeout,
+                         .create = create};
     int rc = create ? make_parent_dirs(cfg->db_path, &err) : XN_OK;
     if (rc == XN_OK)
         rc = store_open(out, cfg->db_path, &opt, &err);

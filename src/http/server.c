@@ -552,9 +552,7 @@ int http_start(http_server **out, http_app *app, xn_error *err)
     int rc = bind_listener(srv, err);
     if (rc)
         goto fail;
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    unsigned threads =
-        app->cfg->threads ? (unsigned)app->cfg->threads : (unsigned)(cores > 0 ? cores : 2);
+    unsigned threads = (unsigned)xn_config_threads(app->cfg);
     srv->daemon = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0, NULL,
         NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, on_library_log, srv,

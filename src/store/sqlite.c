@@ -5,7 +5,6 @@
  */
 #include "store/store_internal.h"
 
-#include <errno.h>
 #include <sqlite3.h>
 #include <string.h>
 #include <sys/stat.h>
