@@ -3,6 +3,8 @@
  * block mode), every match counted, best of three passes over the mapped corpus.
  *   usage: bench_hs LEXICON.txt CORPUS
  */
+#include "map_file.h"
+
 #include <fcntl.h>
 #include <hs/hs.h>
 #include <stdio.h>
@@ -29,25 +31,6 @@ static int on_match(unsigned int id, unsigned long long from, unsigned long long
     (void)flags;
     (*(unsigned long long *)ctx)++;
     return 0;
-}
-
-static char *map_file(const char *path, size_t *len)
-{
-    struct stat st;
-    int fd = open(path, O_RDONLY);
-    void *p;
-    if (fd < 0 || fstat(fd, &st) < 0) {
-        perror(path);
-        exit(2);
-    }
-    p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-    close(fd);
-    if (p == MAP_FAILED) {
-        perror(path);
-        exit(2);
-    }
-    *len = (size_t)st.st_size;
-    return p;
 }
 
 int main(int argc, char **argv)

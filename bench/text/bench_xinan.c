@@ -6,6 +6,8 @@
  */
 #include "text/text.h"
 
+#include "map_file.h"
+
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,25 +30,6 @@ static void drop_pages(void *ctx, size_t offset)
     const char *base = *(const char **)((unsigned long long *)ctx + 1);
     if (offset > (2u << 20))
         madvise((void *)base, (offset - (1u << 20)) & ~(size_t)4095, MADV_DONTNEED);
-}
-
-static const char *map_file(const char *path, size_t *len)
-{
-    struct stat st;
-    int fd = open(path, O_RDONLY);
-    void *p;
-    if (fd < 0 || fstat(fd, &st) < 0) {
-        perror(path);
-        exit(2);
-    }
-    p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-    close(fd);
-    if (p == MAP_FAILED) {
-        perror(path);
-        exit(2);
-    }
-    *len = (size_t)st.st_size;
-    return p;
 }
 
 int main(int argc, char **argv)

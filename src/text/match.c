@@ -181,6 +181,22 @@ static inline void feed(scan *sc, lexstate *L, uint32_t cp, size_t off, size_t e
 
 #define PROGRESS_EVERY ((size_t)16 << 20)
 
+/* After each input character: deliver the hits that can no longer change, and report progress
+ * every PROGRESS_EVERY bytes. Inline: it runs once per character. */
+static inline void after_char(scan *sc, size_t off, size_t next, const text_check_opts *opts,
+                              void *ctx, size_t *next_progress)
+{
+    if (sc->npend | sc->nwhite) {
+        if (sc->nwhite)
+            suppress_white(sc);
+        flush(sc, frontier(sc, next));
+    }
+    if (off >= *next_progress && opts && opts->progress) {
+        opts->progress(ctx, off);
+        *next_progress += PROGRESS_EVERY;
+    }
+}
+
 int text_check(const text_lexicon *const *lex, size_t nlex, const char *text, size_t len,
                const text_check_opts *opts, text_hit_fn fn, void *ctx, xn_error *err)
 {
@@ -222,15 +238,7 @@ int text_check(const text_lexicon *const *lex, size_t nlex, const char *text, si
             uint32_t cp = text_utf8_next(p, end, &adv);
             feed(&sc, L, cp, off, off + adv);
             p += adv;
-            if (sc.npend | sc.nwhite) {
-                if (sc.nwhite)
-                    suppress_white(&sc);
-                flush(&sc, frontier(&sc, off + adv));
-            }
-            if (off >= next_progress && opts && opts->progress) {
-                opts->progress(ctx, off);
-                next_progress += PROGRESS_EVERY;
-            }
+            after_char(&sc, off, off + adv, opts, ctx, &next_progress);
         }
     } else {
         while (p < end && sc.stop == 0) {
@@ -239,15 +247,7 @@ int text_check(const text_lexicon *const *lex, size_t nlex, const char *text, si
             for (size_t k = 0; k < nlex; k++)
                 feed(&sc, &sc.ls[k], cp, off, off + adv);
             p += adv;
-            if (sc.npend | sc.nwhite) {
-                if (sc.nwhite)
-                    suppress_white(&sc);
-                flush(&sc, frontier(&sc, off + adv));
-            }
-            if (off >= next_progress && opts && opts->progress) {
-                opts->progress(ctx, off);
-                next_progress += PROGRESS_EVERY;
-            }
+            after_char(&sc, off, off + adv, opts, ctx, &next_progress);
         }
     }
     if (sc.nwhite)
