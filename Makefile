@@ -131,7 +131,7 @@ test: deps-test
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; \
-	  XN_TEST_TMP=$$(mktemp -d) ./$$t; done
+	  d=$$(mktemp -d); XN_TEST_TMP=$$d ./$$t; rm -rf "$$d"; done
 
 tests/node_modules/.installed: tests/package.json tests/package-lock.json
 	cd tests && npm ci --no-audit --no-fund --loglevel=error

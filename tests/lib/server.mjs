@@ -11,8 +11,14 @@ export const BIN = process.env.XINAN_BIN || new URL('../../build/xinan', import.
 /** The project's own lexicons; servers run in a temporary directory, so they are named. */
 export const LEXICONS = new URL('../../data/lexicons', import.meta.url).pathname;
 
+const madeDirs = [];
+process.on('exit', () => { for (const d of madeDirs) rmSync(d, { recursive: true, force: true }); });
+
+/** A temporary directory, removed when the test process ends. */
 export function tempDir(prefix = 'xinan-test-') {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  madeDirs.push(d);
+  return d;
 }
 
 /**

@@ -155,6 +155,30 @@ static void json_fields_are_validated(void **state)
     json_decref(o);
 }
 
+static void json_strings_are_written_escaped(void **state)
+{
+    (void)state;
+    xn_buf b;
+    xn_buf_init(&b, 256);
+    assert_int_equal(xn_json_put_string(&b, "路径 \"a\\b\"\n\t\x01\x7f/"), XN_OK);
+    assert_string_equal(b.data, "\"路径 \\\"a\\\\b\\\"\\n\\t\\u0001\\u007f/\"");
+    /* What it writes is JSON that reads back to the original (inside an array, since a
+     * document is an object or an array). */
+    xn_buf doc;
+    xn_buf_init(&doc, 256);
+    xn_buf_printf(&doc, "[%s]", b.data);
+    xn_error err;
+    json_t *v = xn_json_parse(doc.data, doc.len, 256, &err);
+    assert_non_null(v);
+    assert_string_equal(json_string_value(json_array_get(v, 0)), "路径 \"a\\b\"\n\t\x01\x7f/");
+    json_decref(v);
+    xn_buf_release(&doc);
+    xn_buf_release(&b);
+    xn_buf_init(&b, 4);
+    assert_int_equal(xn_json_put_string(&b, "too long"), XN_ETOOBIG);
+    xn_buf_release(&b);
+}
+
 static void time_shows_shanghai_and_parses_back(void **state)
 {
     (void)state;
@@ -266,6 +290,7 @@ int main(void)
         cmocka_unit_test(integers_parse_strictly),
         cmocka_unit_test(json_parse_is_bounded),
         cmocka_unit_test(json_fields_are_validated),
+        cmocka_unit_test(json_strings_are_written_escaped),
         cmocka_unit_test(time_shows_shanghai_and_parses_back),
         cmocka_unit_test(config_reads_file_env_and_reports_bad_values),
         cmocka_unit_test(log_lines_cannot_be_forged),

@@ -193,6 +193,49 @@ static void run_against_lock(const char *path, int hold_ms, store *s, insert_ctx
     pthread_cond_destroy(&h.cond);
 }
 
+static int write_blob(store_conn *c, void *p, xn_error *err)
+{
+    (void)p;
+    static const unsigned char bytes[] = {0x00, 0xff, 0x10, 0x00, 0x7f};
+    store_stmt *st = NULL;
+    int rc = store_prepare(c, "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, 0)",
+                           &st, err);
+    if (rc)
+        return rc;
+    store_bind_text(st, 1, "blob", -1);
+    store_bind_blob(st, 2, bytes, sizeof bytes);
+    rc = store_step(st, err);
+    if (rc < 0)
+        return rc;
+    assert_int_equal(store_changes(c), 1);
+    rc = store_prepare(c, "SELECT value, length(value) FROM settings WHERE key = $1", &st, err);
+    if (rc)
+        return rc;
+    store_bind_text(st, 1, "blob", -1);
+    assert_int_equal(store_step(st, err), STORE_ROW);
+    assert_int_equal(store_col_bytes(st, 0), sizeof bytes);
+    assert_memory_equal(store_col_blob(st, 0), bytes, sizeof bytes);
+    assert_false(store_col_is_null(st, 0));
+    store_stmt_done(st);
+    rc = store_prepare(c, "UPDATE settings SET updated_at = 1 WHERE key <> $1", &st, err);
+    if (rc)
+        return rc;
+    store_bind_text(st, 1, "none", -1);
+    rc = store_step(st, err);
+    return rc < 0 ? rc : XN_OK;
+}
+
+static void blobs_round_trip_byte_for_byte(void **state)
+{
+    (void)state;
+    char *path = temp_db("blob.db");
+    store *s = open_db(path, 1000, 1000);
+    xn_error err;
+    assert_int_equal(store_tx(s, write_blob, NULL, &err), XN_OK);
+    store_close(s);
+    free(path);
+}
+
 static void busy_database_is_retried_until_free(void **state)
 {
     (void)state;
@@ -269,6 +312,7 @@ int main(void)
         cmocka_unit_test(migrations_apply_once_and_record_versions),
         cmocka_unit_test(newer_schema_is_refused_with_a_clear_message),
         cmocka_unit_test(transactions_commit_or_leave_nothing),
+        cmocka_unit_test(blobs_round_trip_byte_for_byte),
         cmocka_unit_test(busy_database_is_retried_until_free),
         cmocka_unit_test(busy_database_gives_up_after_the_retry_window),
         cmocka_unit_test(unwritable_path_is_a_clear_error),
