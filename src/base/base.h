@@ -203,6 +203,15 @@ typedef struct xn_config {
     bool access_log;          /* log.access */
     char crypto[8];           /* crypto.mode: "gm" | "intl" */
     char lexicons[512];       /* text.lexicons: lexicon file or directory */
+    int64_t audit_epoch_records;   /* audit.epoch_records */
+    int64_t audit_epoch_minutes;   /* audit.epoch_minutes */
+    int64_t audit_retention_days;  /* audit.retention_days (>= 180) */
+    char audit_witness[512];       /* audit.witness: "" = <db>.witness */
+    char audit_witness_syslog[96]; /* audit.witness_syslog: host:port or "" */
+    char syslog_udp[96];           /* syslog.udp: host:port or "" (off) */
+    char syslog_tcp[96];           /* syslog.tcp: host:port or "" (off) */
+    int64_t syslog_retention_days; /* syslog.retention_days (>= 60) */
+    int64_t syslog_queue;          /* syslog.queue: bounded receive queue, messages */
 } xn_config;
 
 /* Fills cfg with the defaults. */

@@ -115,6 +115,64 @@ static int set_lexicons(xn_config *c, const char *v, xn_error *e)
     return set_path(c->lexicons, sizeof c->lexicons, v, e);
 }
 
+/* "" turns a listener off; otherwise host:port with a port from 1 to 65535. */
+static int set_addr(char *dst, size_t size, const char *v, xn_error *e)
+{
+    if (!*v) {
+        dst[0] = '\0';
+        return XN_OK;
+    }
+    const char *colon = strrchr(v, ':');
+    int64_t port;
+    if (!colon || colon == v || xn_parse_int64(colon + 1, 1, 65535, &port) != XN_OK)
+        return xn_fail(e, XN_EINVAL, "bad_config", "'%s' is not host:port", v);
+    if (xn_strlcpy(dst, v, size) != XN_OK)
+        return xn_fail(e, XN_EINVAL, "bad_config", "address is longer than %zu bytes", size - 1);
+    return XN_OK;
+}
+static int set_audit_epoch_records(xn_config *c, const char *v, xn_error *e)
+{
+    return set_int(&c->audit_epoch_records, v, 1, 100000000, e);
+}
+static int set_audit_epoch_minutes(xn_config *c, const char *v, xn_error *e)
+{
+    return set_int(&c->audit_epoch_minutes, v, 1, 24 * 60, e);
+}
+/* AUD-3: the trail is kept at least 180 days; settings can only lengthen it. */
+static int set_audit_retention(xn_config *c, const char *v, xn_error *e)
+{
+    return set_int(&c->audit_retention_days, v, 180, 36500, e);
+}
+static int set_audit_witness(xn_config *c, const char *v, xn_error *e)
+{
+    if (!*v) {
+        c->audit_witness[0] = '\0';
+        return XN_OK;
+    }
+    return set_path(c->audit_witness, sizeof c->audit_witness, v, e);
+}
+static int set_audit_witness_syslog(xn_config *c, const char *v, xn_error *e)
+{
+    return set_addr(c->audit_witness_syslog, sizeof c->audit_witness_syslog, v, e);
+}
+static int set_syslog_udp(xn_config *c, const char *v, xn_error *e)
+{
+    return set_addr(c->syslog_udp, sizeof c->syslog_udp, v, e);
+}
+static int set_syslog_tcp(xn_config *c, const char *v, xn_error *e)
+{
+    return set_addr(c->syslog_tcp, sizeof c->syslog_tcp, v, e);
+}
+/* AUD-3: 上网行为 logs at least 60 days. */
+static int set_syslog_retention(xn_config *c, const char *v, xn_error *e)
+{
+    return set_int(&c->syslog_retention_days, v, 60, 36500, e);
+}
+static int set_syslog_queue(xn_config *c, const char *v, xn_error *e)
+{
+    return set_int(&c->syslog_queue, v, 16, 1048576, e);
+}
+
 static const setting settings[] = {
     {"server", "listen", "address and port of the HTTP server", "127.0.0.1:8080", set_listen},
     {"server", "db", "SQLite database file", "var/xinan.db", set_db},
@@ -136,6 +194,22 @@ static const setting settings[] = {
      set_crypto},
     {"text", "lexicons", "lexicon file or directory used to check content", "data/lexicons",
      set_lexicons},
+    {"audit", "epoch_records", "records after which the trail key evolves", "100000",
+     set_audit_epoch_records},
+    {"audit", "epoch_minutes", "minutes after which the trail key evolves", "15",
+     set_audit_epoch_minutes},
+    {"audit", "retention_days", "days the trail is kept (at least 180)", "180",
+     set_audit_retention},
+    {"audit", "witness", "checkpoint and head file outside the database (\"\": beside it)", "",
+     set_audit_witness},
+    {"audit", "witness_syslog", "host:port of a remote syslog collector for checkpoints", "",
+     set_audit_witness_syslog},
+    {"syslog", "udp", "host:port to receive syslog on UDP (\"\": off)", "", set_syslog_udp},
+    {"syslog", "tcp", "host:port to receive syslog on TCP (\"\": off)", "", set_syslog_tcp},
+    {"syslog", "retention_days", "days received logs are kept (at least 60)", "180",
+     set_syslog_retention},
+    {"syslog", "queue", "messages waiting to be stored before new ones are dropped", "65536",
+     set_syslog_queue},
 };
 #define NSETTINGS (sizeof settings / sizeof settings[0])
 
