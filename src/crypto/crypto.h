@@ -1,0 +1,98 @@
+/*
+ * The crypto room: hashes and keyed MACs, password hashing, TOTP and constant-time
+ * comparison. One setting chooses the algorithms (crypto.mode): `gm` uses SM3 (OpenSSL),
+ * `intl` uses BLAKE2b and Argon2id (libsodium). Every stored value carries its algorithm id,
+ * so values made under one mode still verify after a switch.
+ */
+#ifndef XINAN_CRYPTO_H
+#define XINAN_CRYPTO_H
+
+#include "base/base.h"
+
+/* Both algorithms give 32-byte digests and take 32-byte keys. */
+#define CRYPTO_HASH_BYTES 32
+#define CRYPTO_KEY_BYTES  32
+
+typedef enum crypto_alg {
+    CRYPTO_B2 = 1,  /* BLAKE2b-256; keyed BLAKE2b-256 as the MAC */
+    CRYPTO_SM3 = 2, /* SM3; HMAC-SM3 as the MAC */
+} crypto_alg;
+
+/* "b2" / "sm3": the id stored beside values. */
+const char *crypto_alg_id(crypto_alg alg);
+/* Parses a stored id; XN_EINVAL when unknown. */
+int crypto_alg_parse(const char *id, crypto_alg *out);
+/* The algorithm crypto.mode selects ("gm" → SM3, otherwise BLAKE2b). */
+crypto_alg crypto_alg_for_mode(const char *mode);
+
+/*
+ * Incremental hashing or MAC: init (key NULL for a plain hash), update, final. The state is
+ * big enough for either algorithm and needs no cleanup beyond final.
+ */
+typedef struct crypto_hasher {
+    crypto_alg alg;
+    bool keyed;
+    _Alignas(64) unsigned char state[448];
+} crypto_hasher;
+
+int crypto_hasher_init(crypto_hasher *h, crypto_alg alg, const uint8_t *key);
+void crypto_hasher_update(crypto_hasher *h, const void *data, size_t len);
+void crypto_hasher_final(crypto_hasher *h, uint8_t out[CRYPTO_HASH_BYTES]);
+
+/* One-shot forms. */
+int crypto_digest(crypto_alg alg, const void *data, size_t len, uint8_t out[CRYPTO_HASH_BYTES]);
+int crypto_mac(crypto_alg alg, const uint8_t key[CRYPTO_KEY_BYTES], const void *data, size_t len,
+               uint8_t out[CRYPTO_HASH_BYTES]);
+
+/* Forward-secure key evolution: next = one-way(key, label). Erasing `key` afterwards is the
+ * caller's job (crypto_wipe). */
+void crypto_key_evolve(crypto_alg alg, const uint8_t key[CRYPTO_KEY_BYTES],
+                       uint8_t next[CRYPTO_KEY_BYTES]);
+
+/* Constant-time equality of two equal-length buffers. */
+bool crypto_equal(const void *a, const void *b, size_t len);
+/* Zeroes memory the compiler may not optimise away. */
+void crypto_wipe(void *p, size_t len);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Password hashing                                                                            */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Longest encoded hash, terminator included. */
+#define CRYPTO_PASSWORD_MAX 160
+
+/*
+ * Hashes a password into a self-describing string: intl gives libsodium's Argon2id string
+ * ("$argon2id$v=19$m=19456,t=2,p=1$…", OWASP's parameters); gm gives PBKDF2-HMAC-SM3 as
+ * "$pbkdf2-sm3$i=ITER$SALT$HASH" (base64). XN_ENOMEM when the hash's memory is unavailable.
+ */
+int crypto_password_hash(crypto_alg alg, const char *password, size_t len,
+                         char out[CRYPTO_PASSWORD_MAX], xn_error *err);
+/* Checks a password against any string crypto_password_hash made, under either mode. Constant-time
+ * in the comparison; false for a malformed string. */
+bool crypto_password_verify(const char *encoded, const char *password, size_t len);
+/* Burns the same work as one verification, for unknown accounts (no account enumeration). */
+void crypto_password_dummy(crypto_alg alg, const char *password, size_t len);
+
+/* ------------------------------------------------------------------------------------------ */
+/* TOTP (RFC 6238: HMAC-SHA1, 6 digits, 30-second steps)                                       */
+/* ------------------------------------------------------------------------------------------ */
+
+#define CRYPTO_TOTP_SECRET_BYTES 20
+/* Base32 (RFC 4648, no padding) of a 20-byte secret is 32 characters. */
+#define CRYPTO_TOTP_B32_LEN 32
+
+/* The 6-digit code for a Unix time. */
+uint32_t crypto_totp(const uint8_t secret[CRYPTO_TOTP_SECRET_BYTES], int64_t unix_seconds);
+/*
+ * Checks a code typed by a user within ±window steps; *step_out receives the matched step so
+ * the caller can refuse a replay of the same or an earlier step. Comparison is constant-time.
+ */
+bool crypto_totp_check(const uint8_t secret[CRYPTO_TOTP_SECRET_BYTES], int64_t unix_seconds,
+                       const char *code, int window, int64_t *step_out);
+/* RFC 4648 base32 without padding; out has room for 8*ceil(len/5)/5+1 bytes. */
+void crypto_base32(const uint8_t *data, size_t len, char *out);
+/* Decodes base32 (upper or lower case, no padding); XN_EINVAL on bad characters or length. */
+int crypto_base32_decode(const char *in, uint8_t *out, size_t out_len);
+
+#endif

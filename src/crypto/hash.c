@@ -1,0 +1,143 @@
+/*
+ * Hashes and MACs. BLAKE2b comes from libsodium (its keyed mode is a MAC by design); SM3
+ * comes from OpenSSL, and HMAC-SM3 is built here from two SM3 passes (RFC 2104) so that one
+ * incremental interface serves both algorithms.
+ */
+#include "crypto/crypto.h"
+
+#include <openssl/evp.h>
+#include <sodium.h>
+#include <string.h>
+
+#define SM3_BLOCK 64
+
+/* The SM3 side of crypto_hasher's state. */
+typedef struct sm3_state {
+    EVP_MD_CTX *ctx;
+    uint8_t opad_key[SM3_BLOCK]; /* key ^ opad, kept for the outer pass */
+} sm3_state;
+
+_Static_assert(sizeof(crypto_generichash_state) <= sizeof(((crypto_hasher *)0)->state),
+               "crypto_hasher state too small for BLAKE2b");
+_Static_assert(sizeof(sm3_state) <= sizeof(((crypto_hasher *)0)->state),
+               "crypto_hasher state too small for SM3");
+
+const char *crypto_alg_id(crypto_alg alg)
+{
+    return alg == CRYPTO_SM3 ? "sm3" : "b2";
+}
+
+int crypto_alg_parse(const char *id, crypto_alg *out)
+{
+    if (strcmp(id, "b2") == 0)
+        *out = CRYPTO_B2;
+    else if (strcmp(id, "sm3") == 0)
+        *out = CRYPTO_SM3;
+    else
+        return XN_EINVAL;
+    return XN_OK;
+}
+
+crypto_alg crypto_alg_for_mode(const char *mode)
+{
+    return strcmp(mode, "gm") == 0 ? CRYPTO_SM3 : CRYPTO_B2;
+}
+
+int crypto_hasher_init(crypto_hasher *h, crypto_alg alg, const uint8_t *key)
+{
+    h->alg = alg;
+    h->keyed = key != NULL;
+    if (alg == CRYPTO_B2) {
+        crypto_generichash_state *st = (crypto_generichash_state *)h->state;
+        return crypto_generichash_init(st, key, key ? CRYPTO_KEY_BYTES : 0, CRYPTO_HASH_BYTES) == 0
+                   ? XN_OK
+                   : XN_EINTERNAL;
+    }
+    sm3_state *st = (sm3_state *)h->state;
+    st->ctx = EVP_MD_CTX_new();
+    if (!st->ctx)
+        return XN_ENOMEM;
+    if (EVP_DigestInit_ex(st->ctx, EVP_sm3(), NULL) != 1) {
+        EVP_MD_CTX_free(st->ctx);
+        return XN_EINTERNAL;
+    }
+    if (key) {
+        uint8_t ipad_key[SM3_BLOCK];
+        for (size_t i = 0; i < SM3_BLOCK; i++) {
+            uint8_t k = i < CRYPTO_KEY_BYTES ? key[i] : 0;
+            ipad_key[i] = k ^ 0x36;
+            st->opad_key[i] = k ^ 0x5c;
+        }
+        EVP_DigestUpdate(st->ctx, ipad_key, sizeof ipad_key);
+        crypto_wipe(ipad_key, sizeof ipad_key);
+    }
+    return XN_OK;
+}
+
+void crypto_hasher_update(crypto_hasher *h, const void *data, size_t len)
+{
+    if (h->alg == CRYPTO_B2)
+        crypto_generichash_update((crypto_generichash_state *)h->state, data, len);
+    else
+        EVP_DigestUpdate(((sm3_state *)h->state)->ctx, data, len);
+}
+
+void crypto_hasher_final(crypto_hasher *h, uint8_t out[CRYPTO_HASH_BYTES])
+{
+    if (h->alg == CRYPTO_B2) {
+        crypto_generichash_final((crypto_generichash_state *)h->state, out, CRYPTO_HASH_BYTES);
+        crypto_wipe(h->state, sizeof h->state);
+        return;
+    }
+    sm3_state *st = (sm3_state *)h->state;
+    unsigned int n = CRYPTO_HASH_BYTES;
+    EVP_DigestFinal_ex(st->ctx, out, &n);
+    if (h->keyed) {
+        EVP_DigestInit_ex(st->ctx, EVP_sm3(), NULL);
+        EVP_DigestUpdate(st->ctx, st->opad_key, SM3_BLOCK);
+        EVP_DigestUpdate(st->ctx, out, CRYPTO_HASH_BYTES);
+        EVP_DigestFinal_ex(st->ctx, out, &n);
+    }
+    EVP_MD_CTX_free(st->ctx);
+    crypto_wipe(h->state, sizeof h->state);
+}
+
+int crypto_digest(crypto_alg alg, const void *data, size_t len, uint8_t out[CRYPTO_HASH_BYTES])
+{
+    crypto_hasher h;
+    int rc = crypto_hasher_init(&h, alg, NULL);
+    if (rc != XN_OK)
+        return rc;
+    crypto_hasher_update(&h, data, len);
+    crypto_hasher_final(&h, out);
+    return XN_OK;
+}
+
+int crypto_mac(crypto_alg alg, const uint8_t key[CRYPTO_KEY_BYTES], const void *data, size_t len,
+               uint8_t out[CRYPTO_HASH_BYTES])
+{
+    crypto_hasher h;
+    int rc = crypto_hasher_init(&h, alg, key);
+    if (rc != XN_OK)
+        return rc;
+    crypto_hasher_update(&h, data, len);
+    crypto_hasher_final(&h, out);
+    return XN_OK;
+}
+
+void crypto_key_evolve(crypto_alg alg, const uint8_t key[CRYPTO_KEY_BYTES],
+                       uint8_t next[CRYPTO_KEY_BYTES])
+{
+    static const char label[] = "xinan audit key evolution v1";
+    crypto_mac(alg, key, label, sizeof label - 1, next);
+}
+
+bool crypto_equal(const void *a, const void *b, size_t len)
+{
+    return sodium_memcmp(a, b, len) == 0;
+}
+
+void crypto_wipe(void *p, size_t len)
+{
+    sodium_memzero(p, len);
+}

@@ -1,0 +1,153 @@
+/* Known answers for the hashes, MACs and TOTP; password hashes round-trip in both modes. */
+#include "xn_test.h"
+
+#include "crypto/crypto.h"
+
+#include <string.h>
+
+static void hex_of(const uint8_t *d, char out[65])
+{
+    xn_hex(d, CRYPTO_HASH_BYTES, out);
+}
+
+static void digests_match_reference_values(void **state)
+{
+    (void)state;
+    uint8_t d[CRYPTO_HASH_BYTES];
+    char hex[65];
+    assert_int_equal(crypto_digest(CRYPTO_B2, "abc", 3, d), XN_OK);
+    hex_of(d, hex);
+    assert_string_equal(hex, "bddd813c634239723171ef3fee98579b94964e3bb1cb3e427262c8c068d52319");
+    assert_int_equal(crypto_digest(CRYPTO_SM3, "abc", 3, d), XN_OK);
+    hex_of(d, hex);
+    /* GB/T 32905-2016 example 1 */
+    assert_string_equal(hex, "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0");
+}
+
+static void macs_match_reference_values(void **state)
+{
+    (void)state;
+    uint8_t key[CRYPTO_KEY_BYTES], d[CRYPTO_HASH_BYTES];
+    char hex[65];
+    for (int i = 0; i < CRYPTO_KEY_BYTES; i++)
+        key[i] = (uint8_t)i;
+    assert_int_equal(crypto_mac(CRYPTO_B2, key, "abc", 3, d), XN_OK);
+    hex_of(d, hex);
+    assert_string_equal(hex, "d63a32d3e44738d7907f964316c241adaba0abfeabc32349677578a15a203f7f");
+    assert_int_equal(crypto_mac(CRYPTO_SM3, key, "abc", 3, d), XN_OK);
+    hex_of(d, hex);
+    /* openssl mac -digest SM3 -macopt hexkey:000102…1f HMAC */
+    assert_string_equal(hex, "a8f95cf26f204957e7ca73c9602a25dda35f168b28103b51dfc968c810416b63");
+}
+
+static void incremental_equals_one_shot(void **state)
+{
+    (void)state;
+    uint8_t key[CRYPTO_KEY_BYTES] = {7}, a[CRYPTO_HASH_BYTES], b[CRYPTO_HASH_BYTES];
+    const char *msg = "审计记录 audit record";
+    for (int alg = CRYPTO_B2; alg <= CRYPTO_SM3; alg++) {
+        crypto_hasher h;
+        assert_int_equal(crypto_hasher_init(&h, (crypto_alg)alg, key), XN_OK);
+        crypto_hasher_update(&h, msg, 5);
+        crypto_hasher_update(&h, msg + 5, strlen(msg) - 5);
+        crypto_hasher_final(&h, a);
+        crypto_mac((crypto_alg)alg, key, msg, strlen(msg), b);
+        assert_memory_equal(a, b, sizeof a);
+    }
+}
+
+static void key_evolution_is_one_way_and_deterministic(void **state)
+{
+    (void)state;
+    uint8_t k0[CRYPTO_KEY_BYTES] = {1}, k1[CRYPTO_KEY_BYTES], k1b[CRYPTO_KEY_BYTES];
+    crypto_key_evolve(CRYPTO_B2, k0, k1);
+    crypto_key_evolve(CRYPTO_B2, k0, k1b);
+    assert_memory_equal(k1, k1b, sizeof k1);
+    assert_memory_not_equal(k0, k1, sizeof k1);
+    crypto_key_evolve(CRYPTO_SM3, k0, k1b);
+    assert_memory_not_equal(k1, k1b, sizeof k1);
+}
+
+static void alg_ids_round_trip(void **state)
+{
+    (void)state;
+    crypto_alg a;
+    assert_int_equal(crypto_alg_parse(crypto_alg_id(CRYPTO_SM3), &a), XN_OK);
+    assert_int_equal(a, CRYPTO_SM3);
+    assert_int_equal(crypto_alg_parse("b2", &a), XN_OK);
+    assert_int_equal(a, CRYPTO_B2);
+    assert_int_equal(crypto_alg_parse("md5", &a), XN_EINVAL);
+    assert_int_equal(crypto_alg_for_mode("gm"), CRYPTO_SM3);
+    assert_int_equal(crypto_alg_for_mode("intl"), CRYPTO_B2);
+}
+
+static void password_hashes_verify_in_both_modes(void **state)
+{
+    (void)state;
+    xn_error err;
+    char argon[CRYPTO_PASSWORD_MAX], sm3[CRYPTO_PASSWORD_MAX], again[CRYPTO_PASSWORD_MAX];
+    const char *pw = "Zx9#kL2$qW";
+    assert_int_equal(crypto_password_hash(CRYPTO_B2, pw, strlen(pw), argon, &err), XN_OK);
+    assert_true(strncmp(argon, "$argon2id$v=19$m=19456,t=2,p=1$", 31) == 0);
+    assert_int_equal(crypto_password_hash(CRYPTO_SM3, pw, strlen(pw), sm3, &err), XN_OK);
+    assert_true(strncmp(sm3, "$pbkdf2-sm3$i=", 14) == 0);
+    assert_true(crypto_password_verify(argon, pw, strlen(pw)));
+    assert_true(crypto_password_verify(sm3, pw, strlen(pw)));
+    assert_false(crypto_password_verify(argon, "Zx9#kL2$qw", 10));
+    assert_false(crypto_password_verify(sm3, "Zx9#kL2$qw", 10));
+    /* a fresh salt each time */
+    assert_int_equal(crypto_password_hash(CRYPTO_SM3, pw, strlen(pw), again, &err), XN_OK);
+    assert_string_not_equal(sm3, again);
+    /* malformed strings are refused, not trusted */
+    assert_false(crypto_password_verify("", pw, strlen(pw)));
+    assert_false(crypto_password_verify("$pbkdf2-sm3$i=0$AAAA$AAAA", pw, strlen(pw)));
+    assert_false(crypto_password_verify("$pbkdf2-sm3$i=10$!!$AAAA", pw, strlen(pw)));
+    assert_false(crypto_password_verify("plain", "plain", 5));
+}
+
+static void totp_matches_rfc6238_vectors(void **state)
+{
+    (void)state;
+    const uint8_t *secret = (const uint8_t *)"12345678901234567890";
+    /* RFC 6238 appendix B, SHA-1, last six digits */
+    assert_int_equal(crypto_totp(secret, 59), 287082);
+    assert_int_equal(crypto_totp(secret, 1111111109), 81804);
+    assert_int_equal(crypto_totp(secret, 2000000000), 279037);
+    int64_t step = 0;
+    assert_true(crypto_totp_check(secret, 1111111109, "081804", 1, &step));
+    assert_int_equal(step, 1111111109 / 30);
+    assert_true(crypto_totp_check(secret, 1111111109 + 30, "081804", 1, &step));
+    assert_false(crypto_totp_check(secret, 1111111109 + 90, "081804", 1, &step));
+    assert_false(crypto_totp_check(secret, 1111111109, "81804", 1, &step));
+    assert_false(crypto_totp_check(secret, 1111111109, "08180a", 1, &step));
+}
+
+static void base32_round_trips(void **state)
+{
+    (void)state;
+    const uint8_t *secret = (const uint8_t *)"12345678901234567890";
+    char b32[CRYPTO_TOTP_B32_LEN + 1];
+    crypto_base32(secret, CRYPTO_TOTP_SECRET_BYTES, b32);
+    assert_string_equal(b32, "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ");
+    uint8_t back[CRYPTO_TOTP_SECRET_BYTES];
+    assert_int_equal(crypto_base32_decode("gezdgnbvgy3tqojqgezdgnbvgy3tqojq", back, sizeof back),
+                     XN_OK);
+    assert_memory_equal(back, secret, sizeof back);
+    assert_int_equal(crypto_base32_decode("GEZ1", back, sizeof back), XN_EINVAL);
+    assert_int_equal(crypto_base32_decode("GEZDGNBV", back, sizeof back), XN_EINVAL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(digests_match_reference_values),
+        cmocka_unit_test(macs_match_reference_values),
+        cmocka_unit_test(incremental_equals_one_shot),
+        cmocka_unit_test(key_evolution_is_one_way_and_deterministic),
+        cmocka_unit_test(alg_ids_round_trip),
+        cmocka_unit_test(password_hashes_verify_in_both_modes),
+        cmocka_unit_test(totp_matches_rfc6238_vectors),
+        cmocka_unit_test(base32_round_trips),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
