@@ -7,6 +7,7 @@
 #ifndef XINAN_CLI_H
 #define XINAN_CLI_H
 
+#include "audit/audit.h"
 #include "base/base.h"
 #include "store/store.h"
 
@@ -42,6 +43,15 @@ int cli_load_config(int argc, char **argv, bool allow_listen, xn_config *cfg);
  * failure. */
 int cli_open_store(const xn_config *cfg, bool create, bool migrate, store **out);
 
+/* Removes "--name VALUE" or "--name=VALUE" from argv (keeping the rest for cli_load_config)
+ * and sets *value; leaves *value alone when the flag is absent. Returns 0 or 2 (usage). */
+int cli_take_flag(int *argc, char **argv, const char *name, const char **value);
+
+/* Opens the audit trail of db, initialising it on first use; with show_seed, a new trail's
+ * verification seed is printed once (hex and QR). Prints the problem and returns 1 on failure. */
+int cli_open_trail(const xn_config *cfg, store *db, bool show_seed, audit_trail **out);
+void cli_show_seed(FILE *out, const uint8_t *seed, size_t len);
+
 /* Handlers, one file per noun (cmd_<noun>.c). */
 int cli_cmd_version(int argc, char **argv);
 int cli_cmd_serve(int argc, char **argv);
@@ -50,5 +60,6 @@ int cli_cmd_db_migrate(int argc, char **argv);
 int cli_cmd_db_check(int argc, char **argv);
 int cli_cmd_text_compile(int argc, char **argv);
 int cli_cmd_text_check(int argc, char **argv);
+int cli_cmd_audit_verify(int argc, char **argv);
 
 #endif

@@ -37,8 +37,11 @@ int cli_cmd_init(int argc, char **argv)
     store_schema_version(db, &version, &err);
     printf("%s database %s (schema version %d, instance %s)\n",
            created ? "initialised" : "already initialised:", cfg.db_path, version, id);
+    audit_trail *trail = NULL;
+    status = cli_open_trail(&cfg, db, true, &trail);
+    audit_trail_free(trail);
     store_close(db);
-    return 0;
+    return status;
 }
 
 /* Loads the content-check lexicons. Missing ones are a warning (personal-data checks still
@@ -66,6 +69,27 @@ static int load_lexicons(const xn_config *cfg, xn_log *log, text_lexset **out)
                  XN_LOG_END);
     *out = ls;
     return 0;
+}
+
+#define TICK_SECONDS      5
+#define PURGE_EVERY_TICKS (3600 / TICK_SECONDS)
+
+/* The main thread's periodic work while it waits for a stop signal: closing due audit
+ * epochs (empty ones too) and the hourly retention purge. */
+static int wait_for_stop(const sigset_t *stop_signals, audit_trail *trail, xn_log *log)
+{
+    struct timespec tick = {.tv_sec = TICK_SECONDS};
+    for (long n = 1;; n++) {
+        int sig = sigtimedwait(stop_signals, NULL, &tick);
+        if (sig > 0)
+            return sig;
+        xn_error err;
+        if (audit_tick(trail, &err) != XN_OK)
+            xn_log_event(log, XN_LOG_ERROR, "audit.tick_failed", "error", err.message, XN_LOG_END);
+        int64_t purged = 0;
+        if (n % PURGE_EVERY_TICKS == 0 && audit_purge(trail, xn_now_us(), &purged, &err) != XN_OK)
+            xn_log_event(log, XN_LOG_ERROR, "audit.purge_failed", "error", err.message, XN_LOG_END);
+    }
 }
 
 int cli_cmd_serve(int argc, char **argv)
@@ -102,17 +126,25 @@ int cli_cmd_serve(int argc, char **argv)
         xn_log_event(&log, XN_LOG_INFO, "store.initialised", "db", cfg.db_path, "instance",
                      instance, XN_LOG_END);
 
-    text_lexset *lexicons = NULL;
-    if (load_lexicons(&cfg, &log, &lexicons) != 0) {
+    audit_trail *trail = NULL;
+    if (cli_open_trail(&cfg, db, true, &trail) != 0) {
         store_close(db);
         return 1;
     }
-    http_app app = {.cfg = &cfg, .log = &log, .db = db, .started_us = xn_monotonic_us()};
+    text_lexset *lexicons = NULL;
+    if (load_lexicons(&cfg, &log, &lexicons) != 0) {
+        audit_trail_free(trail);
+        store_close(db);
+        return 1;
+    }
+    http_app app = {
+        .cfg = &cfg, .log = &log, .db = db, .audit = trail, .started_us = xn_monotonic_us()};
     app.lexicons = text_lexset_lexicons(lexicons, &app.nlexicons);
     http_server *srv = NULL;
     if (http_start(&srv, &app, &err) != XN_OK) {
         fprintf(stderr, "xinan: %s\n", err.message);
         text_lexset_free(lexicons);
+        audit_trail_free(trail);
         store_close(db);
         return 1;
     }
@@ -126,11 +158,11 @@ int cli_cmd_serve(int argc, char **argv)
     xn_log_event(&log, XN_LOG_INFO, "server.start", "version", XN_VERSION, "host", host, "port",
                  port, "db", cfg.db_path, XN_LOG_END);
 
-    int sig = 0;
-    sigwait(&stop_signals, &sig);
+    int sig = wait_for_stop(&stop_signals, trail, &log);
     xn_log_event(&log, XN_LOG_INFO, "server.stopping", "signal", strsignal(sig), XN_LOG_END);
     http_stop(srv, (int)cfg.shutdown_grace);
     text_lexset_free(lexicons);
+    audit_trail_free(trail);
     store_close(db);
     xn_log_event(&log, XN_LOG_INFO, "server.stopped", XN_LOG_END);
     return 0;

@@ -17,5 +17,9 @@ const cli_command cli_commands[] = {
      "check text for sensitive words, wording errors and personal data (exit 1 on hits)",
      "[--lexicon FILE|DIR]... [--pii] [--mode all|longest] [--no-fold] [--count] [FILE|-]",
      cli_cmd_text_check},
+    {"audit", "verify",
+     "check the audit trail's chain, checkpoints and witness (exit 1 when damaged)",
+     "[--config FILE] [--db PATH] [--seed-file FILE|-] [--checkpoints FILE] [--from SEQ]",
+     cli_cmd_audit_verify},
     {NULL, NULL, NULL, NULL, NULL},
 };

@@ -1,5 +1,8 @@
 /* What every command shares: reading the configuration and opening the database. */
 #include "cli/cli.h"
+#include "crypto/crypto.h"
+
+#include <qrencode.h>
 
 #include <errno.h>
 #include <getopt.h>
@@ -100,5 +103,100 @@ int cli_open_store(const xn_config *cfg, bool create, bool migrate, store **out)
         fprintf(stderr, "xinan: %s\n", err.message);
         return 1;
     }
+    return 0;
+}
+
+int cli_take_flag(int *argc, char **argv, const char *name, const char **value)
+{
+    size_t n = strlen(name);
+    for (int i = 1; i < *argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0)
+            break;
+        if (strncmp(a, "--", 2) != 0 || strncmp(a + 2, name, n) != 0)
+            continue;
+        int used;
+        if (a[2 + n] == '=') {
+            *value = a + 3 + n;
+            used = 1;
+        } else if (a[2 + n] == '\0' && i + 1 < *argc) {
+            *value = argv[i + 1];
+            used = 2;
+        } else if (a[2 + n] == '\0') {
+            return cli_usage_error(argv[0], "flag '--%s' needs a value", name);
+        } else {
+            continue;
+        }
+        memmove(&argv[i], &argv[i + used], (size_t)(*argc - i - used + 1) * sizeof *argv);
+        *argc -= used;
+        return 0;
+    }
+    return 0;
+}
+
+/* The seed as a QR code of half-height blocks, so it fits a printed page. */
+static void print_qr(FILE *out, const char *text)
+{
+    QRcode *qr = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+    if (!qr)
+        return;
+    int w = qr->width, margin = 2;
+    for (int y = -margin; y < w + margin; y += 2) {
+        fputs("    ", out);
+        for (int x = -margin; x < w + margin; x++) {
+            bool top = y >= 0 && y < w && x >= 0 && x < w && (qr->data[y * w + x] & 1);
+            bool bottom =
+                y + 1 >= 0 && y + 1 < w && x >= 0 && x < w && (qr->data[(y + 1) * w + x] & 1);
+            /* dark modules print as spaces on a light block, so a dark terminal reads too */
+            fputs(top && bottom ? " " : top ? "▄" : bottom ? "▀" : "█", out);
+        }
+        fputc('\n', out);
+    }
+    QRcode_free(qr);
+}
+
+void cli_show_seed(FILE *out, const uint8_t *seed, size_t len)
+{
+    char hex[2 * 64 + 1];
+    xn_hex(seed, len, hex);
+    fputs("\n========================================================================\n"
+          " 审计日志验证种子 / audit trail verification seed\n"
+          " 仅显示这一次：请审计管理员抄录或打印后离线保存。\n"
+          " Shown this once: the audit administrator keeps it offline. It verifies\n"
+          " every record ever sealed (xinan audit verify --seed-file FILE).\n"
+          "------------------------------------------------------------------------\n   ",
+          out);
+    for (size_t i = 0; hex[i]; i++) {
+        fputc(hex[i], out);
+        if (i % 32 == 31)
+            fputs(hex[i + 1] ? "\n   " : "\n", out);
+        else if (i % 8 == 7)
+            fputc(' ', out);
+    }
+    print_qr(out, hex);
+    fputs("========================================================================\n\n", out);
+    crypto_wipe(hex, sizeof hex);
+}
+
+int cli_open_trail(const xn_config *cfg, store *db, bool show_seed, audit_trail **out)
+{
+    xn_error err;
+    audit_trail *t = NULL;
+    uint8_t seed[AUDIT_SEED_BYTES];
+    bool created = false;
+    int rc = audit_trail_open(&t, db, cfg, &err);
+    if (rc == XN_OK)
+        rc = audit_trail_init(t, seed, &created, &err);
+    if (rc != XN_OK) {
+        fprintf(stderr, "xinan: audit trail: %s\n", err.message);
+        audit_trail_free(t);
+        return 1;
+    }
+    if (created) {
+        if (show_seed)
+            cli_show_seed(stdout, seed, sizeof seed);
+        crypto_wipe(seed, sizeof seed);
+    }
+    *out = t;
     return 0;
 }

@@ -10,6 +10,7 @@
 #ifndef XINAN_HTTP_H
 #define XINAN_HTTP_H
 
+#include "audit/audit.h"
 #include "base/base.h"
 #include "store/store.h"
 #include "text/text.h"
@@ -34,6 +35,7 @@ typedef struct http_app {
     const xn_config *cfg;
     xn_log *log;
     store *db;
+    audit_trail *audit;                  /* every change records itself here */
     int64_t started_us;                  /* monotonic */
     const text_lexicon *const *lexicons; /* content checks (may be none) */
     size_t nlexicons;

@@ -31,6 +31,12 @@ struct store_conn {
     store_stmt *cache[CACHE_BUCKETS];
     size_t cached;
     bool in_tx;
+    uint64_t tx_serial; /* this attempt's number while in_tx */
+    struct {
+        store_commit_fn fn;
+        void *ctx;
+    } hooks[STORE_MAX_COMMIT_HOOKS];
+    int nhooks;
     store_conn *next_free;
 };
 
@@ -46,6 +52,7 @@ struct store {
     _Atomic uint64_t statements, transactions, rollbacks, busy_retries, tx_sum_us;
     _Atomic uint64_t tx_hist[STORE_HIST_BUCKETS];
     _Atomic bool versioned; /* schema_migrations exists (it is never dropped once made) */
+    _Atomic uint64_t tx_serials;
 };
 
 static uint64_t hash_sql(const char *s)
@@ -368,14 +375,24 @@ int store_tx_on(store_conn *c, store_tx_fn fn, void *ctx, xn_error *err)
         int rc = s->ops->exec(c->h, s->ops->begin_write_sql, err);
         if (rc == XN_OK) {
             c->in_tx = true;
+            c->nhooks = 0;
+            c->tx_serial = atomic_fetch_add_explicit(&s->tx_serials, 1, memory_order_relaxed) + 1;
             rc = fn(c, ctx, err);
             if (rc == XN_OK)
                 rc = s->ops->exec(c->h, "COMMIT", err);
             if (rc == XN_OK) {
                 c->in_tx = false;
+                c->tx_serial = 0;
                 record_tx(s, started, true);
+                for (int i = 0; i < c->nhooks; i++)
+                    c->hooks[i].fn(c->hooks[i].ctx, true);
+                c->nhooks = 0;
                 return XN_OK;
             }
+            for (int i = 0; i < c->nhooks; i++)
+                c->hooks[i].fn(c->hooks[i].ctx, false);
+            c->nhooks = 0;
+            c->tx_serial = 0;
             reset_active(c);
             s->ops->exec(c->h, "ROLLBACK", NULL);
             c->in_tx = false;
@@ -389,6 +406,26 @@ int store_tx_on(store_conn *c, store_tx_fn fn, void *ctx, xn_error *err)
         if (backoff_ms < 64)
             backoff_ms *= 2;
     }
+}
+
+int store_on_commit(store_conn *c, store_commit_fn fn, void *ctx)
+{
+    if (!c->in_tx)
+        return XN_EINTERNAL;
+    for (int i = 0; i < c->nhooks; i++)
+        if (c->hooks[i].fn == fn && c->hooks[i].ctx == ctx)
+            return XN_OK;
+    if (c->nhooks == STORE_MAX_COMMIT_HOOKS)
+        return XN_EINTERNAL;
+    c->hooks[c->nhooks].fn = fn;
+    c->hooks[c->nhooks].ctx = ctx;
+    c->nhooks++;
+    return XN_OK;
+}
+
+uint64_t store_tx_serial(const store_conn *c)
+{
+    return c->in_tx ? c->tx_serial : 0;
 }
 
 int store_tx(store *s, store_tx_fn fn, void *ctx, xn_error *err)

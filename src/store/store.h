@@ -82,6 +82,17 @@ void store_release(store_conn *c);
  */
 typedef int (*store_tx_fn)(store_conn *c, void *ctx, xn_error *err);
 int store_tx(store *s, store_tx_fn fn, void *ctx, xn_error *err);
+/*
+ * Runs fn(ctx, committed) once when the current transaction ends: committed is true after a
+ * successful COMMIT, false after a rollback (including one retried on busy). Registering the
+ * same (fn, ctx) twice in one transaction runs it once. XN_EINTERNAL outside a transaction or
+ * past STORE_MAX_COMMIT_HOOKS.
+ */
+#define STORE_MAX_COMMIT_HOOKS 8
+typedef void (*store_commit_fn)(void *ctx, bool committed);
+int store_on_commit(store_conn *c, store_commit_fn fn, void *ctx);
+/* A number unique to the current transaction attempt on this store; 0 outside one. */
+uint64_t store_tx_serial(const store_conn *c);
 /* The same on a connection the caller holds (not inside another transaction). */
 int store_tx_on(store_conn *c, store_tx_fn fn, void *ctx, xn_error *err);
 

@@ -1,0 +1,68 @@
+/* Inside the audit room: the canonical encodings both the writer and the verifier hash. */
+#ifndef XINAN_AUDIT_INT_H
+#define XINAN_AUDIT_INT_H
+
+#include "audit/audit.h"
+#include "crypto/crypto.h"
+
+/* One record as stored (strings may be NULL where the column allows). */
+typedef struct audit_record {
+    int64_t seq;
+    int64_t epoch;
+    crypto_alg alg;
+    int64_t at;
+    const char *actor_kind;
+    int64_t actor_id;
+    const char *actor_name;
+    const char *source;
+    const char *session;
+    const char *action;
+    const char *object_type;
+    const char *object_id;
+    const char *result;
+    const char *detail;
+    uint8_t prev_hash[CRYPTO_HASH_BYTES];
+    uint8_t hash[CRYPTO_HASH_BYTES];
+    uint8_t seal[CRYPTO_HASH_BYTES];
+} audit_record;
+
+/* A sealed checkpoint: the end of an epoch, or a retention purge. */
+typedef struct audit_checkpoint {
+    char kind[8]; /* "epoch" or "purge" */
+    int64_t epoch;
+    crypto_alg alg;
+    int64_t first_seq; /* first record covered (purge: first removed) */
+    int64_t last_seq;  /* last record covered; first_seq - 1 when the epoch was empty */
+    uint8_t hash[CRYPTO_HASH_BYTES]; /* hash of record last_seq (zeros before any record) */
+    int64_t started_at, ended_at;
+    uint8_t seal[CRYPTO_HASH_BYTES];
+} audit_checkpoint;
+
+/* hash = H(prev_hash ‖ canonical(record)), with the record's own seq and epoch. */
+int audit_record_hash(const audit_record *r, int64_t seq, uint8_t out[CRYPTO_HASH_BYTES]);
+/* seal = MAC(epoch key, hash). */
+int audit_record_seal(const audit_record *r, const uint8_t key[CRYPTO_KEY_BYTES],
+                      uint8_t out[CRYPTO_HASH_BYTES]);
+int audit_checkpoint_seal(const audit_checkpoint *cp, const uint8_t key[CRYPTO_KEY_BYTES],
+                          uint8_t out[CRYPTO_HASH_BYTES]);
+/* One witness line: {"checkpoint":{…}} with a trailing newline. */
+int audit_checkpoint_json(const audit_checkpoint *cp, xn_buf *out);
+/* Parses what audit_checkpoint_json wrote (seal and hash in hex). */
+int audit_checkpoint_parse(json_t *obj, audit_checkpoint *cp);
+
+/* The selected columns, in this order, that audit_record_read expects. */
+#define AUDIT_RECORD_COLUMNS                                                                       \
+    "seq, epoch, alg, at, actor_kind, actor_id, actor_name, source, session, action, "             \
+    "object_type, object_id, result, detail, prev_hash, hash, seal"
+/* Fills r from the current row (strings point into the statement until the next step).
+ * XN_EINVAL when a hash column has the wrong size or the algorithm is unknown. */
+int audit_record_read(store_stmt *st, audit_record *r);
+
+#define AUDIT_CHECKPOINT_COLUMNS                                                                   \
+    "kind, epoch, alg, first_seq, last_seq, hash, started_at, ended_at, seal"
+int audit_checkpoint_read(store_stmt *st, audit_checkpoint *cp);
+
+/* Lower-case hex of exactly n bytes; XN_EINVAL otherwise. */
+int audit_unhex(const char *hex, uint8_t *out, size_t n);
+
+#endif

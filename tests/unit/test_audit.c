@@ -1,0 +1,536 @@
+/*
+ * The audit trail against a real SQLite file (AUD-1, AUD-2, AUD-3): records written in the
+ * caller's transaction, fail-closed, and every kind of tampering done directly on the file
+ * detected by audit_verify with the right kind and first sequence number — including the two
+ * sealing attacks on systemd journald (CVE-2023-31438: cutting off epochs; CVE-2023-31439:
+ * re-sealing old records with the current key).
+ */
+#include "xn_test.h"
+
+#include "audit/audit_int.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define EPOCH_RECORDS 5
+#define RECORDS       23
+
+typedef struct fixture {
+    char path[512];
+    char witness[520];
+    xn_config cfg;
+    store *db;
+    audit_trail *trail;
+    uint8_t seed[AUDIT_SEED_BYTES];
+} fixture;
+
+/* A clock the tests move by hand. */
+static int64_t fake_now;
+static int64_t fake_clock(void)
+{
+    return fake_now;
+}
+
+static void open_fixture_at(fixture *f, const char *name, const char *mode, bool fake_time)
+{
+    const char *dir = getenv("XN_TEST_TMP");
+    snprintf(f->path, sizeof f->path, "%s/%s", dir ? dir : "/tmp", name);
+    snprintf(f->witness, sizeof f->witness, "%s.witness", f->path);
+    remove(f->path);
+    remove(f->witness);
+    xn_config_defaults(&f->cfg);
+    xn_error err;
+    assert_int_equal(xn_config_set(&f->cfg, "server", "db", f->path, &err), XN_OK);
+    assert_int_equal(xn_config_set(&f->cfg, "crypto", "mode", mode, &err), XN_OK);
+    f->cfg.audit_epoch_records = EPOCH_RECORDS;
+    store_options opt = {.pool_size = 2, .busy_timeout_ms = 2000, .create = true};
+    assert_int_equal(store_open(&f->db, f->path, &opt, &err), XN_OK);
+    int applied;
+    assert_int_equal(store_migrate(f->db, &applied, &err), XN_OK);
+    assert_int_equal(audit_trail_open(&f->trail, f->db, &f->cfg, &err), XN_OK);
+    if (fake_time)
+        audit_trail_set_clock(f->trail, fake_clock);
+    bool created = false;
+    assert_int_equal(audit_trail_init(f->trail, f->seed, &created, &err), XN_OK);
+    assert_true(created);
+}
+
+static void open_fixture(fixture *f, const char *name, const char *mode)
+{
+    open_fixture_at(f, name, mode, false);
+}
+
+static void close_fixture(fixture *f)
+{
+    audit_trail_free(f->trail);
+    store_close(f->db);
+    f->trail = NULL;
+    f->db = NULL;
+}
+
+typedef struct write_ctx {
+    audit_trail *trail;
+    int n;
+    const char *action;
+    bool fail_after;
+} write_ctx;
+
+static int write_records(store_conn *tx, void *ctx, xn_error *err)
+{
+    write_ctx *w = ctx;
+    audit_actor actor = {.kind = "user", .id = 7, .name = "张伟", .source = "10.0.0.8"};
+    for (int i = 0; i < w->n; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "%d", i);
+        audit_event ev = {.action = w->action,
+                          .actor = &actor,
+                          .object_type = "user",
+                          .object_id = id,
+                          .result = AUDIT_OK,
+                          .detail_json = "{\"role\":\"信息员\"}"};
+        int rc = audit_append(w->trail, tx, &ev, err);
+        if (rc != XN_OK)
+            return rc;
+    }
+    return w->fail_after ? xn_fail(err, XN_EINVAL, "later", "the change failed after") : XN_OK;
+}
+
+/* RECORDS-1 records after audit.init, one transaction each, so the witness sees each head. */
+static void fill(fixture *f)
+{
+    xn_error err;
+    for (int i = 1; i < RECORDS; i++) {
+        write_ctx w = {.trail = f->trail, .n = 1, .action = "auth.role_grant"};
+        assert_int_equal(store_tx(f->db, write_records, &w, &err), XN_OK);
+    }
+}
+
+static json_t *verify(fixture *f, bool with_seed, bool with_witness)
+{
+    xn_error err;
+    xn_buf out;
+    xn_buf_init(&out, 0);
+    bool intact = false;
+    audit_verify_options o = {.witness_path = with_witness ? f->witness : NULL,
+                              .seed = with_seed ? f->seed : NULL};
+    store_options opt = {.pool_size = 1, .busy_timeout_ms = 2000};
+    store *db = NULL;
+    assert_int_equal(store_open(&db, f->path, &opt, &err), XN_OK);
+    assert_int_equal(audit_verify(db, &o, &out, &intact, &err), XN_OK);
+    store_close(db);
+    json_t *report = json_loads(out.data, 0, NULL);
+    assert_non_null(report);
+    assert_int_equal(intact, json_is_true(json_object_get(report, "intact")));
+    xn_buf_release(&out);
+    return report;
+}
+
+static void expect_damage(fixture *f, bool seed, bool witness, const char *kind, int64_t seq)
+{
+    json_t *r = verify(f, seed, witness);
+    char *text = json_dumps(r, 0);
+    if (json_is_true(json_object_get(r, "intact")) ||
+        strcmp(json_string_value(json_object_get(r, "kind")), kind) != 0 ||
+        json_integer_value(json_object_get(r, "first_bad_seq")) != seq)
+        fail_msg("expected %s at %lld, got %s", kind, (long long)seq, text);
+    free(text);
+    json_decref(r);
+}
+
+static void expect_intact(fixture *f, bool seed, bool witness)
+{
+    json_t *r = verify(f, seed, witness);
+    char *text = json_dumps(r, 0);
+    if (!json_is_true(json_object_get(r, "intact")))
+        fail_msg("expected intact, got %s", text);
+    free(text);
+    json_decref(r);
+}
+
+/* Tampering as someone with the file would do it: triggers dropped first. */
+static void tamper(fixture *f, const char *sql)
+{
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    char *msg = NULL;
+    int rc = sqlite3_exec(db,
+                          "DROP TRIGGER IF EXISTS audit_log_no_update;"
+                          "DROP TRIGGER IF EXISTS audit_log_no_delete;"
+                          "DROP TRIGGER IF EXISTS audit_checkpoint_no_update;"
+                          "DROP TRIGGER IF EXISTS audit_checkpoint_no_delete;"
+                          "DROP TRIGGER IF EXISTS audit_state_no_delete;",
+                          NULL, NULL, &msg);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK)
+        fail_msg("tamper: %s", msg);
+    sqlite3_close(db);
+}
+
+static void untouched_trail_verifies(void **state)
+{
+    (void)state;
+    fixture f;
+    open_fixture(&f, "audit_intact.db", "intl");
+    fill(&f);
+    close_fixture(&f);
+    json_t *r = verify(&f, true, true);
+    assert_true(json_is_true(json_object_get(r, "intact")));
+    assert_int_equal(json_integer_value(json_object_get(r, "records")), RECORDS);
+    assert_true(json_is_true(json_object_get(r, "seals_checked")));
+    /* 23 records in epochs of 5 (epoch 0 is the seed's own): epochs 0-4 closed, 5 open */
+    assert_int_equal(json_integer_value(json_object_get(r, "open_epoch")), 5);
+    json_decref(r);
+    expect_intact(&f, false, true);
+    expect_intact(&f, false, false);
+}
+
+static void records_commit_with_the_change_or_not_at_all(void **state)
+{
+    (void)state;
+    fixture f;
+    open_fixture(&f, "audit_failclosed.db", "intl");
+    xn_error err;
+    write_ctx w = {.trail = f.trail, .n = 3, .action = "auth.user_create", .fail_after = true};
+    assert_int_not_equal(store_tx(f.db, write_records, &w, &err), XN_OK);
+    w = (write_ctx){.trail = f.trail, .n = 1, .action = "not an action"};
+    assert_int_equal(store_tx(f.db, write_records, &w, &err), XN_EINVAL);
+    assert_string_equal(err.field, "action");
+    store_conn *c;
+    int64_t n = -1;
+    assert_int_equal(store_acquire(f.db, &c, &err), XN_OK);
+    assert_int_equal(store_query_int(c, "SELECT count(*) FROM audit_log", &n, &err), XN_OK);
+    store_release(c);
+    assert_int_equal(n, 1); /* only audit.init */
+    /* and the trail continues cleanly after the rollbacks */
+    w = (write_ctx){.trail = f.trail, .n = 2, .action = "auth.user_create"};
+    assert_int_equal(store_tx(f.db, write_records, &w, &err), XN_OK);
+    close_fixture(&f);
+    expect_intact(&f, true, true);
+}
+
+static void triggers_refuse_changes_and_young_deletions(void **state)
+{
+    (void)state;
+    fixture f;
+    open_fixture(&f, "audit_triggers.db", "intl");
+    fill(&f);
+    close_fixture(&f);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(f.path, &db), SQLITE_OK);
+    char *msg = NULL;
+    assert_int_not_equal(
+        sqlite3_exec(db, "UPDATE audit_log SET actor_name = 'x' WHERE seq = 3", 0, 0, &msg),
+        SQLITE_OK);
+    assert_non_null(strstr(msg, "cannot be changed"));
+    sqlite3_free(msg);
+    /* even with the purge gate open, nothing younger than 180 days leaves */
+    assert_int_not_equal(sqlite3_exec(db,
+                                      "UPDATE audit_purge_gate SET open = 1;"
+                                      "DELETE FROM audit_log WHERE seq = 3",
+                                      0, 0, &msg),
+                         SQLITE_OK);
+    assert_non_null(strstr(msg, "retention purge"));
+    sqlite3_free(msg);
+    assert_int_not_equal(sqlite3_exec(db, "DELETE FROM audit_checkpoint", 0, 0, &msg), SQLITE_OK);
+    sqlite3_free(msg);
+    sqlite3_close(db);
+    expect_intact(&f, true, true);
+}
+
+static void an_edited_field_is_found(void **state)
+{
+    (void)state;
+    fixture f;
+    open_fixture(&f, "audit_edit.db", "intl");
+    fill(&f);
+    close_fixture(&f);
+    tamper(&f, "UPDATE audit_log SET actor_name = 'mallory' WHERE seq = 7");
+    expect_damage(&f, true, true, "edited", 7);
+    expect_damage(&f, false, false, "edited", 7);
+}
+
+static void a_deleted_middle_record_is_found(void **state)
+{
+    (void)state;
+    fixture f;
+    open_fixture(&f, "audit_delete.db", "intl");
+    fill(&f);
+    close_fixture(&f);
+    tamper(&f, "DELETE FROM audit_log WHERE seq = 9");
+    expect_damage(&f, true, true, "deleted", 9);
+    /* renumbering the rest to close the gap does not hide it */
+    tamper(&f, "UPDATE audit_log SET seq = seq + 1000 WHERE seq > 9;"
+               "UPDATE audit_log SET seq = seq - 1001 WHERE seq > 1000");
+    expect_damage(&f, false, false, "deleted", 9);
+}
+
+static void deleted_last_records_are_truncation(void **state)
+{
+    (void)state;
+    fixture f;
+    open_fixture(&f, "audit_truncate.db", "intl");
+    fill(&f);
+    close_fixture(&f);
+    tamper(&f, "DELETE FROM audit_log WHERE seq > 21");
+    expect_damage(&f, false, true, "truncated", 22);
+}
+
+static void a_forged_record_is_found(void **state)
+{
+    (void)state;
+    fixture f;
+    open_fixture(&f, "audit_insert.db", "intl");
+    fill(&f);
+    close_fixture(&f);
+    /* make room at 10 and forge a record there whose hash links properly to 9 */
+    tamper(&f, "UPDATE audit_log SET seq = seq + 1000 WHERE seq >= 10;"
+               "UPDATE audit_log SET seq = seq - 999 WHERE seq > 1000;");
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(f.path, &db), SQLITE_OK);
+    sqlite3_stmt *st;
+    assert_int_equal(
+        sqlite3_prepare_v2(db, "SELECT hash, epoch FROM audit_log WHERE seq = 9", -1, &st, NULL),
+        SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    audit_record r = {.seq = 10,
+                      .epoch = sqlite3_column_int64(st, 1),
+                      .alg = CRYPTO_B2,
+                      .at = xn_now_us(),
+                      .actor_kind = "user",
+                      .actor_id = 1,
+                      .actor_name = "admin",
+                      .action = "auth.role_grant",
+                      .result = "ok"};
+    memcpy(r.prev_hash, sqlite3_column_blob(st, 0), CRYPTO_HASH_BYTES);
+    sqlite3_finalize(st);
+    assert_int_equal(audit_record_hash(&r, 10, r.hash), XN_OK);
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "INSERT INTO audit_log VALUES (10, ?1, 'b2', ?2, 'user', "
+                                        "1, 'admin', NULL, NULL, 'auth.role_grant', NULL, NULL, "
+                                        "'ok', NULL, ?3, ?4, ?4)",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_int64(st, 1, r.epoch);
+    sqlite3_bind_int64(st, 2, r.at);
+    sqlite3_bind_blob(st, 3, r.prev_hash, CRYPTO_HASH_BYTES, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 4, r.hash, CRYPTO_HASH_BYTES, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    expect_damage(&f, true, true, "inserted", 10);
+    expect_damage(&f, false, false, "inserted", 10);
+}
+
+static void swapped_records_are_found(void **state)
+{
+    (void)state;
+    fixture f;
+    open_fixture(&f, "audit_swap.db", "intl");
+    fill(&f);
+    close_fixture(&f);
+    tamper(&f, "UPDATE audit_log SET seq = -12 WHERE seq = 12;"
+               "UPDATE audit_log SET seq = 12 WHERE seq = 13;"
+               "UPDATE audit_log SET seq = 13 WHERE seq = -12;");
+    expect_damage(&f, true, true, "reordered", 12);
+    expect_damage(&f, false, false, "reordered", 12);
+}
+
+/* Reads the key the database holds now: what a thief of today's file has. */
+static void current_key(fixture *f, uint8_t key[CRYPTO_KEY_BYTES], int64_t *epoch)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_prepare_v2(db, "SELECT key, epoch FROM audit_epoch_state", -1, &st, NULL),
+        SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    memcpy(key, sqlite3_column_blob(st, 0), CRYPTO_KEY_BYTES);
+    *epoch = sqlite3_column_int64(st, 1);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
+/* Rewrites records from `from` on with a recomputed chain, sealed with the current key; with
+ * claim_current_epoch the records also claim the open epoch (so the seal "checks"). */
+static void reseal_from(fixture *f, int64_t from, bool claim_current_epoch)
+{
+    uint8_t key[CRYPTO_KEY_BYTES];
+    int64_t epoch;
+    current_key(f, key, &epoch);
+    tamper(f, "SELECT 1");
+    store_options opt = {.pool_size = 1, .busy_timeout_ms = 2000};
+    store *db;
+    xn_error err;
+    assert_int_equal(store_open(&db, f->path, &opt, &err), XN_OK);
+    store_conn *c;
+    assert_int_equal(store_acquire(db, &c, &err), XN_OK);
+    store_stmt *st;
+    assert_int_equal(
+        store_prepare(c, "SELECT " AUDIT_RECORD_COLUMNS " FROM audit_log ORDER BY seq", &st, &err),
+        XN_OK);
+    sqlite3 *raw;
+    assert_int_equal(sqlite3_open(f->path, &raw), SQLITE_OK);
+    sqlite3_exec(raw, "BEGIN", 0, 0, NULL);
+    uint8_t prev[CRYPTO_HASH_BYTES] = {0};
+    while (store_step(st, &err) == STORE_ROW) {
+        audit_record r;
+        assert_int_equal(audit_record_read(st, &r), XN_OK);
+        if (r.seq >= from) {
+            if (r.seq == from)
+                r.actor_name = "mallory";
+            if (claim_current_epoch)
+                r.epoch = epoch;
+            memcpy(r.prev_hash, prev, CRYPTO_HASH_BYTES);
+            audit_record_hash(&r, r.seq, r.hash);
+            audit_record_seal(&r, key, r.seal);
+            sqlite3_stmt *up;
+            sqlite3_prepare_v2(raw,
+                               "UPDATE audit_log SET actor_name = ?1, epoch = ?2, prev_hash = ?3,"
+                               " hash = ?4, seal = ?5 WHERE seq = ?6",
+                               -1, &up, NULL);
+            sqlite3_bind_text(up, 1, r.actor_name, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_int64(up, 2, r.epoch);
+            sqlite3_bind_blob(up, 3, r.prev_hash, CRYPTO_HASH_BYTES, SQLITE_TRANSIENT);
+            sqlite3_bind_blob(up, 4, r.hash, CRYPTO_HASH_BYTES, SQLITE_TRANSIENT);
+            sqlite3_bind_blob(up, 5, r.seal, CRYPTO_HASH_BYTES, SQLITE_TRANSIENT);
+            sqlite3_bind_int64(up, 6, r.seq);
+            assert_int_equal(sqlite3_step(up), SQLITE_DONE);
+            sqlite3_finalize(up);
+        }
+        memcpy(prev, r.hash, CRYPTO_HASH_BYTES);
+    }
+    sqlite3_exec(raw, "COMMIT", 0, 0, NULL);
+    sqlite3_close(raw);
+    store_release(c);
+    store_close(db);
+}
+
+static void the_whole_chain_rewritten_with_the_current_key_is_found(void **state)
+{
+    (void)state;
+    fixture f;
+    open_fixture(&f, "audit_rewrite.db", "intl");
+    fill(&f);
+    close_fixture(&f);
+    reseal_from(&f, 1, true);
+    expect_damage(&f, true, false, "edited", 1); /* the seed alone tells */
+    expect_damage(&f, false, true, "edited", 1); /* and so does the witness alone */
+}
+
+/* CVE-2023-31439: old records re-sealed with the current key must not pass. */
+static void old_records_resealed_with_the_current_key_are_found(void **state)
+{
+    (void)state;
+    fixture f;
+    open_fixture(&f, "audit_reseal.db", "intl");
+    fill(&f);
+    close_fixture(&f);
+    reseal_from(&f, 3, false);
+    expect_damage(&f, true, false, "edited", 3);
+    expect_damage(&f, false, true, "edited", 3);
+}
+
+/* CVE-2023-31438: cutting whole epochs off the end, checkpoints included, with no witness. */
+static void epochs_cut_off_the_end_are_found_without_the_witness(void **state)
+{
+    (void)state;
+    fixture f;
+    open_fixture(&f, "audit_cut.db", "intl");
+    fill(&f);
+    close_fixture(&f);
+    remove(f.witness);
+    tamper(&f, "DELETE FROM audit_log WHERE seq > 10;"
+               "DELETE FROM audit_checkpoint WHERE epoch >= 3;");
+    expect_damage(&f, true, false, "truncated", 11);
+    /* rolling the open epoch back cannot roll its key back */
+    tamper(&f, "UPDATE audit_epoch_state SET epoch = 3, first_seq = 11");
+    expect_damage(&f, true, false, "truncated", 11);
+}
+
+static void empty_epochs_are_sealed_and_checked(void **state)
+{
+    (void)state;
+    fixture f;
+    fake_now = xn_now_us();
+    open_fixture_at(&f, "audit_empty.db", "intl", true);
+    xn_error err;
+    for (int i = 0; i < 3; i++) {
+        fake_now += (f.cfg.audit_epoch_minutes * 60 + 1) * (int64_t)1000000;
+        assert_int_equal(audit_tick(f.trail, &err), XN_OK);
+    }
+    close_fixture(&f);
+    json_t *r = verify(&f, true, true);
+    assert_true(json_is_true(json_object_get(r, "intact")));
+    assert_int_equal(json_integer_value(json_object_get(r, "open_epoch")), 4);
+    json_decref(r);
+    /* an empty epoch's checkpoint cannot be dropped quietly either */
+    tamper(&f, "DELETE FROM audit_checkpoint WHERE epoch = 3");
+    expect_damage(&f, true, false, "truncated", 2);
+}
+
+static void retention_purge_keeps_the_rest_verifiable(void **state)
+{
+    (void)state;
+    fixture f;
+    int64_t day = 86400 * (int64_t)1000000;
+    fake_now = xn_now_us() - 200 * day;
+    open_fixture_at(&f, "audit_purge.db", "intl", true);
+    fill(&f); /* 200 days old */
+    fake_now = xn_now_us();
+    xn_error err;
+    write_ctx w = {.trail = f.trail, .n = 3, .action = "auth.login"};
+    assert_int_equal(store_tx(f.db, write_records, &w, &err), XN_OK);
+    int64_t purged = 0;
+    /* a purge with 180 days' retention removes the 200-day-old records only */
+    if (audit_purge(f.trail, fake_now, &purged, &err) != XN_OK)
+        fail_msg("purge: %s", err.message);
+    assert_int_equal(purged, RECORDS);
+    assert_int_equal(audit_purge(f.trail, fake_now, &purged, &err), XN_OK);
+    assert_int_equal(purged, 0);
+    close_fixture(&f);
+    json_t *r = verify(&f, true, true);
+    char *text = json_dumps(r, 0);
+    if (!json_is_true(json_object_get(r, "intact")))
+        fail_msg("after purge: %s", text);
+    free(text);
+    assert_int_equal(json_integer_value(json_object_get(r, "first_seq")), RECORDS + 1);
+    assert_int_equal(json_integer_value(json_object_get(r, "purges")), 1);
+    json_decref(r);
+}
+
+static void national_algorithms_chain_and_detect_too(void **state)
+{
+    (void)state;
+    fixture f;
+    open_fixture(&f, "audit_gm.db", "gm");
+    fill(&f);
+    close_fixture(&f);
+    expect_intact(&f, true, true);
+    tamper(&f, "UPDATE audit_log SET result = 'denied' WHERE seq = 16");
+    expect_damage(&f, true, true, "edited", 16);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(untouched_trail_verifies),
+        cmocka_unit_test(records_commit_with_the_change_or_not_at_all),
+        cmocka_unit_test(triggers_refuse_changes_and_young_deletions),
+        cmocka_unit_test(an_edited_field_is_found),
+        cmocka_unit_test(a_deleted_middle_record_is_found),
+        cmocka_unit_test(deleted_last_records_are_truncation),
+        cmocka_unit_test(a_forged_record_is_found),
+        cmocka_unit_test(swapped_records_are_found),
+        cmocka_unit_test(the_whole_chain_rewritten_with_the_current_key_is_found),
+        cmocka_unit_test(old_records_resealed_with_the_current_key_are_found),
+        cmocka_unit_test(epochs_cut_off_the_end_are_found_without_the_witness),
+        cmocka_unit_test(empty_epochs_are_sealed_and_checked),
+        cmocka_unit_test(retention_purge_keeps_the_rest_verifiable),
+        cmocka_unit_test(national_algorithms_chain_and_detect_too),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
