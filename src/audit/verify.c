@@ -126,7 +126,7 @@ static int load_checkpoints(verifier *v, store_conn *c, xn_error *err)
     if (rc != XN_OK)
         return rc;
     while ((rc = store_step(st, err)) == STORE_ROW) {
-        audit_checkpoint cp;
+        audit_checkpoint cp = {0};
         if (audit_checkpoint_read(st, &cp) != XN_OK) {
             report(v, 0, "edited", "a checkpoint row is damaged");
             continue;
@@ -184,7 +184,7 @@ static void load_witness(verifier *v)
             else
                 report(v, 0, "edited", "witness line %lld is damaged", (long long)lineno);
         } else if (cpj) {
-            audit_checkpoint cp;
+            audit_checkpoint cp = {0};
             if (audit_checkpoint_parse(cpj, &cp) == XN_OK) {
                 v->wcps = grow(v->wcps, &v->wcp_cap, v->nwcps, sizeof cp);
                 v->wcps[v->nwcps++] = cp;
