@@ -8,6 +8,7 @@
 #define XINAN_CLI_H
 
 #include "audit/audit.h"
+#include "auth/auth.h"
 #include "base/base.h"
 #include "store/store.h"
 
@@ -51,6 +52,8 @@ int cli_take_flag(int *argc, char **argv, const char *name, const char **value);
  * verification seed is printed once (hex and QR). Prints the problem and returns 1 on failure. */
 int cli_open_trail(const xn_config *cfg, store *db, bool show_seed, audit_trail **out);
 void cli_show_seed(FILE *out, const uint8_t *seed, size_t len);
+/* Creates the first 系统管理员 on an empty database and prints its one-time password once. */
+int cli_bootstrap_admin(const xn_config *cfg, store *db, audit_trail *trail);
 
 /* Handlers, one file per noun (cmd_<noun>.c). */
 int cli_cmd_version(int argc, char **argv);

@@ -39,6 +39,8 @@ int cli_cmd_init(int argc, char **argv)
            created ? "initialised" : "already initialised:", cfg.db_path, version, id);
     audit_trail *trail = NULL;
     status = cli_open_trail(&cfg, db, true, &trail);
+    if (status == 0)
+        status = cli_bootstrap_admin(&cfg, db, trail);
     audit_trail_free(trail);
     store_close(db);
     return status;
@@ -131,19 +133,39 @@ int cli_cmd_serve(int argc, char **argv)
         store_close(db);
         return 1;
     }
-    text_lexset *lexicons = NULL;
-    if (load_lexicons(&cfg, &log, &lexicons) != 0) {
+    auth_dict *dict = NULL;
+    status = cli_bootstrap_admin(&cfg, db, trail);
+    if (status == 0 && auth_dict_new_builtin(&dict, &err) != XN_OK) {
+        fprintf(stderr, "xinan: password dictionary: %s\n", err.message);
+        status = 1;
+    }
+    if (status != 0) {
         audit_trail_free(trail);
         store_close(db);
         return 1;
     }
-    http_app app = {
-        .cfg = &cfg, .log = &log, .db = db, .audit = trail, .started_us = xn_monotonic_us()};
+    auth_settings auth;
+    auth_settings_default(&auth, &cfg);
+    auth.dict = dict;
+    text_lexset *lexicons = NULL;
+    if (load_lexicons(&cfg, &log, &lexicons) != 0) {
+        auth_dict_free(dict);
+        audit_trail_free(trail);
+        store_close(db);
+        return 1;
+    }
+    http_app app = {.cfg = &cfg,
+                    .log = &log,
+                    .db = db,
+                    .audit = trail,
+                    .auth = &auth,
+                    .started_us = xn_monotonic_us()};
     app.lexicons = text_lexset_lexicons(lexicons, &app.nlexicons);
     http_server *srv = NULL;
     if (http_start(&srv, &app, &err) != XN_OK) {
         fprintf(stderr, "xinan: %s\n", err.message);
         text_lexset_free(lexicons);
+        auth_dict_free(dict);
         audit_trail_free(trail);
         store_close(db);
         return 1;
@@ -162,6 +184,7 @@ int cli_cmd_serve(int argc, char **argv)
     xn_log_event(&log, XN_LOG_INFO, "server.stopping", "signal", strsignal(sig), XN_LOG_END);
     http_stop(srv, (int)cfg.shutdown_grace);
     text_lexset_free(lexicons);
+    auth_dict_free(dict);
     audit_trail_free(trail);
     store_close(db);
     xn_log_event(&log, XN_LOG_INFO, "server.stopped", XN_LOG_END);

@@ -200,3 +200,26 @@ int cli_open_trail(const xn_config *cfg, store *db, bool show_seed, audit_trail 
     *out = t;
     return 0;
 }
+
+int cli_bootstrap_admin(const xn_config *cfg, store *db, audit_trail *trail)
+{
+    xn_error err;
+    char password[AUTH_OTP_CHARS + 1];
+    bool created = false;
+    if (auth_bootstrap(db, trail, crypto_alg_for_mode(cfg->crypto), password, &created, &err) !=
+        XN_OK) {
+        fprintf(stderr, "xinan: first administrator: %s\n", err.message);
+        return 1;
+    }
+    if (created) {
+        printf("\n首个系统管理员 / first system administrator\n"
+               "  账号 account:            admin\n"
+               "  一次性密码 one-time password: %s\n"
+               "  仅显示这一次；首次登录后必须修改，并绑定动态口令。\n"
+               "  Shown this once; change it at first sign-in and enrol a second factor.\n\n",
+               password);
+        fflush(stdout);
+        crypto_wipe(password, sizeof password);
+    }
+    return 0;
+}

@@ -11,6 +11,7 @@
 #define XINAN_HTTP_H
 
 #include "audit/audit.h"
+#include "auth/auth.h"
 #include "base/base.h"
 #include "store/store.h"
 #include "text/text.h"
@@ -36,6 +37,7 @@ typedef struct http_app {
     xn_log *log;
     store *db;
     audit_trail *audit;                  /* every change records itself here */
+    const auth_settings *auth;           /* sign-in, sessions and the password policy */
     int64_t started_us;                  /* monotonic */
     const text_lexicon *const *lexicons; /* content checks (may be none) */
     size_t nlexicons;
@@ -56,6 +58,7 @@ typedef struct http_req {
     size_t body_len;
     json_t *json;     /* parsed body for routes with HTTP_JSON_BODY, owned by the request */
     const char *peer; /* client address */
+    auth_principal *who; /* the signed-in person on routes that need one; else NULL */
     char request_id[17];
     void *conn; /* the library's connection; only http/ uses it */
 } http_req;
@@ -66,18 +69,29 @@ typedef struct http_resp {
     const char *content_type;
     const char *cache_control; /* NULL: "no-store" */
     char allow[64];            /* for 405 */
+    char set_cookie[160];      /* a Set-Cookie value, or "" */
 } http_resp;
 
 typedef int (*http_handler)(http_req *req, http_resp *resp);
 
 /* Route flags. */
 #define HTTP_JSON_BODY 0x1 /* the body must be application/json; parsed into req->json */
+#define HTTP_PENDING_OK 0x2 /* open to a session that must first change its password or
+                             * enrol its second factor */
+
+/* http_route.perm: NULL for public routes, HTTP_SIGNED_IN for any session, else a
+ * permission ("audit.read") the session must hold. */
+#define HTTP_SIGNED_IN ""
+
+/* The session cookie (HttpOnly, SameSite=Strict; __Host- and Secure once served over TLS). */
+#define HTTP_COOKIE "xinan_session"
 
 typedef struct http_route {
     const char *method;
     const char *pattern; /* "/api/users/:id" */
     http_handler handler;
     unsigned flags;
+    const char *perm;
     const char *summary;
 } http_route;
 
@@ -118,6 +132,26 @@ int http_metrics_render(http_server *srv, xn_buf *b);
 int http_h_health(http_req *req, http_resp *resp);
 int http_h_metrics(http_req *req, http_resp *resp);
 int http_h_text_check(http_req *req, http_resp *resp);
+int http_h_login(http_req *req, http_resp *resp);
+int http_h_logout(http_req *req, http_resp *resp);
+int http_h_me(http_req *req, http_resp *resp);
+int http_h_password_change(http_req *req, http_resp *resp);
+int http_h_password_check(http_req *req, http_resp *resp);
+int http_h_totp_begin(http_req *req, http_resp *resp);
+int http_h_totp_confirm(http_req *req, http_resp *resp);
+int http_h_my_sessions(http_req *req, http_resp *resp);
+int http_h_session_end(http_req *req, http_resp *resp);
+int http_h_users(http_req *req, http_resp *resp);
+int http_h_user(http_req *req, http_resp *resp);
+int http_h_user_create(http_req *req, http_resp *resp);
+int http_h_user_disable(http_req *req, http_resp *resp);
+int http_h_user_reset(http_req *req, http_resp *resp);
+int http_h_user_sessions(http_req *req, http_resp *resp);
+int http_h_roles(http_req *req, http_resp *resp);
+int http_h_role_request(http_req *req, http_resp *resp);
+int http_h_role_revoke(http_req *req, http_resp *resp);
+int http_h_requests(http_req *req, http_resp *resp);
+int http_h_request_decide(http_req *req, http_resp *resp);
 
 /* The path router, exposed for tests and the fuzz harness. Splits `path` (raw, without query)
  * into segments, percent-decodes each, and finds the route. Returns the route index, -1 when no

@@ -199,6 +199,8 @@ static void send_resp(req_ctx *ctx)
                             resp->cache_control ? resp->cache_control : "no-store");
     if (resp->allow[0])
         MHD_add_response_header(r, "Allow", resp->allow);
+    if (resp->set_cookie[0])
+        MHD_add_response_header(r, "Set-Cookie", resp->set_cookie);
     queue(ctx, r, resp->status ? resp->status : 200);
 }
 
@@ -361,6 +363,46 @@ static void begin_request(req_ctx *ctx, const char *method, const char *url,
     }
 }
 
+/*
+ * authenticate → authorise, before any handler runs: the session (fresh from the database,
+ * so a disabled account or a removed role counts at once), the CSRF token on every request
+ * that can change something, the pending first steps (password change, second factor), and
+ * the route's permission. A refusal of a signed-in person is itself audited.
+ */
+static bool authorise(req_ctx *ctx, const http_route *route)
+{
+    http_req *req = &ctx->req;
+    http_app *app = req->app;
+    xn_error err;
+    auth_principal *who = xn_arena_calloc(req->arena, 1, sizeof *who);
+    const char *token = MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, HTTP_COOKIE);
+    if (!who || auth_session_check(app->db, app->auth, token, who, &err) != XN_OK) {
+        send_error(ctx, 401, who ? err.code : "unauthenticated", who ? err.message : "请先登录");
+        return false;
+    }
+    who->source = req->peer;
+    req->who = who;
+    bool safe = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;
+    const char *csrf = http_header(req, "X-CSRF-Token");
+    if (!safe && (!csrf || strlen(csrf) != strlen(who->csrf) ||
+                  !crypto_equal(csrf, who->csrf, strlen(who->csrf)))) {
+        send_error(ctx, 403, "csrf_failed", "请求缺少有效的 CSRF 令牌，请刷新页面后重试");
+        return false;
+    }
+    if (!(route->flags & HTTP_PENDING_OK) && (who->must_change || who->must_enrol_totp)) {
+        send_error(ctx, 403, who->must_change ? "password_change_required" : "totp_required",
+                   who->must_change ? "请先修改初始密码" : "管理员须先绑定动态口令（双因素认证）");
+        return false;
+    }
+    if (*route->perm && !auth_can(who, route->perm)) {
+        auth_audit_denied(app->db, app->audit, who, route->perm, "route", route->pattern,
+                          "permission", &err);
+        send_error(ctx, 403, "forbidden", "没有执行此操作的权限");
+        return false;
+    }
+    return true;
+}
+
 static void run_handler(req_ctx *ctx)
 {
     http_req *req = &ctx->req;
@@ -377,6 +419,8 @@ static void run_handler(req_ctx *ctx)
             return;
         }
     }
+    if (route->perm && !authorise(ctx, route))
+        return;
     route->handler(req, &ctx->resp);
     send_resp(ctx);
 }

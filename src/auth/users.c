@@ -1,0 +1,675 @@
+/*
+ * People and privileges: accounts, role requests decided by a second person (four-eyes,
+ * ACC-12), separation of the three administrators (ACC-6), outsourced staff kept from
+ * reviewer and privilege-granting roles (ACC-5, PUB-7), revocation and disabling that reach
+ * open sessions at once (sessions reload roles on every request).
+ */
+#include "auth/auth_int.h"
+
+#include <string.h>
+
+static int step_done(store_stmt *st, xn_error *err)
+{
+    int rc = store_step(st, err);
+    return rc == STORE_DONE ? XN_OK : rc;
+}
+
+static int audit_ok(audit_trail *t, store_conn *tx, const auth_principal *actor,
+                    const char *action, const char *object_type, const char *object_id,
+                    const char *detail, xn_error *err)
+{
+    audit_actor a = auth_actor(actor);
+    audit_event ev = {.action = action,
+                      .actor = &a,
+                      .object_type = object_type,
+                      .object_id = object_id,
+                      .result = AUDIT_OK,
+                      .detail_json = detail};
+    return audit_append(t, tx, &ev, err);
+}
+
+/* ---- creating accounts ------------------------------------------------------------------- */
+
+typedef struct create_ctx {
+    audit_trail *trail;
+    const auth_principal *actor;
+    const auth_user_in *in;
+    const char *hash;
+    int64_t id;
+} create_ctx;
+
+static int create_tx(store_conn *tx, void *ctx, xn_error *err)
+{
+    create_ctx *cc = ctx;
+    const auth_user_in *in = cc->in;
+    store_stmt *st;
+    int64_t exists = 0;
+    int rc = store_prepare(tx, "SELECT count(*) FROM app_user WHERE account = $1", &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_text(st, 1, in->account, -1);
+    if ((rc = store_step(st, err)) != STORE_ROW)
+        return rc;
+    exists = store_col_int(st, 0);
+    store_stmt_done(st);
+    if (exists)
+        return xn_fail_field(err, XN_ECONFLICT, "account_taken", "account", "账号已存在");
+    rc = store_prepare(tx,
+                       "INSERT INTO app_user (account, real_name, unit_id, department, phone,"
+                       " staff_type, status, password_hash, password_changed_at, must_change,"
+                       " created_at) VALUES ($1, $2, 1, $3, $4, $5, 'active', $6, $7, 1, $7)"
+                       " RETURNING id",
+                       &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_text(st, 1, in->account, -1);
+    store_bind_text(st, 2, in->real_name, -1);
+    store_bind_text(st, 3, in->department ? in->department : "", -1);
+    store_bind_text(st, 4, in->phone ? in->phone : "", -1);
+    store_bind_text(st, 5, in->staff_type, -1);
+    store_bind_text(st, 6, cc->hash, -1);
+    store_bind_int(st, 7, xn_now_us());
+    if ((rc = store_step(st, err)) != STORE_ROW)
+        return rc;
+    cc->id = store_col_int(st, 0);
+    store_stmt_done(st);
+    /* every person starts as 普通工作人员; more needs a request and an approval */
+    rc = store_prepare(tx,
+                       "INSERT INTO user_role (user_id, role_id, granted_by, granted_at)"
+                       " SELECT $1, id, $2, $3 FROM role WHERE code = 'staff'",
+                       &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, cc->id);
+    store_bind_int(st, 2, cc->actor->user_id);
+    store_bind_int(st, 3, xn_now_us());
+    if ((rc = step_done(st, err)) != XN_OK)
+        return rc;
+    json_t *d = json_pack("{s:s,s:s,s:s}", "real_name", in->real_name, "staff_type",
+                          in->staff_type, "department", in->department ? in->department : "");
+    char *detail = json_dumps(d, JSON_COMPACT);
+    json_decref(d);
+    rc = audit_ok(cc->trail, tx, cc->actor, "auth.user_create", "user", in->account, detail, err);
+    free(detail);
+    return rc;
+}
+
+static bool valid_account(const char *a)
+{
+    /* letters, digits, '.', '_' and '-': an account name is typed, logged and shown */
+    size_t n = strlen(a);
+    if (n < 2 || n > AUTH_MAX_ACCOUNT)
+        return false;
+    for (const char *p = a; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '.' || *p == '_' || *p == '-'))
+            return false;
+    return true;
+}
+
+int auth_user_create(store *db, audit_trail *trail, const auth_settings *s,
+                     const auth_principal *actor, const auth_user_in *in, int64_t *id_out,
+                     char password[AUTH_OTP_CHARS + 1], xn_error *err)
+{
+    int rc = auth_check_text(in->account, AUTH_MAX_ACCOUNT, true, "account", err);
+    if (rc == XN_OK && !valid_account(in->account))
+        rc = xn_fail_field(err, XN_EINVAL, "bad_account", "account",
+                           "账号只能包含字母、数字、点、下划线和连字符（2–64 个字符）");
+    if (rc == XN_OK)
+        rc = auth_check_text(in->real_name, AUTH_MAX_NAME, true, "real_name", err);
+    if (rc == XN_OK)
+        rc = auth_check_text(in->department, AUTH_MAX_NAME, false, "department", err);
+    if (rc == XN_OK)
+        rc = auth_check_text(in->phone, 32, false, "phone", err);
+    if (rc == XN_OK && (!in->staff_type || (strcmp(in->staff_type, "staff") != 0 &&
+                                            strcmp(in->staff_type, "outsourced") != 0)))
+        rc = xn_fail_field(err, XN_EINVAL, "bad_staff_type", "staff_type",
+                           "人员类型只能是在编（staff）或外包（outsourced）");
+    if (rc != XN_OK)
+        return rc;
+    char hash[CRYPTO_PASSWORD_MAX];
+    auth_new_otp(password);
+    rc = crypto_password_hash(s->alg, password, strlen(password), hash, err);
+    if (rc != XN_OK)
+        return rc;
+    create_ctx cc = {.trail = trail, .actor = actor, .in = in, .hash = hash};
+    rc = store_tx(db, create_tx, &cc, err);
+    if (rc != XN_OK) {
+        crypto_wipe(password, AUTH_OTP_CHARS + 1);
+        return rc;
+    }
+    *id_out = cc.id;
+    return XN_OK;
+}
+
+/* ---- reading ----------------------------------------------------------------------------- */
+
+static json_t *user_row_json(store_stmt *st)
+{
+    return json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:b,s:b,s:I,s:s}", "id",
+                     (json_int_t)store_col_int(st, 0), "account", store_col_text(st, 1),
+                     "real_name", store_col_text(st, 2), "department", store_col_text(st, 3),
+                     "staff_type", store_col_text(st, 4), "status", store_col_text(st, 5),
+                     "must_change", store_col_int(st, 6) != 0, "totp", store_col_int(st, 7) != 0,
+                     "last_login_at", (json_int_t)store_col_int(st, 8), "roles",
+                     store_col_text(st, 9));
+}
+
+#define USER_COLUMNS                                                                           \
+    "u.id, u.account, u.real_name, u.department, u.staff_type, u.status, u.must_change,"      \
+    " u.totp_secret IS NOT NULL, coalesce(u.last_login_at, 0),"                               \
+    " coalesce((SELECT group_concat(r.code, ',') FROM user_role ur JOIN role r"               \
+    " ON r.id = ur.role_id WHERE ur.user_id = u.id), '')"
+
+int auth_users_json(store *db, json_t **out, xn_error *err)
+{
+    store_conn *c;
+    int rc = store_acquire(db, &c, err);
+    if (rc != XN_OK)
+        return rc;
+    store_stmt *st;
+    json_t *items = json_array();
+    rc = store_prepare(c, "SELECT " USER_COLUMNS " FROM app_user u ORDER BY u.id LIMIT 10000",
+                       &st, err);
+    if (rc == XN_OK) {
+        while ((rc = store_step(st, err)) == STORE_ROW)
+            json_array_append_new(items, user_row_json(st));
+        rc = rc == STORE_DONE ? XN_OK : rc;
+    }
+    store_release(c);
+    if (rc != XN_OK) {
+        json_decref(items);
+        return rc;
+    }
+    *out = json_pack("{s:o}", "items", items);
+    return XN_OK;
+}
+
+int auth_user_json(store *db, int64_t id, json_t **out, xn_error *err)
+{
+    store_conn *c;
+    int rc = store_acquire(db, &c, err);
+    if (rc != XN_OK)
+        return rc;
+    store_stmt *st;
+    rc = store_prepare(c, "SELECT " USER_COLUMNS " FROM app_user u WHERE u.id = $1", &st, err);
+    if (rc == XN_OK) {
+        store_bind_int(st, 1, id);
+        rc = store_step(st, err);
+        if (rc == STORE_ROW) {
+            *out = user_row_json(st);
+            store_stmt_done(st);
+            rc = XN_OK;
+        } else if (rc == STORE_DONE) {
+            rc = xn_fail(err, XN_ENOTFOUND, "not_found", "用户不存在");
+        }
+    }
+    store_release(c);
+    return rc;
+}
+
+int auth_roles_json(store *db, json_t **out, xn_error *err)
+{
+    store_conn *c;
+    int rc = store_acquire(db, &c, err);
+    if (rc != XN_OK)
+        return rc;
+    store_stmt *st;
+    json_t *items = json_array();
+    rc = store_prepare(c,
+                       "SELECT r.code, r.name, r.admin, r.reviewer,"
+                       " coalesce(group_concat(rp.permission, ','), '')"
+                       " FROM role r LEFT JOIN role_permission rp ON rp.role_id = r.id"
+                       " GROUP BY r.id ORDER BY r.id",
+                       &st, err);
+    if (rc == XN_OK) {
+        while ((rc = store_step(st, err)) == STORE_ROW)
+            json_array_append_new(items,
+                                  json_pack("{s:s,s:s,s:b,s:b,s:s}", "code", store_col_text(st, 0),
+                                            "name", store_col_text(st, 1), "admin",
+                                            store_col_int(st, 2) != 0, "reviewer",
+                                            store_col_int(st, 3) != 0, "permissions",
+                                            store_col_text(st, 4)));
+        rc = rc == STORE_DONE ? XN_OK : rc;
+    }
+    store_release(c);
+    if (rc != XN_OK) {
+        json_decref(items);
+        return rc;
+    }
+    json_t *perms = json_array();
+    for (int i = 0; auth_permissions[i]; i++)
+        json_array_append_new(perms, json_string(auth_permissions[i]));
+    *out = json_pack("{s:o,s:o}", "items", items, "permissions", perms);
+    return XN_OK;
+}
+
+/* ---- role requests and decisions --------------------------------------------------------- */
+
+typedef struct role_info {
+    int64_t id;
+    bool admin, reviewer, grants;
+} role_info;
+
+static int find_role(store_conn *c, const char *code, role_info *r, xn_error *err)
+{
+    store_stmt *st;
+    int rc = store_prepare(c,
+                           "SELECT id, admin, reviewer, EXISTS (SELECT 1 FROM role_permission"
+                           " WHERE role_id = role.id AND permission IN ('role.request',"
+                           " 'role.approve', 'request.approve', 'user.create'))"
+                           " FROM role WHERE code = $1",
+                           &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_text(st, 1, code, -1);
+    rc = store_step(st, err);
+    if (rc != STORE_ROW)
+        return rc == STORE_DONE
+                   ? xn_fail_field(err, XN_EINVAL, "unknown_role", "role", "没有这个角色：%s", code)
+                   : rc;
+    r->id = store_col_int(st, 0);
+    r->admin = store_col_int(st, 1) != 0;
+    r->reviewer = store_col_int(st, 2) != 0;
+    r->grants = store_col_int(st, 3) != 0;
+    store_stmt_done(st);
+    return XN_OK;
+}
+
+/* ACC-5, ACC-6, PUB-7: whether user may hold role at all. */
+static int role_allowed(store_conn *c, int64_t user_id, const role_info *r, xn_error *err)
+{
+    store_stmt *st;
+    int rc = store_prepare(c,
+                           "SELECT u.staff_type, u.status, (SELECT count(*) FROM user_role ur"
+                           " JOIN role x ON x.id = ur.role_id WHERE ur.user_id = u.id AND"
+                           " x.admin = 1 AND x.id <> $2), (SELECT count(*) FROM user_role"
+                           " WHERE user_id = u.id AND role_id = $2)"
+                           " FROM app_user u WHERE u.id = $1",
+                           &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, user_id);
+    store_bind_int(st, 2, r->id);
+    rc = store_step(st, err);
+    if (rc != STORE_ROW)
+        return rc == STORE_DONE ? xn_fail(err, XN_ENOTFOUND, "not_found", "用户不存在") : rc;
+    bool outsourced = strcmp(store_col_text(st, 0), "outsourced") == 0;
+    bool active = strcmp(store_col_text(st, 1), "active") == 0;
+    int64_t other_admin = store_col_int(st, 2), has = store_col_int(st, 3);
+    store_stmt_done(st);
+    if (!active)
+        return xn_fail(err, XN_ECONFLICT, "not_active", "该账号未处于启用状态");
+    if (has)
+        return xn_fail(err, XN_ECONFLICT, "already_held", "该用户已拥有此角色");
+    if (r->admin && other_admin)
+        return xn_fail(err, XN_EDENIED, "separation_of_duties",
+                       "三员分立：系统管理员、安全管理员、审计管理员不能由同一人兼任");
+    if (outsourced && (r->reviewer || r->grants || r->admin))
+        return xn_fail(err, XN_EDENIED, "outsourced",
+                       "外包人员不能担任审核角色或拥有授予权限的角色");
+    return XN_OK;
+}
+
+typedef struct request_ctx {
+    audit_trail *trail;
+    const auth_principal *actor;
+    int64_t user_id;
+    const char *role;
+    const char *reason;
+    int64_t id;
+    bool granted;
+} request_ctx;
+
+static int request_tx(store_conn *tx, void *ctx, xn_error *err)
+{
+    request_ctx *rq = ctx;
+    role_info r;
+    int rc = find_role(tx, rq->role, &r, err);
+    if (rc == XN_OK)
+        rc = role_allowed(tx, rq->user_id, &r, err);
+    if (rc != XN_OK)
+        return rc;
+    store_stmt *st;
+    rc = store_prepare(tx,
+                       "INSERT INTO access_request (kind, requested_by, target_user_id, role_id,"
+                       " reason, status, created_at) VALUES ('role_grant', $1, $2, $3, $4,"
+                       " 'pending', $5) RETURNING id",
+                       &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, rq->actor->user_id);
+    store_bind_int(st, 2, rq->user_id);
+    store_bind_int(st, 3, r.id);
+    store_bind_text(st, 4, rq->reason ? rq->reason : "", -1);
+    store_bind_int(st, 5, xn_now_us());
+    if ((rc = store_step(st, err)) != STORE_ROW)
+        return rc;
+    rq->id = store_col_int(st, 0);
+    store_stmt_done(st);
+    char id[24], detail[160];
+    snprintf(id, sizeof id, "%lld", (long long)rq->id);
+    snprintf(detail, sizeof detail, "{\"user_id\":%lld,\"role\":\"%s\"}", (long long)rq->user_id,
+             rq->role);
+    rc = audit_ok(rq->trail, tx, rq->actor, "auth.role_request", "request", id, detail, err);
+    if (rc != XN_OK || !r.admin || strcmp(rq->role, "sysadmin") == 0)
+        return rc;
+    /*
+     * The first appointment: while nobody can approve (no active 安全管理员), the system
+     * administrator's appointment of the first security or audit administrator takes effect
+     * at once, recorded as such. From then on every privilege increase needs a second person.
+     */
+    int64_t approvers = 0;
+    rc = store_query_int(tx,
+                         "SELECT count(*) FROM user_role ur JOIN role_permission rp ON"
+                         " rp.role_id = ur.role_id JOIN app_user u ON u.id = ur.user_id"
+                         " WHERE rp.permission = 'role.approve' AND u.status = 'active'",
+                         &approvers, err);
+    if (rc != XN_OK || approvers > 0)
+        return rc;
+    rc = store_prepare(tx,
+                       "UPDATE access_request SET status = 'approved', decided_at = $1,"
+                       " comment = '首次任命（尚无可审批的安全管理员）' WHERE id = $2",
+                       &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, xn_now_us());
+    store_bind_int(st, 2, rq->id);
+    if ((rc = step_done(st, err)) != XN_OK)
+        return rc;
+    rc = store_prepare(tx,
+                       "INSERT INTO user_role (user_id, role_id, granted_by, granted_at)"
+                       " VALUES ($1, $2, $3, $4)",
+                       &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, rq->user_id);
+    store_bind_int(st, 2, r.id);
+    store_bind_int(st, 3, rq->actor->user_id);
+    store_bind_int(st, 4, xn_now_us());
+    if ((rc = step_done(st, err)) != XN_OK)
+        return rc;
+    rq->granted = true;
+    snprintf(detail, sizeof detail, "{\"user_id\":%lld,\"role\":\"%s\",\"first_appointment\":true}",
+             (long long)rq->user_id, rq->role);
+    return audit_ok(rq->trail, tx, rq->actor, "auth.role_grant", "request", id, detail, err);
+}
+
+int auth_role_request(store *db, audit_trail *trail, const auth_principal *actor, int64_t user_id,
+                      const char *role, const char *reason, int64_t *request_id, bool *granted,
+                      xn_error *err)
+{
+    int rc = auth_check_text(role, 16, true, "role", err);
+    if (rc == XN_OK)
+        rc = auth_check_text(reason, 1000, false, "reason", err);
+    if (rc != XN_OK)
+        return rc;
+    if (user_id == actor->user_id)
+        return xn_fail(err, XN_EDENIED, "self_grant", "不能为自己申请角色");
+    request_ctx rq = {.trail = trail, .actor = actor, .user_id = user_id, .role = role,
+                      .reason = reason};
+    rc = store_tx(db, request_tx, &rq, err);
+    if (rc == XN_OK) {
+        *request_id = rq.id;
+        *granted = rq.granted;
+    }
+    return rc;
+}
+
+typedef struct decide_ctx {
+    audit_trail *trail;
+    const auth_principal *actor;
+    int64_t id;
+    bool approve;
+    const char *comment;
+} decide_ctx;
+
+static int decide_tx(store_conn *tx, void *ctx, xn_error *err)
+{
+    decide_ctx *d = ctx;
+    store_stmt *st;
+    int rc = store_prepare(tx,
+                           "SELECT a.requested_by, a.target_user_id, a.role_id, a.status, r.code"
+                           " FROM access_request a JOIN role r ON r.id = a.role_id"
+                           " WHERE a.id = $1",
+                           &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, d->id);
+    if ((rc = store_step(st, err)) != STORE_ROW)
+        return rc == STORE_DONE ? xn_fail(err, XN_ENOTFOUND, "not_found", "申请不存在") : rc;
+    int64_t requester = store_col_int(st, 0), target = store_col_int(st, 1);
+    bool pending = strcmp(store_col_text(st, 3), "pending") == 0;
+    char role[17];
+    xn_strlcpy(role, store_col_text(st, 4), sizeof role);
+    store_stmt_done(st);
+    if (!pending)
+        return xn_fail(err, XN_ECONFLICT, "already_decided", "该申请已被处理");
+    if (requester == d->actor->user_id)
+        return xn_fail(err, XN_EDENIED, "own_request", "不能审批自己提交的申请（四眼原则）");
+    if (target == d->actor->user_id)
+        return xn_fail(err, XN_EDENIED, "own_privilege", "不能审批给自己增加权限的申请");
+    /* the status check and the update are one statement: of two deciders, one wins */
+    rc = store_prepare(tx,
+                       "UPDATE access_request SET status = $1, decided_by = $2, decided_at = $3,"
+                       " comment = $4 WHERE id = $5 AND status = 'pending'",
+                       &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_text(st, 1, d->approve ? "approved" : "rejected", -1);
+    store_bind_int(st, 2, d->actor->user_id);
+    store_bind_int(st, 3, xn_now_us());
+    store_bind_text(st, 4, d->comment ? d->comment : "", -1);
+    store_bind_int(st, 5, d->id);
+    if ((rc = step_done(st, err)) != XN_OK)
+        return rc;
+    if (store_changes(tx) != 1)
+        return xn_fail(err, XN_ECONFLICT, "already_decided", "该申请已被处理");
+    if (d->approve) {
+        role_info r;
+        rc = find_role(tx, role, &r, err);
+        if (rc == XN_OK)
+            rc = role_allowed(tx, target, &r, err); /* things may have changed since */
+        if (rc == XN_OK)
+            rc = store_prepare(tx,
+                               "INSERT INTO user_role (user_id, role_id, granted_by, granted_at)"
+                               " VALUES ($1, $2, $3, $4)",
+                               &st, err);
+        if (rc == XN_OK) {
+            store_bind_int(st, 1, target);
+            store_bind_int(st, 2, r.id);
+            store_bind_int(st, 3, d->actor->user_id);
+            store_bind_int(st, 4, xn_now_us());
+            rc = step_done(st, err);
+        }
+        /* a privilege change gives the person new sessions (ACC-16) */
+        if (rc == XN_OK)
+            rc = auth_end_sessions(tx, target, NULL, "privilege_changed", err);
+        if (rc != XN_OK)
+            return rc;
+    }
+    char id[24], detail[160];
+    snprintf(id, sizeof id, "%lld", (long long)d->id);
+    snprintf(detail, sizeof detail, "{\"user_id\":%lld,\"role\":\"%s\",\"decision\":\"%s\"}",
+             (long long)target, role, d->approve ? "approved" : "rejected");
+    return audit_ok(d->trail, tx, d->actor, d->approve ? "auth.role_grant" : "auth.request_reject",
+                    "request", id, detail, err);
+}
+
+int auth_request_decide(store *db, audit_trail *trail, const auth_principal *actor,
+                        int64_t request_id, bool approve, const char *comment, xn_error *err)
+{
+    int rc = auth_check_text(comment, 1000, false, "comment", err);
+    if (rc != XN_OK)
+        return rc;
+    decide_ctx d = {.trail = trail, .actor = actor, .id = request_id, .approve = approve,
+                    .comment = comment};
+    return store_tx(db, decide_tx, &d, err);
+}
+
+int auth_requests_json(store *db, const char *status, json_t **out, xn_error *err)
+{
+    store_conn *c;
+    int rc = store_acquire(db, &c, err);
+    if (rc != XN_OK)
+        return rc;
+    store_stmt *st;
+    json_t *items = json_array();
+    rc = store_prepare(c,
+                       "SELECT a.id, a.kind, a.status, a.reason, a.created_at, q.account,"
+                       " t.account, t.real_name, coalesce(r.code, ''), coalesce(r.name, ''),"
+                       " coalesce(d.account, ''), coalesce(a.comment, '')"
+                       " FROM access_request a JOIN app_user q ON q.id = a.requested_by"
+                       " LEFT JOIN app_user t ON t.id = a.target_user_id"
+                       " LEFT JOIN role r ON r.id = a.role_id"
+                       " LEFT JOIN app_user d ON d.id = a.decided_by"
+                       " WHERE $1 = '' OR a.status = $1 ORDER BY a.id DESC LIMIT 1000",
+                       &st, err);
+    if (rc == XN_OK) {
+        store_bind_text(st, 1, status ? status : "", -1);
+        while ((rc = store_step(st, err)) == STORE_ROW)
+            json_array_append_new(
+                items,
+                json_pack("{s:I,s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "id",
+                          (json_int_t)store_col_int(st, 0), "kind", store_col_text(st, 1),
+                          "status", store_col_text(st, 2), "reason", store_col_text(st, 3),
+                          "created_at", (json_int_t)store_col_int(st, 4), "requested_by",
+                          store_col_text(st, 5), "target_account", store_col_text(st, 6),
+                          "target_name", store_col_text(st, 7), "role", store_col_text(st, 8),
+                          "role_name", store_col_text(st, 9), "decided_by",
+                          store_col_text(st, 10), "comment", store_col_text(st, 11)));
+        rc = rc == STORE_DONE ? XN_OK : rc;
+    }
+    store_release(c);
+    if (rc != XN_OK) {
+        json_decref(items);
+        return rc;
+    }
+    *out = json_pack("{s:o}", "items", items);
+    return XN_OK;
+}
+
+/* ---- taking away --------------------------------------------------------------------------- */
+
+typedef struct revoke_ctx {
+    audit_trail *trail;
+    const auth_principal *actor;
+    int64_t user_id;
+    const char *role;
+    const char *reason;
+    char password_hash[CRYPTO_PASSWORD_MAX];
+} revoke_ctx;
+
+static int revoke_tx(store_conn *tx, void *ctx, xn_error *err)
+{
+    revoke_ctx *rv = ctx;
+    role_info r;
+    int rc = find_role(tx, rv->role, &r, err);
+    if (rc != XN_OK)
+        return rc;
+    store_stmt *st;
+    rc = store_prepare(tx, "DELETE FROM user_role WHERE user_id = $1 AND role_id = $2", &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, rv->user_id);
+    store_bind_int(st, 2, r.id);
+    if ((rc = step_done(st, err)) != XN_OK)
+        return rc;
+    if (store_changes(tx) != 1)
+        return xn_fail(err, XN_ENOTFOUND, "not_held", "该用户没有此角色");
+    char id[24], detail[96];
+    snprintf(id, sizeof id, "%lld", (long long)rv->user_id);
+    snprintf(detail, sizeof detail, "{\"role\":\"%s\"}", rv->role);
+    return audit_ok(rv->trail, tx, rv->actor, "auth.role_revoke", "user", id, detail, err);
+}
+
+int auth_role_revoke(store *db, audit_trail *trail, const auth_principal *actor, int64_t user_id,
+                     const char *role, xn_error *err)
+{
+    int rc = auth_check_text(role, 16, true, "role", err);
+    if (rc != XN_OK)
+        return rc;
+    revoke_ctx rv = {.trail = trail, .actor = actor, .user_id = user_id, .role = role};
+    return store_tx(db, revoke_tx, &rv, err);
+}
+
+static int disable_tx(store_conn *tx, void *ctx, xn_error *err)
+{
+    revoke_ctx *rv = ctx;
+    store_stmt *st;
+    int rc = store_prepare(tx,
+                           "UPDATE app_user SET status = 'disabled' WHERE id = $1 AND"
+                           " status <> 'disabled'",
+                           &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, rv->user_id);
+    if ((rc = step_done(st, err)) != XN_OK)
+        return rc;
+    if (store_changes(tx) != 1)
+        return xn_fail(err, XN_ENOTFOUND, "not_found", "用户不存在或已停用");
+    rc = auth_end_sessions(tx, rv->user_id, NULL, "account_disabled", err);
+    if (rc != XN_OK)
+        return rc;
+    json_t *d = json_pack("{s:s}", "reason", rv->reason ? rv->reason : "");
+    char *detail = json_dumps(d, JSON_COMPACT);
+    json_decref(d);
+    char id[24];
+    snprintf(id, sizeof id, "%lld", (long long)rv->user_id);
+    rc = audit_ok(rv->trail, tx, rv->actor, "auth.user_disable", "user", id, detail, err);
+    free(detail);
+    return rc;
+}
+
+int auth_user_disable(store *db, audit_trail *trail, const auth_principal *actor,
+                      int64_t user_id, const char *reason, xn_error *err)
+{
+    int rc = auth_check_text(reason, 1000, false, "reason", err);
+    if (rc != XN_OK)
+        return rc;
+    if (user_id == actor->user_id)
+        return xn_fail(err, XN_EDENIED, "self_disable", "不能停用自己的账号");
+    revoke_ctx rv = {.trail = trail, .actor = actor, .user_id = user_id, .reason = reason};
+    return store_tx(db, disable_tx, &rv, err);
+}
+
+static int reset_tx(store_conn *tx, void *ctx, xn_error *err)
+{
+    revoke_ctx *rv = ctx;
+    int64_t exists = 0;
+    store_stmt *st;
+    int rc = store_prepare(tx, "SELECT count(*) FROM app_user WHERE id = $1", &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, rv->user_id);
+    if ((rc = store_step(st, err)) != STORE_ROW)
+        return rc;
+    exists = store_col_int(st, 0);
+    store_stmt_done(st);
+    if (!exists)
+        return xn_fail(err, XN_ENOTFOUND, "not_found", "用户不存在");
+    rc = auth_password_store(tx, rv->user_id, rv->password_hash, true, err);
+    if (rc == XN_OK)
+        rc = auth_end_sessions(tx, rv->user_id, NULL, "password_reset", err);
+    if (rc != XN_OK)
+        return rc;
+    char id[24];
+    snprintf(id, sizeof id, "%lld", (long long)rv->user_id);
+    return audit_ok(rv->trail, tx, rv->actor, "auth.password_reset", "user", id, NULL, err);
+}
+
+int auth_user_reset_password(store *db, audit_trail *trail, const auth_settings *s,
+                             const auth_principal *actor, int64_t user_id,
+                             char password[AUTH_OTP_CHARS + 1], xn_error *err)
+{
+    if (user_id == actor->user_id)
+        return xn_fail(err, XN_EDENIED, "self_reset", "请通过修改密码更改自己的密码");
+    revoke_ctx rv = {.trail = trail, .actor = actor, .user_id = user_id};
+    auth_new_otp(password);
+    int rc = crypto_password_hash(s->alg, password, strlen(password), rv.password_hash, err);
+    if (rc == XN_OK)
+        rc = store_tx(db, reset_tx, &rv, err);
+    if (rc != XN_OK)
+        crypto_wipe(password, AUTH_OTP_CHARS + 1);
+    return rc;
+}

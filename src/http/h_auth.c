@@ -1,0 +1,202 @@
+/*
+ * Sign-in, sign-out and one's own account: /api/auth/*, /api/me*, /api/password/check,
+ * /api/sessions/:id. Handlers validate the body's shape; the auth room checks the values.
+ */
+#include "http/http_internal.h"
+
+#include <string.h>
+
+/* A refusal of a signed-in person is recorded; the refused change never ran. */
+static int refuse(http_req *req, http_resp *resp, const xn_error *err, const char *action,
+                  const char *object_type, const char *object_id)
+{
+    if (err->status == XN_EDENIED && req->who) {
+        xn_error ignored;
+        auth_audit_denied(req->app->db, req->app->audit, req->who, action, object_type,
+                          object_id, err->code, &ignored);
+    }
+    return http_fail(req, resp, err);
+}
+
+static void set_session_cookie(http_resp *resp, const char *token)
+{
+    /* no Max-Age: the server decides expiry; the cookie ends with the browser too */
+    snprintf(resp->set_cookie, sizeof resp->set_cookie,
+             HTTP_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict", token);
+}
+
+static void clear_session_cookie(http_resp *resp)
+{
+    snprintf(resp->set_cookie, sizeof resp->set_cookie,
+             HTTP_COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+}
+
+static json_t *principal_json(const auth_principal *p)
+{
+    json_t *roles = json_array(), *perms = json_array();
+    for (int i = 0; i < p->nroles; i++)
+        json_array_append_new(roles, json_string(p->roles[i]));
+    for (int i = 0; auth_permissions[i]; i++)
+        if (auth_can(p, auth_permissions[i]))
+            json_array_append_new(perms, json_string(auth_permissions[i]));
+    return json_pack("{s:I,s:s,s:s,s:s,s:o,s:o,s:b,s:b,s:b,s:s}", "id", (json_int_t)p->user_id,
+                     "account", p->account, "real_name", p->real_name, "session", p->session_id,
+                     "roles", roles, "permissions", perms, "admin", p->admin, "must_change",
+                     p->must_change, "must_enrol_totp", p->must_enrol_totp, "csrf", p->csrf);
+}
+
+/* Reads string members of the JSON body, each bounded; NULL when absent and optional. */
+static int body_string(http_req *req, const char *name, size_t max, bool required,
+                       const char **out, xn_error *err)
+{
+    if (!json_is_object(req->json))
+        return xn_fail(err, XN_EINVAL, "bad_body", "请求体必须是 JSON 对象");
+    return xn_json_get_string(req->json, name, required, max, out, err);
+}
+
+int http_h_login(http_req *req, http_resp *resp)
+{
+    xn_error err;
+    const char *account = NULL, *password = NULL, *totp = NULL;
+    int rc = body_string(req, "account", AUTH_MAX_ACCOUNT, true, &account, &err);
+    if (rc == XN_OK)
+        rc = body_string(req, "password", AUTH_MAX_PASSWORD, true, &password, &err);
+    if (rc == XN_OK)
+        rc = body_string(req, "totp", 8, false, &totp, &err);
+    if (rc != XN_OK)
+        return http_fail(req, resp, &err);
+    auth_login_in in = {.account = account,
+                        .password = password,
+                        .totp = totp,
+                        .source = req->peer,
+                        .user_agent = http_header(req, "User-Agent")};
+    auth_login_out *out = xn_arena_calloc(req->arena, 1, sizeof *out);
+    if (!out)
+        return http_error(req, resp, 500, "internal", "out of memory", NULL);
+    rc = auth_login(req->app->db, req->app->audit, req->app->auth, &in, out, &err);
+    if (rc == XN_EDENIED)
+        return http_error(req, resp, 401, err.code, err.message, NULL);
+    if (rc == XN_EBUSY)
+        return http_error(req, resp, 429, err.code, err.message, NULL);
+    if (rc != XN_OK)
+        return http_fail(req, resp, &err);
+    if (out->need_totp)
+        return http_json(resp, 200, json_pack("{s:b}", "need_totp", true));
+    set_session_cookie(resp, out->token);
+    crypto_wipe(out->token, sizeof out->token);
+    return http_json(resp, 200, json_pack("{s:o}", "user", principal_json(&out->who)));
+}
+
+int http_h_logout(http_req *req, http_resp *resp)
+{
+    xn_error err;
+    int rc = auth_session_end(req->app->db, req->app->audit, req->who, req->who->session_id,
+                              "logout", &err);
+    if (rc != XN_OK)
+        return http_fail(req, resp, &err);
+    clear_session_cookie(resp);
+    return http_json(resp, 200, json_pack("{s:b}", "ok", true));
+}
+
+int http_h_me(http_req *req, http_resp *resp)
+{
+    return http_json(resp, 200, json_pack("{s:o}", "user", principal_json(req->who)));
+}
+
+int http_h_password_change(http_req *req, http_resp *resp)
+{
+    xn_error err;
+    const char *current = NULL, *next = NULL;
+    int rc = body_string(req, "current", AUTH_MAX_PASSWORD, true, &current, &err);
+    if (rc == XN_OK)
+        rc = body_string(req, "password", AUTH_MAX_PASSWORD, true, &next, &err);
+    if (rc != XN_OK)
+        return http_fail(req, resp, &err);
+    char token[AUTH_TOKEN_CHARS + 1];
+    rc = auth_password_change(req->app->db, req->app->audit, req->app->auth, req->who, current,
+                              next, token, &err);
+    if (rc != XN_OK)
+        return refuse(req, resp, &err, "auth.password_change", "user", req->who->account);
+    set_session_cookie(resp, token);
+    crypto_wipe(token, sizeof token);
+    return http_json(resp, 200, json_pack("{s:b}", "ok", true));
+}
+
+/* Live feedback while typing: every violation, in Chinese. Nothing is stored. */
+int http_h_password_check(http_req *req, http_resp *resp)
+{
+    xn_error err;
+    const char *candidate = NULL, *current = NULL;
+    int rc = body_string(req, "password", AUTH_MAX_PASSWORD * 2, true, &candidate, &err);
+    if (rc == XN_OK)
+        rc = body_string(req, "current", AUTH_MAX_PASSWORD, false, &current, &err);
+    if (rc != XN_OK)
+        return http_fail(req, resp, &err);
+    auth_policy pol;
+    auth_policy_default(req->who->admin ? AUTH_PROFILE_ADMIN : AUTH_PROFILE_USER, &pol);
+    auth_pw_input in = {.candidate = candidate,
+                        .candidate_len = strlen(candidate),
+                        .current = current,
+                        .current_len = current ? strlen(current) : 0,
+                        .account = req->who->account,
+                        .name = req->who->real_name};
+    auth_policy_result res;
+    rc = auth_policy_check(&pol, req->app->auth->dict, NULL, &in, &res, &err);
+    if (rc != XN_OK)
+        return http_fail(req, resp, &err);
+    xn_buf_reset(&resp->body);
+    if (auth_policy_result_json(&res, &resp->body) != XN_OK)
+        return http_error(req, resp, 500, "internal", "out of memory", NULL);
+    resp->status = 200;
+    return XN_OK;
+}
+
+int http_h_totp_begin(http_req *req, http_resp *resp)
+{
+    xn_error err;
+    char secret[CRYPTO_TOTP_B32_LEN + 1];
+    int rc = auth_totp_begin(req->app->db, req->who, secret, &err);
+    if (rc != XN_OK)
+        return http_fail(req, resp, &err);
+    /* otpauth URI per the Key Uri Format authenticator apps read from the QR code */
+    char uri[256];
+    snprintf(uri, sizeof uri, "otpauth://totp/xinan:%s?secret=%s&issuer=xinan&digits=6&period=30",
+             req->who->account, secret);
+    int r = http_json(resp, 200, json_pack("{s:s,s:s}", "secret", secret, "uri", uri));
+    crypto_wipe(secret, sizeof secret);
+    return r;
+}
+
+int http_h_totp_confirm(http_req *req, http_resp *resp)
+{
+    xn_error err;
+    const char *code = NULL;
+    int rc = body_string(req, "code", 8, true, &code, &err);
+    if (rc == XN_OK)
+        rc = auth_totp_confirm(req->app->db, req->app->audit, req->who, code, &err);
+    if (rc != XN_OK)
+        return http_fail(req, resp, &err);
+    return http_json(resp, 200, json_pack("{s:b}", "ok", true));
+}
+
+int http_h_my_sessions(http_req *req, http_resp *resp)
+{
+    xn_error err;
+    json_t *out = NULL;
+    if (auth_sessions_json(req->app->db, req->who->user_id, req->who->session_id, &out, &err))
+        return http_fail(req, resp, &err);
+    return http_json(resp, 200, out);
+}
+
+int http_h_session_end(http_req *req, http_resp *resp)
+{
+    xn_error err;
+    const char *id = http_param(req, "id");
+    /* the auth room checks ownership and records a refusal itself */
+    int rc = auth_session_end(req->app->db, req->app->audit, req->who, id, "ended_by_user", &err);
+    if (rc != XN_OK)
+        return http_fail(req, resp, &err);
+    if (strcmp(id, req->who->session_id) == 0)
+        clear_session_cookie(resp);
+    return http_json(resp, 200, json_pack("{s:b}", "ok", true));
+}

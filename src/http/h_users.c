@@ -1,0 +1,204 @@
+/* People and privileges: /api/users*, /api/roles, /api/requests*. */
+#include "http/http_internal.h"
+
+#include <string.h>
+
+static int refuse(http_req *req, http_resp *resp, const xn_error *err, const char *action,
+                  const char *object_type, const char *object_id)
+{
+    if (err->status == XN_EDENIED) {
+        xn_error ignored;
+        auth_audit_denied(req->app->db, req->app->audit, req->who, action, object_type,
+                          object_id, err->code, &ignored);
+    }
+    return http_fail(req, resp, err);
+}
+
+static int id_param(http_req *req, http_resp *resp, int64_t *id)
+{
+    const char *s = http_param(req, "id");
+    if (!s || xn_parse_int64(s, 1, INT64_MAX, id) != XN_OK) {
+        http_error(req, resp, 400, "bad_id", "编号必须是正整数", "id");
+        return XN_EINVAL;
+    }
+    return XN_OK;
+}
+
+static int opt_string(http_req *req, const char *name, size_t max, bool required,
+                      const char **out, xn_error *err)
+{
+    if (!json_is_object(req->json))
+        return xn_fail(err, XN_EINVAL, "bad_body", "请求体必须是 JSON 对象");
+    return xn_json_get_string(req->json, name, required, max, out, err);
+}
+
+int http_h_users(http_req *req, http_resp *resp)
+{
+    xn_error err;
+    json_t *out;
+    if (auth_users_json(req->app->db, &out, &err) != XN_OK)
+        return http_fail(req, resp, &err);
+    return http_json(resp, 200, out);
+}
+
+int http_h_user(http_req *req, http_resp *resp)
+{
+    xn_error err;
+    int64_t id;
+    json_t *out;
+    if (id_param(req, resp, &id) != XN_OK)
+        return XN_OK;
+    if (auth_user_json(req->app->db, id, &out, &err) != XN_OK)
+        return http_fail(req, resp, &err);
+    return http_json(resp, 200, out);
+}
+
+int http_h_user_create(http_req *req, http_resp *resp)
+{
+    xn_error err;
+    auth_user_in in = {0};
+    int rc = opt_string(req, "account", AUTH_MAX_ACCOUNT, true, &in.account, &err);
+    if (rc == XN_OK)
+        rc = opt_string(req, "real_name", AUTH_MAX_NAME, true, &in.real_name, &err);
+    if (rc == XN_OK)
+        rc = opt_string(req, "department", AUTH_MAX_NAME, false, &in.department, &err);
+    if (rc == XN_OK)
+        rc = opt_string(req, "phone", 32, false, &in.phone, &err);
+    if (rc == XN_OK)
+        rc = opt_string(req, "staff_type", 16, true, &in.staff_type, &err);
+    if (rc != XN_OK)
+        return http_fail(req, resp, &err);
+    int64_t id = 0;
+    char password[AUTH_OTP_CHARS + 1];
+    rc = auth_user_create(req->app->db, req->app->audit, req->app->auth, req->who, &in, &id,
+                          password, &err);
+    if (rc != XN_OK)
+        return refuse(req, resp, &err, "auth.user_create", "user", in.account);
+    /* the one-time password is shown to the administrator once, to hand over in person */
+    int r = http_json(resp, 201,
+                      json_pack("{s:I,s:s,s:s}", "id", (json_int_t)id, "account", in.account,
+                                "one_time_password", password));
+    crypto_wipe(password, sizeof password);
+    return r;
+}
+
+int http_h_user_disable(http_req *req, http_resp *resp)
+{
+    xn_error err;
+    int64_t id;
+    const char *reason = NULL;
+    if (id_param(req, resp, &id) != XN_OK)
+        return XN_OK;
+    int rc = opt_string(req, "reason", 1000, false, &reason, &err);
+    if (rc == XN_OK)
+        rc = auth_user_disable(req->app->db, req->app->audit, req->who, id, reason, &err);
+    if (rc != XN_OK)
+        return refuse(req, resp, &err, "auth.user_disable", "user", http_param(req, "id"));
+    return http_json(resp, 200, json_pack("{s:b}", "ok", true));
+}
+
+int http_h_user_reset(http_req *req, http_resp *resp)
+{
+    xn_error err;
+    int64_t id;
+    if (id_param(req, resp, &id) != XN_OK)
+        return XN_OK;
+    char password[AUTH_OTP_CHARS + 1];
+    int rc = auth_user_reset_password(req->app->db, req->app->audit, req->app->auth, req->who, id,
+                                      password, &err);
+    if (rc != XN_OK)
+        return refuse(req, resp, &err, "auth.password_reset", "user", http_param(req, "id"));
+    int r = http_json(resp, 200, json_pack("{s:s}", "one_time_password", password));
+    crypto_wipe(password, sizeof password);
+    return r;
+}
+
+int http_h_user_sessions(http_req *req, http_resp *resp)
+{
+    xn_error err;
+    int64_t id;
+    json_t *out;
+    if (id_param(req, resp, &id) != XN_OK)
+        return XN_OK;
+    if (auth_sessions_json(req->app->db, id, NULL, &out, &err) != XN_OK)
+        return http_fail(req, resp, &err);
+    return http_json(resp, 200, out);
+}
+
+int http_h_roles(http_req *req, http_resp *resp)
+{
+    xn_error err;
+    json_t *out;
+    if (auth_roles_json(req->app->db, &out, &err) != XN_OK)
+        return http_fail(req, resp, &err);
+    return http_json(resp, 200, out);
+}
+
+int http_h_role_request(http_req *req, http_resp *resp)
+{
+    xn_error err;
+    int64_t id, request_id = 0;
+    bool granted = false;
+    const char *role = NULL, *reason = NULL;
+    if (id_param(req, resp, &id) != XN_OK)
+        return XN_OK;
+    int rc = opt_string(req, "role", 16, true, &role, &err);
+    if (rc == XN_OK)
+        rc = opt_string(req, "reason", 1000, false, &reason, &err);
+    if (rc == XN_OK)
+        rc = auth_role_request(req->app->db, req->app->audit, req->who, id, role, reason,
+                               &request_id, &granted, &err);
+    if (rc != XN_OK)
+        return refuse(req, resp, &err, "auth.role_request", "user", http_param(req, "id"));
+    return http_json(resp, 201,
+                     json_pack("{s:I,s:s}", "request_id", (json_int_t)request_id, "status",
+                               granted ? "approved" : "pending"));
+}
+
+int http_h_role_revoke(http_req *req, http_resp *resp)
+{
+    xn_error err;
+    int64_t id;
+    if (id_param(req, resp, &id) != XN_OK)
+        return XN_OK;
+    int rc = auth_role_revoke(req->app->db, req->app->audit, req->who, id,
+                              http_param(req, "role"), &err);
+    if (rc != XN_OK)
+        return refuse(req, resp, &err, "auth.role_revoke", "user", http_param(req, "id"));
+    return http_json(resp, 200, json_pack("{s:b}", "ok", true));
+}
+
+int http_h_requests(http_req *req, http_resp *resp)
+{
+    xn_error err;
+    const char *status = http_query(req, "status");
+    if (status && *status && strcmp(status, "pending") != 0 && strcmp(status, "approved") != 0 &&
+        strcmp(status, "rejected") != 0)
+        return http_error(req, resp, 400, "bad_status", "状态只能是 pending、approved 或 rejected",
+                          "status");
+    json_t *out;
+    if (auth_requests_json(req->app->db, status, &out, &err) != XN_OK)
+        return http_fail(req, resp, &err);
+    return http_json(resp, 200, out);
+}
+
+int http_h_request_decide(http_req *req, http_resp *resp)
+{
+    xn_error err;
+    int64_t id;
+    const char *decision = NULL, *comment = NULL;
+    if (id_param(req, resp, &id) != XN_OK)
+        return XN_OK;
+    int rc = opt_string(req, "decision", 16, true, &decision, &err);
+    if (rc == XN_OK)
+        rc = opt_string(req, "comment", 1000, false, &comment, &err);
+    if (rc == XN_OK && strcmp(decision, "approve") != 0 && strcmp(decision, "reject") != 0)
+        rc = xn_fail_field(&err, XN_EINVAL, "bad_decision", "decision",
+                           "decision 只能是 approve 或 reject");
+    if (rc == XN_OK)
+        rc = auth_request_decide(req->app->db, req->app->audit, req->who, id,
+                                 strcmp(decision, "approve") == 0, comment, &err);
+    if (rc != XN_OK)
+        return refuse(req, resp, &err, "auth.request_decide", "request", http_param(req, "id"));
+    return http_json(resp, 200, json_pack("{s:b}", "ok", true));
+}

@@ -1,0 +1,99 @@
+// Signing in against a real server: the first administrator's one-time password from the
+// console, the forced change, TOTP enrolment (RFC 6238 computed here), accounts for tests.
+import { createHmac } from 'node:crypto';
+import { request } from './server.mjs';
+
+const B32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+function base32Decode(s) {
+  let bits = 0; let acc = 0; const out = [];
+  for (const ch of s.toUpperCase()) {
+    acc = (acc << 5) | B32.indexOf(ch); bits += 5;
+    if (bits >= 8) { out.push((acc >>> (bits - 8)) & 0xff); bits -= 8; }
+  }
+  return Buffer.from(out);
+}
+
+/** The TOTP code of a base32 secret, `offset` 30-second steps from now. */
+export function totp(secret, offset = 0) {
+  const step = Math.floor(Date.now() / 30000) + offset;
+  const msg = Buffer.alloc(8);
+  msg.writeBigUInt64BE(BigInt(step));
+  const mac = createHmac('sha1', base32Decode(secret)).update(msg).digest();
+  const off = mac[19] & 0xf;
+  const bin = ((mac[off] & 0x7f) << 24) | (mac[off + 1] << 16) | (mac[off + 2] << 8) | mac[off + 3];
+  return String(bin % 1000000).padStart(6, '0');
+}
+
+/** The one-time password the server printed for the first administrator. */
+export function firstAdminPassword(server) {
+  const m = server.stdout().match(/one-time password: (\S+)/);
+  if (!m) throw new Error(`no one-time password in: ${server.stdout()}`);
+  return m[1];
+}
+
+/** A signed-in client: keeps the cookie and sends the CSRF token on changes. */
+export class Client {
+  constructor(base) { this.base = base; this.cookie = ''; this.csrf = ''; this.user = null; }
+
+  async call(method, path, body, extraHeaders = {}) {
+    const headers = { ...extraHeaders };
+    if (this.cookie) headers.Cookie = this.cookie;
+    if (this.csrf && method !== 'GET') headers['X-CSRF-Token'] = this.csrf;
+    let payload;
+    if (body !== undefined) {
+      payload = typeof body === 'string' ? body : JSON.stringify(body);
+      headers['Content-Type'] = 'application/json';
+    }
+    const r = await request(this.base, path, { method, headers, body: payload });
+    const set = r.headers['set-cookie'];
+    if (set) {
+      const v = set[0].split(';')[0];
+      this.cookie = v.endsWith('=') ? '' : v;
+    }
+    let json = null;
+    try { json = JSON.parse(r.body); } catch { /* not JSON */ }
+    return { status: r.status, json, headers: r.headers, body: r.body };
+  }
+
+  async login(account, password, code) {
+    const body = { account, password };
+    if (code) body.totp = code;
+    const r = await this.call('POST', '/api/auth/login', body);
+    if (r.status === 200 && r.json.user) { this.user = r.json.user; this.csrf = r.json.user.csrf; }
+    return r;
+  }
+}
+
+export const STRONG = 'Kx7#mQ2$vL9@';
+export const STRONG2 = 'Tz4!pW8%nR3&';
+
+/** Signs the first administrator in, changes the password and enrols TOTP. */
+export async function adminClient(server) {
+  const c = new Client(server.url);
+  const otp = firstAdminPassword(server);
+  let r = await c.login('admin', otp);
+  if (r.status !== 200) throw new Error(`admin login: ${r.status} ${r.body}`);
+  r = await c.call('POST', '/api/me/password', { current: otp, password: STRONG });
+  if (r.status !== 200) throw new Error(`admin password: ${r.status} ${r.body}`);
+  r = await c.call('POST', '/api/me/totp');
+  c.totpSecret = r.json.secret;
+  r = await c.call('POST', '/api/me/totp/confirm', { code: totp(c.totpSecret) });
+  if (r.status !== 200) throw new Error(`admin totp: ${r.status} ${r.body}`);
+  return c;
+}
+
+/** Creates an account as `admin` and signs it in with a changed password. */
+export async function userClient(server, admin, account, { realName = '李娜', staffType = 'staff' } = {}) {
+  let r = await admin.call('POST', '/api/users', { account, real_name: realName, staff_type: staffType });
+  if (r.status !== 201) throw new Error(`create ${account}: ${r.status} ${r.body}`);
+  const c = new Client(server.url);
+  c.id = r.json.id;
+  const otp = r.json.one_time_password;
+  r = await c.login(account, otp);
+  if (r.status !== 200) throw new Error(`login ${account}: ${r.status} ${r.body}`);
+  r = await c.call('POST', '/api/me/password', { current: otp, password: STRONG });
+  if (r.status !== 200) throw new Error(`password ${account}: ${r.status} ${r.body}`);
+  c.password = STRONG;
+  return c;
+}
