@@ -50,5 +50,6 @@ int cli_cmd_db_migrate(int argc, char **argv);
 int cli_cmd_db_check(int argc, char **argv);
 int cli_cmd_text_compile(int argc, char **argv);
 int cli_cmd_text_check(int argc, char **argv);
+int cli_cmd_passwd_check(int argc, char **argv);
 
 #endif

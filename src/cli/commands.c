@@ -17,5 +17,10 @@ const cli_command cli_commands[] = {
      "check text for sensitive words, wording errors and personal data (exit 1 on hits)",
      "[--lexicon FILE|DIR]... [--pii] [--mode all|longest] [--no-fold] [--count] [FILE|-]",
      cli_cmd_text_check},
+    {"passwd", "check", "check a password from standard input against a policy (exit 1 if weak)",
+     "--profile user|admin|server|media [--user NAME] [--name 姓名] [--birthday YYYY-MM-DD] "
+     "[--phone N] [--current-stdin] [--weak-list FILE] [--set KEY=VALUE]... [--config FILE] "
+     "[--db PATH] < PASSWORD",
+     cli_cmd_passwd_check},
     {NULL, NULL, NULL, NULL, NULL},
 };
