@@ -87,6 +87,15 @@ $(BUILD)/gen/assets_empty.c: scripts/embed-assets.sh
 	@mkdir -p $(dir $@)
 	scripts/embed-assets.sh /nonexistent $@
 
+# The password dictionary (src/auth): Debian's English word lists and data/passwords, built in
+# by .incbin like the UI. A missing word list stops the build with the package to install.
+PWDICT_DEPS := scripts/gen-pwdict.sh $(wildcard data/passwords/*.txt) \
+               $(wildcard /usr/share/dict/american-english /usr/share/dict/british-english)
+$(BUILD)/gen/pwdict.c: $(PWDICT_DEPS)
+	@mkdir -p $(dir $@)
+	$(say) "  GEN   $@"
+	$(Q)scripts/gen-pwdict.sh $@
+
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	$(say) "  CC    $<"
 	$(Q)$(CC) $(CFLAGS) -Wno-overlength-strings -c $< -o $@
@@ -102,15 +111,16 @@ $(LIB): $(LIB_OBJ)
 	$(say) "  AR    $@"
 	$(Q)ar rcs $@ $^
 
-$(BIN): $(BUILD)/obj/$(MAIN_SRC:.c=.o) $(LIB) $(BUILD)/gen/assets.o
+$(BIN): $(BUILD)/obj/$(MAIN_SRC:.c=.o) $(LIB) $(BUILD)/gen/assets.o $(BUILD)/gen/pwdict.o
 	$(say) "  LD    $@"
-	$(Q)$(CC) $(LDSAN) -o $@ $(BUILD)/obj/$(MAIN_SRC:.c=.o) $(BUILD)/gen/assets.o $(LIB) $(LDLIBS)
+	$(Q)$(CC) $(LDSAN) -o $@ $(BUILD)/obj/$(MAIN_SRC:.c=.o) $(BUILD)/gen/assets.o \
+	    $(BUILD)/gen/pwdict.o $(LIB) $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIB) $(BUILD)/gen/assets_empty.o
+$(BUILD)/tests/%: tests/unit/%.c $(LIB) $(BUILD)/gen/assets_empty.o $(BUILD)/gen/pwdict.o
 	@mkdir -p $(dir $@)
 	$(say) "  TEST  $@"
 	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -Itests/unit $(LDSAN) -o $@ $< $(BUILD)/gen/assets_empty.o \
-	    $(LIB) $(LDLIBS) -lcmocka
+	    $(BUILD)/gen/pwdict.o $(LIB) $(LDLIBS) -lcmocka
 
 -include $(shell find $(BUILD)/obj $(BUILD)/tests -name '*.d' 2>/dev/null)
 
@@ -168,10 +178,15 @@ FUZZ_CFLAGS := -std=c17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined
 
 FUZZ_LIB_SRC := $(filter-out src/cli/%,$(LIB_SRC))
 
-build/fuzz/%: fuzz/%.c $(FUZZ_LIB_SRC) build/fuzz/gen/assets_empty.c
+build/fuzz/%: fuzz/%.c $(FUZZ_LIB_SRC) build/fuzz/gen/assets_empty.c build/fuzz/gen/pwdict.c
 	@mkdir -p $(dir $@)
 	$(say) "  FUZZ  $@"
-	$(Q)clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRC) build/fuzz/gen/assets_empty.c $(LDLIBS)
+	$(Q)clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRC) build/fuzz/gen/assets_empty.c \
+	    build/fuzz/gen/pwdict.c $(LDLIBS)
+
+build/fuzz/gen/pwdict.c: $(PWDICT_DEPS)
+	@mkdir -p $(dir $@)
+	scripts/gen-pwdict.sh $@
 
 build/fuzz/gen/assets_empty.c: scripts/embed-assets.sh
 	@mkdir -p $(dir $@)

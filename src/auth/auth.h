@@ -11,26 +11,28 @@
 #include "crypto/crypto.h"
 #include "store/store.h"
 
+#include <limits.h>
+
 /* ------------------------------------------------------------------------------------------ */
 /* Accounts, roles and sessions                                                                */
 /* ------------------------------------------------------------------------------------------ */
 
-#define AUTH_MAX_ACCOUNT 64  /* bytes */
+#define AUTH_MAX_ACCOUNT  64 /* bytes */
 #define AUTH_MAX_PASSWORD 256
-#define AUTH_MAX_NAME 128
-#define AUTH_TOKEN_CHARS 43 /* base64url of 32 random bytes */
-#define AUTH_MAX_ROLES 16
+#define AUTH_MAX_NAME     128
+#define AUTH_TOKEN_CHARS  43 /* base64url of 32 random bytes */
+#define AUTH_MAX_ROLES    16
 
 /* The settings sign-in follows; auth_settings_default fills the regulation's values. */
 typedef struct auth_settings {
-    crypto_alg alg;          /* password hashes made from now on */
+    crypto_alg alg;               /* password hashes made from now on */
     const struct auth_dict *dict; /* the password policy's dictionary */
-    int max_failures;        /* failures within failure_window lock the account */
-    int64_t failure_window;  /* µs */
-    int64_t lock_duration;   /* µs */
-    int max_source_failures; /* failures from one address within the window: refused */
-    int64_t idle_timeout;    /* µs */
-    int64_t absolute_timeout; /* µs */
+    int max_failures;             /* failures within failure_window lock the account */
+    int64_t failure_window;       /* µs */
+    int64_t lock_duration;        /* µs */
+    int max_source_failures;      /* failures from one address within the window: refused */
+    int64_t idle_timeout;         /* µs */
+    int64_t absolute_timeout;     /* µs */
 } auth_settings;
 
 void auth_settings_default(auth_settings *s, const xn_config *cfg);
@@ -44,9 +46,9 @@ typedef struct auth_principal {
     char csrf[AUTH_TOKEN_CHARS + 1];
     char roles[AUTH_MAX_ROLES][16];
     int nroles;
-    uint64_t perms;      /* bit per permission of auth_permissions */
-    bool admin;          /* holds one of the three administrator roles */
-    bool must_change;    /* must change the password before anything else */
+    uint64_t perms;       /* bit per permission of auth_permissions */
+    bool admin;           /* holds one of the three administrator roles */
+    bool must_change;     /* must change the password before anything else */
     bool must_enrol_totp; /* an administrator without a second factor yet */
     const char *source;
 } auth_principal;
@@ -72,7 +74,7 @@ typedef struct auth_login_in {
 
 typedef struct auth_login_out {
     char token[AUTH_TOKEN_CHARS + 1]; /* the cookie value; only here, never stored */
-    bool need_totp;                    /* password right, second factor required: no session */
+    bool need_totp;                   /* password right, second factor required: no session */
     auth_principal who;
 } auth_login_out;
 
@@ -85,8 +87,8 @@ int auth_login(store *db, audit_trail *trail, const auth_settings *s, const auth
                auth_login_out *out, xn_error *err);
 /* Loads the principal of a session token; XN_EDENIED when unknown, ended, expired or its
  * user may no longer sign in. Touches last_seen_at. */
-int auth_session_check(store *db, const auth_settings *s, const char *token,
-                       auth_principal *out, xn_error *err);
+int auth_session_check(store *db, const auth_settings *s, const char *token, auth_principal *out,
+                       xn_error *err);
 /* Ends a session (own logout or an administrator's action). */
 int auth_session_end(store *db, audit_trail *trail, const auth_principal *actor,
                      const char *session_id, const char *reason, xn_error *err);
@@ -113,8 +115,8 @@ int auth_totp_confirm(store *db, audit_trail *trail, const auth_principal *p, co
  * one-time password (returned here only, stored as a hash, to be changed at first sign-in).
  */
 #define AUTH_OTP_CHARS 16
-int auth_bootstrap(store *db, audit_trail *trail, crypto_alg alg,
-                   char password[AUTH_OTP_CHARS + 1], bool *created, xn_error *err);
+int auth_bootstrap(store *db, audit_trail *trail, crypto_alg alg, char password[AUTH_OTP_CHARS + 1],
+                   bool *created, xn_error *err);
 
 /* ------------------------------------------------------------------------------------------ */
 /* People and privileges                                                                       */
@@ -151,11 +153,233 @@ int auth_requests_json(store *db, const char *status, json_t **out, xn_error *er
 int auth_role_revoke(store *db, audit_trail *trail, const auth_principal *actor, int64_t user_id,
                      const char *role, xn_error *err);
 /* Disables an account and ends its sessions. */
-int auth_user_disable(store *db, audit_trail *trail, const auth_principal *actor,
-                      int64_t user_id, const char *reason, xn_error *err);
+int auth_user_disable(store *db, audit_trail *trail, const auth_principal *actor, int64_t user_id,
+                      const char *reason, xn_error *err);
 /* Issues a one-time password to someone else (never a chosen one); first use forces a change. */
 int auth_user_reset_password(store *db, audit_trail *trail, const auth_settings *s,
                              const auth_principal *actor, int64_t user_id,
                              char password[AUTH_OTP_CHARS + 1], xn_error *err);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Password policy (ACC-8..10, ACC-18)                                                         */
+/* ------------------------------------------------------------------------------------------ */
+
+/*
+ * A policy is a value: a profile's regulatory minimum (auth_policy_default), made stricter by
+ * the security administrator (auth_policy_tighten), never weaker. Checking a candidate
+ * password returns every broken rule at once, each with a stable rule id and a Chinese
+ * message, so the UI can give live feedback:
+ *
+ *     auth_policy p;
+ *     auth_policy_result r;
+ *     auth_policy_default(AUTH_PROFILE_ADMIN, &p);
+ *     auth_pw_input in = {.candidate = pw, .candidate_len = strlen(pw), .current = cur,
+ *                         .current_len = strlen(cur), .account = "zhangw", .name = "张伟",
+ *                         .matches_old = history_matches, .old_ctx = &history};
+ *     if (auth_policy_check(&p, dict, NULL, &in, &r, &err) != XN_OK)  // caller's data wrong
+ *         ...
+ *     if (!r.ok)  // r.violations[0..r.count): {rule, message}
+ *
+ * Rule ids: min_length, classes, repeat_char, dictionary, weak_list, personal_name,
+ * account_name, phone, birthday, reused, same_position, similar_current, too_long,
+ * invalid_utf8, control_char. docs/PASSWORDS.md explains each rule and where it comes from.
+ *
+ * Old passwords are kept only as hashes, so the "last N not reused" rule asks the caller:
+ * matches_old(ctx, candidate) returns true when the candidate verifies against one of the
+ * account's newest `policy.history` password hashes (the caller fetches exactly that many).
+ * The positional rule (ACC-9: at most 3 characters equal at the same position) cannot be
+ * checked against hashes at all: it is checked against the current password, which the user
+ * types when changing it. Without `current` that rule is skipped; a password change must
+ * always supply it.
+ */
+
+#define AUTH_PW_MAX_BYTES       256 /* a longer candidate breaks rule too_long */
+#define AUTH_PERSONAL_MAX_BYTES 64  /* account and real name */
+#define AUTH_PHONE_MAX_BYTES    32
+#define AUTH_MAX_VIOLATIONS     16 /* more than the number of rules: every violation fits */
+#define AUTH_MESSAGE_MAX        160
+
+typedef enum auth_profile {
+    AUTH_PROFILE_USER,   /* ordinary users (ACC-8, ACC-10: 30 days) */
+    AUTH_PROFILE_ADMIN,  /* administrators and super-administrators (ACC-9; servers: ACC-10) */
+    AUTH_PROFILE_SERVER, /* accounts of important servers: ACC-9 rules, 7 days (ACC-10) */
+    AUTH_PROFILE_MEDIA   /* government new-media accounts (ACC-18): the user rules */
+} auth_profile;
+
+/* "user", "admin", "server", "media". */
+const char *auth_profile_name(auth_profile profile);
+/* Parses a profile name; XN_EINVAL for an unknown one. */
+int auth_profile_parse(const char *name, auth_profile *out);
+
+/* Character classes a password must all contain. Letters and digits are ASCII; every other
+ * character (punctuation, space, hanzi …) counts as a symbol. */
+enum {
+    AUTH_CLASS_LETTER = 1u << 0,
+    AUTH_CLASS_DIGIT = 1u << 1,
+    AUTH_CLASS_SYMBOL = 1u << 2,
+    AUTH_CLASS_MIXED_CASE = 1u << 3 /* upper and lower case letters: only by tightening */
+};
+
+#define AUTH_OFF (-1) /* a limit that is not enforced */
+
+typedef struct auth_policy {
+    auth_profile profile;
+    int min_length;        /* characters (code points), not bytes */
+    unsigned classes;      /* AUTH_CLASS_* bits, all required */
+    int history;           /* newest passwords that may not be reused; 0: none */
+    int max_repeat;        /* most times one character may occur; AUTH_OFF: no limit */
+    int max_same_position; /* most characters equal at the same position as the current
+                            * password; AUTH_OFF: not checked (nor rule similar_current) */
+    bool dictionary;       /* refuse dictionary words and phrases and weak passwords */
+    int max_age_days;      /* a password expires this many days after it was set; 0: never */
+} auth_policy;
+
+/*
+ * The regulatory minimum of a profile:
+ *   user, media: >= 10 characters, letters and digits, last 6 not reused, 30 days;
+ *   admin: >= 10, letters, digits and symbols, last 10 not reused, no character more than
+ *          2 times, at most 3 equal at the same position, not a dictionary word or phrase,
+ *          30 days (the age is a setting: tighten it);
+ *   server: as admin, 7 days.
+ * Every profile refuses the user's name (hanzi or pinyin), account, phone and birthday.
+ */
+void auth_policy_default(auth_profile profile, auth_policy *out);
+
+/* An override left at AUTH_KEEP leaves the setting as it is. */
+#define AUTH_KEEP INT_MIN
+
+typedef struct auth_policy_overrides {
+    int min_length;
+    unsigned add_classes; /* classes to require in addition; 0: none */
+    int history;
+    int max_repeat;
+    int max_same_position;
+    int dictionary; /* AUTH_KEEP, 0 or 1 */
+    int max_age_days;
+} auth_policy_overrides;
+
+#define AUTH_POLICY_OVERRIDES_INIT                                                                 \
+    {                                                                                              \
+        .min_length = AUTH_KEEP, .history = AUTH_KEEP, .max_repeat = AUTH_KEEP,                    \
+        .max_same_position = AUTH_KEEP, .dictionary = AUTH_KEEP, .max_age_days = AUTH_KEEP         \
+    }
+
+/*
+ * Applies the security administrator's overrides to *policy. Every value is compared with the
+ * regulatory minimum of the policy's profile (not with earlier overrides, so a setting can be
+ * relaxed back down to the minimum but never below it): a shorter length, fewer classes, a
+ * shorter history, a higher repeat or position limit or none, the dictionary off, a longer
+ * age or none are refused with XN_EINVAL, code "policy_weaker", the field naming the setting
+ * and a message saying both values. Out-of-range values are XN_EINVAL "policy_range". On
+ * failure *policy is unchanged.
+ */
+int auth_policy_tighten(auth_policy *policy, const auth_policy_overrides *ov, xn_error *err);
+
+/*
+ * Parses one override by name into *ov, for settings files and flags: min_length, history,
+ * max_repeat, max_same_position, max_age_days (integers; "off" for the limits that can be
+ * off), dictionary (on|off), classes (a comma list of letters, digits, symbols, mixed_case).
+ * XN_EINVAL naming the key for an unknown key or a malformed value.
+ */
+int auth_policy_override_parse(auth_policy_overrides *ov, const char *key, const char *value,
+                               xn_error *err);
+
+/* When a password set at changed_at_us (UTC µs) expires (ACC-10); 0 when it never does. */
+int64_t auth_policy_expires_at(const auth_policy *policy, int64_t changed_at_us);
+/* True when a password set at changed_at_us must be changed at the next login (ACC-10). */
+bool auth_policy_expired(const auth_policy *policy, int64_t changed_at_us, int64_t now_us);
+
+/*
+ * The dictionary: English words (Debian's wamerican and wbritish), common pinyin words and
+ * names (data/passwords/pinyin.txt) and well-known weak passwords (data/passwords/weak.txt),
+ * built into the binary. A password breaks rule "dictionary" when, lower-cased and with
+ * leet-speak undone (@ 4 → a, 0 → o, 1 ! | → i or l, 3 → e, $ 5 → s, 7 + → t), it is a word or
+ * a phrase of up to three words of at least 4 letters each (digits and symbols may stand
+ * between the words), once leading and trailing digits and symbols are stripped; or when it is
+ * a weak password, whole or with up to 16 digits and symbols stripped from either end. Immutable
+ * once built; one dictionary may serve every thread. A check takes well under a millisecond.
+ */
+typedef struct auth_dict auth_dict;
+
+/*
+ * Builds a dictionary from word-list text (one word per line; words of 4 to 32 ASCII letters
+ * are used, others ignored) and weak-password text (one password per line, compared
+ * case-insensitively; letters-only entries join the words; lines "#" and "# …" are comments).
+ * Either text may be NULL. The texts are copied.
+ */
+int auth_dict_new(const char *words, size_t words_len, const char *weak, size_t weak_len,
+                  auth_dict **out, xn_error *err);
+/* The dictionary built into xinan (about 74,000 words and 260 weak passwords). */
+int auth_dict_new_builtin(auth_dict **out, xn_error *err);
+void auth_dict_free(auth_dict *dict);
+size_t auth_dict_words(const auth_dict *dict);
+size_t auth_dict_weak_count(const auth_dict *dict);
+/* Bytes the dictionary occupies in memory. */
+size_t auth_dict_memory(const auth_dict *dict);
+/* True when pw[0..len) breaks rule "dictionary" (see above). */
+bool auth_dict_match(const auth_dict *dict, const char *pw, size_t len);
+
+/*
+ * An extra list of breached or weak passwords chosen by the security administrator (rule
+ * weak_list, on top of any profile): one password per line, matched exactly against the whole
+ * candidate, ASCII letters compared case-insensitively. Lines "#" and "# …" are comments; a
+ * trailing CR is dropped; lines longer than AUTH_PW_MAX_BYTES are ignored (no candidate can
+ * match them). A file may hold up to AUTH_WORDLIST_MAX_BYTES.
+ */
+#define AUTH_WORDLIST_MAX_BYTES ((size_t)1 << 30)
+typedef struct auth_wordlist auth_wordlist;
+
+int auth_wordlist_new(const char *data, size_t len, auth_wordlist **out, xn_error *err);
+/* Reads a list file; XN_ENOTFOUND or XN_EIO naming the path, XN_ETOOBIG past the bound. */
+int auth_wordlist_load(const char *path, auth_wordlist **out, xn_error *err);
+void auth_wordlist_free(auth_wordlist *list);
+size_t auth_wordlist_count(const auth_wordlist *list);
+bool auth_wordlist_contains(const auth_wordlist *list, const char *s, size_t len);
+
+/* What a check looks at. Personal fields may be NULL (not checked). */
+typedef struct auth_pw_input {
+    const char *candidate; /* the new password: bytes, need not be NUL-terminated */
+    size_t candidate_len;
+    const char *current; /* the current password as the user typed it, or NULL */
+    size_t current_len;
+    const char *account;  /* login name, at most AUTH_PERSONAL_MAX_BYTES */
+    const char *name;     /* real name: hanzi (张伟) or latin (Zhang Wei), same bound */
+    const char *phone;    /* digits with optional + ( ) - and spaces, AUTH_PHONE_MAX_BYTES */
+    const char *birthday; /* "YYYY-MM-DD" */
+    /* True when the candidate (NUL-terminated) verifies against one of the account's newest
+     * policy.history password hashes. NULL: no history to compare with. */
+    bool (*matches_old)(void *ctx, const char *candidate);
+    void *old_ctx;
+} auth_pw_input;
+
+typedef struct auth_violation {
+    const char *rule;               /* stable rule id (static string) */
+    char message[AUTH_MESSAGE_MAX]; /* Chinese, for people; never contains the password */
+} auth_violation;
+
+typedef struct auth_policy_result {
+    bool ok; /* count == 0 */
+    size_t count;
+    auth_violation violations[AUTH_MAX_VIOLATIONS];
+} auth_policy_result;
+
+/*
+ * Checks a candidate password against a policy and fills *out with every violation.
+ * dict is required when policy->dictionary is set; weak_list (rule weak_list) may be NULL.
+ * A candidate longer than AUTH_PW_MAX_BYTES, or not valid UTF-8, gets only those violations
+ * (too_long, invalid_utf8, control_char): nothing else is computed on it.
+ * Returns XN_OK whatever the verdict; XN_EINVAL (field named) when the caller's data is wrong:
+ * a personal field too long, not valid UTF-8 or holding control characters, a phone without
+ * 5 to 20 digits, a birthday that is not a real YYYY-MM-DD date, a current password that is
+ * not valid UTF-8 or too long, or no dictionary for a policy that needs one. Never calls
+ * matches_old with anything but a candidate that passed the structural checks.
+ */
+int auth_policy_check(const auth_policy *policy, const auth_dict *dict,
+                      const auth_wordlist *weak_list, const auth_pw_input *in,
+                      auth_policy_result *out, xn_error *err);
+
+/* Appends {"ok":bool,"violations":[{"rule":"…","message":"…"}]} to out: what
+ * `xinan passwd check` prints and the HTTP layer returns. */
+int auth_policy_result_json(const auth_policy_result *result, xn_buf *out);
 
 #endif

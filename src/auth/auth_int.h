@@ -1,8 +1,67 @@
-/* Inside the auth room: helpers its files share. */
+/* Internals of the auth room, shared by its files and its unit tests; not a door. */
 #ifndef XINAN_AUTH_INT_H
 #define XINAN_AUTH_INT_H
 
 #include "auth/auth.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The built-in dictionary, embedded by scripts/gen-pwdict.sh (build/gen/pwdict.c): sorted
+ * lower-case words and weak passwords, one per line, each followed by a NUL byte. */
+extern const char auth_builtin_words[];
+extern const size_t auth_builtin_words_len;
+extern const char auth_builtin_weak[];
+extern const size_t auth_builtin_weak_len;
+
+/* Dictionary words are 4 to 32 ASCII letters (ACC-9 "meaningful word"; shorter ones occur in
+ * too many innocent passwords). A phrase is up to AUTH_PHRASE_WORDS words. */
+#define AUTH_WORD_MIN     4
+#define AUTH_WORD_MAX     32
+#define AUTH_PHRASE_WORDS 3
+
+/* Most readings one hanzi has in the pinyin table (polyphonic characters). */
+#define AUTH_PINYIN_MAX_READINGS 8
+
+/*
+ * The toneless pinyin readings of a code point (every reading of a polyphonic character; ü as
+ * both "v" and "u"): writes up to max pointers to static NUL-terminated syllables and returns
+ * how many. 0 when cp is not a hanzi the table knows.
+ */
+int auth_pinyin_readings(uint32_t cp, const char **out, int max);
+
+/* Decodes valid UTF-8 s[0..n) into at most max code points; returns the count. The caller has
+ * validated s (xn_utf8_valid). */
+size_t auth_utf8_decode(const char *s, size_t n, uint32_t *out, size_t max);
+
+/* The ASCII letter leet-speak stands for: up to two letters written to out, count returned
+ * (0: c stands for no letter). Letters map to themselves (lower-cased). */
+int auth_leet(unsigned char c, char out[2]);
+
+/* Personal-data rules found in a candidate (bits), see auth_personal_check. */
+enum {
+    AUTH_HIT_NAME = 1u << 0,
+    AUTH_HIT_ACCOUNT = 1u << 1,
+    AUTH_HIT_PHONE = 1u << 2,
+    AUTH_HIT_BIRTHDAY = 1u << 3
+};
+
+/*
+ * Validates the personal fields of in (bounds, UTF-8, phone digits, birthday date): XN_EINVAL
+ * naming the field. Called before the candidate is looked at.
+ */
+int auth_personal_validate(const auth_pw_input *in, xn_error *err);
+
+/*
+ * Looks for the user's name (hanzi; full pinyin, given name first, initials, reversed), account
+ * name, phone number (whole, last 8, last 6 digits) and birthday (YYYYMMDD, YYMMDD, MMDD,
+ * DDMMYYYY, MMDDYYYY, unpadded forms …) in the candidate pw[0..len) (valid UTF-8), ASCII case
+ * ignored, separators such as spaces, dots, hyphens and 年月日 ignored, leet-speak undone for
+ * names. Returns AUTH_HIT_* bits. The fields must have passed auth_personal_validate.
+ */
+unsigned auth_personal_check(const auth_pw_input *in, const char *pw, size_t len);
+
+/* ---- accounts and sessions ---- */
 
 /* 32 random bytes as base64url: a session token or a CSRF token. */
 void auth_new_token(char out[AUTH_TOKEN_CHARS + 1]);

@@ -6,12 +6,17 @@
 
 /* Bit order of auth_principal.perms: append only. */
 const char *const auth_permissions[] = {
-    "user.read",       "user.create",     "user.update",     "user.disable",
-    "user.reset_password", "role.read",   "role.request",    "role.approve",
-    "request.approve", "session.manage",  "settings.update", "policy.update",
-    "audit.read",      "log.read",        "content.draft",   "content.review1",
-    "content.review2", "content.review3", "content.approve", "duty.watch",
-    "incident.approve", NULL,
+    "user.read",           "user.create",
+    "user.update",         "user.disable",
+    "user.reset_password", "role.read",
+    "role.request",        "role.approve",
+    "request.approve",     "session.manage",
+    "settings.update",     "policy.update",
+    "audit.read",          "log.read",
+    "content.draft",       "content.review1",
+    "content.review2",     "content.review3",
+    "content.approve",     "duty.watch",
+    "incident.approve",    NULL,
 };
 
 static int perm_index(const char *perm)
@@ -77,7 +82,7 @@ void auth_new_otp(char out[AUTH_OTP_CHARS + 1])
                                     "23456789", "#%+=@?!"};
     int counts[128] = {0};
     for (int i = 0; i < AUTH_OTP_CHARS;) {
-        const char *set = classes[i < 4 ? i : randombytes_uniform(3)];
+        const char *set = classes[i < 4 ? (uint32_t)i : randombytes_uniform(3)];
         char c = set[randombytes_uniform((uint32_t)strlen(set))];
         if (counts[(int)c] == 2)
             continue;
@@ -104,7 +109,7 @@ int auth_check_text(const char *s, size_t max, bool required, const char *field,
     size_t n = strlen(s);
     if (n > max)
         return xn_fail_field(err, XN_EINVAL, "too_long", field, "%s 超过 %zu 字节", field, max);
-    if (!xn_utf8_valid(s, n) || xn_utf8_has_control(s, n))
+    if (!xn_utf8_valid(s, n) || xn_has_control(s, n))
         return xn_fail_field(err, XN_EINVAL, "bad_text", field,
                              "%s 含有无效字符（非 UTF-8 或控制字符）", field);
     return XN_OK;

@@ -3,7 +3,6 @@
 
 #include <string.h>
 
-
 typedef struct history_ctx {
     store_conn *c;
     int64_t user_id;
@@ -84,8 +83,8 @@ int auth_password_store(store_conn *tx, int64_t user_id, const char *hash, bool 
         return rc;
     if (must_change)
         return XN_OK; /* one-time passwords are not part of the history */
-    rc = store_prepare(tx, "INSERT INTO password_history (user_id, hash, set_at) VALUES ($1, $2, $3)",
-                       &st, err);
+    rc = store_prepare(
+        tx, "INSERT INTO password_history (user_id, hash, set_at) VALUES ($1, $2, $3)", &st, err);
     if (rc != XN_OK)
         return rc;
     store_bind_int(st, 1, user_id);
@@ -179,8 +178,8 @@ int auth_password_change(store *db, audit_trail *trail, const auth_settings *s,
     if (rc == XN_OK && strcmp(current, next) == 0)
         rc = xn_fail_field(err, XN_EINVAL, "reused", "password", "新密码不能与当前密码相同");
     if (rc == XN_OK)
-        rc = auth_password_acceptable(c, s, p->user_id, p->account, p->real_name, phone,
-                                      current, next, p->admin, err);
+        rc = auth_password_acceptable(c, s, p->user_id, p->account, p->real_name, phone, current,
+                                      next, p->admin, err);
     store_release(c);
     if (rc != XN_OK)
         return rc;
@@ -188,8 +187,12 @@ int auth_password_change(store *db, audit_trail *trail, const auth_settings *s,
     rc = crypto_password_hash(s->alg, next, strlen(next), new_hash, err);
     if (rc != XN_OK)
         return rc;
-    change_ctx cc = {.p = p, .trail = trail, .hash = new_hash, .current_hash = hash,
-                     .new_token = new_token, .s = s};
+    change_ctx cc = {.p = p,
+                     .trail = trail,
+                     .hash = new_hash,
+                     .current_hash = hash,
+                     .new_token = new_token,
+                     .s = s};
     return store_tx(db, change_tx, &cc, err);
 }
 
@@ -253,16 +256,19 @@ static int totp_confirm_tx(store_conn *tx, void *ctx, xn_error *err)
         return xn_fail(err, XN_EINTERNAL, "internal", "pending secret damaged");
     int64_t step = 0;
     audit_actor actor = auth_actor(tc->p);
-    audit_event ev = {.action = "auth.totp_enrol", .actor = &actor, .object_type = "user",
-                      .object_id = tc->p->account, .result = AUDIT_OK};
+    audit_event ev = {.action = "auth.totp_enrol",
+                      .actor = &actor,
+                      .object_type = "user",
+                      .object_id = tc->p->account,
+                      .result = AUDIT_OK};
     if (!crypto_totp_check(secret, xn_now_us() / 1000000, tc->code, 1, &step)) {
         crypto_wipe(secret, sizeof secret);
         tc->wrong = true;
         ev.result = AUDIT_DENIED;
         return audit_append(tc->trail, tx, &ev, err);
     }
-    rc = store_prepare(tx, "UPDATE app_user SET totp_secret = $1, totp_last_step = $2 WHERE id = $3",
-                       &st, err);
+    rc = store_prepare(
+        tx, "UPDATE app_user SET totp_secret = $1, totp_last_step = $2 WHERE id = $3", &st, err);
     if (rc == XN_OK) {
         store_bind_blob(st, 1, secret, sizeof secret);
         store_bind_int(st, 2, step);
@@ -294,7 +300,8 @@ int auth_totp_confirm(store *db, audit_trail *trail, const auth_principal *p, co
     totp_ctx tc = {.p = p, .trail = trail, .code = code};
     rc = store_tx(db, totp_confirm_tx, &tc, err);
     if (rc == XN_OK && tc.wrong)
-        return xn_fail_field(err, XN_EINVAL, "wrong_code", "code", "动态口令不正确，请核对手机时间");
+        return xn_fail_field(err, XN_EINVAL, "wrong_code", "code",
+                             "动态口令不正确，请核对手机时间");
     return rc;
 }
 
@@ -350,8 +357,8 @@ static int bootstrap_tx(store_conn *tx, void *ctx, xn_error *err)
     return rc;
 }
 
-int auth_bootstrap(store *db, audit_trail *trail, crypto_alg alg,
-                   char password[AUTH_OTP_CHARS + 1], bool *created, xn_error *err)
+int auth_bootstrap(store *db, audit_trail *trail, crypto_alg alg, char password[AUTH_OTP_CHARS + 1],
+                   bool *created, xn_error *err)
 {
     *created = false;
     store_conn *c;

@@ -43,8 +43,8 @@ static int find_user(store *db, const char *account, login_user *u, bool *found,
             xn_strlcpy(u->status, store_col_text(st, 2), sizeof u->status);
             u->locked_until = store_col_int(st, 3);
             u->last_login_at = store_col_int(st, 4);
-            u->has_totp = store_col_bytes(st, 5) == CRYPTO_TOTP_SECRET_BYTES &&
-                          !store_col_is_null(st, 5);
+            u->has_totp =
+                store_col_bytes(st, 5) == CRYPTO_TOTP_SECRET_BYTES && !store_col_is_null(st, 5);
             if (u->has_totp)
                 memcpy(u->totp, store_col_blob(st, 5), CRYPTO_TOTP_SECRET_BYTES);
             u->totp_last_step = store_col_int(st, 6);
@@ -56,8 +56,8 @@ static int find_user(store *db, const char *account, login_user *u, bool *found,
     return rc;
 }
 
-static int count_since(store_conn *c, const char *sql, const char *key, int64_t since,
-                       int64_t *n, xn_error *err)
+static int count_since(store_conn *c, const char *sql, const char *key, int64_t since, int64_t *n,
+                       xn_error *err)
 {
     store_stmt *st;
     int rc = store_prepare(c, sql, &st, err);
@@ -92,8 +92,8 @@ static int record_failure(store_conn *tx, login_tx *l, xn_error *err)
 {
     int64_t now = xn_now_us();
     store_stmt *st;
-    int rc = store_prepare(tx, "INSERT INTO login_failure (account, source, at) VALUES ($1, $2, $3)",
-                           &st, err);
+    int rc = store_prepare(
+        tx, "INSERT INTO login_failure (account, source, at) VALUES ($1, $2, $3)", &st, err);
     if (rc != XN_OK)
         return rc;
     store_bind_text(st, 1, l->in->account, -1);
@@ -150,10 +150,11 @@ static int create_session(store_conn *tx, login_tx *l, xn_error *err)
     store_bind_int(st, 8, l->u->has_totp);
     if ((rc = store_step(st, err)) != STORE_DONE)
         return rc;
-    rc = store_prepare(tx,
-                       "UPDATE app_user SET last_login_at = $1, totp_last_step = max(totp_last_step,"
-                       " $2), locked_until = 0 WHERE id = $3",
-                       &st, err);
+    rc =
+        store_prepare(tx,
+                      "UPDATE app_user SET last_login_at = $1, totp_last_step = max(totp_last_step,"
+                      " $2), locked_until = 0 WHERE id = $3",
+                      &st, err);
     if (rc != XN_OK)
         return rc;
     store_bind_int(st, 1, now);
@@ -256,9 +257,9 @@ int auth_login(store *db, audit_trail *trail, const auth_settings *s, const auth
     } else if (u.has_totp && (!in->totp || !*in->totp)) {
         l.result = LOGIN_NEED_TOTP;
         l.why = "need_totp";
-    } else if (u.has_totp && (!crypto_totp_check(u.totp, now / 1000000, in->totp, 1,
-                                                 &l.totp_step) ||
-                              l.totp_step <= u.totp_last_step)) {
+    } else if (u.has_totp &&
+               (!crypto_totp_check(u.totp, now / 1000000, in->totp, 1, &l.totp_step) ||
+                l.totp_step <= u.totp_last_step)) {
         l.result = LOGIN_BAD;
         l.why = "wrong_totp";
     } else {
@@ -284,8 +285,8 @@ int auth_login(store *db, audit_trail *trail, const auth_settings *s, const auth
 
 /* ---- sessions ---------------------------------------------------------------------------- */
 
-int auth_session_check(store *db, const auth_settings *s, const char *token,
-                       auth_principal *out, xn_error *err)
+int auth_session_check(store *db, const auth_settings *s, const char *token, auth_principal *out,
+                       xn_error *err)
 {
     if (!token || strlen(token) != AUTH_TOKEN_CHARS)
         return xn_fail(err, XN_EDENIED, "unauthenticated", "请先登录");
@@ -320,8 +321,8 @@ int auth_session_check(store *db, const auth_settings *s, const char *token,
             rc = xn_fail(err, XN_EDENIED, "unauthenticated", "请先登录");
         }
     }
-    if (rc == XN_OK && (!active || now - seen > s->idle_timeout ||
-                        now - created > s->absolute_timeout))
+    if (rc == XN_OK &&
+        (!active || now - seen > s->idle_timeout || now - created > s->absolute_timeout))
         rc = xn_fail(err, XN_EDENIED, "session_expired", "会话已过期或已失效，请重新登录");
     if (rc == XN_OK)
         rc = auth_load_principal(c, user_id, out, err);
@@ -330,8 +331,8 @@ int auth_session_check(store *db, const auth_settings *s, const char *token,
         store_conn *w;
         if (store_acquire(db, &w, err) == XN_OK) {
             store_stmt *up;
-            if (store_prepare(w, "UPDATE session SET last_seen_at = $1 WHERE id = $2", &up,
-                              err) == XN_OK) {
+            if (store_prepare(w, "UPDATE session SET last_seen_at = $1 WHERE id = $2", &up, err) ==
+                XN_OK) {
                 store_bind_int(up, 1, now);
                 store_bind_text(up, 2, out->session_id, -1);
                 store_step(up, err);
@@ -370,13 +371,16 @@ static int end_tx(store_conn *tx, void *ctx, xn_error *err)
     audit_actor actor = auth_actor(e->actor);
     if (!own && !auth_can(e->actor, "session.manage")) {
         /* the refusal commits its record; the caller then reports it */
-        audit_event ev = {.action = "auth.session_end", .actor = &actor, .object_type = "session",
-                          .object_id = e->id, .result = AUDIT_DENIED};
+        audit_event ev = {.action = "auth.session_end",
+                          .actor = &actor,
+                          .object_type = "session",
+                          .object_id = e->id,
+                          .result = AUDIT_DENIED};
         e->denied = true;
         return audit_append(e->trail, tx, &ev, err);
     }
-    rc = store_prepare(tx, "UPDATE session SET ended_at = $1, ended_reason = $2 WHERE id = $3",
-                       &st, err);
+    rc = store_prepare(tx, "UPDATE session SET ended_at = $1, ended_reason = $2 WHERE id = $3", &st,
+                       err);
     if (rc != XN_OK)
         return rc;
     store_bind_int(st, 1, xn_now_us());
@@ -387,8 +391,8 @@ static int end_tx(store_conn *tx, void *ctx, xn_error *err)
     char detail[96];
     snprintf(detail, sizeof detail, "{\"reason\":\"%s\",\"user_id\":%lld}", e->reason,
              (long long)owner);
-    audit_event ev = {.action = strcmp(e->reason, "logout") == 0 ? "auth.logout"
-                                                                  : "auth.session_end",
+    audit_event ev = {.action =
+                          strcmp(e->reason, "logout") == 0 ? "auth.logout" : "auth.session_end",
                       .actor = &actor,
                       .object_type = "session",
                       .object_id = e->id,
@@ -428,12 +432,12 @@ int auth_sessions_json(store *db, int64_t user_id, const char *current_id, json_
         store_bind_int(st, 1, user_id);
         while ((rc = store_step(st, err)) == STORE_ROW) {
             const char *id = store_col_text(st, 0);
-            json_array_append_new(
-                items, json_pack("{s:s,s:I,s:I,s:s,s:s,s:b}", "id", id, "created_at",
-                                 (json_int_t)store_col_int(st, 1), "last_seen_at",
-                                 (json_int_t)store_col_int(st, 2), "source",
-                                 store_col_text(st, 3), "user_agent", store_col_text(st, 4),
-                                 "current", current_id && strcmp(id, current_id) == 0));
+            json_array_append_new(items, json_pack("{s:s,s:I,s:I,s:s,s:s,s:b}", "id", id,
+                                                   "created_at", (json_int_t)store_col_int(st, 1),
+                                                   "last_seen_at", (json_int_t)store_col_int(st, 2),
+                                                   "source", store_col_text(st, 3), "user_agent",
+                                                   store_col_text(st, 4), "current",
+                                                   current_id && strcmp(id, current_id) == 0));
         }
         rc = rc == STORE_DONE ? XN_OK : rc;
     }

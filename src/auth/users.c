@@ -14,9 +14,9 @@ static int step_done(store_stmt *st, xn_error *err)
     return rc == STORE_DONE ? XN_OK : rc;
 }
 
-static int audit_ok(audit_trail *t, store_conn *tx, const auth_principal *actor,
-                    const char *action, const char *object_type, const char *object_id,
-                    const char *detail, xn_error *err)
+static int audit_ok(audit_trail *t, store_conn *tx, const auth_principal *actor, const char *action,
+                    const char *object_type, const char *object_id, const char *detail,
+                    xn_error *err)
 {
     audit_actor a = auth_actor(actor);
     audit_event ev = {.action = action,
@@ -85,8 +85,8 @@ static int create_tx(store_conn *tx, void *ctx, xn_error *err)
     store_bind_int(st, 3, xn_now_us());
     if ((rc = step_done(st, err)) != XN_OK)
         return rc;
-    json_t *d = json_pack("{s:s,s:s,s:s}", "real_name", in->real_name, "staff_type",
-                          in->staff_type, "department", in->department ? in->department : "");
+    json_t *d = json_pack("{s:s,s:s,s:s}", "real_name", in->real_name, "staff_type", in->staff_type,
+                          "department", in->department ? in->department : "");
     char *detail = json_dumps(d, JSON_COMPACT);
     json_decref(d);
     rc = audit_ok(cc->trail, tx, cc->actor, "auth.user_create", "user", in->account, detail, err);
@@ -146,19 +146,18 @@ int auth_user_create(store *db, audit_trail *trail, const auth_settings *s,
 
 static json_t *user_row_json(store_stmt *st)
 {
-    return json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:b,s:b,s:I,s:s}", "id",
-                     (json_int_t)store_col_int(st, 0), "account", store_col_text(st, 1),
-                     "real_name", store_col_text(st, 2), "department", store_col_text(st, 3),
-                     "staff_type", store_col_text(st, 4), "status", store_col_text(st, 5),
-                     "must_change", store_col_int(st, 6) != 0, "totp", store_col_int(st, 7) != 0,
-                     "last_login_at", (json_int_t)store_col_int(st, 8), "roles",
-                     store_col_text(st, 9));
+    return json_pack(
+        "{s:I,s:s,s:s,s:s,s:s,s:s,s:b,s:b,s:I,s:s}", "id", (json_int_t)store_col_int(st, 0),
+        "account", store_col_text(st, 1), "real_name", store_col_text(st, 2), "department",
+        store_col_text(st, 3), "staff_type", store_col_text(st, 4), "status", store_col_text(st, 5),
+        "must_change", store_col_int(st, 6) != 0, "totp", store_col_int(st, 7) != 0,
+        "last_login_at", (json_int_t)store_col_int(st, 8), "roles", store_col_text(st, 9));
 }
 
-#define USER_COLUMNS                                                                           \
-    "u.id, u.account, u.real_name, u.department, u.staff_type, u.status, u.must_change,"      \
-    " u.totp_secret IS NOT NULL, coalesce(u.last_login_at, 0),"                               \
-    " coalesce((SELECT group_concat(r.code, ',') FROM user_role ur JOIN role r"               \
+#define USER_COLUMNS                                                                               \
+    "u.id, u.account, u.real_name, u.department, u.staff_type, u.status, u.must_change,"           \
+    " u.totp_secret IS NOT NULL, coalesce(u.last_login_at, 0),"                                    \
+    " coalesce((SELECT group_concat(r.code, ',') FROM user_role ur JOIN role r"                    \
     " ON r.id = ur.role_id WHERE ur.user_id = u.id), '')"
 
 int auth_users_json(store *db, json_t **out, xn_error *err)
@@ -169,8 +168,8 @@ int auth_users_json(store *db, json_t **out, xn_error *err)
         return rc;
     store_stmt *st;
     json_t *items = json_array();
-    rc = store_prepare(c, "SELECT " USER_COLUMNS " FROM app_user u ORDER BY u.id LIMIT 10000",
-                       &st, err);
+    rc = store_prepare(c, "SELECT " USER_COLUMNS " FROM app_user u ORDER BY u.id LIMIT 10000", &st,
+                       err);
     if (rc == XN_OK) {
         while ((rc = store_step(st, err)) == STORE_ROW)
             json_array_append_new(items, user_row_json(st));
@@ -224,12 +223,11 @@ int auth_roles_json(store *db, json_t **out, xn_error *err)
                        &st, err);
     if (rc == XN_OK) {
         while ((rc = store_step(st, err)) == STORE_ROW)
-            json_array_append_new(items,
-                                  json_pack("{s:s,s:s,s:b,s:b,s:s}", "code", store_col_text(st, 0),
-                                            "name", store_col_text(st, 1), "admin",
-                                            store_col_int(st, 2) != 0, "reviewer",
-                                            store_col_int(st, 3) != 0, "permissions",
-                                            store_col_text(st, 4)));
+            json_array_append_new(
+                items,
+                json_pack("{s:s,s:s,s:b,s:b,s:s}", "code", store_col_text(st, 0), "name",
+                          store_col_text(st, 1), "admin", store_col_int(st, 2) != 0, "reviewer",
+                          store_col_int(st, 3) != 0, "permissions", store_col_text(st, 4)));
         rc = rc == STORE_DONE ? XN_OK : rc;
     }
     store_release(c);
@@ -406,8 +404,8 @@ int auth_role_request(store *db, audit_trail *trail, const auth_principal *actor
         return rc;
     if (user_id == actor->user_id)
         return xn_fail(err, XN_EDENIED, "self_grant", "不能为自己申请角色");
-    request_ctx rq = {.trail = trail, .actor = actor, .user_id = user_id, .role = role,
-                      .reason = reason};
+    request_ctx rq = {
+        .trail = trail, .actor = actor, .user_id = user_id, .role = role, .reason = reason};
     rc = store_tx(db, request_tx, &rq, err);
     if (rc == XN_OK) {
         *request_id = rq.id;
@@ -502,8 +500,8 @@ int auth_request_decide(store *db, audit_trail *trail, const auth_principal *act
     int rc = auth_check_text(comment, 1000, false, "comment", err);
     if (rc != XN_OK)
         return rc;
-    decide_ctx d = {.trail = trail, .actor = actor, .id = request_id, .approve = approve,
-                    .comment = comment};
+    decide_ctx d = {
+        .trail = trail, .actor = actor, .id = request_id, .approve = approve, .comment = comment};
     return store_tx(db, decide_tx, &d, err);
 }
 
@@ -531,13 +529,13 @@ int auth_requests_json(store *db, const char *status, json_t **out, xn_error *er
             json_array_append_new(
                 items,
                 json_pack("{s:I,s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "id",
-                          (json_int_t)store_col_int(st, 0), "kind", store_col_text(st, 1),
-                          "status", store_col_text(st, 2), "reason", store_col_text(st, 3),
-                          "created_at", (json_int_t)store_col_int(st, 4), "requested_by",
-                          store_col_text(st, 5), "target_account", store_col_text(st, 6),
-                          "target_name", store_col_text(st, 7), "role", store_col_text(st, 8),
-                          "role_name", store_col_text(st, 9), "decided_by",
-                          store_col_text(st, 10), "comment", store_col_text(st, 11)));
+                          (json_int_t)store_col_int(st, 0), "kind", store_col_text(st, 1), "status",
+                          store_col_text(st, 2), "reason", store_col_text(st, 3), "created_at",
+                          (json_int_t)store_col_int(st, 4), "requested_by", store_col_text(st, 5),
+                          "target_account", store_col_text(st, 6), "target_name",
+                          store_col_text(st, 7), "role", store_col_text(st, 8), "role_name",
+                          store_col_text(st, 9), "decided_by", store_col_text(st, 10), "comment",
+                          store_col_text(st, 11)));
         rc = rc == STORE_DONE ? XN_OK : rc;
     }
     store_release(c);
@@ -621,8 +619,8 @@ static int disable_tx(store_conn *tx, void *ctx, xn_error *err)
     return rc;
 }
 
-int auth_user_disable(store *db, audit_trail *trail, const auth_principal *actor,
-                      int64_t user_id, const char *reason, xn_error *err)
+int auth_user_disable(store *db, audit_trail *trail, const auth_principal *actor, int64_t user_id,
+                      const char *reason, xn_error *err)
 {
     int rc = auth_check_text(reason, 1000, false, "reason", err);
     if (rc != XN_OK)

@@ -21,5 +21,10 @@ const cli_command cli_commands[] = {
      "check the audit trail's chain, checkpoints and witness (exit 1 when damaged)",
      "[--config FILE] [--db PATH] [--seed-file FILE|-] [--checkpoints FILE] [--from SEQ]",
      cli_cmd_audit_verify},
+    {"passwd", "check", "check a password from standard input against a policy (exit 1 if weak)",
+     "--profile user|admin|server|media [--user NAME] [--name 姓名] [--birthday YYYY-MM-DD] "
+     "[--phone N] [--current-stdin] [--weak-list FILE] [--set KEY=VALUE]... [--config FILE] "
+     "[--db PATH] < PASSWORD",
+     cli_cmd_passwd_check},
     {NULL, NULL, NULL, NULL, NULL},
 };

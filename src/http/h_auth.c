@@ -1,5 +1,5 @@
 /*
- * Sign-in, sign-out and one's own account: /api/auth/*, /api/me*, /api/password/check,
+ * Sign-in, sign-out and one's own account: /api/auth/..., /api/me..., /api/password/check,
  * /api/sessions/:id. Handlers validate the body's shape; the auth room checks the values.
  */
 #include "http/http_internal.h"
@@ -12,8 +12,8 @@ static int refuse(http_req *req, http_resp *resp, const xn_error *err, const cha
 {
     if (err->status == XN_EDENIED && req->who) {
         xn_error ignored;
-        auth_audit_denied(req->app->db, req->app->audit, req->who, action, object_type,
-                          object_id, err->code, &ignored);
+        auth_audit_denied(req->app->db, req->app->audit, req->who, action, object_type, object_id,
+                          err->code, &ignored);
     }
     return http_fail(req, resp, err);
 }
@@ -46,8 +46,8 @@ static json_t *principal_json(const auth_principal *p)
 }
 
 /* Reads string members of the JSON body, each bounded; NULL when absent and optional. */
-static int body_string(http_req *req, const char *name, size_t max, bool required,
-                       const char **out, xn_error *err)
+static int body_string(http_req *req, const char *name, size_t max, bool required, const char **out,
+                       xn_error *err)
 {
     if (!json_is_object(req->json))
         return xn_fail(err, XN_EINVAL, "bad_body", "请求体必须是 JSON 对象");

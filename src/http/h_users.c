@@ -1,4 +1,4 @@
-/* People and privileges: /api/users*, /api/roles, /api/requests*. */
+/* People and privileges: /api/users..., /api/roles, /api/requests... */
 #include "http/http_internal.h"
 
 #include <string.h>
@@ -8,8 +8,8 @@ static int refuse(http_req *req, http_resp *resp, const xn_error *err, const cha
 {
     if (err->status == XN_EDENIED) {
         xn_error ignored;
-        auth_audit_denied(req->app->db, req->app->audit, req->who, action, object_type,
-                          object_id, err->code, &ignored);
+        auth_audit_denied(req->app->db, req->app->audit, req->who, action, object_type, object_id,
+                          err->code, &ignored);
     }
     return http_fail(req, resp, err);
 }
@@ -24,8 +24,8 @@ static int id_param(http_req *req, http_resp *resp, int64_t *id)
     return XN_OK;
 }
 
-static int opt_string(http_req *req, const char *name, size_t max, bool required,
-                      const char **out, xn_error *err)
+static int opt_string(http_req *req, const char *name, size_t max, bool required, const char **out,
+                      xn_error *err)
 {
     if (!json_is_object(req->json))
         return xn_fail(err, XN_EINVAL, "bad_body", "请求体必须是 JSON 对象");
@@ -161,8 +161,8 @@ int http_h_role_revoke(http_req *req, http_resp *resp)
     int64_t id;
     if (id_param(req, resp, &id) != XN_OK)
         return XN_OK;
-    int rc = auth_role_revoke(req->app->db, req->app->audit, req->who, id,
-                              http_param(req, "role"), &err);
+    int rc = auth_role_revoke(req->app->db, req->app->audit, req->who, id, http_param(req, "role"),
+                              &err);
     if (rc != XN_OK)
         return refuse(req, resp, &err, "auth.role_revoke", "user", http_param(req, "id"));
     return http_json(resp, 200, json_pack("{s:b}", "ok", true));

@@ -56,8 +56,8 @@ typedef struct http_req {
     const char *param_values[HTTP_MAX_PARAMS]; /* percent-decoded, valid UTF-8 */
     const char *body;                          /* raw body (NUL-terminated), may be NULL */
     size_t body_len;
-    json_t *json;     /* parsed body for routes with HTTP_JSON_BODY, owned by the request */
-    const char *peer; /* client address */
+    json_t *json;        /* parsed body for routes with HTTP_JSON_BODY, owned by the request */
+    const char *peer;    /* client address */
     auth_principal *who; /* the signed-in person on routes that need one; else NULL */
     char request_id[17];
     void *conn; /* the library's connection; only http/ uses it */
@@ -76,8 +76,9 @@ typedef int (*http_handler)(http_req *req, http_resp *resp);
 
 /* Route flags. */
 #define HTTP_JSON_BODY 0x1 /* the body must be application/json; parsed into req->json */
-#define HTTP_PENDING_OK 0x2 /* open to a session that must first change its password or
-                             * enrol its second factor */
+#define HTTP_PENDING_OK                                                                            \
+    0x2 /* open to a session that must first change its password or                                \
+         * enrol its second factor */
 
 /* http_route.perm: NULL for public routes, HTTP_SIGNED_IN for any session, else a
  * permission ("audit.read") the session must hold. */

@@ -2,8 +2,8 @@
  * needs (NULL: public; HTTP_SIGNED_IN: any session), in one place. */
 #include "http/http.h"
 
-#define J HTTP_JSON_BODY
-#define P HTTP_PENDING_OK
+#define J   HTTP_JSON_BODY
+#define P   HTTP_PENDING_OK
 #define ANY HTTP_SIGNED_IN
 
 const http_route http_routes[] = {

@@ -409,6 +409,8 @@ static void run_handler(req_ctx *ctx)
     const http_route *route = &http_routes[ctx->route];
     req->body = ctx->body.data;
     req->body_len = ctx->body.len;
+    if (route->perm && !authorise(ctx, route))
+        return;
     if (route->flags & HTTP_JSON_BODY) {
         xn_error err;
         req->json = xn_json_parse(req->body ? req->body : "", req->body_len,
@@ -419,8 +421,6 @@ static void run_handler(req_ctx *ctx)
             return;
         }
     }
-    if (route->perm && !authorise(ctx, route))
-        return;
     route->handler(req, &ctx->resp);
     send_resp(ctx);
 }

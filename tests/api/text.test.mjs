@@ -4,13 +4,25 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, request, rawExchange, dumpDb } from '../lib/server.mjs';
+import { adminClient, userClient } from '../lib/session.mjs';
 
 let srv;
-before(async () => { srv = await startServer({ env: { XINAN_HTTP_MAX_BODY: '4096' } }); });
+let editor;
+before(async () => {
+  srv = await startServer({ env: { XINAN_HTTP_MAX_BODY: '4096' } });
+  editor = await userClient(srv, await adminClient(srv), 'editor1');
+});
 after(async () => { await srv.stop(); srv.cleanup(); });
 
 const JSON_TYPE = { 'content-type': 'application/json' };
-const check = (body, headers = JSON_TYPE) => request(srv.url, '/api/text/check', { method: 'POST', headers, body });
+// an editor's session: the check is for signed-in people
+const check = (body, headers = JSON_TYPE) => request(srv.url, '/api/text/check',
+  { method: 'POST', headers: { ...headers, Cookie: editor.cookie, 'X-CSRF-Token': editor.csrf }, body });
+
+test('without a session the check is refused', async () => {
+  const r = await request(srv.url, '/api/text/check', { method: 'POST', headers: JSON_TYPE, body: '{"text":"a"}' });
+  errorOf(r, 401, 'unauthenticated');
+});
 
 function errorOf(r, status, code) {
   assert.equal(r.status, status, r.body);

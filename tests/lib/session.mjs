@@ -42,7 +42,7 @@ export class Client {
     if (this.csrf && method !== 'GET') headers['X-CSRF-Token'] = this.csrf;
     let payload;
     if (body !== undefined) {
-      payload = typeof body === 'string' ? body : JSON.stringify(body);
+      payload = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
       headers['Content-Type'] = 'application/json';
     }
     const r = await request(this.base, path, { method, headers, body: payload });
