@@ -6,18 +6,6 @@
 
 #include <string.h>
 
-/* A refusal of a signed-in person is recorded; the refused change never ran. */
-static int refuse(http_req *req, http_resp *resp, const xn_error *err, const char *action,
-                  const char *object_type, const char *object_id)
-{
-    if (err->status == XN_EDENIED && req->who) {
-        xn_error ignored;
-        auth_audit_denied(req->app->db, req->app->audit, req->who, action, object_type, object_id,
-                          err->code, &ignored);
-    }
-    return http_fail(req, resp, err);
-}
-
 static void set_session_cookie(http_resp *resp, const char *token)
 {
     /* no Max-Age: the server decides expiry; the cookie ends with the browser too */
@@ -116,7 +104,7 @@ int http_h_password_change(http_req *req, http_resp *resp)
     rc = auth_password_change(req->app->db, req->app->audit, req->app->auth, req->who, current,
                               next, token, &err);
     if (rc != XN_OK)
-        return refuse(req, resp, &err, "auth.password_change", "user", req->who->account);
+        return http_refuse(req, resp, &err, "auth.password_change", "user", req->who->account);
     set_session_cookie(resp, token);
     crypto_wipe(token, sizeof token);
     return http_json(resp, 200, json_pack("{s:b}", "ok", true));

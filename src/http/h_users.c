@@ -3,17 +3,6 @@
 
 #include <string.h>
 
-static int refuse(http_req *req, http_resp *resp, const xn_error *err, const char *action,
-                  const char *object_type, const char *object_id)
-{
-    if (err->status == XN_EDENIED) {
-        xn_error ignored;
-        auth_audit_denied(req->app->db, req->app->audit, req->who, action, object_type, object_id,
-                          err->code, &ignored);
-    }
-    return http_fail(req, resp, err);
-}
-
 static int id_param(http_req *req, http_resp *resp, int64_t *id)
 {
     const char *s = http_param(req, "id");
@@ -73,7 +62,7 @@ int http_h_user_create(http_req *req, http_resp *resp)
     rc = auth_user_create(req->app->db, req->app->audit, req->app->auth, req->who, &in, &id,
                           password, &err);
     if (rc != XN_OK)
-        return refuse(req, resp, &err, "auth.user_create", "user", in.account);
+        return http_refuse(req, resp, &err, "auth.user_create", "user", in.account);
     /* the one-time password is shown to the administrator once, to hand over in person */
     int r = http_json(resp, 201,
                       json_pack("{s:I,s:s,s:s}", "id", (json_int_t)id, "account", in.account,
@@ -93,7 +82,7 @@ int http_h_user_disable(http_req *req, http_resp *resp)
     if (rc == XN_OK)
         rc = auth_user_disable(req->app->db, req->app->audit, req->who, id, reason, &err);
     if (rc != XN_OK)
-        return refuse(req, resp, &err, "auth.user_disable", "user", http_param(req, "id"));
+        return http_refuse(req, resp, &err, "auth.user_disable", "user", http_param(req, "id"));
     return http_json(resp, 200, json_pack("{s:b}", "ok", true));
 }
 
@@ -107,7 +96,7 @@ int http_h_user_reset(http_req *req, http_resp *resp)
     int rc = auth_user_reset_password(req->app->db, req->app->audit, req->app->auth, req->who, id,
                                       password, &err);
     if (rc != XN_OK)
-        return refuse(req, resp, &err, "auth.password_reset", "user", http_param(req, "id"));
+        return http_refuse(req, resp, &err, "auth.password_reset", "user", http_param(req, "id"));
     int r = http_json(resp, 200, json_pack("{s:s}", "one_time_password", password));
     crypto_wipe(password, sizeof password);
     return r;
@@ -149,7 +138,7 @@ int http_h_role_request(http_req *req, http_resp *resp)
         rc = auth_role_request(req->app->db, req->app->audit, req->who, id, role, reason,
                                &request_id, &granted, &err);
     if (rc != XN_OK)
-        return refuse(req, resp, &err, "auth.role_request", "user", http_param(req, "id"));
+        return http_refuse(req, resp, &err, "auth.role_request", "user", http_param(req, "id"));
     return http_json(resp, 201,
                      json_pack("{s:I,s:s}", "request_id", (json_int_t)request_id, "status",
                                granted ? "approved" : "pending"));
@@ -164,7 +153,7 @@ int http_h_role_revoke(http_req *req, http_resp *resp)
     int rc = auth_role_revoke(req->app->db, req->app->audit, req->who, id, http_param(req, "role"),
                               &err);
     if (rc != XN_OK)
-        return refuse(req, resp, &err, "auth.role_revoke", "user", http_param(req, "id"));
+        return http_refuse(req, resp, &err, "auth.role_revoke", "user", http_param(req, "id"));
     return http_json(resp, 200, json_pack("{s:b}", "ok", true));
 }
 
@@ -199,6 +188,7 @@ int http_h_request_decide(http_req *req, http_resp *resp)
         rc = auth_request_decide(req->app->db, req->app->audit, req->who, id,
                                  strcmp(decision, "approve") == 0, comment, &err);
     if (rc != XN_OK)
-        return refuse(req, resp, &err, "auth.request_decide", "request", http_param(req, "id"));
+        return http_refuse(req, resp, &err, "auth.request_decide", "request",
+                           http_param(req, "id"));
     return http_json(resp, 200, json_pack("{s:b}", "ok", true));
 }

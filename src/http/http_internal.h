@@ -11,6 +11,11 @@ bool http_decode_query_value(const char *raw, char *out, size_t *out_len);
 /* The server a request belongs to, for handlers that read server state (metrics). */
 http_server *http_req_server(const http_req *req);
 
+/* http_fail, and when the error is a refusal of a signed-in person, an audit record of it
+ * (the refused change itself never ran, so its transaction recorded nothing). */
+int http_refuse(http_req *req, http_resp *resp, const xn_error *err, const char *action,
+                const char *object_type, const char *object_id);
+
 /* Content type of an asset path by its extension. */
 const char *http_content_type(const char *path);
 

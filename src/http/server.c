@@ -96,6 +96,17 @@ int http_error(http_req *req, http_resp *resp, int status, const char *code, con
     return http_json(resp, status, json_pack("{s:o}", "error", e));
 }
 
+int http_refuse(http_req *req, http_resp *resp, const xn_error *err, const char *action,
+                const char *object_type, const char *object_id)
+{
+    if (err->status == XN_EDENIED && req->who) {
+        xn_error ignored;
+        auth_audit_denied(req->app->db, req->app->audit, req->who, action, object_type, object_id,
+                          err->code, &ignored);
+    }
+    return http_fail(req, resp, err);
+}
+
 int http_fail(http_req *req, http_resp *resp, const xn_error *err)
 {
     int status;
