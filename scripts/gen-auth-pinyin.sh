@@ -15,11 +15,10 @@ import re, sys, unicodedata
 FIRST, LAST = 0x3400, 0x9FFF
 
 def toneless(s):
+    """Drops tone marks; ü (already without tone, see below) becomes v."""
     s = s.replace("ü", "v").replace("Ü", "v")
     s = unicodedata.normalize("NFD", s)
-    s = "".join(c for c in s if not unicodedata.combining(c))
-    # NFD turns ǘ into u + marks: the marks are gone, so restore v from the original.
-    return s.lower()
+    return "".join(c for c in s if not unicodedata.combining(c)).lower()
 
 readings = {}
 pat = re.compile(r'^\s*0x([0-9A-Fa-f]+):\s*"([^"]*)",')

@@ -18,23 +18,31 @@
 #define MAX_STDIN (1u << 20)
 #define MAX_SETS  16
 
-/* Reads all of standard input, at most MAX_STDIN bytes. */
+/* Reads all of standard input, at most MAX_STDIN bytes; the passwords pass through chunk,
+ * which is wiped on the way out. */
 static int read_stdin(xn_buf *b, xn_error *err)
 {
+    char chunk[4096];
+    int rc = XN_OK;
     for (;;) {
-        char chunk[4096];
         ssize_t r = read(0, chunk, sizeof chunk);
         if (r < 0 && errno == EINTR)
             continue;
-        if (r < 0)
-            return xn_fail(err, XN_EIO, "input_unreadable", "cannot read standard input: %s",
-                           strerror(errno));
+        if (r < 0) {
+            rc = xn_fail(err, XN_EIO, "input_unreadable", "cannot read standard input: %s",
+                         strerror(errno));
+            break;
+        }
         if (r == 0)
-            return XN_OK;
-        if (xn_buf_append(b, chunk, (size_t)r) < 0)
-            return xn_fail(err, XN_ETOOBIG, "input_too_large",
-                           "standard input is larger than %u bytes", MAX_STDIN);
+            break;
+        if (xn_buf_append(b, chunk, (size_t)r) < 0) {
+            rc = xn_fail(err, XN_ETOOBIG, "input_too_large",
+                         "standard input is larger than %u bytes", MAX_STDIN);
+            break;
+        }
     }
+    explicit_bzero(chunk, sizeof chunk);
+    return rc;
 }
 
 /* Takes the next line of data[*pos..len): its start and length, without "\n" or "\r\n". */
