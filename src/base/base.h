@@ -190,19 +190,19 @@ int xn_log_level_parse(const char *s, xn_log_level *out);
 typedef struct xn_config {
     char listen_host[64]; /* server.listen host part */
     uint16_t listen_port;
-    char db_path[512];        /* server.db: SQLite file path */
-    int64_t max_body;         /* http.max_body bytes */
-    int64_t max_connections;  /* http.max_connections */
-    int64_t idle_timeout;     /* http.idle_timeout seconds */
-    int64_t threads;          /* http.threads (0: one per core) */
-    int64_t max_header;       /* http.max_header bytes */
-    int64_t shutdown_grace;   /* http.shutdown_grace seconds for in-flight requests */
-    int64_t db_busy_timeout;  /* store.busy_timeout ms */
-    xn_log_level log_level;   /* log.level */
-    xn_log_format log_format; /* log.format */
-    bool access_log;          /* log.access */
-    char crypto[8];           /* crypto.mode: "gm" | "intl" */
-    char lexicons[512];       /* text.lexicons: lexicon file or directory */
+    char db_path[512];             /* server.db: SQLite file path */
+    int64_t max_body;              /* http.max_body bytes */
+    int64_t max_connections;       /* http.max_connections */
+    int64_t idle_timeout;          /* http.idle_timeout seconds */
+    int64_t threads;               /* http.threads (0: one per core) */
+    int64_t max_header;            /* http.max_header bytes */
+    int64_t shutdown_grace;        /* http.shutdown_grace seconds for in-flight requests */
+    int64_t db_busy_timeout;       /* store.busy_timeout ms */
+    xn_log_level log_level;        /* log.level */
+    xn_log_format log_format;      /* log.format */
+    bool access_log;               /* log.access */
+    char crypto[8];                /* crypto.mode: "gm" | "intl" */
+    char lexicons[512];            /* text.lexicons: lexicon file or directory */
     int64_t audit_epoch_records;   /* audit.epoch_records */
     int64_t audit_epoch_minutes;   /* audit.epoch_minutes */
     int64_t audit_retention_days;  /* audit.retention_days (>= 180) */
