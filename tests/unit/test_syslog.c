@@ -1,0 +1,506 @@
+/* Unit tests of the syslog receiver (AUD-5): the RFC 5424 and RFC 3164 parser, UTF-8 repair and
+ * the RFC 6587 TCP framer. */
+#include "xn_test.h"
+
+#include "audit/syslog_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ---- helpers ------------------------------------------------------------------------------- */
+
+static int64_t utc_us(int y, int mo, int d, int h, int mi, int s)
+{
+    struct tm tm = {.tm_year = y - 1900,
+                    .tm_mon = mo - 1,
+                    .tm_mday = d,
+                    .tm_hour = h,
+                    .tm_min = mi,
+                    .tm_sec = s};
+    return (int64_t)timegm(&tm) * 1000000;
+}
+
+/* 2026-11-21 12:00 Shanghai. */
+static int64_t noon_20261121(void)
+{
+    return utc_us(2026, 11, 21, 4, 0, 0);
+}
+
+static syslog_msg parse_at(const char *s, int64_t recv_us)
+{
+    syslog_msg m;
+    syslog_parse((const unsigned char *)s, strlen(s), recv_us, &m);
+    return m;
+}
+
+static syslog_msg parse(const char *s)
+{
+    return parse_at(s, noon_20261121());
+}
+
+#define assert_span(sp, expected)                                                                  \
+    do {                                                                                           \
+        const char *e_ = (expected);                                                               \
+        if (!e_) {                                                                                 \
+            assert_null((sp).p);                                                                   \
+        } else {                                                                                   \
+            assert_non_null((sp).p);                                                               \
+            assert_int_equal((sp).n, strlen(e_));                                                  \
+            assert_memory_equal((sp).p, e_, strlen(e_));                                           \
+        }                                                                                          \
+    } while (0)
+
+/* ---- RFC 5424 ------------------------------------------------------------------------------ */
+
+static void rfc5424_with_structured_data_and_bom(void **state)
+{
+    (void)state;
+    const char *s = "<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 "
+                    "[exampleSDID@32473 iut=\"3\" eventSource=\"Application\" eventID=\"1011\"]"
+                    "[examplePriority@32473 class=\"high\"] \xEF\xBB\xBF"
+                    "An application event log entry...\n";
+    syslog_msg m = parse(s);
+    assert_int_equal(m.format, SYSLOG_RFC5424);
+    assert_false(m.parse_error);
+    assert_int_equal(m.facility, 20);
+    assert_int_equal(m.severity, 5);
+    assert_span(m.timestamp, "2003-10-11T22:14:15.003Z");
+    assert_true(m.has_time);
+    assert_int_equal(m.time_us, utc_us(2003, 10, 11, 22, 14, 15) + 3000);
+    assert_span(m.hostname, "mymachine.example.com");
+    assert_span(m.app, "evntslog");
+    assert_span(m.procid, NULL);
+    assert_span(m.msgid, "ID47");
+    assert_span(m.sd, "[exampleSDID@32473 iut=\"3\" eventSource=\"Application\" eventID=\"1011\"]"
+                      "[examplePriority@32473 class=\"high\"]");
+    assert_span(m.text, "An application event log entry..."); /* no BOM, no LF */
+}
+
+static void rfc5424_examples_from_the_rfc(void **state)
+{
+    (void)state;
+    syslog_msg m = parse("<34>1 2003-10-11T22:14:15.003Z mymachine.example.com su - ID47 - "
+                         "\xEF\xBB\xBF'su root' failed for lonvick on /dev/pts/8");
+    assert_false(m.parse_error);
+    assert_int_equal(m.facility, 4);
+    assert_int_equal(m.severity, 2);
+    assert_span(m.app, "su");
+    assert_span(m.sd, NULL);
+    assert_span(m.text, "'su root' failed for lonvick on /dev/pts/8");
+
+    m = parse("<165>1 2003-08-24T05:14:15.000003-07:00 192.0.2.1 myproc 8710 - - %% It's time to "
+              "make the do-nothing.");
+    assert_false(m.parse_error);
+    assert_int_equal(m.time_us, utc_us(2003, 8, 24, 12, 14, 15) + 3);
+    assert_span(m.hostname, "192.0.2.1");
+    assert_span(m.procid, "8710");
+    assert_span(m.msgid, NULL);
+    assert_span(m.text, "%% It's time to make the do-nothing.");
+
+    /* Structured data and no MSG; an escaped ']' and '"' inside a value. */
+    m = parse("<13>1 2026-11-21T10:00:00+08:00 h a p m [id@1 k=\"a\\]b\\\"c\" k2=\"\"]");
+    assert_false(m.parse_error);
+    assert_int_equal(m.time_us, utc_us(2026, 11, 21, 2, 0, 0));
+    assert_span(m.sd, "[id@1 k=\"a\\]b\\\"c\" k2=\"\"]");
+    assert_span(m.text, NULL);
+}
+
+static void rfc5424_nil_values(void **state)
+{
+    (void)state;
+    syslog_msg m = parse("<0>1 - - - - - -");
+    assert_int_equal(m.format, SYSLOG_RFC5424);
+    assert_false(m.parse_error);
+    assert_int_equal(m.facility, 0);
+    assert_int_equal(m.severity, 0);
+    assert_span(m.timestamp, NULL);
+    assert_false(m.has_time);
+    assert_span(m.hostname, NULL);
+    assert_span(m.app, NULL);
+    assert_span(m.procid, NULL);
+    assert_span(m.msgid, NULL);
+    assert_span(m.sd, NULL);
+    assert_span(m.text, NULL);
+
+    m = parse("<191>1 - - - - - - just text");
+    assert_int_equal(m.facility, 23);
+    assert_int_equal(m.severity, 7);
+    assert_span(m.text, "just text");
+}
+
+static void rfc5424_malformed_is_kept_whole_with_parse_error(void **state)
+{
+    (void)state;
+    char long_host[300];
+    memset(long_host, 'h', sizeof long_host);
+    snprintf(long_host, sizeof long_host, "<13>1 - %0256d a p m - text", 0);
+    const char *bad[] = {
+        "<34>1 -",                                        /* header ends early */
+        "<34>1 - h a p m [unterminated",                  /* SD without ] */
+        "<34>1 - h a p m [id a=\"b\"]x",                  /* no space after SD */
+        "<34>1 - h a p m [id a=b] text",                  /* unquoted value */
+        "<34>1 - h a p m -text",                          /* no space after NILVALUE */
+        "<34>1 - h a p m [] text",                        /* empty SD-ID */
+        "<34>1 2003-10-11T22:14:15.1234567Z h a p m - x", /* 7 fraction digits */
+        "<34>1 2003-10-11T22:14:15 h a p m - x",          /* no zone */
+        "<34>1 2003-13-11T22:14:15Z h a p m - x",         /* month 13 */
+        "<34>1 2003-02-30T22:14:15Z h a p m - x",         /* no such day */
+        "<34>1 - h\xC3\xA9 a p m - x",                    /* non-ASCII hostname */
+        long_host,                                        /* hostname of 256 */
+        "<34>1 - h a p "
+        "0123456789012345678901234567890123 - x", /* msgid of 34 */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        syslog_msg m = parse(bad[i]);
+        if (m.format != SYSLOG_RFC5424 || !m.parse_error)
+            fail_msg("accepted: %s", bad[i]);
+        assert_int_equal(m.severity, bad[i] == long_host ? 5 : 2);
+        assert_span(m.text, bad[i]); /* the whole message is searchable */
+    }
+    /* A bad timestamp is kept as given, and the rest still parsed. */
+    syslog_msg m = parse("<34>1 2003-13-11T22:14:15Z h a p m - x");
+    assert_span(m.timestamp, "2003-13-11T22:14:15Z");
+    assert_false(m.has_time);
+    assert_span(m.hostname, "h");
+    assert_span(m.msgid, "m");
+}
+
+/* ---- RFC 3164 ------------------------------------------------------------------------------ */
+
+static void rfc3164_full_header(void **state)
+{
+    (void)state;
+    int64_t recv = utc_us(2003, 10, 12, 0, 0, 0);
+    syslog_msg m = parse_at(
+        "<34>Oct 11 22:14:15 mymachine su: 'su root' failed for lonvick on /dev/pts/8", recv);
+    assert_int_equal(m.format, SYSLOG_RFC3164);
+    assert_false(m.parse_error);
+    assert_int_equal(m.facility, 4);
+    assert_int_equal(m.severity, 2);
+    assert_span(m.timestamp, "Oct 11 22:14:15");
+    assert_true(m.has_time);
+    assert_int_equal(m.time_us, utc_us(2003, 10, 11, 14, 14, 15)); /* read as Shanghai time */
+    assert_span(m.hostname, "mymachine");
+    assert_span(m.app, "su");
+    assert_span(m.procid, NULL);
+    assert_span(m.text, "'su root' failed for lonvick on /dev/pts/8");
+
+    m = parse("<13>Feb  5 17:32:18 10.0.0.99 sshd[4321]: Accepted password for root\r\n");
+    assert_span(m.timestamp, "Feb  5 17:32:18");
+    assert_int_equal(m.time_us, utc_us(2026, 2, 5, 9, 32, 18));
+    assert_span(m.hostname, "10.0.0.99");
+    assert_span(m.app, "sshd");
+    assert_span(m.procid, "4321");
+    assert_span(m.text, "Accepted password for root");
+}
+
+static void rfc3164_partial_headers(void **state)
+{
+    (void)state;
+    /* No hostname: the token after the time is a tag. */
+    syslog_msg m = parse("<13>Nov 21 10:00:00 sshd[12]: session opened");
+    assert_span(m.hostname, NULL);
+    assert_span(m.app, "sshd");
+    assert_span(m.procid, "12");
+    assert_span(m.text, "session opened");
+
+    /* No timestamp, so no hostname either; a tag is still found. */
+    m = parse("<13>myapp: hello");
+    assert_false(m.parse_error);
+    assert_span(m.timestamp, NULL);
+    assert_false(m.has_time);
+    assert_span(m.hostname, NULL);
+    assert_span(m.app, "myapp");
+    assert_span(m.text, "hello");
+
+    /* Nothing but text. */
+    m = parse("<13>just some words");
+    assert_int_equal(m.format, SYSLOG_RFC3164);
+    assert_false(m.parse_error);
+    assert_span(m.app, NULL);
+    assert_span(m.text, "just some words");
+
+    /* Host and text without a tag. */
+    m = parse("<13>Nov 21 10:00:00 fw01 link down on port 3");
+    assert_span(m.hostname, "fw01");
+    assert_span(m.app, NULL);
+    assert_span(m.text, "link down on port 3");
+
+    /* rsyslog's RFC 3339 variant. */
+    m = parse("<30>2026-11-21T10:00:00.5+08:00 web1 nginx: GET /");
+    assert_int_equal(m.format, SYSLOG_RFC3164);
+    assert_span(m.timestamp, "2026-11-21T10:00:00.5+08:00");
+    assert_int_equal(m.time_us, utc_us(2026, 11, 21, 2, 0, 0) + 500000);
+    assert_span(m.hostname, "web1");
+    assert_span(m.app, "nginx");
+    assert_span(m.text, "GET /");
+
+    /* An impossible BSD time is not a time: the bytes stay in the text. */
+    m = parse("<13>Nov 31 25:00:00 host x: y");
+    assert_false(m.has_time);
+    assert_span(m.timestamp, NULL);
+    assert_span(m.text, "Nov 31 25:00:00 host x: y");
+}
+
+static void rfc3164_year_is_the_latest_not_far_ahead(void **state)
+{
+    (void)state;
+    /* Received just after New Year in Shanghai: "Dec 31" is last year. */
+    int64_t recv = utc_us(2026, 12, 31, 16, 0, 5); /* 2027-01-01 00:00:05 +08:00 */
+    syslog_msg m = parse_at("<13>Dec 31 23:59:59 h a: x", recv);
+    assert_int_equal(m.time_us, utc_us(2026, 12, 31, 15, 59, 59));
+    /* A sender's clock slightly ahead of ours: "Jan  1" received on Dec 31 is next year. */
+    m = parse_at("<13>Jan  1 00:00:01 h a: x", utc_us(2026, 12, 31, 15, 59, 0));
+    assert_int_equal(m.time_us, utc_us(2026, 12, 31, 16, 0, 1));
+    /* Months ahead is not a clock skew: February received in November is this year's. */
+    m = parse_at("<13>Feb  5 17:32:18 h a: x", noon_20261121());
+    assert_int_equal(m.time_us, utc_us(2026, 2, 5, 9, 32, 18));
+    /* Feb 29 only exists in leap years. */
+    m = parse_at("<13>Feb 29 12:00:00 h a: x", utc_us(2028, 3, 1, 0, 0, 0));
+    assert_true(m.has_time);
+    assert_int_equal(m.time_us, utc_us(2028, 2, 29, 4, 0, 0));
+    m = parse_at("<13>Feb 29 12:00:00 h a: x", utc_us(2027, 3, 1, 0, 0, 0));
+    assert_false(m.has_time); /* neither 2026 nor 2027 has one, 2028 is too far ahead */
+}
+
+/* ---- no format ----------------------------------------------------------------------------- */
+
+static void unknown_empty_and_binary(void **state)
+{
+    (void)state;
+    syslog_msg m = parse("hello world\n");
+    assert_int_equal(m.format, SYSLOG_UNKNOWN);
+    assert_true(m.parse_error);
+    assert_int_equal(m.facility, -1);
+    assert_int_equal(m.severity, -1);
+    assert_span(m.text, "hello world");
+
+    syslog_parse((const unsigned char *)"", 0, 0, &m);
+    assert_int_equal(m.format, SYSLOG_UNKNOWN);
+    assert_true(m.parse_error);
+    assert_span(m.text, NULL);
+
+    const char *no_pri[] = {"<192>x", "<>x", "<1234>x", "<12", "<1a>x", "<"};
+    for (size_t i = 0; i < sizeof no_pri / sizeof no_pri[0]; i++) {
+        m = parse(no_pri[i]);
+        assert_int_equal(m.format, SYSLOG_UNKNOWN);
+        assert_true(m.parse_error);
+        assert_span(m.text, no_pri[i]);
+    }
+
+    /* Binary bytes: the parser keeps them as text; repair makes them valid UTF-8. */
+    static const unsigned char bin[] = {0xFF, 0x00, '<', 0xFE, 0x80, 'a', 0xC0, 0xAF, 0x00};
+    syslog_parse(bin, sizeof bin, 0, &m);
+    assert_true(m.parse_error);
+    assert_int_equal(m.text.n, sizeof bin - 1); /* the trailing NUL is trimmed */
+    xn_buf b;
+    xn_buf_init(&b, 0);
+    bool replaced = false;
+    assert_int_equal(syslog_utf8_repair(m.text.p, m.text.n, &b, &replaced), XN_OK);
+    assert_true(replaced);
+    assert_true(xn_utf8_valid(b.data, b.len));
+    assert_null(memchr(b.data, '\0', b.len));
+    assert_string_equal(b.data, "\xEF\xBF\xBD\xEF\xBF\xBD<\xEF\xBF\xBD\xEF\xBF\xBD"
+                                "a\xEF\xBF\xBD\xEF\xBF\xBD");
+    xn_buf_release(&b);
+}
+
+static void utf8_repair_keeps_valid_text_and_replaces_the_rest(void **state)
+{
+    (void)state;
+    struct {
+        const char *in;
+        size_t n;
+        const char *out;
+        bool replaced;
+    } cases[] = {
+        {"\xE4\xBF\xA1\xE5\xAE\x89 ok", 9, "\xE4\xBF\xA1\xE5\xAE\x89 ok", false},
+        {"\xF0\x9F\x98\x80", 4, "\xF0\x9F\x98\x80", false},
+        {"\xC0\x80", 2, "\xEF\xBF\xBD\xEF\xBF\xBD", true},                 /* overlong */
+        {"\xED\xA0\x80", 3, "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD", true}, /* surrogate */
+        {"\xF4\x90\x80\x80", 4, "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD", true},
+        {"ab\xE4\xB8", 4, "ab\xEF\xBF\xBD\xEF\xBF\xBD", true}, /* cut short */
+        {"a\0b", 3,
+         "a\xEF\xBF\xBD"
+         "b",
+         true}, /* NUL */
+        {"", 0, "", false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        xn_buf b;
+        xn_buf_init(&b, 0);
+        bool replaced = !cases[i].replaced;
+        assert_int_equal(
+            syslog_utf8_repair((const unsigned char *)cases[i].in, cases[i].n, &b, &replaced),
+            XN_OK);
+        assert_int_equal(replaced, cases[i].replaced);
+        assert_int_equal(b.len, strlen(cases[i].out));
+        if (b.len)
+            assert_memory_equal(b.data, cases[i].out, b.len);
+        xn_buf_release(&b);
+    }
+}
+
+/* ---- framing ------------------------------------------------------------------------------- */
+
+typedef struct frames {
+    int n;
+    char msg[16][128];
+    size_t len[16];
+    bool truncated[16];
+} frames;
+
+static void collect(void *ctx, const unsigned char *msg, size_t len, bool truncated)
+{
+    frames *f = ctx;
+    assert_true(f->n < 16);
+    assert_true(len < sizeof f->msg[0]);
+    memcpy(f->msg[f->n], msg, len);
+    f->msg[f->n][len] = '\0';
+    f->len[f->n] = len;
+    f->truncated[f->n] = truncated;
+    f->n++;
+}
+
+/* Feeds the stream in pieces cut at the given points, then ends it. */
+static frames frame_split(const char *stream, size_t n, size_t max, const size_t *cuts, int ncuts)
+{
+    frames f = {0};
+    syslog_framer fr;
+    syslog_framer_init(&fr, max);
+    size_t at = 0;
+    for (int i = 0; i <= ncuts; i++) {
+        size_t to = i < ncuts ? cuts[i] : n;
+        syslog_framer_feed(&fr, (const unsigned char *)stream + at, to - at, collect, &f);
+        at = to;
+    }
+    syslog_framer_finish(&fr, collect, &f);
+    syslog_framer_release(&fr);
+    return f;
+}
+
+static frames frame_all(const char *stream, size_t max)
+{
+    return frame_split(stream, strlen(stream), max, NULL, 0);
+}
+
+static void framing_by_newline(void **state)
+{
+    (void)state;
+    frames f = frame_all("<13>a\n<13>b\r\n\n\r\n<13>c", 1024);
+    assert_int_equal(f.n, 3);
+    assert_string_equal(f.msg[0], "<13>a");
+    assert_string_equal(f.msg[1], "<13>b"); /* CR before LF dropped */
+    assert_string_equal(f.msg[2], "<13>c"); /* a last line without LF at the end of the stream */
+    assert_false(f.truncated[0] || f.truncated[1] || f.truncated[2]);
+}
+
+static void framing_by_octet_count_and_mixed(void **state)
+{
+    (void)state;
+    frames f = frame_all("5 hello11 hello world", 1024);
+    assert_int_equal(f.n, 2);
+    assert_string_equal(f.msg[0], "hello");
+    assert_string_equal(f.msg[1], "hello world");
+
+    /* Per message: octet-counted, then a line, then octet-counted holding a newline. */
+    f = frame_all("9 <13>first<13>second\n9 <13>a\nb\nc", 1024);
+    assert_int_equal(f.n, 3);
+    assert_string_equal(f.msg[0], "<13>first");
+    assert_string_equal(f.msg[1], "<13>second");
+    assert_string_equal(f.msg[2], "<13>a\nb\nc");
+
+    /* Digits that are not a length begin a line. */
+    f = frame_all("0 zero\n12x\n1234567890 ten digits\n123", 1024);
+    assert_int_equal(f.n, 4);
+    assert_string_equal(f.msg[0], "0 zero");
+    assert_string_equal(f.msg[1], "12x");
+    assert_string_equal(f.msg[2], "1234567890 ten digits");
+    assert_string_equal(f.msg[3], "123");
+}
+
+static void framing_survives_every_split_point(void **state)
+{
+    (void)state;
+    const char *stream = "9 <13>first<13>second\r\n9 <13>a\nb\nc<13>last\n";
+    size_t n = strlen(stream);
+    frames whole = frame_all(stream, 1024);
+    assert_int_equal(whole.n, 4);
+    for (size_t a = 0; a <= n; a++) {
+        for (size_t b = a; b <= n; b++) {
+            size_t cuts[2] = {a, b};
+            frames f = frame_split(stream, n, 1024, cuts, 2);
+            assert_int_equal(f.n, whole.n);
+            for (int i = 0; i < f.n; i++) {
+                assert_int_equal(f.len[i], whole.len[i]);
+                assert_memory_equal(f.msg[i], whole.msg[i], f.len[i]);
+                assert_false(f.truncated[i]);
+            }
+        }
+    }
+    /* Byte by byte. */
+    size_t cuts[64];
+    for (size_t i = 0; i < n; i++)
+        cuts[i] = i + 1;
+    frames f = frame_split(stream, n, 1024, cuts, (int)n);
+    assert_int_equal(f.n, 4);
+    assert_string_equal(f.msg[3], "<13>last");
+}
+
+static void framing_truncates_oversize_and_stays_in_sync(void **state)
+{
+    (void)state;
+    char stream[256];
+    char x40[41];
+    memset(x40, 'x', 40);
+    x40[40] = '\0';
+    /* A line longer than max: cut to max, the rest of the line discarded. */
+    snprintf(stream, sizeof stream, "%s\nnext\n", x40);
+    size_t cuts[] = {7, 23, 41};
+    frames f = frame_split(stream, strlen(stream), 16, cuts, 3);
+    assert_int_equal(f.n, 2);
+    assert_int_equal(f.len[0], 16);
+    assert_true(f.truncated[0]);
+    assert_memory_equal(f.msg[0], x40, 16);
+    assert_string_equal(f.msg[1], "next");
+    assert_false(f.truncated[1]);
+
+    /* An octet-counted frame longer than max, holding newlines: the count decides. */
+    memset(x40 + 10, '\n', 3);
+    snprintf(stream, sizeof stream, "40 %s4 next2 ok", x40);
+    f = frame_split(stream, strlen(stream), 16, cuts, 3);
+    assert_int_equal(f.n, 3);
+    assert_int_equal(f.len[0], 16);
+    assert_true(f.truncated[0]);
+    assert_memory_equal(f.msg[0], "xxxxxxxxxx\n\n\nxxx", 16);
+    assert_string_equal(f.msg[1], "next");
+    assert_false(f.truncated[1]);
+    assert_string_equal(f.msg[2], "ok");
+
+    /* A frame cut off by the end of the stream is delivered, flagged. */
+    f = frame_all("10 <13>ab", 1024);
+    assert_int_equal(f.n, 1);
+    assert_string_equal(f.msg[0], "<13>ab");
+    assert_true(f.truncated[0]);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(rfc5424_with_structured_data_and_bom),
+        cmocka_unit_test(rfc5424_examples_from_the_rfc),
+        cmocka_unit_test(rfc5424_nil_values),
+        cmocka_unit_test(rfc5424_malformed_is_kept_whole_with_parse_error),
+        cmocka_unit_test(rfc3164_full_header),
+        cmocka_unit_test(rfc3164_partial_headers),
+        cmocka_unit_test(rfc3164_year_is_the_latest_not_far_ahead),
+        cmocka_unit_test(unknown_empty_and_binary),
+        cmocka_unit_test(utf8_repair_keeps_valid_text_and_replaces_the_rest),
+        cmocka_unit_test(framing_by_newline),
+        cmocka_unit_test(framing_by_octet_count_and_mixed),
+        cmocka_unit_test(framing_survives_every_split_point),
+        cmocka_unit_test(framing_truncates_oversize_and_stays_in_sync),
+    };
+    return cmocka_run_group_tests_name("syslog", tests, NULL, NULL);
+}
