@@ -51,4 +51,63 @@ typedef struct audit_event {
 /* Syslog receiver and log store (AUD-5)                                                       */
 /* ------------------------------------------------------------------------------------------ */
 
+/*
+ * The log store is separate from the trail: one table per Asia/Shanghai day
+ * (syslog_YYYYMMDD, listed in syslog_day) so retention drops whole days. Each row keeps the
+ * raw bytes (BLOB), source address and port, receive time, the parsed fields and flags. Text
+ * columns hold valid UTF-8 only: invalid bytes and NUL become U+FFFD there (utf8_replaced is
+ * set) while raw keeps the bytes as received. A message that does not parse is stored with
+ * parse_error set and its whole content as text; nothing is dropped for its content.
+ */
+
+/* Marks address (IPv4 or IPv6, numeric) as a registered device named name; messages from it
+ * are stored with known = 1 from then on. Registering again renames. */
+int audit_logstore_register_source(store *s, const char *address, const char *name, xn_error *err);
+
+/*
+ * A search of the log store. Zero fields mean "no filter"; results come newest first. The
+ * cursor of a page is the "next" member of the previous page's result.
+ */
+typedef struct audit_logstore_query {
+    int64_t from_us;        /* receive time, inclusive (UTC epoch µs); 0: the oldest */
+    int64_t to_us;          /* receive time, exclusive; 0: no end */
+    const char *source;     /* exact source address */
+    const char *hostname;   /* exact HOSTNAME field */
+    const char *app;        /* exact APP-NAME (RFC 3164: TAG) */
+    unsigned severity_mask; /* bit s set: severity s (0 emergency .. 7 debug) wanted */
+    int parse_errors;       /* 1: only messages that did not parse; -1: only those that did */
+    const char *text;       /* substring of the message text (SQLite: ASCII case-insensitive) */
+    int limit;              /* 1..1000 (0: 100) */
+    const char *after;      /* cursor: continue after this row */
+} audit_logstore_query;
+
+#define AUDIT_LOGSTORE_MAX_LIMIT 1000
+
+/*
+ * Appends {"items":[…],"next":CURSOR|null} to out. Each item has id, received (Shanghai time)
+ * and received_us, source, port, proto, known, format ("5424", "3164", "unknown"), parse_error,
+ * truncated, utf8_replaced, facility, severity, timestamp (as given), time_us (parsed or null),
+ * hostname, app, procid, msgid, sd, msg (null when absent) and raw_len. A page holds fewer than
+ * limit items when they are large (about 4 MiB); "next" then continues it. Bad filters are
+ * XN_EINVAL naming the field.
+ */
+int audit_logstore_search(store *s, const audit_logstore_query *q, xn_buf *out, xn_error *err);
+
+/*
+ * Appends counts of the messages received in [from_us, to_us) (0: open) to out:
+ * {"total":N,"by_source":[{"source","name","registered","count"}],"by_severity":[{"severity",
+ * "count"}],"by_app":[{"app","count"}],"by_time":[{"start","start_us","count"}]}, sources and
+ * apps the 100 most frequent, time buckets per hour (by_day false) or per Shanghai day.
+ */
+int audit_logstore_stats(store *s, int64_t from_us, int64_t to_us, bool by_day, xn_buf *out,
+                         xn_error *err);
+
+/*
+ * AUD-3: drops the day tables whose whole day ended at least syslog.retention_days before
+ * now_us; a day holding any message younger than that is never dropped. *dropped_days (may be
+ * NULL) gets the number of days dropped.
+ */
+int audit_logstore_purge(store *s, const xn_config *cfg, int64_t now_us, int *dropped_days,
+                         xn_error *err);
+
 #endif

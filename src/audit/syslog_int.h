@@ -1,6 +1,6 @@
 /*
  * Internal to the audit room: the syslog parser and TCP framer (pure, no I/O; fuzzed by
- * fuzz/fuzz_syslog_parse.c).
+ * fuzz/fuzz_syslog_parse.c) and the log store's batch insert used by the receiver's writer.
  */
 #ifndef XINAN_AUDIT_SYSLOG_INT_H
 #define XINAN_AUDIT_SYSLOG_INT_H
@@ -84,5 +84,52 @@ void syslog_framer_feed(syslog_framer *f, const unsigned char *data, size_t n, s
 /* The stream ended: a line without its LF is delivered as a message, an octet-counted frame
  * that stopped short is delivered truncated. The framer is then ready for a new stream. */
 void syslog_framer_finish(syslog_framer *f, syslog_frame_fn fn, void *ctx);
+
+/* ---- log store: the writer's side ---------------------------------------------------------- */
+
+/* One received message for the store: the raw bytes, where and when it came from, parsed. */
+typedef struct logstore_rec {
+    const unsigned char *raw;
+    size_t len;
+    int64_t recv_us;  /* UTC epoch µs */
+    const char *addr; /* numeric source address (IPv4-mapped IPv6 shown as IPv4) */
+    uint16_t port;
+    const char *proto; /* "udp" or "tcp" */
+    bool truncated;
+    syslog_msg msg;
+} logstore_rec;
+
+#define LOGSTORE_NEW_SOURCES 16
+
+/* Scratch space reused from batch to batch by the one writer thread. */
+typedef struct logstore_writer {
+    xn_buf text, sd; /* UTF-8 repaired copies */
+    /* Sources first seen in the last committed batch (for a log line), at most
+     * LOGSTORE_NEW_SOURCES of them. */
+    char new_sources[LOGSTORE_NEW_SOURCES][48];
+    int nnew;
+    /* Per batch: distinct sources with their counts and registered flag. */
+    struct logstore_src {
+        const char *addr;
+        int64_t count, first_us, last_us;
+        bool known;
+    } * srcs;
+    size_t nsrcs, srcs_cap;
+    uint32_t *src_of; /* for each record of the batch, its index in srcs */
+    size_t src_of_cap;
+} logstore_writer;
+
+void logstore_writer_init(logstore_writer *w);
+void logstore_writer_release(logstore_writer *w);
+/*
+ * Stores recs in one transaction: each in the table of its receive day (created when
+ * missing), with its source's counters updated and its known flag from the source table.
+ */
+int logstore_insert(store *s, logstore_writer *w, const logstore_rec *recs, size_t n,
+                    xn_error *err);
+
+/* The Asia/Shanghai day of a UTC epoch µs as YYYYMMDD, and the UTC µs at which a day starts. */
+int logstore_day_of(int64_t epoch_us);
+int64_t logstore_day_start(int day);
 
 #endif

@@ -1,5 +1,6 @@
-/* Unit tests of the syslog receiver (AUD-5): the RFC 5424 and RFC 3164 parser, UTF-8 repair and
- * the RFC 6587 TCP framer. */
+/* Unit tests of the syslog receiver and log store (AUD-5, retention AUD-3): the RFC 5424 and
+ * RFC 3164 parser, UTF-8 repair, the RFC 6587 TCP framer, and the log store against real SQLite
+ * files (day tables, sources, search, statistics, purge). */
 #include "xn_test.h"
 
 #include "audit/syslog_int.h"
@@ -485,6 +486,416 @@ static void framing_truncates_oversize_and_stays_in_sync(void **state)
     assert_true(f.truncated[0]);
 }
 
+/* ---- log store ----------------------------------------------------------------------------- */
+
+static char *temp_db(const char *name)
+{
+    const char *dir = getenv("XN_TEST_TMP");
+    char *path = malloc(512);
+    snprintf(path, 512, "%s/%s", dir ? dir : "/tmp", name);
+    remove(path);
+    char side[600];
+    snprintf(side, sizeof side, "%s-wal", path);
+    remove(side);
+    snprintf(side, sizeof side, "%s-shm", path);
+    remove(side);
+    return path;
+}
+
+static store *open_db(const char *path)
+{
+    store_options opt = {.pool_size = 3, .busy_timeout_ms = 0, .tx_retry_ms = 5000, .create = true};
+    store *s = NULL;
+    xn_error err;
+    if (store_open(&s, path, &opt, &err) != XN_OK)
+        fail_msg("store_open: %s", err.message);
+    assert_int_equal(store_migrate(s, NULL, &err), XN_OK);
+    return s;
+}
+
+static logstore_rec rec(const char *raw, int64_t recv_us, const char *addr, const char *proto)
+{
+    logstore_rec r = {.raw = (const unsigned char *)raw,
+                      .len = strlen(raw),
+                      .recv_us = recv_us,
+                      .addr = addr,
+                      .port = 5140,
+                      .proto = proto};
+    syslog_parse(r.raw, r.len, recv_us, &r.msg);
+    return r;
+}
+
+static void insert(store *s, logstore_rec *recs, size_t n)
+{
+    logstore_writer w;
+    logstore_writer_init(&w);
+    xn_error err;
+    if (logstore_insert(s, &w, recs, n, &err) != XN_OK)
+        fail_msg("logstore_insert: %s", err.message);
+    logstore_writer_release(&w);
+}
+
+static json_t *search(store *s, const audit_logstore_query *q)
+{
+    xn_buf b;
+    xn_buf_init(&b, 0);
+    xn_error err;
+    if (audit_logstore_search(s, q, &b, &err) != XN_OK)
+        fail_msg("search: %s", err.message);
+    json_error_t jerr;
+    json_t *v = json_loadb(b.data, b.len, 0, &jerr);
+    if (!v)
+        fail_msg("search result is not JSON (%s): %s", jerr.text, b.data);
+    xn_buf_release(&b);
+    return v;
+}
+
+static size_t count_items(store *s, const audit_logstore_query *q)
+{
+    json_t *v = search(s, q);
+    size_t n = json_array_size(json_object_get(v, "items"));
+    json_decref(v);
+    return n;
+}
+
+static int64_t query_int(store *s, const char *sql)
+{
+    store_conn *c = NULL;
+    xn_error err;
+    int64_t v = -1;
+    assert_int_equal(store_acquire(s, &c, &err), XN_OK);
+    if (store_query_int(c, sql, &v, &err) != XN_OK)
+        fail_msg("%s: %s", sql, err.message);
+    store_release(c);
+    return v;
+}
+
+static void days_are_shanghai_days(void **state)
+{
+    (void)state;
+    assert_int_equal(logstore_day_of(utc_us(2026, 11, 20, 15, 59, 59)), 20261120);
+    assert_int_equal(logstore_day_of(utc_us(2026, 11, 20, 16, 0, 0)), 20261121);
+    assert_int_equal(logstore_day_start(20261121), utc_us(2026, 11, 20, 16, 0, 0));
+    assert_int_equal(logstore_day_of(logstore_day_start(20240229)), 20240229);
+}
+
+static void store_keeps_raw_fields_and_flags_per_day(void **state)
+{
+    (void)state;
+    char *path = temp_db("logstore.db");
+    store *s = open_db(path);
+    int64_t t = noon_20261121();
+    static const char binary[] = "<13>bad \xFF\xFE bytes";
+    logstore_rec recs[] = {
+        rec("<34>1 2026-11-21T10:00:00Z h1 app1 77 ID1 [x@1 a=\"1\"] first", t, "10.0.0.1", "udp"),
+        rec(binary, t + 1, "10.0.0.1", "tcp"),
+        rec("not syslog", t + 2, "10.0.0.2", "udp"),
+        rec("<13>Nov 22 00:00:01 h2 app2: next day", t + 13LL * 3600 * 1000000, "10.0.0.2", "tcp"),
+    };
+    recs[1].truncated = true;
+    insert(s, recs, 4);
+    assert_int_equal(query_int(s, "SELECT count(*) FROM syslog_day"), 2);
+    assert_int_equal(query_int(s, "SELECT count(*) FROM syslog_20261121"), 3);
+    assert_int_equal(query_int(s, "SELECT count(*) FROM syslog_20261122"), 1);
+
+    store_conn *c = NULL;
+    store_stmt *st = NULL;
+    xn_error err;
+    assert_int_equal(store_acquire(s, &c, &err), XN_OK);
+    assert_int_equal(store_prepare(c,
+                                   "SELECT format, parse_error, truncated, utf8_replaced, "
+                                   "facility, severity, ts_us, hostname, app, procid, msgid, sd, "
+                                   "msg, raw, known, src_port, proto FROM syslog_20261121 "
+                                   "ORDER BY id",
+                                   &st, &err),
+                     XN_OK);
+    assert_int_equal(store_step(st, &err), STORE_ROW);
+    assert_string_equal(store_col_text(st, 0), "5424");
+    assert_int_equal(store_col_int(st, 1), 0);
+    assert_int_equal(store_col_int(st, 4), 4);
+    assert_int_equal(store_col_int(st, 5), 2);
+    assert_int_equal(store_col_int(st, 6), utc_us(2026, 11, 21, 10, 0, 0));
+    assert_string_equal(store_col_text(st, 7), "h1");
+    assert_string_equal(store_col_text(st, 8), "app1");
+    assert_string_equal(store_col_text(st, 9), "77");
+    assert_string_equal(store_col_text(st, 10), "ID1");
+    assert_string_equal(store_col_text(st, 11), "[x@1 a=\"1\"]");
+    assert_string_equal(store_col_text(st, 12), "first");
+    assert_int_equal(store_col_int(st, 14), 0); /* unknown source */
+    assert_int_equal(store_col_int(st, 15), 5140);
+    assert_string_equal(store_col_text(st, 16), "udp");
+    assert_int_equal(store_step(st, &err), STORE_ROW);
+    assert_int_equal(store_col_int(st, 2), 1); /* truncated */
+    assert_int_equal(store_col_int(st, 3), 1); /* utf8_replaced */
+    assert_string_equal(store_col_text(st, 12), "bad \xEF\xBF\xBD\xEF\xBF\xBD bytes");
+    assert_int_equal(store_col_bytes(st, 13), strlen(binary));
+    assert_memory_equal(store_col_blob(st, 13), binary, strlen(binary)); /* raw as received */
+    assert_int_equal(store_step(st, &err), STORE_ROW);
+    assert_string_equal(store_col_text(st, 0), "unknown");
+    assert_int_equal(store_col_int(st, 1), 1);
+    assert_true(store_col_is_null(st, 4));
+    assert_true(store_col_is_null(st, 5));
+    assert_string_equal(store_col_text(st, 12), "not syslog");
+    assert_int_equal(store_step(st, &err), STORE_DONE);
+    store_release(c);
+
+    assert_int_equal(query_int(s, "SELECT count FROM syslog_source WHERE address = '10.0.0.1'"), 2);
+    assert_int_equal(
+        query_int(s, "SELECT registered FROM syslog_source WHERE address = '10.0.0.2'"), 0);
+    store_close(s);
+    free(path);
+}
+
+static void registered_sources_are_known(void **state)
+{
+    (void)state;
+    char *path = temp_db("sources.db");
+    store *s = open_db(path);
+    int64_t t = noon_20261121();
+    logstore_rec r1 = rec("<13>before", t, "192.0.2.7", "udp");
+    insert(s, &r1, 1);
+    xn_error err;
+    assert_int_equal(audit_logstore_register_source(s, "::ffff:192.0.2.7", "防火墙 1", &err),
+                     XN_OK);
+    assert_int_equal(audit_logstore_register_source(s, "2001:db8::0:1", "core switch", &err),
+                     XN_OK);
+    logstore_rec r2 = rec("<13>after", t + 1, "192.0.2.7", "udp");
+    insert(s, &r2, 1);
+    assert_int_equal(query_int(s, "SELECT known FROM syslog_20261121 WHERE msg = 'before'"), 0);
+    assert_int_equal(query_int(s, "SELECT known FROM syslog_20261121 WHERE msg = 'after'"), 1);
+    assert_int_equal(query_int(s, "SELECT count FROM syslog_source WHERE address = '192.0.2.7' AND "
+                                  "registered = 1 AND name = '防火墙 1'"),
+                     2);
+    assert_int_equal(query_int(s, "SELECT count(*) FROM syslog_source WHERE address = "
+                                  "'2001:db8::1' AND first_seen IS NULL"),
+                     1);
+    assert_int_equal(audit_logstore_register_source(s, "host.example", "x", &err), XN_EINVAL);
+    assert_string_equal(err.field, "address");
+    assert_int_equal(audit_logstore_register_source(s, "10.0.0.1", "", &err), XN_EINVAL);
+    assert_string_equal(err.field, "name");
+    assert_int_equal(audit_logstore_register_source(s, "10.0.0.1", "a\nb", &err), XN_EINVAL);
+    store_close(s);
+    free(path);
+}
+
+static void search_filters_and_pages(void **state)
+{
+    (void)state;
+    char *path = temp_db("search.db");
+    store *s = open_db(path);
+    int64_t day1 = logstore_day_start(20261120) + 3600LL * 1000000;
+    int64_t day2 = logstore_day_start(20261121) + 3600LL * 1000000;
+    logstore_rec recs[] = {
+        rec("<11>1 - fw sshd - - - login failed for root", day1, "10.0.0.1", "udp"),
+        rec("<14>1 - fw sshd - - - login ok 100%", day1 + 1, "10.0.0.1", "udp"),
+        rec("<15>1 - web nginx - - - GET /a_b", day1 + 2, "10.0.0.2", "tcp"),
+        rec("garbage", day1 + 3, "10.0.0.3", "udp"),
+        rec("<11>1 - fw sshd - - - LOGIN FAILED again", day2, "10.0.0.1", "udp"),
+        rec("<12>Nov 21 09:00:00 web nginx: GET /ab", day2 + 1, "10.0.0.2", "tcp"),
+        rec("<8>1 - db pg - - - disk full", day2 + 2, "10.0.0.4", "tcp"),
+    };
+    insert(s, recs, 7);
+
+    audit_logstore_query all = {0};
+    json_t *v = search(s, &all);
+    json_t *items = json_object_get(v, "items");
+    assert_int_equal(json_array_size(items), 7);
+    assert_true(json_is_null(json_object_get(v, "next")));
+    json_t *first = json_array_get(items, 0); /* newest first */
+    assert_string_equal(json_string_value(json_object_get(first, "msg")), "disk full");
+    assert_string_equal(json_string_value(json_object_get(first, "format")), "5424");
+    assert_int_equal(json_integer_value(json_object_get(first, "severity")), 0);
+    assert_int_equal(json_integer_value(json_object_get(first, "received_us")), day2 + 2);
+    assert_string_equal(json_string_value(json_object_get(first, "hostname")), "db");
+    assert_true(json_is_false(json_object_get(first, "known")));
+    json_t *last = json_array_get(items, 6);
+    assert_string_equal(json_string_value(json_object_get(last, "msg")), "login failed for root");
+    json_decref(v);
+
+    audit_logstore_query q = {.source = "10.0.0.1"};
+    assert_int_equal(count_items(s, &q), 3);
+    q = (audit_logstore_query){.hostname = "web"};
+    assert_int_equal(count_items(s, &q), 2);
+    q = (audit_logstore_query){.app = "sshd", .from_us = day2};
+    assert_int_equal(count_items(s, &q), 1);
+    q = (audit_logstore_query){.app = "sshd", .to_us = day2};
+    assert_int_equal(count_items(s, &q), 2);
+    /* Severities 0..3 (emergency to error). */
+    q = (audit_logstore_query){.severity_mask = 0x0F};
+    assert_int_equal(count_items(s, &q), 3);
+    q = (audit_logstore_query){.parse_errors = 1};
+    assert_int_equal(count_items(s, &q), 1);
+    q = (audit_logstore_query){.parse_errors = -1};
+    assert_int_equal(count_items(s, &q), 6);
+    q = (audit_logstore_query){.text = "login failed"}; /* ASCII case-insensitive */
+    assert_int_equal(count_items(s, &q), 2);
+    q = (audit_logstore_query){.text = "100%"}; /* LIKE wildcards match themselves */
+    assert_int_equal(count_items(s, &q), 1);
+    q = (audit_logstore_query){.text = "/a_b"};
+    assert_int_equal(count_items(s, &q), 1);
+
+    /* Pages of 2 visit every row once, in order, across the two day tables. */
+    char cursor[64] = "";
+    int seen = 0;
+    const char *expected[] = {"disk full", "GET /ab",       "LOGIN FAILED again",   "garbage",
+                              "GET /a_b",  "login ok 100%", "login failed for root"};
+    for (int page = 0; page < 10; page++) {
+        q = (audit_logstore_query){.limit = 2, .after = cursor[0] ? cursor : NULL};
+        v = search(s, &q);
+        items = json_object_get(v, "items");
+        for (size_t i = 0; i < json_array_size(items); i++)
+            assert_string_equal(json_string_value(json_object_get(json_array_get(items, i), "msg")),
+                                expected[seen++]);
+        json_t *next = json_object_get(v, "next");
+        bool more = json_is_string(next);
+        if (more)
+            snprintf(cursor, sizeof cursor, "%s", json_string_value(next));
+        json_decref(v);
+        if (!more)
+            break;
+    }
+    assert_int_equal(seen, 7);
+
+    /* Refused filters name their field. */
+    xn_buf b;
+    xn_buf_init(&b, 0);
+    xn_error err;
+    q = (audit_logstore_query){.limit = 1001};
+    assert_int_equal(audit_logstore_search(s, &q, &b, &err), XN_EINVAL);
+    assert_string_equal(err.field, "limit");
+    q = (audit_logstore_query){.after = "20261121-x"};
+    assert_int_equal(audit_logstore_search(s, &q, &b, &err), XN_EINVAL);
+    assert_string_equal(err.field, "after");
+    q = (audit_logstore_query){.text = "a\x01"};
+    assert_int_equal(audit_logstore_search(s, &q, &b, &err), XN_EINVAL);
+    assert_string_equal(err.field, "text");
+    q = (audit_logstore_query){.from_us = day2, .to_us = day1};
+    assert_int_equal(audit_logstore_search(s, &q, &b, &err), XN_EINVAL);
+    xn_buf_release(&b);
+    store_close(s);
+    free(path);
+}
+
+static json_t *stats(store *s, int64_t from, int64_t to, bool by_day)
+{
+    xn_buf b;
+    xn_buf_init(&b, 0);
+    xn_error err;
+    if (audit_logstore_stats(s, from, to, by_day, &b, &err) != XN_OK)
+        fail_msg("stats: %s", err.message);
+    json_t *v = json_loadb(b.data, b.len, 0, NULL);
+    if (!v)
+        fail_msg("stats are not JSON: %s", b.data);
+    xn_buf_release(&b);
+    return v;
+}
+
+static void statistics_count_per_source_severity_app_and_time(void **state)
+{
+    (void)state;
+    char *path = temp_db("stats.db");
+    store *s = open_db(path);
+    int64_t h1 = logstore_day_start(20261120) + 3600LL * 1000000; /* 01:00 */
+    int64_t h2 = logstore_day_start(20261121) + 2 * 3600LL * 1000000;
+    logstore_rec recs[] = {
+        rec("<11>1 - fw sshd - - - a", h1, "10.0.0.1", "udp"),
+        rec("<11>1 - fw sshd - - - b", h1 + 10, "10.0.0.1", "udp"),
+        rec("<14>1 - web nginx - - - c", h1 + 3600LL * 1000000, "10.0.0.2", "udp"),
+        rec("junk", h2, "10.0.0.1", "udp"),
+        rec("<14>1 - web nginx - - - d", h2 + 1, "10.0.0.2", "udp"),
+    };
+    insert(s, recs, 5);
+    xn_error err;
+    assert_int_equal(audit_logstore_register_source(s, "10.0.0.2", "web server", &err), XN_OK);
+
+    json_t *v = stats(s, 0, 0, false);
+    assert_int_equal(json_integer_value(json_object_get(v, "total")), 5);
+    json_t *src = json_object_get(v, "by_source");
+    assert_int_equal(json_array_size(src), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(src, 0), "source")),
+                        "10.0.0.1");
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(src, 0), "count")), 3);
+    assert_true(json_is_false(json_object_get(json_array_get(src, 0), "registered")));
+    assert_string_equal(json_string_value(json_object_get(json_array_get(src, 1), "name")),
+                        "web server");
+    assert_true(json_is_true(json_object_get(json_array_get(src, 1), "registered")));
+    json_t *sev = json_object_get(v, "by_severity");
+    assert_int_equal(json_array_size(sev), 3); /* 3, 6 and null */
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(sev, 0), "severity")), 3);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(sev, 0), "count")), 2);
+    assert_true(json_is_null(json_object_get(json_array_get(sev, 2), "severity")));
+    json_t *apps = json_object_get(v, "by_app");
+    assert_int_equal(json_array_size(apps), 3);
+    json_t *times = json_object_get(v, "by_time");
+    assert_int_equal(json_array_size(times), 3); /* 01:00 and 02:00 on day 1, 02:00 on day 2 */
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(times, 0), "start_us")), h1);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(times, 0), "count")), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(times, 0), "start")),
+                        "2026-11-20T01:00:00.000+08:00");
+    json_decref(v);
+
+    v = stats(s, 0, 0, true);
+    times = json_object_get(v, "by_time");
+    assert_int_equal(json_array_size(times), 2);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(times, 1), "count")), 2);
+    json_decref(v);
+
+    v = stats(s, logstore_day_start(20261121), 0, false);
+    assert_int_equal(json_integer_value(json_object_get(v, "total")), 2);
+    json_decref(v);
+    store_close(s);
+    free(path);
+}
+
+static bool table_exists(store *s, int day)
+{
+    char sql[128];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'syslog_%d'", day);
+    return query_int(s, sql) == 1;
+}
+
+static void purge_drops_whole_days_past_retention_only(void **state)
+{
+    (void)state;
+    char *path = temp_db("purge.db");
+    store *s = open_db(path);
+    /* Days 2026-09-20 .. 2026-09-23; "now" 60 days after 2026-09-22 12:00. */
+    int days[] = {20260920, 20260921, 20260922, 20260923};
+    for (int i = 0; i < 4; i++) {
+        logstore_rec r = rec("<13>x", logstore_day_start(days[i]) + 1, "10.0.0.1", "udp");
+        insert(s, &r, 1);
+    }
+    xn_config cfg;
+    xn_config_defaults(&cfg);
+    cfg.syslog_retention_days = 60;
+    int64_t day_us = 86400LL * 1000000;
+    int64_t now = logstore_day_start(20260922) + day_us / 2 + 60 * day_us;
+    int dropped = -1;
+    xn_error err;
+    assert_int_equal(audit_logstore_purge(s, &cfg, now, &dropped, &err), XN_OK);
+    assert_int_equal(dropped, 2); /* 09-20 and 09-21 ended before the cutoff 09-22 12:00 */
+    assert_false(table_exists(s, 20260920));
+    assert_false(table_exists(s, 20260921));
+    assert_true(table_exists(s, 20260922)); /* holds messages younger than 60 days */
+    assert_true(table_exists(s, 20260923));
+    assert_int_equal(query_int(s, "SELECT count(*) FROM syslog_day"), 2);
+
+    /* At the very end of a day's retention it goes; a microsecond earlier it stays. */
+    now = logstore_day_start(20260923) + 60 * day_us;
+    assert_int_equal(audit_logstore_purge(s, &cfg, now - 1, &dropped, &err), XN_OK);
+    assert_int_equal(dropped, 0);
+    assert_int_equal(audit_logstore_purge(s, &cfg, now, &dropped, &err), XN_OK);
+    assert_int_equal(dropped, 1);
+    assert_false(table_exists(s, 20260922));
+    assert_true(table_exists(s, 20260923));
+    /* Searching the range still works with the days gone. */
+    audit_logstore_query q = {0};
+    assert_int_equal(count_items(s, &q), 1);
+    store_close(s);
+    free(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -501,6 +912,12 @@ int main(void)
         cmocka_unit_test(framing_by_octet_count_and_mixed),
         cmocka_unit_test(framing_survives_every_split_point),
         cmocka_unit_test(framing_truncates_oversize_and_stays_in_sync),
+        cmocka_unit_test(days_are_shanghai_days),
+        cmocka_unit_test(store_keeps_raw_fields_and_flags_per_day),
+        cmocka_unit_test(registered_sources_are_known),
+        cmocka_unit_test(search_filters_and_pages),
+        cmocka_unit_test(statistics_count_per_source_severity_app_and_time),
+        cmocka_unit_test(purge_drops_whole_days_past_retention_only),
     };
     return cmocka_run_group_tests_name("syslog", tests, NULL, NULL);
 }
