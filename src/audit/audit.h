@@ -52,6 +52,15 @@ typedef struct audit_event {
 /* ------------------------------------------------------------------------------------------ */
 
 /*
+ * The receiver listens on syslog.udp and syslog.tcp (host:port; port 0 picks a free one) for
+ * RFC 5424 and RFC 3164 messages; TCP frames are octet-counted or newline-terminated
+ * (RFC 6587), decided per message. Messages of up to AUDIT_SYSLOG_MAX_MSG bytes are kept whole;
+ * longer TCP messages are cut there and flagged truncated. A bounded queue (syslog.queue
+ * messages, and at most AUDIT_SYSLOG_QUEUE_BYTES) feeds one writer thread that stores them in
+ * batches, one transaction per batch. A full queue drops UDP messages at once; a TCP sender is
+ * made to wait (its socket is not read) for up to two seconds before its message is dropped.
+ * Every dropped message is counted, including those the kernel dropped on the UDP socket.
+ *
  * The log store is separate from the trail: one table per Asia/Shanghai day
  * (syslog_YYYYMMDD, listed in syslog_day) so retention drops whole days. Each row keeps the
  * raw bytes (BLOB), source address and port, receive time, the parsed fields and flags. Text
@@ -59,6 +68,40 @@ typedef struct audit_event {
  * set) while raw keeps the bytes as received. A message that does not parse is stored with
  * parse_error set and its whole content as text; nothing is dropped for its content.
  */
+#define AUDIT_SYSLOG_MAX_MSG     65536
+#define AUDIT_SYSLOG_QUEUE_BYTES (64 * 1024 * 1024)
+
+typedef struct audit_syslog audit_syslog;
+
+/* Starts the listeners cfg names and the writer. When both are off, *out is NULL and nothing
+ * runs. A listener that cannot bind is an error naming the protocol, address and reason. The
+ * actual ports are logged as "syslog.listening" (proto, host, port). cfg, db and log must
+ * outlive the receiver. */
+int audit_syslog_start(audit_syslog **out, const xn_config *cfg, store *db, xn_log *log,
+                       xn_error *err);
+/* The bound port of the UDP or TCP listener, 0 when it is off. */
+uint16_t audit_syslog_port(const audit_syslog *r, bool tcp);
+/* Stops receiving, reads what senders had already sent (pending TCP connections and data,
+ * queued datagrams), stores everything queued, then frees. NULL is fine. */
+void audit_syslog_stop(audit_syslog *r);
+
+/* Monotonic counters per protocol since start. */
+typedef struct audit_syslog_counts {
+    uint64_t received;     /* messages read from the network */
+    uint64_t stored;       /* committed to the log store */
+    uint64_t dropped;      /* queue full, kernel socket overflow (UDP) or store failure */
+    uint64_t parse_errors; /* stored with parse_error */
+    uint64_t truncated;    /* cut at AUDIT_SYSLOG_MAX_MSG */
+} audit_syslog_counts;
+
+typedef struct audit_syslog_stats {
+    audit_syslog_counts udp, tcp;
+    uint64_t queued;      /* messages waiting for the writer now */
+    uint64_t connections; /* open TCP connections now */
+} audit_syslog_stats;
+
+/* Reads the counters (lock-free); r may be NULL (all zero). */
+void audit_syslog_get_stats(const audit_syslog *r, audit_syslog_stats *out);
 
 /* Marks address (IPv4 or IPv6, numeric) as a registered device named name; messages from it
  * are stored with known = 1 from then on. Registering again renames. */

@@ -1,13 +1,21 @@
 /* Unit tests of the syslog receiver and log store (AUD-5, retention AUD-3): the RFC 5424 and
- * RFC 3164 parser, UTF-8 repair, the RFC 6587 TCP framer, and the log store against real SQLite
- * files (day tables, sources, search, statistics, purge). */
+ * RFC 3164 parser, UTF-8 repair, the RFC 6587 TCP framer, the log store against real SQLite
+ * files (day tables, sources, search, statistics, purge), and the receiver on real loopback
+ * sockets (drops counted under overload, TCP limits, nothing lost at stop). */
 #include "xn_test.h"
 
 #include "audit/syslog_int.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 /* ---- helpers ------------------------------------------------------------------------------- */
 
@@ -896,6 +904,251 @@ static void purge_drops_whole_days_past_retention_only(void **state)
     free(path);
 }
 
+/* ---- the receiver on real sockets ---------------------------------------------------------- */
+
+static void base_config(xn_config *cfg, const char *db)
+{
+    xn_config_defaults(cfg);
+    snprintf(cfg->db_path, sizeof cfg->db_path, "%s", db);
+    cfg->syslog_udp[0] = cfg->syslog_tcp[0] = '\0';
+}
+
+static int connect_to(int type, uint16_t port)
+{
+    int fd = socket(AF_INET, type, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0)
+        fail_msg("connect: %s", strerror(errno));
+    return fd;
+}
+
+static void send_all(int fd, const void *data, size_t n)
+{
+    const char *p = data;
+    while (n) {
+        ssize_t k = send(fd, p, n, MSG_NOSIGNAL);
+        if (k <= 0)
+            fail_msg("send: %s", strerror(errno));
+        p += k;
+        n -= (size_t)k;
+    }
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static int64_t stored_rows(store *s)
+{
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM syslog_%d", logstore_day_of(xn_now_us()));
+    return query_int(s, sql);
+}
+
+static void overload_drops_are_counted_never_hidden(void **state)
+{
+    (void)state;
+    char *path = temp_db("overload.db");
+    store *s = open_db(path);
+    xn_config cfg;
+    base_config(&cfg, path);
+    snprintf(cfg.syslog_udp, sizeof cfg.syslog_udp, "127.0.0.1:0");
+    cfg.syslog_queue = 16;
+    xn_log log;
+    xn_log_init(&log, NULL, XN_LOG_ERROR, XN_LOG_KV);
+    audit_syslog *r = NULL;
+    xn_error err;
+    assert_int_equal(audit_syslog_start(&r, &cfg, s, &log, &err), XN_OK);
+    assert_non_null(r);
+    uint16_t port = audit_syslog_port(r, false);
+    assert_true(port > 0);
+    assert_int_equal(audit_syslog_port(r, true), 0);
+
+    /* Another connection holds the write lock, so the writer cannot empty the queue. */
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    int fd = connect_to(SOCK_DGRAM, port);
+    enum { SENT = 200 };
+    for (int i = 0; i < SENT; i++) {
+        char msg[64];
+        int n = snprintf(msg, sizeof msg, "<13>overload %d", i);
+        send_all(fd, msg, (size_t)n);
+    }
+    close(fd);
+    audit_syslog_stats st;
+    for (int i = 0; i < 500; i++) {
+        audit_syslog_get_stats(r, &st);
+        if (st.udp.received >= SENT)
+            break;
+        sleep_ms(10);
+    }
+    sleep_ms(100); /* the last datagram's drop is counted just after it is received */
+    audit_syslog_get_stats(r, &st);
+    assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    audit_syslog_stop(r); /* stores what is queued */
+
+    /* Every datagram is accounted for: stored or counted as dropped. */
+    audit_syslog_stats after;
+    audit_syslog_get_stats(NULL, &after);
+    assert_int_equal(after.udp.received, 0);
+    assert_true(st.udp.dropped > 0);
+    assert_true(st.udp.received <= SENT);
+    int64_t rows = stored_rows(s);
+    assert_true(rows >= 16);
+    assert_int_equal((uint64_t)rows + st.udp.dropped, SENT);
+    store_close(s);
+    free(path);
+}
+
+static void tcp_stream_is_stored_whole_at_stop(void **state)
+{
+    (void)state;
+    char *path = temp_db("tcpstop.db");
+    store *s = open_db(path);
+    xn_config cfg;
+    base_config(&cfg, path);
+    snprintf(cfg.syslog_tcp, sizeof cfg.syslog_tcp, "127.0.0.1:0");
+    xn_log log;
+    xn_log_init(&log, NULL, XN_LOG_ERROR, XN_LOG_KV);
+    audit_syslog *r = NULL;
+    xn_error err;
+    assert_int_equal(audit_syslog_start(&r, &cfg, s, &log, &err), XN_OK);
+    uint16_t port = audit_syslog_port(r, true);
+    assert_true(port > 0);
+
+    int fd = connect_to(SOCK_STREAM, port);
+    xn_buf b;
+    xn_buf_init(&b, 0);
+    enum { N = 3000 };
+    for (int i = 0; i < N; i++) {
+        char msg[96];
+        int n = snprintf(msg, sizeof msg, "<14>1 - host app - - - message %d", i);
+        if (i % 2)
+            xn_buf_printf(&b, "%d %s", n, msg);
+        else
+            xn_buf_printf(&b, "%s\n", msg);
+    }
+    /* One message longer than the limit, then one more that must arrive intact. */
+    size_t big = AUDIT_SYSLOG_MAX_MSG + 1000;
+    xn_buf_printf(&b, "%zu <14>", big);
+    for (size_t i = 4; i < big; i++)
+        xn_buf_append(&b, "y", 1);
+    xn_buf_puts(&b, "<14>1 - host app - - - the end");
+    send_all(fd, b.data, b.len);
+    close(fd);
+    xn_buf_release(&b);
+    /* Stop at once: data still in the socket must be read and stored. */
+    audit_syslog_stop(r);
+    assert_int_equal(stored_rows(s), N + 2);
+    char sql[256];
+    int day = logstore_day_of(xn_now_us());
+    snprintf(sql, sizeof sql,
+             "SELECT length(raw) FROM syslog_%d WHERE truncated = 1 AND "
+             "hex(substr(raw, 1, 7)) = '3C31343E797979'",
+             day);
+    assert_int_equal(query_int(s, sql), AUDIT_SYSLOG_MAX_MSG);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM syslog_%d WHERE msg = 'the end'", day);
+    assert_int_equal(query_int(s, sql), 1);
+    snprintf(sql, sizeof sql,
+             "SELECT count(DISTINCT msg) FROM syslog_%d WHERE msg LIKE 'message %%'", day);
+    assert_int_equal(query_int(s, sql), N);
+    store_close(s);
+    free(path);
+}
+
+/* Reads until the peer closes (true) or ms pass (false). */
+static bool closed_within(int fd, int ms)
+{
+    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char c;
+    return recv(fd, &c, 1, 0) == 0;
+}
+
+static void tcp_connections_are_bounded_and_idle_ones_closed(void **state)
+{
+    (void)state;
+    char *path = temp_db("tcplimits.db");
+    store *s = open_db(path);
+    xn_config cfg;
+    base_config(&cfg, path);
+    snprintf(cfg.syslog_tcp, sizeof cfg.syslog_tcp, "127.0.0.1:0");
+    cfg.syslog_max_conns = 2;
+    cfg.syslog_idle_timeout = 1;
+    xn_log log;
+    xn_log_init(&log, NULL, XN_LOG_ERROR, XN_LOG_KV);
+    audit_syslog *r = NULL;
+    xn_error err;
+    assert_int_equal(audit_syslog_start(&r, &cfg, s, &log, &err), XN_OK);
+    uint16_t port = audit_syslog_port(r, true);
+    int a = connect_to(SOCK_STREAM, port);
+    int b = connect_to(SOCK_STREAM, port);
+    send_all(a, "<13>a\n", 6);
+    send_all(b, "<13>b\n", 6);
+    audit_syslog_stats st;
+    for (int i = 0; i < 200; i++) {
+        audit_syslog_get_stats(r, &st);
+        if (st.connections == 2)
+            break;
+        sleep_ms(10);
+    }
+    assert_int_equal(st.connections, 2);
+    int c = connect_to(SOCK_STREAM, port);
+    assert_true(closed_within(c, 900)); /* the third is refused */
+    /* Silent senders are dropped after the idle timeout (1 s, swept each second). */
+    assert_true(closed_within(a, 4000));
+    assert_true(closed_within(b, 4000));
+    audit_syslog_get_stats(r, &st);
+    assert_int_equal(st.connections, 0);
+    assert_int_equal(st.tcp.received, 2);
+    close(a);
+    close(b);
+    close(c);
+    audit_syslog_stop(r);
+    assert_int_equal(stored_rows(s), 2);
+    store_close(s);
+    free(path);
+}
+
+static void a_taken_port_is_a_clear_error(void **state)
+{
+    (void)state;
+    char *path = temp_db("taken.db");
+    store *s = open_db(path);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(listen(fd, 1), 0);
+    socklen_t sl = sizeof a;
+    getsockname(fd, (struct sockaddr *)&a, &sl);
+    xn_config cfg;
+    base_config(&cfg, path);
+    snprintf(cfg.syslog_udp, sizeof cfg.syslog_udp, "127.0.0.1:0");
+    snprintf(cfg.syslog_tcp, sizeof cfg.syslog_tcp, "127.0.0.1:%u", ntohs(a.sin_port));
+    xn_log log;
+    xn_log_init(&log, NULL, XN_LOG_ERROR, XN_LOG_KV);
+    audit_syslog *r = NULL;
+    xn_error err;
+    assert_int_equal(audit_syslog_start(&r, &cfg, s, &log, &err), XN_EIO);
+    assert_null(r);
+    assert_non_null(strstr(err.message, "cannot listen for syslog on tcp 127.0.0.1:"));
+    assert_non_null(strstr(err.message, "in use"));
+    /* Both listeners off: nothing runs. */
+    base_config(&cfg, path);
+    assert_int_equal(audit_syslog_start(&r, &cfg, s, &log, &err), XN_OK);
+    assert_null(r);
+    audit_syslog_stop(NULL);
+    close(fd);
+    store_close(s);
+    free(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -918,6 +1171,10 @@ int main(void)
         cmocka_unit_test(search_filters_and_pages),
         cmocka_unit_test(statistics_count_per_source_severity_app_and_time),
         cmocka_unit_test(purge_drops_whole_days_past_retention_only),
+        cmocka_unit_test(overload_drops_are_counted_never_hidden),
+        cmocka_unit_test(tcp_stream_is_stored_whole_at_stop),
+        cmocka_unit_test(tcp_connections_are_bounded_and_idle_ones_closed),
+        cmocka_unit_test(a_taken_port_is_a_clear_error),
     };
     return cmocka_run_group_tests_name("syslog", tests, NULL, NULL);
 }
