@@ -213,20 +213,10 @@ static int bind_repaired(store_stmt *st, int idx, syslog_span s, xn_buf *buf, bo
     return store_bind_text(st, idx, buf->data ? buf->data : "", (ssize_t)buf->len);
 }
 
-static int insert_one(store_conn *c, logstore_writer *w, const logstore_rec *r, bool known,
-                      const char *table, xn_error *err)
+/* Binds and runs the day's insert statement for one message. */
+static int insert_one(store_stmt *st, logstore_writer *w, const logstore_rec *r, bool known,
+                      xn_error *err)
 {
-    char sql[512];
-    snprintf(sql, sizeof sql,
-             "INSERT INTO %s (recv_us, src_addr, src_port, proto, known, format, parse_error,"
-             " truncated, utf8_replaced, facility, severity, ts_text, ts_us, hostname, app,"
-             " procid, msgid, sd, msg, raw) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
-             " $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
-             table);
-    store_stmt *st = NULL;
-    int rc = store_prepare(c, sql, &st, err);
-    if (rc)
-        return rc;
     const syslog_msg *m = &r->msg;
     bool bad_text = false, bad_sd = false;
     store_bind_int(st, 1, r->recv_us);
@@ -253,7 +243,7 @@ static int insert_one(store_conn *c, logstore_writer *w, const logstore_rec *r, 
     bind_span(st, 15, m->app);
     bind_span(st, 16, m->procid);
     bind_span(st, 17, m->msgid);
-    rc = bind_repaired(st, 18, m->sd, &w->sd, &bad_sd);
+    int rc = bind_repaired(st, 18, m->sd, &w->sd, &bad_sd);
     if (rc == XN_OK)
         rc = bind_repaired(st, 19, m->text, &w->text, &bad_text);
     if (rc == XN_OK)
@@ -268,23 +258,42 @@ static int insert_one(store_conn *c, logstore_writer *w, const logstore_rec *r, 
     return rc < 0 ? rc : XN_OK;
 }
 
+/* The day table's insert statement, made ready for a batch (the table created when missing). */
+static int day_insert(store_conn *c, int day, store_stmt **st, xn_error *err)
+{
+    char table[TABLE_NAME_SIZE];
+    int rc = ensure_day(c, day, err);
+    if (rc)
+        return rc;
+    table_name(day, table);
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO %s (recv_us, src_addr, src_port, proto, known, format, parse_error,"
+             " truncated, utf8_replaced, facility, severity, ts_text, ts_us, hostname, app,"
+             " procid, msgid, sd, msg, raw) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
+             " $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
+             table);
+    return store_prepare(c, sql, st, err);
+}
+
 static int insert_tx(store_conn *c, void *p, xn_error *err)
 {
     insert_ctx *ctx = p;
     int rc = update_sources(c, ctx->w, err);
-    int day = 0;
-    char table[TABLE_NAME_SIZE] = "";
+    /* The statement of the current day is kept while receive times stay inside that day. */
+    int64_t day_from = 0, day_to = 0;
+    store_stmt *st = NULL;
     for (size_t i = 0; rc == XN_OK && i < ctx->n; i++) {
         const logstore_rec *r = &ctx->recs[i];
-        int d = logstore_day_of(r->recv_us);
-        if (d != day) {
-            rc = ensure_day(c, d, err);
+        if (!st || r->recv_us < day_from || r->recv_us >= day_to) {
+            int day = logstore_day_of(r->recv_us);
+            day_from = logstore_day_start(day);
+            day_to = day_from + DAY_US;
+            rc = day_insert(c, day, &st, err);
             if (rc)
                 break;
-            day = d;
-            table_name(day, table);
         }
-        rc = insert_one(c, ctx->w, r, ctx->w->srcs[ctx->w->src_of[i]].known, table, err);
+        rc = insert_one(st, ctx->w, r, ctx->w->srcs[ctx->w->src_of[i]].known, err);
     }
     return rc;
 }
