@@ -212,6 +212,8 @@ typedef struct xn_config {
     char syslog_tcp[96];           /* syslog.tcp: host:port or "" (off) */
     int64_t syslog_retention_days; /* syslog.retention_days (>= 60) */
     int64_t syslog_queue;          /* syslog.queue: bounded receive queue, messages */
+    int64_t syslog_max_conns;      /* syslog.max_connections: simultaneous TCP senders */
+    int64_t syslog_idle_timeout;   /* syslog.idle_timeout: seconds a TCP sender may be silent */
 } xn_config;
 
 /* Fills cfg with the defaults. */

@@ -115,8 +115,9 @@ static int set_lexicons(xn_config *c, const char *v, xn_error *e)
     return set_path(c->lexicons, sizeof c->lexicons, v, e);
 }
 
-/* "" turns a listener off; otherwise host:port with a port from 1 to 65535. */
-static int set_addr(char *dst, size_t size, const char *v, xn_error *e)
+/* "" turns a listener off; otherwise host:port with a port from min_port to 65535 (0 lets a
+ * listener pick a free port; a destination needs a real one). */
+static int set_addr(char *dst, size_t size, const char *v, int64_t min_port, xn_error *e)
 {
     if (!*v) {
         dst[0] = '\0';
@@ -124,7 +125,7 @@ static int set_addr(char *dst, size_t size, const char *v, xn_error *e)
     }
     const char *colon = strrchr(v, ':');
     int64_t port;
-    if (!colon || colon == v || xn_parse_int64(colon + 1, 1, 65535, &port) != XN_OK)
+    if (!colon || colon == v || xn_parse_int64(colon + 1, min_port, 65535, &port) != XN_OK)
         return xn_fail(e, XN_EINVAL, "bad_config", "'%s' is not host:port", v);
     if (xn_strlcpy(dst, v, size) != XN_OK)
         return xn_fail(e, XN_EINVAL, "bad_config", "address is longer than %zu bytes", size - 1);
@@ -153,15 +154,15 @@ static int set_audit_witness(xn_config *c, const char *v, xn_error *e)
 }
 static int set_audit_witness_syslog(xn_config *c, const char *v, xn_error *e)
 {
-    return set_addr(c->audit_witness_syslog, sizeof c->audit_witness_syslog, v, e);
+    return set_addr(c->audit_witness_syslog, sizeof c->audit_witness_syslog, v, 1, e);
 }
 static int set_syslog_udp(xn_config *c, const char *v, xn_error *e)
 {
-    return set_addr(c->syslog_udp, sizeof c->syslog_udp, v, e);
+    return set_addr(c->syslog_udp, sizeof c->syslog_udp, v, 0, e);
 }
 static int set_syslog_tcp(xn_config *c, const char *v, xn_error *e)
 {
-    return set_addr(c->syslog_tcp, sizeof c->syslog_tcp, v, e);
+    return set_addr(c->syslog_tcp, sizeof c->syslog_tcp, v, 0, e);
 }
 /* AUD-3: 上网行为 logs at least 60 days. */
 static int set_syslog_retention(xn_config *c, const char *v, xn_error *e)
@@ -171,6 +172,14 @@ static int set_syslog_retention(xn_config *c, const char *v, xn_error *e)
 static int set_syslog_queue(xn_config *c, const char *v, xn_error *e)
 {
     return set_int(&c->syslog_queue, v, 16, 1048576, e);
+}
+static int set_syslog_max_connections(xn_config *c, const char *v, xn_error *e)
+{
+    return set_int(&c->syslog_max_conns, v, 1, 10000, e);
+}
+static int set_syslog_idle_timeout(xn_config *c, const char *v, xn_error *e)
+{
+    return set_int(&c->syslog_idle_timeout, v, 1, 86400, e);
 }
 
 static const setting settings[] = {
@@ -210,6 +219,9 @@ static const setting settings[] = {
      set_syslog_retention},
     {"syslog", "queue", "messages waiting to be stored before new ones are dropped", "65536",
      set_syslog_queue},
+    {"syslog", "max_connections", "simultaneous TCP senders", "256", set_syslog_max_connections},
+    {"syslog", "idle_timeout", "seconds before a silent TCP sender is disconnected", "600",
+     set_syslog_idle_timeout},
 };
 #define NSETTINGS (sizeof settings / sizeof settings[0])
 

@@ -1,4 +1,5 @@
 /* `xinan serve`, `xinan init`, `xinan version`. */
+#include "audit/audit.h"
 #include "cli/cli.h"
 #include "http/http.h"
 #include "text/text.h"
@@ -154,6 +155,16 @@ int cli_cmd_serve(int argc, char **argv)
         store_close(db);
         return 1;
     }
+    /* AUD-5: the syslog receiver runs on the migrated store and stops before it closes. */
+    audit_syslog *syslog = NULL;
+    if (audit_syslog_start(&syslog, &cfg, db, &log, &err) != XN_OK) {
+        fprintf(stderr, "xinan: %s\n", err.message);
+        text_lexset_free(lexicons);
+        auth_dict_free(dict);
+        audit_trail_free(trail);
+        store_close(db);
+        return 1;
+    }
     http_app app = {.cfg = &cfg,
                     .log = &log,
                     .db = db,
@@ -161,9 +172,11 @@ int cli_cmd_serve(int argc, char **argv)
                     .auth = &auth,
                     .started_us = xn_monotonic_us()};
     app.lexicons = text_lexset_lexicons(lexicons, &app.nlexicons);
+    app.syslog = syslog;
     http_server *srv = NULL;
     if (http_start(&srv, &app, &err) != XN_OK) {
         fprintf(stderr, "xinan: %s\n", err.message);
+        audit_syslog_stop(syslog);
         text_lexset_free(lexicons);
         auth_dict_free(dict);
         audit_trail_free(trail);
@@ -183,6 +196,7 @@ int cli_cmd_serve(int argc, char **argv)
     int sig = wait_for_stop(&stop_signals, trail, &log);
     xn_log_event(&log, XN_LOG_INFO, "server.stopping", "signal", strsignal(sig), XN_LOG_END);
     http_stop(srv, (int)cfg.shutdown_grace);
+    audit_syslog_stop(syslog);
     text_lexset_free(lexicons);
     auth_dict_free(dict);
     audit_trail_free(trail);

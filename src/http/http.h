@@ -41,6 +41,7 @@ typedef struct http_app {
     int64_t started_us;                  /* monotonic */
     const text_lexicon *const *lexicons; /* content checks (may be none) */
     size_t nlexicons;
+    audit_syslog *syslog; /* the syslog receiver for /metrics, NULL when off */
 } http_app;
 
 #define HTTP_MAX_PARAMS 8

@@ -687,6 +687,47 @@ static long resident_bytes(void)
     return rss * sysconf(_SC_PAGESIZE);
 }
 
+/* The syslog receiver's counters (AUD-5), one series per protocol. */
+static void syslog_metrics(const audit_syslog *r, xn_buf *b)
+{
+    audit_syslog_stats st;
+    audit_syslog_get_stats(r, &st);
+    static const struct {
+        const char *name, *help;
+        size_t offset;
+    } series[] = {
+        {"received", "Syslog messages read from the network.",
+         offsetof(audit_syslog_counts, received)},
+        {"stored", "Syslog messages committed to the log store.",
+         offsetof(audit_syslog_counts, stored)},
+        {"dropped", "Syslog messages lost: queue full, socket overflow or store failure.",
+         offsetof(audit_syslog_counts, dropped)},
+        {"parse_errors", "Syslog messages stored with a parse error.",
+         offsetof(audit_syslog_counts, parse_errors)},
+        {"truncated", "Syslog messages cut at the size limit.",
+         offsetof(audit_syslog_counts, truncated)},
+    };
+    for (size_t i = 0; i < sizeof series / sizeof series[0]; i++) {
+        uint64_t udp, tcp;
+        memcpy(&udp, (const char *)&st.udp + series[i].offset, sizeof udp);
+        memcpy(&tcp, (const char *)&st.tcp + series[i].offset, sizeof tcp);
+        xn_buf_printf(b,
+                      "# HELP xinan_syslog_%s_total %s\n# TYPE xinan_syslog_%s_total counter\n"
+                      "xinan_syslog_%s_total{proto=\"udp\"} %llu\n"
+                      "xinan_syslog_%s_total{proto=\"tcp\"} %llu\n",
+                      series[i].name, series[i].help, series[i].name, series[i].name,
+                      (unsigned long long)udp, series[i].name, (unsigned long long)tcp);
+    }
+    xn_buf_printf(b,
+                  "# HELP xinan_syslog_queue_messages Syslog messages waiting to be stored.\n"
+                  "# TYPE xinan_syslog_queue_messages gauge\n"
+                  "xinan_syslog_queue_messages %llu\n"
+                  "# HELP xinan_syslog_tcp_connections Open syslog TCP connections.\n"
+                  "# TYPE xinan_syslog_tcp_connections gauge\n"
+                  "xinan_syslog_tcp_connections %llu\n",
+                  (unsigned long long)st.queued, (unsigned long long)st.connections);
+}
+
 int http_metrics_render(http_server *srv, xn_buf *b)
 {
     xn_buf_puts(b, "# HELP xinan_http_requests_total HTTP requests by route, method and status.\n"
@@ -763,6 +804,8 @@ int http_metrics_render(http_server *srv, xn_buf *b)
                   "xinan_db_transaction_duration_seconds_sum %.6f\n"
                   "xinan_db_transaction_duration_seconds_count %llu\n",
                   (double)st.tx_sum_us / 1e6, (unsigned long long)cumulative);
+    if (srv->app->syslog)
+        syslog_metrics(srv->app->syslog, b);
     xn_buf_printf(b,
                   "# HELP process_resident_memory_bytes Resident memory.\n"
                   "# TYPE process_resident_memory_bytes gauge\n"

@@ -86,6 +86,25 @@ static const store_migration migrations[] = {
                " BEGIN SELECT RAISE(ABORT, 'the audit epoch cannot be removed'); END;",
     },
     {
+        .version = 3,
+        .name = "syslog log store",
+        /* AUD-5: the log store's fixed tables. Messages live in one table per Asia/Shanghai
+         * day (syslog_YYYYMMDD, made by the receiver on demand); syslog_day lists them so that
+         * retention (AUD-3) drops whole days. syslog_source holds every sender seen or
+         * registered; first_seen/last_seen are NULL for a registered device not yet heard. */
+        .sql = "CREATE TABLE syslog_day ("
+               " day INTEGER PRIMARY KEY,"
+               " created_at INTEGER NOT NULL);"
+               "CREATE TABLE syslog_source ("
+               " address TEXT PRIMARY KEY,"
+               " name TEXT,"
+               " registered INTEGER NOT NULL DEFAULT 0,"
+               " registered_at INTEGER,"
+               " first_seen INTEGER,"
+               " last_seen INTEGER,"
+               " count INTEGER NOT NULL DEFAULT 0);",
+    },
+    {
         .version = 5,
         .name = "accounts, roles and sessions",
         /* ACC-1..18, ORG-1. org_unit: units and departments as a tree. app_user: one account
