@@ -102,6 +102,106 @@ int audit_verify(store *db, const audit_verify_options *opt, xn_buf *report, boo
                  xn_error *err);
 
 /* ------------------------------------------------------------------------------------------ */
+/* Reading the trail (AUD-4)                                                                   */
+/* ------------------------------------------------------------------------------------------ */
+
+/*
+ * Which records to read. Every member is optional: 0 or NULL sets no condition. The strings
+ * come from outside and are checked by every function below (UTF-8, no control characters,
+ * bounds); a bad one gives XN_EINVAL with err->field naming it ("from", "to", "actor",
+ * "action", "object_type", "object_id", "result", "q", "limit", "before_seq").
+ *
+ * q is full text: up to AUDIT_Q_MAX_TERMS words separated by spaces, all of which must occur
+ * in the actor's name, action, object type or id, detail or source address. A word of three
+ * characters or more is looked up in the trigram index, so any Chinese substring is found
+ * ("内容审" finds "网站内容审核"); a word of one or two characters is too short for trigrams
+ * and is matched with LIKE over the records the other conditions leave, which is a scan.
+ * ASCII letters match either case.
+ */
+#define AUDIT_Q_MAX_BYTES  256
+#define AUDIT_Q_MAX_TERMS  8
+#define AUDIT_PAGE_DEFAULT 50
+#define AUDIT_PAGE_MAX     1000
+#define AUDIT_TOTAL_CAP    10000   /* audit_search counts at most this many matches */
+#define AUDIT_LIST_MAX     50      /* longest list in audit_stats (top N) */
+#define AUDIT_DAYS_MAX     366     /* days in audit_stats' per-day list (the newest) */
+#define AUDIT_EXPORT_MAX   1000000 /* records in one export (the newest) */
+
+typedef struct audit_filter {
+    int64_t from_us;         /* at >= from_us (UTC epoch µs) */
+    int64_t to_us;           /* at < to_us */
+    const char *actor;       /* the actor's name, exactly */
+    const char *action;      /* "auth.login" exactly, or every action of a room: "auth." */
+    const char *object_type; /* exactly */
+    const char *object_id;   /* exactly */
+    const char *result;      /* "ok", "denied" or "error" */
+    const char *q;           /* full text, as above */
+    int limit;               /* audit_search's page size, 1..AUDIT_PAGE_MAX (0: 50) */
+    int64_t before_seq;      /* audit_search's next page: records with seq < before_seq */
+} audit_filter;
+
+/* The most records audit_index_pending takes in one call. */
+#define AUDIT_INDEX_MAX_ROWS 100000
+
+/*
+ * Adds the records appended since the last call to the full-text index, at most max_rows
+ * (1..AUDIT_INDEX_MAX_ROWS) in one write transaction; *indexed is how many (0: up to date).
+ * The server calls it every few seconds, and the functions below call it before they look
+ * anything up in the index, so records committed before a search are always found.
+ */
+int audit_index_pending(store *db, int64_t max_rows, int64_t *indexed, xn_error *err);
+
+/*
+ * Finds records, newest first, one page at a time, and appends to out_json:
+ *
+ *   {"items":[{"seq":N,"at":µs,"at_text":"2026-11-21T17:30:00.123+08:00","actor_kind":"user",
+ *              "actor_id":N,"actor_name":"…","source":"…"|null,"session":"…"|null,
+ *              "action":"…","object_type":"…"|null,"object_id":"…"|null,"result":"ok",
+ *              "detail":{…}|null}, …],
+ *    "next_before_seq":N|null, "total":N, "total_capped":bool}
+ *
+ * next_before_seq, passed back as before_seq, gives the next page (null: this was the last).
+ * total counts the filter's matches, every page alike, up to AUDIT_TOTAL_CAP (total_capped
+ * then says there are more). c is a connection the caller holds, outside a transaction or
+ * inside its store_tx, of a writable store when q is set (the index is brought up to date).
+ * Errors: XN_EINVAL for a bad filter, XN_ETOOBIG when out_json's maximum is reached, store
+ * errors; out_json is then as it was.
+ */
+int audit_search(store_conn *c, const audit_filter *f, xn_buf *out_json, xn_error *err);
+
+/*
+ * Statistics over the records the filter selects (limit and before_seq are ignored), appended
+ * to out_json as one object; hours and days are Asia/Shanghai:
+ *
+ *   total, by_actor [{actor,count}], by_action [{action,count}], by_result {ok,denied,error},
+ *   by_hour [24 counts, 0:00-0:59 first], by_day [{day:"YYYY-MM-DD",count}, oldest first],
+ *   failed_logins {by_account [{account,count}], by_source [{source,count}]} (auth.login
+ *   denied; the account is the object id), off_hours [{actor,count}] (before 08:30, from
+ *   18:00, or on Saturday or Sunday), denied_bursts [{actor,window_start,window_start_text,
+ *   count}] (five or more denied results of one actor within ten minutes; a burst is
+ *   reported once, from its first record).
+ *
+ * Lists are the AUDIT_LIST_MAX largest, by_day the AUDIT_DAYS_MAX newest days; every
+ * "*_truncated" member says whether its list was cut. Errors as audit_search.
+ */
+int audit_stats(store_conn *c, const audit_filter *f, xn_buf *out_json, xn_error *err);
+
+/*
+ * Export of the records the filter selects (limit and before_seq are ignored), newest first,
+ * at most AUDIT_EXPORT_MAX: when there are more, a last line says the export was cut.
+ * Columns, headed in Chinese: 序号, 时间, 操作者, 来源地址, 操作, 对象类型, 对象, 结果, 详情.
+ * A cell that a spreadsheet would take for a formula (starting with = + - @, tab or CR) gets
+ * a leading apostrophe.
+ *
+ * CSV: UTF-8 with a byte-order mark (so Excel reads Chinese), RFC 4180 quoting, CRLF line
+ * ends, written to out (XN_EIO when writing fails). XLSX: one worksheet with a frozen header
+ * row, every cell written as a string or number (never a formula), created at path; a detail
+ * longer than a cell holds (32,767 characters) is cut and ends with "…[截断]".
+ */
+int audit_export_csv(store_conn *c, const audit_filter *f, FILE *out, xn_error *err);
+int audit_export_xlsx(store_conn *c, const audit_filter *f, const char *path, xn_error *err);
+
+/* ------------------------------------------------------------------------------------------ */
 /* Syslog receiver and log store (AUD-5)                                                       */
 /* ------------------------------------------------------------------------------------------ */
 

@@ -62,6 +62,12 @@ int audit_record_read(store_stmt *st, audit_record *r);
     "kind, epoch, alg, first_seq, last_seq, hash, started_at, ended_at, seal"
 int audit_checkpoint_read(store_stmt *st, audit_checkpoint *cp);
 
+/* Removes records up to last_seq from the full-text index, before the purge deletes them. */
+int audit_fts_forget(store_conn *tx, int64_t last_seq, xn_error *err);
+/* audit_export_csv with another bound than AUDIT_EXPORT_MAX (tests). */
+int audit_export_csv_bounded(store_conn *c, const audit_filter *f, FILE *out, int64_t max_rows,
+                             xn_error *err);
+
 /* Lower-case hex of exactly n bytes; XN_EINVAL otherwise. */
 int audit_unhex(const char *hex, uint8_t *out, size_t n);
 

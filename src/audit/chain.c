@@ -7,25 +7,54 @@
 
 #include <string.h>
 
-static void put_u64(crypto_hasher *h, int64_t v)
+/*
+ * The encoding is gathered in a small buffer and handed to the hash in a few large updates:
+ * the same bytes as field-by-field updates, at a fraction of the calls (verification hashes
+ * every record, so this is most of its time).
+ */
+typedef struct encoder {
+    crypto_hasher *h;
+    size_t len;
+    uint8_t buf[512];
+} encoder;
+
+static void put_bytes(encoder *e, const void *p, size_t n)
 {
-    uint8_t b[8];
-    for (int i = 7; i >= 0; i--) {
-        b[i] = (uint8_t)((uint64_t)v & 0xff);
-        v = (int64_t)((uint64_t)v >> 8);
+    if (e->len + n > sizeof e->buf) {
+        crypto_hasher_update(e->h, e->buf, e->len);
+        e->len = 0;
+        if (n > sizeof e->buf) {
+            crypto_hasher_update(e->h, p, n);
+            return;
+        }
     }
-    crypto_hasher_update(h, b, sizeof b);
+    memcpy(e->buf + e->len, p, n);
+    e->len += n;
 }
 
-static void put_str(crypto_hasher *h, const char *s)
+static void put_u64(encoder *e, int64_t v)
+{
+    uint64_t u = (uint64_t)v;
+    uint8_t b[8] = {(uint8_t)(u >> 56), (uint8_t)(u >> 48), (uint8_t)(u >> 40), (uint8_t)(u >> 32),
+                    (uint8_t)(u >> 24), (uint8_t)(u >> 16), (uint8_t)(u >> 8),  (uint8_t)u};
+    put_bytes(e, b, sizeof b);
+}
+
+static void put_str(encoder *e, const char *s)
 {
     if (!s) {
-        put_u64(h, -1);
+        put_u64(e, -1);
         return;
     }
     size_t n = strlen(s);
-    put_u64(h, (int64_t)n);
-    crypto_hasher_update(h, s, n);
+    put_u64(e, (int64_t)n);
+    put_bytes(e, s, n);
+}
+
+static void finish(encoder *e, uint8_t out[CRYPTO_HASH_BYTES])
+{
+    crypto_hasher_update(e->h, e->buf, e->len);
+    crypto_hasher_final(e->h, out);
 }
 
 int audit_record_hash(const audit_record *r, int64_t seq, uint8_t out[CRYPTO_HASH_BYTES])
@@ -35,23 +64,24 @@ int audit_record_hash(const audit_record *r, int64_t seq, uint8_t out[CRYPTO_HAS
     int rc = crypto_hasher_init(&h, r->alg, NULL);
     if (rc != XN_OK)
         return rc;
-    crypto_hasher_update(&h, tag, sizeof tag - 1);
-    crypto_hasher_update(&h, r->prev_hash, CRYPTO_HASH_BYTES);
-    put_u64(&h, seq);
-    put_u64(&h, r->epoch);
-    put_str(&h, crypto_alg_id(r->alg));
-    put_u64(&h, r->at);
-    put_str(&h, r->actor_kind);
-    put_u64(&h, r->actor_id);
-    put_str(&h, r->actor_name);
-    put_str(&h, r->source);
-    put_str(&h, r->session);
-    put_str(&h, r->action);
-    put_str(&h, r->object_type);
-    put_str(&h, r->object_id);
-    put_str(&h, r->result);
-    put_str(&h, r->detail);
-    crypto_hasher_final(&h, out);
+    encoder e = {.h = &h};
+    put_bytes(&e, tag, sizeof tag - 1);
+    put_bytes(&e, r->prev_hash, CRYPTO_HASH_BYTES);
+    put_u64(&e, seq);
+    put_u64(&e, r->epoch);
+    put_str(&e, crypto_alg_id(r->alg));
+    put_u64(&e, r->at);
+    put_str(&e, r->actor_kind);
+    put_u64(&e, r->actor_id);
+    put_str(&e, r->actor_name);
+    put_str(&e, r->source);
+    put_str(&e, r->session);
+    put_str(&e, r->action);
+    put_str(&e, r->object_type);
+    put_str(&e, r->object_id);
+    put_str(&e, r->result);
+    put_str(&e, r->detail);
+    finish(&e, out);
     return XN_OK;
 }
 
@@ -69,16 +99,17 @@ int audit_checkpoint_seal(const audit_checkpoint *cp, const uint8_t key[CRYPTO_K
     int rc = crypto_hasher_init(&h, cp->alg, key);
     if (rc != XN_OK)
         return rc;
-    crypto_hasher_update(&h, tag, sizeof tag - 1);
-    put_str(&h, cp->kind);
-    put_u64(&h, cp->epoch);
-    put_str(&h, crypto_alg_id(cp->alg));
-    put_u64(&h, cp->first_seq);
-    put_u64(&h, cp->last_seq);
-    crypto_hasher_update(&h, cp->hash, CRYPTO_HASH_BYTES);
-    put_u64(&h, cp->started_at);
-    put_u64(&h, cp->ended_at);
-    crypto_hasher_final(&h, out);
+    encoder e = {.h = &h};
+    put_bytes(&e, tag, sizeof tag - 1);
+    put_str(&e, cp->kind);
+    put_u64(&e, cp->epoch);
+    put_str(&e, crypto_alg_id(cp->alg));
+    put_u64(&e, cp->first_seq);
+    put_u64(&e, cp->last_seq);
+    put_bytes(&e, cp->hash, CRYPTO_HASH_BYTES);
+    put_u64(&e, cp->started_at);
+    put_u64(&e, cp->ended_at);
+    finish(&e, out);
     return XN_OK;
 }
 
@@ -149,7 +180,8 @@ static int copy_hash(store_stmt *st, int col, uint8_t out[CRYPTO_HASH_BYTES])
 
 static const char *text_or_null(store_stmt *st, int col)
 {
-    return store_col_is_null(st, col) ? NULL : store_col_text(st, col);
+    const char *t = store_col_text(st, col);
+    return t[0] == '\0' && store_col_is_null(st, col) ? NULL : t;
 }
 
 int audit_record_read(store_stmt *st, audit_record *r)

@@ -600,6 +600,8 @@ static int purge_tx(store_conn *tx, void *ctx, xn_error *err)
         rc = audit_checkpoint_seal(&cp, t->cur.key, cp.seal);
     }
     if (rc == XN_OK)
+        rc = audit_fts_forget(tx, last, err);
+    if (rc == XN_OK)
         rc = store_exec(tx, "UPDATE audit_purge_gate SET open = 1 WHERE id = 1", err);
     if (rc == XN_OK) {
         rc = store_prepare(tx, "DELETE FROM audit_log WHERE seq <= $1", &st, err);

@@ -76,10 +76,25 @@ static int load_lexicons(const xn_config *cfg, xn_log *log, text_lexset **out)
 
 #define TICK_SECONDS      5
 #define PURGE_EVERY_TICKS (3600 / TICK_SECONDS)
+#define INDEX_STEP        10000 /* records per search-index transaction: short write locks */
+#define INDEX_STEPS       10    /* at most this many per tick; a backlog is caught up later */
+
+/* Brings the audit search index up to date, a few short transactions at a time. */
+static void index_audit(store *db, xn_log *log)
+{
+    xn_error err;
+    int64_t indexed = INDEX_STEP;
+    for (int i = 0; i < INDEX_STEPS && indexed == INDEX_STEP; i++) {
+        if (audit_index_pending(db, INDEX_STEP, &indexed, &err) != XN_OK) {
+            xn_log_event(log, XN_LOG_ERROR, "audit.index_failed", "error", err.message, XN_LOG_END);
+            return;
+        }
+    }
+}
 
 /* The main thread's periodic work while it waits for a stop signal: closing due audit
- * epochs (empty ones too) and the hourly retention purge. */
-static int wait_for_stop(const sigset_t *stop_signals, audit_trail *trail, xn_log *log)
+ * epochs (empty ones too), the audit search index and the hourly retention purge. */
+static int wait_for_stop(const sigset_t *stop_signals, audit_trail *trail, store *db, xn_log *log)
 {
     struct timespec tick = {.tv_sec = TICK_SECONDS};
     for (long n = 1;; n++) {
@@ -89,6 +104,7 @@ static int wait_for_stop(const sigset_t *stop_signals, audit_trail *trail, xn_lo
         xn_error err;
         if (audit_tick(trail, &err) != XN_OK)
             xn_log_event(log, XN_LOG_ERROR, "audit.tick_failed", "error", err.message, XN_LOG_END);
+        index_audit(db, log);
         int64_t purged = 0;
         if (n % PURGE_EVERY_TICKS == 0 && audit_purge(trail, xn_now_us(), &purged, &err) != XN_OK)
             xn_log_event(log, XN_LOG_ERROR, "audit.purge_failed", "error", err.message, XN_LOG_END);
@@ -193,7 +209,7 @@ int cli_cmd_serve(int argc, char **argv)
     xn_log_event(&log, XN_LOG_INFO, "server.start", "version", XN_VERSION, "host", host, "port",
                  port, "db", cfg.db_path, XN_LOG_END);
 
-    int sig = wait_for_stop(&stop_signals, trail, &log);
+    int sig = wait_for_stop(&stop_signals, trail, db, &log);
     xn_log_event(&log, XN_LOG_INFO, "server.stopping", "signal", strsignal(sig), XN_LOG_END);
     http_stop(srv, (int)cfg.shutdown_grace);
     audit_syslog_stop(syslog);
