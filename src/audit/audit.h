@@ -106,10 +106,10 @@ int audit_verify(store *db, const audit_verify_options *opt, xn_buf *report, boo
 /* ------------------------------------------------------------------------------------------ */
 
 /*
- * Which records to read. Every member is optional: 0 or NULL sets no condition. The strings
- * come from outside and are checked by every function below (UTF-8, no control characters,
- * bounds); a bad one gives XN_EINVAL with err->field naming it ("from", "to", "actor",
- * "action", "object_type", "object_id", "result", "q", "limit", "before_seq").
+ * Which records to read. Every member is optional: 0, NULL or "" sets no condition. The
+ * strings come from outside and are checked by every function below (UTF-8, no control
+ * characters, bounds); a bad one gives XN_EINVAL with err->field naming it ("from", "to",
+ * "actor", "action", "object_type", "object_id", "result", "q", "limit", "before_seq").
  *
  * q is full text: up to AUDIT_Q_MAX_TERMS words separated by spaces, all of which must occur
  * in the actor's name, action, object type or id, detail or source address. A word of three
@@ -177,9 +177,9 @@ int audit_search(store_conn *c, const audit_filter *f, xn_buf *out_json, xn_erro
  *   by_hour [24 counts, 0:00-0:59 first], by_day [{day:"YYYY-MM-DD",count}, oldest first],
  *   failed_logins {by_account [{account,count}], by_source [{source,count}]} (auth.login
  *   denied; the account is the object id), off_hours [{actor,count}] (before 08:30, from
- *   18:00, or on Saturday or Sunday), denied_bursts [{actor,window_start,window_start_text,
- *   count}] (five or more denied results of one actor within ten minutes; a burst is
- *   reported once, from its first record).
+ *   18:00, or on Saturday or Sunday; swapped working days are not known),
+ *   denied_bursts [{actor,window_start,window_start_text,count}] (five or more denied results
+ *   of one actor within ten minutes; a burst is reported once, from its first record).
  *
  * Lists are the AUDIT_LIST_MAX largest, by_day the AUDIT_DAYS_MAX newest days; every
  * "*_truncated" member says whether its list was cut. Errors as audit_search.
@@ -196,7 +196,9 @@ int audit_stats(store_conn *c, const audit_filter *f, xn_buf *out_json, xn_error
  * CSV: UTF-8 with a byte-order mark (so Excel reads Chinese), RFC 4180 quoting, CRLF line
  * ends, written to out (XN_EIO when writing fails). XLSX: one worksheet with a frozen header
  * row, every cell written as a string or number (never a formula), created at path; a detail
- * longer than a cell holds (32,767 characters) is cut and ends with "…[截断]".
+ * longer than a cell holds (32,767 characters) is cut and ends with "…[截断]"; a bad filter
+ * leaves an existing file at path as it was, a failure after that removes the file. c and
+ * the errors as for audit_search.
  */
 int audit_export_csv(store_conn *c, const audit_filter *f, FILE *out, xn_error *err);
 int audit_export_xlsx(store_conn *c, const audit_filter *f, const char *path, xn_error *err);

@@ -1036,9 +1036,10 @@ int audit_export_xlsx(store_conn *c, const audit_filter *f, const char *path, xn
     rc = export_rows(c, f, AUDIT_EXPORT_MAX, &x.base, err);
     lxw_error closed = workbook_close(x.wb);
     xn_buf_release(&x.cell);
-    if (rc == XN_OK && (x.failed != LXW_NO_ERROR || closed != LXW_NO_ERROR))
+    lxw_error failed = x.failed != LXW_NO_ERROR ? x.failed : closed;
+    if (failed != LXW_NO_ERROR)
         rc = xn_fail(err, XN_EIO, "export_failed", "the workbook could not be written: %s",
-                     lxw_strerror(x.failed != LXW_NO_ERROR ? x.failed : closed));
+                     lxw_strerror(failed));
     if (rc != XN_OK)
         remove(path); /* half a workbook is of no use to anyone */
     return rc;

@@ -474,6 +474,7 @@ int store_schema_version(store *s, int *out, xn_error *err)
 typedef struct migrate_ctx {
     const store_migration *m;
     const char *sql;
+    bool applied;
 } migrate_ctx;
 
 static int apply_one(store_conn *c, void *ctx, xn_error *err)
@@ -507,6 +508,7 @@ static int apply_one(store_conn *c, void *ctx, xn_error *err)
     store_bind_text(st, 2, mc->m->name, -1);
     store_bind_int(st, 3, xn_now_us());
     rc = store_step(st, err);
+    mc->applied = rc >= 0;
     return rc < 0 ? rc : XN_OK;
 }
 
@@ -528,15 +530,15 @@ int store_migrate(store *s, int *applied, xn_error *err)
         rc = store_schema_version(s, &current, err);
     if (rc == XN_OK && current > store_schema_latest())
         rc = check_schema_not_newer(s, err);
+    /* Every step not yet recorded is applied, even one numbered below the highest recorded:
+     * apply_one checks each version, so a step merged late is never skipped. */
     for (const store_migration *m = store_migrations(); rc == XN_OK && m->version; m++) {
-        if (m->version <= current)
-            continue;
         const char *sql = m->sql;
         if (strcmp(s->ops->name, "sqlite") == 0 && m->sql_sqlite)
             sql = m->sql_sqlite;
-        migrate_ctx ctx = {m, sql};
+        migrate_ctx ctx = {m, sql, false};
         rc = store_tx(s, apply_one, &ctx, err);
-        if (rc == XN_OK)
+        if (rc == XN_OK && ctx.applied)
             count++;
     }
     if (applied)

@@ -590,6 +590,15 @@ static void xlsx_workbook_is_written(void **state)
     assert_memory_equal(data, "PK\x03\x04", 4); /* a ZIP container */
     /* ZIP keeps member names uncompressed */
     assert_non_null(memmem(data, n, "xl/worksheets/sheet1.xml", 24));
+    /* a detail longer than a cell holds is cut, not refused */
+    static char long_detail[40020];
+    memset(long_detail, 'x', sizeof long_detail - 1);
+    memcpy(long_detail, "{\"x\":\"", 6);
+    memcpy(long_detail + sizeof long_detail - 3, "\"}", 3);
+    add(&f, &(rec){"2026-11-22T09:00", "周杰", "publish.submit", "item", "103", "ok", NULL,
+                   long_detail});
+    if (audit_export_xlsx(c, &(audit_filter){.actor = "周杰"}, path, &err) != XN_OK)
+        fail_msg("xlsx with a long detail: %s", err.message);
     /* a bad filter touches nothing, not even a file already there */
     in = fopen(path, "w");
     fputs("earlier", in);
