@@ -360,9 +360,13 @@ static void parse_3164(const unsigned char *p, const unsigned char *end, int64_t
 
 /* ---- the entry point ----------------------------------------------------------------------- */
 
-void syslog_parse(const unsigned char *raw, size_t len, int64_t recv_us, syslog_msg *out)
+static bool clean_utf8(syslog_span s)
 {
-    memset(out, 0, sizeof *out);
+    return !s.p || (xn_utf8_valid((const char *)s.p, s.n) && !memchr(s.p, '\0', s.n));
+}
+
+static void parse_fields(const unsigned char *raw, size_t len, int64_t recv_us, syslog_msg *out)
+{
     out->facility = out->severity = -1;
     const unsigned char *end = raw + len;
     int pri = 0;
@@ -389,6 +393,14 @@ void syslog_parse(const unsigned char *raw, size_t len, int64_t recv_us, syslog_
         out->format = SYSLOG_RFC3164;
         parse_3164(p, end, recv_us, out);
     }
+}
+
+void syslog_parse(const unsigned char *raw, size_t len, int64_t recv_us, syslog_msg *out)
+{
+    memset(out, 0, sizeof *out);
+    parse_fields(raw, len, recv_us, out);
+    out->sd_clean = clean_utf8(out->sd);
+    out->text_clean = clean_utf8(out->text);
 }
 
 /* ---- UTF-8 --------------------------------------------------------------------------------- */

@@ -2,10 +2,11 @@
  * The syslog receiver (AUD-5): a UDP thread, a TCP thread (epoll over the listening socket and
  * up to syslog.max_connections senders) and one writer thread, joined by a bounded queue.
  *
- * Receiving threads only copy bytes: each message becomes one heap item (header and raw bytes)
- * pushed on the queue with its source and receive time. The writer takes everything queued (up
- * to BATCH_MAX), parses it and stores it in one transaction, so a busier receiver makes larger
- * batches and fewer commits. When the queue is full, a datagram is dropped at once (UDP has no
+ * Receiving threads copy and parse: each message becomes one heap item (raw bytes and the
+ * parsed fields pointing into them) pushed on the queue with its source and receive time. The
+ * writer, the one thread that cannot be spread, only stores: it takes everything queued (up to
+ * BATCH_MAX) and writes it in one transaction, so a busier receiver makes larger batches and
+ * fewer commits. When the queue is full, a datagram is dropped at once (UDP has no
  * way to slow a sender), while the TCP thread stops reading for up to TCP_WAIT_MS so the
  * senders' own buffers absorb the burst; only then is the message dropped. Every drop is
  * counted, including the kernel's own on the UDP socket (SO_RXQ_OVFL).
@@ -58,6 +59,7 @@ typedef struct item {
     bool truncated;
     size_t len;
     char addr[ADDR_SIZE];
+    syslog_msg msg;      /* parsed on receipt, spans into raw */
     unsigned char raw[]; /* len bytes */
 } item;
 
@@ -185,6 +187,8 @@ static item *new_item(const unsigned char *data, size_t len, const char *addr, u
         memcpy(it->raw, data, len);
     memcpy(it->addr, addr, ADDR_SIZE);
     it->port = port;
+    /* Parsed here, by the receiving thread, so the writer only stores. */
+    syslog_parse(it->raw, len, it->recv_us, &it->msg);
     return it;
 }
 
@@ -198,7 +202,7 @@ static void log_count(audit_syslog *r, xn_log_level level, const char *event, co
     xn_log_event(r->log, level, event, key, text, key2, value2, XN_LOG_END);
 }
 
-/* Parses and stores one batch; retries while the database refuses, then drops it (counted). */
+/* Stores one batch; retries while the database refuses, then drops it (counted). */
 static void store_batch(audit_syslog *r, logstore_writer *w, item **batch, logstore_rec *recs,
                         size_t n, bool stopping)
 {
@@ -210,8 +214,8 @@ static void store_batch(audit_syslog *r, logstore_writer *w, item **batch, logst
                                  .addr = it->addr,
                                  .port = it->port,
                                  .proto = proto_names[it->proto],
-                                 .truncated = it->truncated};
-        syslog_parse(it->raw, it->len, it->recv_us, &recs[i].msg);
+                                 .truncated = it->truncated,
+                                 .msg = it->msg};
     }
     xn_error err;
     int rc = XN_EIO;

@@ -84,6 +84,8 @@ static void rfc5424_with_structured_data_and_bom(void **state)
     assert_span(m.sd, "[exampleSDID@32473 iut=\"3\" eventSource=\"Application\" eventID=\"1011\"]"
                       "[examplePriority@32473 class=\"high\"]");
     assert_span(m.text, "An application event log entry..."); /* no BOM, no LF */
+    assert_true(m.text_clean);
+    assert_true(m.sd_clean);
 }
 
 static void rfc5424_examples_from_the_rfc(void **state)
@@ -302,6 +304,7 @@ static void unknown_empty_and_binary(void **state)
     static const unsigned char bin[] = {0xFF, 0x00, '<', 0xFE, 0x80, 'a', 0xC0, 0xAF, 0x00};
     syslog_parse(bin, sizeof bin, 0, &m);
     assert_true(m.parse_error);
+    assert_false(m.text_clean);
     assert_int_equal(m.text.n, sizeof bin - 1); /* the trailing NUL is trimmed */
     xn_buf b;
     xn_buf_init(&b, 0);
@@ -650,6 +653,64 @@ static void store_keeps_raw_fields_and_flags_per_day(void **state)
     assert_int_equal(query_int(s, "SELECT count FROM syslog_source WHERE address = '10.0.0.1'"), 2);
     assert_int_equal(
         query_int(s, "SELECT registered FROM syslog_source WHERE address = '10.0.0.2'"), 0);
+    store_close(s);
+    free(path);
+}
+
+/* Batches are written several rows per statement: every row must keep its own values, also
+ * those whose text had to be repaired, and a batch crossing midnight goes to two tables. */
+static void multi_row_batches_keep_each_row(void **state)
+{
+    (void)state;
+    char *path = temp_db("multirow.db");
+    store *s = open_db(path);
+    enum { N = 53 };
+    static char raws[N][64];
+    logstore_rec recs[N];
+    int64_t midnight = logstore_day_start(20261122);
+    for (int i = 0; i < N; i++) {
+        if (i % 3 == 1) /* invalid UTF-8 in the text */
+            snprintf(raws[i], sizeof raws[i], "<13>bad %d \xFF", i);
+        else
+            snprintf(raws[i], sizeof raws[i], "<13>1 - host%d app - - - good %d", i, i);
+        recs[i] = rec(raws[i], midnight - 30 + i, i % 2 ? "10.0.0.1" : "10.0.0.2", "tcp");
+    }
+    insert(s, recs, N);
+    assert_int_equal(query_int(s, "SELECT count(*) FROM syslog_20261121"), 30);
+    assert_int_equal(query_int(s, "SELECT count(*) FROM syslog_20261122"), N - 30);
+    store_conn *c = NULL;
+    store_stmt *st = NULL;
+    xn_error err;
+    assert_int_equal(store_acquire(s, &c, &err), XN_OK);
+    int i = 0;
+    for (int t = 0; t < 2; t++) {
+        assert_int_equal(store_prepare(c,
+                                       t ? "SELECT msg, raw, hostname, src_addr, utf8_replaced "
+                                           "FROM syslog_20261122 ORDER BY id"
+                                         : "SELECT msg, raw, hostname, src_addr, utf8_replaced "
+                                           "FROM syslog_20261121 ORDER BY id",
+                                       &st, &err),
+                         XN_OK);
+        while (store_step(st, &err) == STORE_ROW) {
+            char want[64];
+            if (i % 3 == 1)
+                snprintf(want, sizeof want, "bad %d \xEF\xBF\xBD", i);
+            else
+                snprintf(want, sizeof want, "good %d", i);
+            assert_string_equal(store_col_text(st, 0), want);
+            assert_int_equal(store_col_bytes(st, 1), strlen(raws[i]));
+            assert_memory_equal(store_col_blob(st, 1), raws[i], strlen(raws[i]));
+            if (i % 3 != 1) {
+                snprintf(want, sizeof want, "host%d", i);
+                assert_string_equal(store_col_text(st, 2), want);
+            }
+            assert_string_equal(store_col_text(st, 3), i % 2 ? "10.0.0.1" : "10.0.0.2");
+            assert_int_equal(store_col_int(st, 4), i % 3 == 1);
+            i++;
+        }
+    }
+    assert_int_equal(i, N);
+    store_release(c);
     store_close(s);
     free(path);
 }
@@ -1167,6 +1228,7 @@ int main(void)
         cmocka_unit_test(framing_truncates_oversize_and_stays_in_sync),
         cmocka_unit_test(days_are_shanghai_days),
         cmocka_unit_test(store_keeps_raw_fields_and_flags_per_day),
+        cmocka_unit_test(multi_row_batches_keep_each_row),
         cmocka_unit_test(registered_sources_are_known),
         cmocka_unit_test(search_filters_and_pages),
         cmocka_unit_test(statistics_count_per_source_severity_app_and_time),
