@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -1176,6 +1177,59 @@ static void tcp_connections_are_bounded_and_idle_ones_closed(void **state)
     free(path);
 }
 
+typedef struct flooder {
+    int fd;
+    _Atomic bool stop;
+} flooder;
+
+/* Sends the same message until told to stop or the receiver goes away. */
+static void *flood(void *p)
+{
+    flooder *f = p;
+    static const char msg[] = "<13>1 - h app - - - flood\n";
+    while (!f->stop)
+        if (send(f->fd, msg, sizeof msg - 1, MSG_NOSIGNAL) < 0 && errno != ENOBUFS &&
+            errno != ECONNREFUSED)
+            break;
+    return NULL;
+}
+
+static void stop_is_not_held_by_senders_that_never_pause(void **state)
+{
+    (void)state;
+    char *path = temp_db("flood.db");
+    store *s = open_db(path);
+    xn_config cfg;
+    base_config(&cfg, path);
+    snprintf(cfg.syslog_udp, sizeof cfg.syslog_udp, "127.0.0.1:0");
+    snprintf(cfg.syslog_tcp, sizeof cfg.syslog_tcp, "127.0.0.1:0");
+    cfg.syslog_queue = 64;
+    xn_log log;
+    xn_log_init(&log, NULL, XN_LOG_ERROR, XN_LOG_KV);
+    audit_syslog *r = NULL;
+    xn_error err;
+    assert_int_equal(audit_syslog_start(&r, &cfg, s, &log, &err), XN_OK);
+    flooder fl[2] = {{.fd = connect_to(SOCK_DGRAM, audit_syslog_port(r, false))},
+                     {.fd = connect_to(SOCK_STREAM, audit_syslog_port(r, true))}};
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++)
+        pthread_create(&t[i], NULL, flood, &fl[i]);
+    sleep_ms(300);
+    int64_t t0 = xn_monotonic_us();
+    audit_syslog_stop(r);
+    int64_t took_ms = (xn_monotonic_us() - t0) / 1000;
+    for (int i = 0; i < 2; i++) {
+        fl[i].stop = true;
+        pthread_join(t[i], NULL);
+        close(fl[i].fd);
+    }
+    if (took_ms > 15000)
+        fail_msg("stop took %lld ms while senders kept sending", (long long)took_ms);
+    assert_true(stored_rows(s) > 0);
+    store_close(s);
+    free(path);
+}
+
 static void a_taken_port_is_a_clear_error(void **state)
 {
     (void)state;
@@ -1236,6 +1290,7 @@ int main(void)
         cmocka_unit_test(overload_drops_are_counted_never_hidden),
         cmocka_unit_test(tcp_stream_is_stored_whole_at_stop),
         cmocka_unit_test(tcp_connections_are_bounded_and_idle_ones_closed),
+        cmocka_unit_test(stop_is_not_held_by_senders_that_never_pause),
         cmocka_unit_test(a_taken_port_is_a_clear_error),
     };
     return cmocka_run_group_tests_name("syslog", tests, NULL, NULL);
