@@ -25,7 +25,8 @@ static void check_span(const unsigned char *raw, size_t len, syslog_span s, unsi
             abort();
 }
 
-static void check_repair(syslog_span s)
+/* clean: the parser's word that the bytes are valid UTF-8 without NUL; repair must agree. */
+static void check_repair(syslog_span s, bool clean)
 {
     if (!s.p)
         return;
@@ -38,6 +39,8 @@ static void check_repair(syslog_span s)
         abort();
     if (!replaced && (b.len != s.n || memcmp(b.data, s.p, s.n) != 0))
         abort(); /* nothing replaced means nothing changed */
+    if (clean == replaced)
+        abort();
     xn_buf_release(&b);
 }
 
@@ -62,8 +65,10 @@ static void check_parse(const unsigned char *raw, size_t len)
     check_span(raw, len, m.msgid, 33, 32);
     check_span(raw, len, m.sd, 0, len);
     check_span(raw, len, m.text, 0, len);
-    check_repair(m.sd);
-    check_repair(m.text);
+    if ((!m.sd.p && !m.sd_clean) || (!m.text.p && !m.text_clean))
+        abort(); /* an absent field is clean */
+    check_repair(m.sd, m.sd_clean);
+    check_repair(m.text, m.text_clean);
 }
 
 /* Frames as one record each: truncated flag, length, bytes. */

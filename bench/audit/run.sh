@@ -66,3 +66,7 @@ for mode in $modes; do
     done
   fi
 done
+
+# The syslog receiver against rsyslog, same machine, same run.
+echo "== bench/audit/syslog.sh"
+bash "$here/syslog.sh"

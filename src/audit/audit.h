@@ -237,8 +237,9 @@ int audit_syslog_start(audit_syslog **out, const xn_config *cfg, store *db, xn_l
                        xn_error *err);
 /* The bound port of the UDP or TCP listener, 0 when it is off. */
 uint16_t audit_syslog_port(const audit_syslog *r, bool tcp);
-/* Stops receiving, reads what senders had already sent (pending TCP connections and data,
- * queued datagrams), stores everything queued, then frees. NULL is fine. */
+/* Stops receiving, reads what senders had already sent (queued datagrams, pending TCP
+ * connections, TCP data until the senders are silent for 50 ms, at most 2 s), stores
+ * everything queued, then frees. NULL is fine. */
 void audit_syslog_stop(audit_syslog *r);
 
 /* Monotonic counters per protocol since start. */

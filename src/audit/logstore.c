@@ -192,20 +192,31 @@ static const char *format_name(syslog_format f)
     return f == SYSLOG_RFC5424 ? "5424" : f == SYSLOG_RFC3164 ? "3164" : "unknown";
 }
 
+/* Values are bound without a copy: the records and the writer's buffers outlive each step. */
 static void bind_span(store_stmt *st, int idx, syslog_span s)
 {
     if (s.p)
-        store_bind_text(st, idx, (const char *)s.p, (ssize_t)s.n);
+        store_bind_text_ref(st, idx, (const char *)s.p, s.n);
     else
         store_bind_null(st, idx);
 }
 
-/* Binds a field that may hold any bytes as valid UTF-8 (repaired into buf). */
-static int bind_repaired(store_stmt *st, int idx, syslog_span s, xn_buf *buf, bool *replaced)
+static void bind_str(store_stmt *st, int idx, const char *s)
+{
+    store_bind_text_ref(st, idx, s, strlen(s));
+}
+
+/* Binds a field that may hold any bytes as valid UTF-8: as it is when the parser found it
+ * clean (the usual case), else repaired into buf and copied, since the next row of a
+ * multi-row insert reuses buf before the statement runs. */
+static int bind_repaired(store_stmt *st, int idx, syslog_span s, bool clean, xn_buf *buf,
+                         bool *replaced)
 {
     *replaced = false;
     if (!s.p)
         return store_bind_null(st, idx);
+    if (clean)
+        return store_bind_text_ref(st, idx, (const char *)s.p, s.n);
     xn_buf_reset(buf);
     int rc = syslog_utf8_repair(s.p, s.n, buf, replaced);
     if (rc)
@@ -213,87 +224,113 @@ static int bind_repaired(store_stmt *st, int idx, syslog_span s, xn_buf *buf, bo
     return store_bind_text(st, idx, buf->data ? buf->data : "", (ssize_t)buf->len);
 }
 
-/* Binds and runs the day's insert statement for one message. */
-static int insert_one(store_stmt *st, logstore_writer *w, const logstore_rec *r, bool known,
-                      xn_error *err)
+/* Binds one message as the row of parameters after base (row k of a multi-row insert). */
+static int bind_row(store_stmt *st, int base, logstore_writer *w, const logstore_rec *r, bool known,
+                    xn_error *err)
 {
     const syslog_msg *m = &r->msg;
     bool bad_text = false, bad_sd = false;
-    store_bind_int(st, 1, r->recv_us);
-    store_bind_text(st, 2, r->addr, -1);
-    store_bind_int(st, 3, r->port);
-    store_bind_text(st, 4, r->proto, -1);
-    store_bind_int(st, 5, known);
-    store_bind_text(st, 6, format_name(m->format), -1);
-    store_bind_int(st, 7, m->parse_error);
-    store_bind_int(st, 8, r->truncated);
+    store_bind_int(st, base + 1, r->recv_us);
+    bind_str(st, base + 2, r->addr);
+    store_bind_int(st, base + 3, r->port);
+    bind_str(st, base + 4, r->proto);
+    store_bind_int(st, base + 5, known);
+    bind_str(st, base + 6, format_name(m->format));
+    store_bind_int(st, base + 7, m->parse_error);
+    store_bind_int(st, base + 8, r->truncated);
     if (m->facility >= 0) {
-        store_bind_int(st, 10, m->facility);
-        store_bind_int(st, 11, m->severity);
+        store_bind_int(st, base + 10, m->facility);
+        store_bind_int(st, base + 11, m->severity);
     } else {
-        store_bind_null(st, 10);
-        store_bind_null(st, 11);
+        store_bind_null(st, base + 10);
+        store_bind_null(st, base + 11);
     }
-    bind_span(st, 12, m->timestamp);
+    bind_span(st, base + 12, m->timestamp);
     if (m->has_time)
-        store_bind_int(st, 13, m->time_us);
+        store_bind_int(st, base + 13, m->time_us);
     else
-        store_bind_null(st, 13);
-    bind_span(st, 14, m->hostname);
-    bind_span(st, 15, m->app);
-    bind_span(st, 16, m->procid);
-    bind_span(st, 17, m->msgid);
-    int rc = bind_repaired(st, 18, m->sd, &w->sd, &bad_sd);
+        store_bind_null(st, base + 13);
+    bind_span(st, base + 14, m->hostname);
+    bind_span(st, base + 15, m->app);
+    bind_span(st, base + 16, m->procid);
+    bind_span(st, base + 17, m->msgid);
+    int rc = bind_repaired(st, base + 18, m->sd, m->sd_clean, &w->sd, &bad_sd);
     if (rc == XN_OK)
-        rc = bind_repaired(st, 19, m->text, &w->text, &bad_text);
+        rc = bind_repaired(st, base + 19, m->text, m->text_clean, &w->text, &bad_text);
     if (rc == XN_OK)
-        rc = store_bind_int(st, 9, bad_text || bad_sd);
+        rc = store_bind_int(st, base + 9, bad_text || bad_sd);
     if (rc == XN_OK)
-        rc = store_bind_blob(st, 20, r->raw, r->len);
+        rc = store_bind_blob_ref(st, base + 20, r->raw, r->len);
     if (rc) {
         store_stmt_done(st);
         return xn_fail(err, rc, "bind", "cannot bind a syslog message (%s)", xn_err_name(rc));
     }
-    rc = store_step(st, err);
-    return rc < 0 ? rc : XN_OK;
+    return XN_OK;
 }
 
-/* The day table's insert statement, made ready for a batch (the table created when missing). */
-static int day_insert(store_conn *c, int day, store_stmt **st, xn_error *err)
+#define ROW_PARAMS 20
+#define MULTI_ROWS 16 /* rows per INSERT while a batch has that many left in one day */
+
+/* The day table's insert statement for rows rows (the table created when missing). */
+static int day_insert(store_conn *c, int day, int rows, store_stmt **st, xn_error *err)
 {
     char table[TABLE_NAME_SIZE];
-    int rc = ensure_day(c, day, err);
-    if (rc)
-        return rc;
-    table_name(day, table);
-    char sql[512];
-    snprintf(sql, sizeof sql,
-             "INSERT INTO %s (recv_us, src_addr, src_port, proto, known, format, parse_error,"
-             " truncated, utf8_replaced, facility, severity, ts_text, ts_us, hostname, app,"
-             " procid, msgid, sd, msg, raw) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,"
-             " $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
-             table);
+    if (!table_name(day, table))
+        return xn_fail(err, XN_EINTERNAL, "internal", "day %d out of range", day);
+    char sql[8192];
+    int n = snprintf(sql, sizeof sql,
+                     "INSERT INTO %s (recv_us, src_addr, src_port, proto, known, format,"
+                     " parse_error, truncated, utf8_replaced, facility, severity, ts_text, ts_us,"
+                     " hostname, app, procid, msgid, sd, msg, raw) VALUES ",
+                     table);
+    for (int r = 0; r < rows && n > 0 && (size_t)n < sizeof sql; r++) {
+        for (int k = 1; k <= ROW_PARAMS && n > 0 && (size_t)n < sizeof sql; k++)
+            n += snprintf(sql + n, sizeof sql - (size_t)n, "%s$%d",
+                          k == 1 ? (r ? "),(" : "(") : ", ", r * ROW_PARAMS + k);
+    }
+    if (n > 0 && (size_t)n < sizeof sql)
+        n += snprintf(sql + n, sizeof sql - (size_t)n, ")");
+    if (n <= 0 || (size_t)n >= sizeof sql)
+        return xn_fail(err, XN_EINTERNAL, "internal", "insert statement too long");
     return store_prepare(c, sql, st, err);
+}
+
+/* Inserts recs[0..n), all of day, MULTI_ROWS at a time and then one by one. */
+static int insert_run(store_conn *c, insert_ctx *ctx, size_t from, size_t n, int day, xn_error *err)
+{
+    int rc = ensure_day(c, day, err);
+    store_stmt *multi = NULL, *one = NULL;
+    size_t i = from, end = from + n;
+    while (rc == XN_OK && i < end) {
+        int rows = end - i >= MULTI_ROWS ? MULTI_ROWS : 1;
+        store_stmt **st = rows > 1 ? &multi : &one;
+        if (!*st)
+            rc = day_insert(c, day, rows, st, err);
+        for (int k = 0; rc == XN_OK && k < rows; k++, i++)
+            rc = bind_row(*st, k * ROW_PARAMS, ctx->w, &ctx->recs[i],
+                          ctx->w->srcs[ctx->w->src_of[i]].known, err);
+        if (rc == XN_OK)
+            rc = store_step(*st, err);
+        if (rc > 0)
+            rc = XN_OK;
+    }
+    return rc < 0 ? rc : XN_OK;
 }
 
 static int insert_tx(store_conn *c, void *p, xn_error *err)
 {
     insert_ctx *ctx = p;
     int rc = update_sources(c, ctx->w, err);
-    /* The statement of the current day is kept while receive times stay inside that day. */
-    int64_t day_from = 0, day_to = 0;
-    store_stmt *st = NULL;
-    for (size_t i = 0; rc == XN_OK && i < ctx->n; i++) {
-        const logstore_rec *r = &ctx->recs[i];
-        if (!st || r->recv_us < day_from || r->recv_us >= day_to) {
-            int day = logstore_day_of(r->recv_us);
-            day_from = logstore_day_start(day);
-            day_to = day_from + DAY_US;
-            rc = day_insert(c, day, &st, err);
-            if (rc)
-                break;
-        }
-        rc = insert_one(st, ctx->w, r, ctx->w->srcs[ctx->w->src_of[i]].known, err);
+    /* Records come in receive order, so each day is one run. */
+    size_t i = 0;
+    while (rc == XN_OK && i < ctx->n) {
+        int day = logstore_day_of(ctx->recs[i].recv_us);
+        int64_t day_from = logstore_day_start(day), day_to = day_from + DAY_US;
+        size_t j = i + 1;
+        while (j < ctx->n && ctx->recs[j].recv_us >= day_from && ctx->recs[j].recv_us < day_to)
+            j++;
+        rc = insert_run(c, ctx, i, j - i, day, err);
+        i = j;
     }
     return rc;
 }

@@ -36,8 +36,9 @@ typedef struct syslog_msg {
     bool has_time;   /* timestamp understood: time_us holds it */
     int64_t time_us; /* UTC epoch µs */
     syslog_span hostname, app, procid, msgid;
-    syslog_span sd;   /* RFC 5424 structured data as given, absent for "-" */
-    syslog_span text; /* MSG: without a leading BOM (5424) and trailing CR, LF and NUL */
+    syslog_span sd;            /* RFC 5424 structured data as given, absent for "-" */
+    syslog_span text;          /* MSG: without a leading BOM (5424) and trailing CR, LF and NUL */
+    bool sd_clean, text_clean; /* valid UTF-8 without NUL (or absent): storable as they are */
 } syslog_msg;
 
 /*

@@ -360,9 +360,13 @@ static void parse_3164(const unsigned char *p, const unsigned char *end, int64_t
 
 /* ---- the entry point ----------------------------------------------------------------------- */
 
-void syslog_parse(const unsigned char *raw, size_t len, int64_t recv_us, syslog_msg *out)
+static bool clean_utf8(syslog_span s)
 {
-    memset(out, 0, sizeof *out);
+    return !s.p || (xn_utf8_valid((const char *)s.p, s.n) && !memchr(s.p, '\0', s.n));
+}
+
+static void parse_fields(const unsigned char *raw, size_t len, int64_t recv_us, syslog_msg *out)
+{
     out->facility = out->severity = -1;
     const unsigned char *end = raw + len;
     int pri = 0;
@@ -389,6 +393,14 @@ void syslog_parse(const unsigned char *raw, size_t len, int64_t recv_us, syslog_
         out->format = SYSLOG_RFC3164;
         parse_3164(p, end, recv_us, out);
     }
+}
+
+void syslog_parse(const unsigned char *raw, size_t len, int64_t recv_us, syslog_msg *out)
+{
+    memset(out, 0, sizeof *out);
+    parse_fields(raw, len, recv_us, out);
+    out->sd_clean = clean_utf8(out->sd);
+    out->text_clean = clean_utf8(out->text);
 }
 
 /* ---- UTF-8 --------------------------------------------------------------------------------- */
@@ -488,14 +500,48 @@ static void keep(syslog_framer *f, const unsigned char *data, size_t n)
         f->truncated = true;
 }
 
-static void deliver(syslog_framer *f, syslog_frame_fn fn, void *ctx)
+static void next_frame(syslog_framer *f)
 {
-    fn(ctx, (const unsigned char *)(f->msg.data ? f->msg.data : ""), f->msg.len, f->truncated);
     xn_buf_reset(&f->msg);
     f->truncated = false;
     f->count = 0;
     f->count_width = 0;
     f->state = FRAME_START;
+}
+
+static void deliver(syslog_framer *f, syslog_frame_fn fn, void *ctx)
+{
+    fn(ctx, (const unsigned char *)(f->msg.data ? f->msg.data : ""), f->msg.len, f->truncated);
+    next_frame(f);
+}
+
+/* A frame wholly inside the bytes at hand, with nothing of it kept yet, is handed over from
+ * there: the usual case, and one copy less. Returns the bytes used, 0 when this does not apply
+ * (then the copying path takes it). */
+static size_t deliver_in_place(syslog_framer *f, const unsigned char *p, const unsigned char *end,
+                               syslog_frame_fn fn, void *ctx)
+{
+    if (f->msg.len || f->truncated)
+        return 0;
+    size_t avail = (size_t)(end - p);
+    if (f->state == FRAME_OCTETS) {
+        if (f->count > avail || f->count > f->max)
+            return 0;
+        size_t n = (size_t)f->count;
+        fn(ctx, p, n, false);
+        next_frame(f);
+        return n;
+    }
+    const unsigned char *nl = memchr(p, '\n', avail);
+    if (!nl || (size_t)(nl - p) > f->max)
+        return 0;
+    size_t n = (size_t)(nl - p);
+    if (n && p[n - 1] == '\r')
+        n--;
+    if (n)
+        fn(ctx, p, n, false);
+    next_frame(f);
+    return (size_t)(nl - p) + 1;
 }
 
 void syslog_framer_feed(syslog_framer *f, const unsigned char *data, size_t n, syslog_frame_fn fn,
@@ -529,6 +575,11 @@ void syslog_framer_feed(syslog_framer *f, const unsigned char *data, size_t n, s
             }
             break;
         case FRAME_OCTETS: {
+            size_t used = deliver_in_place(f, p, end, fn, ctx);
+            if (used) {
+                p += used;
+                break;
+            }
             size_t avail = (size_t)(end - p);
             size_t take = f->count < avail ? (size_t)f->count : avail;
             keep(f, p, take);
@@ -539,6 +590,11 @@ void syslog_framer_feed(syslog_framer *f, const unsigned char *data, size_t n, s
             break;
         }
         case FRAME_LINE: {
+            size_t used = deliver_in_place(f, p, end, fn, ctx);
+            if (used) {
+                p += used;
+                break;
+            }
             const unsigned char *nl = memchr(p, '\n', (size_t)(end - p));
             const unsigned char *stop = nl ? nl : end;
             keep(f, p, (size_t)(stop - p));
@@ -575,9 +631,5 @@ void syslog_framer_finish(syslog_framer *f, syslog_frame_fn fn, void *ctx)
     default:
         break;
     }
-    xn_buf_reset(&f->msg);
-    f->truncated = false;
-    f->count = 0;
-    f->count_width = 0;
-    f->state = FRAME_START;
+    next_frame(f);
 }

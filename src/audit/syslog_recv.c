@@ -2,17 +2,20 @@
  * The syslog receiver (AUD-5): a UDP thread, a TCP thread (epoll over the listening socket and
  * up to syslog.max_connections senders) and one writer thread, joined by a bounded queue.
  *
- * Receiving threads only copy bytes: each message becomes one heap item (header and raw bytes)
- * pushed on the queue with its source and receive time. The writer takes everything queued (up
- * to BATCH_MAX), parses it and stores it in one transaction, so a busier receiver makes larger
- * batches and fewer commits. When the queue is full, a datagram is dropped at once (UDP has no
+ * Receiving threads copy and parse: each message becomes one heap item (raw bytes and the
+ * parsed fields pointing into them) pushed on the queue with its source and receive time. The
+ * writer, the one thread that cannot be spread, only stores: it takes everything queued (up to
+ * BATCH_MAX) and writes it in one transaction, so a busier receiver makes larger batches and
+ * fewer commits. When the queue is full, a datagram is dropped at once (UDP has no
  * way to slow a sender), while the TCP thread stops reading for up to TCP_WAIT_MS so the
  * senders' own buffers absorb the burst; only then is the message dropped. Every drop is
  * counted, including the kernel's own on the UDP socket (SO_RXQ_OVFL).
  *
- * Stopping: listeners are told through an eventfd; each reads what was already sent (queued
- * datagrams, pending connections and unread TCP data) before it exits, and the writer exits
- * once the queue is empty. The writer also runs retention (AUD-3) at start and every hour.
+ * Stopping: listeners are told through an eventfd. The UDP thread reads the datagrams already
+ * queued on its socket; the TCP thread takes pending connections and reads until its senders
+ * have been silent for STOP_QUIET_MS (at most STOP_DRAIN_US, so a sender that never pauses
+ * cannot hold the stop). The writer exits once the queue is empty. It also runs retention
+ * (AUD-3) at start and every hour.
  */
 #include "audit/syslog_int.h"
 
@@ -46,6 +49,10 @@
 #define ADDR_TEXT_SIZE  96
 #define PORT_TEXT_SIZE  8
 #define COUNT_TEXT_SIZE 24
+#define DRAIN_PER_WAKE  1024 /* datagrams read before looking at the stop signal again */
+#define DRAIN_AT_STOP   4096 /* datagrams read at stop */
+#define STOP_QUIET_MS   50   /* at stop: TCP senders are done when silent this long */
+#define STOP_DRAIN_US   (2 * 1000000LL)
 
 enum { PROTO_UDP, PROTO_TCP };
 static const char *const proto_names[] = {"udp", "tcp"};
@@ -58,6 +65,7 @@ typedef struct item {
     bool truncated;
     size_t len;
     char addr[ADDR_SIZE];
+    syslog_msg msg;      /* parsed on receipt, spans into raw */
     unsigned char raw[]; /* len bytes */
 } item;
 
@@ -185,6 +193,8 @@ static item *new_item(const unsigned char *data, size_t len, const char *addr, u
         memcpy(it->raw, data, len);
     memcpy(it->addr, addr, ADDR_SIZE);
     it->port = port;
+    /* Parsed here, by the receiving thread, so the writer only stores. */
+    syslog_parse(it->raw, len, it->recv_us, &it->msg);
     return it;
 }
 
@@ -198,7 +208,7 @@ static void log_count(audit_syslog *r, xn_log_level level, const char *event, co
     xn_log_event(r->log, level, event, key, text, key2, value2, XN_LOG_END);
 }
 
-/* Parses and stores one batch; retries while the database refuses, then drops it (counted). */
+/* Stores one batch; retries while the database refuses, then drops it (counted). */
 static void store_batch(audit_syslog *r, logstore_writer *w, item **batch, logstore_rec *recs,
                         size_t n, bool stopping)
 {
@@ -210,8 +220,8 @@ static void store_batch(audit_syslog *r, logstore_writer *w, item **batch, logst
                                  .addr = it->addr,
                                  .port = it->port,
                                  .proto = proto_names[it->proto],
-                                 .truncated = it->truncated};
-        syslog_parse(it->raw, it->len, it->recv_us, &recs[i].msg);
+                                 .truncated = it->truncated,
+                                 .msg = it->msg};
     }
     xn_error err;
     int rc = XN_EIO;
@@ -308,10 +318,11 @@ static void *writer_main(void *p)
 
 /* ---- UDP ----------------------------------------------------------------------------------- */
 
-/* Reads every datagram waiting on the socket. */
-static void udp_drain(audit_syslog *r, unsigned char *buf)
+/* Reads the datagrams waiting on the socket, at most limit of them, so that a flood that never
+ * lets the socket run dry cannot keep the thread from seeing the stop. */
+static void udp_drain(audit_syslog *r, unsigned char *buf, int limit)
 {
-    for (;;) {
+    for (int i = 0; i < limit; i++) {
         struct sockaddr_storage ss = {0};
         union {
             char buf[CMSG_SPACE(sizeof(uint32_t))];
@@ -359,7 +370,7 @@ static void *udp_main(void *p)
         if (poll(fds, 2, -1) < 0 && errno != EINTR)
             break;
         bool stopping = fds[1].revents != 0;
-        udp_drain(r, buf);
+        udp_drain(r, buf, stopping ? DRAIN_AT_STOP : DRAIN_PER_WAKE);
         if (stopping)
             break;
     }
@@ -494,22 +505,28 @@ static void *tcp_main(void *p)
             next_sweep = xn_monotonic_us() + SWEEP_EVERY_US;
         }
     }
-    /* What senders finished sending before the stop is stored: take pending connections, read
-     * every connection dry, deliver partial lines. */
+    /* What senders finished sending before the stop is stored: take pending connections, then
+     * read every connection until none has had data for STOP_QUIET_MS (bytes still in a
+     * sender's own queue arrive as we read), or STOP_DRAIN_US passed (a sender that never
+     * pauses must not hold the stop). Lines without their LF are delivered at the close. */
     accept_all(r, epfd);
-    for (size_t i = 0; i < r->max_conns; i++) {
-        conn *c = &r->conns[i];
-        while (c->fd >= 0) {
-            ssize_t got = read(c->fd, buf, AUDIT_SYSLOG_MAX_MSG);
-            if (got > 0) {
-                syslog_framer_feed(&c->framer, buf, (size_t)got, on_frame, c);
-                continue;
-            }
-            if (got < 0 && errno == EINTR)
-                continue;
-            conn_close(r, c);
-        }
+    epoll_ctl(epfd, EPOLL_CTL_DEL, r->stop_fd, NULL);
+    epoll_ctl(epfd, EPOLL_CTL_DEL, r->tcp_fd, NULL);
+    int64_t deadline = xn_monotonic_us() + STOP_DRAIN_US;
+    while (xn_monotonic_us() < deadline) {
+        struct epoll_event ev[EPOLL_EVENTS];
+        int n = epoll_wait(epfd, ev, EPOLL_EVENTS, STOP_QUIET_MS);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        for (int i = 0; i < n; i++)
+            if (r->conns[ev[i].data.u64].fd >= 0)
+                conn_read(r, &r->conns[ev[i].data.u64], buf);
     }
+    for (size_t i = 0; i < r->max_conns; i++)
+        if (r->conns[i].fd >= 0)
+            conn_close(r, &r->conns[i]);
     close(epfd);
     free(buf);
     return NULL;

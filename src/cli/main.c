@@ -58,6 +58,7 @@ int main(int argc, char **argv)
     /* Databases, witness files and exports hold personal and security data: never world-readable.
      */
     umask(027);
+    store_global_init();
     if (argc < 2) {
         print_help(stderr);
         return 2;

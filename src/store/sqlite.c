@@ -28,6 +28,13 @@ static int map_rc(sqlite3 *db, int rc, xn_error *err, const char *what)
     }
 }
 
+/* SQLite's memory statistics take a global mutex around every allocation; nothing here reads
+ * them. The setting only takes effect before SQLite initialises. */
+void store_sqlite_global_init(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static int sl_connect(const char *target, const store_options *opt, void **handle, xn_error *err)
 {
     sqlite3 *db = NULL;
@@ -138,18 +145,20 @@ static int sl_bind_int(void *stmt, int idx, int64_t v)
     return bind_rc(sqlite3_bind_int64(stmt, idx, v));
 }
 
-static int sl_bind_text(void *stmt, int idx, const char *v, size_t len)
+static int sl_bind_text(void *stmt, int idx, const char *v, size_t len, bool copy)
 {
     if (len > INT32_MAX)
         return XN_ETOOBIG;
-    return bind_rc(sqlite3_bind_text(stmt, idx, v, (int)len, SQLITE_TRANSIENT));
+    return bind_rc(
+        sqlite3_bind_text(stmt, idx, v, (int)len, copy ? SQLITE_TRANSIENT : SQLITE_STATIC));
 }
 
-static int sl_bind_blob(void *stmt, int idx, const void *v, size_t len)
+static int sl_bind_blob(void *stmt, int idx, const void *v, size_t len, bool copy)
 {
     if (len > INT32_MAX)
         return XN_ETOOBIG;
-    return bind_rc(sqlite3_bind_blob(stmt, idx, v ? v : "", (int)len, SQLITE_TRANSIENT));
+    return bind_rc(sqlite3_bind_blob(stmt, idx, v ? v : "", (int)len,
+                                     copy ? SQLITE_TRANSIENT : SQLITE_STATIC));
 }
 
 static int sl_bind_null(void *stmt, int idx)

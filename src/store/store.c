@@ -104,6 +104,11 @@ static int check_schema_not_newer(store *s, xn_error *err)
     return XN_OK;
 }
 
+void store_global_init(void)
+{
+    store_sqlite_global_init();
+}
+
 int store_open(store **out, const char *target, const store_options *opt, xn_error *err)
 {
     const char *path = NULL;
@@ -266,12 +271,24 @@ int store_bind_text(store_stmt *st, int idx, const char *v, ssize_t len)
     if (!v)
         return store_bind_null(st, idx);
     size_t n = len < 0 ? strlen(v) : (size_t)len;
-    BIND(st->conn->s->ops->bind_text(st->h, idx, v, n));
+    BIND(st->conn->s->ops->bind_text(st->h, idx, v, n, true));
 }
 
 int store_bind_blob(store_stmt *st, int idx, const void *v, size_t len)
 {
-    BIND(st->conn->s->ops->bind_blob(st->h, idx, v, len));
+    BIND(st->conn->s->ops->bind_blob(st->h, idx, v, len, true));
+}
+
+int store_bind_text_ref(store_stmt *st, int idx, const char *v, size_t len)
+{
+    if (!v)
+        return store_bind_null(st, idx);
+    BIND(st->conn->s->ops->bind_text(st->h, idx, v, len, false));
+}
+
+int store_bind_blob_ref(store_stmt *st, int idx, const void *v, size_t len)
+{
+    BIND(st->conn->s->ops->bind_blob(st->h, idx, v, len, false));
 }
 
 int store_bind_null(store_stmt *st, int idx)

@@ -62,6 +62,10 @@ typedef struct store_stats {
     uint64_t tx_sum_us;
 } store_stats;
 
+/* Process-wide backend settings (SQLite: no allocation statistics, whose global lock every
+ * allocation would take). Call once at process start, before any thread or store_open;
+ * optional, as everything works without it, only slower. */
+void store_global_init(void);
 /* Opens (and with opt->create, creates) a database. Refuses a newer schema with XN_ESCHEMA. */
 int store_open(store **out, const char *target, const store_options *opt, xn_error *err);
 /* Closes every connection; all must have been released. NULL is fine. */
@@ -109,6 +113,10 @@ int store_bind_int(store_stmt *st, int idx, int64_t v);
 /* len < 0: strlen(v). The text is copied. v == NULL binds NULL. */
 int store_bind_text(store_stmt *st, int idx, const char *v, ssize_t len);
 int store_bind_blob(store_stmt *st, int idx, const void *v, size_t len);
+/* As store_bind_text and store_bind_blob without the copy, for bulk inserts: v must stay
+ * unchanged until the statement has been stepped to its end (or ended, or reset). */
+int store_bind_text_ref(store_stmt *st, int idx, const char *v, size_t len);
+int store_bind_blob_ref(store_stmt *st, int idx, const void *v, size_t len);
 int store_bind_null(store_stmt *st, int idx);
 
 #define STORE_ROW  1

@@ -19,8 +19,9 @@ typedef struct store_backend_ops {
     void (*finalize)(void *stmt);
     void (*reset)(void *stmt); /* reset and clear bindings */
     int (*bind_int)(void *stmt, int idx, int64_t v);
-    int (*bind_text)(void *stmt, int idx, const char *v, size_t len);
-    int (*bind_blob)(void *stmt, int idx, const void *v, size_t len);
+    /* copy false: the caller keeps v unchanged until the statement is reset. */
+    int (*bind_text)(void *stmt, int idx, const char *v, size_t len, bool copy);
+    int (*bind_blob)(void *stmt, int idx, const void *v, size_t len, bool copy);
     int (*bind_null)(void *stmt, int idx);
     int (*step)(void *stmt, xn_error *err); /* STORE_ROW, STORE_DONE or <0 */
     int64_t (*col_int)(void *stmt, int col);
@@ -35,5 +36,6 @@ typedef struct store_backend_ops {
 } store_backend_ops;
 
 extern const store_backend_ops store_sqlite_ops;
+void store_sqlite_global_init(void);
 
 #endif

@@ -236,6 +236,53 @@ static void blobs_round_trip_byte_for_byte(void **state)
     free(path);
 }
 
+/* Binds without a copy read the caller's bytes when the statement runs. */
+static int write_refs(store_conn *c, void *p, xn_error *err)
+{
+    (void)p;
+    static const unsigned char bytes[] = {0x00, 0xfe, 0x41};
+    char key[8] = "ref1";
+    store_stmt *st = NULL;
+    int rc = store_prepare(c, "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, 0)",
+                           &st, err);
+    for (int i = 0; rc == XN_OK && i < 2; i++) {
+        key[3] = (char)('1' + i); /* the same buffer, changed between runs */
+        store_bind_text_ref(st, 1, key, 4);
+        if (i == 0)
+            store_bind_blob_ref(st, 2, bytes, sizeof bytes);
+        else
+            store_bind_text_ref(st, 2, "值", strlen("值"));
+        rc = store_step(st, err);
+        rc = rc < 0 ? rc : XN_OK;
+    }
+    return rc;
+}
+
+static void ref_binds_store_the_bytes_given(void **state)
+{
+    (void)state;
+    char *path = temp_db("refs.db");
+    store *s = open_db(path, 1000, 1000);
+    xn_error err;
+    assert_int_equal(store_tx(s, write_refs, NULL, &err), XN_OK);
+    store_conn *c = NULL;
+    store_stmt *st = NULL;
+    assert_int_equal(store_acquire(s, &c, &err), XN_OK);
+    assert_int_equal(store_prepare(c, "SELECT key, value FROM settings ORDER BY key", &st, &err),
+                     XN_OK);
+    assert_int_equal(store_step(st, &err), STORE_ROW);
+    assert_string_equal(store_col_text(st, 0), "ref1");
+    assert_int_equal(store_col_bytes(st, 1), 3);
+    assert_memory_equal(store_col_blob(st, 1), "\x00\xfe\x41", 3);
+    assert_int_equal(store_step(st, &err), STORE_ROW);
+    assert_string_equal(store_col_text(st, 0), "ref2");
+    assert_string_equal(store_col_text(st, 1), "值");
+    assert_int_equal(store_step(st, &err), STORE_DONE);
+    store_release(c);
+    store_close(s);
+    free(path);
+}
+
 static void busy_database_is_retried_until_free(void **state)
 {
     (void)state;
@@ -313,6 +360,7 @@ int main(void)
         cmocka_unit_test(newer_schema_is_refused_with_a_clear_message),
         cmocka_unit_test(transactions_commit_or_leave_nothing),
         cmocka_unit_test(blobs_round_trip_byte_for_byte),
+        cmocka_unit_test(ref_binds_store_the_bytes_given),
         cmocka_unit_test(busy_database_is_retried_until_free),
         cmocka_unit_test(busy_database_gives_up_after_the_retry_window),
         cmocka_unit_test(unwritable_path_is_a_clear_error),

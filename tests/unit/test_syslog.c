@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -84,6 +85,8 @@ static void rfc5424_with_structured_data_and_bom(void **state)
     assert_span(m.sd, "[exampleSDID@32473 iut=\"3\" eventSource=\"Application\" eventID=\"1011\"]"
                       "[examplePriority@32473 class=\"high\"]");
     assert_span(m.text, "An application event log entry..."); /* no BOM, no LF */
+    assert_true(m.text_clean);
+    assert_true(m.sd_clean);
 }
 
 static void rfc5424_examples_from_the_rfc(void **state)
@@ -302,6 +305,7 @@ static void unknown_empty_and_binary(void **state)
     static const unsigned char bin[] = {0xFF, 0x00, '<', 0xFE, 0x80, 'a', 0xC0, 0xAF, 0x00};
     syslog_parse(bin, sizeof bin, 0, &m);
     assert_true(m.parse_error);
+    assert_false(m.text_clean);
     assert_int_equal(m.text.n, sizeof bin - 1); /* the trailing NUL is trimmed */
     xn_buf b;
     xn_buf_init(&b, 0);
@@ -650,6 +654,64 @@ static void store_keeps_raw_fields_and_flags_per_day(void **state)
     assert_int_equal(query_int(s, "SELECT count FROM syslog_source WHERE address = '10.0.0.1'"), 2);
     assert_int_equal(
         query_int(s, "SELECT registered FROM syslog_source WHERE address = '10.0.0.2'"), 0);
+    store_close(s);
+    free(path);
+}
+
+/* Batches are written several rows per statement: every row must keep its own values, also
+ * those whose text had to be repaired, and a batch crossing midnight goes to two tables. */
+static void multi_row_batches_keep_each_row(void **state)
+{
+    (void)state;
+    char *path = temp_db("multirow.db");
+    store *s = open_db(path);
+    enum { N = 53 };
+    static char raws[N][64];
+    logstore_rec recs[N];
+    int64_t midnight = logstore_day_start(20261122);
+    for (int i = 0; i < N; i++) {
+        if (i % 3 == 1) /* invalid UTF-8 in the text */
+            snprintf(raws[i], sizeof raws[i], "<13>bad %d \xFF", i);
+        else
+            snprintf(raws[i], sizeof raws[i], "<13>1 - host%d app - - - good %d", i, i);
+        recs[i] = rec(raws[i], midnight - 30 + i, i % 2 ? "10.0.0.1" : "10.0.0.2", "tcp");
+    }
+    insert(s, recs, N);
+    assert_int_equal(query_int(s, "SELECT count(*) FROM syslog_20261121"), 30);
+    assert_int_equal(query_int(s, "SELECT count(*) FROM syslog_20261122"), N - 30);
+    store_conn *c = NULL;
+    store_stmt *st = NULL;
+    xn_error err;
+    assert_int_equal(store_acquire(s, &c, &err), XN_OK);
+    int i = 0;
+    for (int t = 0; t < 2; t++) {
+        assert_int_equal(store_prepare(c,
+                                       t ? "SELECT msg, raw, hostname, src_addr, utf8_replaced "
+                                           "FROM syslog_20261122 ORDER BY id"
+                                         : "SELECT msg, raw, hostname, src_addr, utf8_replaced "
+                                           "FROM syslog_20261121 ORDER BY id",
+                                       &st, &err),
+                         XN_OK);
+        while (store_step(st, &err) == STORE_ROW) {
+            char want[64];
+            if (i % 3 == 1)
+                snprintf(want, sizeof want, "bad %d \xEF\xBF\xBD", i);
+            else
+                snprintf(want, sizeof want, "good %d", i);
+            assert_string_equal(store_col_text(st, 0), want);
+            assert_int_equal(store_col_bytes(st, 1), strlen(raws[i]));
+            assert_memory_equal(store_col_blob(st, 1), raws[i], strlen(raws[i]));
+            if (i % 3 != 1) {
+                snprintf(want, sizeof want, "host%d", i);
+                assert_string_equal(store_col_text(st, 2), want);
+            }
+            assert_string_equal(store_col_text(st, 3), i % 2 ? "10.0.0.1" : "10.0.0.2");
+            assert_int_equal(store_col_int(st, 4), i % 3 == 1);
+            i++;
+        }
+    }
+    assert_int_equal(i, N);
+    store_release(c);
     store_close(s);
     free(path);
 }
@@ -1115,6 +1177,59 @@ static void tcp_connections_are_bounded_and_idle_ones_closed(void **state)
     free(path);
 }
 
+typedef struct flooder {
+    int fd;
+    _Atomic bool stop;
+} flooder;
+
+/* Sends the same message until told to stop or the receiver goes away. */
+static void *flood(void *p)
+{
+    flooder *f = p;
+    static const char msg[] = "<13>1 - h app - - - flood\n";
+    while (!f->stop)
+        if (send(f->fd, msg, sizeof msg - 1, MSG_NOSIGNAL) < 0 && errno != ENOBUFS &&
+            errno != ECONNREFUSED)
+            break;
+    return NULL;
+}
+
+static void stop_is_not_held_by_senders_that_never_pause(void **state)
+{
+    (void)state;
+    char *path = temp_db("flood.db");
+    store *s = open_db(path);
+    xn_config cfg;
+    base_config(&cfg, path);
+    snprintf(cfg.syslog_udp, sizeof cfg.syslog_udp, "127.0.0.1:0");
+    snprintf(cfg.syslog_tcp, sizeof cfg.syslog_tcp, "127.0.0.1:0");
+    cfg.syslog_queue = 64;
+    xn_log log;
+    xn_log_init(&log, NULL, XN_LOG_ERROR, XN_LOG_KV);
+    audit_syslog *r = NULL;
+    xn_error err;
+    assert_int_equal(audit_syslog_start(&r, &cfg, s, &log, &err), XN_OK);
+    flooder fl[2] = {{.fd = connect_to(SOCK_DGRAM, audit_syslog_port(r, false))},
+                     {.fd = connect_to(SOCK_STREAM, audit_syslog_port(r, true))}};
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++)
+        pthread_create(&t[i], NULL, flood, &fl[i]);
+    sleep_ms(300);
+    int64_t t0 = xn_monotonic_us();
+    audit_syslog_stop(r);
+    int64_t took_ms = (xn_monotonic_us() - t0) / 1000;
+    for (int i = 0; i < 2; i++) {
+        fl[i].stop = true;
+        pthread_join(t[i], NULL);
+        close(fl[i].fd);
+    }
+    if (took_ms > 15000)
+        fail_msg("stop took %lld ms while senders kept sending", (long long)took_ms);
+    assert_true(stored_rows(s) > 0);
+    store_close(s);
+    free(path);
+}
+
 static void a_taken_port_is_a_clear_error(void **state)
 {
     (void)state;
@@ -1167,6 +1282,7 @@ int main(void)
         cmocka_unit_test(framing_truncates_oversize_and_stays_in_sync),
         cmocka_unit_test(days_are_shanghai_days),
         cmocka_unit_test(store_keeps_raw_fields_and_flags_per_day),
+        cmocka_unit_test(multi_row_batches_keep_each_row),
         cmocka_unit_test(registered_sources_are_known),
         cmocka_unit_test(search_filters_and_pages),
         cmocka_unit_test(statistics_count_per_source_severity_app_and_time),
@@ -1174,6 +1290,7 @@ int main(void)
         cmocka_unit_test(overload_drops_are_counted_never_hidden),
         cmocka_unit_test(tcp_stream_is_stored_whole_at_stop),
         cmocka_unit_test(tcp_connections_are_bounded_and_idle_ones_closed),
+        cmocka_unit_test(stop_is_not_held_by_senders_that_never_pause),
         cmocka_unit_test(a_taken_port_is_a_clear_error),
     };
     return cmocka_run_group_tests_name("syslog", tests, NULL, NULL);
