@@ -63,19 +63,30 @@ static uint64_t hash_sql(const char *s)
     return h;
 }
 
-static void cache_flush(store_conn *c)
+/* Frees the cached statements; with keep_active, those being read stay (a caller still
+ * holds them mid-iteration). */
+static void cache_evict(store_conn *c, bool keep_active)
 {
     for (int i = 0; i < CACHE_BUCKETS; i++) {
-        for (store_stmt *st = c->cache[i]; st;) {
-            store_stmt *next = st->next;
+        store_stmt **link = &c->cache[i];
+        while (*link) {
+            store_stmt *st = *link;
+            if (keep_active && st->active) {
+                link = &st->next;
+                continue;
+            }
+            *link = st->next;
             c->s->ops->finalize(st->h);
             free(st->sql);
             free(st);
-            st = next;
+            c->cached--;
         }
-        c->cache[i] = NULL;
     }
-    c->cached = 0;
+}
+
+static void cache_flush(store_conn *c)
+{
+    cache_evict(c, false);
 }
 
 static const store_backend_ops *backend_for(const char *target, const char **path)
@@ -242,7 +253,7 @@ int store_prepare(store_conn *c, const char *sql, store_stmt **out, xn_error *er
         }
     }
     if (c->cached >= CACHE_MAX)
-        cache_flush(c); /* dynamic SQL must not grow the cache without bound */
+        cache_evict(c, true); /* dynamic SQL must not grow the cache without bound */
     void *h_stmt = NULL;
     int rc = c->s->ops->prepare(c->h, sql, &h_stmt, err);
     if (rc)

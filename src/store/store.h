@@ -106,6 +106,8 @@ int store_exec(store_conn *c, const char *sql, xn_error *err);
 /*
  * Returns the cached prepared statement for sql (placeholders $1..$N), reset with no bindings.
  * The statement belongs to the connection: never free it, and use it only while holding c.
+ * Bind and step it before the next store_prepare on c: a full cache evicts every statement
+ * that is not being read.
  */
 int store_prepare(store_conn *c, const char *sql, store_stmt **out, xn_error *err);
 /* Binding is by placeholder number, starting at 1. */

@@ -353,6 +353,40 @@ static void integrity_check_passes_on_a_sound_file(void **state)
     free(path);
 }
 
+/* A full statement cache evicts only statements nobody is reading. */
+static void a_full_cache_keeps_the_statement_being_read(void **state)
+{
+    (void)state;
+    char *path = temp_db("cache.db");
+    store *s = open_db(path, 1000, 1000);
+    xn_error err;
+    store_conn *c;
+    assert_int_equal(store_acquire(s, &c, &err), XN_OK);
+    store_stmt *outer;
+    assert_int_equal(store_prepare(c,
+                                   "SELECT value FROM (SELECT 1 AS value UNION ALL SELECT 2)"
+                                   " ORDER BY value",
+                                   &outer, &err),
+                     XN_OK);
+    assert_int_equal(store_step(outer, &err), STORE_ROW);
+    assert_int_equal(store_col_int(outer, 0), 1);
+    for (int i = 0; i < 600; i++) {
+        char sql[64];
+        snprintf(sql, sizeof sql, "SELECT %d", i);
+        store_stmt *st;
+        assert_int_equal(store_prepare(c, sql, &st, &err), XN_OK);
+        assert_int_equal(store_step(st, &err), STORE_ROW);
+        assert_int_equal(store_col_int(st, 0), i);
+        store_stmt_done(st);
+    }
+    assert_int_equal(store_step(outer, &err), STORE_ROW);
+    assert_int_equal(store_col_int(outer, 0), 2);
+    assert_int_equal(store_step(outer, &err), STORE_DONE);
+    store_release(c);
+    store_close(s);
+    free(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -365,6 +399,7 @@ int main(void)
         cmocka_unit_test(busy_database_gives_up_after_the_retry_window),
         cmocka_unit_test(unwritable_path_is_a_clear_error),
         cmocka_unit_test(integrity_check_passes_on_a_sound_file),
+        cmocka_unit_test(a_full_cache_keeps_the_statement_being_read),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }
