@@ -74,7 +74,8 @@ int audit_trail_init(audit_trail *t, uint8_t seed[AUDIT_SEED_BYTES], bool *creat
 int audit_append(audit_trail *t, store_conn *tx, const audit_event *ev, xn_error *err);
 
 /* Closes the open epoch once it is due (records or minutes), empty or not. The server calls
- * it every few seconds. */
+ * it every few seconds. Also reports (XN_EIO) a witness append that failed since the last
+ * call, so a full or read-only disk is logged rather than silently leaving the witness behind. */
 int audit_tick(audit_trail *t, xn_error *err);
 
 /* Removes the records older than the retention (never younger), leaving a sealed purge

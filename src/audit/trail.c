@@ -43,6 +43,7 @@ struct audit_trail {
     trail_state cur;
     xn_buf pending; /* witness lines waiting for the commit */
     bool head_moved;
+    int witness_errno; /* the last failed witness write, reported by audit_tick */
     int64_t (*now_us)(void);
 };
 
@@ -96,19 +97,22 @@ const char *audit_trail_witness(const audit_trail *t)
 static void witness_write(audit_trail *t, const char *data, size_t len, bool sync)
 {
     /* One write per batch of lines: O_APPEND keeps lines whole even with another writer
-     * (a CLI command next to the server). A failure is logged by the caller's next tick; the
-     * database stays the primary copy. */
+     * (a CLI command next to the server). The commit is already durable, so a failure cannot
+     * undo it: it is kept and reported by the next audit_tick, and the database stays the
+     * primary copy. */
     while (len > 0) {
         ssize_t n = write(t->witness_fd, data, len);
         if (n < 0 && errno == EINTR)
             continue;
-        if (n <= 0)
+        if (n <= 0) {
+            t->witness_errno = n < 0 ? errno : EIO;
             return;
+        }
         data += n;
         len -= (size_t)n;
     }
-    if (sync)
-        fdatasync(t->witness_fd);
+    if (sync && fdatasync(t->witness_fd) != 0)
+        t->witness_errno = errno;
 }
 
 /* The commit hook: publishes checkpoints and the new head once the transaction is durable. */
@@ -464,7 +468,15 @@ static int tick_tx(store_conn *tx, void *ctx, xn_error *err)
 
 int audit_tick(audit_trail *t, xn_error *err)
 {
-    return store_tx(t->db, tick_tx, t, err);
+    int rc = store_tx(t->db, tick_tx, t, err);
+    pthread_mutex_lock(&t->lock);
+    int failed = t->witness_errno;
+    t->witness_errno = 0;
+    pthread_mutex_unlock(&t->lock);
+    if (rc == XN_OK && failed)
+        rc = xn_fail(err, XN_EIO, "witness", "cannot append to the audit witness file %s: %s",
+                     t->witness_path, strerror(failed));
+    return rc;
 }
 
 /* ---- first start ------------------------------------------------------------------------- */

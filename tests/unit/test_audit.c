@@ -514,6 +514,24 @@ static void national_algorithms_chain_and_detect_too(void **state)
     expect_damage(&f, true, true, "edited", 16);
 }
 
+/* A witness that cannot be written (a full disk) is reported, not silently left behind. */
+static void a_failing_witness_is_reported(void **state)
+{
+    (void)state;
+    fixture f;
+    open_fixture(&f, "audit_full.db", "intl");
+    audit_trail_free(f.trail);
+    xn_error err;
+    assert_int_equal(xn_config_set(&f.cfg, "audit", "witness", "/dev/full", &err), XN_OK);
+    assert_int_equal(audit_trail_open(&f.trail, f.db, &f.cfg, &err), XN_OK);
+    write_ctx w = {.trail = f.trail, .n = 1, .action = "auth.login"};
+    assert_int_equal(store_tx(f.db, write_records, &w, &err), XN_OK); /* the record commits */
+    assert_int_equal(audit_tick(f.trail, &err), XN_EIO);
+    assert_non_null(strstr(err.message, "/dev/full"));
+    assert_int_equal(audit_tick(f.trail, &err), XN_OK); /* reported once */
+    close_fixture(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -531,6 +549,7 @@ int main(void)
         cmocka_unit_test(empty_epochs_are_sealed_and_checked),
         cmocka_unit_test(retention_purge_keeps_the_rest_verifiable),
         cmocka_unit_test(national_algorithms_chain_and_detect_too),
+        cmocka_unit_test(a_failing_witness_is_reported),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
