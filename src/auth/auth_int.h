@@ -76,6 +76,12 @@ void auth_new_otp(char out[AUTH_OTP_CHARS + 1]);
 int auth_check_text(const char *s, size_t max, bool required, const char *field, xn_error *err);
 /* Loads the principal of a user id (roles, permissions, flags) on connection c. */
 int auth_load_principal(store_conn *c, int64_t user_id, auth_principal *p, xn_error *err);
+/* Runs a query and collects one JSON object per row into {"items":[…]}. bind (may be NULL)
+ * binds the parameters; row turns the current row into an object. */
+typedef void (*auth_bind_fn)(store_stmt *st, const void *ctx);
+typedef json_t *(*auth_row_fn)(store_stmt *st, const void *ctx);
+int auth_items_json(store *db, const char *sql, auth_bind_fn bind, auth_row_fn row, const void *ctx,
+                    json_t **out, xn_error *err);
 /* Ends every open session of a user except `keep` (NULL: all). */
 int auth_end_sessions(store_conn *tx, int64_t user_id, const char *keep, const char *reason,
                       xn_error *err);

@@ -212,3 +212,29 @@ int auth_audit_denied(store *db, audit_trail *trail, const auth_principal *p, co
     free(detail);
     return rc;
 }
+
+int auth_items_json(store *db, const char *sql, auth_bind_fn bind, auth_row_fn row, const void *ctx,
+                    json_t **out, xn_error *err)
+{
+    store_conn *c;
+    int rc = store_acquire(db, &c, err);
+    if (rc != XN_OK)
+        return rc;
+    store_stmt *st;
+    json_t *items = json_array();
+    rc = store_prepare(c, sql, &st, err);
+    if (rc == XN_OK) {
+        if (bind)
+            bind(st, ctx);
+        while ((rc = store_step(st, err)) == STORE_ROW)
+            json_array_append_new(items, row(st, ctx));
+        rc = rc == STORE_DONE ? XN_OK : rc;
+    }
+    store_release(c);
+    if (rc != XN_OK) {
+        json_decref(items);
+        return rc;
+    }
+    *out = json_pack("{s:o}", "items", items);
+    return XN_OK;
+}

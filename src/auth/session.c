@@ -414,38 +414,33 @@ int auth_session_end(store *db, audit_trail *trail, const auth_principal *actor,
     return rc;
 }
 
+typedef struct sessions_ctx {
+    int64_t user_id;
+    const char *current_id;
+} sessions_ctx;
+
+static void bind_user(store_stmt *st, const void *ctx)
+{
+    store_bind_int(st, 1, ((const sessions_ctx *)ctx)->user_id);
+}
+
+static json_t *session_row(store_stmt *st, const void *ctx)
+{
+    const char *current = ((const sessions_ctx *)ctx)->current_id;
+    const char *id = store_col_text(st, 0);
+    return json_pack(
+        "{s:s,s:I,s:I,s:s,s:s,s:b}", "id", id, "created_at", (json_int_t)store_col_int(st, 1),
+        "last_seen_at", (json_int_t)store_col_int(st, 2), "source", store_col_text(st, 3),
+        "user_agent", store_col_text(st, 4), "current", current && strcmp(id, current) == 0);
+}
+
 int auth_sessions_json(store *db, int64_t user_id, const char *current_id, json_t **out,
                        xn_error *err)
 {
-    store_conn *c;
-    int rc = store_acquire(db, &c, err);
-    if (rc != XN_OK)
-        return rc;
-    store_stmt *st;
-    rc = store_prepare(c,
-                       "SELECT id, created_at, last_seen_at, source, user_agent FROM session"
-                       " WHERE user_id = $1 AND ended_at IS NULL ORDER BY created_at DESC"
-                       " LIMIT 100",
-                       &st, err);
-    json_t *items = json_array();
-    if (rc == XN_OK) {
-        store_bind_int(st, 1, user_id);
-        while ((rc = store_step(st, err)) == STORE_ROW) {
-            const char *id = store_col_text(st, 0);
-            json_array_append_new(items, json_pack("{s:s,s:I,s:I,s:s,s:s,s:b}", "id", id,
-                                                   "created_at", (json_int_t)store_col_int(st, 1),
-                                                   "last_seen_at", (json_int_t)store_col_int(st, 2),
-                                                   "source", store_col_text(st, 3), "user_agent",
-                                                   store_col_text(st, 4), "current",
-                                                   current_id && strcmp(id, current_id) == 0));
-        }
-        rc = rc == STORE_DONE ? XN_OK : rc;
-    }
-    store_release(c);
-    if (rc != XN_OK) {
-        json_decref(items);
-        return rc;
-    }
-    *out = json_pack("{s:o}", "items", items);
-    return XN_OK;
+    sessions_ctx ctx = {.user_id = user_id, .current_id = current_id};
+    return auth_items_json(db,
+                           "SELECT id, created_at, last_seen_at, source, user_agent FROM session"
+                           " WHERE user_id = $1 AND ended_at IS NULL ORDER BY created_at DESC"
+                           " LIMIT 100",
+                           bind_user, session_row, &ctx, out, err);
 }

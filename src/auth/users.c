@@ -144,8 +144,9 @@ int auth_user_create(store *db, audit_trail *trail, const auth_settings *s,
 
 /* ---- reading ----------------------------------------------------------------------------- */
 
-static json_t *user_row_json(store_stmt *st)
+static json_t *user_row_json(store_stmt *st, const void *ctx)
 {
+    (void)ctx;
     return json_pack(
         "{s:I,s:s,s:s,s:s,s:s,s:s,s:b,s:b,s:I,s:s}", "id", (json_int_t)store_col_int(st, 0),
         "account", store_col_text(st, 1), "real_name", store_col_text(st, 2), "department",
@@ -162,26 +163,8 @@ static json_t *user_row_json(store_stmt *st)
 
 int auth_users_json(store *db, json_t **out, xn_error *err)
 {
-    store_conn *c;
-    int rc = store_acquire(db, &c, err);
-    if (rc != XN_OK)
-        return rc;
-    store_stmt *st;
-    json_t *items = json_array();
-    rc = store_prepare(c, "SELECT " USER_COLUMNS " FROM app_user u ORDER BY u.id LIMIT 10000", &st,
-                       err);
-    if (rc == XN_OK) {
-        while ((rc = store_step(st, err)) == STORE_ROW)
-            json_array_append_new(items, user_row_json(st));
-        rc = rc == STORE_DONE ? XN_OK : rc;
-    }
-    store_release(c);
-    if (rc != XN_OK) {
-        json_decref(items);
-        return rc;
-    }
-    *out = json_pack("{s:o}", "items", items);
-    return XN_OK;
+    return auth_items_json(db, "SELECT " USER_COLUMNS " FROM app_user u ORDER BY u.id LIMIT 10000",
+                           NULL, user_row_json, NULL, out, err);
 }
 
 int auth_user_json(store *db, int64_t id, json_t **out, xn_error *err)
@@ -196,7 +179,7 @@ int auth_user_json(store *db, int64_t id, json_t **out, xn_error *err)
         store_bind_int(st, 1, id);
         rc = store_step(st, err);
         if (rc == STORE_ROW) {
-            *out = user_row_json(st);
+            *out = user_row_json(st, NULL);
             store_stmt_done(st);
             rc = XN_OK;
         } else if (rc == STORE_DONE) {
@@ -207,38 +190,28 @@ int auth_user_json(store *db, int64_t id, json_t **out, xn_error *err)
     return rc;
 }
 
+static json_t *role_row(store_stmt *st, const void *ctx)
+{
+    (void)ctx;
+    return json_pack("{s:s,s:s,s:b,s:b,s:s}", "code", store_col_text(st, 0), "name",
+                     store_col_text(st, 1), "admin", store_col_int(st, 2) != 0, "reviewer",
+                     store_col_int(st, 3) != 0, "permissions", store_col_text(st, 4));
+}
+
 int auth_roles_json(store *db, json_t **out, xn_error *err)
 {
-    store_conn *c;
-    int rc = store_acquire(db, &c, err);
+    int rc = auth_items_json(db,
+                             "SELECT r.code, r.name, r.admin, r.reviewer,"
+                             " coalesce(group_concat(rp.permission, ','), '')"
+                             " FROM role r LEFT JOIN role_permission rp ON rp.role_id = r.id"
+                             " GROUP BY r.id ORDER BY r.id",
+                             NULL, role_row, NULL, out, err);
     if (rc != XN_OK)
         return rc;
-    store_stmt *st;
-    json_t *items = json_array();
-    rc = store_prepare(c,
-                       "SELECT r.code, r.name, r.admin, r.reviewer,"
-                       " coalesce(group_concat(rp.permission, ','), '')"
-                       " FROM role r LEFT JOIN role_permission rp ON rp.role_id = r.id"
-                       " GROUP BY r.id ORDER BY r.id",
-                       &st, err);
-    if (rc == XN_OK) {
-        while ((rc = store_step(st, err)) == STORE_ROW)
-            json_array_append_new(
-                items,
-                json_pack("{s:s,s:s,s:b,s:b,s:s}", "code", store_col_text(st, 0), "name",
-                          store_col_text(st, 1), "admin", store_col_int(st, 2) != 0, "reviewer",
-                          store_col_int(st, 3) != 0, "permissions", store_col_text(st, 4)));
-        rc = rc == STORE_DONE ? XN_OK : rc;
-    }
-    store_release(c);
-    if (rc != XN_OK) {
-        json_decref(items);
-        return rc;
-    }
     json_t *perms = json_array();
     for (int i = 0; auth_permissions[i]; i++)
         json_array_append_new(perms, json_string(auth_permissions[i]));
-    *out = json_pack("{s:o,s:o}", "items", items, "permissions", perms);
+    json_object_set_new(*out, "permissions", perms);
     return XN_OK;
 }
 
@@ -505,46 +478,35 @@ int auth_request_decide(store *db, audit_trail *trail, const auth_principal *act
     return store_tx(db, decide_tx, &d, err);
 }
 
+static void bind_status(store_stmt *st, const void *ctx)
+{
+    store_bind_text(st, 1, ctx ? ctx : "", -1);
+}
+
+static json_t *request_row(store_stmt *st, const void *ctx)
+{
+    (void)ctx;
+    return json_pack("{s:I,s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "id",
+                     (json_int_t)store_col_int(st, 0), "kind", store_col_text(st, 1), "status",
+                     store_col_text(st, 2), "reason", store_col_text(st, 3), "created_at",
+                     (json_int_t)store_col_int(st, 4), "requested_by", store_col_text(st, 5),
+                     "target_account", store_col_text(st, 6), "target_name", store_col_text(st, 7),
+                     "role", store_col_text(st, 8), "role_name", store_col_text(st, 9),
+                     "decided_by", store_col_text(st, 10), "comment", store_col_text(st, 11));
+}
+
 int auth_requests_json(store *db, const char *status, json_t **out, xn_error *err)
 {
-    store_conn *c;
-    int rc = store_acquire(db, &c, err);
-    if (rc != XN_OK)
-        return rc;
-    store_stmt *st;
-    json_t *items = json_array();
-    rc = store_prepare(c,
-                       "SELECT a.id, a.kind, a.status, a.reason, a.created_at, q.account,"
-                       " t.account, t.real_name, coalesce(r.code, ''), coalesce(r.name, ''),"
-                       " coalesce(d.account, ''), coalesce(a.comment, '')"
-                       " FROM access_request a JOIN app_user q ON q.id = a.requested_by"
-                       " LEFT JOIN app_user t ON t.id = a.target_user_id"
-                       " LEFT JOIN role r ON r.id = a.role_id"
-                       " LEFT JOIN app_user d ON d.id = a.decided_by"
-                       " WHERE $1 = '' OR a.status = $1 ORDER BY a.id DESC LIMIT 1000",
-                       &st, err);
-    if (rc == XN_OK) {
-        store_bind_text(st, 1, status ? status : "", -1);
-        while ((rc = store_step(st, err)) == STORE_ROW)
-            json_array_append_new(
-                items,
-                json_pack("{s:I,s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "id",
-                          (json_int_t)store_col_int(st, 0), "kind", store_col_text(st, 1), "status",
-                          store_col_text(st, 2), "reason", store_col_text(st, 3), "created_at",
-                          (json_int_t)store_col_int(st, 4), "requested_by", store_col_text(st, 5),
-                          "target_account", store_col_text(st, 6), "target_name",
-                          store_col_text(st, 7), "role", store_col_text(st, 8), "role_name",
-                          store_col_text(st, 9), "decided_by", store_col_text(st, 10), "comment",
-                          store_col_text(st, 11)));
-        rc = rc == STORE_DONE ? XN_OK : rc;
-    }
-    store_release(c);
-    if (rc != XN_OK) {
-        json_decref(items);
-        return rc;
-    }
-    *out = json_pack("{s:o}", "items", items);
-    return XN_OK;
+    return auth_items_json(db,
+                           "SELECT a.id, a.kind, a.status, a.reason, a.created_at, q.account,"
+                           " t.account, t.real_name, coalesce(r.code, ''), coalesce(r.name, ''),"
+                           " coalesce(d.account, ''), coalesce(a.comment, '')"
+                           " FROM access_request a JOIN app_user q ON q.id = a.requested_by"
+                           " LEFT JOIN app_user t ON t.id = a.target_user_id"
+                           " LEFT JOIN role r ON r.id = a.role_id"
+                           " LEFT JOIN app_user d ON d.id = a.decided_by"
+                           " WHERE $1 = '' OR a.status = $1 ORDER BY a.id DESC LIMIT 1000",
+                           bind_status, request_row, status, out, err);
 }
 
 /* ---- taking away --------------------------------------------------------------------------- */

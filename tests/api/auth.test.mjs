@@ -133,6 +133,24 @@ test('separation of duties, outsourced staff and four-eyes approval', async () =
   assert.equal((await ed.call('GET', '/api/me')).status, 401);
 });
 
+test('roles, their permissions and the requests inbox are listed', async () => {
+  let r = await admin.call('GET', '/api/roles');
+  assert.equal(r.status, 200);
+  assert.equal(r.json.items.length, 10);
+  const auditor = r.json.items.find((x) => x.code === 'auditor');
+  assert.equal(auditor.name, '审计管理员');
+  assert.equal(auditor.permissions, 'audit.read,log.read');
+  assert.ok(r.json.permissions.includes('role.approve'));
+  r = await admin.call('GET', '/api/requests?status=approved');
+  assert.equal(r.status, 200);
+  assert.ok(r.json.items.length >= 2);
+  assert.ok(r.json.items.every((x) => x.status === 'approved'));
+  assert.ok(r.json.items.some((x) => x.role === 'reviewer1' && x.decided_by === 'sec1'));
+  r = await admin.call('GET', '/api/requests?status=maybe');
+  assert.equal(r.status, 400);
+  assert.equal(r.json.error.field, 'status');
+});
+
 test('a plain user is refused administration, and the refusal is recorded', async () => {
   const u = await userClient(server, admin, 'staff9');
   const r = await u.call('GET', '/api/users');
