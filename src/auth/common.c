@@ -57,7 +57,7 @@ void auth_settings_default(auth_settings *s, const xn_config *cfg)
 void auth_new_token(char out[AUTH_TOKEN_CHARS + 1])
 {
     uint8_t raw[32];
-    randombytes_buf(raw, sizeof raw);
+    crypto_random(raw, sizeof raw);
     sodium_bin2base64(out, AUTH_TOKEN_CHARS + 1, raw, sizeof raw,
                       sodium_base64_VARIANT_URLSAFE_NO_PADDING);
     crypto_wipe(raw, sizeof raw);
@@ -66,7 +66,7 @@ void auth_new_token(char out[AUTH_TOKEN_CHARS + 1])
 void auth_new_id(char out[33])
 {
     uint8_t raw[16];
-    randombytes_buf(raw, sizeof raw);
+    crypto_random(raw, sizeof raw);
     xn_hex(raw, sizeof raw, out);
 }
 
@@ -82,8 +82,8 @@ void auth_new_otp(char out[AUTH_OTP_CHARS + 1])
                                     "23456789", "#%+=@?!"};
     int counts[128] = {0};
     for (int i = 0; i < AUTH_OTP_CHARS;) {
-        const char *set = classes[i < 4 ? (uint32_t)i : randombytes_uniform(3)];
-        char c = set[randombytes_uniform((uint32_t)strlen(set))];
+        const char *set = classes[i < 4 ? (uint32_t)i : crypto_random_below(3)];
+        char c = set[crypto_random_below((uint32_t)strlen(set))];
         if (counts[(int)c] == 2)
             continue;
         counts[(int)c]++;
@@ -91,7 +91,7 @@ void auth_new_otp(char out[AUTH_OTP_CHARS + 1])
     }
     /* shuffle so the classes are not in a fixed order */
     for (int i = AUTH_OTP_CHARS - 1; i > 0; i--) {
-        int j = (int)randombytes_uniform((uint32_t)i + 1);
+        int j = (int)crypto_random_below((uint32_t)i + 1);
         char t = out[i];
         out[i] = out[j];
         out[j] = t;

@@ -54,6 +54,11 @@ bool crypto_equal(const void *a, const void *b, size_t len);
 /* Zeroes memory the compiler may not optimise away. */
 void crypto_wipe(void *p, size_t len);
 
+/* Random bytes from the system's generator, safe from any thread. */
+void crypto_random(void *out, size_t len);
+/* A uniformly random number in [0, bound), without modulo bias; bound > 0. */
+uint32_t crypto_random_below(uint32_t bound);
+
 /* ------------------------------------------------------------------------------------------ */
 /* Password hashing                                                                            */
 /* ------------------------------------------------------------------------------------------ */

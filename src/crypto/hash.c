@@ -4,6 +4,7 @@
  * incremental interface serves both algorithms.
  */
 #include "crypto/crypto.h"
+#include "crypto/crypto_int.h"
 
 #include <openssl/evp.h>
 #include <sodium.h>
@@ -48,6 +49,7 @@ int crypto_hasher_init(crypto_hasher *h, crypto_alg alg, const uint8_t *key)
     h->alg = alg;
     h->keyed = key != NULL;
     if (alg == CRYPTO_B2) {
+        crypto_ready();
         crypto_generichash_state *st = (crypto_generichash_state *)h->state;
         return crypto_generichash_init(st, key, key ? CRYPTO_KEY_BYTES : 0, CRYPTO_HASH_BYTES) == 0
                    ? XN_OK

@@ -5,6 +5,7 @@
  * style so a later change of iterations keeps old hashes verifiable.
  */
 #include "crypto/crypto.h"
+#include "crypto/crypto_int.h"
 
 #include <openssl/evp.h>
 #include <sodium.h>
@@ -30,6 +31,7 @@ static int pbkdf2_sm3(const char *password, size_t len, const uint8_t *salt, siz
 int crypto_password_hash(crypto_alg alg, const char *password, size_t len,
                          char out[CRYPTO_PASSWORD_MAX], xn_error *err)
 {
+    crypto_ready();
     if (alg == CRYPTO_B2) {
         _Static_assert(crypto_pwhash_STRBYTES <= CRYPTO_PASSWORD_MAX, "password hash buffer");
         if (crypto_pwhash_str_alg(out, password, len, ARGON2_OPS, ARGON2_MEM,
@@ -38,7 +40,7 @@ int crypto_password_hash(crypto_alg alg, const char *password, size_t len,
         return XN_OK;
     }
     uint8_t salt[SM3_SALT], hash[CRYPTO_HASH_BYTES];
-    randombytes_buf(salt, sizeof salt);
+    crypto_random(salt, sizeof salt);
     if (pbkdf2_sm3(password, len, salt, sizeof salt, SM3_ITERATIONS, hash) != XN_OK)
         return xn_fail(err, XN_EINTERNAL, "internal", "SM3 is not available");
     char salt64[32], hash64[48];
@@ -79,6 +81,7 @@ static bool verify_pbkdf2_sm3(const char *encoded, const char *password, size_t 
 
 bool crypto_password_verify(const char *encoded, const char *password, size_t len)
 {
+    crypto_ready();
     if (strncmp(encoded, PBKDF2_PREFIX, strlen(PBKDF2_PREFIX)) == 0)
         return verify_pbkdf2_sm3(encoded, password, len);
     if (strncmp(encoded, "$argon2id$", 10) == 0)

@@ -137,6 +137,25 @@ static void base32_round_trips(void **state)
     assert_int_equal(crypto_base32_decode("GEZDGNBV", back, sizeof back), XN_EINVAL);
 }
 
+/* Random draws stay below their bound and reach every value; random bytes differ per call. */
+static void random_numbers_cover_their_range(void **state)
+{
+    (void)state;
+    int seen[6] = {0};
+    for (int i = 0; i < 600; i++) {
+        uint32_t v = crypto_random_below(6);
+        assert_true(v < 6);
+        seen[v]++;
+        assert_int_equal(crypto_random_below(1), 0);
+    }
+    for (int v = 0; v < 6; v++)
+        assert_true(seen[v] > 0);
+    uint8_t a[32], b[32];
+    crypto_random(a, sizeof a);
+    crypto_random(b, sizeof b);
+    assert_memory_not_equal(a, b, sizeof a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -148,6 +167,7 @@ int main(void)
         cmocka_unit_test(password_hashes_verify_in_both_modes),
         cmocka_unit_test(totp_matches_rfc6238_vectors),
         cmocka_unit_test(base32_round_trips),
+        cmocka_unit_test(random_numbers_cover_their_range),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
