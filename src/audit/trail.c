@@ -368,6 +368,12 @@ static int check_event(const audit_event *ev, xn_error *err)
     return rc;
 }
 
+/* The record's strings outlive the INSERT's step, so they are bound without a copy. */
+static void bind_ref(store_stmt *st, int idx, const char *v)
+{
+    store_bind_text_ref(st, idx, v, v ? strlen(v) : 0);
+}
+
 static int insert_record(store_conn *tx, const audit_record *r, xn_error *err)
 {
     store_stmt *st;
@@ -379,21 +385,21 @@ static int insert_record(store_conn *tx, const audit_record *r, xn_error *err)
         return rc;
     store_bind_int(st, 1, r->seq);
     store_bind_int(st, 2, r->epoch);
-    store_bind_text(st, 3, crypto_alg_id(r->alg), -1);
+    bind_ref(st, 3, crypto_alg_id(r->alg));
     store_bind_int(st, 4, r->at);
-    store_bind_text(st, 5, r->actor_kind, -1);
+    bind_ref(st, 5, r->actor_kind);
     store_bind_int(st, 6, r->actor_id);
-    store_bind_text(st, 7, r->actor_name, -1);
-    store_bind_text(st, 8, r->source, -1);
-    store_bind_text(st, 9, r->session, -1);
-    store_bind_text(st, 10, r->action, -1);
-    store_bind_text(st, 11, r->object_type, -1);
-    store_bind_text(st, 12, r->object_id, -1);
-    store_bind_text(st, 13, r->result, -1);
-    store_bind_text(st, 14, r->detail, -1);
-    store_bind_blob(st, 15, r->prev_hash, CRYPTO_HASH_BYTES);
-    store_bind_blob(st, 16, r->hash, CRYPTO_HASH_BYTES);
-    store_bind_blob(st, 17, r->seal, CRYPTO_HASH_BYTES);
+    bind_ref(st, 7, r->actor_name);
+    bind_ref(st, 8, r->source);
+    bind_ref(st, 9, r->session);
+    bind_ref(st, 10, r->action);
+    bind_ref(st, 11, r->object_type);
+    bind_ref(st, 12, r->object_id);
+    bind_ref(st, 13, r->result);
+    bind_ref(st, 14, r->detail);
+    store_bind_blob_ref(st, 15, r->prev_hash, CRYPTO_HASH_BYTES);
+    store_bind_blob_ref(st, 16, r->hash, CRYPTO_HASH_BYTES);
+    store_bind_blob_ref(st, 17, r->seal, CRYPTO_HASH_BYTES);
     rc = store_step(st, err);
     return rc == STORE_DONE ? XN_OK : rc;
 }

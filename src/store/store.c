@@ -55,12 +55,22 @@ struct store {
     _Atomic uint64_t tx_serials;
 };
 
+/* The statement cache's key: eight bytes at a time (a 300-byte INSERT costs some 40 rounds
+ * instead of 300 dependent multiplies); a collision costs only a strcmp. */
 static uint64_t hash_sql(const char *s)
 {
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
+    size_t n = strlen(s);
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
+    for (; n >= 8; n -= 8, s += 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdULL;
+        h ^= h >> 32;
+    }
+    uint64_t tail = 0;
+    memcpy(&tail, s, n);
+    h = (h ^ tail) * 0xc4ceb9fe1a85ec53ULL;
+    return h ^ (h >> 29);
 }
 
 /* Frees the cached statements; with keep_active, those being read stay (a caller still
