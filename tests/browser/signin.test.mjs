@@ -19,6 +19,14 @@ let browser;
 let tab; // { page, problems, shot, cspViolations }
 let page;
 let secret = '';
+let lastStep = 0; // the newest TOTP step used: the server never accepts it twice
+
+// The code of the next 30-second step, waiting first when that step was used already.
+async function nextCode() {
+  while (Math.floor(Date.now() / 30000) + 1 <= lastStep) await new Promise((r) => setTimeout(r, 500));
+  lastStep = Math.floor(Date.now() / 30000) + 1;
+  return totp(secret, 1);
+}
 
 const byId = (id) => page.getByTestId(id);
 const ruleState = (rule) => page.locator(`[data-testid="pw-rules"] li[data-rule="${rule}"]`).getAttribute('data-state');
@@ -141,7 +149,7 @@ describe('sign-in, forced password change and TOTP enrolment', { timeout: 180_00
     await byId('login-submit').click();
     await byId('login-code').waitFor();
     await tab.shot('login-totp-step-zh');
-    await byId('login-code').fill(totp(secret, 1));
+    await byId('login-code').fill(await nextCode());
     await byId('login-submit').click();
     await page.waitForURL(`${srv.url}/`);
     await byId('home-page').waitFor();
@@ -161,6 +169,33 @@ describe('sign-in, forced password change and TOTP enrolment', { timeout: 180_00
     assert.match(await byId('profile-roles').innerText(), /系统管理员/);
     assert.equal((await byId('profile-totp').innerText()).trim(), '已绑定');
     await tab.shot('profile-zh');
+  });
+
+  test('a session ended elsewhere sends the next call to /login, keeping the page', async () => {
+    // End this browser's session from its own sessions list through the API, as another tab would.
+    const list = await page.request.get(`${srv.url}/api/me/sessions`);
+    const current = (await list.json()).items.find((s) => s.current);
+    assert.ok(current);
+    const csrf = (await (await page.request.get(`${srv.url}/api/me`)).json()).user.csrf;
+    const end = await page.request.delete(`${srv.url}/api/sessions/${current.id}`, { headers: { 'X-CSRF-Token': csrf } });
+    assert.equal(end.status(), 200);
+    // The page still believes it is signed in; its next call gets 401.
+    await byId('user-menu').click();
+    await byId('menu-sessions').click();
+    await byId('login-page').waitFor();
+    const url = new URL(page.url());
+    assert.equal(url.pathname, '/login');
+    assert.equal(url.searchParams.get('redirect'), '/profile/sessions');
+    assert.equal((await byId('current-user').innerText()).trim(), '未登录');
+    // Signing in again returns to the page that was wanted.
+    await byId('login-account').fill('admin');
+    await byId('login-password').fill(STRONG);
+    await byId('login-submit').click();
+    await byId('login-code').waitFor();
+    await byId('login-code').fill(await nextCode());
+    await byId('login-submit').click();
+    await page.waitForURL(`${srv.url}/profile/sessions`);
+    await byId('session-current').waitFor();
   });
 
   test('no page errors and no CSP violations throughout', async () => {
