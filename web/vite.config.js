@@ -14,10 +14,12 @@ const proxy = {
 };
 
 // Long-lived vendor code in its own chunks, so a UI change does not invalidate it in caches.
-// ECharts is only reached from the status page, which is loaded on demand.
+// ECharts is only reached from the status page and the audit statistics, the QR code drawer
+// only from TOTP enrolment; both are loaded on demand.
 const vendorGroups = [
   { name: 'vendor-vue', test: /node_modules[\\/](@vue|vue|vue-router)[\\/]/, priority: 3 },
   { name: 'vendor-echarts', test: /node_modules[\\/](echarts|zrender|tslib)[\\/]/, priority: 2 },
+  { name: 'vendor-qrcode', test: /node_modules[\\/](qrcode|dijkstrajs)[\\/]/, priority: 2 },
   { name: 'vendor-ui', test: /node_modules[\\/]/, priority: 1 },
 ];
 

@@ -55,3 +55,9 @@ export function formatBeijingClock(value) {
   const full = formatBeijingTime(value);
   return full === '—' ? full : full.slice(11);
 }
+
+// UTC epoch microseconds (how the server stores every time) → Beijing time; 0 or missing → '—'.
+export function formatMicros(us) {
+  if (typeof us !== 'number' || !Number.isFinite(us) || us <= 0) return '—';
+  return formatBeijingTime(new Date(Math.floor(us / 1000)));
+}

@@ -1,6 +1,12 @@
 // The modules of xinan as the navigation shows them, each with the requirement ids
 // (REQUIREMENTS.md) it is to cover. Until a module is built, its route shows an
 // "under construction" page made from this table.
+//
+// `perms`: the navigation shows a module to a user holding any of these permissions (none:
+// everyone signed in). `pages`: a built module's own pages, each with the permission it
+// needs (the same as the API endpoint it reads, routes.c); the module's entry leads to the
+// first page the user may open. Modules still under construction carry provisional lists
+// until their endpoints define their permissions.
 
 // range('ACC', 1, 18) → ['ACC-1', …, 'ACC-18']
 function range(prefix, from, to) {
@@ -12,6 +18,12 @@ function range(prefix, from, to) {
 export const modules = [
   {
     key: 'accounts',
+    perms: ['user.read', 'role.read'],
+    pages: [
+      { path: '/accounts', name: 'accounts', perm: 'user.read', title: { 'zh-CN': '账号', en: 'Accounts' } },
+      { path: '/accounts/roles', name: 'roles', perm: 'role.read', title: { 'zh-CN': '角色与权限', en: 'Roles' } },
+      { path: '/accounts/requests', name: 'requests', perm: 'role.read', title: { 'zh-CN': '审批', en: 'Requests' } },
+    ],
     path: '/accounts',
     icon: 'User',
     name: { 'zh-CN': '账号与权限', en: 'Accounts & permissions' },
@@ -24,6 +36,11 @@ export const modules = [
   },
   {
     key: 'audit',
+    perms: ['audit.read', 'log.read'],
+    pages: [
+      { path: '/audit', name: 'audit', perm: 'audit.read', title: { 'zh-CN': '审计记录', en: 'Audit trail' } },
+      { path: '/audit/logs', name: 'audit-logs', perm: 'log.read', title: { 'zh-CN': '设备日志', en: 'Device logs' } },
+    ],
     path: '/audit',
     icon: 'Tickets',
     name: { 'zh-CN': '审计日志', en: 'Audit log' },
@@ -36,6 +53,7 @@ export const modules = [
   },
   {
     key: 'publish',
+    perms: ['content.draft', 'content.review1', 'content.review2', 'content.review3', 'content.approve'],
     path: '/publish',
     icon: 'EditPen',
     name: { 'zh-CN': '信息发布审核', en: 'Publication review' },
@@ -48,6 +66,7 @@ export const modules = [
   },
   {
     key: 'monitor',
+    perms: ['duty.watch', 'settings.update'],
     path: '/monitor',
     icon: 'Monitor',
     name: { 'zh-CN': '网站监测', en: 'Site monitoring' },
@@ -60,6 +79,7 @@ export const modules = [
   },
   {
     key: 'tamper',
+    perms: ['duty.watch', 'settings.update'],
     path: '/tamper',
     icon: 'Lock',
     name: { 'zh-CN': '防篡改', en: 'Anti-tamper' },
@@ -72,6 +92,7 @@ export const modules = [
   },
   {
     key: 'incidents',
+    perms: [],
     path: '/incidents',
     icon: 'Warning',
     name: { 'zh-CN': '安全事件', en: 'Security incidents' },
@@ -84,6 +105,7 @@ export const modules = [
   },
   {
     key: 'ledgers',
+    perms: [],
     path: '/ledgers',
     icon: 'Notebook',
     name: { 'zh-CN': '台账', en: 'Registers' },
@@ -96,6 +118,7 @@ export const modules = [
   },
   {
     key: 'calendar',
+    perms: [],
     path: '/calendar',
     icon: 'Calendar',
     name: { 'zh-CN': '合规日历', en: 'Compliance calendar' },
@@ -108,6 +131,7 @@ export const modules = [
   },
   {
     key: 'settings',
+    perms: ['settings.update', 'policy.update'],
     path: '/settings',
     icon: 'Setting',
     name: { 'zh-CN': '系统设置', en: 'System settings' },
@@ -122,4 +146,12 @@ export const modules = [
 
 export function moduleByKey(key) {
   return modules.find((m) => m.key === key) || null;
+}
+
+// Where a module's navigation entry leads for a user with these permissions: its first page
+// the user may open, or its own path.
+export function moduleEntry(m, permissions) {
+  if (!m.pages) return m.path;
+  const page = m.pages.find((p) => permissions.includes(p.perm));
+  return page ? page.path : m.path;
 }

@@ -1,21 +1,65 @@
 // UI routes. The server answers any non-API path it has no file for with index.html, so each
-// of these can be loaded directly or reloaded.
+// of these can be loaded directly or reloaded. Every page is its own chunk, loaded on use.
+//
+// The guard: not signed in → /login (keeping the wanted path); a pending first step → the
+// forced password change or TOTP enrolment; a page needing a permission the user lacks →
+// the 403 page. meta.perm names the one permission a page needs (as its API does, routes.c);
+// meta.perms any of several.
 import { createRouter, createWebHistory } from 'vue-router';
 import { modules } from './modules.js';
+import { canAny, loadSession, pendingStep, session } from './session.js';
 
 const HomePage = () => import('./views/HomePage.vue');
 const ModulePage = () => import('./views/ModulePage.vue');
 const NotFoundPage = () => import('./views/NotFoundPage.vue');
+const ForbiddenPage = () => import('./views/ForbiddenPage.vue');
+const LoginPage = () => import('./views/LoginPage.vue');
+const PasswordPage = () => import('./views/PasswordPage.vue');
+const TotpPage = () => import('./views/TotpPage.vue');
+const ProfilePage = () => import('./views/ProfilePage.vue');
+const MySessionsPage = () => import('./views/MySessionsPage.vue');
+const AccountsPage = () => import('./views/AccountsPage.vue');
+const RolesPage = () => import('./views/RolesPage.vue');
+const RequestsPage = () => import('./views/RequestsPage.vue');
+const AuditPage = () => import('./views/AuditPage.vue');
+const LogsPage = () => import('./views/LogsPage.vue');
+
+const builtPages = {
+  accounts: AccountsPage,
+  roles: RolesPage,
+  requests: RequestsPage,
+  audit: AuditPage,
+  'audit-logs': LogsPage,
+};
+
+const moduleRoutes = modules.flatMap((m) =>
+  m.pages
+    ? m.pages.map((p) => ({
+        path: p.path,
+        name: p.name,
+        component: builtPages[p.name],
+        meta: { module: m.key, page: p, perms: [p.perm] },
+      }))
+    : [
+        {
+          path: m.path,
+          name: m.key,
+          component: ModulePage,
+          props: { moduleKey: m.key },
+          meta: { module: m.key, perms: m.perms },
+        },
+      ],
+);
 
 const routes = [
+  { path: '/login', name: 'login', component: LoginPage, meta: { public: true, bare: true, titleKey: 'login.title' } },
+  { path: '/password', name: 'password', component: PasswordPage, meta: { pendingOk: true, titleKey: 'pw.title' } },
+  { path: '/totp', name: 'totp', component: TotpPage, meta: { pendingOk: true, titleKey: 'totp.title' } },
   { path: '/', name: 'home', component: HomePage, meta: { titleKey: 'nav.home' } },
-  ...modules.map((m) => ({
-    path: m.path,
-    name: m.key,
-    component: ModulePage,
-    props: { moduleKey: m.key },
-    meta: { module: m.key },
-  })),
+  { path: '/profile', name: 'profile', component: ProfilePage, meta: { titleKey: 'profile.title' } },
+  { path: '/profile/sessions', name: 'my-sessions', component: MySessionsPage, meta: { titleKey: 'sessions.title' } },
+  ...moduleRoutes,
+  { path: '/403', name: 'forbidden', component: ForbiddenPage, meta: { titleKey: 'forbidden.title' } },
   { path: '/:pathMatch(.*)*', name: 'not-found', component: NotFoundPage, meta: { titleKey: 'nf.title' } },
 ];
 
@@ -23,4 +67,25 @@ export const router = createRouter({
   history: createWebHistory('/'),
   routes,
   scrollBehavior: () => ({ top: 0 }),
+});
+
+// Only a path inside this UI may be a redirect target (never '//host' or a full URL).
+export function safeRedirect(value) {
+  if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//')) return '/';
+  if (value.startsWith('/login')) return '/';
+  return value;
+}
+
+router.beforeEach(async (to) => {
+  if (!session.loaded) await loadSession();
+  const user = session.user;
+  if (to.meta.public) {
+    if (to.name === 'login' && user) return pendingStep() ? { name: pendingStep() } : safeRedirect(to.query.redirect);
+    return true;
+  }
+  if (!user) return { name: 'login', query: to.fullPath === '/' ? {} : { redirect: to.fullPath } };
+  const step = pendingStep();
+  if (step) return to.name === step ? true : { name: step, replace: true };
+  if (to.meta.perms && !canAny(to.meta.perms)) return { name: 'forbidden', query: { from: to.fullPath }, replace: true };
+  return true;
 });
