@@ -16,7 +16,9 @@ const char *const auth_permissions[] = {
     "content.draft",       "content.review1",
     "content.review2",     "content.review3",
     "content.approve",     "duty.watch",
-    "incident.approve",    NULL,
+    "incident.approve",    "org.manage",
+    "user.apply",          "agent.manage",
+    "account.review",      NULL,
 };
 
 static int perm_index(const char *perm)
@@ -46,6 +48,7 @@ void auth_settings_default(auth_settings *s, const xn_config *cfg)
 {
     const int64_t minute = 60 * (int64_t)1000000;
     *s = (auth_settings){.alg = crypto_alg_for_mode(cfg->crypto),
+                         .aead = crypto_aead_for_mode(cfg->crypto),
                          .max_failures = 5,
                          .failure_window = 15 * minute,
                          .lock_duration = 30 * minute,
@@ -237,4 +240,85 @@ int auth_items_json(store *db, const char *sql, auth_bind_fn bind, auth_row_fn r
     }
     *out = json_pack("{s:o}", "items", items);
     return XN_OK;
+}
+
+int auth_step_done(store_stmt *st, xn_error *err)
+{
+    int rc = store_step(st, err);
+    return rc == STORE_DONE ? XN_OK : rc;
+}
+
+int auth_audit_ok(audit_trail *t, store_conn *tx, const auth_principal *actor, const char *action,
+                  const char *object_type, const char *object_id, const char *detail, xn_error *err)
+{
+    audit_actor a = auth_actor(actor);
+    audit_event ev = {.action = action,
+                      .actor = &a,
+                      .object_type = object_type,
+                      .object_id = object_id,
+                      .result = AUDIT_OK,
+                      .detail_json = detail};
+    return audit_append(t, tx, &ev, err);
+}
+
+int auth_audit_system(audit_trail *t, store_conn *tx, const char *action, const char *object_type,
+                      const char *object_id, const char *detail, xn_error *err)
+{
+    audit_actor a = {.kind = "system", .name = "system"};
+    audit_event ev = {.action = action,
+                      .actor = &a,
+                      .object_type = object_type,
+                      .object_id = object_id,
+                      .result = AUDIT_OK,
+                      .detail_json = detail};
+    return audit_append(t, tx, &ev, err);
+}
+
+bool auth_valid_account(const char *a)
+{
+    /* letters, digits, '.', '_' and '-': an account name is typed, logged and shown */
+    size_t n = strlen(a);
+    if (n < 2 || n > AUTH_MAX_ACCOUNT)
+        return false;
+    for (const char *p = a; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '.' || *p == '_' || *p == '-'))
+            return false;
+    return true;
+}
+
+int auth_check_phone(const char *phone, xn_error *err)
+{
+    if (!phone || !*phone)
+        return XN_OK;
+    int digits = 0;
+    size_t n = strlen(phone);
+    for (const char *p = phone; *p; p++) {
+        if (*p >= '0' && *p <= '9')
+            digits++;
+        else if (*p != '+' && *p != '(' && *p != ')' && *p != '-' && *p != ' ')
+            digits = -1000;
+    }
+    if (n > AUTH_PHONE_MAX_BYTES || digits < 5 || digits > 20)
+        return xn_fail_field(err, XN_EINVAL, "bad_phone", "phone",
+                             "电话号码只能包含数字、空格和 + ( ) -（5–20 位数字）");
+    return XN_OK;
+}
+
+int auth_notify(store_conn *tx, int64_t user_id, const char *kind, const char *title,
+                const char *body, xn_error *err)
+{
+    store_stmt *st;
+    int rc = store_prepare(tx,
+                           "INSERT INTO notification (user_id, at, kind, title, body)"
+                           " VALUES ($1, $2, $3, $4, $5)",
+                           &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, user_id);
+    store_bind_int(st, 2, xn_now_us());
+    store_bind_text(st, 3, kind, -1);
+    store_bind_text(st, 4, title, -1);
+    store_bind_text(st, 5, body ? body : "", -1);
+    return auth_step_done(st, err);
 }

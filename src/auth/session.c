@@ -12,6 +12,7 @@
 
 typedef struct login_user {
     int64_t id;
+    bool totp_damaged; /* sealed secret that does not open: the sign-in fails closed */
     char hash[CRYPTO_PASSWORD_MAX];
     char status[16];
     int64_t locked_until;
@@ -21,7 +22,8 @@ typedef struct login_user {
     int64_t totp_last_step;
 } login_user;
 
-static int find_user(store *db, const char *account, login_user *u, bool *found, xn_error *err)
+static int find_user(store *db, const auth_settings *s, const char *account, login_user *u,
+                     bool *found, xn_error *err)
 {
     store_conn *c;
     int rc = store_acquire(db, &c, err);
@@ -30,7 +32,8 @@ static int find_user(store *db, const char *account, login_user *u, bool *found,
     store_stmt *st;
     rc = store_prepare(c,
                        "SELECT id, coalesce(password_hash, ''), status, locked_until,"
-                       " coalesce(last_login_at, 0), totp_secret, totp_last_step"
+                       " coalesce(last_login_at, 0), totp_secret, totp_last_step,"
+                       " coalesce(totp_alg, '')"
                        " FROM app_user WHERE account = $1",
                        &st, err);
     if (rc == XN_OK) {
@@ -43,10 +46,13 @@ static int find_user(store *db, const char *account, login_user *u, bool *found,
             xn_strlcpy(u->status, store_col_text(st, 2), sizeof u->status);
             u->locked_until = store_col_int(st, 3);
             u->last_login_at = store_col_int(st, 4);
-            u->has_totp =
-                store_col_bytes(st, 5) == CRYPTO_TOTP_SECRET_BYTES && !store_col_is_null(st, 5);
-            if (u->has_totp)
-                memcpy(u->totp, store_col_blob(st, 5), CRYPTO_TOTP_SECRET_BYTES);
+            u->has_totp = !store_col_is_null(st, 5);
+            if (u->has_totp) {
+                xn_error ignored;
+                u->totp_damaged =
+                    auth_totp_open(s, u->id, store_col_text(st, 7), store_col_blob(st, 5),
+                                   store_col_bytes(st, 5), u->totp, &ignored) != XN_OK;
+            }
             u->totp_last_step = store_col_int(st, 6);
             store_stmt_done(st);
         }
@@ -227,7 +233,7 @@ int auth_login(store *db, audit_trail *trail, const auth_settings *s, const auth
                      in->source ? in->source : "", now - s->failure_window, &from_source, err);
     store_release(c);
     if (rc == XN_OK)
-        rc = find_user(db, in->account, &u, &l.found, err);
+        rc = find_user(db, s, in->account, &u, &l.found, err);
     if (rc != XN_OK)
         return rc;
 
@@ -255,8 +261,12 @@ int auth_login(store *db, audit_trail *trail, const auth_settings *s, const auth
         l.result = LOGIN_BAD;
         l.why = u.status;
     } else if (u.has_totp && (!in->totp || !*in->totp)) {
+        /* asked before looking at a damaged secret: the answer does not depend on it */
         l.result = LOGIN_NEED_TOTP;
         l.why = "need_totp";
+    } else if (u.has_totp && u.totp_damaged) {
+        l.result = LOGIN_BAD;
+        l.why = "totp_unreadable";
     } else if (u.has_totp &&
                (!crypto_totp_check(u.totp, now / 1000000, in->totp, 1, &l.totp_step) ||
                 l.totp_step <= u.totp_last_step)) {

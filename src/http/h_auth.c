@@ -6,17 +6,19 @@
 
 #include <string.h>
 
-static void set_session_cookie(http_resp *resp, const char *token)
+static void set_session_cookie(http_req *req, http_resp *resp, const char *token)
 {
     /* no Max-Age: the server decides expiry; the cookie ends with the browser too */
     snprintf(resp->set_cookie, sizeof resp->set_cookie,
-             HTTP_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict", token);
+             "%s=%s; Path=/; %sHttpOnly; SameSite=Strict", http_cookie_name(req->app), token,
+             req->app->secure_cookies ? "Secure; " : "");
 }
 
-static void clear_session_cookie(http_resp *resp)
+static void clear_session_cookie(http_req *req, http_resp *resp)
 {
     snprintf(resp->set_cookie, sizeof resp->set_cookie,
-             HTTP_COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+             "%s=; Path=/; %sHttpOnly; SameSite=Strict; Max-Age=0", http_cookie_name(req->app),
+             req->app->secure_cookies ? "Secure; " : "");
 }
 
 static json_t *principal_json(const auth_principal *p)
@@ -70,7 +72,7 @@ int http_h_login(http_req *req, http_resp *resp)
         return http_fail(req, resp, &err);
     if (out->need_totp)
         return http_json(resp, 200, json_pack("{s:b}", "need_totp", true));
-    set_session_cookie(resp, out->token);
+    set_session_cookie(req, resp, out->token);
     crypto_wipe(out->token, sizeof out->token);
     return http_json(resp, 200, json_pack("{s:o}", "user", principal_json(&out->who)));
 }
@@ -82,7 +84,7 @@ int http_h_logout(http_req *req, http_resp *resp)
                               "logout", &err);
     if (rc != XN_OK)
         return http_fail(req, resp, &err);
-    clear_session_cookie(resp);
+    clear_session_cookie(req, resp);
     return http_json(resp, 200, json_pack("{s:b}", "ok", true));
 }
 
@@ -105,7 +107,7 @@ int http_h_password_change(http_req *req, http_resp *resp)
                               next, token, &err);
     if (rc != XN_OK)
         return http_refuse(req, resp, &err, "auth.password_change", "user", req->who->account);
-    set_session_cookie(resp, token);
+    set_session_cookie(req, resp, token);
     crypto_wipe(token, sizeof token);
     return http_json(resp, 200, json_pack("{s:b}", "ok", true));
 }
@@ -143,7 +145,7 @@ int http_h_totp_begin(http_req *req, http_resp *resp)
 {
     xn_error err;
     char secret[CRYPTO_TOTP_B32_LEN + 1];
-    int rc = auth_totp_begin(req->app->db, req->who, secret, &err);
+    int rc = auth_totp_begin(req->app->db, req->app->auth, req->who, secret, &err);
     if (rc != XN_OK)
         return http_fail(req, resp, &err);
     /* otpauth URI per the Key Uri Format authenticator apps read from the QR code */
@@ -161,7 +163,7 @@ int http_h_totp_confirm(http_req *req, http_resp *resp)
     const char *code = NULL;
     int rc = body_string(req, "code", 8, true, &code, &err);
     if (rc == XN_OK)
-        rc = auth_totp_confirm(req->app->db, req->app->audit, req->who, code, &err);
+        rc = auth_totp_confirm(req->app->db, req->app->audit, req->app->auth, req->who, code, &err);
     if (rc != XN_OK)
         return http_fail(req, resp, &err);
     return http_json(resp, 200, json_pack("{s:b}", "ok", true));
@@ -185,6 +187,6 @@ int http_h_session_end(http_req *req, http_resp *resp)
     if (rc != XN_OK)
         return http_fail(req, resp, &err);
     if (strcmp(id, req->who->session_id) == 0)
-        clear_session_cookie(resp);
+        clear_session_cookie(req, resp);
     return http_json(resp, 200, json_pack("{s:b}", "ok", true));
 }
