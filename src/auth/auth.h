@@ -23,6 +23,16 @@
 #define AUTH_TOKEN_CHARS  43 /* base64url of 32 random bytes */
 #define AUTH_MAX_ROLES    16
 
+/* A role as loaded at start (auth_roles_load): roles and their permissions change only with
+ * the schema, so the session check maps a person's role ids without reading them again. */
+#define AUTH_MAX_ROLE_DEFS 64
+typedef struct auth_role_def {
+    int64_t id;
+    char code[16];
+    bool admin;
+    uint64_t perms; /* bit per permission of auth_permissions */
+} auth_role_def;
+
 /* The settings sign-in follows; auth_settings_default fills the regulation's values. */
 typedef struct auth_settings {
     crypto_alg alg;               /* password hashes made from now on */
@@ -39,9 +49,13 @@ typedef struct auth_settings {
     /* Test only: a file holding a number of seconds added to the clock of the lifecycle rules
      * (deadlines, the yearly review), read at each use (XINAN_TEST_CLOCK). NULL in service. */
     const char *clock_file;
+    auth_role_def roles[AUTH_MAX_ROLE_DEFS]; /* filled by auth_roles_load; nroles 0: not */
+    int nroles;
 } auth_settings;
 
 void auth_settings_default(auth_settings *s, const xn_config *cfg);
+/* Loads the role catalogue into s (once, at start). XN_ETOOBIG past AUTH_MAX_ROLE_DEFS. */
+int auth_roles_load(store *db, auth_settings *s, xn_error *err);
 
 /* The signed-in person a request acts as, loaded fresh on every request. */
 typedef struct auth_principal {
@@ -92,7 +106,8 @@ typedef struct auth_login_out {
 int auth_login(store *db, audit_trail *trail, const auth_settings *s, const auth_login_in *in,
                auth_login_out *out, xn_error *err);
 /* Loads the principal of a session token; XN_EDENIED when unknown, ended, expired or its
- * user may no longer sign in. Touches last_seen_at. */
+ * user may no longer sign in. One read statement (roles mapped through s->roles when
+ * loaded); last_seen_at is written at most once a minute. */
 int auth_session_check(store *db, const auth_settings *s, const char *token, auth_principal *out,
                        xn_error *err);
 /* Ends a session (own logout or an administrator's action). */

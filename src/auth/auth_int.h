@@ -76,6 +76,11 @@ void auth_new_otp(char out[AUTH_OTP_CHARS + 1]);
 int auth_check_text(const char *s, size_t max, bool required, const char *field, xn_error *err);
 /* Loads the principal of a user id (roles, permissions, flags) on connection c. */
 int auth_load_principal(store_conn *c, int64_t user_id, auth_principal *p, xn_error *err);
+/* The roles and permissions part of it, for p->user_id (account and flags already set). */
+int auth_load_roles(store_conn *c, auth_principal *p, bool has_totp, xn_error *err);
+/* The same from a comma list of role ids through the catalogue s->roles; XN_ENOTFOUND when an
+ * id is not in it (the caller then asks the database), XN_EINVAL for a malformed list. */
+int auth_apply_role_ids(const auth_settings *s, const char *ids, auth_principal *p, bool has_totp);
 /* Runs a query and collects one JSON object per row into {"items":[…]}. bind (may be NULL)
  * binds the parameters; row turns the current row into an object. */
 typedef void (*auth_bind_fn)(store_stmt *st, const void *ctx);

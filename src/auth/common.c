@@ -137,7 +137,14 @@ int auth_load_principal(store_conn *c, int64_t user_id, auth_principal *p, xn_er
     p->must_change = store_col_int(st, 2) != 0;
     bool has_totp = store_col_int(st, 3) != 0;
     store_stmt_done(st);
+    return auth_load_roles(c, p, has_totp, err);
+}
 
+int auth_load_roles(store_conn *c, auth_principal *p, bool has_totp, xn_error *err)
+{
+    store_stmt *st;
+    int64_t user_id = p->user_id;
+    int rc;
     rc = store_prepare(c,
                        "SELECT r.code, r.admin, rp.permission FROM user_role ur"
                        " JOIN role r ON r.id = ur.role_id"
@@ -321,4 +328,83 @@ int auth_notify(store_conn *tx, int64_t user_id, const char *kind, const char *t
     store_bind_text(st, 4, title, -1);
     store_bind_text(st, 5, body ? body : "", -1);
     return auth_step_done(st, err);
+}
+
+int auth_roles_load(store *db, auth_settings *s, xn_error *err)
+{
+    store_conn *c;
+    int rc = store_acquire(db, &c, err);
+    if (rc != XN_OK)
+        return rc;
+    store_stmt *st;
+    s->nroles = 0;
+    rc = store_prepare(c,
+                       "SELECT r.id, r.code, r.admin, rp.permission FROM role r"
+                       " LEFT JOIN role_permission rp ON rp.role_id = r.id ORDER BY r.id",
+                       &st, err);
+    while (rc == XN_OK && (rc = store_step(st, err)) == STORE_ROW) {
+        int64_t id = store_col_int(st, 0);
+        rc = XN_OK;
+        if (s->nroles == 0 || s->roles[s->nroles - 1].id != id) {
+            if (s->nroles == AUTH_MAX_ROLE_DEFS) {
+                store_stmt_done(st);
+                rc = xn_fail(err, XN_ETOOBIG, "too_many_roles", "more than %d roles",
+                             AUTH_MAX_ROLE_DEFS);
+                break;
+            }
+            auth_role_def *d = &s->roles[s->nroles++];
+            memset(d, 0, sizeof *d);
+            d->id = id;
+            xn_strlcpy(d->code, store_col_text(st, 1), sizeof d->code);
+            d->admin = store_col_int(st, 2) != 0;
+        }
+        int i = store_col_is_null(st, 3) ? -1 : perm_index(store_col_text(st, 3));
+        if (i >= 0)
+            s->roles[s->nroles - 1].perms |= 1ULL << i;
+    }
+    if (rc == STORE_DONE)
+        rc = XN_OK;
+    store_release(c);
+    if (rc != XN_OK)
+        s->nroles = 0;
+    return rc;
+}
+
+int auth_apply_role_ids(const auth_settings *s, const char *ids, auth_principal *p, bool has_totp)
+{
+    /* "3,1,10" from group_concat: ids in role order, as the query path gives them */
+    int64_t got[AUTH_MAX_ROLES];
+    int n = 0;
+    for (const char *q = ids; *q && n < AUTH_MAX_ROLES;) {
+        int64_t v = 0;
+        while (*q >= '0' && *q <= '9')
+            v = v * 10 + (*q++ - '0');
+        if (*q == ',')
+            q++;
+        else if (*q)
+            return XN_EINVAL;
+        got[n++] = v;
+    }
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && got[j - 1] > got[j]; j--) {
+            int64_t t = got[j];
+            got[j] = got[j - 1];
+            got[j - 1] = t;
+        }
+    p->nroles = 0;
+    p->perms = 0;
+    p->admin = false;
+    for (int i = 0; i < n; i++) {
+        const auth_role_def *d = NULL;
+        for (int k = 0; k < s->nroles && !d; k++)
+            if (s->roles[k].id == got[i])
+                d = &s->roles[k];
+        if (!d)
+            return XN_ENOTFOUND;
+        xn_strlcpy(p->roles[p->nroles++], d->code, sizeof p->roles[0]);
+        p->admin |= d->admin;
+        p->perms |= d->perms;
+    }
+    p->must_enrol_totp = p->admin && !has_totp;
+    return XN_OK;
 }

@@ -189,6 +189,10 @@ int cli_cmd_serve(int argc, char **argv)
     status = cli_bootstrap_admin(&cfg, db, trail);
     if (status == 0)
         status = cli_field_key(&cfg, db, trail, &auth);
+    if (status == 0 && auth_roles_load(db, &auth, &err) != XN_OK) {
+        fprintf(stderr, "xinan: roles: %s\n", err.message);
+        status = 1;
+    }
     if (status == 0 && auth_dict_new_builtin(&dict, &err) != XN_OK) {
         fprintf(stderr, "xinan: password dictionary: %s\n", err.message);
         status = 1;
