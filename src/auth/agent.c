@@ -205,8 +205,8 @@ static int touch_tx(store_conn *tx, void *ctx, xn_error *err)
     return auth_step_done(st, err);
 }
 
-/* Splits "xat_<id>.<secret>" without copying; false when the shape is wrong. */
-static bool parse_token(const char *token, char id[AUTH_AGENT_ID_CHARS + 1], const char **secret)
+bool auth_agent_token_parse(const char *token, char id[AUTH_AGENT_ID_CHARS + 1],
+                            const char **secret)
 {
     if (!token || strlen(token) != AUTH_AGENT_TOKEN_CHARS || strncmp(token, PREFIX, 4) != 0)
         return false;
@@ -232,7 +232,7 @@ int auth_agent_check(store *db, audit_trail *trail, const auth_settings *s, cons
     check_ctx c = {.trail = trail, .id = id, .source = source, .why = "malformed"};
     memset(out, 0, sizeof *out);
     int rc = XN_OK;
-    if (parse_token(token, id, &secret)) {
+    if (auth_agent_token_parse(token, id, &secret)) {
         store_conn *conn;
         if ((rc = store_acquire(db, &conn, err)) != XN_OK)
             return rc;

@@ -137,6 +137,12 @@ int auth_pending_seal(const auth_settings *s, int64_t user_id, const char *b32, 
 int auth_pending_open(const auth_settings *s, int64_t user_id, const char *value,
                       uint8_t secret[CRYPTO_TOTP_SECRET_BYTES], xn_error *err);
 
+/* Splits an agent token "xat_<16 hex>.<43 base64url>" (an Authorization header's bearer
+ * value, so outside input) without copying: id gets the public id, *secret points into token.
+ * False, with nothing else promised, when the shape is wrong. */
+bool auth_agent_token_parse(const char *token, char id[AUTH_AGENT_ID_CHARS + 1],
+                            const char **secret);
+
 /* The roles a person holds: role_info of users.c, shared with applications. */
 typedef struct auth_role_info {
     int64_t id;
