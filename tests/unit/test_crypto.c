@@ -217,12 +217,12 @@ static void seals_open_only_with_their_key_place_and_bytes(void **state)
         uint8_t s1[64 + CRYPTO_SEAL_OVERHEAD], s2[64 + CRYPTO_SEAL_OVERHEAD], back[128];
         size_t n1 = 0, n2 = 0, m = 0;
         xn_error err;
-        assert_int_equal(crypto_seal((crypto_aead)a, key, "totp:1", 6, secret, strlen(secret), s1,
-                                     &n1, &err),
-                         XN_OK);
-        assert_int_equal(crypto_seal((crypto_aead)a, key, "totp:1", 6, secret, strlen(secret), s2,
-                                     &n2, &err),
-                         XN_OK);
+        assert_int_equal(
+            crypto_seal((crypto_aead)a, key, "totp:1", 6, secret, strlen(secret), s1, &n1, &err),
+            XN_OK);
+        assert_int_equal(
+            crypto_seal((crypto_aead)a, key, "totp:1", 6, secret, strlen(secret), s2, &n2, &err),
+            XN_OK);
         assert_int_equal(n1, n2);
         assert_memory_not_equal(s1, s2, n1); /* a fresh nonce every time */
         crypto_aead found;
