@@ -492,9 +492,22 @@ static int may_decide(store_conn *tx, const auth_principal *a, const request_row
     int rc = auth_org_is_head(tx, json_integer_value(json_object_get(p, "department_id")),
                               a->user_id, &head, err);
     if (rc == XN_OK && !head)
-        rc = xn_fail(err, XN_EDENIED, "forbidden",
-                     "只有申请部门的负责人或安全管理员可以审批账号申请");
-    return rc;
+        return xn_fail(err, XN_EDENIED, "forbidden",
+                       "只有申请部门的负责人或安全管理员可以审批账号申请");
+    /* ACC-5: authorisation is managed by in-staff (在编) people only */
+    store_stmt *st;
+    if (rc == XN_OK)
+        rc = store_prepare(tx, "SELECT staff_type FROM app_user WHERE id = $1", &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, a->user_id);
+    if ((rc = store_step(st, err)) != STORE_ROW)
+        return rc == STORE_DONE ? xn_fail(err, XN_ENOTFOUND, "not_found", "用户不存在") : rc;
+    bool outsourced = strcmp(store_col_text(st, 0), "outsourced") == 0;
+    store_stmt_done(st);
+    if (outsourced)
+        return xn_fail(err, XN_EDENIED, "outsourced", "外包人员不能审批账号申请");
+    return XN_OK;
 }
 
 static int decide_tx(store_conn *tx, void *ctx, xn_error *err)

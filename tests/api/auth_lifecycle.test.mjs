@@ -118,6 +118,13 @@ test('ACC-2: an application is approved by the department head; the applicant ca
   const other = await userClient(server, admin, 'bystander');
   r = await other.call('POST', `/api/requests/${reqId}/decision`, { decision: 'approve' });
   assert.equal(r.status, 403);
+  // nor an outsourced head of another department applied to (ACC-5)
+  const vendorHead = await userClient(server, admin, 'vhead1', { staffType: 'outsourced' });
+  const vdept = (await admin.call('POST', '/api/org', { parent_id: root, name: '外包运维组', kind: 'department', head_user_id: vendorHead.id })).json.id;
+  r = await admin.call('POST', '/api/applications', { ...app, account: 'newbie2', department_id: vdept });
+  r = await vendorHead.call('POST', `/api/requests/${r.json.request_id}/decision`, { decision: 'approve' });
+  assert.equal(r.status, 403);
+  assert.equal(r.json.error.code, 'outsourced');
   // the head approves: the one-time password goes to the head, once
   r = await head.call('POST', `/api/requests/${reqId}/decision`, { decision: 'approve', comment: '同意' });
   assert.equal(r.status, 200, r.body);
