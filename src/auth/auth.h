@@ -23,6 +23,16 @@
 #define AUTH_TOKEN_CHARS  43 /* base64url of 32 random bytes */
 #define AUTH_MAX_ROLES    16
 
+/* A role as loaded at start (auth_roles_load): roles and their permissions change only with
+ * the schema, so the session check maps a person's role ids without reading them again. */
+#define AUTH_MAX_ROLE_DEFS 64
+typedef struct auth_role_def {
+    int64_t id;
+    char code[16];
+    bool admin;
+    uint64_t perms; /* bit per permission of auth_permissions */
+} auth_role_def;
+
 /* The settings sign-in follows; auth_settings_default fills the regulation's values. */
 typedef struct auth_settings {
     crypto_alg alg;               /* password hashes made from now on */
@@ -33,9 +43,19 @@ typedef struct auth_settings {
     int max_source_failures;      /* failures from one address within the window: refused */
     int64_t idle_timeout;         /* µs */
     int64_t absolute_timeout;     /* µs */
+    crypto_aead aead;             /* seals sensitive fields from now on (crypto.mode) */
+    bool has_field_key;           /* field_key is loaded (auth_fields_key) */
+    uint8_t field_key[CRYPTO_FIELD_KEY_BYTES]; /* the key of <db>.key; never logged */
+    /* Test only: a file holding a number of seconds added to the clock of the lifecycle rules
+     * (deadlines, the yearly review), read at each use (XINAN_TEST_CLOCK). NULL in service. */
+    const char *clock_file;
+    auth_role_def roles[AUTH_MAX_ROLE_DEFS]; /* filled by auth_roles_load; nroles 0: not */
+    int nroles;
 } auth_settings;
 
 void auth_settings_default(auth_settings *s, const xn_config *cfg);
+/* Loads the role catalogue into s (once, at start). XN_ETOOBIG past AUTH_MAX_ROLE_DEFS. */
+int auth_roles_load(store *db, auth_settings *s, xn_error *err);
 
 /* The signed-in person a request acts as, loaded fresh on every request. */
 typedef struct auth_principal {
@@ -86,7 +106,8 @@ typedef struct auth_login_out {
 int auth_login(store *db, audit_trail *trail, const auth_settings *s, const auth_login_in *in,
                auth_login_out *out, xn_error *err);
 /* Loads the principal of a session token; XN_EDENIED when unknown, ended, expired or its
- * user may no longer sign in. Touches last_seen_at. */
+ * user may no longer sign in. One read statement (roles mapped through s->roles when
+ * loaded); last_seen_at is written at most once a minute. */
 int auth_session_check(store *db, const auth_settings *s, const char *token, auth_principal *out,
                        xn_error *err);
 /* Ends a session (own logout or an administrator's action). */
@@ -102,13 +123,13 @@ int auth_password_change(store *db, audit_trail *trail, const auth_settings *s,
                          const auth_principal *p, const char *current, const char *next,
                          char new_token[AUTH_TOKEN_CHARS + 1], xn_error *err);
 
-/* Starts TOTP enrolment: a fresh secret kept pending until confirmed (base32 and the
+/* Starts TOTP enrolment: a fresh secret kept pending (sealed) until confirmed (base32 and the
  * otpauth:// URI for the QR code). */
-int auth_totp_begin(store *db, const auth_principal *p, char secret_b32[CRYPTO_TOTP_B32_LEN + 1],
-                    xn_error *err);
+int auth_totp_begin(store *db, const auth_settings *s, const auth_principal *p,
+                    char secret_b32[CRYPTO_TOTP_B32_LEN + 1], xn_error *err);
 /* Confirms enrolment with a code from the app and marks this session's second factor done. */
-int auth_totp_confirm(store *db, audit_trail *trail, const auth_principal *p, const char *code,
-                      xn_error *err);
+int auth_totp_confirm(store *db, audit_trail *trail, const auth_settings *s,
+                      const auth_principal *p, const char *code, xn_error *err);
 
 /*
  * First start: when no account exists, creates the first 系统管理员 `admin` with a random
@@ -128,6 +149,7 @@ typedef struct auth_user_in {
     const char *department;
     const char *phone;
     const char *staff_type; /* "staff" | "outsourced" */
+    int64_t department_id;  /* an org_unit node, or 0; its name then replaces department */
 } auth_user_in;
 
 /* Creates an active account with a one-time password (shown once to the administrator). */
@@ -144,10 +166,27 @@ int auth_roles_json(store *db, json_t **out, xn_error *err);
 int auth_role_request(store *db, audit_trail *trail, const auth_principal *actor, int64_t user_id,
                       const char *role, const char *reason, int64_t *request_id, bool *granted,
                       xn_error *err);
-/* Approves or rejects a pending request; exactly one of two concurrent decisions wins, and
- * nobody decides their own request or one for themselves (XN_EDENIED with the reason). */
-int auth_request_decide(store *db, audit_trail *trail, const auth_principal *actor,
-                        int64_t request_id, bool approve, const char *comment, xn_error *err);
+/* What a decision produced: the new account of an application, and the one-time password of
+ * an approved application or reset (shown once to the approver, then wiped). */
+typedef struct auth_decision {
+    int64_t user_id;
+    bool has_password;
+    char one_time_password[AUTH_OTP_CHARS + 1];
+} auth_decision;
+
+/*
+ * Approves or rejects a pending request of any kind; exactly one of two concurrent decisions
+ * wins (XN_ECONFLICT "already_decided" for the other), and nobody decides their own request
+ * (XN_EDENIED "own_request") or one for themselves ("own_privilege"). Who may decide depends on
+ * the kind: role_grant needs role.approve; account needs the head of the application's
+ * department or request.approve (ACC-2); reset needs user.reset_password (ACC-12). An approved
+ * application creates the account with a one-time password and the roles asked for; an
+ * approved reset issues a one-time password and ends the person's sessions. The requester is
+ * notified of the outcome. out may be NULL for a rejection.
+ */
+int auth_request_decide(store *db, audit_trail *trail, const auth_settings *s,
+                        const auth_principal *actor, int64_t request_id, bool approve,
+                        const char *comment, auth_decision *out, xn_error *err);
 int auth_requests_json(store *db, const char *status, json_t **out, xn_error *err);
 /* Removes a role at once; that person's sessions lose it on their next request. */
 int auth_role_revoke(store *db, audit_trail *trail, const auth_principal *actor, int64_t user_id,
@@ -159,6 +198,162 @@ int auth_user_disable(store *db, audit_trail *trail, const auth_principal *actor
 int auth_user_reset_password(store *db, audit_trail *trail, const auth_settings *s,
                              const auth_principal *actor, int64_t user_id,
                              char password[AUTH_OTP_CHARS + 1], xn_error *err);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Organisation (ORG-1)                                                                        */
+/* ------------------------------------------------------------------------------------------ */
+
+#define AUTH_ORG_MAX_NODES 10000
+
+/* {"items":[{id, name, kind, parent_id, head_user_id, head_account, children:[…]}]}: the
+ * tree from its root(s). */
+int auth_org_json(store *db, json_t **out, xn_error *err);
+/* Creates a unit or department under parent_id. A unit sits only under a unit; names are
+ * unique among siblings (XN_ECONFLICT "name_taken"); head_user_id 0: none. */
+int auth_org_create(store *db, audit_trail *trail, const auth_principal *actor, int64_t parent_id,
+                    const char *name, const char *kind, int64_t head_user_id, int64_t *id_out,
+                    xn_error *err);
+/* Renames (name non-NULL), moves (parent_id > 0) or sets the head (head_user_id: -1 keep, 0
+ * none) of a node. A move under the node itself or one of its descendants is XN_ECONFLICT
+ * "cycle"; the root does not move. */
+int auth_org_update(store *db, audit_trail *trail, const auth_principal *actor, int64_t id,
+                    const char *name, int64_t parent_id, int64_t head_user_id, xn_error *err);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Account lifecycle (ACC-2, ACC-12, ACC-14)                                                   */
+/* ------------------------------------------------------------------------------------------ */
+
+/* The clock of the lifecycle rules: the wall clock, moved by the test clock file if any. */
+int64_t auth_now(const auth_settings *s);
+
+typedef struct auth_user_patch {
+    const char *phone;     /* NULL: keep */
+    const char *positions; /* comma-separated post names, NULL: keep */
+    int64_t supervisor_id; /* -1 keep, 0 none */
+    int64_t department_id; /* -1 keep */
+} auth_user_patch;
+
+/* Changes a person's real-name data (ACC-1): phone, posts, supervisor, department. */
+int auth_user_update(store *db, audit_trail *trail, const auth_principal *actor, int64_t user_id,
+                     const auth_user_patch *patch, xn_error *err);
+
+typedef struct auth_application_in {
+    const char *account;
+    const char *real_name;
+    int64_t department_id;
+    const char *phone;
+    const char *staff_type;
+    const char *roles[AUTH_MAX_ROLES]; /* besides 普通工作人员; no administrator roles */
+    int nroles;
+    const char *reason;
+} auth_application_in;
+
+/* ACC-2: an application for a new account, decided by the department's head or a security
+ * administrator through auth_request_decide. */
+int auth_application_submit(store *db, audit_trail *trail, const auth_principal *actor,
+                            const auth_application_in *in, int64_t *request_id, xn_error *err);
+
+/* ACC-12: a password reset asked for by the person, signed out, by account name. The answer
+ * is the same whether or not the account exists (XN_OK); only a source over its limit
+ * (5 an hour) gets XN_EBUSY "rate_limited". */
+int auth_reset_request_self(store *db, audit_trail *trail, const char *account, const char *source,
+                            xn_error *err);
+/* ACC-12: a reset asked for by the person's supervisor (XN_EDENIED "not_supervisor" else). */
+int auth_reset_request_for(store *db, audit_trail *trail, const auth_principal *actor,
+                           int64_t user_id, const char *reason, int64_t *request_id, xn_error *err);
+
+/* ACC-12: demands a password change by a deadline (UTC µs, in the future, within 90 days).
+ * The lifecycle tick warns three days and one day before and disables the account after. */
+int auth_force_change(store *db, audit_trail *trail, const auth_settings *s,
+                      const auth_principal *actor, int64_t user_id, int64_t deadline_us,
+                      const char *reason, xn_error *err);
+
+/* What one lifecycle tick did. */
+typedef struct auth_tick_result {
+    int reminded; /* reminders sent */
+    int disabled; /* accounts disabled at their deadline */
+} auth_tick_result;
+
+/* The serve loop's periodic step: reminders before password-change deadlines and disabling
+ * after them (notifying the person and their supervisor), each in its own transaction. */
+int auth_lifecycle_tick(store *db, audit_trail *trail, int64_t now_us, auth_tick_result *out,
+                        xn_error *err);
+
+typedef struct auth_leave_in {
+    const char *reason;
+    int64_t handover_to;       /* the person who takes over the work */
+    const char *note;          /* what was handed over */
+    int64_t new_department_id; /* 0: leaving; else a transfer to that department */
+} auth_leave_in;
+
+/*
+ * ACC-14: leaving (status "left") or a transfer (department changed, still active), in one
+ * transaction: every role removed (a transfer keeps 普通工作人员), every session ended, open
+ * requests by or for the person cancelled, department headships cleared, and a handover
+ * record naming all of it and its receiver, who is notified.
+ */
+int auth_user_leave(store *db, audit_trail *trail, const auth_principal *actor, int64_t user_id,
+                    const auth_leave_in *in, int64_t *handover_id, xn_error *err);
+/* {"items":[handover records of a user, newest first]}. */
+int auth_handovers_json(store *db, int64_t user_id, json_t **out, xn_error *err);
+
+/* ACC-14: every account with roles, last sign-in and status, flagged unused_90d; and the
+ * latest confirmations of the review. */
+int auth_review_json(store *db, int64_t now_us, json_t **out, xn_error *err);
+/* The same accounts as CSV (UTF-8 with BOM, cells that start a formula neutralised). */
+int auth_review_csv(store *db, int64_t now_us, xn_buf *out, xn_error *err);
+/* Records that the security administrator reviewed the accounts. */
+int auth_review_confirm(store *db, audit_trail *trail, const auth_principal *actor, int64_t now_us,
+                        const char *comment, int64_t *review_id, xn_error *err);
+
+/* Notifications of a person ({"items":[…], "unread":N}), newest first, and marking one read. */
+int auth_notifications_json(store *db, int64_t user_id, json_t **out, xn_error *err);
+int auth_notification_read(store *db, audit_trail *trail, const auth_principal *actor, int64_t id,
+                           xn_error *err);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Agent tokens (the guard and netwatch agents)                                                */
+/* ------------------------------------------------------------------------------------------ */
+
+/* "xat_" ‖ 16 hex digits (public id) ‖ "." ‖ 43 base64url characters (256 random bits). */
+#define AUTH_AGENT_ID_CHARS    16
+#define AUTH_AGENT_TOKEN_CHARS (4 + AUTH_AGENT_ID_CHARS + 1 + AUTH_TOKEN_CHARS)
+
+typedef struct auth_agent {
+    char id[AUTH_AGENT_ID_CHARS + 1];
+    char name[AUTH_MAX_NAME + 1];
+    char scope[16];
+    int64_t expires_at;
+} auth_agent;
+
+/* Issues a token for scope "guard" or "netwatch", valid expires_days (1..365). The token is
+ * returned here only; the database keeps its hash. */
+int auth_agent_token_create(store *db, audit_trail *trail, const auth_settings *s,
+                            const auth_principal *actor, const char *name, const char *scope,
+                            int64_t expires_days, char token[AUTH_AGENT_TOKEN_CHARS + 1],
+                            auth_agent *out, xn_error *err);
+/* {"items":[{id, name, scope, created_at, expires_at, revoked_at, last_used_at, state}]}. */
+int auth_agent_tokens_json(store *db, json_t **out, xn_error *err);
+int auth_agent_token_revoke(store *db, audit_trail *trail, const auth_principal *actor,
+                            const char *id, xn_error *err);
+/*
+ * Checks a bearer token for scope (NULL: any scope). Unknown, malformed, expired, revoked or
+ * wrong-scope tokens are XN_EDENIED, and the refusal is recorded in the audit trail (never the
+ * token). A successful use updates last_used_at at most once a minute.
+ */
+int auth_agent_check(store *db, audit_trail *trail, const auth_settings *s, const char *token,
+                     const char *scope, const char *source, auth_agent *out, xn_error *err);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Sealed fields                                                                               */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Whether the database holds any sealed field (which needs the key file to be read). */
+int auth_fields_sealed_present(store *db, bool *present, xn_error *err);
+/* Seals every field still stored in the clear (TOTP secrets, pending enrolments) with s's
+ * AEAD and key, in one audited transaction; *sealed gets how many. */
+int auth_fields_seal_plaintext(store *db, audit_trail *trail, const auth_settings *s, int *sealed,
+                               xn_error *err);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Password policy (ACC-8..10, ACC-18)                                                         */

@@ -76,6 +76,11 @@ void auth_new_otp(char out[AUTH_OTP_CHARS + 1]);
 int auth_check_text(const char *s, size_t max, bool required, const char *field, xn_error *err);
 /* Loads the principal of a user id (roles, permissions, flags) on connection c. */
 int auth_load_principal(store_conn *c, int64_t user_id, auth_principal *p, xn_error *err);
+/* The roles and permissions part of it, for p->user_id (account and flags already set). */
+int auth_load_roles(store_conn *c, auth_principal *p, bool has_totp, xn_error *err);
+/* The same from a comma list of role ids through the catalogue s->roles; XN_ENOTFOUND when an
+ * id is not in it (the caller then asks the database), XN_EINVAL for a malformed list. */
+int auth_apply_role_ids(const auth_settings *s, const char *ids, auth_principal *p, bool has_totp);
 /* Runs a query and collects one JSON object per row into {"items":[…]}. bind (may be NULL)
  * binds the parameters; row turns the current row into an object. */
 typedef void (*auth_bind_fn)(store_stmt *st, const void *ctx);
@@ -93,5 +98,58 @@ int auth_password_acceptable(store_conn *c, const auth_settings *s, int64_t user
 /* Stores a new password hash (and its history); must_change marks a one-time password. */
 int auth_password_store(store_conn *tx, int64_t user_id, const char *hash, bool must_change,
                         xn_error *err);
+
+/* ---- shared by the lifecycle files ---- */
+
+/* store_step expecting the end: XN_OK for STORE_DONE, else the error. */
+int auth_step_done(store_stmt *st, xn_error *err);
+/* Appends a successful action of actor in tx (detail: a JSON object or NULL). */
+int auth_audit_ok(audit_trail *t, store_conn *tx, const auth_principal *actor, const char *action,
+                  const char *object_type, const char *object_id, const char *detail,
+                  xn_error *err);
+/* The same for the system itself (the lifecycle tick). */
+int auth_audit_system(audit_trail *t, store_conn *tx, const char *action, const char *object_type,
+                      const char *object_id, const char *detail, xn_error *err);
+/* Letters, digits, '.', '_' and '-', 2 to AUTH_MAX_ACCOUNT bytes. */
+bool auth_valid_account(const char *account);
+/* Digits with optional + ( ) - and spaces, 5 to 20 digits; NULL or "" passes. */
+int auth_check_phone(const char *phone, xn_error *err);
+/* Stores a notification for user_id in tx. */
+int auth_notify(store_conn *tx, int64_t user_id, const char *kind, const char *title,
+                const char *body, xn_error *err);
+/* Whether an org_unit node exists; its name into name (may be NULL). */
+int auth_org_node(store_conn *c, int64_t id, char *name, size_t name_size, bool *exists,
+                  xn_error *err);
+/* Whether actor heads department node id. */
+int auth_org_is_head(store_conn *c, int64_t node_id, int64_t user_id, bool *head, xn_error *err);
+
+/* The TOTP secret of a user, sealed for its row ("totp:<id>"), and opened again. A secret
+ * stored before sealing (alg NULL) is 20 bytes in the clear. */
+int auth_totp_seal(const auth_settings *s, int64_t user_id,
+                   const uint8_t secret[CRYPTO_TOTP_SECRET_BYTES],
+                   uint8_t out[CRYPTO_TOTP_SECRET_BYTES + CRYPTO_SEAL_OVERHEAD], size_t *out_len,
+                   xn_error *err);
+int auth_totp_open(const auth_settings *s, int64_t user_id, const char *alg, const uint8_t *stored,
+                   size_t len, uint8_t secret[CRYPTO_TOTP_SECRET_BYTES], xn_error *err);
+/* A pending enrolment's settings value ("<aead id>:<hex>") and back to the base32 secret. */
+int auth_pending_seal(const auth_settings *s, int64_t user_id, const char *b32, char *out,
+                      size_t out_size, xn_error *err);
+int auth_pending_open(const auth_settings *s, int64_t user_id, const char *value,
+                      uint8_t secret[CRYPTO_TOTP_SECRET_BYTES], xn_error *err);
+
+/* Splits an agent token "xat_<16 hex>.<43 base64url>" (an Authorization header's bearer
+ * value, so outside input) without copying: id gets the public id, *secret points into token.
+ * False, with nothing else promised, when the shape is wrong. */
+bool auth_agent_token_parse(const char *token, char id[AUTH_AGENT_ID_CHARS + 1],
+                            const char **secret);
+
+/* The roles a person holds: role_info of users.c, shared with applications. */
+typedef struct auth_role_info {
+    int64_t id;
+    bool admin, reviewer, grants;
+} auth_role_info;
+int auth_find_role(store_conn *c, const char *code, auth_role_info *r, xn_error *err);
+/* ACC-5, ACC-6, PUB-7: whether user may hold role at all. */
+int auth_role_allowed(store_conn *c, int64_t user_id, const auth_role_info *r, xn_error *err);
 
 #endif

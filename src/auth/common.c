@@ -16,7 +16,9 @@ const char *const auth_permissions[] = {
     "content.draft",       "content.review1",
     "content.review2",     "content.review3",
     "content.approve",     "duty.watch",
-    "incident.approve",    NULL,
+    "incident.approve",    "org.manage",
+    "user.apply",          "agent.manage",
+    "account.review",      NULL,
 };
 
 static int perm_index(const char *perm)
@@ -46,6 +48,7 @@ void auth_settings_default(auth_settings *s, const xn_config *cfg)
 {
     const int64_t minute = 60 * (int64_t)1000000;
     *s = (auth_settings){.alg = crypto_alg_for_mode(cfg->crypto),
+                         .aead = crypto_aead_for_mode(cfg->crypto),
                          .max_failures = 5,
                          .failure_window = 15 * minute,
                          .lock_duration = 30 * minute,
@@ -134,7 +137,14 @@ int auth_load_principal(store_conn *c, int64_t user_id, auth_principal *p, xn_er
     p->must_change = store_col_int(st, 2) != 0;
     bool has_totp = store_col_int(st, 3) != 0;
     store_stmt_done(st);
+    return auth_load_roles(c, p, has_totp, err);
+}
 
+int auth_load_roles(store_conn *c, auth_principal *p, bool has_totp, xn_error *err)
+{
+    store_stmt *st;
+    int64_t user_id = p->user_id;
+    int rc;
     rc = store_prepare(c,
                        "SELECT r.code, r.admin, rp.permission FROM user_role ur"
                        " JOIN role r ON r.id = ur.role_id"
@@ -236,5 +246,165 @@ int auth_items_json(store *db, const char *sql, auth_bind_fn bind, auth_row_fn r
         return rc;
     }
     *out = json_pack("{s:o}", "items", items);
+    return XN_OK;
+}
+
+int auth_step_done(store_stmt *st, xn_error *err)
+{
+    int rc = store_step(st, err);
+    return rc == STORE_DONE ? XN_OK : rc;
+}
+
+int auth_audit_ok(audit_trail *t, store_conn *tx, const auth_principal *actor, const char *action,
+                  const char *object_type, const char *object_id, const char *detail, xn_error *err)
+{
+    audit_actor a = auth_actor(actor);
+    audit_event ev = {.action = action,
+                      .actor = &a,
+                      .object_type = object_type,
+                      .object_id = object_id,
+                      .result = AUDIT_OK,
+                      .detail_json = detail};
+    return audit_append(t, tx, &ev, err);
+}
+
+int auth_audit_system(audit_trail *t, store_conn *tx, const char *action, const char *object_type,
+                      const char *object_id, const char *detail, xn_error *err)
+{
+    audit_actor a = {.kind = "system", .name = "system"};
+    audit_event ev = {.action = action,
+                      .actor = &a,
+                      .object_type = object_type,
+                      .object_id = object_id,
+                      .result = AUDIT_OK,
+                      .detail_json = detail};
+    return audit_append(t, tx, &ev, err);
+}
+
+bool auth_valid_account(const char *a)
+{
+    /* letters, digits, '.', '_' and '-': an account name is typed, logged and shown */
+    size_t n = strlen(a);
+    if (n < 2 || n > AUTH_MAX_ACCOUNT)
+        return false;
+    for (const char *p = a; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '.' || *p == '_' || *p == '-'))
+            return false;
+    return true;
+}
+
+int auth_check_phone(const char *phone, xn_error *err)
+{
+    if (!phone || !*phone)
+        return XN_OK;
+    int digits = 0;
+    size_t n = strlen(phone);
+    for (const char *p = phone; *p; p++) {
+        if (*p >= '0' && *p <= '9')
+            digits++;
+        else if (*p != '+' && *p != '(' && *p != ')' && *p != '-' && *p != ' ')
+            digits = -1000;
+    }
+    if (n > AUTH_PHONE_MAX_BYTES || digits < 5 || digits > 20)
+        return xn_fail_field(err, XN_EINVAL, "bad_phone", "phone",
+                             "电话号码只能包含数字、空格和 + ( ) -（5–20 位数字）");
+    return XN_OK;
+}
+
+int auth_notify(store_conn *tx, int64_t user_id, const char *kind, const char *title,
+                const char *body, xn_error *err)
+{
+    store_stmt *st;
+    int rc = store_prepare(tx,
+                           "INSERT INTO notification (user_id, at, kind, title, body)"
+                           " VALUES ($1, $2, $3, $4, $5)",
+                           &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, user_id);
+    store_bind_int(st, 2, xn_now_us());
+    store_bind_text(st, 3, kind, -1);
+    store_bind_text(st, 4, title, -1);
+    store_bind_text(st, 5, body ? body : "", -1);
+    return auth_step_done(st, err);
+}
+
+int auth_roles_load(store *db, auth_settings *s, xn_error *err)
+{
+    store_conn *c;
+    int rc = store_acquire(db, &c, err);
+    if (rc != XN_OK)
+        return rc;
+    store_stmt *st;
+    s->nroles = 0;
+    rc = store_prepare(c,
+                       "SELECT r.id, r.code, r.admin, rp.permission FROM role r"
+                       " LEFT JOIN role_permission rp ON rp.role_id = r.id ORDER BY r.id",
+                       &st, err);
+    while (rc == XN_OK && (rc = store_step(st, err)) == STORE_ROW) {
+        int64_t id = store_col_int(st, 0);
+        rc = XN_OK;
+        if (s->nroles == 0 || s->roles[s->nroles - 1].id != id) {
+            if (s->nroles == AUTH_MAX_ROLE_DEFS) {
+                store_stmt_done(st);
+                rc = xn_fail(err, XN_ETOOBIG, "too_many_roles", "more than %d roles",
+                             AUTH_MAX_ROLE_DEFS);
+                break;
+            }
+            auth_role_def *d = &s->roles[s->nroles++];
+            memset(d, 0, sizeof *d);
+            d->id = id;
+            xn_strlcpy(d->code, store_col_text(st, 1), sizeof d->code);
+            d->admin = store_col_int(st, 2) != 0;
+        }
+        int i = store_col_is_null(st, 3) ? -1 : perm_index(store_col_text(st, 3));
+        if (i >= 0)
+            s->roles[s->nroles - 1].perms |= 1ULL << i;
+    }
+    if (rc == STORE_DONE)
+        rc = XN_OK;
+    store_release(c);
+    if (rc != XN_OK)
+        s->nroles = 0;
+    return rc;
+}
+
+int auth_apply_role_ids(const auth_settings *s, const char *ids, auth_principal *p, bool has_totp)
+{
+    /* "3,1,10" from group_concat: ids in role order, as the query path gives them */
+    int64_t got[AUTH_MAX_ROLES];
+    int n = 0;
+    for (const char *q = ids; *q && n < AUTH_MAX_ROLES;) {
+        int64_t v = 0;
+        while (*q >= '0' && *q <= '9')
+            v = v * 10 + (*q++ - '0');
+        if (*q == ',')
+            q++;
+        else if (*q)
+            return XN_EINVAL;
+        got[n++] = v;
+    }
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && got[j - 1] > got[j]; j--) {
+            int64_t t = got[j];
+            got[j] = got[j - 1];
+            got[j - 1] = t;
+        }
+    p->nroles = 0;
+    p->perms = 0;
+    p->admin = false;
+    for (int i = 0; i < n; i++) {
+        const auth_role_def *d = NULL;
+        for (int k = 0; k < s->nroles && !d; k++)
+            if (s->roles[k].id == got[i])
+                d = &s->roles[k];
+        if (!d)
+            return XN_ENOTFOUND;
+        xn_strlcpy(p->roles[p->nroles++], d->code, sizeof p->roles[0]);
+        p->admin |= d->admin;
+        p->perms |= d->perms;
+    }
+    p->must_enrol_totp = p->admin && !has_totp;
     return XN_OK;
 }

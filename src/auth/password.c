@@ -200,15 +200,19 @@ int auth_password_change(store *db, audit_trail *trail, const auth_settings *s,
 
 /* A secret being enrolled waits in the settings table, keyed by user, until the user proves
  * the app has it; only then does it become the account's second factor. */
-int auth_totp_begin(store *db, const auth_principal *p, char secret_b32[CRYPTO_TOTP_B32_LEN + 1],
-                    xn_error *err)
+int auth_totp_begin(store *db, const auth_settings *s, const auth_principal *p,
+                    char secret_b32[CRYPTO_TOTP_B32_LEN + 1], xn_error *err)
 {
     uint8_t secret[CRYPTO_TOTP_SECRET_BYTES];
     xn_random_bytes(secret, sizeof secret);
     crypto_base32(secret, sizeof secret, secret_b32);
     crypto_wipe(secret, sizeof secret);
+    char sealed[256];
+    int rc = auth_pending_seal(s, p->user_id, secret_b32, sealed, sizeof sealed, err);
+    if (rc != XN_OK)
+        return rc;
     store_conn *c;
-    int rc = store_acquire(db, &c, err);
+    rc = store_acquire(db, &c, err);
     if (rc != XN_OK)
         return rc;
     store_stmt *st;
@@ -221,7 +225,7 @@ int auth_totp_begin(store *db, const auth_principal *p, char secret_b32[CRYPTO_T
         char key[64];
         snprintf(key, sizeof key, "totp_pending.%lld", (long long)p->user_id);
         store_bind_text(st, 1, key, -1);
-        store_bind_text(st, 2, secret_b32, -1);
+        store_bind_text(st, 2, sealed, -1);
         store_bind_int(st, 3, xn_now_us());
         rc = store_step(st, err) == STORE_DONE ? XN_OK : XN_EINTERNAL;
     }
@@ -230,6 +234,7 @@ int auth_totp_begin(store *db, const auth_principal *p, char secret_b32[CRYPTO_T
 }
 
 typedef struct totp_ctx {
+    const auth_settings *s;
     const auth_principal *p;
     audit_trail *trail;
     const char *code;
@@ -250,10 +255,10 @@ static int totp_confirm_tx(store_conn *tx, void *ctx, xn_error *err)
         return rc == STORE_DONE ? xn_fail(err, XN_ENOTFOUND, "not_found", "请先开始绑定动态口令")
                                 : rc;
     uint8_t secret[CRYPTO_TOTP_SECRET_BYTES];
-    rc = crypto_base32_decode(store_col_text(st, 0), secret, sizeof secret);
+    rc = auth_pending_open(tc->s, tc->p->user_id, store_col_text(st, 0), secret, err);
     store_stmt_done(st);
     if (rc != XN_OK)
-        return xn_fail(err, XN_EINTERNAL, "internal", "pending secret damaged");
+        return rc;
     int64_t step = 0;
     audit_actor actor = auth_actor(tc->p);
     audit_event ev = {.action = "auth.totp_enrol",
@@ -267,15 +272,22 @@ static int totp_confirm_tx(store_conn *tx, void *ctx, xn_error *err)
         ev.result = AUDIT_DENIED;
         return audit_append(tc->trail, tx, &ev, err);
     }
-    rc = store_prepare(
-        tx, "UPDATE app_user SET totp_secret = $1, totp_last_step = $2 WHERE id = $3", &st, err);
+    uint8_t sealed[CRYPTO_TOTP_SECRET_BYTES + CRYPTO_SEAL_OVERHEAD];
+    size_t sealed_len = 0;
+    rc = auth_totp_seal(tc->s, tc->p->user_id, secret, sealed, &sealed_len, err);
+    crypto_wipe(secret, sizeof secret);
+    if (rc == XN_OK)
+        rc = store_prepare(tx,
+                           "UPDATE app_user SET totp_secret = $1, totp_alg = $2,"
+                           " totp_last_step = $3 WHERE id = $4",
+                           &st, err);
     if (rc == XN_OK) {
-        store_bind_blob(st, 1, secret, sizeof secret);
-        store_bind_int(st, 2, step);
-        store_bind_int(st, 3, tc->p->user_id);
+        store_bind_blob(st, 1, sealed, sealed_len);
+        store_bind_text(st, 2, crypto_aead_id(tc->s->aead), -1);
+        store_bind_int(st, 3, step);
+        store_bind_int(st, 4, tc->p->user_id);
         rc = store_step(st, err) == STORE_DONE ? XN_OK : XN_EINTERNAL;
     }
-    crypto_wipe(secret, sizeof secret);
     if (rc == XN_OK)
         rc = store_prepare(tx, "DELETE FROM settings WHERE key = $1", &st, err);
     if (rc == XN_OK) {
@@ -291,13 +303,13 @@ static int totp_confirm_tx(store_conn *tx, void *ctx, xn_error *err)
     return rc == XN_OK ? audit_append(tc->trail, tx, &ev, err) : rc;
 }
 
-int auth_totp_confirm(store *db, audit_trail *trail, const auth_principal *p, const char *code,
-                      xn_error *err)
+int auth_totp_confirm(store *db, audit_trail *trail, const auth_settings *s,
+                      const auth_principal *p, const char *code, xn_error *err)
 {
     int rc = auth_check_text(code, 8, true, "code", err);
     if (rc != XN_OK)
         return rc;
-    totp_ctx tc = {.p = p, .trail = trail, .code = code};
+    totp_ctx tc = {.s = s, .p = p, .trail = trail, .code = code};
     rc = store_tx(db, totp_confirm_tx, &tc, err);
     if (rc == XN_OK && tc.wrong)
         return xn_fail_field(err, XN_EINVAL, "wrong_code", "code",

@@ -8,10 +8,11 @@
 
 #define FAIL_MESSAGE "账号或密码错误；连续失败 5 次将锁定 30 分钟"
 /* last_seen_at is written at most this often: a write per request would serialise readers */
-#define TOUCH_EVERY_US (30 * (int64_t)1000000)
+#define TOUCH_EVERY_US (60 * (int64_t)1000000)
 
 typedef struct login_user {
     int64_t id;
+    bool totp_damaged; /* sealed secret that does not open: the sign-in fails closed */
     char hash[CRYPTO_PASSWORD_MAX];
     char status[16];
     int64_t locked_until;
@@ -21,7 +22,8 @@ typedef struct login_user {
     int64_t totp_last_step;
 } login_user;
 
-static int find_user(store *db, const char *account, login_user *u, bool *found, xn_error *err)
+static int find_user(store *db, const auth_settings *s, const char *account, login_user *u,
+                     bool *found, xn_error *err)
 {
     store_conn *c;
     int rc = store_acquire(db, &c, err);
@@ -30,7 +32,8 @@ static int find_user(store *db, const char *account, login_user *u, bool *found,
     store_stmt *st;
     rc = store_prepare(c,
                        "SELECT id, coalesce(password_hash, ''), status, locked_until,"
-                       " coalesce(last_login_at, 0), totp_secret, totp_last_step"
+                       " coalesce(last_login_at, 0), totp_secret, totp_last_step,"
+                       " coalesce(totp_alg, '')"
                        " FROM app_user WHERE account = $1",
                        &st, err);
     if (rc == XN_OK) {
@@ -43,10 +46,13 @@ static int find_user(store *db, const char *account, login_user *u, bool *found,
             xn_strlcpy(u->status, store_col_text(st, 2), sizeof u->status);
             u->locked_until = store_col_int(st, 3);
             u->last_login_at = store_col_int(st, 4);
-            u->has_totp =
-                store_col_bytes(st, 5) == CRYPTO_TOTP_SECRET_BYTES && !store_col_is_null(st, 5);
-            if (u->has_totp)
-                memcpy(u->totp, store_col_blob(st, 5), CRYPTO_TOTP_SECRET_BYTES);
+            u->has_totp = !store_col_is_null(st, 5);
+            if (u->has_totp) {
+                xn_error ignored;
+                u->totp_damaged =
+                    auth_totp_open(s, u->id, store_col_text(st, 7), store_col_blob(st, 5),
+                                   store_col_bytes(st, 5), u->totp, &ignored) != XN_OK;
+            }
             u->totp_last_step = store_col_int(st, 6);
             store_stmt_done(st);
         }
@@ -227,7 +233,7 @@ int auth_login(store *db, audit_trail *trail, const auth_settings *s, const auth
                      in->source ? in->source : "", now - s->failure_window, &from_source, err);
     store_release(c);
     if (rc == XN_OK)
-        rc = find_user(db, in->account, &u, &l.found, err);
+        rc = find_user(db, s, in->account, &u, &l.found, err);
     if (rc != XN_OK)
         return rc;
 
@@ -255,8 +261,12 @@ int auth_login(store *db, audit_trail *trail, const auth_settings *s, const auth
         l.result = LOGIN_BAD;
         l.why = u.status;
     } else if (u.has_totp && (!in->totp || !*in->totp)) {
+        /* asked before looking at a damaged secret: the answer does not depend on it */
         l.result = LOGIN_NEED_TOTP;
         l.why = "need_totp";
+    } else if (u.has_totp && u.totp_damaged) {
+        l.result = LOGIN_BAD;
+        l.why = "totp_unreadable";
     } else if (u.has_totp &&
                (!crypto_totp_check(u.totp, now / 1000000, in->totp, 1, &l.totp_step) ||
                 l.totp_step <= u.totp_last_step)) {
@@ -298,12 +308,15 @@ int auth_session_check(store *db, const auth_settings *s, const char *token, aut
         return rc;
     store_stmt *st;
     rc = store_prepare(c,
-                       "SELECT s.id, s.csrf, s.created_at, s.last_seen_at, s.user_id, u.status"
+                       "SELECT s.id, s.csrf, s.created_at, s.last_seen_at, s.user_id, u.status,"
+                       " u.account, u.real_name, u.must_change, u.totp_secret IS NOT NULL,"
+                       " coalesce((SELECT group_concat(role_id, ',') FROM user_role"
+                       " WHERE user_id = s.user_id), '')"
                        " FROM session s JOIN app_user u ON u.id = s.user_id"
                        " WHERE s.token_hash = $1 AND s.ended_at IS NULL",
                        &st, err);
-    int64_t now = xn_now_us(), created = 0, seen = 0, user_id = 0;
-    bool active = false;
+    int64_t now = xn_now_us(), created = 0, seen = 0;
+    bool active = false, has_totp = false, mapped = false;
     if (rc == XN_OK) {
         store_bind_blob(st, 1, th, sizeof th);
         rc = store_step(st, err);
@@ -313,8 +326,14 @@ int auth_session_check(store *db, const auth_settings *s, const char *token, aut
             xn_strlcpy(out->csrf, store_col_text(st, 1), sizeof out->csrf);
             created = store_col_int(st, 2);
             seen = store_col_int(st, 3);
-            user_id = store_col_int(st, 4);
+            out->user_id = store_col_int(st, 4);
             active = strcmp(store_col_text(st, 5), "active") == 0;
+            xn_strlcpy(out->account, store_col_text(st, 6), sizeof out->account);
+            xn_strlcpy(out->real_name, store_col_text(st, 7), sizeof out->real_name);
+            out->must_change = store_col_int(st, 8) != 0;
+            has_totp = store_col_int(st, 9) != 0;
+            mapped = s->nroles > 0 &&
+                     auth_apply_role_ids(s, store_col_text(st, 10), out, has_totp) == XN_OK;
             store_stmt_done(st);
             rc = XN_OK;
         } else if (rc == STORE_DONE) {
@@ -324,8 +343,9 @@ int auth_session_check(store *db, const auth_settings *s, const char *token, aut
     if (rc == XN_OK &&
         (!active || now - seen > s->idle_timeout || now - created > s->absolute_timeout))
         rc = xn_fail(err, XN_EDENIED, "session_expired", "会话已过期或已失效，请重新登录");
-    if (rc == XN_OK)
-        rc = auth_load_principal(c, user_id, out, err);
+    /* one statement for the session, its person and role ids; the catalogue maps the ids */
+    if (rc == XN_OK && !mapped)
+        rc = auth_load_roles(c, out, has_totp, err);
     if (rc == XN_OK && now - seen > TOUCH_EVERY_US) {
         /* best effort: a touch lost to a busy database only brings the idle limit nearer */
         xn_error ignored;

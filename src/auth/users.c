@@ -8,26 +8,6 @@
 
 #include <string.h>
 
-static int step_done(store_stmt *st, xn_error *err)
-{
-    int rc = store_step(st, err);
-    return rc == STORE_DONE ? XN_OK : rc;
-}
-
-static int audit_ok(audit_trail *t, store_conn *tx, const auth_principal *actor, const char *action,
-                    const char *object_type, const char *object_id, const char *detail,
-                    xn_error *err)
-{
-    audit_actor a = auth_actor(actor);
-    audit_event ev = {.action = action,
-                      .actor = &a,
-                      .object_type = object_type,
-                      .object_id = object_id,
-                      .result = AUDIT_OK,
-                      .detail_json = detail};
-    return audit_append(t, tx, &ev, err);
-}
-
 /* ---- creating accounts ------------------------------------------------------------------- */
 
 typedef struct create_ctx {
@@ -54,17 +34,33 @@ static int create_tx(store_conn *tx, void *ctx, xn_error *err)
     store_stmt_done(st);
     if (exists)
         return xn_fail_field(err, XN_ECONFLICT, "account_taken", "account", "账号已存在");
+    char dept[AUTH_MAX_NAME + 1] = "";
+    if (in->department_id > 0) {
+        bool found = false;
+        rc = auth_org_node(tx, in->department_id, dept, sizeof dept, &found, err);
+        if (rc != XN_OK)
+            return rc;
+        if (!found)
+            return xn_fail_field(err, XN_EINVAL, "unknown_department", "department_id",
+                                 "部门不存在");
+    } else if (in->department) {
+        xn_strlcpy(dept, in->department, sizeof dept);
+    }
     rc = store_prepare(tx,
                        "INSERT INTO app_user (account, real_name, unit_id, department, phone,"
                        " staff_type, status, password_hash, password_changed_at, must_change,"
-                       " created_at) VALUES ($1, $2, 1, $3, $4, $5, 'active', $6, $7, 1, $7)"
-                       " RETURNING id",
+                       " created_at, department_id) VALUES ($1, $2, 1, $3, $4, $5, 'active', $6,"
+                       " $7, 1, $7, $8) RETURNING id",
                        &st, err);
     if (rc != XN_OK)
         return rc;
     store_bind_text(st, 1, in->account, -1);
     store_bind_text(st, 2, in->real_name, -1);
-    store_bind_text(st, 3, in->department ? in->department : "", -1);
+    store_bind_text(st, 3, dept, -1);
+    if (in->department_id > 0)
+        store_bind_int(st, 8, in->department_id);
+    else
+        store_bind_null(st, 8);
     store_bind_text(st, 4, in->phone ? in->phone : "", -1);
     store_bind_text(st, 5, in->staff_type, -1);
     store_bind_text(st, 6, cc->hash, -1);
@@ -83,28 +79,16 @@ static int create_tx(store_conn *tx, void *ctx, xn_error *err)
     store_bind_int(st, 1, cc->id);
     store_bind_int(st, 2, cc->actor->user_id);
     store_bind_int(st, 3, xn_now_us());
-    if ((rc = step_done(st, err)) != XN_OK)
+    if ((rc = auth_step_done(st, err)) != XN_OK)
         return rc;
     json_t *d = json_pack("{s:s,s:s,s:s}", "real_name", in->real_name, "staff_type", in->staff_type,
-                          "department", in->department ? in->department : "");
+                          "department", dept);
     char *detail = json_dumps(d, JSON_COMPACT);
     json_decref(d);
-    rc = audit_ok(cc->trail, tx, cc->actor, "auth.user_create", "user", in->account, detail, err);
+    rc = auth_audit_ok(cc->trail, tx, cc->actor, "auth.user_create", "user", in->account, detail,
+                       err);
     free(detail);
     return rc;
-}
-
-static bool valid_account(const char *a)
-{
-    /* letters, digits, '.', '_' and '-': an account name is typed, logged and shown */
-    size_t n = strlen(a);
-    if (n < 2 || n > AUTH_MAX_ACCOUNT)
-        return false;
-    for (const char *p = a; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-              *p == '.' || *p == '_' || *p == '-'))
-            return false;
-    return true;
 }
 
 int auth_user_create(store *db, audit_trail *trail, const auth_settings *s,
@@ -112,7 +96,7 @@ int auth_user_create(store *db, audit_trail *trail, const auth_settings *s,
                      char password[AUTH_OTP_CHARS + 1], xn_error *err)
 {
     int rc = auth_check_text(in->account, AUTH_MAX_ACCOUNT, true, "account", err);
-    if (rc == XN_OK && !valid_account(in->account))
+    if (rc == XN_OK && !auth_valid_account(in->account))
         rc = xn_fail_field(err, XN_EINVAL, "bad_account", "account",
                            "账号只能包含字母、数字、点、下划线和连字符（2–64 个字符）");
     if (rc == XN_OK)
@@ -121,6 +105,8 @@ int auth_user_create(store *db, audit_trail *trail, const auth_settings *s,
         rc = auth_check_text(in->department, AUTH_MAX_NAME, false, "department", err);
     if (rc == XN_OK)
         rc = auth_check_text(in->phone, 32, false, "phone", err);
+    if (rc == XN_OK)
+        rc = auth_check_phone(in->phone, err);
     if (rc == XN_OK && (!in->staff_type || (strcmp(in->staff_type, "staff") != 0 &&
                                             strcmp(in->staff_type, "outsourced") != 0)))
         rc = xn_fail_field(err, XN_EINVAL, "bad_staff_type", "staff_type",
@@ -147,19 +133,33 @@ int auth_user_create(store *db, audit_trail *trail, const auth_settings *s,
 static json_t *user_row_json(store_stmt *st, const void *ctx)
 {
     (void)ctx;
-    return json_pack(
+    json_t *o = json_pack(
         "{s:I,s:s,s:s,s:s,s:s,s:s,s:b,s:b,s:I,s:s}", "id", (json_int_t)store_col_int(st, 0),
         "account", store_col_text(st, 1), "real_name", store_col_text(st, 2), "department",
         store_col_text(st, 3), "staff_type", store_col_text(st, 4), "status", store_col_text(st, 5),
         "must_change", store_col_int(st, 6) != 0, "totp", store_col_int(st, 7) != 0,
         "last_login_at", (json_int_t)store_col_int(st, 8), "roles", store_col_text(st, 9));
+    json_object_set_new(o, "department_id",
+                        store_col_is_null(st, 10) ? json_null()
+                                                  : json_integer(store_col_int(st, 10)));
+    json_object_set_new(o, "phone", json_string(store_col_text(st, 11)));
+    json_object_set_new(o, "positions", json_string(store_col_text(st, 12)));
+    json_object_set_new(o, "supervisor_id",
+                        store_col_is_null(st, 13) ? json_null()
+                                                  : json_integer(store_col_int(st, 13)));
+    json_object_set_new(o, "change_deadline",
+                        store_col_is_null(st, 14) ? json_null()
+                                                  : json_integer(store_col_int(st, 14)));
+    json_object_set_new(o, "created_at", json_integer(store_col_int(st, 15)));
+    return o;
 }
 
 #define USER_COLUMNS                                                                               \
     "u.id, u.account, u.real_name, u.department, u.staff_type, u.status, u.must_change,"           \
     " u.totp_secret IS NOT NULL, coalesce(u.last_login_at, 0),"                                    \
     " coalesce((SELECT group_concat(r.code, ',') FROM user_role ur JOIN role r"                    \
-    " ON r.id = ur.role_id WHERE ur.user_id = u.id), '')"
+    " ON r.id = ur.role_id WHERE ur.user_id = u.id), ''), u.department_id, u.phone,"               \
+    " u.positions, u.supervisor_id, u.change_deadline, u.created_at"
 
 int auth_users_json(store *db, json_t **out, xn_error *err)
 {
@@ -217,12 +217,7 @@ int auth_roles_json(store *db, json_t **out, xn_error *err)
 
 /* ---- role requests and decisions --------------------------------------------------------- */
 
-typedef struct role_info {
-    int64_t id;
-    bool admin, reviewer, grants;
-} role_info;
-
-static int find_role(store_conn *c, const char *code, role_info *r, xn_error *err)
+int auth_find_role(store_conn *c, const char *code, auth_role_info *r, xn_error *err)
 {
     store_stmt *st;
     int rc = store_prepare(c,
@@ -247,8 +242,7 @@ static int find_role(store_conn *c, const char *code, role_info *r, xn_error *er
     return XN_OK;
 }
 
-/* ACC-5, ACC-6, PUB-7: whether user may hold role at all. */
-static int role_allowed(store_conn *c, int64_t user_id, const role_info *r, xn_error *err)
+int auth_role_allowed(store_conn *c, int64_t user_id, const auth_role_info *r, xn_error *err)
 {
     store_stmt *st;
     int rc = store_prepare(c,
@@ -295,10 +289,10 @@ typedef struct request_ctx {
 static int request_tx(store_conn *tx, void *ctx, xn_error *err)
 {
     request_ctx *rq = ctx;
-    role_info r;
-    int rc = find_role(tx, rq->role, &r, err);
+    auth_role_info r;
+    int rc = auth_find_role(tx, rq->role, &r, err);
     if (rc == XN_OK)
-        rc = role_allowed(tx, rq->user_id, &r, err);
+        rc = auth_role_allowed(tx, rq->user_id, &r, err);
     if (rc != XN_OK)
         return rc;
     store_stmt *st;
@@ -322,7 +316,7 @@ static int request_tx(store_conn *tx, void *ctx, xn_error *err)
     snprintf(id, sizeof id, "%lld", (long long)rq->id);
     snprintf(detail, sizeof detail, "{\"user_id\":%lld,\"role\":\"%s\"}", (long long)rq->user_id,
              rq->role);
-    rc = audit_ok(rq->trail, tx, rq->actor, "auth.role_request", "request", id, detail, err);
+    rc = auth_audit_ok(rq->trail, tx, rq->actor, "auth.role_request", "request", id, detail, err);
     if (rc != XN_OK || !r.admin || strcmp(rq->role, "sysadmin") == 0)
         return rc;
     /*
@@ -346,7 +340,7 @@ static int request_tx(store_conn *tx, void *ctx, xn_error *err)
         return rc;
     store_bind_int(st, 1, xn_now_us());
     store_bind_int(st, 2, rq->id);
-    if ((rc = step_done(st, err)) != XN_OK)
+    if ((rc = auth_step_done(st, err)) != XN_OK)
         return rc;
     rc = store_prepare(tx,
                        "INSERT INTO user_role (user_id, role_id, granted_by, granted_at)"
@@ -358,12 +352,12 @@ static int request_tx(store_conn *tx, void *ctx, xn_error *err)
     store_bind_int(st, 2, r.id);
     store_bind_int(st, 3, rq->actor->user_id);
     store_bind_int(st, 4, xn_now_us());
-    if ((rc = step_done(st, err)) != XN_OK)
+    if ((rc = auth_step_done(st, err)) != XN_OK)
         return rc;
     rq->granted = true;
     snprintf(detail, sizeof detail, "{\"user_id\":%lld,\"role\":\"%s\",\"first_appointment\":true}",
              (long long)rq->user_id, rq->role);
-    return audit_ok(rq->trail, tx, rq->actor, "auth.role_grant", "request", id, detail, err);
+    return auth_audit_ok(rq->trail, tx, rq->actor, "auth.role_grant", "request", id, detail, err);
 }
 
 int auth_role_request(store *db, audit_trail *trail, const auth_principal *actor, int64_t user_id,
@@ -387,97 +381,6 @@ int auth_role_request(store *db, audit_trail *trail, const auth_principal *actor
     return rc;
 }
 
-typedef struct decide_ctx {
-    audit_trail *trail;
-    const auth_principal *actor;
-    int64_t id;
-    bool approve;
-    const char *comment;
-} decide_ctx;
-
-static int decide_tx(store_conn *tx, void *ctx, xn_error *err)
-{
-    decide_ctx *d = ctx;
-    store_stmt *st;
-    int rc = store_prepare(tx,
-                           "SELECT a.requested_by, a.target_user_id, a.role_id, a.status, r.code"
-                           " FROM access_request a JOIN role r ON r.id = a.role_id"
-                           " WHERE a.id = $1",
-                           &st, err);
-    if (rc != XN_OK)
-        return rc;
-    store_bind_int(st, 1, d->id);
-    if ((rc = store_step(st, err)) != STORE_ROW)
-        return rc == STORE_DONE ? xn_fail(err, XN_ENOTFOUND, "not_found", "申请不存在") : rc;
-    int64_t requester = store_col_int(st, 0), target = store_col_int(st, 1);
-    bool pending = strcmp(store_col_text(st, 3), "pending") == 0;
-    char role[17];
-    xn_strlcpy(role, store_col_text(st, 4), sizeof role);
-    store_stmt_done(st);
-    if (!pending)
-        return xn_fail(err, XN_ECONFLICT, "already_decided", "该申请已被处理");
-    if (requester == d->actor->user_id)
-        return xn_fail(err, XN_EDENIED, "own_request", "不能审批自己提交的申请（四眼原则）");
-    if (target == d->actor->user_id)
-        return xn_fail(err, XN_EDENIED, "own_privilege", "不能审批给自己增加权限的申请");
-    /* the status check and the update are one statement: of two deciders, one wins */
-    rc = store_prepare(tx,
-                       "UPDATE access_request SET status = $1, decided_by = $2, decided_at = $3,"
-                       " comment = $4 WHERE id = $5 AND status = 'pending'",
-                       &st, err);
-    if (rc != XN_OK)
-        return rc;
-    store_bind_text(st, 1, d->approve ? "approved" : "rejected", -1);
-    store_bind_int(st, 2, d->actor->user_id);
-    store_bind_int(st, 3, xn_now_us());
-    store_bind_text(st, 4, d->comment ? d->comment : "", -1);
-    store_bind_int(st, 5, d->id);
-    if ((rc = step_done(st, err)) != XN_OK)
-        return rc;
-    if (store_changes(tx) != 1)
-        return xn_fail(err, XN_ECONFLICT, "already_decided", "该申请已被处理");
-    if (d->approve) {
-        role_info r;
-        rc = find_role(tx, role, &r, err);
-        if (rc == XN_OK)
-            rc = role_allowed(tx, target, &r, err); /* things may have changed since */
-        if (rc == XN_OK)
-            rc = store_prepare(tx,
-                               "INSERT INTO user_role (user_id, role_id, granted_by, granted_at)"
-                               " VALUES ($1, $2, $3, $4)",
-                               &st, err);
-        if (rc == XN_OK) {
-            store_bind_int(st, 1, target);
-            store_bind_int(st, 2, r.id);
-            store_bind_int(st, 3, d->actor->user_id);
-            store_bind_int(st, 4, xn_now_us());
-            rc = step_done(st, err);
-        }
-        /* a privilege change gives the person new sessions (ACC-16) */
-        if (rc == XN_OK)
-            rc = auth_end_sessions(tx, target, NULL, "privilege_changed", err);
-        if (rc != XN_OK)
-            return rc;
-    }
-    char id[24], detail[160];
-    snprintf(id, sizeof id, "%lld", (long long)d->id);
-    snprintf(detail, sizeof detail, "{\"user_id\":%lld,\"role\":\"%s\",\"decision\":\"%s\"}",
-             (long long)target, role, d->approve ? "approved" : "rejected");
-    return audit_ok(d->trail, tx, d->actor, d->approve ? "auth.role_grant" : "auth.request_reject",
-                    "request", id, detail, err);
-}
-
-int auth_request_decide(store *db, audit_trail *trail, const auth_principal *actor,
-                        int64_t request_id, bool approve, const char *comment, xn_error *err)
-{
-    int rc = auth_check_text(comment, 1000, false, "comment", err);
-    if (rc != XN_OK)
-        return rc;
-    decide_ctx d = {
-        .trail = trail, .actor = actor, .id = request_id, .approve = approve, .comment = comment};
-    return store_tx(db, decide_tx, &d, err);
-}
-
 static void bind_status(store_stmt *st, const void *ctx)
 {
     store_bind_text(st, 1, ctx ? ctx : "", -1);
@@ -486,13 +389,21 @@ static void bind_status(store_stmt *st, const void *ctx)
 static json_t *request_row(store_stmt *st, const void *ctx)
 {
     (void)ctx;
-    return json_pack("{s:I,s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "id",
-                     (json_int_t)store_col_int(st, 0), "kind", store_col_text(st, 1), "status",
-                     store_col_text(st, 2), "reason", store_col_text(st, 3), "created_at",
-                     (json_int_t)store_col_int(st, 4), "requested_by", store_col_text(st, 5),
-                     "target_account", store_col_text(st, 6), "target_name", store_col_text(st, 7),
-                     "role", store_col_text(st, 8), "role_name", store_col_text(st, 9),
-                     "decided_by", store_col_text(st, 10), "comment", store_col_text(st, 11));
+    json_t *o = json_pack(
+        "{s:I,s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "id", (json_int_t)store_col_int(st, 0),
+        "kind", store_col_text(st, 1), "status", store_col_text(st, 2), "reason",
+        store_col_text(st, 3), "created_at", (json_int_t)store_col_int(st, 4), "requested_by",
+        store_col_text(st, 5), "target_account", store_col_text(st, 6), "target_name",
+        store_col_text(st, 7), "role", store_col_text(st, 8), "role_name", store_col_text(st, 9),
+        "decided_by", store_col_text(st, 10), "comment", store_col_text(st, 11));
+    /* an application's fields (written by us, so they parse; NULL for other kinds) */
+    const char *payload = store_col_text(st, 12);
+    json_t *p = *payload ? json_loads(payload, 0, NULL) : NULL;
+    json_object_set_new(o, "application", p ? p : json_null());
+    json_object_set_new(o, "target_user_id",
+                        store_col_is_null(st, 13) ? json_null()
+                                                  : json_integer(store_col_int(st, 13)));
+    return o;
 }
 
 int auth_requests_json(store *db, const char *status, json_t **out, xn_error *err)
@@ -500,7 +411,8 @@ int auth_requests_json(store *db, const char *status, json_t **out, xn_error *er
     return auth_items_json(db,
                            "SELECT a.id, a.kind, a.status, a.reason, a.created_at, q.account,"
                            " t.account, t.real_name, coalesce(r.code, ''), coalesce(r.name, ''),"
-                           " coalesce(d.account, ''), coalesce(a.comment, '')"
+                           " coalesce(d.account, ''), coalesce(a.comment, ''),"
+                           " coalesce(a.payload, ''), a.target_user_id"
                            " FROM access_request a JOIN app_user q ON q.id = a.requested_by"
                            " LEFT JOIN app_user t ON t.id = a.target_user_id"
                            " LEFT JOIN role r ON r.id = a.role_id"
@@ -523,8 +435,8 @@ typedef struct revoke_ctx {
 static int revoke_tx(store_conn *tx, void *ctx, xn_error *err)
 {
     revoke_ctx *rv = ctx;
-    role_info r;
-    int rc = find_role(tx, rv->role, &r, err);
+    auth_role_info r;
+    int rc = auth_find_role(tx, rv->role, &r, err);
     if (rc != XN_OK)
         return rc;
     store_stmt *st;
@@ -533,14 +445,14 @@ static int revoke_tx(store_conn *tx, void *ctx, xn_error *err)
         return rc;
     store_bind_int(st, 1, rv->user_id);
     store_bind_int(st, 2, r.id);
-    if ((rc = step_done(st, err)) != XN_OK)
+    if ((rc = auth_step_done(st, err)) != XN_OK)
         return rc;
     if (store_changes(tx) != 1)
         return xn_fail(err, XN_ENOTFOUND, "not_held", "该用户没有此角色");
     char id[24], detail[96];
     snprintf(id, sizeof id, "%lld", (long long)rv->user_id);
     snprintf(detail, sizeof detail, "{\"role\":\"%s\"}", rv->role);
-    return audit_ok(rv->trail, tx, rv->actor, "auth.role_revoke", "user", id, detail, err);
+    return auth_audit_ok(rv->trail, tx, rv->actor, "auth.role_revoke", "user", id, detail, err);
 }
 
 int auth_role_revoke(store *db, audit_trail *trail, const auth_principal *actor, int64_t user_id,
@@ -564,7 +476,7 @@ static int disable_tx(store_conn *tx, void *ctx, xn_error *err)
     if (rc != XN_OK)
         return rc;
     store_bind_int(st, 1, rv->user_id);
-    if ((rc = step_done(st, err)) != XN_OK)
+    if ((rc = auth_step_done(st, err)) != XN_OK)
         return rc;
     if (store_changes(tx) != 1)
         return xn_fail(err, XN_ENOTFOUND, "not_found", "用户不存在或已停用");
@@ -576,7 +488,7 @@ static int disable_tx(store_conn *tx, void *ctx, xn_error *err)
     json_decref(d);
     char id[24];
     snprintf(id, sizeof id, "%lld", (long long)rv->user_id);
-    rc = audit_ok(rv->trail, tx, rv->actor, "auth.user_disable", "user", id, detail, err);
+    rc = auth_audit_ok(rv->trail, tx, rv->actor, "auth.user_disable", "user", id, detail, err);
     free(detail);
     return rc;
 }
@@ -615,7 +527,7 @@ static int reset_tx(store_conn *tx, void *ctx, xn_error *err)
         return rc;
     char id[24];
     snprintf(id, sizeof id, "%lld", (long long)rv->user_id);
-    return audit_ok(rv->trail, tx, rv->actor, "auth.password_reset", "user", id, NULL, err);
+    return auth_audit_ok(rv->trail, tx, rv->actor, "auth.password_reset", "user", id, NULL, err);
 }
 
 int auth_user_reset_password(store *db, audit_trail *trail, const auth_settings *s,

@@ -71,6 +71,13 @@ static int set_shutdown_grace(xn_config *c, const char *v, xn_error *e)
 {
     return set_int(&c->shutdown_grace, v, 0, 600, e);
 }
+static int set_secure_cookies(xn_config *c, const char *v, xn_error *e)
+{
+    if (strcmp(v, "auto") != 0 && strcmp(v, "on") != 0 && strcmp(v, "off") != 0)
+        return xn_fail(e, XN_EINVAL, "bad_config", "'%s' is not one of auto, on, off", v);
+    snprintf(c->secure_cookies, sizeof c->secure_cookies, "%s", v);
+    return XN_OK;
+}
 static int set_busy_timeout(xn_config *c, const char *v, xn_error *e)
 {
     return set_int(&c->db_busy_timeout, v, 0, 600000, e);
@@ -194,6 +201,9 @@ static const setting settings[] = {
      set_max_header},
     {"http", "shutdown_grace", "seconds in-flight requests get to finish at shutdown", "10",
      set_shutdown_grace},
+    {"http", "secure_cookies",
+     "auto, on or off: the __Host- session cookie with Secure (auto: on beyond loopback)", "auto",
+     set_secure_cookies},
     {"store", "busy_timeout", "milliseconds a write waits for the database lock", "5000",
      set_busy_timeout},
     {"log", "level", "debug, info, warn or error", "info", set_log_level},

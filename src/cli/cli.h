@@ -54,6 +54,12 @@ int cli_open_trail(const xn_config *cfg, store *db, bool show_seed, audit_trail 
 void cli_show_seed(FILE *out, const uint8_t *seed, size_t len);
 /* Creates the first 系统管理员 on an empty database and prints its one-time password once. */
 int cli_bootstrap_admin(const xn_config *cfg, store *db, audit_trail *trail);
+/*
+ * The field key (<db>.key beside the database): loads it into s, or creates it when the
+ * database holds no sealed field yet; a missing key with sealed fields present stops the
+ * start with a clear message. Then seals any field still stored in the clear. 0 or exit code.
+ */
+int cli_field_key(const xn_config *cfg, store *db, audit_trail *trail, auth_settings *s);
 
 /* Handlers, one file per noun (cmd_<noun>.c). */
 int cli_cmd_version(int argc, char **argv);

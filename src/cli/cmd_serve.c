@@ -6,6 +6,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 
 int cli_cmd_version(int argc, char **argv)
@@ -42,6 +43,11 @@ int cli_cmd_init(int argc, char **argv)
     status = cli_open_trail(&cfg, db, true, &trail);
     if (status == 0)
         status = cli_bootstrap_admin(&cfg, db, trail);
+    auth_settings auth;
+    auth_settings_default(&auth, &cfg);
+    if (status == 0)
+        status = cli_field_key(&cfg, db, trail, &auth);
+    crypto_wipe(auth.field_key, sizeof auth.field_key);
     audit_trail_free(trail);
     store_close(db);
     return status;
@@ -92,11 +98,31 @@ static void index_audit(store *db, xn_log *log)
     }
 }
 
-/* The main thread's periodic work while it waits for a stop signal: closing due audit
- * epochs (empty ones too), the audit search index and the hourly retention purge. */
-static int wait_for_stop(const sigset_t *stop_signals, audit_trail *trail, store *db, xn_log *log)
+/* The account lifecycle's deadlines (ACC-12): reminders and disabling, logged when acted on. */
+static void lifecycle_tick(store *db, audit_trail *trail, const auth_settings *auth, xn_log *log)
 {
-    struct timespec tick = {.tv_sec = TICK_SECONDS};
+    xn_error err;
+    auth_tick_result r;
+    if (auth_lifecycle_tick(db, trail, auth_now(auth), &r, &err) != XN_OK) {
+        xn_log_event(log, XN_LOG_ERROR, "auth.tick_failed", "error", err.message, XN_LOG_END);
+        return;
+    }
+    if (r.reminded || r.disabled) {
+        char reminded[16], disabled[16];
+        snprintf(reminded, sizeof reminded, "%d", r.reminded);
+        snprintf(disabled, sizeof disabled, "%d", r.disabled);
+        xn_log_event(log, XN_LOG_INFO, "auth.lifecycle", "reminded", reminded, "disabled", disabled,
+                     XN_LOG_END);
+    }
+}
+
+/* The main thread's periodic work while it waits for a stop signal: closing due audit
+ * epochs (empty ones too), the audit search index, the account lifecycle and the hourly
+ * retention purge. Under the test clock (XINAN_TEST_CLOCK) it ticks every second. */
+static int wait_for_stop(const sigset_t *stop_signals, audit_trail *trail, store *db,
+                         const auth_settings *auth, xn_log *log)
+{
+    struct timespec tick = {.tv_sec = auth->clock_file ? 1 : TICK_SECONDS};
     for (long n = 1;; n++) {
         int sig = sigtimedwait(stop_signals, NULL, &tick);
         if (sig > 0)
@@ -105,6 +131,7 @@ static int wait_for_stop(const sigset_t *stop_signals, audit_trail *trail, store
         if (audit_tick(trail, &err) != XN_OK)
             xn_log_event(log, XN_LOG_ERROR, "audit.tick_failed", "error", err.message, XN_LOG_END);
         index_audit(db, log);
+        lifecycle_tick(db, trail, auth, log);
         int64_t purged = 0;
         if (n % PURGE_EVERY_TICKS == 0 && audit_purge(trail, xn_now_us(), &purged, &err) != XN_OK)
             xn_log_event(log, XN_LOG_ERROR, "audit.purge_failed", "error", err.message, XN_LOG_END);
@@ -151,18 +178,31 @@ int cli_cmd_serve(int argc, char **argv)
         return 1;
     }
     auth_dict *dict = NULL;
+    auth_settings auth;
+    auth_settings_default(&auth, &cfg);
+    /* test only: moves the lifecycle clock by the seconds written in this file (README) */
+    auth.clock_file = getenv("XINAN_TEST_CLOCK");
+    if (auth.clock_file && !*auth.clock_file)
+        auth.clock_file = NULL;
+    if (auth.clock_file)
+        xn_log_event(&log, XN_LOG_WARN, "auth.test_clock", "file", auth.clock_file, XN_LOG_END);
     status = cli_bootstrap_admin(&cfg, db, trail);
+    if (status == 0)
+        status = cli_field_key(&cfg, db, trail, &auth);
+    if (status == 0 && auth_roles_load(db, &auth, &err) != XN_OK) {
+        fprintf(stderr, "xinan: roles: %s\n", err.message);
+        status = 1;
+    }
     if (status == 0 && auth_dict_new_builtin(&dict, &err) != XN_OK) {
         fprintf(stderr, "xinan: password dictionary: %s\n", err.message);
         status = 1;
     }
     if (status != 0) {
+        crypto_wipe(auth.field_key, sizeof auth.field_key);
         audit_trail_free(trail);
         store_close(db);
         return 1;
     }
-    auth_settings auth;
-    auth_settings_default(&auth, &cfg);
     auth.dict = dict;
     text_lexset *lexicons = NULL;
     if (load_lexicons(&cfg, &log, &lexicons) != 0) {
@@ -209,12 +249,13 @@ int cli_cmd_serve(int argc, char **argv)
     xn_log_event(&log, XN_LOG_INFO, "server.start", "version", XN_VERSION, "host", host, "port",
                  port, "db", cfg.db_path, XN_LOG_END);
 
-    int sig = wait_for_stop(&stop_signals, trail, db, &log);
+    int sig = wait_for_stop(&stop_signals, trail, db, &auth, &log);
     xn_log_event(&log, XN_LOG_INFO, "server.stopping", "signal", strsignal(sig), XN_LOG_END);
     http_stop(srv, (int)cfg.shutdown_grace);
     audit_syslog_stop(syslog);
     text_lexset_free(lexicons);
     auth_dict_free(dict);
+    crypto_wipe(auth.field_key, sizeof auth.field_key);
     audit_trail_free(trail);
     store_close(db);
     xn_log_event(&log, XN_LOG_INFO, "server.stopped", XN_LOG_END);

@@ -223,3 +223,41 @@ int cli_bootstrap_admin(const xn_config *cfg, store *db, audit_trail *trail)
     }
     return 0;
 }
+
+int cli_field_key(const xn_config *cfg, store *db, audit_trail *trail, auth_settings *s)
+{
+    xn_error err;
+    char path[sizeof cfg->db_path + 8];
+    snprintf(path, sizeof path, "%s.key", cfg->db_path);
+    bool created = false, sealed_present = false;
+    int rc = crypto_keyfile_load(path, false, s->field_key, &created, &err);
+    if (rc == XN_ENOTFOUND) {
+        rc = auth_fields_sealed_present(db, &sealed_present, &err);
+        if (rc == XN_OK && sealed_present) {
+            fprintf(stderr,
+                    "xinan: %s: the field key file is missing, but the database holds sealed "
+                    "fields (second-factor secrets); restore the key file from the backup made "
+                    "with the database\n",
+                    path);
+            return 1;
+        }
+        if (rc == XN_OK)
+            rc = crypto_keyfile_load(path, true, s->field_key, &created, &err);
+    }
+    if (rc != XN_OK) {
+        fprintf(stderr, "xinan: %s\n", err.message);
+        return 1;
+    }
+    s->has_field_key = true;
+    if (created)
+        printf("field key created: %s (mode 0600; back it up with the database)\n", path);
+    int sealed = 0;
+    if (auth_fields_seal_plaintext(db, trail, s, &sealed, &err) != XN_OK) {
+        fprintf(stderr, "xinan: sealing stored secrets: %s\n", err.message);
+        return 1;
+    }
+    if (sealed)
+        printf("sealed %d stored secret(s) with %s\n", sealed, crypto_aead_id(s->aead));
+    fflush(stdout);
+    return 0;
+}

@@ -100,4 +100,63 @@ void crypto_base32(const uint8_t *data, size_t len, char *out);
 /* Decodes base32 (upper or lower case, no padding); XN_EINVAL on bad characters or length. */
 int crypto_base32_decode(const char *in, uint8_t *out, size_t out_len);
 
+/* ------------------------------------------------------------------------------------------ */
+/* Sealing sensitive fields (AEAD)                                                             */
+/* ------------------------------------------------------------------------------------------ */
+
+/*
+ * Fields such as TOTP secrets are sealed with a 32-byte field key kept in a file beside the
+ * database. The sealed form is self-describing: its first byte is the algorithm id, so a value
+ * sealed under one crypto.mode still opens after a switch.
+ *
+ *   intl: XChaCha20-Poly1305 (libsodium, IETF construction): id ‖ nonce(24) ‖ ct ‖ tag(16)
+ *   gm:   SM4-CTR with HMAC-SM3 over id ‖ iv ‖ len(ad) ‖ ad ‖ ct, encrypt-then-MAC (OpenSSL 3.0
+ *         has no SM4-GCM): id ‖ iv(16) ‖ ct ‖ tag(32). The SM4 key and the MAC key are
+ *         derived from the field key with HMAC-SM3 under distinct labels.
+ *
+ * ad (associated data) binds a value to its place ("totp:42"): a sealed value copied to
+ * another row does not open there.
+ */
+typedef enum crypto_aead {
+    CRYPTO_AEAD_XCHACHA = 1, /* "xchacha20poly1305" */
+    CRYPTO_AEAD_SM4 = 2,     /* "sm4ctr-hmacsm3" */
+} crypto_aead;
+
+#define CRYPTO_FIELD_KEY_BYTES 32
+#define CRYPTO_SEAL_OVERHEAD   (1 + 24 + 32) /* the most any algorithm adds */
+
+/* The stored name of an algorithm, and the one crypto.mode selects. */
+const char *crypto_aead_id(crypto_aead a);
+crypto_aead crypto_aead_for_mode(const char *mode);
+/* The algorithm of a sealed value (its first byte); XN_EINVAL when it names none. */
+int crypto_sealed_aead(const uint8_t *sealed, size_t len, crypto_aead *out);
+
+/*
+ * Seals pt[0..len) into out (room for len + CRYPTO_SEAL_OVERHEAD bytes) with a fresh random
+ * nonce; *out_len gets the sealed length. XN_EINTERNAL when the library fails.
+ */
+int crypto_seal(crypto_aead a, const uint8_t key[CRYPTO_FIELD_KEY_BYTES], const void *ad,
+                size_t ad_len, const void *pt, size_t len, uint8_t *out, size_t *out_len,
+                xn_error *err);
+/* As crypto_seal with a given nonce (24 bytes for intl, 16 for gm): known-answer tests only. */
+int crypto_seal_nonce(crypto_aead a, const uint8_t key[CRYPTO_FIELD_KEY_BYTES],
+                      const uint8_t *nonce, const void *ad, size_t ad_len, const void *pt,
+                      size_t len, uint8_t *out, size_t *out_len, xn_error *err);
+/*
+ * Opens a sealed value under either algorithm into out (room for len bytes); *out_len gets the
+ * plaintext length. XN_EINVAL "sealed_damaged" when the value is malformed, was sealed with
+ * another key or another ad, or was altered. On failure out holds nothing useful (wiped).
+ */
+int crypto_open(const uint8_t key[CRYPTO_FIELD_KEY_BYTES], const void *ad, size_t ad_len,
+                const uint8_t *sealed, size_t len, uint8_t *out, size_t *out_len, xn_error *err);
+
+/*
+ * The field key file (`<db>.key`): 32 random bytes, mode 0600. Loads it when present; when it
+ * is missing and create is set, makes it (O_EXCL, 0600) and sets *created. A missing file
+ * without create is XN_ENOTFOUND; a file of another size, or readable by group or others,
+ * is XN_EINVAL naming the path.
+ */
+int crypto_keyfile_load(const char *path, bool create, uint8_t key[CRYPTO_FIELD_KEY_BYTES],
+                        bool *created, xn_error *err);
+
 #endif

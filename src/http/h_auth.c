@@ -6,31 +6,49 @@
 
 #include <string.h>
 
-static void set_session_cookie(http_resp *resp, const char *token)
+static void set_session_cookie(http_req *req, http_resp *resp, const char *token)
 {
     /* no Max-Age: the server decides expiry; the cookie ends with the browser too */
     snprintf(resp->set_cookie, sizeof resp->set_cookie,
-             HTTP_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict", token);
+             "%s=%s; Path=/; %sHttpOnly; SameSite=Strict", http_cookie_name(req->app), token,
+             req->app->secure_cookies ? "Secure; " : "");
 }
 
-static void clear_session_cookie(http_resp *resp)
+static void clear_session_cookie(http_req *req, http_resp *resp)
 {
     snprintf(resp->set_cookie, sizeof resp->set_cookie,
-             HTTP_COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+             "%s=; Path=/; %sHttpOnly; SameSite=Strict; Max-Age=0", http_cookie_name(req->app),
+             req->app->secure_cookies ? "Secure; " : "");
 }
 
-static json_t *principal_json(const auth_principal *p)
+/* {"user":{…}} of a principal, written directly rather than built as a jansson tree: /api/me
+ * runs on every page load, and the tree cost about as much as the session check (measured
+ * with bench/auth). */
+static int principal_body(http_resp *resp, const auth_principal *p)
 {
-    json_t *roles = json_array(), *perms = json_array();
-    for (int i = 0; i < p->nroles; i++)
-        json_array_append_new(roles, json_string(p->roles[i]));
-    for (int i = 0; auth_permissions[i]; i++)
+    xn_buf *b = &resp->body;
+    xn_buf_reset(b);
+    int rc = xn_buf_printf(b, "{\"user\":{\"id\":%lld,\"account\":", (long long)p->user_id);
+    rc |= xn_json_put_string(b, p->account);
+    rc |= xn_buf_puts(b, ",\"real_name\":");
+    rc |= xn_json_put_string(b, p->real_name);
+    rc |= xn_buf_printf(b, ",\"session\":\"%s\",\"roles\":[", p->session_id);
+    for (int i = 0; i < p->nroles; i++) {
+        rc |= xn_buf_puts(b, i ? "," : "");
+        rc |= xn_json_put_string(b, p->roles[i]);
+    }
+    rc |= xn_buf_puts(b, "],\"permissions\":[");
+    for (int i = 0, n = 0; auth_permissions[i]; i++)
         if (auth_can(p, auth_permissions[i]))
-            json_array_append_new(perms, json_string(auth_permissions[i]));
-    return json_pack("{s:I,s:s,s:s,s:s,s:o,s:o,s:b,s:b,s:b,s:s}", "id", (json_int_t)p->user_id,
-                     "account", p->account, "real_name", p->real_name, "session", p->session_id,
-                     "roles", roles, "permissions", perms, "admin", p->admin, "must_change",
-                     p->must_change, "must_enrol_totp", p->must_enrol_totp, "csrf", p->csrf);
+            rc |= xn_buf_printf(b, "%s\"%s\"", n++ ? "," : "", auth_permissions[i]);
+    rc |= xn_buf_printf(b,
+                        "],\"admin\":%s,\"must_change\":%s,\"must_enrol_totp\":%s,"
+                        "\"csrf\":\"%s\"}}",
+                        p->admin ? "true" : "false", p->must_change ? "true" : "false",
+                        p->must_enrol_totp ? "true" : "false", p->csrf);
+    resp->status = rc == XN_OK ? 200 : 500;
+    resp->content_type = "application/json; charset=utf-8";
+    return 0;
 }
 
 /* Reads string members of the JSON body, each bounded; NULL when absent and optional. */
@@ -70,9 +88,9 @@ int http_h_login(http_req *req, http_resp *resp)
         return http_fail(req, resp, &err);
     if (out->need_totp)
         return http_json(resp, 200, json_pack("{s:b}", "need_totp", true));
-    set_session_cookie(resp, out->token);
+    set_session_cookie(req, resp, out->token);
     crypto_wipe(out->token, sizeof out->token);
-    return http_json(resp, 200, json_pack("{s:o}", "user", principal_json(&out->who)));
+    return principal_body(resp, &out->who);
 }
 
 int http_h_logout(http_req *req, http_resp *resp)
@@ -82,13 +100,13 @@ int http_h_logout(http_req *req, http_resp *resp)
                               "logout", &err);
     if (rc != XN_OK)
         return http_fail(req, resp, &err);
-    clear_session_cookie(resp);
+    clear_session_cookie(req, resp);
     return http_json(resp, 200, json_pack("{s:b}", "ok", true));
 }
 
 int http_h_me(http_req *req, http_resp *resp)
 {
-    return http_json(resp, 200, json_pack("{s:o}", "user", principal_json(req->who)));
+    return principal_body(resp, req->who);
 }
 
 int http_h_password_change(http_req *req, http_resp *resp)
@@ -105,7 +123,7 @@ int http_h_password_change(http_req *req, http_resp *resp)
                               next, token, &err);
     if (rc != XN_OK)
         return http_refuse(req, resp, &err, "auth.password_change", "user", req->who->account);
-    set_session_cookie(resp, token);
+    set_session_cookie(req, resp, token);
     crypto_wipe(token, sizeof token);
     return http_json(resp, 200, json_pack("{s:b}", "ok", true));
 }
@@ -143,7 +161,7 @@ int http_h_totp_begin(http_req *req, http_resp *resp)
 {
     xn_error err;
     char secret[CRYPTO_TOTP_B32_LEN + 1];
-    int rc = auth_totp_begin(req->app->db, req->who, secret, &err);
+    int rc = auth_totp_begin(req->app->db, req->app->auth, req->who, secret, &err);
     if (rc != XN_OK)
         return http_fail(req, resp, &err);
     /* otpauth URI per the Key Uri Format authenticator apps read from the QR code */
@@ -161,7 +179,7 @@ int http_h_totp_confirm(http_req *req, http_resp *resp)
     const char *code = NULL;
     int rc = body_string(req, "code", 8, true, &code, &err);
     if (rc == XN_OK)
-        rc = auth_totp_confirm(req->app->db, req->app->audit, req->who, code, &err);
+        rc = auth_totp_confirm(req->app->db, req->app->audit, req->app->auth, req->who, code, &err);
     if (rc != XN_OK)
         return http_fail(req, resp, &err);
     return http_json(resp, 200, json_pack("{s:b}", "ok", true));
@@ -185,6 +203,6 @@ int http_h_session_end(http_req *req, http_resp *resp)
     if (rc != XN_OK)
         return http_fail(req, resp, &err);
     if (strcmp(id, req->who->session_id) == 0)
-        clear_session_cookie(resp);
+        clear_session_cookie(req, resp);
     return http_json(resp, 200, json_pack("{s:b}", "ok", true));
 }

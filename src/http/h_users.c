@@ -55,6 +55,9 @@ int http_h_user_create(http_req *req, http_resp *resp)
         rc = opt_string(req, "phone", 32, false, &in.phone, &err);
     if (rc == XN_OK)
         rc = opt_string(req, "staff_type", 16, true, &in.staff_type, &err);
+    if (rc == XN_OK)
+        rc = xn_json_get_int(req->json, "department_id", false, 1, INT64_MAX, &in.department_id,
+                             &err);
     if (rc != XN_OK)
         return http_fail(req, resp, &err);
     int64_t id = 0;
@@ -162,9 +165,9 @@ int http_h_requests(http_req *req, http_resp *resp)
     xn_error err;
     const char *status = http_query(req, "status");
     if (status && *status && strcmp(status, "pending") != 0 && strcmp(status, "approved") != 0 &&
-        strcmp(status, "rejected") != 0)
-        return http_error(req, resp, 400, "bad_status", "状态只能是 pending、approved 或 rejected",
-                          "status");
+        strcmp(status, "rejected") != 0 && strcmp(status, "cancelled") != 0)
+        return http_error(req, resp, 400, "bad_status",
+                          "状态只能是 pending、approved、rejected 或 cancelled", "status");
     json_t *out;
     if (auth_requests_json(req->app->db, status, &out, &err) != XN_OK)
         return http_fail(req, resp, &err);
@@ -184,11 +187,21 @@ int http_h_request_decide(http_req *req, http_resp *resp)
     if (rc == XN_OK && strcmp(decision, "approve") != 0 && strcmp(decision, "reject") != 0)
         rc = xn_fail_field(&err, XN_EINVAL, "bad_decision", "decision",
                            "decision 只能是 approve 或 reject");
+    auth_decision out;
     if (rc == XN_OK)
-        rc = auth_request_decide(req->app->db, req->app->audit, req->who, id,
-                                 strcmp(decision, "approve") == 0, comment, &err);
+        rc = auth_request_decide(req->app->db, req->app->audit, req->app->auth, req->who, id,
+                                 strcmp(decision, "approve") == 0, comment, &out, &err);
     if (rc != XN_OK)
         return http_refuse(req, resp, &err, "auth.request_decide", "request",
                            http_param(req, "id"));
-    return http_json(resp, 200, json_pack("{s:b}", "ok", true));
+    json_t *body = json_pack("{s:b,s:s}", "ok", true, "status",
+                             strcmp(decision, "approve") == 0 ? "approved" : "rejected");
+    if (out.user_id)
+        json_object_set_new(body, "user_id", json_integer(out.user_id));
+    /* a new account's or a reset's one-time password: to the approver, this once */
+    if (out.has_password)
+        json_object_set_new(body, "one_time_password", json_string(out.one_time_password));
+    int r = http_json(resp, 200, body);
+    crypto_wipe(&out, sizeof out);
+    return r;
 }

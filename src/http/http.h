@@ -42,6 +42,7 @@ typedef struct http_app {
     const text_lexicon *const *lexicons; /* content checks (may be none) */
     size_t nlexicons;
     audit_syslog *syslog; /* the syslog receiver for /metrics, NULL when off */
+    bool secure_cookies;  /* __Host- cookie with Secure (http.secure_cookies, set by http_start) */
 } http_app;
 
 #define HTTP_MAX_PARAMS 8
@@ -85,8 +86,16 @@ typedef int (*http_handler)(http_req *req, http_resp *resp);
  * permission ("audit.read") the session must hold. */
 #define HTTP_SIGNED_IN ""
 
-/* The session cookie (HttpOnly, SameSite=Strict; __Host- and Secure once served over TLS). */
-#define HTTP_COOKIE "xinan_session"
+/* The session cookie: HttpOnly, SameSite=Strict, Path=/ always; behind TLS (ACC-17) it is
+ * HTTP_COOKIE_SECURE with Secure, which browsers keep from any other host or path. */
+#define HTTP_COOKIE        "xinan_session"
+#define HTTP_COOKIE_SECURE "__Host-xinan_session"
+
+/* The cookie name in effect for this server. */
+const char *http_cookie_name(const http_app *app);
+/* Whether http.secure_cookies turns Secure cookies on for this listen address: "on", or
+ * "auto" when the server listens beyond loopback (so a TLS proxy must stand in front). */
+bool http_secure_cookies(const xn_config *cfg);
 
 typedef struct http_route {
     const char *method;
@@ -154,6 +163,26 @@ int http_h_role_request(http_req *req, http_resp *resp);
 int http_h_role_revoke(http_req *req, http_resp *resp);
 int http_h_requests(http_req *req, http_resp *resp);
 int http_h_request_decide(http_req *req, http_resp *resp);
+int http_h_org(http_req *req, http_resp *resp);
+int http_h_org_create(http_req *req, http_resp *resp);
+int http_h_org_update(http_req *req, http_resp *resp);
+int http_h_user_update(http_req *req, http_resp *resp);
+int http_h_application(http_req *req, http_resp *resp);
+int http_h_reset_request(http_req *req, http_resp *resp);
+int http_h_user_reset_request(http_req *req, http_resp *resp);
+int http_h_force_change(http_req *req, http_resp *resp);
+int http_h_user_leave(http_req *req, http_resp *resp);
+int http_h_user_transfer(http_req *req, http_resp *resp);
+int http_h_user_handover(http_req *req, http_resp *resp);
+int http_h_review(http_req *req, http_resp *resp);
+int http_h_review_csv(http_req *req, http_resp *resp);
+int http_h_review_confirm(http_req *req, http_resp *resp);
+int http_h_notifications(http_req *req, http_resp *resp);
+int http_h_notification_read(http_req *req, http_resp *resp);
+int http_h_agent_token_create(http_req *req, http_resp *resp);
+int http_h_agent_tokens(http_req *req, http_resp *resp);
+int http_h_agent_token_revoke(http_req *req, http_resp *resp);
+int http_h_agent_whoami(http_req *req, http_resp *resp);
 
 /* The path router, exposed for tests and the fuzz harness. Splits `path` (raw, without query)
  * into segments, percent-decodes each, and finds the route. Returns the route index, -1 when no

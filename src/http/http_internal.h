@@ -16,6 +16,10 @@ http_server *http_req_server(const http_req *req);
 int http_refuse(http_req *req, http_resp *resp, const xn_error *err, const char *action,
                 const char *object_type, const char *object_id);
 
+/* Checks "Authorization: Bearer <agent token>" for scope (NULL: any); on refusal the response
+ * (401) is set and a non-zero code returned. */
+int http_agent_authorise(http_req *req, http_resp *resp, const char *scope, auth_agent *out);
+
 /* Content type of an asset path by its extension. */
 const char *http_content_type(const char *path);
 

@@ -66,6 +66,25 @@ typedef struct req_ctx {
     int64_t started_us;      /* monotonic */
 } req_ctx;
 
+const char *http_cookie_name(const http_app *app)
+{
+    return app->secure_cookies ? HTTP_COOKIE_SECURE : HTTP_COOKIE;
+}
+
+bool http_secure_cookies(const xn_config *cfg)
+{
+    if (strcmp(cfg->secure_cookies, "on") == 0)
+        return true;
+    if (strcmp(cfg->secure_cookies, "off") == 0)
+        return false;
+    /* ACC-17: credentials travel over TLS or loopback. Beyond loopback a TLS proxy must stand
+     * in front, so the browser is told to send the cookie over TLS only. */
+    const char *h = cfg->listen_host;
+    bool loopback =
+        strncmp(h, "127.", 4) == 0 || strcmp(h, "::1") == 0 || strcmp(h, "localhost") == 0;
+    return !loopback;
+}
+
 http_server *http_req_server(const http_req *req)
 {
     return ((const req_ctx *)(const void *)req)->srv;
@@ -386,7 +405,8 @@ static bool authorise(req_ctx *ctx, const http_route *route)
     http_app *app = req->app;
     xn_error err;
     auth_principal *who = xn_arena_calloc(req->arena, 1, sizeof *who);
-    const char *token = MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, HTTP_COOKIE);
+    const char *token =
+        MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, http_cookie_name(app));
     if (!who || auth_session_check(app->db, app->auth, token, who, &err) != XN_OK) {
         send_error(ctx, 401, who ? err.code : "unauthenticated", who ? err.message : "请先登录");
         return false;
@@ -600,6 +620,7 @@ int http_start(http_server **out, http_app *app, xn_error *err)
     http_server *srv = xn_xcalloc(1, sizeof *srv);
     srv->app = app;
     srv->listen_fd = -1;
+    app->secure_cookies = http_secure_cookies(app->cfg);
     xn_random_bytes(&srv->id_base, sizeof srv->id_base);
     while (http_routes[srv->nroutes].method)
         srv->nroutes++;

@@ -230,6 +230,100 @@ static const store_migration migrations[] = {
             " (7, 'content.review3'), (8, 'duty.watch'), (9, 'content.approve'),"
             " (9, 'incident.approve');",
     },
+    {
+        .version = 6,
+        .name = "account lifecycle, organisation, agent tokens",
+        /* ORG-1: org_unit gains a head (the person who approves applications for that
+         * department) and a creation time; app_user points at its department node.
+         * ACC-12: change_deadline (already there) with the reason and the warnings sent
+         * (change_notified: bit 1 three days before, bit 2 one day before). ACC-2, ACC-12:
+         * access_request is rebuilt so a request can be 'cancelled' (leaving cancels open
+         * ones) and carries a one-time password's recipient nowhere: payload holds the
+         * application's fields only. notification: messages for a person, read in the UI
+         * (mail and webhooks come later). handover: what leaving or a transfer took away and
+         * who received the work (ACC-14). account_review: the yearly review's confirmations.
+         * agent_token: bearer tokens of the guard and netwatch agents, stored as hashes.
+         * auth_throttle: per-source limits of unauthenticated requests (password reset).
+         * totp_alg: the AEAD that sealed totp_secret (NULL: stored before sealing). */
+        .sql =
+            "ALTER TABLE org_unit ADD COLUMN head_user_id INTEGER REFERENCES app_user (id);"
+            "ALTER TABLE org_unit ADD COLUMN created_at INTEGER NOT NULL DEFAULT 0;"
+            "CREATE INDEX org_unit_parent ON org_unit (parent_id);"
+            "ALTER TABLE app_user ADD COLUMN department_id INTEGER REFERENCES org_unit (id);"
+            "ALTER TABLE app_user ADD COLUMN change_reason TEXT;"
+            "ALTER TABLE app_user ADD COLUMN change_notified INTEGER NOT NULL DEFAULT 0;"
+            "ALTER TABLE app_user ADD COLUMN totp_alg TEXT;"
+            "CREATE TABLE access_request_v6 ("
+            " id INTEGER PRIMARY KEY,"
+            " kind TEXT NOT NULL CHECK (kind IN ('account', 'role_grant', 'reset')),"
+            " requested_by INTEGER NOT NULL REFERENCES app_user (id),"
+            " target_user_id INTEGER REFERENCES app_user (id),"
+            " role_id INTEGER REFERENCES role (id),"
+            " payload TEXT,"
+            " reason TEXT NOT NULL DEFAULT '',"
+            " status TEXT NOT NULL CHECK (status IN"
+            "  ('pending', 'approved', 'rejected', 'cancelled')),"
+            " decided_by INTEGER REFERENCES app_user (id),"
+            " decided_at INTEGER,"
+            " comment TEXT,"
+            " created_at INTEGER NOT NULL);"
+            "INSERT INTO access_request_v6 SELECT id, kind, requested_by, target_user_id, role_id,"
+            " payload, reason, status, decided_by, decided_at, comment, created_at"
+            " FROM access_request;"
+            "DROP TABLE access_request;"
+            "ALTER TABLE access_request_v6 RENAME TO access_request;"
+            "CREATE INDEX access_request_status ON access_request (status, kind);"
+            "CREATE TABLE notification ("
+            " id INTEGER PRIMARY KEY,"
+            " user_id INTEGER NOT NULL REFERENCES app_user (id),"
+            " at INTEGER NOT NULL,"
+            " kind TEXT NOT NULL,"
+            " title TEXT NOT NULL,"
+            " body TEXT NOT NULL DEFAULT '',"
+            " read_at INTEGER);"
+            "CREATE INDEX notification_user ON notification (user_id, at);"
+            "CREATE TABLE handover ("
+            " id INTEGER PRIMARY KEY,"
+            " user_id INTEGER NOT NULL REFERENCES app_user (id),"
+            " kind TEXT NOT NULL CHECK (kind IN ('leave', 'transfer')),"
+            " at INTEGER NOT NULL,"
+            " by_user_id INTEGER NOT NULL REFERENCES app_user (id),"
+            " receiver_id INTEGER REFERENCES app_user (id),"
+            " roles_removed TEXT NOT NULL,"
+            " requests_cancelled TEXT NOT NULL,"
+            " sessions_ended INTEGER NOT NULL,"
+            " old_department_id INTEGER,"
+            " new_department_id INTEGER,"
+            " reason TEXT NOT NULL DEFAULT '',"
+            " note TEXT NOT NULL DEFAULT '');"
+            "CREATE INDEX handover_user ON handover (user_id);"
+            "CREATE TABLE account_review ("
+            " id INTEGER PRIMARY KEY,"
+            " at INTEGER NOT NULL,"
+            " by_user_id INTEGER NOT NULL REFERENCES app_user (id),"
+            " accounts INTEGER NOT NULL,"
+            " flagged INTEGER NOT NULL,"
+            " comment TEXT NOT NULL DEFAULT '');"
+            "CREATE TABLE agent_token ("
+            " id TEXT PRIMARY KEY,"
+            " name TEXT NOT NULL,"
+            " scope TEXT NOT NULL CHECK (scope IN ('guard', 'netwatch')),"
+            " hash_alg TEXT NOT NULL,"
+            " secret_hash BLOB NOT NULL,"
+            " created_by INTEGER NOT NULL REFERENCES app_user (id),"
+            " created_at INTEGER NOT NULL,"
+            " expires_at INTEGER NOT NULL,"
+            " revoked_at INTEGER,"
+            " last_used_at INTEGER);"
+            "CREATE TABLE auth_throttle ("
+            " kind TEXT NOT NULL,"
+            " source TEXT NOT NULL,"
+            " at INTEGER NOT NULL);"
+            "CREATE INDEX auth_throttle_source ON auth_throttle (kind, source, at);"
+            "INSERT INTO role_permission (role_id, permission) VALUES"
+            " (1, 'org.manage'), (1, 'user.apply'), (1, 'agent.manage'), (9, 'user.apply'),"
+            " (2, 'account.review');",
+    },
     {0, NULL, NULL, NULL, NULL},
 };
 

@@ -1,0 +1,644 @@
+/*
+ * Requests a second person decides (four-eyes): role grants (ACC-4), account applications
+ * (ACC-2) and password resets (ACC-12). A request is one access_request row of its kind; the
+ * decision is one statement that only a pending row passes, so of two deciders exactly one
+ * wins, whatever the kind. Passwords are hashed before the transaction (hashing is slow on
+ * purpose), and the one-time password leaves only through the decision's result.
+ */
+#include "auth/auth_int.h"
+
+#include <string.h>
+
+#define RESETS_PER_HOUR 5
+#define HOUR_US         (3600 * (int64_t)1000000)
+
+static void id_text(int64_t id, char out[24])
+{
+    snprintf(out, 24, "%lld", (long long)id);
+}
+
+/* ---- applications ------------------------------------------------------------------------ */
+
+typedef struct apply_ctx {
+    audit_trail *trail;
+    const auth_principal *actor;
+    const auth_application_in *in;
+    const char *payload;
+    int64_t id;
+} apply_ctx;
+
+/* Whether a pending application already asks for this account name. */
+static int pending_application(store_conn *c, const char *account, bool *found, xn_error *err)
+{
+    store_stmt *st;
+    int rc = store_prepare(c,
+                           "SELECT payload FROM access_request WHERE kind = 'account' AND"
+                           " status = 'pending' LIMIT 10000",
+                           &st, err);
+    if (rc != XN_OK)
+        return rc;
+    *found = false;
+    while ((rc = store_step(st, err)) == STORE_ROW) {
+        json_t *p = json_loads(store_col_text(st, 0), 0, NULL);
+        const char *a = json_string_value(json_object_get(p, "account"));
+        *found |= a && strcmp(a, account) == 0;
+        json_decref(p);
+    }
+    return rc == STORE_DONE ? XN_OK : rc;
+}
+
+static int apply_tx(store_conn *tx, void *ctx, xn_error *err)
+{
+    apply_ctx *ac = ctx;
+    const auth_application_in *in = ac->in;
+    bool found = false;
+    int rc = auth_org_node(tx, in->department_id, NULL, 0, &found, err);
+    if (rc != XN_OK)
+        return rc;
+    if (!found)
+        return xn_fail_field(err, XN_EINVAL, "unknown_department", "department_id", "部门不存在");
+    int64_t taken = 0;
+    store_stmt *st;
+    rc = store_prepare(tx, "SELECT count(*) FROM app_user WHERE account = $1", &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_text(st, 1, in->account, -1);
+    if ((rc = store_step(st, err)) != STORE_ROW)
+        return rc;
+    taken = store_col_int(st, 0);
+    store_stmt_done(st);
+    if (!taken && (rc = pending_application(tx, in->account, &found, err)) != XN_OK)
+        return rc;
+    if (taken || found)
+        return xn_fail_field(err, XN_ECONFLICT, "account_taken", "account",
+                             taken ? "账号已存在" : "该账号已有待审批的申请");
+    bool outsourced = strcmp(in->staff_type, "outsourced") == 0;
+    for (int i = 0; i < in->nroles; i++) {
+        auth_role_info r;
+        if ((rc = auth_find_role(tx, in->roles[i], &r, err)) != XN_OK)
+            return rc;
+        if (r.admin)
+            return xn_fail_field(err, XN_EINVAL, "admin_role", "roles",
+                                 "管理员角色不能随账号申请，须另行申请并经第二人审批");
+        if (outsourced && (r.reviewer || r.grants))
+            return xn_fail_field(err, XN_EDENIED, "outsourced", "roles",
+                                 "外包人员不能担任审核角色或拥有授予权限的角色");
+    }
+    rc = store_prepare(tx,
+                       "INSERT INTO access_request (kind, requested_by, payload, reason, status,"
+                       " created_at) VALUES ('account', $1, $2, $3, 'pending', $4) RETURNING id",
+                       &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, ac->actor->user_id);
+    store_bind_text(st, 2, ac->payload, -1);
+    store_bind_text(st, 3, in->reason ? in->reason : "", -1);
+    store_bind_int(st, 4, xn_now_us());
+    if ((rc = store_step(st, err)) != STORE_ROW)
+        return rc;
+    ac->id = store_col_int(st, 0);
+    store_stmt_done(st);
+    char id[24];
+    id_text(ac->id, id);
+    return auth_audit_ok(ac->trail, tx, ac->actor, "auth.account_apply", "request", id, ac->payload,
+                         err);
+}
+
+int auth_application_submit(store *db, audit_trail *trail, const auth_principal *actor,
+                            const auth_application_in *in, int64_t *request_id, xn_error *err)
+{
+    int rc = auth_check_text(in->account, AUTH_MAX_ACCOUNT, true, "account", err);
+    if (rc == XN_OK && !auth_valid_account(in->account))
+        rc = xn_fail_field(err, XN_EINVAL, "bad_account", "account",
+                           "账号只能包含字母、数字、点、下划线和连字符（2–64 个字符）");
+    if (rc == XN_OK)
+        rc = auth_check_text(in->real_name, AUTH_MAX_NAME, true, "real_name", err);
+    if (rc == XN_OK)
+        rc = auth_check_text(in->phone, AUTH_PHONE_MAX_BYTES, false, "phone", err);
+    if (rc == XN_OK)
+        rc = auth_check_phone(in->phone, err);
+    if (rc == XN_OK)
+        rc = auth_check_text(in->reason, 1000, true, "reason", err);
+    if (rc == XN_OK && (!in->staff_type || (strcmp(in->staff_type, "staff") != 0 &&
+                                            strcmp(in->staff_type, "outsourced") != 0)))
+        rc = xn_fail_field(err, XN_EINVAL, "bad_staff_type", "staff_type",
+                           "人员类型只能是在编（staff）或外包（outsourced）");
+    if (rc == XN_OK && in->department_id <= 0)
+        rc = xn_fail_field(err, XN_EINVAL, "required", "department_id", "请选择部门");
+    for (int i = 0; rc == XN_OK && i < in->nroles; i++) {
+        rc = auth_check_text(in->roles[i], 16, true, "roles", err);
+        for (int j = 0; rc == XN_OK && j < i; j++)
+            if (strcmp(in->roles[i], in->roles[j]) == 0)
+                rc = xn_fail_field(err, XN_EINVAL, "duplicate_role", "roles", "角色重复");
+    }
+    if (rc != XN_OK)
+        return rc;
+    json_t *roles = json_array();
+    for (int i = 0; i < in->nroles; i++)
+        json_array_append_new(roles, json_string(in->roles[i]));
+    json_t *p = json_pack("{s:s,s:s,s:I,s:s,s:s,s:o}", "account", in->account, "real_name",
+                          in->real_name, "department_id", (json_int_t)in->department_id, "phone",
+                          in->phone ? in->phone : "", "staff_type", in->staff_type, "roles", roles);
+    char *payload = json_dumps(p, JSON_COMPACT);
+    json_decref(p);
+    apply_ctx ac = {.trail = trail, .actor = actor, .in = in, .payload = payload};
+    rc = store_tx(db, apply_tx, &ac, err);
+    free(payload);
+    if (rc == XN_OK)
+        *request_id = ac.id;
+    return rc;
+}
+
+/* ---- resets -------------------------------------------------------------------------------- */
+
+typedef struct reset_req_ctx {
+    audit_trail *trail;
+    const auth_principal *actor; /* NULL: the person, signed out */
+    const char *account;
+    const char *source;
+    int64_t user_id;
+    const char *reason;
+    bool limited;
+    int64_t id;
+} reset_req_ctx;
+
+static int pending_reset(store_conn *c, int64_t user_id, bool *found, xn_error *err)
+{
+    store_stmt *st;
+    int rc = store_prepare(c,
+                           "SELECT count(*) FROM access_request WHERE kind = 'reset' AND"
+                           " status = 'pending' AND target_user_id = $1",
+                           &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, user_id);
+    if ((rc = store_step(st, err)) != STORE_ROW)
+        return rc;
+    *found = store_col_int(st, 0) > 0;
+    store_stmt_done(st);
+    return XN_OK;
+}
+
+static int insert_reset(store_conn *tx, int64_t by, int64_t user_id, const char *reason,
+                        int64_t *id, xn_error *err)
+{
+    store_stmt *st;
+    int rc = store_prepare(tx,
+                           "INSERT INTO access_request (kind, requested_by, target_user_id, reason,"
+                           " status, created_at) VALUES ('reset', $1, $2, $3, 'pending', $4)"
+                           " RETURNING id",
+                           &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, by);
+    store_bind_int(st, 2, user_id);
+    store_bind_text(st, 3, reason ? reason : "", -1);
+    store_bind_int(st, 4, xn_now_us());
+    if ((rc = store_step(st, err)) != STORE_ROW)
+        return rc;
+    *id = store_col_int(st, 0);
+    store_stmt_done(st);
+    return XN_OK;
+}
+
+static int reset_self_tx(store_conn *tx, void *ctx, xn_error *err)
+{
+    reset_req_ctx *r = ctx;
+    int64_t now = xn_now_us(), recent = 0;
+    store_stmt *st;
+    int rc = store_prepare(tx,
+                           "SELECT count(*) FROM auth_throttle WHERE kind = 'reset' AND"
+                           " source = $1 AND at > $2",
+                           &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_text(st, 1, r->source, -1);
+    store_bind_int(st, 2, now - HOUR_US);
+    if ((rc = store_step(st, err)) != STORE_ROW)
+        return rc;
+    recent = store_col_int(st, 0);
+    store_stmt_done(st);
+    if (recent >= RESETS_PER_HOUR) {
+        r->limited = true;
+        return XN_OK; /* nothing changes; the refusal is the caller's answer */
+    }
+    rc = store_prepare(tx, "INSERT INTO auth_throttle (kind, source, at) VALUES ('reset', $1, $2)",
+                       &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_text(st, 1, r->source, -1);
+    store_bind_int(st, 2, now);
+    if ((rc = auth_step_done(st, err)) != XN_OK)
+        return rc;
+    rc = store_prepare(tx, "SELECT id, status FROM app_user WHERE account = $1", &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_text(st, 1, r->account, -1);
+    rc = store_step(st, err);
+    if (rc < 0)
+        return rc;
+    int64_t uid = 0;
+    bool active = false;
+    if (rc == STORE_ROW) {
+        uid = store_col_int(st, 0);
+        active = strcmp(store_col_text(st, 1), "active") == 0;
+        store_stmt_done(st);
+    }
+    const char *why = "ok";
+    bool pending = false;
+    if (!uid)
+        why = "unknown_account";
+    else if (!active)
+        why = "not_active";
+    else if ((rc = pending_reset(tx, uid, &pending, err)) != XN_OK)
+        return rc;
+    else if (pending)
+        why = "already_pending";
+    else if ((rc = insert_reset(tx, uid, uid, "本人申请重置密码", &r->id, err)) != XN_OK)
+        return rc;
+    char detail[96], id[24] = "";
+    snprintf(detail, sizeof detail, "{\"reason\":\"%s\"}", why);
+    if (r->id)
+        id_text(r->id, id);
+    audit_actor actor = {.kind = uid ? "user" : "system",
+                         .id = uid,
+                         .name = uid ? r->account : "unknown",
+                         .source = r->source};
+    audit_event ev = {.action = "auth.reset_request",
+                      .actor = &actor,
+                      .object_type = "account",
+                      .object_id = r->account,
+                      .result = r->id ? AUDIT_OK : AUDIT_DENIED,
+                      .detail_json = detail};
+    return audit_append(r->trail, tx, &ev, err);
+}
+
+int auth_reset_request_self(store *db, audit_trail *trail, const char *account, const char *source,
+                            xn_error *err)
+{
+    int rc = auth_check_text(account, AUTH_MAX_ACCOUNT, true, "account", err);
+    if (rc != XN_OK)
+        return rc;
+    reset_req_ctx r = {
+        .trail = trail, .account = account, .source = source && *source ? source : "-"};
+    rc = store_tx(db, reset_self_tx, &r, err);
+    if (rc == XN_OK && r.limited)
+        return xn_fail(err, XN_EBUSY, "rate_limited", "来自该地址的申请过多，请一小时后再试");
+    return rc;
+}
+
+static int reset_for_tx(store_conn *tx, void *ctx, xn_error *err)
+{
+    reset_req_ctx *r = ctx;
+    store_stmt *st;
+    int rc =
+        store_prepare(tx, "SELECT supervisor_id, status FROM app_user WHERE id = $1", &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, r->user_id);
+    if ((rc = store_step(st, err)) != STORE_ROW)
+        return rc == STORE_DONE ? xn_fail(err, XN_ENOTFOUND, "not_found", "用户不存在") : rc;
+    int64_t supervisor = store_col_int(st, 0);
+    bool active = strcmp(store_col_text(st, 1), "active") == 0;
+    store_stmt_done(st);
+    if (supervisor != r->actor->user_id)
+        return xn_fail(err, XN_EDENIED, "not_supervisor", "只有本人或其直接上级可以申请重置密码");
+    if (!active)
+        return xn_fail(err, XN_ECONFLICT, "not_active", "该账号未处于启用状态");
+    bool pending = false;
+    if ((rc = pending_reset(tx, r->user_id, &pending, err)) != XN_OK)
+        return rc;
+    if (pending)
+        return xn_fail(err, XN_ECONFLICT, "already_pending", "该用户已有待审批的重置申请");
+    rc = insert_reset(tx, r->actor->user_id, r->user_id, r->reason, &r->id, err);
+    if (rc != XN_OK)
+        return rc;
+    char id[24], detail[64];
+    id_text(r->id, id);
+    snprintf(detail, sizeof detail, "{\"user_id\":%lld}", (long long)r->user_id);
+    return auth_audit_ok(r->trail, tx, r->actor, "auth.reset_request", "request", id, detail, err);
+}
+
+int auth_reset_request_for(store *db, audit_trail *trail, const auth_principal *actor,
+                           int64_t user_id, const char *reason, int64_t *request_id, xn_error *err)
+{
+    int rc = auth_check_text(reason, 1000, false, "reason", err);
+    if (rc != XN_OK)
+        return rc;
+    if (user_id == actor->user_id)
+        return xn_fail(err, XN_EDENIED, "own_request", "忘记密码请在登录页申请重置");
+    reset_req_ctx r = {.trail = trail, .actor = actor, .user_id = user_id, .reason = reason};
+    rc = store_tx(db, reset_for_tx, &r, err);
+    if (rc == XN_OK)
+        *request_id = r.id;
+    return rc;
+}
+
+/* ---- decisions ----------------------------------------------------------------------------- */
+
+typedef struct decide_ctx {
+    audit_trail *trail;
+    const auth_principal *actor;
+    int64_t id;
+    bool approve;
+    const char *comment;
+    const char *hash; /* the one-time password's hash for an account or a reset */
+    int64_t user_id;  /* out: the account created or reset */
+} decide_ctx;
+
+typedef struct request_row {
+    char kind[16];
+    int64_t requester, target;
+    bool pending;
+    char role[17];
+    char *payload; /* malloc'd */
+} request_row;
+
+static int load_request(store_conn *c, int64_t id, request_row *r, xn_error *err)
+{
+    store_stmt *st;
+    int rc = store_prepare(c,
+                           "SELECT a.kind, a.requested_by, coalesce(a.target_user_id, 0),"
+                           " a.status, coalesce(r.code, ''), coalesce(a.payload, '')"
+                           " FROM access_request a LEFT JOIN role r ON r.id = a.role_id"
+                           " WHERE a.id = $1",
+                           &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, id);
+    if ((rc = store_step(st, err)) != STORE_ROW)
+        return rc == STORE_DONE ? xn_fail(err, XN_ENOTFOUND, "not_found", "申请不存在") : rc;
+    xn_strlcpy(r->kind, store_col_text(st, 0), sizeof r->kind);
+    r->requester = store_col_int(st, 1);
+    r->target = store_col_int(st, 2);
+    r->pending = strcmp(store_col_text(st, 3), "pending") == 0;
+    xn_strlcpy(r->role, store_col_text(st, 4), sizeof r->role);
+    r->payload = xn_xstrdup(store_col_text(st, 5));
+    store_stmt_done(st);
+    return XN_OK;
+}
+
+static int grant_role(store_conn *tx, int64_t user_id, const char *code, int64_t by, xn_error *err)
+{
+    auth_role_info r;
+    int rc = auth_find_role(tx, code, &r, err);
+    if (rc == XN_OK)
+        rc = auth_role_allowed(tx, user_id, &r, err); /* things may have changed since */
+    store_stmt *st;
+    if (rc == XN_OK)
+        rc = store_prepare(tx,
+                           "INSERT INTO user_role (user_id, role_id, granted_by, granted_at)"
+                           " VALUES ($1, $2, $3, $4)",
+                           &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, user_id);
+    store_bind_int(st, 2, r.id);
+    store_bind_int(st, 3, by);
+    store_bind_int(st, 4, xn_now_us());
+    return auth_step_done(st, err);
+}
+
+/* ACC-2: the application becomes an account with a one-time password and the roles asked for. */
+static int create_from_application(store_conn *tx, decide_ctx *d, json_t *p, xn_error *err)
+{
+    const char *account = json_string_value(json_object_get(p, "account"));
+    const char *real_name = json_string_value(json_object_get(p, "real_name"));
+    const char *phone = json_string_value(json_object_get(p, "phone"));
+    const char *staff_type = json_string_value(json_object_get(p, "staff_type"));
+    int64_t dept_id = json_integer_value(json_object_get(p, "department_id"));
+    if (!account || !real_name || !phone || !staff_type)
+        return xn_fail(err, XN_EINTERNAL, "internal", "application payload damaged");
+    char dept[AUTH_MAX_NAME + 1] = "";
+    bool found = false;
+    int rc = auth_org_node(tx, dept_id, dept, sizeof dept, &found, err);
+    if (rc != XN_OK)
+        return rc;
+    if (!found)
+        return xn_fail_field(err, XN_ECONFLICT, "unknown_department", "department_id",
+                             "申请的部门已不存在");
+    store_stmt *st;
+    rc = store_prepare(tx, "SELECT count(*) FROM app_user WHERE account = $1", &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_text(st, 1, account, -1);
+    if ((rc = store_step(st, err)) != STORE_ROW)
+        return rc;
+    int64_t taken = store_col_int(st, 0);
+    store_stmt_done(st);
+    if (taken)
+        return xn_fail_field(err, XN_ECONFLICT, "account_taken", "account", "账号已存在");
+    int64_t now = xn_now_us();
+    rc = store_prepare(tx,
+                       "INSERT INTO app_user (account, real_name, unit_id, department,"
+                       " department_id, phone, staff_type, status, password_hash,"
+                       " password_changed_at, must_change, created_at)"
+                       " VALUES ($1, $2, 1, $3, $4, $5, $6, 'active', $7, $8, 1, $8) RETURNING id",
+                       &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_text(st, 1, account, -1);
+    store_bind_text(st, 2, real_name, -1);
+    store_bind_text(st, 3, dept, -1);
+    store_bind_int(st, 4, dept_id);
+    store_bind_text(st, 5, phone, -1);
+    store_bind_text(st, 6, staff_type, -1);
+    store_bind_text(st, 7, d->hash, -1);
+    store_bind_int(st, 8, now);
+    if ((rc = store_step(st, err)) != STORE_ROW)
+        return rc;
+    d->user_id = store_col_int(st, 0);
+    store_stmt_done(st);
+    rc = grant_role(tx, d->user_id, "staff", d->actor->user_id, err);
+    json_t *roles = json_object_get(p, "roles");
+    for (size_t i = 0; rc == XN_OK && i < json_array_size(roles); i++) {
+        const char *code = json_string_value(json_array_get(roles, i));
+        if (code && strcmp(code, "staff") != 0)
+            rc = grant_role(tx, d->user_id, code, d->actor->user_id, err);
+    }
+    if (rc == XN_OK)
+        rc = store_prepare(tx, "UPDATE access_request SET target_user_id = $1 WHERE id = $2", &st,
+                           err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, d->user_id);
+    store_bind_int(st, 2, d->id);
+    if ((rc = auth_step_done(st, err)) != XN_OK)
+        return rc;
+    char *detail = json_dumps(p, JSON_COMPACT);
+    rc = auth_audit_ok(d->trail, tx, d->actor, "auth.user_create", "user", account, detail, err);
+    free(detail);
+    return rc;
+}
+
+/* Who may decide a request of this kind (beyond the four-eyes rules). */
+static int may_decide(store_conn *tx, const auth_principal *a, const request_row *r, json_t *p,
+                      xn_error *err)
+{
+    if (strcmp(r->kind, "role_grant") == 0) {
+        if (!auth_can(a, "role.approve"))
+            return xn_fail(err, XN_EDENIED, "forbidden", "只有安全管理员可以审批角色申请");
+        return XN_OK;
+    }
+    if (strcmp(r->kind, "reset") == 0) {
+        if (!auth_can(a, "user.reset_password"))
+            return xn_fail(err, XN_EDENIED, "forbidden", "只有系统管理员可以审批密码重置");
+        return XN_OK;
+    }
+    /* account: the head of the department applied for, or a security administrator */
+    if (auth_can(a, "request.approve"))
+        return XN_OK;
+    bool head = false;
+    int rc = auth_org_is_head(tx, json_integer_value(json_object_get(p, "department_id")),
+                              a->user_id, &head, err);
+    if (rc == XN_OK && !head)
+        return xn_fail(err, XN_EDENIED, "forbidden",
+                       "只有申请部门的负责人或安全管理员可以审批账号申请");
+    /* ACC-5: authorisation is managed by in-staff (在编) people only */
+    store_stmt *st;
+    if (rc == XN_OK)
+        rc = store_prepare(tx, "SELECT staff_type FROM app_user WHERE id = $1", &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, a->user_id);
+    if ((rc = store_step(st, err)) != STORE_ROW)
+        return rc == STORE_DONE ? xn_fail(err, XN_ENOTFOUND, "not_found", "用户不存在") : rc;
+    bool outsourced = strcmp(store_col_text(st, 0), "outsourced") == 0;
+    store_stmt_done(st);
+    if (outsourced)
+        return xn_fail(err, XN_EDENIED, "outsourced", "外包人员不能审批账号申请");
+    return XN_OK;
+}
+
+static int decide_tx(store_conn *tx, void *ctx, xn_error *err)
+{
+    decide_ctx *d = ctx;
+    request_row r = {0};
+    json_t *p = NULL;
+    int rc = load_request(tx, d->id, &r, err);
+    if (rc != XN_OK)
+        return rc;
+    if (*r.payload)
+        p = json_loads(r.payload, 0, NULL);
+    if (!r.pending)
+        rc = xn_fail(err, XN_ECONFLICT, "already_decided", "该申请已被处理");
+    else if (r.requester == d->actor->user_id)
+        rc = xn_fail(err, XN_EDENIED, "own_request", "不能审批自己提交的申请（四眼原则）");
+    else if (r.target == d->actor->user_id)
+        rc = xn_fail(err, XN_EDENIED, "own_privilege", "不能审批与自己账号有关的申请");
+    else
+        rc = may_decide(tx, d->actor, &r, p, err);
+    store_stmt *st;
+    /* the status check and the update are one statement: of two deciders, one wins */
+    if (rc == XN_OK)
+        rc = store_prepare(tx,
+                           "UPDATE access_request SET status = $1, decided_by = $2,"
+                           " decided_at = $3, comment = $4 WHERE id = $5 AND status = 'pending'",
+                           &st, err);
+    if (rc == XN_OK) {
+        store_bind_text(st, 1, d->approve ? "approved" : "rejected", -1);
+        store_bind_int(st, 2, d->actor->user_id);
+        store_bind_int(st, 3, xn_now_us());
+        store_bind_text(st, 4, d->comment ? d->comment : "", -1);
+        store_bind_int(st, 5, d->id);
+        rc = auth_step_done(st, err);
+    }
+    if (rc == XN_OK && store_changes(tx) != 1)
+        rc = xn_fail(err, XN_ECONFLICT, "already_decided", "该申请已被处理");
+    const char *action = "auth.request_reject";
+    if (rc == XN_OK && d->approve) {
+        if (strcmp(r.kind, "role_grant") == 0) {
+            action = "auth.role_grant";
+            rc = grant_role(tx, r.target, r.role, d->actor->user_id, err);
+            /* a privilege change gives the person new sessions (ACC-16) */
+            if (rc == XN_OK)
+                rc = auth_end_sessions(tx, r.target, NULL, "privilege_changed", err);
+        } else if (strcmp(r.kind, "reset") == 0) {
+            action = "auth.password_reset";
+            d->user_id = r.target;
+            rc = auth_password_store(tx, r.target, d->hash, true, err);
+            if (rc == XN_OK)
+                rc = auth_end_sessions(tx, r.target, NULL, "password_reset", err);
+        } else {
+            action = "auth.account_approve";
+            rc = p ? create_from_application(tx, d, p, err)
+                   : xn_fail(err, XN_EINTERNAL, "internal", "application payload damaged");
+        }
+    }
+    if (rc == XN_OK) {
+        char title[128];
+        snprintf(title, sizeof title, "您的%s申请已%s",
+                 strcmp(r.kind, "account") == 0 ? "账号"
+                 : strcmp(r.kind, "reset") == 0 ? "密码重置"
+                                                : "角色",
+                 d->approve ? "批准" : "驳回");
+        rc = auth_notify(tx, r.requester, "request_decided", title, d->comment, err);
+    }
+    if (rc == XN_OK) {
+        char id[24];
+        id_text(d->id, id);
+        json_t *det = json_pack("{s:s,s:s,s:I,s:s}", "kind", r.kind, "decision",
+                                d->approve ? "approved" : "rejected", "user_id",
+                                (json_int_t)(d->user_id ? d->user_id : r.target), "role", r.role);
+        char *detail = json_dumps(det, JSON_COMPACT);
+        json_decref(det);
+        rc = auth_audit_ok(d->trail, tx, d->actor, action, "request", id, detail, err);
+        free(detail);
+    }
+    json_decref(p);
+    free(r.payload);
+    return rc;
+}
+
+/* The kind of a request, read before the transaction to know whether a password is needed. */
+static int request_kind(store *db, int64_t id, char kind[16], xn_error *err)
+{
+    store_conn *c;
+    int rc = store_acquire(db, &c, err);
+    if (rc != XN_OK)
+        return rc;
+    request_row r = {0};
+    rc = load_request(c, id, &r, err);
+    store_release(c);
+    if (rc == XN_OK)
+        xn_strlcpy(kind, r.kind, 16);
+    free(r.payload);
+    return rc;
+}
+
+int auth_request_decide(store *db, audit_trail *trail, const auth_settings *s,
+                        const auth_principal *actor, int64_t request_id, bool approve,
+                        const char *comment, auth_decision *out, xn_error *err)
+{
+    int rc = auth_check_text(comment, 1000, false, "comment", err);
+    if (rc != XN_OK)
+        return rc;
+    char kind[16] = "", hash[CRYPTO_PASSWORD_MAX] = "", otp[AUTH_OTP_CHARS + 1] = "";
+    if ((rc = request_kind(db, request_id, kind, err)) != XN_OK)
+        return rc;
+    bool issues = approve && (strcmp(kind, "account") == 0 || strcmp(kind, "reset") == 0);
+    if (issues) {
+        auth_new_otp(otp);
+        rc = crypto_password_hash(s->alg, otp, strlen(otp), hash, err);
+        if (rc != XN_OK) {
+            crypto_wipe(otp, sizeof otp);
+            return rc;
+        }
+    }
+    decide_ctx d = {.trail = trail,
+                    .actor = actor,
+                    .id = request_id,
+                    .approve = approve,
+                    .comment = comment,
+                    .hash = hash};
+    rc = store_tx(db, decide_tx, &d, err);
+    if (rc == XN_OK && out) {
+        memset(out, 0, sizeof *out);
+        out->user_id = d.user_id;
+        out->has_password = issues;
+        if (issues)
+            memcpy(out->one_time_password, otp, sizeof otp);
+    }
+    crypto_wipe(otp, sizeof otp);
+    return rc;
+}
