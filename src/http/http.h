@@ -71,6 +71,10 @@ typedef struct http_resp {
     const char *cache_control; /* NULL: "no-store" */
     char allow[64];            /* for 405 */
     char set_cookie[160];      /* a Set-Cookie value, or "" */
+    char disposition[160];     /* a Content-Disposition value (downloads), or "" */
+    bool has_file;             /* the body is file_fd's file_size bytes, not `body` */
+    int file_fd;               /* with has_file: sent from its start, then closed */
+    uint64_t file_size;
 } http_resp;
 
 typedef int (*http_handler)(http_req *req, http_resp *resp);
@@ -104,6 +108,16 @@ extern const http_route http_routes[];
 const char *http_param(const http_req *req, const char *name);
 /* Query-string value by name, percent-decoded and validated (UTF-8, no controls), or NULL. */
 const char *http_query(http_req *req, const char *name);
+/*
+ * A query-string value checked the way every outside input is: *out is NULL when the
+ * parameter is absent, else the percent-decoded value. XN_EINVAL when it is longer than max
+ * bytes (before decoding), not valid UTF-8 or holds control characters; the caller answers
+ * 400 naming the parameter.
+ */
+int http_query_checked(http_req *req, const char *name, size_t max, const char **out);
+/* Hands an open file to the response as its body (the response closes it). */
+void http_file(http_resp *resp, int status, const char *content_type, int fd, uint64_t size,
+               const char *disposition);
 /* A request header, or NULL. */
 const char *http_header(const http_req *req, const char *name);
 
@@ -154,6 +168,16 @@ int http_h_role_request(http_req *req, http_resp *resp);
 int http_h_role_revoke(http_req *req, http_resp *resp);
 int http_h_requests(http_req *req, http_resp *resp);
 int http_h_request_decide(http_req *req, http_resp *resp);
+int http_h_audit_records(http_req *req, http_resp *resp);
+int http_h_audit_stats(http_req *req, http_resp *resp);
+int http_h_audit_export(http_req *req, http_resp *resp);
+int http_h_audit_verify(http_req *req, http_resp *resp);
+int http_h_audit_verifications(http_req *req, http_resp *resp);
+int http_h_audit_alerts(http_req *req, http_resp *resp);
+int http_h_audit_alert_ack(http_req *req, http_resp *resp);
+int http_h_logs(http_req *req, http_resp *resp);
+int http_h_logs_stats(http_req *req, http_resp *resp);
+int http_h_log_raw(http_req *req, http_resp *resp);
 
 /* The path router, exposed for tests and the fuzz harness. Splits `path` (raw, without query)
  * into segments, percent-decodes each, and finds the route. Returns the route index, -1 when no
