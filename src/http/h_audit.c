@@ -96,11 +96,27 @@ static int q_int(http_req *req, http_resp *resp, const char *name, int64_t min, 
     return XN_OK;
 }
 
-/*
- * A time: "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS]" (Asia/Shanghai), RFC 3339 with an offset, or
- * epoch microseconds. end: a bare date means the end of that day (the next day's start, as
- * the upper bound is exclusive). 0 when absent.
- */
+int http_parse_time(const char *v, bool end, int64_t *out)
+{
+    *out = 0;
+    size_t n = strlen(v);
+    if (n == 0 || n > TIME_MAX)
+        return XN_EINVAL;
+    bool digits = true;
+    for (const char *p = v; *p; p++)
+        digits = digits && *p >= '0' && *p <= '9';
+    if (digits)
+        return xn_parse_int64(v, 0, MAX_EPOCH_US, out);
+    if (xn_time_parse(v, out) != XN_OK || *out < 0 || *out > MAX_EPOCH_US) {
+        *out = 0;
+        return XN_EINVAL;
+    }
+    if (end && n == 10) /* a bare date: up to the end of that day */
+        *out += DAY_US;
+    return XN_OK;
+}
+
+/* A time parameter (http_parse_time); 0 when absent or empty. */
 static int q_time(http_req *req, http_resp *resp, const char *name, bool end, int64_t *out)
 {
     const char *v = NULL;
@@ -110,21 +126,8 @@ static int q_time(http_req *req, http_resp *resp, const char *name, bool end, in
                               : "开始时间格式应为 YYYY-MM-DD、YYYY-MM-DDTHH:MM[:SS]（北京时间）"
                                 "或微秒时间戳";
     if (http_query_checked(req, name, ESCAPED(TIME_MAX), &v) != XN_OK ||
-        (v && strlen(v) > TIME_MAX))
+        (v && *v && http_parse_time(v, end, out) != XN_OK))
         return bad_param(req, resp, name, message);
-    if (!v || !*v)
-        return XN_OK;
-    bool digits = true;
-    for (const char *p = v; *p; p++)
-        digits = digits && *p >= '0' && *p <= '9';
-    if (digits)
-        return xn_parse_int64(v, 0, MAX_EPOCH_US, out) == XN_OK
-                   ? XN_OK
-                   : bad_param(req, resp, name, message);
-    if (xn_time_parse(v, out) != XN_OK || *out < 0 || *out > MAX_EPOCH_US)
-        return bad_param(req, resp, name, message);
-    if (end && strlen(v) == 10)
-        *out += DAY_US;
     return XN_OK;
 }
 
@@ -499,8 +502,7 @@ int http_h_audit_alert_ack(http_req *req, http_resp *resp)
 
 /* ---- the log store -------------------------------------------------------------------------- */
 
-/* "0,3,err,warning": severities by number or by RFC 5424 keyword. */
-static bool parse_severities(const char *list, unsigned *mask)
+bool http_parse_severities(const char *list, unsigned *mask)
 {
     static const char *const names[8][3] = {
         {"emerg", "emergency", "panic"},   {"alert", "alert", "alert"},
@@ -553,7 +555,7 @@ int http_h_logs(http_req *req, http_resp *resp)
               "每页条数必须是 1 到 1000 的整数") != XN_OK ||
         q_text(req, resp, "after", 40, &q.after, "分页游标无效，请从第一页重新查询") != XN_OK)
         return XN_OK;
-    if (severity && !parse_severities(severity, &q.severity_mask))
+    if (severity && !http_parse_severities(severity, &q.severity_mask))
         return bad_param(req, resp, "severity",
                          "级别为 0 到 7 或 emerg、alert、crit、err、warning、notice、info、debug，"
                          "以逗号分隔");

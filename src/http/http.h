@@ -115,6 +115,17 @@ const char *http_query(http_req *req, const char *name);
  * 400 naming the parameter.
  */
 int http_query_checked(http_req *req, const char *name, size_t max, const char **out);
+/*
+ * Parsers of query values, exposed for tests and the fuzz harness. http_parse_time: a time as
+ * "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS]" (Asia/Shanghai), RFC 3339 with an offset, or epoch
+ * microseconds, up to 9999-12-31; with end, a bare date means the end of that day (the next
+ * day's start: upper bounds are exclusive). XN_EINVAL otherwise, *out 0.
+ * http_parse_severities: "0,3,err,warning", syslog severities by number or RFC 5424 keyword
+ * (emerg, alert, crit, err, warning, notice, info, debug and their long forms) into a mask of
+ * bits 0..7; false for an empty list, an empty item or an unknown word.
+ */
+int http_parse_time(const char *v, bool end, int64_t *out);
+bool http_parse_severities(const char *list, unsigned *mask);
 /* Hands an open file to the response as its body (the response closes it). */
 void http_file(http_resp *resp, int status, const char *content_type, int fd, uint64_t size,
                const char *disposition);
