@@ -516,9 +516,14 @@ int audit_tick(audit_trail *t, xn_error *err)
     if (rc == XN_OK && failed)
         rc = xn_fail(err, XN_EIO, "witness", "cannot append to the audit witness file %s: %s",
                      t->witness_path, strerror(failed));
-    /* The remote witness gets every checkpoint sealed so far, after the epoch's commit. */
-    if (rc == XN_OK && t->remote)
-        rc = audit_remote_flush(t->remote, t, err);
+    /* The remote witness gets every checkpoint sealed so far, after the epoch's commit, even
+     * when the local witness file failed; the first failure is the one reported. */
+    if (t->remote) {
+        xn_error later;
+        int remote = audit_remote_flush(t->remote, t, rc == XN_OK ? err : &later);
+        if (rc == XN_OK)
+            rc = remote;
+    }
     return rc;
 }
 
