@@ -53,6 +53,16 @@ typedef struct audit_event {
 /*
  * Opens the trail of a database the caller keeps open. The witness file (cfg->audit_witness,
  * or "<db>.witness") is opened for appending; failing that is an error, not a silent skip.
+ *
+ * The remote witness: with audit.witness_syslog ("udp://host:port", "tcp://host:port" or
+ * "host:port" for UDP) every checkpoint, epoch and purge alike, is also sent to that
+ * collector as one RFC 5424 message (APP-NAME xinan-audit, MSGID checkpoint, facility 13 "log
+ * audit", structured data checkpoint@32473 with kind, epoch, seq, first_seq, hash, seal, alg
+ * and time; the message is the witness file's line). TCP frames are octet-counted
+ * (RFC 6587). Delivery is tracked in the database per collector, so nothing is lost across a
+ * failed send or a restart: audit_tick sends what is pending, in order. UDP reports only the
+ * failures the kernel sees (no route, a refusal from the collector's host); use TCP where
+ * delivery must be known.
  */
 int audit_trail_open(audit_trail **out, store *db, const xn_config *cfg, xn_error *err);
 void audit_trail_free(audit_trail *t);
@@ -75,7 +85,11 @@ int audit_append(audit_trail *t, store_conn *tx, const audit_event *ev, xn_error
 
 /* Closes the open epoch once it is due (records or minutes), empty or not. The server calls
  * it every few seconds. Also reports (XN_EIO) a witness append that failed since the last
- * call, so a full or read-only disk is logged rather than silently leaving the witness behind. */
+ * call, so a full or read-only disk is logged rather than silently leaving the witness behind.
+ * With audit.witness_syslog set it then sends the checkpoints the remote collector has not
+ * had yet (see audit_trail_open); the first failed delivery of an outage raises an
+ * audit.witness_unreachable alert and is reported (XN_EIO), later failures of the same outage
+ * are retried on every call without another report. */
 int audit_tick(audit_trail *t, xn_error *err);
 
 /* Removes the records older than the retention (never younger), leaving a sealed purge
@@ -101,6 +115,60 @@ int audit_unhex_seed(const char *hex, uint8_t seed[AUDIT_SEED_BYTES]);
  */
 int audit_verify(store *db, const audit_verify_options *opt, xn_buf *report, bool *intact,
                  xn_error *err);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Verification runs and alerts (AUD-2)                                                        */
+/* ------------------------------------------------------------------------------------------ */
+
+/*
+ * One verification of the trail as the server runs it: audit_verify against the witness file,
+ * never with the seed (the server never holds it), on a connection of its own. Afterwards, in
+ * one transaction: the run is stored (audit_verification), an audit.verify record is appended
+ * for actor (result ok when intact, error when not; the detail names the damage), and when the
+ * trail is not intact an audit.verify_failed alert is raised. trigger is "manual" or
+ * "scheduled". report gets the verify report; *run_id the stored run; *checked_at when the
+ * check ended (the trail's clock). One verification runs at a time per trail: a second one
+ * meanwhile is XN_EBUSY with code "verify_running".
+ */
+int audit_verify_run(audit_trail *t, const audit_actor *actor, const char *trigger, xn_buf *report,
+                     bool *intact, int64_t *run_id, int64_t *checked_at, xn_error *err);
+
+/*
+ * The schedule (audit.verify_hours; 0 turns it off): runs audit_verify_run as the system when
+ * the last scheduled run, or without one the trail's creation, lies that many hours back.
+ * *ran says whether it ran, *intact the verdict. The server calls it every few seconds.
+ */
+int audit_verify_due(audit_trail *t, bool *ran, bool *intact, xn_error *err);
+
+#define AUDIT_VERIFICATIONS_LIST 50
+
+/* The newest AUDIT_VERIFICATIONS_LIST runs, newest first, appended to out:
+ * {"items":[{"id","at","at_text","trigger":"manual|scheduled","actor","actor_id","intact",
+ *  "first_bad_seq","kind" (the damage, as in the report),"records","problem_count",
+ *  "duration_ms"}]}. */
+int audit_verifications_json(store *db, xn_buf *out, xn_error *err);
+
+/* Alert severities. */
+#define AUDIT_ALERT_CRITICAL "critical"
+#define AUDIT_ALERT_WARNING  "warning"
+
+#define AUDIT_ALERTS_MAX 500
+
+/*
+ * Alerts, newest first, appended to out: {"items":[{"id","at","at_text","kind","severity",
+ * "title","detail":{…}|null,"acked":bool,"acked_by","acked_by_id","acked_at","acked_at_text",
+ * "acked_comment"}…],"open":N} (open counts every unacknowledged alert). state: "open",
+ * "acked" or NULL/"" for both; limit 1..AUDIT_ALERTS_MAX (0: 100). XN_EINVAL naming the field.
+ */
+int audit_alerts_json(store *db, const char *state, int limit, xn_buf *out, xn_error *err);
+
+#define AUDIT_ACK_COMMENT_MAX 1000 /* bytes */
+
+/* Acknowledges an alert once, with a comment (required), and its audit.alert_ack record.
+ * XN_ENOTFOUND for no such alert, XN_ECONFLICT when already acknowledged, XN_EINVAL for a
+ * missing or bad comment. */
+int audit_alert_ack(audit_trail *t, const audit_actor *actor, int64_t alert_id, const char *comment,
+                    xn_error *err);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Reading the trail (AUD-4)                                                                   */
@@ -304,11 +372,20 @@ int audit_logstore_stats(store *s, int64_t from_us, int64_t to_us, bool by_day, 
                          xn_error *err);
 
 /*
- * AUD-3: drops the day tables whose whole day ended at least syslog.retention_days before
- * now_us; a day holding any message younger than that is never dropped. *dropped_days (may be
- * NULL) gets the number of days dropped.
+ * The raw bytes of one stored message, by the "id" of its search item ("YYYYMMDD-N"),
+ * appended to out. XN_EINVAL (field "id") for a malformed id, XN_ENOTFOUND when there is no
+ * such message (or its day was dropped).
  */
-int audit_logstore_purge(store *s, const xn_config *cfg, int64_t now_us, int *dropped_days,
-                         xn_error *err);
+int audit_logstore_raw(store *s, const char *id, xn_buf *out, xn_error *err);
+
+/*
+ * AUD-3: drops the day tables whose whole day ended at least syslog.retention_days before
+ * now_us; a day holding any message younger than that is never dropped. Each day goes in its
+ * own transaction with its log.purge record (actor system; object log_day YYYYMMDD; detail
+ * day, messages, retention_days). *dropped_days (may be NULL) gets the number of days dropped.
+ * The server calls it hourly.
+ */
+int audit_logstore_purge(store *s, audit_trail *trail, const xn_config *cfg, int64_t now_us,
+                         int *dropped_days, xn_error *err);
 
 #endif

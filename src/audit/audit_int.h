@@ -68,6 +68,32 @@ int audit_fts_forget(store_conn *tx, int64_t last_seq, xn_error *err);
 int audit_export_csv_bounded(store_conn *c, const audit_filter *f, FILE *out, int64_t max_rows,
                              xn_error *err);
 
+/* The trail's parts the room's other files use. */
+store *audit_trail_store(const audit_trail *t);
+int64_t audit_trail_now(const audit_trail *t);
+int64_t audit_trail_verify_interval(const audit_trail *t); /* µs; 0: no schedule */
+/* Claims the trail's one verification slot (false: one is running); _end releases it. */
+bool audit_trail_verify_begin(audit_trail *t);
+void audit_trail_verify_end(audit_trail *t);
+
+/* Raises an alert inside the caller's transaction, with its audit.alert record (actor
+ * system). detail_json is a JSON object or NULL. */
+int audit_alert_raise(audit_trail *t, store_conn *tx, const char *kind, const char *severity,
+                      const char *title, const char *detail_json, int64_t *alert_id, xn_error *err);
+
+/*
+ * The remote witness (witness_remote.c): spec is audit.witness_syslog. audit_remote_flush
+ * sends, in order, the checkpoints the collector has not had (at most a bounded batch per
+ * call), moving the collector's mark in audit_witness_remote after each delivery. A failure
+ * keeps the mark, so the next call sends the same checkpoints again; the first failure of an
+ * outage raises an audit.witness_unreachable alert (with its audit record) and returns XN_EIO,
+ * later ones return XN_OK; the first success after an outage records audit.witness_restored.
+ */
+typedef struct audit_remote audit_remote;
+int audit_remote_open(audit_remote **out, const char *spec, xn_error *err);
+void audit_remote_free(audit_remote *r);
+int audit_remote_flush(audit_remote *r, audit_trail *t, xn_error *err);
+
 /* Lower-case hex of exactly n bytes; XN_EINVAL otherwise. */
 int audit_unhex(const char *hex, uint8_t *out, size_t n);
 

@@ -925,20 +925,74 @@ int audit_logstore_stats(store *s, int64_t from_us, int64_t to_us, bool by_day, 
     return rc;
 }
 
+/* ---- one raw message ------------------------------------------------------------------------ */
+
+int audit_logstore_raw(store *s, const char *id, xn_buf *out, xn_error *err)
+{
+    int day = 0;
+    int64_t row = 0;
+    char table[TABLE_NAME_SIZE], sql[128];
+    if (!id || !parse_cursor(id, &day, &row) || !table_name(day, table))
+        return xn_fail_field(err, XN_EINVAL, "bad_id", "id", "not a log message id");
+    store_conn *c = NULL;
+    store_stmt *st = NULL;
+    int rc = store_acquire(s, &c, err);
+    if (rc)
+        return rc;
+    /* The day must be listed: a table name is never built for a day the store does not have. */
+    rc = store_prepare(c, "SELECT count(*) FROM syslog_day WHERE day = $1", &st, err);
+    if (rc == XN_OK) {
+        store_bind_int(st, 1, day);
+        rc = store_step(st, err);
+        int64_t listed = rc == STORE_ROW ? store_col_int(st, 0) : 0;
+        if (rc == STORE_ROW)
+            store_stmt_done(st);
+        rc = rc < 0   ? rc
+             : listed ? XN_OK
+                      : xn_fail_field(err, XN_ENOTFOUND, "not_found", "id", "no such log message");
+    }
+    if (rc == XN_OK) {
+        snprintf(sql, sizeof sql, "SELECT raw FROM %s WHERE id = $1", table);
+        rc = store_prepare(c, sql, &st, err);
+    }
+    if (rc == XN_OK) {
+        store_bind_int(st, 1, row);
+        rc = store_step(st, err);
+        if (rc == STORE_ROW) {
+            rc = xn_buf_append(out, store_col_blob(st, 0), store_col_bytes(st, 0));
+            store_stmt_done(st);
+            if (rc != XN_OK)
+                rc = xn_fail(err, rc, "too_large", "the message does not fit");
+        } else if (rc == STORE_DONE) {
+            rc = xn_fail_field(err, XN_ENOTFOUND, "not_found", "id", "no such log message");
+        }
+    }
+    store_release(c);
+    return rc;
+}
+
 /* ---- retention ----------------------------------------------------------------------------- */
 
 typedef struct drop_ctx {
+    audit_trail *trail;
     int day;
+    int64_t retention_days;
 } drop_ctx;
 
+/* Drops one day with its log.purge record (AUD-1: no change without its record). */
 static int drop_tx(store_conn *c, void *p, xn_error *err)
 {
     drop_ctx *ctx = p;
     char table[TABLE_NAME_SIZE], sql[128];
     if (!table_name(ctx->day, table))
         return xn_fail(err, XN_EINTERNAL, "internal", "day %d out of range", ctx->day);
-    snprintf(sql, sizeof sql, "DROP TABLE IF EXISTS %s", table);
-    int rc = store_exec(c, sql, err);
+    int64_t messages = 0;
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
+    int rc = store_query_int(c, sql, &messages, err);
+    if (rc == XN_OK) {
+        snprintf(sql, sizeof sql, "DROP TABLE %s", table);
+        rc = store_exec(c, sql, err);
+    }
     store_stmt *st = NULL;
     if (rc == XN_OK)
         rc = store_prepare(c, "DELETE FROM syslog_day WHERE day = $1", &st, err);
@@ -946,16 +1000,33 @@ static int drop_tx(store_conn *c, void *p, xn_error *err)
         return rc;
     store_bind_int(st, 1, ctx->day);
     rc = store_step(st, err);
-    return rc < 0 ? rc : XN_OK;
+    if (rc < 0)
+        return rc;
+    char id[16], detail[160];
+    snprintf(id, sizeof id, "%08d", ctx->day);
+    snprintf(detail, sizeof detail,
+             "{\"day\":\"%04d-%02d-%02d\",\"messages\":%lld,\"retention_days\":%lld}",
+             ctx->day / 10000, ctx->day / 100 % 100, ctx->day % 100, (long long)messages,
+             (long long)ctx->retention_days);
+    audit_actor system = {.kind = "system", .name = "system"};
+    audit_event ev = {.action = "log.purge",
+                      .actor = &system,
+                      .object_type = "log_day",
+                      .object_id = id,
+                      .result = AUDIT_OK,
+                      .detail_json = detail};
+    return audit_append(ctx->trail, c, &ev, err);
 }
 
-int audit_logstore_purge(store *s, const xn_config *cfg, int64_t now_us, int *dropped_days,
-                         xn_error *err)
+int audit_logstore_purge(store *s, audit_trail *trail, const xn_config *cfg, int64_t now_us,
+                         int *dropped_days, xn_error *err)
 {
     if (dropped_days)
         *dropped_days = 0;
     if (cfg->syslog_retention_days < 60)
         return xn_fail(err, XN_EINTERNAL, "internal", "syslog retention below 60 days");
+    if (!trail)
+        return xn_fail(err, XN_EINTERNAL, "internal", "a log purge is recorded in the trail");
     /* A day is dropped when it ended no later than the cutoff: every day before the cutoff's
      * own day. The cutoff's day still holds messages younger than the retention. */
     int64_t cutoff = now_us - cfg->syslog_retention_days * DAY_US;
@@ -972,7 +1043,8 @@ int audit_logstore_purge(store *s, const xn_config *cfg, int64_t now_us, int *dr
     for (size_t i = 0; rc == XN_OK && i < days.n; i++) {
         if (days.days[i] >= cutoff_day)
             continue;
-        drop_ctx ctx = {days.days[i]};
+        drop_ctx ctx = {
+            .trail = trail, .day = days.days[i], .retention_days = cfg->syslog_retention_days};
         rc = store_tx(s, drop_tx, &ctx, err);
         if (rc == XN_OK && dropped_days)
             (*dropped_days)++;

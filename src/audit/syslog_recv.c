@@ -36,7 +36,6 @@
 
 #define BATCH_MAX       4096
 #define TCP_WAIT_MS     2000
-#define PURGE_EVERY_US  (3600LL * 1000000)
 #define STORE_ATTEMPTS  10 /* a batch the database keeps refusing is dropped after these */
 #define UDP_RCVBUF      (8 * 1024 * 1024)
 #define EPOLL_EVENTS    64
@@ -256,18 +255,6 @@ static void store_batch(audit_syslog *r, logstore_writer *w, item **batch, logst
                      XN_LOG_END);
 }
 
-static void purge(audit_syslog *r)
-{
-    xn_error err;
-    int dropped = 0;
-    if (audit_logstore_purge(r->db, r->cfg, xn_now_us(), &dropped, &err) != XN_OK)
-        xn_log_event(r->log, XN_LOG_ERROR, "syslog.purge_failed", "message", err.message,
-                     XN_LOG_END);
-    else if (dropped)
-        log_count(r, XN_LOG_INFO, "syslog.purged", "days", (uint64_t)dropped, "reason",
-                  "older than syslog.retention_days");
-}
-
 static void *writer_main(void *p)
 {
     audit_syslog *r = p;
@@ -275,7 +262,6 @@ static void *writer_main(void *p)
     logstore_rec *recs = xn_xmalloc(BATCH_MAX * sizeof *recs);
     logstore_writer w;
     logstore_writer_init(&w);
-    int64_t next_purge = xn_monotonic_us();
     for (;;) {
         pthread_mutex_lock(&r->lock);
         if (r->count == 0 && !r->writer_stop) {
@@ -303,10 +289,6 @@ static void *writer_main(void *p)
             store_batch(r, &w, batch, recs, n, stopping);
         for (size_t i = 0; i < n; i++)
             free(batch[i]);
-        if (!stopping && xn_monotonic_us() >= next_purge) {
-            purge(r);
-            next_purge = xn_monotonic_us() + PURGE_EVERY_US;
-        }
         if (done)
             break;
     }

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -45,7 +46,36 @@ struct audit_trail {
     bool head_moved;
     int witness_errno; /* the last failed witness write, reported by audit_tick */
     int64_t (*now_us)(void);
+    audit_remote *remote;   /* audit.witness_syslog's collector, NULL when off */
+    int64_t verify_us;      /* audit.verify_hours in µs, 0: no scheduled verification */
+    _Atomic bool verifying; /* a verification is running (one at a time) */
 };
+
+store *audit_trail_store(const audit_trail *t)
+{
+    return t->db;
+}
+
+int64_t audit_trail_now(const audit_trail *t)
+{
+    return t->now_us();
+}
+
+int64_t audit_trail_verify_interval(const audit_trail *t)
+{
+    return t->verify_us;
+}
+
+bool audit_trail_verify_begin(audit_trail *t)
+{
+    bool expected = false;
+    return atomic_compare_exchange_strong(&t->verifying, &expected, true);
+}
+
+void audit_trail_verify_end(audit_trail *t)
+{
+    atomic_store(&t->verifying, false);
+}
 
 void audit_trail_set_clock(audit_trail *t, int64_t (*now_us)(void))
 {
@@ -70,6 +100,15 @@ int audit_trail_open(audit_trail **out, store *db, const xn_config *cfg, xn_erro
                        cfg->audit_witness[0] ? cfg->audit_witness : "beside the database",
                        strerror(saved));
     }
+    if (cfg->audit_witness_syslog[0]) {
+        int rc = audit_remote_open(&t->remote, cfg->audit_witness_syslog, err);
+        if (rc != XN_OK) {
+            close(t->witness_fd);
+            free(t);
+            return rc;
+        }
+    }
+    t->verify_us = cfg->audit_verify_hours * 3600 * (int64_t)1000000;
     pthread_mutex_init(&t->lock, NULL);
     xn_buf_init(&t->pending, 1 << 20);
     *out = t;
@@ -81,6 +120,7 @@ void audit_trail_free(audit_trail *t)
     if (!t)
         return;
     close(t->witness_fd);
+    audit_remote_free(t->remote);
     crypto_wipe(&t->cur, sizeof t->cur);
     xn_buf_release(&t->pending);
     pthread_mutex_destroy(&t->lock);
@@ -482,6 +522,14 @@ int audit_tick(audit_trail *t, xn_error *err)
     if (rc == XN_OK && failed)
         rc = xn_fail(err, XN_EIO, "witness", "cannot append to the audit witness file %s: %s",
                      t->witness_path, strerror(failed));
+    /* The remote witness gets every checkpoint sealed so far, after the epoch's commit, even
+     * when the local witness file failed; the first failure is the one reported. */
+    if (t->remote) {
+        xn_error later;
+        int remote = audit_remote_flush(t->remote, t, rc == XN_OK ? err : &later);
+        if (rc == XN_OK)
+            rc = remote;
+    }
     return rc;
 }
 

@@ -766,14 +766,17 @@ int audit_verify(store *db, const audit_verify_options *opt, xn_buf *report_out,
     int rc = store_acquire(db, &c, err);
     if (rc != XN_OK)
         return rc;
-    /* One read transaction: the records and checkpoints seen belong to one moment. */
+    /* The witness first: everything in it was committed before it was written, so the
+     * snapshot taken next holds all of it even while the server appends (read the other way
+     * round, a record committed in between would look cut off the end). Then one read
+     * transaction: the records and checkpoints seen belong to one moment. */
+    load_witness(&v);
     rc = store_exec(c, "BEGIN", err);
     if (rc == XN_OK)
         rc = load_state(&v, c, err);
     if (rc == XN_OK)
         rc = load_checkpoints(&v, c, err);
     if (rc == XN_OK) {
-        load_witness(&v);
         if (v.nheads)
             qsort(v.heads, v.nheads, sizeof *v.heads, cmp_head);
         compare_witness_checkpoints(&v);

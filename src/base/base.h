@@ -208,7 +208,8 @@ typedef struct xn_config {
     int64_t audit_epoch_minutes;   /* audit.epoch_minutes */
     int64_t audit_retention_days;  /* audit.retention_days (>= 180) */
     char audit_witness[512];       /* audit.witness: "" = <db>.witness */
-    char audit_witness_syslog[96]; /* audit.witness_syslog: host:port or "" */
+    char audit_witness_syslog[96]; /* audit.witness_syslog: [udp:// | tcp://]host:port or "" */
+    int64_t audit_verify_hours;    /* audit.verify_hours: scheduled verification (0: off) */
     char syslog_udp[96];           /* syslog.udp: host:port or "" (off) */
     char syslog_tcp[96];           /* syslog.tcp: host:port or "" (off) */
     int64_t syslog_retention_days; /* syslog.retention_days (>= 60) */

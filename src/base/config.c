@@ -159,9 +159,27 @@ static int set_audit_witness(xn_config *c, const char *v, xn_error *e)
     }
     return set_path(c->audit_witness, sizeof c->audit_witness, v, e);
 }
+/* "udp://host:port", "tcp://host:port", or "host:port" for UDP; "" is off. */
 static int set_audit_witness_syslog(xn_config *c, const char *v, xn_error *e)
 {
-    return set_addr(c->audit_witness_syslog, sizeof c->audit_witness_syslog, v, 1, e);
+    const char *addr = v;
+    if (strncmp(v, "udp://", 6) == 0 || strncmp(v, "tcp://", 6) == 0)
+        addr = v + 6;
+    else if (strstr(v, "://"))
+        return xn_fail(e, XN_EINVAL, "bad_config", "'%s' is not udp://host:port or tcp://host:port",
+                       v);
+    char check[sizeof c->audit_witness_syslog];
+    if (*v && !*addr)
+        return xn_fail(e, XN_EINVAL, "bad_config", "'%s' names no host:port", v);
+    int rc = set_addr(check, sizeof check, addr, 1, e);
+    if (rc == XN_OK && xn_strlcpy(c->audit_witness_syslog, v, sizeof c->audit_witness_syslog))
+        rc = xn_fail(e, XN_EINVAL, "bad_config", "address is longer than %zu bytes",
+                     sizeof c->audit_witness_syslog - 1);
+    return rc;
+}
+static int set_audit_verify_hours(xn_config *c, const char *v, xn_error *e)
+{
+    return set_int(&c->audit_verify_hours, v, 0, 8760, e);
 }
 static int set_syslog_udp(xn_config *c, const char *v, xn_error *e)
 {
@@ -221,8 +239,11 @@ static const setting settings[] = {
      set_audit_retention},
     {"audit", "witness", "checkpoint and head file outside the database (\"\": beside it)", "",
      set_audit_witness},
-    {"audit", "witness_syslog", "host:port of a remote syslog collector for checkpoints", "",
+    {"audit", "witness_syslog",
+     "remote syslog collector for checkpoints: udp://host:port or tcp://host:port", "",
      set_audit_witness_syslog},
+    {"audit", "verify_hours", "hours between scheduled verifications of the trail (0: off)", "24",
+     set_audit_verify_hours},
     {"syslog", "udp", "host:port to receive syslog on UDP (\"\": off)", "", set_syslog_udp},
     {"syslog", "tcp", "host:port to receive syslog on TCP (\"\": off)", "", set_syslog_tcp},
     {"syslog", "retention_days", "days received logs are kept (at least 60)", "180",

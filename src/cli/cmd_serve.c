@@ -98,6 +98,34 @@ static void index_audit(store *db, xn_log *log)
     }
 }
 
+/* The scheduled verification of the trail (audit.verify_hours): a damaged trail raises its
+ * alert inside audit_verify_due; the log says so too. */
+static void verify_audit(audit_trail *trail, xn_log *log)
+{
+    xn_error err;
+    bool ran = false, intact = true;
+    if (audit_verify_due(trail, &ran, &intact, &err) != XN_OK)
+        xn_log_event(log, XN_LOG_ERROR, "audit.verify_failed", "error", err.message, XN_LOG_END);
+    else if (ran)
+        xn_log_event(log, intact ? XN_LOG_INFO : XN_LOG_ERROR, "audit.verified", "intact",
+                     intact ? "true" : "false", "trigger", "scheduled", XN_LOG_END);
+}
+
+/* AUD-3: whole days of received logs past syslog.retention_days, each with its record. */
+static void purge_logs(store *db, audit_trail *trail, const xn_config *cfg, xn_log *log)
+{
+    xn_error err;
+    int dropped = 0;
+    if (audit_logstore_purge(db, trail, cfg, xn_now_us(), &dropped, &err) != XN_OK) {
+        xn_log_event(log, XN_LOG_ERROR, "syslog.purge_failed", "error", err.message, XN_LOG_END);
+    } else if (dropped) {
+        char n[16];
+        snprintf(n, sizeof n, "%d", dropped);
+        xn_log_event(log, XN_LOG_INFO, "syslog.purged", "days", n, "reason",
+                     "older than syslog.retention_days", XN_LOG_END);
+    }
+}
+
 /* The account lifecycle's deadlines (ACC-12): reminders and disabling, logged when acted on. */
 static void lifecycle_tick(store *db, audit_trail *trail, const auth_settings *auth, xn_log *log)
 {
@@ -117,10 +145,12 @@ static void lifecycle_tick(store *db, audit_trail *trail, const auth_settings *a
 }
 
 /* The main thread's periodic work while it waits for a stop signal: closing due audit
- * epochs (empty ones too), the audit search index, the account lifecycle and the hourly
- * retention purge. Under the test clock (XINAN_TEST_CLOCK) it ticks every second. */
+ * epochs (empty ones too) and sending checkpoints to the remote witness, the audit search
+ * index, the account lifecycle, the scheduled verification, and the hourly retention purges
+ * (the first one at the first tick). A long verification delays the next tick, never a
+ * request. Under the test clock (XINAN_TEST_CLOCK) it ticks every second. */
 static int wait_for_stop(const sigset_t *stop_signals, audit_trail *trail, store *db,
-                         const auth_settings *auth, xn_log *log)
+                         const xn_config *cfg, const auth_settings *auth, xn_log *log)
 {
     struct timespec tick = {.tv_sec = auth->clock_file ? 1 : TICK_SECONDS};
     for (long n = 1;; n++) {
@@ -132,9 +162,12 @@ static int wait_for_stop(const sigset_t *stop_signals, audit_trail *trail, store
             xn_log_event(log, XN_LOG_ERROR, "audit.tick_failed", "error", err.message, XN_LOG_END);
         index_audit(db, log);
         lifecycle_tick(db, trail, auth, log);
+        verify_audit(trail, log);
         int64_t purged = 0;
         if (n % PURGE_EVERY_TICKS == 0 && audit_purge(trail, xn_now_us(), &purged, &err) != XN_OK)
             xn_log_event(log, XN_LOG_ERROR, "audit.purge_failed", "error", err.message, XN_LOG_END);
+        if (n % PURGE_EVERY_TICKS == 1)
+            purge_logs(db, trail, cfg, log);
     }
 }
 
@@ -249,7 +282,7 @@ int cli_cmd_serve(int argc, char **argv)
     xn_log_event(&log, XN_LOG_INFO, "server.start", "version", XN_VERSION, "host", host, "port",
                  port, "db", cfg.db_path, XN_LOG_END);
 
-    int sig = wait_for_stop(&stop_signals, trail, db, &auth, &log);
+    int sig = wait_for_stop(&stop_signals, trail, db, &cfg, &auth, &log);
     xn_log_event(&log, XN_LOG_INFO, "server.stopping", "signal", strsignal(sig), XN_LOG_END);
     http_stop(srv, (int)cfg.shutdown_grace);
     audit_syslog_stop(syslog);

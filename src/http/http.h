@@ -72,6 +72,10 @@ typedef struct http_resp {
     const char *cache_control; /* NULL: "no-store" */
     char allow[64];            /* for 405 */
     char set_cookie[160];      /* a Set-Cookie value, or "" */
+    char disposition[160];     /* a Content-Disposition value (downloads), or "" */
+    bool has_file;             /* the body is file_fd's file_size bytes, not `body` */
+    int file_fd;               /* with has_file: sent from its start, then closed */
+    uint64_t file_size;
 } http_resp;
 
 typedef int (*http_handler)(http_req *req, http_resp *resp);
@@ -113,6 +117,27 @@ extern const http_route http_routes[];
 const char *http_param(const http_req *req, const char *name);
 /* Query-string value by name, percent-decoded and validated (UTF-8, no controls), or NULL. */
 const char *http_query(http_req *req, const char *name);
+/*
+ * A query-string value checked the way every outside input is: *out is NULL when the
+ * parameter is absent, else the percent-decoded value. XN_EINVAL when it is longer than max
+ * bytes (before decoding), not valid UTF-8 or holds control characters; the caller answers
+ * 400 naming the parameter.
+ */
+int http_query_checked(http_req *req, const char *name, size_t max, const char **out);
+/*
+ * Parsers of query values, exposed for tests and the fuzz harness. http_parse_time: a time as
+ * "YYYY-MM-DD", "YYYY-MM-DDTHH:MM[:SS]" (Asia/Shanghai), RFC 3339 with an offset, or epoch
+ * microseconds, up to 9999-12-31; with end, a bare date means the end of that day (the next
+ * day's start: upper bounds are exclusive). XN_EINVAL otherwise, *out 0.
+ * http_parse_severities: "0,3,err,warning", syslog severities by number or RFC 5424 keyword
+ * (emerg, alert, crit, err, warning, notice, info, debug and their long forms) into a mask of
+ * bits 0..7; false for an empty list, an empty item or an unknown word.
+ */
+int http_parse_time(const char *v, bool end, int64_t *out);
+bool http_parse_severities(const char *list, unsigned *mask);
+/* Hands an open file to the response as its body (the response closes it). */
+void http_file(http_resp *resp, int status, const char *content_type, int fd, uint64_t size,
+               const char *disposition);
 /* A request header, or NULL. */
 const char *http_header(const http_req *req, const char *name);
 
@@ -183,6 +208,16 @@ int http_h_agent_token_create(http_req *req, http_resp *resp);
 int http_h_agent_tokens(http_req *req, http_resp *resp);
 int http_h_agent_token_revoke(http_req *req, http_resp *resp);
 int http_h_agent_whoami(http_req *req, http_resp *resp);
+int http_h_audit_records(http_req *req, http_resp *resp);
+int http_h_audit_stats(http_req *req, http_resp *resp);
+int http_h_audit_export(http_req *req, http_resp *resp);
+int http_h_audit_verify(http_req *req, http_resp *resp);
+int http_h_audit_verifications(http_req *req, http_resp *resp);
+int http_h_audit_alerts(http_req *req, http_resp *resp);
+int http_h_audit_alert_ack(http_req *req, http_resp *resp);
+int http_h_logs(http_req *req, http_resp *resp);
+int http_h_logs_stats(http_req *req, http_resp *resp);
+int http_h_log_raw(http_req *req, http_resp *resp);
 
 /* The path router, exposed for tests and the fuzz harness. Splits `path` (raw, without query)
  * into segments, percent-decodes each, and finds the route. Returns the route index, -1 when no

@@ -212,16 +212,38 @@ static void queue(req_ctx *ctx, struct MHD_Response *r, int status)
     ctx->queued = true;
 }
 
+void http_file(http_resp *resp, int status, const char *content_type, int fd, uint64_t size,
+               const char *disposition)
+{
+    xn_buf_reset(&resp->body);
+    resp->status = status;
+    resp->content_type = content_type;
+    resp->has_file = true;
+    resp->file_fd = fd;
+    resp->file_size = size;
+    snprintf(resp->disposition, sizeof resp->disposition, "%s", disposition ? disposition : "");
+}
+
 static void send_resp(req_ctx *ctx)
 {
     http_resp *resp = &ctx->resp;
-    size_t len = 0;
-    char *data = xn_buf_detach(&resp->body, &len);
-    struct MHD_Response *r =
-        data ? MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE) : NULL;
-    if (!r) {
-        free(data);
-        return; /* the library closes the connection */
+    struct MHD_Response *r = NULL;
+    if (resp->has_file) {
+        /* the library closes the file when it destroys the response */
+        r = MHD_create_response_from_fd64(resp->file_size, resp->file_fd);
+        resp->has_file = false;
+        if (!r) {
+            close(resp->file_fd);
+            return;
+        }
+    } else {
+        size_t len = 0;
+        char *data = xn_buf_detach(&resp->body, &len);
+        r = data ? MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE) : NULL;
+        if (!r) {
+            free(data);
+            return; /* the library closes the connection */
+        }
     }
     MHD_add_response_header(r, "Content-Type",
                             resp->content_type ? resp->content_type : "application/json");
@@ -231,6 +253,8 @@ static void send_resp(req_ctx *ctx)
         MHD_add_response_header(r, "Allow", resp->allow);
     if (resp->set_cookie[0])
         MHD_add_response_header(r, "Set-Cookie", resp->set_cookie);
+    if (resp->disposition[0])
+        MHD_add_response_header(r, "Content-Disposition", resp->disposition);
     queue(ctx, r, resp->status ? resp->status : 200);
 }
 
@@ -298,6 +322,22 @@ const char *http_query(http_req *req, const char *name)
     if (!out || !http_decode_query_value(raw, out, &out_len))
         return NULL;
     return out;
+}
+
+int http_query_checked(http_req *req, const char *name, size_t max, const char **out)
+{
+    *out = NULL;
+    const char *raw = MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+    if (!raw)
+        return XN_OK;
+    size_t n = strlen(raw), out_len = 0;
+    if (n > max)
+        return XN_EINVAL;
+    char *v = xn_arena_alloc(req->arena, n + 1);
+    if (!v || !http_decode_query_value(raw, v, &out_len))
+        return XN_EINVAL;
+    *out = v;
+    return XN_OK;
 }
 
 /* The library decodes %XX before we see the path unless told otherwise; we decode ourselves,

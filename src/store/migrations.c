@@ -324,6 +324,59 @@ static const store_migration migrations[] = {
             " (1, 'org.manage'), (1, 'user.apply'), (1, 'agent.manage'), (9, 'user.apply'),"
             " (2, 'account.review');",
     },
+    {
+        .version = 7,
+        .name = "audit verification runs, alerts and the remote witness",
+        /* AUD-2, ACC-6. audit_verification: every verification of the trail, by the audit
+         * administrator (manual) or on the schedule (audit.verify_hours). audit_alert: what
+         * needs the audit administrator's attention (a failed verification, an unreachable
+         * witness); it changes only by being acknowledged once, with a comment. Neither table
+         * loses a row: the triggers refuse deletion and any other change.
+         * audit_witness_remote: per remote collector, the last checkpoint delivered and the
+         * start of a delivery outage still going on. */
+        .sql = "CREATE TABLE audit_verification ("
+               " id INTEGER PRIMARY KEY,"
+               " at INTEGER NOT NULL,"
+               " trigger_kind TEXT NOT NULL CHECK (trigger_kind IN ('manual', 'scheduled')),"
+               " actor_id INTEGER NOT NULL,"
+               " actor_name TEXT NOT NULL,"
+               " intact INTEGER NOT NULL,"
+               " first_bad_seq INTEGER,"
+               " damage TEXT,"
+               " records INTEGER NOT NULL,"
+               " problem_count INTEGER NOT NULL,"
+               " duration_us INTEGER NOT NULL);"
+               "CREATE INDEX audit_verification_kind ON audit_verification (trigger_kind, at);"
+               "CREATE TRIGGER audit_verification_no_update BEFORE UPDATE ON audit_verification"
+               " BEGIN SELECT RAISE(ABORT, 'verification runs cannot be changed'); END;"
+               "CREATE TRIGGER audit_verification_no_delete BEFORE DELETE ON audit_verification"
+               " BEGIN SELECT RAISE(ABORT, 'verification runs cannot be removed'); END;"
+               "CREATE TABLE audit_alert ("
+               " id INTEGER PRIMARY KEY,"
+               " at INTEGER NOT NULL,"
+               " kind TEXT NOT NULL,"
+               " severity TEXT NOT NULL CHECK (severity IN ('critical', 'warning', 'info')),"
+               " title TEXT NOT NULL,"
+               " detail TEXT,"
+               " acked_by INTEGER,"
+               " acked_by_name TEXT,"
+               " acked_at INTEGER,"
+               " ack_comment TEXT);"
+               "CREATE TRIGGER audit_alert_no_delete BEFORE DELETE ON audit_alert"
+               " BEGIN SELECT RAISE(ABORT, 'audit alerts cannot be removed'); END;"
+               "CREATE TRIGGER audit_alert_ack_only BEFORE UPDATE ON audit_alert"
+               " WHEN old.acked_at IS NOT NULL OR new.acked_at IS NULL"
+               " OR new.acked_by IS NULL OR new.ack_comment IS NULL"
+               " OR new.id IS NOT old.id OR new.at IS NOT old.at OR new.kind IS NOT old.kind"
+               " OR new.severity IS NOT old.severity OR new.title IS NOT old.title"
+               " OR new.detail IS NOT old.detail"
+               " BEGIN SELECT RAISE(ABORT, 'an audit alert changes only by one acknowledgement');"
+               " END;"
+               "CREATE TABLE audit_witness_remote ("
+               " target TEXT PRIMARY KEY,"
+               " last_checkpoint INTEGER NOT NULL,"
+               " failing_since INTEGER);",
+    },
     {0, NULL, NULL, NULL, NULL},
 };
 

@@ -939,29 +939,42 @@ static void purge_drops_whole_days_past_retention_only(void **state)
     xn_config cfg;
     xn_config_defaults(&cfg);
     cfg.syslog_retention_days = 60;
+    snprintf(cfg.db_path, sizeof cfg.db_path, "%s", path);
+    char witness[600];
+    snprintf(witness, sizeof witness, "%s.witness", path);
+    remove(witness);
+    /* each dropped day leaves its record in the trail (AUD-1) */
+    audit_trail *trail = NULL;
+    uint8_t seed[AUDIT_SEED_BYTES];
+    bool created = false;
+    xn_error err;
+    assert_int_equal(audit_trail_open(&trail, s, &cfg, &err), XN_OK);
+    assert_int_equal(audit_trail_init(trail, seed, &created, &err), XN_OK);
     int64_t day_us = 86400LL * 1000000;
     int64_t now = logstore_day_start(20260922) + day_us / 2 + 60 * day_us;
     int dropped = -1;
-    xn_error err;
-    assert_int_equal(audit_logstore_purge(s, &cfg, now, &dropped, &err), XN_OK);
+    assert_int_equal(audit_logstore_purge(s, trail, &cfg, now, &dropped, &err), XN_OK);
     assert_int_equal(dropped, 2); /* 09-20 and 09-21 ended before the cutoff 09-22 12:00 */
     assert_false(table_exists(s, 20260920));
     assert_false(table_exists(s, 20260921));
     assert_true(table_exists(s, 20260922)); /* holds messages younger than 60 days */
     assert_true(table_exists(s, 20260923));
     assert_int_equal(query_int(s, "SELECT count(*) FROM syslog_day"), 2);
+    assert_int_equal(query_int(s, "SELECT count(*) FROM audit_log WHERE action = 'log.purge'"), 2);
 
     /* At the very end of a day's retention it goes; a microsecond earlier it stays. */
     now = logstore_day_start(20260923) + 60 * day_us;
-    assert_int_equal(audit_logstore_purge(s, &cfg, now - 1, &dropped, &err), XN_OK);
+    assert_int_equal(audit_logstore_purge(s, trail, &cfg, now - 1, &dropped, &err), XN_OK);
     assert_int_equal(dropped, 0);
-    assert_int_equal(audit_logstore_purge(s, &cfg, now, &dropped, &err), XN_OK);
+    assert_int_equal(audit_logstore_purge(s, trail, &cfg, now, &dropped, &err), XN_OK);
     assert_int_equal(dropped, 1);
     assert_false(table_exists(s, 20260922));
     assert_true(table_exists(s, 20260923));
     /* Searching the range still works with the days gone. */
     audit_logstore_query q = {0};
     assert_int_equal(count_items(s, &q), 1);
+    assert_int_equal(query_int(s, "SELECT count(*) FROM audit_log WHERE action = 'log.purge'"), 3);
+    audit_trail_free(trail);
     store_close(s);
     free(path);
 }
