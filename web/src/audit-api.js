@@ -1,5 +1,5 @@
 // Every call the audit pages make, in one place, so endpoint and member names can be adjusted
-// in one file. The contract (the server side is written alongside):
+// in one file. The contract:
 //   GET  /api/audit/records?from&to&actor&action&object_type&object_id&result&q&limit&before
 //        → { items: [{seq, at, at_text, actor_kind, actor_id, actor_name, source, session,
 //                     action, object_type, object_id, result, detail}],
@@ -8,9 +8,9 @@
 //        by_day, failed_logins: {by_account, by_source}, off_hours, denied_bursts }
 //   GET  /api/audit/export?format=csv|xlsx&… → the file
 //   POST /api/audit/verify → { intact, checked_at, checked_at_text, report }
-//   GET  /api/audit/verifications → { items: [{at, at_text, by, intact, first_bad_seq, kind, records}] }
+//   GET  /api/audit/verifications → { items: [{id, at, at_text, trigger, actor, intact, first_bad_seq, kind, records}] }
 //   GET  /api/audit/alerts → { items: [{id, at, at_text, kind, severity, title, detail,
-//                                       acked_by, acked_at, comment}] }
+//                                       acked, acked_by, acked_at, acked_comment}] }
 //   POST /api/audit/alerts/:id/ack { comment }
 //   GET  /api/logs?from&to&source&hostname&app&severity&parse_errors&text&limit&after
 //        → { items: [{id, received, received_us, source, port, proto, known, format,
