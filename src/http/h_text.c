@@ -82,8 +82,12 @@ int http_h_text_check(http_req *req, http_resp *resp)
         json_decref(pii.hits);
         return http_fail(req, resp, &err);
     }
-    if (!pii_flag || json_is_true(pii_flag))
-        text_pii_scan(text, len, on_pii, &pii);
+    if ((!pii_flag || json_is_true(pii_flag)) && text_pii_scan(text, len, on_pii, &pii) < 0) {
+        json_decref(words.hits);
+        json_decref(pii.hits);
+        xn_fail(&err, XN_ENOMEM, "no_memory", "out of memory scanning for personal data");
+        return http_fail(req, resp, &err);
+    }
     size_t count = words.count + pii.count;
     json_t *hits = merge(words.hits, pii.hits);
     return http_json(resp, 200,

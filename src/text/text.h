@@ -234,7 +234,11 @@ int text_pii_severity(text_pii_kind kind);
 
 /*
  * Finds personal data in text[0..len), in order of start offset. A number that fails its check
- * digit, date or region is not reported as that kind. Returns 0 or the callback's nonzero value.
+ * digit, date or region is not reported as that kind. Full-width digits and letters, the
+ * ideographic space and full-width hyphens count as their ASCII forms (a mobile number may be
+ * typed in full width): offsets still refer to the original bytes and masked forms are ASCII.
+ * Returns 0, the callback's nonzero value, or XN_ENOMEM when a text holding full-width forms
+ * cannot be copied into its ASCII view (a copy of at most len bytes).
  */
 int text_pii_scan(const char *text, size_t len, text_pii_fn fn, void *ctx);
 /* A personal-data hit in the same JSON shape; "text" is the masked form, "entry" null. */
