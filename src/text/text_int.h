@@ -79,11 +79,11 @@ typedef struct img_entry {
     uint8_t flags;
 } img_entry;
 
-/* A lexicon: a validated view of an image, owned (malloc), mapped, or borrowed. */
+/* A lexicon: a validated view of an image, owned (malloc) or borrowed. */
 struct text_lexicon {
     const unsigned char *image;
     size_t size;
-    int kind; /* LEX_OWNED, LEX_MAPPED, LEX_BORROWED */
+    int kind; /* LEX_OWNED, LEX_BORROWED */
     const img_header *h;
     const img_node *nodes;
     const img_out *outs;
@@ -94,7 +94,7 @@ struct text_lexicon {
     const char *pool;
 };
 
-enum { LEX_OWNED, LEX_MAPPED, LEX_BORROWED };
+enum { LEX_OWNED, LEX_BORROWED };
 
 /* Validates an image and fills lex's views. */
 int text_image_open(text_lexicon *lex, const void *data, size_t len, bool check_hash,
