@@ -5,6 +5,7 @@
 #include <string.h>
 
 /* Bit order of auth_principal.perms: append only. */
+/* clang-format off */
 const char *const auth_permissions[] = {
     "user.read",           "user.create",
     "user.update",         "user.disable",
@@ -16,8 +17,10 @@ const char *const auth_permissions[] = {
     "content.draft",       "content.review1",
     "content.review2",     "content.review3",
     "content.approve",     "duty.watch",
-    "incident.approve",    NULL,
+    "incident.approve",    "text.lexicon",
+    NULL,
 };
+/* clang-format on */
 
 static int perm_index(const char *perm)
 {
