@@ -193,6 +193,22 @@ int text_image_open(text_lexicon *lex, const void *data, size_t len, bool check_
                 return bad(err, "fold expansion symbol");
     }
 
+    /* The BMP class table (derived, so nothing in the file can make it inconsistent). */
+    lex->bmp = xn_xmalloc(0x10000 * sizeof *lex->bmp);
+    for (uint32_t cp = 0; cp < 0x10000; cp++) {
+        uint32_t c = blocks[(size_t)l1[cp >> 8] * BLOCK + (cp & (BLOCK - 1))];
+        lex->bmp[cp] = c == CLS_SKIP                    ? BMP_SKIP
+                       : (c & CLS_EXP) || c >= BMP_SLOW ? BMP_SLOW
+                                                        : (uint16_t)c;
+    }
+    /* The hot half of the nodes (MAX_SLOTS keeps base and check below bit 24). */
+    lex->hot = xn_xmalloc((size_t)h.nslots * sizeof *lex->hot);
+    for (uint32_t t = 0; t < h.nslots; t++) {
+        const img_node *n = &nodes[t];
+        bool state = t == ROOT || (t != 0 && n->check != EMPTY);
+        lex->hot[t].base = n->base | (state && t != ROOT && n->fail == ROOT ? HOT_FAIL_ROOT : 0);
+        lex->hot[t].check = state ? n->check << 1 | ((n->info >> 8) != 0 ? HOT_HAS_OUT : 0) : EMPTY;
+    }
     lex->image = img;
     lex->size = len;
     lex->kind = LEX_BORROWED;
@@ -354,6 +370,8 @@ void text_lexicon_free(text_lexicon *lex)
         return;
     if (lex->kind == LEX_OWNED)
         free((void *)lex->image);
+    free(lex->bmp);
+    free(lex->hot);
     free(lex);
 }
 
