@@ -5,6 +5,7 @@
 #include <string.h>
 
 /* Bit order of auth_principal.perms: append only. */
+/* clang-format off */
 const char *const auth_permissions[] = {
     "user.read",           "user.create",
     "user.update",         "user.disable",
@@ -18,8 +19,10 @@ const char *const auth_permissions[] = {
     "content.approve",     "duty.watch",
     "incident.approve",    "org.manage",
     "user.apply",          "agent.manage",
-    "account.review",      NULL,
+    "account.review",      "text.lexicon",
+    NULL,
 };
+/* clang-format on */
 
 static int perm_index(const char *perm)
 {

@@ -1,8 +1,9 @@
 /* `xinan serve`, `xinan init`, `xinan version`. */
 #include "audit/audit.h"
 #include "cli/cli.h"
+#include "crypto/crypto.h"
 #include "http/http.h"
-#include "text/text.h"
+#include "lexicon/lexicon.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -53,30 +54,31 @@ int cli_cmd_init(int argc, char **argv)
     return status;
 }
 
-/* Loads the content-check lexicons. Missing ones are a warning (personal-data checks still
- * run); a lexicon that does not parse stops the start, naming file and line. */
-static int load_lexicons(const xn_config *cfg, xn_log *log, text_lexset **out)
+/* Opens the administered lexicons (lexicon/): the database's, seeded from text.lexicons at the
+ * first start, with the compiled image cached beside the database. A missing seed path is a
+ * warning (personal-data checks still run); a seed file that does not parse stops the start,
+ * naming file and line. */
+static int open_lexicons(const xn_config *cfg, xn_log *log, store *db, audit_trail *trail,
+                         lexicon_live **out)
 {
     xn_error err;
-    text_lexset *ls = text_lexset_new(true);
-    int rc = text_lexset_add_path(ls, cfg->lexicons, true, &err);
-    if (rc == XN_ENOTFOUND) {
-        xn_log_event(log, XN_LOG_WARN, "text.no_lexicons", "path", cfg->lexicons, "effect",
-                     "content checks find personal data only", XN_LOG_END);
-        rc = XN_OK;
-    }
-    if (rc == XN_OK)
-        rc = text_lexset_build(ls, &err);
-    if (rc != XN_OK) {
+    char dir[sizeof cfg->db_path];
+    xn_strlcpy(dir, cfg->db_path, sizeof dir);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *slash = '\0';
+    else
+        xn_strlcpy(dir, ".", sizeof dir);
+    lexicon_options opt = {.db = db,
+                           .audit = trail,
+                           .log = log,
+                           .alg = crypto_alg_for_mode(cfg->crypto),
+                           .seed_path = cfg->lexicons,
+                           .image_dir = dir};
+    if (lexicon_live_open(out, &opt, &err) != XN_OK) {
         fprintf(stderr, "xinan: lexicons: %s\n", err.message);
-        text_lexset_free(ls);
         return 1;
     }
-    char entries[24];
-    snprintf(entries, sizeof entries, "%zu", text_lexset_entries(ls));
-    xn_log_event(log, XN_LOG_INFO, "text.lexicons", "path", cfg->lexicons, "entries", entries,
-                 XN_LOG_END);
-    *out = ls;
     return 0;
 }
 
@@ -237,8 +239,8 @@ int cli_cmd_serve(int argc, char **argv)
         return 1;
     }
     auth.dict = dict;
-    text_lexset *lexicons = NULL;
-    if (load_lexicons(&cfg, &log, &lexicons) != 0) {
+    lexicon_live *lexicons = NULL;
+    if (open_lexicons(&cfg, &log, db, trail, &lexicons) != 0) {
         auth_dict_free(dict);
         audit_trail_free(trail);
         store_close(db);
@@ -248,7 +250,7 @@ int cli_cmd_serve(int argc, char **argv)
     audit_syslog *syslog = NULL;
     if (audit_syslog_start(&syslog, &cfg, db, &log, &err) != XN_OK) {
         fprintf(stderr, "xinan: %s\n", err.message);
-        text_lexset_free(lexicons);
+        lexicon_live_free(lexicons);
         auth_dict_free(dict);
         audit_trail_free(trail);
         store_close(db);
@@ -260,13 +262,13 @@ int cli_cmd_serve(int argc, char **argv)
                     .audit = trail,
                     .auth = &auth,
                     .started_us = xn_monotonic_us()};
-    app.lexicons = text_lexset_lexicons(lexicons, &app.nlexicons);
+    app.lexicons = lexicons;
     app.syslog = syslog;
     http_server *srv = NULL;
     if (http_start(&srv, &app, &err) != XN_OK) {
         fprintf(stderr, "xinan: %s\n", err.message);
         audit_syslog_stop(syslog);
-        text_lexset_free(lexicons);
+        lexicon_live_free(lexicons);
         auth_dict_free(dict);
         audit_trail_free(trail);
         store_close(db);
@@ -286,7 +288,7 @@ int cli_cmd_serve(int argc, char **argv)
     xn_log_event(&log, XN_LOG_INFO, "server.stopping", "signal", strsignal(sig), XN_LOG_END);
     http_stop(srv, (int)cfg.shutdown_grace);
     audit_syslog_stop(syslog);
-    text_lexset_free(lexicons);
+    lexicon_live_free(lexicons);
     auth_dict_free(dict);
     crypto_wipe(auth.field_key, sizeof auth.field_key);
     audit_trail_free(trail);

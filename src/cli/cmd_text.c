@@ -289,8 +289,10 @@ int cli_cmd_text_check(int argc, char **argv)
     pr.in = &in;
     pr.count = count;
     xn_buf_init(&pr.line, (size_t)TEXT_MAX_SOURCE);
-    if (pii)
-        text_pii_scan(in.data, in.len, on_pii, &pr);
+    if (pii && text_pii_scan(in.data, in.len, on_pii, &pr) < 0) {
+        xn_fail(&err, XN_ENOMEM, "no_memory", "out of memory scanning for personal data");
+        goto fail;
+    }
     if (nlex > 0 && count) {
         uint64_t n = 0;
         if (text_count(lex, nlex, in.data, in.len, copts.mode, &n, &err) < 0)

@@ -1,5 +1,6 @@
 /*
- * POST /api/text/check: the editor's live check (PUB-5, PUB-8, PUB-9, PUB-13). Body
+ * POST /api/text/check: the editor's live check (PUB-5, PUB-8, PUB-9, PUB-13) against the
+ * current administered lexicons (lexicon/). Body
  * {"text": "…", "pii": true, "mode": "all"|"longest"}; answer {"hits": […], "count": N,
  * "truncated": bool} with hits in the shape of `xinan text check`, in order of start offset.
  */
@@ -74,16 +75,24 @@ int http_h_text_check(http_req *req, http_resp *resp)
         return http_error(req, resp, 400, "bad_field", "field 'mode' must be all or longest",
                           "mode");
 
-    size_t len = strlen(text);
+    size_t len = strlen(text), nlex = 0;
     collected words = {json_array(), 0, text}, pii = {json_array(), 0, text};
-    if (req->app->nlexicons > 0 && text_check(req->app->lexicons, req->app->nlexicons, text, len,
-                                              &opts, on_hit, &words, &err) < 0) {
+    /* The set current now; an import meanwhile swaps in another without disturbing this one. */
+    lexicon_set *set = lexicon_acquire(req->app->lexicons);
+    const text_lexicon *const *lex = lexicon_set_lexicons(set, &nlex);
+    int rc = nlex > 0 ? text_check(lex, nlex, text, len, &opts, on_hit, &words, &err) : 0;
+    lexicon_release(set);
+    if (rc < 0) {
         json_decref(words.hits);
         json_decref(pii.hits);
         return http_fail(req, resp, &err);
     }
-    if (!pii_flag || json_is_true(pii_flag))
-        text_pii_scan(text, len, on_pii, &pii);
+    if ((!pii_flag || json_is_true(pii_flag)) && text_pii_scan(text, len, on_pii, &pii) < 0) {
+        json_decref(words.hits);
+        json_decref(pii.hits);
+        xn_fail(&err, XN_ENOMEM, "no_memory", "out of memory scanning for personal data");
+        return http_fail(req, resp, &err);
+    }
     size_t count = words.count + pii.count;
     json_t *hits = merge(words.hits, pii.hits);
     return http_json(resp, 200,

@@ -13,6 +13,7 @@
 #include "audit/audit.h"
 #include "auth/auth.h"
 #include "base/base.h"
+#include "lexicon/lexicon.h"
 #include "store/store.h"
 #include "text/text.h"
 
@@ -36,13 +37,12 @@ typedef struct http_app {
     const xn_config *cfg;
     xn_log *log;
     store *db;
-    audit_trail *audit;                  /* every change records itself here */
-    const auth_settings *auth;           /* sign-in, sessions and the password policy */
-    int64_t started_us;                  /* monotonic */
-    const text_lexicon *const *lexicons; /* content checks (may be none) */
-    size_t nlexicons;
-    audit_syslog *syslog; /* the syslog receiver for /metrics, NULL when off */
-    bool secure_cookies;  /* __Host- cookie with Secure (http.secure_cookies, set by http_start) */
+    audit_trail *audit;        /* every change records itself here */
+    const auth_settings *auth; /* sign-in, sessions and the password policy */
+    int64_t started_us;        /* monotonic */
+    lexicon_live *lexicons;    /* content checks: the live, administered set */
+    audit_syslog *syslog;      /* the syslog receiver for /metrics, NULL when off */
+    bool secure_cookies; /* __Host- cookie with Secure (http.secure_cookies, set by http_start) */
 } http_app;
 
 #define HTTP_MAX_PARAMS 8
@@ -85,6 +85,11 @@ typedef int (*http_handler)(http_req *req, http_resp *resp);
 #define HTTP_PENDING_OK                                                                            \
     0x2 /* open to a session that must first change its password or                                \
          * enrol its second factor */
+
+/* The body is UTF-8 text (text/plain) of up to HTTP_MAX_TEXT_BODY bytes, left raw in
+ * req->body; for imports, whose size is not bounded by http.max_body. */
+#define HTTP_TEXT_BODY     0x4
+#define HTTP_MAX_TEXT_BODY (16u << 20)
 
 /* http_route.perm: NULL for public routes, HTTP_SIGNED_IN for any session, else a
  * permission ("audit.read") the session must hold. */
@@ -168,6 +173,9 @@ int http_metrics_render(http_server *srv, xn_buf *b);
 int http_h_health(http_req *req, http_resp *resp);
 int http_h_metrics(http_req *req, http_resp *resp);
 int http_h_text_check(http_req *req, http_resp *resp);
+int http_h_lexicons(http_req *req, http_resp *resp);
+int http_h_lexicon_export(http_req *req, http_resp *resp);
+int http_h_lexicon_import(http_req *req, http_resp *resp);
 int http_h_login(http_req *req, http_resp *resp);
 int http_h_logout(http_req *req, http_resp *resp);
 int http_h_me(http_req *req, http_resp *resp);

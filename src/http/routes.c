@@ -11,6 +11,11 @@ const http_route http_routes[] = {
     {"GET", "/metrics", http_h_metrics, 0, NULL, "metrics in Prometheus text format"},
     {"POST", "/api/text/check", http_h_text_check, J, ANY,
      "sensitive words, wording errors and personal data in a text"},
+    {"GET", "/api/lexicons", http_h_lexicons, 0, "text.lexicon", "the lexicons"},
+    {"GET", "/api/lexicons/:name/export", http_h_lexicon_export, 0, "text.lexicon",
+     "a lexicon's text (download)"},
+    {"POST", "/api/lexicons/:name/import", http_h_lexicon_import, HTTP_TEXT_BODY, "text.lexicon",
+     "replace or merge a lexicon from text (?mode=replace|merge)"},
     /* sign-in and one's own account */
     {"POST", "/api/auth/login", http_h_login, J, NULL, "sign in (account, password, totp)"},
     {"POST", "/api/auth/logout", http_h_logout, P, ANY, "end this session"},

@@ -349,12 +349,12 @@ static size_t keep_escaped(void *cls, struct MHD_Connection *c, char *s)
     return strlen(s);
 }
 
-static bool is_json_type(const char *ct)
+static bool is_type(const char *ct, const char *type)
 {
     if (!ct)
         return false;
-    size_t n = strlen("application/json");
-    if (strncasecmp(ct, "application/json", n) != 0)
+    size_t n = strlen(type);
+    if (strncasecmp(ct, type, n) != 0)
         return false;
     const char *rest = ct + n;
     while (*rest == ' ')
@@ -417,6 +417,11 @@ static void begin_request(req_ctx *ctx, const char *method, const char *url,
         return;
     }
     ctx->route = ctx->label = route;
+    if (http_routes[route].flags & HTTP_TEXT_BODY) {
+        max_body = HTTP_MAX_TEXT_BODY;
+        xn_buf_release(&ctx->body);
+        xn_buf_init(&ctx->body, max_body);
+    }
     const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
     int64_t length = 0;
     if (cl && (xn_parse_int64(cl, 0, INT64_MAX, &length) != XN_OK || (size_t)length > max_body)) {
@@ -425,9 +430,17 @@ static void begin_request(req_ctx *ctx, const char *method, const char *url,
     }
     if (http_routes[route].flags & HTTP_JSON_BODY) {
         const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
-        if (!is_json_type(ct)) {
+        if (!is_type(ct, "application/json")) {
             send_error(ctx, 415, "unsupported_media_type",
                        "请求体必须是 application/json (body must be application/json)");
+            return;
+        }
+    }
+    if (http_routes[route].flags & HTTP_TEXT_BODY) {
+        const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
+        if (!is_type(ct, "text/plain")) {
+            send_error(ctx, 415, "unsupported_media_type",
+                       "请求体必须是 text/plain (body must be UTF-8 text/plain)");
             return;
         }
     }

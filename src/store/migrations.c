@@ -377,6 +377,23 @@ static const store_migration migrations[] = {
                " last_checkpoint INTEGER NOT NULL,"
                " failing_since INTEGER);",
     },
+    {
+        .version = 8,
+        .name = "lexicons",
+        /* lexicon (room lexicon/): each administered lexicon's source text, the text that is
+         * imported and exported (PUB-8); the server compiles all of them into one matcher.
+         * categories is a JSON array, digest "<alg>:<hex>" of source. The security
+         * administrator holds text.lexicon. */
+        .sql = "CREATE TABLE lexicon ("
+               " name TEXT PRIMARY KEY,"
+               " source TEXT NOT NULL,"
+               " entries INTEGER NOT NULL,"
+               " categories TEXT NOT NULL,"
+               " digest TEXT NOT NULL,"
+               " updated_at INTEGER NOT NULL,"
+               " updated_by TEXT NOT NULL);"
+               "INSERT INTO role_permission (role_id, permission) VALUES (2, 'text.lexicon');",
+    },
     {0, NULL, NULL, NULL, NULL},
 };
 

@@ -5,8 +5,8 @@
  *
  * Why hand-written: the alphabet is Unicode (tens of thousands of CJK code points), hits must
  * map back through skipped and folded characters to original byte offsets, and the compiled
- * form must load by mmap with every link validated. Byte-oriented engines (Hyperscan, regex
- * libraries) give none of the three.
+ * form must load without a rebuild, with every link validated. Byte-oriented engines (Hyperscan,
+ * regex libraries) give none of the three.
  *
  * Symbols are numbered by descending frequency in the entries, so the root's and the busiest
  * states' transitions sit close together. Double-array slots are found with a union-find "next

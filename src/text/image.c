@@ -1,5 +1,5 @@
 /*
- * Compiled lexicon images: validation, mmap loading and atomic saving.
+ * Compiled lexicon images: validation, loading into private memory and atomic saving.
  *
  * The matcher trusts the image completely in its inner loop (no bounds checks per character),
  * so everything it relies on is proved here once, at load:
@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -194,6 +193,22 @@ int text_image_open(text_lexicon *lex, const void *data, size_t len, bool check_
                 return bad(err, "fold expansion symbol");
     }
 
+    /* The BMP class table (derived, so nothing in the file can make it inconsistent). */
+    lex->bmp = xn_xmalloc(0x10000 * sizeof *lex->bmp);
+    for (uint32_t cp = 0; cp < 0x10000; cp++) {
+        uint32_t c = blocks[(size_t)l1[cp >> 8] * BLOCK + (cp & (BLOCK - 1))];
+        lex->bmp[cp] = c == CLS_SKIP                    ? BMP_SKIP
+                       : (c & CLS_EXP) || c >= BMP_SLOW ? BMP_SLOW
+                                                        : (uint16_t)c;
+    }
+    /* The hot half of the nodes (MAX_SLOTS keeps base and check below bit 24). */
+    lex->hot = xn_xmalloc((size_t)h.nslots * sizeof *lex->hot);
+    for (uint32_t t = 0; t < h.nslots; t++) {
+        const img_node *n = &nodes[t];
+        bool state = t == ROOT || (t != 0 && n->check != EMPTY);
+        lex->hot[t].base = n->base | (state && t != ROOT && n->fail == ROOT ? HOT_FAIL_ROOT : 0);
+        lex->hot[t].check = state ? n->check << 1 | ((n->info >> 8) != 0 ? HOT_HAS_OUT : 0) : EMPTY;
+    }
     lex->image = img;
     lex->size = len;
     lex->kind = LEX_BORROWED;
@@ -221,12 +236,22 @@ int text_lexicon_from_image(const void *data, size_t len, bool check_hash, text_
     return 0;
 }
 
+/*
+ * Loads a compiled file by reading it into private memory, not by mapping it. A mapped file
+ * that is truncated or rewritten in place while in use makes the next access to a vanished
+ * page raise SIGBUS, which would take the whole server down; xinan's own writers replace
+ * files by rename (text_lexicon_save), but an administrator's cp or an editor may not. A
+ * private copy costs one read of the image (13 MB for 100,000 entries: a few milliseconds) and
+ * cannot change under the matcher. The size is checked before the allocation, and a file that
+ * shrinks or grows while it is read is refused.
+ */
 int text_lexicon_load(const char *path, text_lexicon **out, xn_error *err)
 {
     int fd = -1, rc = 0;
     struct stat st;
-    void *map = MAP_FAILED;
+    unsigned char *img = NULL;
     text_lexicon *lex = NULL;
+    size_t size, done = 0;
 
     fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
@@ -242,23 +267,39 @@ int text_lexicon_load(const char *path, text_lexicon **out, xn_error *err)
         rc = xn_fail(err, XN_EINVAL, "bad_lexicon", "%s: not a compiled lexicon (size)", path);
         goto out;
     }
-    map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (map == MAP_FAILED) {
-        rc = xn_fail(err, XN_EIO, "lexicon_unreadable", "cannot map %s: %s", path, strerror(errno));
+    size = (size_t)st.st_size;
+    /* 64-byte alignment: the image's sections are 8-aligned and the nodes want whole lines. */
+    img = aligned_alloc(64, (size + 63) & ~(size_t)63);
+    if (img == NULL) {
+        rc = xn_fail(err, XN_ENOMEM, "no_memory", "out of memory loading %s", path);
         goto out;
     }
+    while (done < size) {
+        ssize_t r = read(fd, img + done, size - done);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            rc = xn_fail(err, XN_EIO, "lexicon_unreadable", "cannot read %s: %s", path,
+                         strerror(errno));
+            goto out;
+        }
+        if (r == 0) {
+            rc = xn_fail(err, XN_EINVAL, "bad_lexicon", "%s shrank while being read", path);
+            goto out;
+        }
+        done += (size_t)r;
+    }
     lex = xn_xcalloc(1, sizeof *lex);
-    rc = text_image_open(lex, map, (size_t)st.st_size, true, err);
+    rc = text_image_open(lex, img, size, true, err);
     if (rc < 0)
         goto out;
-    lex->kind = LEX_MAPPED;
+    lex->kind = LEX_OWNED;
     *out = lex;
     lex = NULL;
-    map = MAP_FAILED;
+    img = NULL;
 out:
     free(lex);
-    if (map != MAP_FAILED)
-        munmap(map, (size_t)st.st_size);
+    free(img);
     if (fd >= 0)
         close(fd);
     return rc;
@@ -329,8 +370,8 @@ void text_lexicon_free(text_lexicon *lex)
         return;
     if (lex->kind == LEX_OWNED)
         free((void *)lex->image);
-    else if (lex->kind == LEX_MAPPED)
-        munmap((void *)lex->image, lex->size);
+    free(lex->bmp);
+    free(lex->hot);
     free(lex);
 }
 

@@ -1,6 +1,6 @@
 /*
  * Lexicon sets: what the CLI and the server load from files and directories. Text sources go
- * into one builder (so a whitelist suppresses across them); compiled files are mapped as they
+ * into one builder (so a whitelist suppresses across them); compiled files are loaded as they
  * are. Also the one JSON shape of a hit, shared by `xinan text check` and the API.
  */
 #include "text/text.h"

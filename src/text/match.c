@@ -18,8 +18,8 @@
 
 typedef struct lexstate {
     const img_node *nodes;
-    const uint32_t *l1;
-    const uint32_t *blocks;
+    const hot_node *hot;
+    const uint16_t *bmp;
     const uint32_t *exp;
     const text_lexicon *lex;
     uint32_t s; /* current state */
@@ -83,21 +83,10 @@ static void collect(scan *sc, lexstate *L, uint32_t s, size_t end)
 
 static inline void step(scan *sc, lexstate *L, uint32_t c, size_t off, size_t end)
 {
-    const img_node *n = L->nodes;
-    uint32_t s = L->s;
-    for (;;) {
-        uint32_t t = n[s].base + c;
-        if (n[t].check == s) {
-            s = t;
-            break;
-        }
-        if (s == ROOT)
-            break;
-        s = n[s].fail;
-    }
+    uint32_t s = text_goto(L->hot, L->nodes, L->s, c);
     L->s = s;
     L->ring[++L->i & (RING - 1)] = off;
-    if (n[s].info >> 8)
+    if (L->hot[s].check & HOT_HAS_OUT)
         collect(sc, L, s, end);
 }
 
@@ -161,7 +150,15 @@ static size_t frontier(const scan *sc, size_t next)
 
 static inline void feed(scan *sc, lexstate *L, uint32_t cp, size_t off, size_t end)
 {
-    uint32_t cls = L->blocks[(size_t)L->l1[cp >> 8] * BLOCK + (cp & (BLOCK - 1))];
+    uint32_t cls = cp < 0x10000 ? L->bmp[cp] : BMP_SLOW;
+    if (cls - 1 < BMP_SLOW - 1) {
+        step(sc, L, cls, off, end);
+        return;
+    }
+    if (cls == BMP_SKIP)
+        return;
+    if (cls == BMP_SLOW)
+        cls = text_class_full(L->lex, cp);
     if (cls == CLS_NONE) {
         L->s = ROOT;
     } else if (cls == CLS_SKIP) {
@@ -224,8 +221,8 @@ int text_check(const text_lexicon *const *lex, size_t nlex, const char *text, si
         lexstate *L = &sc.ls[k];
         L->lex = lex[k];
         L->nodes = lex[k]->nodes;
-        L->l1 = lex[k]->l1;
-        L->blocks = lex[k]->blocks;
+        L->bmp = lex[k]->bmp;
+        L->hot = lex[k]->hot;
         L->exp = lex[k]->exp;
         L->s = ROOT;
     }
@@ -235,7 +232,7 @@ int text_check(const text_lexicon *const *lex, size_t nlex, const char *text, si
         lexstate *L = &sc.ls[0];
         while (p < end && sc.stop == 0) {
             size_t adv, off = (size_t)(p - base);
-            uint32_t cp = text_utf8_next(p, end, &adv);
+            uint32_t cp = text_utf8_next_fast(p, end, &adv);
             feed(&sc, L, cp, off, off + adv);
             p += adv;
             after_char(&sc, off, off + adv, opts, ctx, &next_progress);
@@ -243,7 +240,7 @@ int text_check(const text_lexicon *const *lex, size_t nlex, const char *text, si
     } else {
         while (p < end && sc.stop == 0) {
             size_t adv, off = (size_t)(p - base);
-            uint32_t cp = text_utf8_next(p, end, &adv);
+            uint32_t cp = text_utf8_next_fast(p, end, &adv);
             for (size_t k = 0; k < nlex; k++)
                 feed(&sc, &sc.ls[k], cp, off, off + adv);
             p += adv;
@@ -267,18 +264,6 @@ static int count_one(void *ctx, const text_hit *hit)
     return 0;
 }
 
-static inline uint32_t goto_fail(const img_node *n, uint32_t s, uint32_t c)
-{
-    for (;;) {
-        uint32_t t = n[s].base + c;
-        if (n[t].check == s)
-            return t;
-        if (s == ROOT)
-            return s;
-        s = n[s].fail;
-    }
-}
-
 static inline uint64_t count_outputs(const img_node *n, const img_out *outs, uint32_t s)
 {
     uint64_t k = 0;
@@ -287,33 +272,56 @@ static inline uint64_t count_outputs(const img_node *n, const img_out *outs, uin
     return k;
 }
 
-/* The count-only loop over one lexicon: no offsets, no ordering, outputs only counted. */
+/* An expansion or a large symbol, from the full table: the rare path of count_fast. */
+static uint32_t count_slow(const text_lexicon *lex, uint32_t s, uint32_t cp, uint64_t *hits)
+{
+    const img_node *n = lex->nodes;
+    uint32_t cls = text_class_full(lex, cp);
+    if (cls == CLS_NONE)
+        return ROOT;
+    if (cls == CLS_SKIP)
+        return s;
+    if (!(cls & CLS_EXP)) {
+        s = text_goto(lex->hot, n, s, cls);
+        *hits += count_outputs(n, lex->outs, s);
+        return s;
+    }
+    const uint32_t *x = lex->exp + (cls & ~CLS_EXP);
+    for (uint32_t j = 1; j <= x[0]; j++) {
+        s = x[j] == 0 ? ROOT : text_goto(lex->hot, n, s, x[j]);
+        *hits += count_outputs(n, lex->outs, s);
+    }
+    return s;
+}
+
+/*
+ * The count-only loop over one lexicon: no offsets, no ordering, outputs only counted. A
+ * character costs a decode (ASCII and three-byte sequences inline), one load from the BMP
+ * class table, and the automaton step.
+ */
 static uint64_t count_fast(const text_lexicon *lex, const unsigned char *p,
                            const unsigned char *end)
 {
     const img_node *n = lex->nodes;
+    const hot_node *h = lex->hot;
     const img_out *outs = lex->outs;
-    const uint32_t *l1 = lex->l1, *blocks = lex->blocks, *exp = lex->exp;
+    const uint16_t *bmp = lex->bmp;
     uint32_t s = ROOT;
     uint64_t hits = 0;
     while (p < end) {
         size_t adv;
-        uint32_t cp = text_utf8_next(p, end, &adv);
-        uint32_t cls = blocks[(size_t)l1[cp >> 8] * BLOCK + (cp & (BLOCK - 1))];
+        uint32_t cp = text_utf8_next_fast(p, end, &adv);
+        uint32_t cls = cp < 0x10000 ? bmp[cp] : BMP_SLOW;
         p += adv;
-        if (cls - 1 < CLS_EXP - 1) {
+        if (cls - 1 < BMP_SLOW - 1) {
             /* A plain symbol: the hot path. */
-            s = goto_fail(n, s, cls);
-            if (n[s].info >> 8)
+            s = text_goto(h, n, s, cls);
+            if (h[s].check & HOT_HAS_OUT)
                 hits += count_outputs(n, outs, s);
-        } else if (cls == CLS_NONE) {
+        } else if (cls == BMP_NONE) {
             s = ROOT;
-        } else if (cls != CLS_SKIP) {
-            const uint32_t *x = exp + (cls & ~CLS_EXP);
-            for (uint32_t j = 1; j <= x[0]; j++) {
-                s = x[j] == 0 ? ROOT : goto_fail(n, s, x[j]);
-                hits += count_outputs(n, outs, s);
-            }
+        } else if (cls == BMP_SLOW) {
+            s = count_slow(lex, s, cp, &hits);
         }
     }
     return hits;

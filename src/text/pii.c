@@ -8,9 +8,19 @@
  * grouped forms (138-1234-5678, 6222 0212 3456 7890, 010-12345678) are joined first. Each
  * candidate is tried against the kinds in order of specificity; a number that fails its check
  * is not reported as that kind. Masked forms keep the head and tail only.
+ *
+ * People type numbers with full-width digits and letters (１１０１０５…, ＩＤ), an ideographic
+ * space or a full-width hyphen between groups, or a mix of these with ASCII. When the text
+ * holds any such character the scan runs over an ASCII view of it: each full-width form
+ * digit, letter or ( ) + - @ _ (in U+FF01-U+FF5E), U+3000 and the dashes U+2010-U+2015, U+2212
+ * become their one-byte ASCII counterpart; everything else, the full-width comma included (it
+ * ends a number in Chinese text), is copied as it is. A list of shift points (one per replaced
+ * character) maps the view's offsets back to the original bytes, so hits still point into the
+ * caller's text while their masked forms are plain ASCII.
  */
 #include "text/text_int.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static bool is_digit(unsigned char c)
@@ -182,17 +192,41 @@ static void mask(char *out, const char *s, size_t n, size_t head, size_t tail)
     out[k] = '\0';
 }
 
+/* A point where the ASCII view and the original text shift: from view offset `view` on, view
+ * offsets map to `orig` + (offset - view) until the next point. */
+typedef struct shift {
+    size_t view, orig;
+} shift;
+
 typedef struct pscan {
     const unsigned char *t;
     size_t len;
     text_pii_fn fn;
     void *ctx;
     int stop;
+    const shift *shifts; /* ascending; none when the view is the text itself */
+    size_t nshifts;
 } pscan;
+
+/* The original byte offset of view offset x (a character boundary, or the end). */
+static size_t orig_offset(const pscan *ps, size_t x)
+{
+    size_t lo = 0, hi = ps->nshifts;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (ps->shifts[mid].view <= x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == 0)
+        return x;
+    return ps->shifts[lo - 1].orig + (x - ps->shifts[lo - 1].view);
+}
 
 static void report(pscan *ps, text_pii_kind kind, size_t start, size_t end, const char *masked)
 {
-    text_pii_hit h = {.kind = kind, .start = start, .end = end};
+    text_pii_hit h = {.kind = kind, .start = orig_offset(ps, start), .end = orig_offset(ps, end)};
     xn_strlcpy(h.masked, masked, sizeof h.masked);
     ps->stop = ps->fn(ps->ctx, &h);
 }
@@ -275,6 +309,39 @@ static size_t join_groups(const pscan *ps, size_t s, char *digits, size_t max, s
     return i;
 }
 
+/*
+ * A resident ID written in groups, 6-8-4 or 6-4-4-4, separated by one space or hyphen each
+ * ("110105 19491231 002X"): returns the end and fills out[0..18) when it is valid, else 0.
+ */
+static size_t id_grouped(const pscan *ps, size_t s, char out[18])
+{
+    static const size_t a[] = {6, 8, 4, 0}, b[] = {6, 4, 4, 4};
+    size_t glen[4], g = 0, n = 0, i = s;
+    for (;;) {
+        size_t e = i;
+        while (e < ps->len && n < 18 &&
+               (is_digit(ps->t[e]) || (n == 17 && (ps->t[e] | 0x20) == 'x')))
+            out[n++] = (char)ps->t[e++];
+        if (e == i || g == 4)
+            return 0;
+        glen[g++] = e - i;
+        i = e;
+        if (n < 18 && i + 1 < ps->len && (ps->t[i] == ' ' || ps->t[i] == '-') &&
+            is_digit(ps->t[i + 1]))
+            i++;
+        else
+            break;
+    }
+    if (n != 18 || continues(ps, i))
+        return 0;
+    bool shape_a = g == 3, shape_b = g == 4;
+    for (size_t k = 0; k < g; k++) {
+        shape_a = shape_a && glen[k] == a[k];
+        shape_b = shape_b && glen[k] == b[k];
+    }
+    return (shape_a || shape_b) && text_id18_valid(out, 18) ? i : 0;
+}
+
 /* Tries the kinds on the candidate starting at s; returns the end of a hit or 0. */
 static size_t try_at(pscan *ps, size_t s)
 {
@@ -302,6 +369,11 @@ static size_t try_at(pscan *ps, size_t s)
     }
     if (!is_digit(ps->t[s]))
         return 0;
+    if (n == 6 && (ge = id_grouped(ps, s, digits)) > 0) {
+        mask(m, digits, 18, 6, 4);
+        report(ps, TEXT_PII_ID_CARD, s, ge, m);
+        return ge;
+    }
     if (n == 15 && text_id15_valid(t + s, n)) {
         mask(m, t + s, n, 6, 4);
         report(ps, TEXT_PII_ID_CARD15, s, e, m);
@@ -384,10 +456,10 @@ static size_t try_bracketed(pscan *ps, size_t s)
     return e;
 }
 
-int text_pii_scan(const char *text, size_t len, text_pii_fn fn, void *ctx)
+static int scan_view(pscan *ps_)
 {
-    pscan ps = {(const unsigned char *)text, len, fn, ctx, 0};
-    size_t i = 0;
+    pscan ps = *ps_;
+    size_t i = 0, len = ps.len;
     while (i < len && ps.stop == 0) {
         unsigned char c = ps.t[i];
         bool boundary = i == 0 || !is_alnum(ps.t[i - 1]);
@@ -428,4 +500,76 @@ int text_pii_scan(const char *text, size_t len, text_pii_fn fn, void *ctx)
             i++;
     }
     return ps.stop;
+}
+
+/* The ASCII counterpart of the character at p when it is a full-width digit, letter or number
+ * mark, the ideographic space or a dash; 0 otherwise. *adv is the character's length. */
+static unsigned char ascii_of(const unsigned char *p, const unsigned char *end, size_t *adv)
+{
+    uint32_t cp = text_utf8_next(p, end, adv);
+    unsigned char a = (unsigned char)(cp - 0xFF01 + 0x21);
+    /* Digits, letters and the marks numbers and addresses use; not the full-width comma,
+     * colon or stop, which end a number in Chinese text rather than continue it. */
+    if (cp >= 0xFF01 && cp <= 0xFF5E && (is_alnum(a) || strchr("()+-@_", a) != NULL))
+        return a;
+    if (cp == 0x3000)
+        return ' ';
+    if ((cp >= 0x2010 && cp <= 0x2015) || cp == 0x2212)
+        return '-';
+    return 0;
+}
+
+/* Lead bytes of the characters ascii_of maps (U+2010-U+2212: E2, U+3000: E3, U+FFxx: EF). */
+static bool maybe_wide(unsigned char c)
+{
+    return c == 0xE2 || c == 0xE3 || c == 0xEF;
+}
+
+int text_pii_scan(const char *text, size_t len, text_pii_fn fn, void *ctx)
+{
+    const unsigned char *t = (const unsigned char *)text, *end = t + len;
+    pscan ps = {t, len, fn, ctx, 0, NULL, 0};
+    unsigned char *view = NULL;
+    shift *shifts = NULL;
+    size_t i = 0, n = 0, nsh = 0, cap = 0, adv;
+    int rc;
+
+    while (i < len && !(maybe_wide(t[i]) && ascii_of(t + i, end, &adv) != 0))
+        i++;
+    if (i == len)
+        return scan_view(&ps); /* nothing to map: the text is its own view */
+    view = malloc(len);
+    if (view == NULL)
+        return XN_ENOMEM;
+    memcpy(view, t, i);
+    n = i;
+    while (i < len) {
+        unsigned char a = maybe_wide(t[i]) ? ascii_of(t + i, end, &adv) : 0;
+        if (a == 0) {
+            view[n++] = t[i++]; /* bytes of other characters are copied one by one */
+            continue;
+        }
+        view[n++] = a;
+        i += adv;
+        if (nsh == cap) {
+            size_t ncap = cap ? cap * 2 : 64;
+            shift *grown = realloc(shifts, ncap * sizeof *shifts);
+            if (grown == NULL) {
+                free(view);
+                free(shifts);
+                return XN_ENOMEM;
+            }
+            shifts = grown;
+            cap = ncap;
+        }
+        shifts[nsh++] = (shift){n, i};
+    }
+    ps.t = view;
+    ps.len = n;
+    ps.shifts = shifts;
+    ps.nshifts = nsh;
+    rc = scan_view(&ps);
+    free(view);
+    free(shifts);
+    return rc;
 }

@@ -7,8 +7,8 @@
  *    and a skip set of noise characters (spaces, punctuation, symbols, zero-width and control
  *    characters), so that 法 轮-功, 法\u200b轮功, 法輪功 and ＦＬＧ / flg fold alike;
  *  - lexicons compiled into one multi-pattern automaton (Aho-Corasick over folded code points in
- *    a double array) whose image is the same in memory and on disk, so a compiled file is loaded
- *    by mmap and validated, never rebuilt; the fold table travels inside the image;
+ *    a double array) whose image is the same in memory and on disk, so a compiled file is read
+ *    and validated, never rebuilt; the fold table travels inside the image;
  *  - personal-data detectors (PUB-9) with check digits and masked display forms.
  *
  * Hits always carry byte offsets into the caller's original text: folding never moves them.
@@ -102,9 +102,10 @@ size_t text_builder_count(const text_builder *b);
 int text_builder_build(text_builder *b, text_lexicon **out, xn_error *err);
 
 /*
- * Loads a compiled lexicon by mmap. Every offset, index and link in the file is validated
- * before use, and the checksum must match: a truncated or corrupted file is rejected with
- * XN_EINVAL ("bad_lexicon"), never read out of bounds.
+ * Loads a compiled lexicon, read into private memory (not mapped, so a file truncated or
+ * rewritten while the lexicon is in use cannot raise SIGBUS). Every offset, index and link in
+ * the file is validated before use, and the checksum must match: a truncated or corrupted file
+ * is rejected with XN_EINVAL ("bad_lexicon"), never read out of bounds.
  */
 int text_lexicon_load(const char *path, text_lexicon **out, xn_error *err);
 
@@ -234,7 +235,11 @@ int text_pii_severity(text_pii_kind kind);
 
 /*
  * Finds personal data in text[0..len), in order of start offset. A number that fails its check
- * digit, date or region is not reported as that kind. Returns 0 or the callback's nonzero value.
+ * digit, date or region is not reported as that kind. Full-width digits and letters, the
+ * ideographic space and full-width hyphens count as their ASCII forms (a mobile number may be
+ * typed in full width): offsets still refer to the original bytes and masked forms are ASCII.
+ * Returns 0, the callback's nonzero value, or XN_ENOMEM when a text holding full-width forms
+ * cannot be copied into its ASCII view (a copy of at most len bytes).
  */
 int text_pii_scan(const char *text, size_t len, text_pii_fn fn, void *ctx);
 /* A personal-data hit in the same JSON shape; "text" is the masked form, "entry" null. */

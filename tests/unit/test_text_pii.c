@@ -158,6 +158,55 @@ static void several_hits_in_order_and_odd_input(void **state)
     assert_int_equal(text_pii_severity(TEXT_PII_ID_CARD), TEXT_SEV_HIGH);
 }
 
+/* PUB-9: numbers typed with full-width digits and letters, an ideographic space or full-width
+ * hyphens, alone or mixed with ASCII; offsets are bytes of the original text, masks are ASCII. */
+static void full_width_and_mixed_forms(void **state)
+{
+    (void)state;
+    found f;
+    /* 身份证号 is 12 bytes; each full-width character 3. */
+    assert_string_equal(scan("身份证号１１０１０５１９４９１２３１００２Ｘ。", &f),
+                        "id_card@12-66:110105********002X;");
+    assert_string_equal(scan("身份证号１１０１０５１９４９１２３１００２１", &f),
+                        ""); /* bad check digit */
+    assert_string_equal(scan("身份证号110105１９４９1231002X", &f),
+                        "id_card@12-38:110105********002X;");
+    assert_string_equal(scan("１１０１０５１９４９１２３１００２x", &f),
+                        "id_card@0-52:110105********002x;");
+    assert_string_equal(scan("４４０８０４１９９００３０７１２３９", &f), ""); /* bad check digit */
+    assert_string_equal(scan("电话１３８－００１３－８０００", &f), "mobile@6-45:138****8000;");
+    assert_string_equal(scan("１３８　００１３　８０００", &f), "mobile@0-39:138****8000;");
+    assert_string_equal(scan("号码：１３８００１３８０００，请回电", &f),
+                        "mobile@9-42:138****8000;");
+    assert_string_equal(scan("１３８００１３８０００，１１０１０５１９４９１２３１００２Ｘ", &f),
+                        "mobile@0-33:138****8000;id_card@36-90:110105********002X;");
+    assert_string_equal(scan("１２８00138000", &f), ""); /* no such prefix */
+    assert_string_equal(scan("卡号６２２２　０２１２　３４５６　７８９４", &f),
+                        "bank_card@6-63:622202******7894;");
+    assert_string_equal(scan("６２２２０２１２３４５６７８９５", &f), ""); /* Luhn fails */
+    assert_string_equal(scan("（０１０）６２３４５６７８", &f), "landline@0-39:010-****5678;");
+    assert_string_equal(scan("ＩＤ：Ｅ１２３４５６７８", &f), "passport@9-36:E*****678;");
+    /* A full-width letter or digit next to a number joins it, as an ASCII one would. */
+    assert_string_equal(scan("Ａ13800138000", &f), "");
+    assert_string_equal(scan("13800138000９", &f), "");
+}
+
+/* PUB-9: resident IDs written in the groups people use (6-8-4, 6-4-4-4). */
+static void grouped_id_numbers(void **state)
+{
+    (void)state;
+    found f;
+    assert_string_equal(scan("110105 19491231 002X", &f), "id_card@0-20:110105********002X;");
+    assert_string_equal(scan("证件 110105-1949-1231-002X 。", &f),
+                        "id_card@7-28:110105********002X;");
+    assert_string_equal(scan("１１０１０５　１９４９１２３１　００２Ｘ", &f),
+                        "id_card@0-60:110105********002X;");
+    assert_string_equal(scan("110105 19491231 0021", &f), "");   /* bad check digit */
+    assert_string_equal(scan("1101 0519 4912 3100 2X", &f), ""); /* not an ID grouping */
+    assert_string_equal(scan("110105 194912 31002X", &f), "");   /* not an ID grouping */
+    assert_string_equal(scan("110105 19491231 002X1", &f), "");  /* runs on */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -169,6 +218,8 @@ int main(void)
         cmocka_unit_test(social_credit_codes),
         cmocka_unit_test(passports),
         cmocka_unit_test(several_hits_in_order_and_odd_input),
+        cmocka_unit_test(full_width_and_mixed_forms),
+        cmocka_unit_test(grouped_id_numbers),
     };
     return cmocka_run_group_tests_name("text_pii", tests, NULL, NULL);
 }

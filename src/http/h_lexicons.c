@@ -1,0 +1,58 @@
+/*
+ * Lexicon administration (PUB-8): GET /api/lexicons, GET /api/lexicons/:name/export (the text as
+ * a download) and POST /api/lexicons/:name/import?mode=replace|merge (a text/plain body of up
+ * to 16 MiB). The lexicon room validates, records and swaps the live matcher; these handlers
+ * only translate.
+ */
+#include "http/http_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int http_h_lexicons(http_req *req, http_resp *resp)
+{
+    xn_error err;
+    json_t *out = NULL;
+    if (lexicon_list_json(req->app->lexicons, &out, &err) != XN_OK)
+        return http_fail(req, resp, &err);
+    return http_json(resp, 200, out);
+}
+
+int http_h_lexicon_export(http_req *req, http_resp *resp)
+{
+    xn_error err;
+    const char *name = http_param(req, "name");
+    audit_actor actor = auth_actor(req->who);
+    xn_buf_reset(&resp->body);
+    if (lexicon_export(req->app->lexicons, name, &actor, &resp->body, &err) != XN_OK)
+        return http_fail(req, resp, &err);
+    resp->status = 200;
+    resp->content_type = "text/plain; charset=utf-8";
+    /* The name is [a-z0-9_-] (checked by the room), so it needs no quoting. */
+    snprintf(resp->disposition, sizeof resp->disposition, "attachment; filename=\"%s.txt\"", name);
+    if (resp->body.data == NULL)
+        xn_buf_append(&resp->body, "", 0);
+    return 0;
+}
+
+int http_h_lexicon_import(http_req *req, http_resp *resp)
+{
+    xn_error err;
+    const char *name = http_param(req, "name");
+    const char *mode_name = http_query(req, "mode");
+    lexicon_mode mode = LEXICON_REPLACE;
+    if (mode_name && strcmp(mode_name, "merge") == 0)
+        mode = LEXICON_MERGE;
+    else if (mode_name && strcmp(mode_name, "replace") != 0)
+        return http_error(req, resp, 400, "bad_field", "mode 只能是 replace 或 merge", "mode");
+    audit_actor actor = auth_actor(req->who);
+    lexicon_result res;
+    if (lexicon_import(req->app->lexicons, name, req->body, req->body ? req->body_len : 0, mode,
+                       &actor, &res, &err) != XN_OK)
+        return http_fail(req, resp, &err);
+    return http_json(resp, 200,
+                     json_pack("{s:s, s:s, s:I, s:I, s:I, s:s}", "name", name, "mode",
+                               mode == LEXICON_MERGE ? "merge" : "replace", "entries",
+                               (json_int_t)res.entries, "added", (json_int_t)res.added, "removed",
+                               (json_int_t)res.removed, "digest", res.digest));
+}
