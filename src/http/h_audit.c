@@ -257,6 +257,39 @@ static int send_json_buf(http_resp *resp, xn_buf *out)
     return XN_OK;
 }
 
+/*
+ * The end of every read: when the room's answer (rc, out) is good, the read is recorded and
+ * out is sent; otherwise, or when the record cannot be written, nothing is sent but the error.
+ * detail (a JSON object or NULL) is taken either way.
+ */
+static int answer_read(http_req *req, http_resp *resp, int rc, xn_buf *out, const char *action,
+                       const char *object_type, const char *object_id, json_t *detail,
+                       xn_error *err)
+{
+    if (rc == XN_OK)
+        rc = record_read(req, action, object_type, object_id, detail, err);
+    else
+        json_decref(detail);
+    if (rc != XN_OK) {
+        xn_buf_release(out);
+        if (rc == XN_ETOOBIG)
+            return http_error(req, resp, 413, "too_large", "结果过大，请缩小范围或减少每页条数",
+                              "limit");
+        return fail_input(req, resp, err);
+    }
+    return send_json_buf(resp, out);
+}
+
+/* {"filter":{…}} with the time range, when set, added to filter. */
+static json_t *range_detail(json_t *filter, int64_t from_us, int64_t to_us)
+{
+    if (from_us)
+        json_object_set_new(filter, "from", json_integer(from_us));
+    if (to_us)
+        json_object_set_new(filter, "to", json_integer(to_us));
+    return json_pack("{s:o}", "filter", filter);
+}
+
 /* ---- the trail ------------------------------------------------------------------------------ */
 
 typedef int (*trail_reader)(store_conn *c, const audit_filter *f, xn_buf *out, xn_error *err);
@@ -276,18 +309,8 @@ static int trail_read(http_req *req, http_resp *resp, bool paged, trail_reader r
         rc = read(c, &f, &out, &err);
         store_release(c);
     }
-    if (rc == XN_OK)
-        rc = record_read(req, action, "audit_trail", NULL,
-                         json_pack("{s:o}", "filter", filter_json(&f, paged)), &err);
-    if (rc != XN_OK) {
-        xn_buf_release(&out);
-        if (rc == XN_ETOOBIG)
-            return http_error(req, resp, 413, "too_large", "结果过大，请缩小范围或减少每页条数",
-                              "limit");
-        return fail_input(req, resp, &err);
-    }
-    send_json_buf(resp, &out);
-    return XN_OK;
+    return answer_read(req, resp, rc, &out, action, "audit_trail", NULL,
+                       json_pack("{s:o}", "filter", filter_json(&f, paged)), &err);
 }
 
 int http_h_audit_records(http_req *req, http_resp *resp)
@@ -438,14 +461,8 @@ int http_h_audit_verifications(http_req *req, http_resp *resp)
     xn_buf out;
     xn_buf_init(&out, RESULT_MAX);
     int rc = audit_verifications_json(req->app->db, &out, &err);
-    if (rc == XN_OK)
-        rc = record_read(req, "audit.verifications", "audit_verification", NULL, NULL, &err);
-    if (rc != XN_OK) {
-        xn_buf_release(&out);
-        return http_fail(req, resp, &err);
-    }
-    send_json_buf(resp, &out);
-    return XN_OK;
+    return answer_read(req, resp, rc, &out, "audit.verifications", "audit_verification", NULL, NULL,
+                       &err);
 }
 
 int http_h_audit_alerts(http_req *req, http_resp *resp)
@@ -467,16 +484,7 @@ int http_h_audit_alerts(http_req *req, http_resp *resp)
         json_object_set_new(detail, "state", json_string(state));
     if (limit)
         json_object_set_new(detail, "limit", json_integer(limit));
-    if (rc == XN_OK)
-        rc = record_read(req, "audit.alerts", "audit_alert", NULL, detail, &err);
-    else
-        json_decref(detail);
-    if (rc != XN_OK) {
-        xn_buf_release(&out);
-        return http_fail(req, resp, &err);
-    }
-    send_json_buf(resp, &out);
-    return XN_OK;
+    return answer_read(req, resp, rc, &out, "audit.alerts", "audit_alert", NULL, detail, &err);
 }
 
 int http_h_audit_alert_ack(http_req *req, http_resp *resp)
@@ -569,10 +577,6 @@ int http_h_logs(http_req *req, http_resp *resp)
     xn_buf_init(&out, RESULT_MAX);
     int rc = audit_logstore_search(req->app->db, &q, &out, &err);
     json_t *filter = json_object();
-    if (q.from_us)
-        json_object_set_new(filter, "from", json_integer(q.from_us));
-    if (q.to_us)
-        json_object_set_new(filter, "to", json_integer(q.to_us));
     const char *const texts[][2] = {
         {"source", q.source},   {"hostname", q.hostname},       {"app", q.app},    {"text", q.text},
         {"severity", severity}, {"parse_errors", parse_errors}, {"after", q.after}};
@@ -581,17 +585,8 @@ int http_h_logs(http_req *req, http_resp *resp)
             json_object_set_new(filter, texts[i][0], json_string(texts[i][1]));
     if (limit)
         json_object_set_new(filter, "limit", json_integer(limit));
-    if (rc == XN_OK)
-        rc = record_read(req, "log.search", "log_store", NULL, json_pack("{s:o}", "filter", filter),
-                         &err);
-    else
-        json_decref(filter);
-    if (rc != XN_OK) {
-        xn_buf_release(&out);
-        return fail_input(req, resp, &err);
-    }
-    send_json_buf(resp, &out);
-    return XN_OK;
+    return answer_read(req, resp, rc, &out, "log.search", "log_store", NULL,
+                       range_detail(filter, q.from_us, q.to_us), &err);
 }
 
 int http_h_logs_stats(http_req *req, http_resp *resp)
@@ -609,21 +604,8 @@ int http_h_logs_stats(http_req *req, http_resp *resp)
     xn_buf_init(&out, RESULT_MAX);
     int rc = audit_logstore_stats(req->app->db, from, to, by_day, &out, &err);
     json_t *filter = json_pack("{s:s}", "by", by_day ? "day" : "hour");
-    if (from)
-        json_object_set_new(filter, "from", json_integer(from));
-    if (to)
-        json_object_set_new(filter, "to", json_integer(to));
-    if (rc == XN_OK)
-        rc = record_read(req, "log.stats", "log_store", NULL, json_pack("{s:o}", "filter", filter),
-                         &err);
-    else
-        json_decref(filter);
-    if (rc != XN_OK) {
-        xn_buf_release(&out);
-        return fail_input(req, resp, &err);
-    }
-    send_json_buf(resp, &out);
-    return XN_OK;
+    return answer_read(req, resp, rc, &out, "log.stats", "log_store", NULL,
+                       range_detail(filter, from, to), &err);
 }
 
 int http_h_log_raw(http_req *req, http_resp *resp)
