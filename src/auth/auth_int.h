@@ -114,6 +114,9 @@ int auth_audit_system(audit_trail *t, store_conn *tx, const char *action, const 
 bool auth_valid_account(const char *account);
 /* Digits with optional + ( ) - and spaces, 5 to 20 digits; NULL or "" passes. */
 int auth_check_phone(const char *phone, xn_error *err);
+/* The fields every account and application has: account name, real name, phone, staff type. */
+int auth_check_person(const char *account, const char *real_name, const char *phone,
+                      const char *staff_type, xn_error *err);
 /* Stores a notification for user_id in tx. */
 int auth_notify(store_conn *tx, int64_t user_id, const char *kind, const char *title,
                 const char *body, xn_error *err);

@@ -315,6 +315,26 @@ int auth_check_phone(const char *phone, xn_error *err)
     return XN_OK;
 }
 
+int auth_check_person(const char *account, const char *real_name, const char *phone,
+                      const char *staff_type, xn_error *err)
+{
+    int rc = auth_check_text(account, AUTH_MAX_ACCOUNT, true, "account", err);
+    if (rc == XN_OK && !auth_valid_account(account))
+        rc = xn_fail_field(err, XN_EINVAL, "bad_account", "account",
+                           "账号只能包含字母、数字、点、下划线和连字符（2–64 个字符）");
+    if (rc == XN_OK)
+        rc = auth_check_text(real_name, AUTH_MAX_NAME, true, "real_name", err);
+    if (rc == XN_OK)
+        rc = auth_check_text(phone, AUTH_PHONE_MAX_BYTES, false, "phone", err);
+    if (rc == XN_OK)
+        rc = auth_check_phone(phone, err);
+    if (rc == XN_OK && (!staff_type || (strcmp(staff_type, "staff") != 0 &&
+                                        strcmp(staff_type, "outsourced") != 0)))
+        rc = xn_fail_field(err, XN_EINVAL, "bad_staff_type", "staff_type",
+                           "人员类型只能是在编（staff）或外包（outsourced）");
+    return rc;
+}
+
 int auth_notify(store_conn *tx, int64_t user_id, const char *kind, const char *title,
                 const char *body, xn_error *err)
 {

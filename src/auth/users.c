@@ -95,22 +95,9 @@ int auth_user_create(store *db, audit_trail *trail, const auth_settings *s,
                      const auth_principal *actor, const auth_user_in *in, int64_t *id_out,
                      char password[AUTH_OTP_CHARS + 1], xn_error *err)
 {
-    int rc = auth_check_text(in->account, AUTH_MAX_ACCOUNT, true, "account", err);
-    if (rc == XN_OK && !auth_valid_account(in->account))
-        rc = xn_fail_field(err, XN_EINVAL, "bad_account", "account",
-                           "账号只能包含字母、数字、点、下划线和连字符（2–64 个字符）");
-    if (rc == XN_OK)
-        rc = auth_check_text(in->real_name, AUTH_MAX_NAME, true, "real_name", err);
+    int rc = auth_check_person(in->account, in->real_name, in->phone, in->staff_type, err);
     if (rc == XN_OK)
         rc = auth_check_text(in->department, AUTH_MAX_NAME, false, "department", err);
-    if (rc == XN_OK)
-        rc = auth_check_text(in->phone, 32, false, "phone", err);
-    if (rc == XN_OK)
-        rc = auth_check_phone(in->phone, err);
-    if (rc == XN_OK && (!in->staff_type || (strcmp(in->staff_type, "staff") != 0 &&
-                                            strcmp(in->staff_type, "outsourced") != 0)))
-        rc = xn_fail_field(err, XN_EINVAL, "bad_staff_type", "staff_type",
-                           "人员类型只能是在编（staff）或外包（outsourced）");
     if (rc != XN_OK)
         return rc;
     char hash[CRYPTO_PASSWORD_MAX];
