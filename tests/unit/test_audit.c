@@ -35,14 +35,8 @@ static int64_t fake_clock(void)
 
 static void open_fixture_at(fixture *f, const char *name, const char *mode, bool fake_time)
 {
-    const char *dir = getenv("XN_TEST_TMP");
-    snprintf(f->path, sizeof f->path, "%s/%s", dir ? dir : "/tmp", name);
-    snprintf(f->witness, sizeof f->witness, "%s.witness", f->path);
-    remove(f->path);
-    remove(f->witness);
-    xn_config_defaults(&f->cfg);
+    xn_test_fresh_db(name, f->path, sizeof f->path, f->witness, sizeof f->witness, &f->cfg);
     xn_error err;
-    assert_int_equal(xn_config_set(&f->cfg, "server", "db", f->path, &err), XN_OK);
     assert_int_equal(xn_config_set(&f->cfg, "crypto", "mode", mode, &err), XN_OK);
     f->cfg.audit_epoch_records = EPOCH_RECORDS;
     store_options opt = {.pool_size = 2, .busy_timeout_ms = 2000, .create = true};

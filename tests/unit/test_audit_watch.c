@@ -41,14 +41,8 @@ static int64_t fake_clock(void)
 static void open_fixture(fixture *f, const char *name, void (*setup)(xn_config *, void *),
                          void *arg)
 {
-    const char *dir = getenv("XN_TEST_TMP");
-    snprintf(f->path, sizeof f->path, "%s/%s", dir ? dir : "/tmp", name);
-    snprintf(f->witness, sizeof f->witness, "%s.witness", f->path);
-    remove(f->path);
-    remove(f->witness);
-    xn_config_defaults(&f->cfg);
+    xn_test_fresh_db(name, f->path, sizeof f->path, f->witness, sizeof f->witness, &f->cfg);
     xn_error err;
-    assert_int_equal(xn_config_set(&f->cfg, "server", "db", f->path, &err), XN_OK);
     f->cfg.audit_epoch_records = 4;
     if (setup)
         setup(&f->cfg, arg);
