@@ -14,22 +14,7 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { uiSignIn } from '../lib/browser.mjs';
-
-const OUTPUT_DIR = fileURLToPath(new URL('../output/', import.meta.url));
-const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
+import { OUTPUT_DIR, launch, uiSignIn } from '../lib/browser.mjs';
 
 // The navigation of the system administrator in order: [test id, Chinese name, English name,
 // path, built]. Publication review and the audit log need permissions this role does not hold.
@@ -67,7 +52,6 @@ async function cspViolations() {
 
 describe('web UI shell', { timeout: 180_000 }, () => {
   before(async () => {
-    await mkdir(OUTPUT_DIR, { recursive: true });
     if (process.env.XINAN_TEST_URL) {
       baseUrl = process.env.XINAN_TEST_URL.replace(/\/$/, '');
       adminPassword = process.env.XINAN_TEST_PASSWORD || '';
@@ -82,11 +66,7 @@ describe('web UI shell', { timeout: 180_000 }, () => {
       adminPassword = STRONG;
       adminTotpSecret = admin.totpSecret;
     }
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-    });
+    browser = await launch();
     context = await browser.newContext({
       viewport: { width: 1366, height: 800 },
       locale: 'zh-CN',
