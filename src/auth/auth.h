@@ -70,6 +70,7 @@ typedef struct auth_principal {
     bool admin;           /* holds one of the three administrator roles */
     bool must_change;     /* must change the password before anything else */
     bool must_enrol_totp; /* an administrator without a second factor yet */
+    bool totp;            /* a second factor is enrolled (read by the same session query) */
     const char *source;
 } auth_principal;
 
@@ -187,7 +188,15 @@ typedef struct auth_decision {
 int auth_request_decide(store *db, audit_trail *trail, const auth_settings *s,
                         const auth_principal *actor, int64_t request_id, bool approve,
                         const char *comment, auth_decision *out, xn_error *err);
-int auth_requests_json(store *db, const char *status, json_t **out, xn_error *err);
+/*
+ * The requests `who` may see, newest first (status "" or NULL: any): every request with
+ * role.read; otherwise only those they made and those they may decide (an application for a
+ * department they head, unless outsourced; a kind their permissions decide). Each item
+ * carries "mine" (who made it) and "may_decide" (pending, and who would pass the rules of
+ * auth_request_decide but its race), so an inbox needs no rules of its own.
+ */
+int auth_requests_json(store *db, const auth_principal *who, const char *status, json_t **out,
+                       xn_error *err);
 /* Removes a role at once; that person's sessions lose it on their next request. */
 int auth_role_revoke(store *db, audit_trail *trail, const auth_principal *actor, int64_t user_id,
                      const char *role, xn_error *err);

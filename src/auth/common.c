@@ -139,6 +139,7 @@ int auth_load_principal(store_conn *c, int64_t user_id, auth_principal *p, xn_er
     xn_strlcpy(p->real_name, store_col_text(st, 1), sizeof p->real_name);
     p->must_change = store_col_int(st, 2) != 0;
     bool has_totp = store_col_int(st, 3) != 0;
+    p->totp = has_totp;
     store_stmt_done(st);
     return auth_load_roles(c, p, has_totp, err);
 }

@@ -629,3 +629,150 @@ int auth_request_decide(store *db, audit_trail *trail, const auth_settings *s,
     crypto_wipe(otp, sizeof otp);
     return rc;
 }
+
+/* ---- reading: the inbox ------------------------------------------------------------------ */
+
+#define MAX_HEADED  256  /* departments one person heads, as far as the inbox looks */
+#define INBOX_LIMIT 1000 /* newest requests answered */
+
+typedef struct inbox {
+    const auth_principal *who;
+    bool all;        /* role.read: every request */
+    bool outsourced; /* ACC-5: an outsourced head decides no application */
+    int64_t heads[MAX_HEADED];
+    int nheads;
+} inbox;
+
+/* The departments `who` heads and whether they are outsourced: what may_decide reads. */
+static int inbox_load(store_conn *c, inbox *in, xn_error *err)
+{
+    store_stmt *st;
+    int rc = store_prepare(c, "SELECT staff_type FROM app_user WHERE id = $1", &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, in->who->user_id);
+    if ((rc = store_step(st, err)) == STORE_ROW) {
+        in->outsourced = strcmp(store_col_text(st, 0), "outsourced") == 0;
+        store_stmt_done(st);
+    } else if (rc != STORE_DONE) {
+        return rc;
+    }
+    rc = store_prepare(c, "SELECT id FROM org_unit WHERE head_user_id = $1 ORDER BY id LIMIT $2",
+                       &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, in->who->user_id);
+    store_bind_int(st, 2, MAX_HEADED);
+    in->nheads = 0;
+    while ((rc = store_step(st, err)) == STORE_ROW)
+        in->heads[in->nheads++] = store_col_int(st, 0);
+    return rc == STORE_DONE ? XN_OK : rc;
+}
+
+static bool heads(const inbox *in, int64_t department_id)
+{
+    for (int i = 0; i < in->nheads; i++)
+        if (in->heads[i] == department_id)
+            return true;
+    return false;
+}
+
+/* Whether who's permissions or headships decide a request of this kind (may_decide's rule,
+ * without the four-eyes checks). */
+static bool decides_kind(const inbox *in, const char *kind, int64_t department_id)
+{
+    if (strcmp(kind, "role_grant") == 0)
+        return auth_can(in->who, "role.approve");
+    if (strcmp(kind, "reset") == 0)
+        return auth_can(in->who, "user.reset_password");
+    return auth_can(in->who, "request.approve") || (!in->outsourced && heads(in, department_id));
+}
+
+static json_t *inbox_row(store_stmt *st, const inbox *in)
+{
+    int64_t requester = store_col_int(st, 14);
+    int64_t target = store_col_is_null(st, 13) ? 0 : store_col_int(st, 13);
+    const char *kind = store_col_text(st, 1);
+    /* an application's fields (written by us, so they parse; NULL for other kinds) */
+    const char *payload = store_col_text(st, 12);
+    json_t *p = *payload ? json_loads(payload, 0, NULL) : NULL;
+    int64_t dept = json_integer_value(json_object_get(p, "department_id"));
+    bool mine = requester == in->who->user_id;
+    bool decides = decides_kind(in, kind, dept);
+    if (!in->all && !mine && !decides) {
+        json_decref(p);
+        return NULL;
+    }
+    json_t *o = json_pack(
+        "{s:I,s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "id", (json_int_t)store_col_int(st, 0),
+        "kind", kind, "status", store_col_text(st, 2), "reason", store_col_text(st, 3),
+        "created_at", (json_int_t)store_col_int(st, 4), "requested_by", store_col_text(st, 5),
+        "target_account", store_col_text(st, 6), "target_name", store_col_text(st, 7), "role",
+        store_col_text(st, 8), "role_name", store_col_text(st, 9), "decided_by",
+        store_col_text(st, 10), "comment", store_col_text(st, 11));
+    json_object_set_new(o, "application", p ? p : json_null());
+    json_object_set_new(o, "target_user_id", target ? json_integer(target) : json_null());
+    json_object_set_new(o, "mine", json_boolean(mine));
+    bool pending = strcmp(store_col_text(st, 2), "pending") == 0;
+    json_object_set_new(o, "may_decide",
+                        json_boolean(pending && !mine && decides && target != in->who->user_id));
+    return o;
+}
+
+int auth_requests_json(store *db, const auth_principal *who, const char *status, json_t **out,
+                       xn_error *err)
+{
+    inbox *in = xn_xcalloc(1, sizeof *in);
+    in->who = who;
+    in->all = auth_can(who, "role.read");
+    store_conn *c;
+    int rc = store_acquire(db, &c, err);
+    if (rc != XN_OK) {
+        free(in);
+        return rc;
+    }
+    rc = inbox_load(c, in, err);
+    store_stmt *st;
+    json_t *items = json_array();
+    /* without role.read, only the kinds one could decide and one's own requests are read;
+     * applications are narrowed to the departments one heads in inbox_row */
+    if (rc == XN_OK)
+        rc = store_prepare(c,
+                           "SELECT a.id, a.kind, a.status, a.reason, a.created_at, q.account,"
+                           " t.account, t.real_name, coalesce(r.code, ''), coalesce(r.name, ''),"
+                           " coalesce(d.account, ''), coalesce(a.comment, ''),"
+                           " coalesce(a.payload, ''), a.target_user_id, a.requested_by"
+                           " FROM access_request a JOIN app_user q ON q.id = a.requested_by"
+                           " LEFT JOIN app_user t ON t.id = a.target_user_id"
+                           " LEFT JOIN role r ON r.id = a.role_id"
+                           " LEFT JOIN app_user d ON d.id = a.decided_by"
+                           " WHERE ($1 = '' OR a.status = $1) AND ($2 = 1 OR a.requested_by = $3"
+                           " OR (a.kind = 'account' AND $4 = 1)"
+                           " OR (a.kind = 'role_grant' AND $5 = 1)"
+                           " OR (a.kind = 'reset' AND $6 = 1))"
+                           " ORDER BY a.id DESC LIMIT $7",
+                           &st, err);
+    if (rc == XN_OK) {
+        store_bind_text(st, 1, status ? status : "", -1);
+        store_bind_int(st, 2, in->all);
+        store_bind_int(st, 3, who->user_id);
+        store_bind_int(st, 4, auth_can(who, "request.approve") || (in->nheads && !in->outsourced));
+        store_bind_int(st, 5, auth_can(who, "role.approve"));
+        store_bind_int(st, 6, auth_can(who, "user.reset_password"));
+        store_bind_int(st, 7, INBOX_LIMIT);
+        while ((rc = store_step(st, err)) == STORE_ROW) {
+            json_t *o = inbox_row(st, in);
+            if (o)
+                json_array_append_new(items, o);
+        }
+        rc = rc == STORE_DONE ? XN_OK : rc;
+    }
+    store_release(c);
+    free(in);
+    if (rc != XN_OK) {
+        json_decref(items);
+        return rc;
+    }
+    *out = json_pack("{s:o}", "items", items);
+    return XN_OK;
+}

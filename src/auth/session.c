@@ -332,6 +332,7 @@ int auth_session_check(store *db, const auth_settings *s, const char *token, aut
             xn_strlcpy(out->real_name, store_col_text(st, 7), sizeof out->real_name);
             out->must_change = store_col_int(st, 8) != 0;
             has_totp = store_col_int(st, 9) != 0;
+            out->totp = has_totp;
             mapped = s->nroles > 0 &&
                      auth_apply_role_ids(s, store_col_text(st, 10), out, has_totp) == XN_OK;
             store_stmt_done(st);

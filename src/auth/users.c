@@ -368,46 +368,6 @@ int auth_role_request(store *db, audit_trail *trail, const auth_principal *actor
     return rc;
 }
 
-static void bind_status(store_stmt *st, const void *ctx)
-{
-    store_bind_text(st, 1, ctx ? ctx : "", -1);
-}
-
-static json_t *request_row(store_stmt *st, const void *ctx)
-{
-    (void)ctx;
-    json_t *o = json_pack(
-        "{s:I,s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "id", (json_int_t)store_col_int(st, 0),
-        "kind", store_col_text(st, 1), "status", store_col_text(st, 2), "reason",
-        store_col_text(st, 3), "created_at", (json_int_t)store_col_int(st, 4), "requested_by",
-        store_col_text(st, 5), "target_account", store_col_text(st, 6), "target_name",
-        store_col_text(st, 7), "role", store_col_text(st, 8), "role_name", store_col_text(st, 9),
-        "decided_by", store_col_text(st, 10), "comment", store_col_text(st, 11));
-    /* an application's fields (written by us, so they parse; NULL for other kinds) */
-    const char *payload = store_col_text(st, 12);
-    json_t *p = *payload ? json_loads(payload, 0, NULL) : NULL;
-    json_object_set_new(o, "application", p ? p : json_null());
-    json_object_set_new(o, "target_user_id",
-                        store_col_is_null(st, 13) ? json_null()
-                                                  : json_integer(store_col_int(st, 13)));
-    return o;
-}
-
-int auth_requests_json(store *db, const char *status, json_t **out, xn_error *err)
-{
-    return auth_items_json(db,
-                           "SELECT a.id, a.kind, a.status, a.reason, a.created_at, q.account,"
-                           " t.account, t.real_name, coalesce(r.code, ''), coalesce(r.name, ''),"
-                           " coalesce(d.account, ''), coalesce(a.comment, ''),"
-                           " coalesce(a.payload, ''), a.target_user_id"
-                           " FROM access_request a JOIN app_user q ON q.id = a.requested_by"
-                           " LEFT JOIN app_user t ON t.id = a.target_user_id"
-                           " LEFT JOIN role r ON r.id = a.role_id"
-                           " LEFT JOIN app_user d ON d.id = a.decided_by"
-                           " WHERE $1 = '' OR a.status = $1 ORDER BY a.id DESC LIMIT 1000",
-                           bind_status, request_row, status, out, err);
-}
-
 /* ---- taking away --------------------------------------------------------------------------- */
 
 typedef struct revoke_ctx {

@@ -43,9 +43,9 @@ static int principal_body(http_resp *resp, const auth_principal *p)
             rc |= xn_buf_printf(b, "%s\"%s\"", n++ ? "," : "", auth_permissions[i]);
     rc |= xn_buf_printf(b,
                         "],\"admin\":%s,\"must_change\":%s,\"must_enrol_totp\":%s,"
-                        "\"csrf\":\"%s\"}}",
+                        "\"totp\":%s,\"csrf\":\"%s\"}}",
                         p->admin ? "true" : "false", p->must_change ? "true" : "false",
-                        p->must_enrol_totp ? "true" : "false", p->csrf);
+                        p->must_enrol_totp ? "true" : "false", p->totp ? "true" : "false", p->csrf);
     resp->status = rc == XN_OK ? 200 : 500;
     resp->content_type = "application/json; charset=utf-8";
     return 0;

@@ -169,7 +169,7 @@ int http_h_requests(http_req *req, http_resp *resp)
         return http_error(req, resp, 400, "bad_status",
                           "状态只能是 pending、approved、rejected 或 cancelled", "status");
     json_t *out;
-    if (auth_requests_json(req->app->db, status, &out, &err) != XN_OK)
+    if (auth_requests_json(req->app->db, req->who, status, &out, &err) != XN_OK)
         return http_fail(req, resp, &err);
     return http_json(resp, 200, out);
 }

@@ -26,6 +26,7 @@ let sec; // API client of the security administrator
 let A; // the system administrator's browser tab
 let B; // the security administrator's browser tab
 let created = null; // { id, account, otp } of the account made in the page
+let office; // the department the account is made in
 
 async function userByAccount(account) {
   const r = await admin.call('GET', '/api/users');
@@ -51,6 +52,11 @@ describe('accounts, one-time passwords and four-eyes role requests', { timeout: 
     sec.totpSecret = r.json.secret;
     r = await sec.call('POST', '/api/me/totp/confirm', { code: totp(sec.totpSecret) });
     assert.equal(r.status, 200, r.body);
+
+    r = await admin.call('GET', '/api/org');
+    r = await admin.call('POST', '/api/org', { parent_id: r.json.items[0].id, name: '办公室', kind: 'department' });
+    assert.equal(r.status, 201, r.body);
+    office = r.json.id;
 
     browser = await launch();
     A = await newPage(browser);
@@ -85,7 +91,9 @@ describe('accounts, one-time passwords and four-eyes role requests', { timeout: 
     await page.getByTestId('account-create').click();
     await page.getByTestId('new-account').fill('zhangwei');
     await page.getByTestId('new-real-name').fill('张伟');
-    await page.getByTestId('new-department').fill('办公室');
+    // The department comes from the organisation tree.
+    await page.getByTestId('new-department').click();
+    await page.locator('.new-department-popper').getByText('办公室', { exact: true }).click();
     await page.getByTestId('create-submit').click();
     await page.getByTestId('one-time-password').waitFor();
     const otp = (await page.getByTestId('one-time-password').innerText()).trim();
@@ -113,7 +121,10 @@ describe('accounts, one-time passwords and four-eyes role requests', { timeout: 
     const r = await u.login('zhangwei', otp);
     assert.equal(r.status, 200, r.body);
     assert.equal(r.json.user.must_change, true);
-    created = { id: (await userByAccount('zhangwei')).id, account: 'zhangwei', otp };
+    const made = await userByAccount('zhangwei');
+    assert.equal(made.department_id, office);
+    assert.equal(made.department, '办公室');
+    created = { id: made.id, account: 'zhangwei', otp };
   });
 
   test('ask for a role in the drawer: it waits for a second person', async () => {

@@ -1,6 +1,7 @@
 // The icons the shell uses, imported one by one so the bundle carries only these.
 import {
   ArrowDown,
+  Bell,
   Calendar,
   Check,
   Close,
@@ -25,6 +26,7 @@ import {
 
 export const icons = {
   ArrowDown,
+  Bell,
   Calendar,
   Check,
   Close,

@@ -55,6 +55,8 @@ const PERMISSIONS = {
   'duty.watch': { 'zh-CN': '值班读网', en: 'Duty watch' },
   'incident.approve': { 'zh-CN': '审批事件处置', en: 'Approve incident handling' },
   'org.manage': { 'zh-CN': '管理组织机构', en: 'Manage the organisation' },
+  'agent.manage': { 'zh-CN': '管理代理令牌', en: 'Manage agent tokens' },
+  'account.review': { 'zh-CN': '账号年度复核', en: 'Review accounts yearly' },
 };
 
 const ACTIONS = {
@@ -73,6 +75,20 @@ const ACTIONS = {
   'auth.request_decide': { 'zh-CN': '审批申请', en: 'Request decided' },
   'auth.request_reject': { 'zh-CN': '驳回申请', en: 'Request rejected' },
   'auth.bootstrap': { 'zh-CN': '创建首个管理员', en: 'First administrator' },
+  'auth.org_create': { 'zh-CN': '新建组织节点', en: 'Organisation node created' },
+  'auth.org_update': { 'zh-CN': '修改组织节点', en: 'Organisation node changed' },
+  'auth.user_update': { 'zh-CN': '修改实名信息', en: 'Real-name data changed' },
+  'auth.account_apply': { 'zh-CN': '申请开通账号', en: 'Account applied for' },
+  'auth.account_approve': { 'zh-CN': '批准账号申请', en: 'Account application approved' },
+  'auth.reset_request': { 'zh-CN': '申请重置密码', en: 'Password reset asked for' },
+  'auth.password_change_demand': { 'zh-CN': '限期修改密码', en: 'Password change demanded' },
+  'auth.password_change_reminder': { 'zh-CN': '改密提醒', en: 'Password change reminder' },
+  'auth.user_leave': { 'zh-CN': '离岗', en: 'Left' },
+  'auth.user_transfer': { 'zh-CN': '调岗', en: 'Transferred' },
+  'auth.account_review': { 'zh-CN': '账号年度复核', en: 'Accounts reviewed' },
+  'auth.agent_token_create': { 'zh-CN': '签发代理令牌', en: 'Agent token issued' },
+  'auth.agent_token_revoke': { 'zh-CN': '吊销代理令牌', en: 'Agent token revoked' },
+  'auth.agent_check': { 'zh-CN': '代理令牌校验', en: 'Agent token checked' },
   'audit.init': { 'zh-CN': '审计初始化', en: 'Audit trail started' },
   'audit.purge': { 'zh-CN': '清理过期审计记录', en: 'Old records purged' },
 };
@@ -88,6 +104,7 @@ const STATES = {
   pending: { 'zh-CN': '待审批', en: 'Pending' },
   approved: { 'zh-CN': '已批准', en: 'Approved' },
   rejected: { 'zh-CN': '已驳回', en: 'Rejected' },
+  cancelled: { 'zh-CN': '已取消', en: 'Cancelled' },
   active: { 'zh-CN': '启用', en: 'Active' },
   disabled: { 'zh-CN': '已停用', en: 'Disabled' },
   locked: { 'zh-CN': '已锁定', en: 'Locked' },

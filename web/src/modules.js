@@ -4,8 +4,8 @@
 //
 // `perms`: the navigation shows a module to a user holding any of these permissions (none:
 // everyone signed in). `pages`: a built module's own pages, each with the permission it
-// needs (the same as the API endpoint it reads, routes.c); the module's entry leads to the
-// first page the user may open. Modules still under construction carry provisional lists
+// needs (the same as the API endpoint it reads, routes.c; null: anyone signed in); the
+// module's entry leads to the first page the user may open. Modules still under construction carry provisional lists
 // until their endpoints define their permissions.
 
 // range('ACC', 1, 18) → ['ACC-1', …, 'ACC-18']
@@ -18,11 +18,15 @@ function range(prefix, from, to) {
 export const modules = [
   {
     key: 'accounts',
-    perms: ['user.read', 'role.read'],
+    // Department heads hold none of these: they reach their inbox from the user menu.
+    perms: ['user.read', 'role.read', 'user.apply', 'org.manage', 'agent.manage'],
     pages: [
       { path: '/accounts', name: 'accounts', perm: 'user.read', title: { 'zh-CN': '账号', en: 'Accounts' } },
+      { path: '/accounts/requests', name: 'requests', perm: null, title: { 'zh-CN': '申请与审批', en: 'Requests' } },
+      { path: '/accounts/org', name: 'org', perm: null, title: { 'zh-CN': '组织机构', en: 'Organisation' } },
       { path: '/accounts/roles', name: 'roles', perm: 'role.read', title: { 'zh-CN': '角色与权限', en: 'Roles' } },
-      { path: '/accounts/requests', name: 'requests', perm: 'role.read', title: { 'zh-CN': '审批', en: 'Requests' } },
+      { path: '/accounts/review', name: 'review', perm: 'user.read', title: { 'zh-CN': '年度复核', en: 'Yearly review' } },
+      { path: '/accounts/agents', name: 'agents', perm: 'agent.manage', title: { 'zh-CN': '代理令牌', en: 'Agent tokens' } },
     ],
     path: '/accounts',
     icon: 'User',
@@ -152,6 +156,11 @@ export function moduleByKey(key) {
 // the user may open, or its own path.
 export function moduleEntry(m, permissions) {
   if (!m.pages) return m.path;
-  const page = m.pages.find((p) => permissions.includes(p.perm));
+  const page = m.pages.find((p) => pageAllowed(p, permissions));
   return page ? page.path : m.path;
+}
+
+// Whether a user with these permissions may open a module's page (perm null: anyone).
+export function pageAllowed(page, permissions) {
+  return !page.perm || permissions.includes(page.perm);
 }

@@ -23,6 +23,10 @@ const RolesPage = () => import('./views/RolesPage.vue');
 const RequestsPage = () => import('./views/RequestsPage.vue');
 const AuditPage = () => import('./views/AuditPage.vue');
 const LogsPage = () => import('./views/LogsPage.vue');
+const OrgPage = () => import('./views/OrgPage.vue');
+const ReviewPage = () => import('./views/ReviewPage.vue');
+const AgentsPage = () => import('./views/AgentsPage.vue');
+const ResetRequestPage = () => import('./views/ResetRequestPage.vue');
 
 const builtPages = {
   accounts: AccountsPage,
@@ -30,6 +34,9 @@ const builtPages = {
   requests: RequestsPage,
   audit: AuditPage,
   'audit-logs': LogsPage,
+  org: OrgPage,
+  review: ReviewPage,
+  agents: AgentsPage,
 };
 
 const moduleRoutes = modules.flatMap((m) =>
@@ -38,7 +45,7 @@ const moduleRoutes = modules.flatMap((m) =>
         path: p.path,
         name: p.name,
         component: builtPages[p.name],
-        meta: { module: m.key, page: p, perms: [p.perm] },
+        meta: { module: m.key, page: p, perms: p.perm ? [p.perm] : [] },
       }))
     : [
         {
@@ -53,6 +60,7 @@ const moduleRoutes = modules.flatMap((m) =>
 
 const routes = [
   { path: '/login', name: 'login', component: LoginPage, meta: { public: true, bare: true, titleKey: 'login.title' } },
+  { path: '/login/reset', name: 'reset-request', component: ResetRequestPage, meta: { public: true, bare: true, titleKey: 'reset.title' } },
   { path: '/password', name: 'password', component: PasswordPage, meta: { pendingOk: true, titleKey: 'pw.title' } },
   { path: '/totp', name: 'totp', component: TotpPage, meta: { pendingOk: true, titleKey: 'totp.title' } },
   { path: '/', name: 'home', component: HomePage, meta: { titleKey: 'nav.home' } },

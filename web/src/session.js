@@ -8,7 +8,7 @@ import { request, setAuthErrorHandler, setCsrfToken } from './api.js';
 const state = reactive({
   loaded: false, // GET /api/me has answered once (signed in or not)
   user: null, // the principal: { id, account, real_name, session, roles[], permissions[],
-  //             admin, must_change, must_enrol_totp } (the CSRF token is kept in api.js only)
+  //             admin, must_change, must_enrol_totp, totp } (the CSRF token: api.js only)
 });
 
 export const session = readonly(state);
