@@ -305,6 +305,9 @@ int auth_user_leave(store *db, audit_trail *trail, const auth_principal *actor, 
                     const auth_leave_in *in, int64_t *handover_id, xn_error *err);
 /* {"items":[handover records of a user, newest first]}. */
 int auth_handovers_json(store *db, int64_t user_id, json_t **out, xn_error *err);
+/* {"items":[{id, account, real_name, department, status}]}: the people (not left) whose
+ * supervisor is supervisor_id, for whom that person may ask a password reset (ACC-12). */
+int auth_subordinates_json(store *db, int64_t supervisor_id, json_t **out, xn_error *err);
 
 /* ACC-14: every account with roles, last sign-in and status, flagged unused_90d; and the
  * latest confirmations of the review. */

@@ -606,6 +606,23 @@ int auth_handovers_json(store *db, int64_t user_id, json_t **out, xn_error *err)
                            bind_one, handover_row, &user_id, out, err);
 }
 
+static json_t *subordinate_row(store_stmt *st, const void *ctx)
+{
+    (void)ctx;
+    return json_pack("{s:I,s:s,s:s,s:s,s:s}", "id", (json_int_t)store_col_int(st, 0), "account",
+                     store_col_text(st, 1), "real_name", store_col_text(st, 2), "department",
+                     store_col_text(st, 3), "status", store_col_text(st, 4));
+}
+
+int auth_subordinates_json(store *db, int64_t supervisor_id, json_t **out, xn_error *err)
+{
+    return auth_items_json(db,
+                           "SELECT id, account, real_name, coalesce(department, ''), status"
+                           " FROM app_user WHERE supervisor_id = $1 AND status <> 'left'"
+                           " ORDER BY account LIMIT 1000",
+                           bind_one, subordinate_row, &supervisor_id, out, err);
+}
+
 /* ---- the yearly review (ACC-14) -------------------------------------------------------------- */
 
 #define REVIEW_SQL                                                                                 \

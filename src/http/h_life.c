@@ -204,6 +204,15 @@ int http_h_reset_request(http_req *req, http_resp *resp)
                                "如账号存在，重置申请已提交，请等待管理员审批后当面领取一次性密码"));
 }
 
+int http_h_my_subordinates(http_req *req, http_resp *resp)
+{
+    xn_error err;
+    json_t *out;
+    if (auth_subordinates_json(req->app->db, req->who->user_id, &out, &err) != XN_OK)
+        return http_fail(req, resp, &err);
+    return http_json(resp, 200, out);
+}
+
 int http_h_user_reset_request(http_req *req, http_resp *resp)
 {
     xn_error err;

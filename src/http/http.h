@@ -203,6 +203,7 @@ int http_h_user_update(http_req *req, http_resp *resp);
 int http_h_application(http_req *req, http_resp *resp);
 int http_h_reset_request(http_req *req, http_resp *resp);
 int http_h_user_reset_request(http_req *req, http_resp *resp);
+int http_h_my_subordinates(http_req *req, http_resp *resp);
 int http_h_force_change(http_req *req, http_resp *resp);
 int http_h_user_leave(http_req *req, http_resp *resp);
 int http_h_user_transfer(http_req *req, http_resp *resp);

@@ -60,6 +60,8 @@ const http_route http_routes[] = {
      "apply for an account (decided by the department head or a security administrator)"},
     {"POST", "/api/auth/reset-request", http_h_reset_request, J, NULL,
      "ask for a password reset, signed out (same answer for any account)"},
+    {"GET", "/api/me/subordinates", http_h_my_subordinates, 0, ANY,
+     "the people one supervises (for whom one may ask a password reset)"},
     {"POST", "/api/users/:id/reset-request", http_h_user_reset_request, J, ANY,
      "a supervisor asks for a subordinate's password reset"},
     {"POST", "/api/users/:id/force-password-change", http_h_force_change, J, "user.update",

@@ -209,6 +209,12 @@ test('ACC-12: a supervisor may ask for a subordinate\'s reset, nobody else may',
   r = await admin.call('PATCH', `/api/users/${boss.id}`, { supervisor_id: worker.id });
   assert.equal(r.status, 400);
   assert.equal(r.json.error.code, 'supervisor_cycle');
+  // the supervisor finds the people they may ask a reset for; others find nobody
+  r = await boss.call('GET', '/api/me/subordinates');
+  assert.equal(r.status, 200, r.body);
+  assert.deepEqual(r.json.items.map((p) => p.account), ['worker1']);
+  r = await stranger.call('GET', '/api/me/subordinates');
+  assert.deepEqual(r.json.items, []);
   r = await stranger.call('POST', `/api/users/${worker.id}/reset-request`, { reason: '忘记密码' });
   assert.equal(r.status, 403);
   assert.equal(r.json.error.code, 'not_supervisor');

@@ -342,6 +342,26 @@ describe('the account lifecycle in the UI', { timeout: 420_000 }, () => {
     await W.context.close();
   });
 
+  test('ACC-12: a supervisor without account rights asks for a subordinate\'s reset from the profile page', async () => {
+    const boss = await userClient(srv, admin, 'lixia', { realName: '李霞' });
+    const worker = await userClient(srv, admin, 'zhaolei', { realName: '赵磊' });
+    const r = await admin.call('PATCH', `/api/users/${worker.id}`, { supervisor_id: boss.id });
+    assert.equal(r.status, 200, r.body);
+    const B = await newPage(browser);
+    await uiSignIn(B.page, srv.url, 'lixia', STRONG);
+    await B.page.goto(`${srv.url}/profile`);
+    await B.page.getByTestId('profile-subordinates').getByText('赵磊').waitFor();
+    await B.page.getByTestId('subordinate-reset').click();
+    await B.page.locator('.el-message-box input').fill('忘记密码');
+    await B.page.locator('.el-message-box__btns .el-button--primary').click();
+    await B.page.getByText('重置申请已提交').waitFor();
+    await B.shot('lifecycle-subordinates-zh');
+    const pending = (await admin.call('GET', '/api/requests?status=pending')).json.items;
+    assert.ok(pending.some((x) => x.kind === 'reset' && x.target_account === 'zhaolei' && x.requested_by === 'lixia'));
+    assert.deepEqual(B.problems, []);
+    await B.context.close();
+  });
+
   test('ACC-14: leaving ends the person\'s open browser session and the handover record shows', async () => {
     const leaver = await userClient(srv, admin, 'chenli', { realName: '陈立' });
     await approvedRole(leaver.id, 'editor');
