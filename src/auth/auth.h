@@ -667,6 +667,22 @@ typedef struct auth_weak_list_info {
 int auth_weak_list_replace(store *db, audit_trail *trail, const auth_settings *s,
                            const auth_principal *actor, const char *text, size_t len,
                            auth_weak_list_info *out, xn_error *err);
+/* A parsed list: entries point into text (a lower-cased copy), sorted and distinct. */
+typedef struct auth_weak_entry {
+    const char *s;
+    size_t n;
+} auth_weak_entry;
+typedef struct auth_weak_parsed {
+    char *text;
+    auth_weak_entry *entries; /* info.entries of them */
+    auth_weak_list_info info;
+} auth_weak_parsed;
+/* The parse and checks of auth_weak_list_replace, without storing (the fuzz harness's door).
+ * Release with auth_weak_parsed_release (also after a failure). */
+int auth_weak_list_parse(const char *text, size_t len, crypto_alg alg, auth_weak_parsed *out,
+                         xn_error *err);
+void auth_weak_parsed_release(auth_weak_parsed *p);
+
 /* {"entries", "digest", "updated_at", "updated_by"} (digest and times null before the first
  * upload); never an entry. */
 int auth_weak_list_json(store *db, json_t **out, xn_error *err);

@@ -411,11 +411,6 @@ int auth_policy_update(store *db, audit_trail *trail, const auth_principal *acto
 
 /* ---- the weak-password list ----------------------------------------------------------------- */
 
-typedef struct entry {
-    const char *s;
-    size_t n;
-} entry;
-
 static char lower(char c)
 {
     return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
@@ -423,7 +418,7 @@ static char lower(char c)
 
 static int cmp_entry(const void *a, const void *b)
 {
-    const entry *x = a, *y = b;
+    const auth_weak_entry *x = a, *y = b;
     size_t n = x->n < y->n ? x->n : y->n;
     int c = memcmp(x->s, y->s, n);
     return c ? c : (x->n > y->n) - (x->n < y->n);
@@ -434,54 +429,8 @@ static bool is_comment(const char *line, size_t n)
     return (n == 1 && line[0] == '#') || (n >= 2 && line[0] == '#' && line[1] == ' ');
 }
 
-typedef struct weak_ctx {
-    audit_trail *trail;
-    const auth_principal *actor;
-    const entry *entries;
-    size_t n;
-    const auth_weak_list_info *info;
-} weak_ctx;
-
-static int weak_tx(store_conn *tx, void *ctx, xn_error *err)
-{
-    weak_ctx *w = ctx;
-    store_stmt *st;
-    int rc = store_prepare(tx, "DELETE FROM password_weak", &st, err);
-    if (rc == XN_OK)
-        rc = auth_step_done(st, err);
-    for (size_t i = 0; rc == XN_OK && i < w->n; i++) {
-        rc = store_prepare(tx, "INSERT INTO password_weak (entry) VALUES ($1)", &st, err);
-        if (rc == XN_OK) {
-            store_bind_text_ref(st, 1, w->entries[i].s, w->entries[i].n);
-            rc = auth_step_done(st, err);
-        }
-    }
-    if (rc == XN_OK)
-        rc = store_prepare(tx,
-                           "INSERT INTO password_weak_state (id, entries, digest, updated_at,"
-                           " updated_by) VALUES (1, $1, $2, $3, $4) ON CONFLICT (id) DO UPDATE"
-                           " SET entries = excluded.entries, digest = excluded.digest,"
-                           " updated_at = excluded.updated_at, updated_by = excluded.updated_by",
-                           &st, err);
-    if (rc == XN_OK) {
-        store_bind_int(st, 1, (int64_t)w->info->entries);
-        store_bind_text(st, 2, w->info->digest, -1);
-        store_bind_int(st, 3, xn_now_us());
-        store_bind_text(st, 4, w->actor->account, -1);
-        rc = auth_step_done(st, err);
-    }
-    if (rc != XN_OK)
-        return rc;
-    char detail[192];
-    snprintf(detail, sizeof detail, "{\"entries\":%zu,\"ignored\":%zu,\"digest\":\"%s\"}",
-             w->info->entries, w->info->ignored, w->info->digest);
-    return auth_audit_ok(w->trail, tx, w->actor, "auth.weak_list_update", "password_policy",
-                         "weak_list", detail, err);
-}
-
-int auth_weak_list_replace(store *db, audit_trail *trail, const auth_settings *s,
-                           const auth_principal *actor, const char *text, size_t len,
-                           auth_weak_list_info *out, xn_error *err)
+int auth_weak_list_parse(const char *text, size_t len, crypto_alg alg, auth_weak_parsed *out,
+                         xn_error *err)
 {
     memset(out, 0, sizeof *out);
     if (len > AUTH_WEAK_LIST_MAX_BYTES)
@@ -502,17 +451,16 @@ int auth_weak_list_replace(store *db, audit_trail *trail, const auth_settings *s
                                  "第 %zu 行不是有效的 UTF-8 文本", lines + 1);
         start += n + 1;
     }
-    char *copy = malloc(len + 1);
-    entry *entries = calloc(lines ? lines : 1, sizeof *entries);
-    if (copy == NULL || entries == NULL) {
-        free(copy);
-        free(entries);
+    out->text = malloc(len + 1);
+    out->entries = calloc(lines ? lines : 1, sizeof *out->entries);
+    if (out->text == NULL || out->entries == NULL) {
+        auth_weak_parsed_release(out);
         return xn_fail(err, XN_ENOMEM, "out_of_memory", "no memory for the list");
     }
-    memcpy(copy, text, len);
+    memcpy(out->text, text, len);
     size_t n = 0;
     for (size_t start = 0; start < len;) {
-        char *line = copy + start;
+        char *line = out->text + start;
         char *nl = memchr(line, '\n', len - start);
         size_t k = nl ? (size_t)(nl - line) : len - start;
         start += k + 1;
@@ -521,36 +469,100 @@ int auth_weak_list_replace(store *db, audit_trail *trail, const auth_settings *s
         if (k == 0 || is_comment(line, k))
             continue;
         if (k > AUTH_PW_MAX_BYTES || xn_has_control(line, k)) {
-            out->ignored++; /* no acceptable password can be this */
+            out->info.ignored++; /* no acceptable password can be this */
             continue;
         }
         for (size_t i = 0; i < k; i++)
             line[i] = lower(line[i]);
-        entries[n++] = (entry){line, k};
+        out->entries[n++] = (auth_weak_entry){line, k};
     }
-    qsort(entries, n, sizeof *entries, cmp_entry);
+    qsort(out->entries, n, sizeof *out->entries, cmp_entry);
     /* distinct entries, and the digest over them in order, each ended by a newline */
-    crypto_alg alg = s->alg;
     crypto_hasher h;
     crypto_hasher_init(&h, alg, NULL);
     size_t d = 0;
     for (size_t i = 0; i < n; i++) {
-        if (d > 0 && cmp_entry(&entries[d - 1], &entries[i]) == 0)
+        if (d > 0 && cmp_entry(&out->entries[d - 1], &out->entries[i]) == 0)
             continue;
-        entries[d++] = entries[i];
-        crypto_hasher_update(&h, entries[i].s, entries[i].n);
+        out->entries[d++] = out->entries[i];
+        crypto_hasher_update(&h, out->entries[i].s, out->entries[i].n);
         crypto_hasher_update(&h, "\n", 1);
     }
     uint8_t digest[CRYPTO_HASH_BYTES];
     char hex[2 * CRYPTO_HASH_BYTES + 1];
     crypto_hasher_final(&h, digest);
     xn_hex(digest, sizeof digest, hex);
-    snprintf(out->digest, sizeof out->digest, "%s:%s", crypto_alg_id(alg), hex);
-    out->entries = d;
-    weak_ctx w = {.trail = trail, .actor = actor, .entries = entries, .n = d, .info = out};
-    int rc = store_tx(db, weak_tx, &w, err);
-    free(entries);
-    free(copy);
+    snprintf(out->info.digest, sizeof out->info.digest, "%s:%s", crypto_alg_id(alg), hex);
+    out->info.entries = d;
+    return XN_OK;
+}
+
+void auth_weak_parsed_release(auth_weak_parsed *p)
+{
+    free(p->entries);
+    free(p->text);
+    p->entries = NULL;
+    p->text = NULL;
+}
+
+typedef struct weak_ctx {
+    audit_trail *trail;
+    const auth_principal *actor;
+    const auth_weak_parsed *list;
+} weak_ctx;
+
+static int weak_tx(store_conn *tx, void *ctx, xn_error *err)
+{
+    weak_ctx *w = ctx;
+    const auth_weak_list_info *info = &w->list->info;
+    store_stmt *st;
+    int rc = store_prepare(tx, "DELETE FROM password_weak", &st, err);
+    if (rc == XN_OK)
+        rc = auth_step_done(st, err);
+    for (size_t i = 0; rc == XN_OK && i < info->entries; i++) {
+        rc = store_prepare(tx, "INSERT INTO password_weak (entry) VALUES ($1)", &st, err);
+        if (rc == XN_OK) {
+            store_bind_text_ref(st, 1, w->list->entries[i].s, w->list->entries[i].n);
+            rc = auth_step_done(st, err);
+        }
+    }
+    if (rc == XN_OK)
+        rc = store_prepare(tx,
+                           "INSERT INTO password_weak_state (id, entries, digest, updated_at,"
+                           " updated_by) VALUES (1, $1, $2, $3, $4) ON CONFLICT (id) DO UPDATE"
+                           " SET entries = excluded.entries, digest = excluded.digest,"
+                           " updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+                           &st, err);
+    if (rc == XN_OK) {
+        store_bind_int(st, 1, (int64_t)info->entries);
+        store_bind_text(st, 2, info->digest, -1);
+        store_bind_int(st, 3, xn_now_us());
+        store_bind_text(st, 4, w->actor->account, -1);
+        rc = auth_step_done(st, err);
+    }
+    if (rc != XN_OK)
+        return rc;
+    char detail[192];
+    snprintf(detail, sizeof detail, "{\"entries\":%zu,\"ignored\":%zu,\"digest\":\"%s\"}",
+             info->entries, info->ignored, info->digest);
+    return auth_audit_ok(w->trail, tx, w->actor, "auth.weak_list_update", "password_policy",
+                         "weak_list", detail, err);
+}
+
+int auth_weak_list_replace(store *db, audit_trail *trail, const auth_settings *s,
+                           const auth_principal *actor, const char *text, size_t len,
+                           auth_weak_list_info *out, xn_error *err)
+{
+    auth_weak_parsed list;
+    memset(out, 0, sizeof *out);
+    int rc = auth_weak_list_parse(text, len, s->alg, &list, err);
+    if (rc != XN_OK)
+        return rc;
+    weak_ctx w = {.trail = trail, .actor = actor, .list = &list};
+    rc = store_tx(db, weak_tx, &w, err);
+    if (rc == XN_OK)
+        *out = list.info;
+    auth_weak_parsed_release(&list);
     return rc;
 }
 
