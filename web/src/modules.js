@@ -18,11 +18,12 @@ function range(prefix, from, to) {
 export const modules = [
   {
     key: 'accounts',
-    perms: ['user.read', 'role.read'],
+    perms: ['user.read', 'role.read', 'policy.manage'],
     pages: [
       { path: '/accounts', name: 'accounts', perm: 'user.read', title: { 'zh-CN': '账号', en: 'Accounts' } },
       { path: '/accounts/roles', name: 'roles', perm: 'role.read', title: { 'zh-CN': '角色与权限', en: 'Roles' } },
       { path: '/accounts/requests', name: 'requests', perm: 'role.read', title: { 'zh-CN': '审批', en: 'Requests' } },
+      { path: '/accounts/policy', name: 'policy', perm: 'policy.manage', title: { 'zh-CN': '口令策略', en: 'Password policy' } },
     ],
     path: '/accounts',
     icon: 'User',
