@@ -281,10 +281,13 @@ int auth_force_change(store *db, audit_trail *trail, const auth_settings *s,
 typedef struct auth_tick_result {
     int reminded; /* reminders sent */
     int disabled; /* accounts disabled at their deadline */
+    int expiring; /* reminders of a password's maximum age (ACC-10) */
 } auth_tick_result;
 
 /* The serve loop's periodic step: reminders before password-change deadlines and disabling
- * after them (notifying the person and their supervisor), each in its own transaction. */
+ * after them (notifying the person and their supervisor), and reminders 7 days and 1 day
+ * before a password reaches its profile's maximum age (once each per password), each in its
+ * own transaction. */
 int auth_lifecycle_tick(store *db, audit_trail *trail, int64_t now_us, auth_tick_result *out,
                         xn_error *err);
 
@@ -557,6 +560,10 @@ typedef struct auth_pw_input {
      * policy.history password hashes. NULL: no history to compare with. */
     bool (*matches_old)(void *ctx, const char *candidate);
     void *old_ctx;
+    /* True when candidate[0..len) is on a stored weak-password list (rule weak_list, as the
+     * weak_list argument): auth_policy_check_stored sets it. NULL: no stored list. */
+    bool (*listed)(void *ctx, const char *candidate, size_t len);
+    void *listed_ctx;
 } auth_pw_input;
 
 typedef struct auth_violation {
@@ -588,5 +595,124 @@ int auth_policy_check(const auth_policy *policy, const auth_dict *dict,
 /* Appends {"ok":bool,"violations":[{"rule":"…","message":"…"}]} to out: what
  * `xinan passwd check` prints and the HTTP layer returns. */
 int auth_policy_result_json(const auth_policy_result *result, xn_buf *out);
+
+/* ------------------------------------------------------------------------------------------ */
+/* The stored policy and weak-password list (ACC-8..10: what the security administrator sets) */
+/* ------------------------------------------------------------------------------------------ */
+
+/*
+ * The security administrator's overrides of each profile live in the database (table
+ * password_policy, one row per profile holding the overrides as a JSON object) and are applied
+ * over the regulatory minimum with auth_policy_tighten, so a stored policy is never weaker than
+ * the minimum. A stored row that does not parse, or would weaken the minimum, is never used:
+ * every reader gets XN_EINTERNAL "policy_corrupt" naming the profile instead of a policy.
+ *
+ * A policy as JSON (GET and PUT /api/policy, the stored overrides, the audit record):
+ *   {"min_length":14, "classes":["letters","digits","symbols"], "history":10,
+ *    "max_repeat":2 | null, "max_same_position":3 | null, "dictionary":true, "max_age_days":30}
+ * null: the limit is off. Stored overrides hold only the members stricter than the minimum.
+ *
+ * The weak-password list (rule weak_list) is stored normalised (ASCII letters lower-cased, one
+ * row per distinct entry, indexed), so a check is one indexed lookup, never a re-parse.
+ */
+
+#define AUTH_PROFILES            4    /* user, admin, server, media */
+#define AUTH_POLICY_MAX_JSON     4096 /* bytes of one stored or submitted policy */
+#define AUTH_WEAK_LIST_MAX_BYTES (8u << 20)
+#define AUTH_WEAK_LIST_MAX_LINES 1000000
+
+/* The Chinese name of a profile ("普通用户" …). */
+const char *auth_profile_label(auth_profile profile);
+/* The profile whose rules apply to a signed-in person: administrator roles → admin, others →
+ * user (ACC-8, ACC-9). */
+auth_profile auth_profile_of(const auth_principal *p);
+
+/*
+ * Reads a policy JSON object (the shape above; every member optional, none other allowed) as
+ * overrides of profile's minimum: absent members keep the minimum. XN_EINVAL naming the field:
+ * "bad_field" for a wrong type, an unknown member or class, "policy_range" for a value out of
+ * bounds, "policy_weaker" (Chinese message with both values) for classes that leave out one the
+ * profile requires; auth_policy_tighten reports the other weaker values.
+ */
+int auth_policy_overrides_from_json(auth_profile profile, const json_t *obj,
+                                    auth_policy_overrides *ov, xn_error *err);
+/* A policy as a JSON object of the shape above (a new reference). */
+json_t *auth_policy_json(const auth_policy *policy);
+
+/* The effective policy of a profile: the minimum with the stored overrides applied. */
+int auth_policy_load(store *db, auth_profile profile, auth_policy *out, xn_error *err);
+
+/*
+ * {"items":[{profile, name, minimum, overrides, effective, updated_at, updated_by}…],
+ *  "fields":{"min_length":"最小长度",…}}, every profile; a corrupt row has "error" (Chinese)
+ * and effective null, so the security administrator sees it and can store a good one.
+ */
+int auth_policy_list_json(store *db, json_t **out, xn_error *err);
+/* {profile, name, minimum, effective}: the rules of one's own profile, for the forms' hints. */
+int auth_policy_mine_json(store *db, const auth_principal *p, json_t **out, xn_error *err);
+
+/*
+ * Replaces the overrides of a profile with body (a policy JSON object; absent members: the
+ * minimum). Validated first (auth_policy_overrides_from_json, auth_policy_tighten): a weaker or
+ * malformed value stores nothing. The change and its audit record (auth.policy_update, the
+ * effective policy before and after) commit in one transaction. *effective (may be NULL) gets
+ * the new effective policy.
+ */
+int auth_policy_update(store *db, audit_trail *trail, const auth_principal *actor,
+                       auth_profile profile, const json_t *body, auth_policy *effective,
+                       xn_error *err);
+
+typedef struct auth_weak_list_info {
+    size_t entries;  /* distinct entries stored */
+    size_t ignored;  /* lines that can never match a password (too long, control chars) */
+    char digest[80]; /* "<alg>:<hex>" of the sorted, normalised entries */
+} auth_weak_list_info;
+
+/*
+ * Replaces the weak-password list with text (one password per line, at most
+ * AUTH_WEAK_LIST_MAX_BYTES and AUTH_WEAK_LIST_MAX_LINES; blank lines and "#" / "# …" comments
+ * skipped, a trailing CR dropped). Text that is not valid UTF-8 or holds NUL is XN_EINVAL
+ * "bad_text" naming the first bad line; over a bound XN_ETOOBIG. The list and its audit
+ * record (auth.weak_list_update: count and digest, never an entry) commit in one transaction.
+ * The digest uses s->alg (crypto.mode).
+ */
+int auth_weak_list_replace(store *db, audit_trail *trail, const auth_settings *s,
+                           const auth_principal *actor, const char *text, size_t len,
+                           auth_weak_list_info *out, xn_error *err);
+/* A parsed list: entries point into text (a lower-cased copy), sorted and distinct. */
+typedef struct auth_weak_entry {
+    const char *s;
+    size_t n;
+} auth_weak_entry;
+typedef struct auth_weak_parsed {
+    char *text;
+    auth_weak_entry *entries; /* info.entries of them */
+    auth_weak_list_info info;
+} auth_weak_parsed;
+/* The parse and checks of auth_weak_list_replace, without storing (the fuzz harness's door).
+ * Release with auth_weak_parsed_release (also after a failure). */
+int auth_weak_list_parse(const char *text, size_t len, crypto_alg alg, auth_weak_parsed *out,
+                         xn_error *err);
+void auth_weak_parsed_release(auth_weak_parsed *p);
+
+/* {"entries", "digest", "updated_at", "updated_by"} (digest and times null before the first
+ * upload); never an entry. */
+int auth_weak_list_json(store *db, json_t **out, xn_error *err);
+
+/*
+ * auth_policy_check with the stored weak-password list as well (in->listed is set here; the
+ * caller's in is left as it was). For `xinan passwd check --db` and the live feedback.
+ */
+int auth_policy_check_stored(store *db, const auth_policy *policy, const auth_dict *dict,
+                             const auth_wordlist *weak_list, const auth_pw_input *in,
+                             auth_policy_result *out, xn_error *err);
+/*
+ * Live feedback for a signed-in person: candidate (and the current password, may be NULL)
+ * against the effective policy of their profile and the stored weak list; no history lookup
+ * (that costs a password hash per old password). Nothing is stored.
+ */
+int auth_password_check(store *db, const auth_settings *s, const auth_principal *p,
+                        const char *candidate, const char *current, auth_policy_result *out,
+                        xn_error *err);
 
 #endif

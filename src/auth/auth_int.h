@@ -90,14 +90,32 @@ int auth_items_json(store *db, const char *sql, auth_bind_fn bind, auth_row_fn r
 /* Ends every open session of a user except `keep` (NULL: all). */
 int auth_end_sessions(store_conn *tx, int64_t user_id, const char *keep, const char *reason,
                       xn_error *err);
-/* Checks a new password against the policy and the user's history. */
+/* Checks a new password against the effective policy of the profile (admin_profile: the
+ * administrators', else the users'), the stored weak list and the user's history. */
 int auth_password_acceptable(store_conn *c, const auth_settings *s, int64_t user_id,
                              const char *account, const char *real_name, const char *phone,
                              const char *current, const char *next, bool admin_profile,
                              xn_error *err);
+/* The Chinese name of a policy setting ("min_length" → "最小长度"); the key when unknown. */
+const char *auth_policy_field_label(const char *key);
+/* auth_policy_load on connection c. */
+int auth_policy_effective(store_conn *c, auth_profile profile, auth_policy *out, xn_error *err);
+/* auth_policy_check_stored on connection c. */
+int auth_policy_check_conn(store_conn *c, const auth_policy *policy, const auth_dict *dict,
+                           const auth_wordlist *weak_list, const auth_pw_input *in,
+                           auth_policy_result *out, xn_error *err);
+/* ACC-10 at sign-in, in the sign-in's transaction: when the password of user_id (a person of
+ * profile) is older than the effective maximum age at now_us, sets must_change and records
+ * auth.password_expired; *expired tells. A person already bound to change is left alone. */
+int auth_password_expiry_login(store_conn *tx, audit_trail *trail, int64_t user_id,
+                               const char *account, auth_profile profile, int64_t now_us,
+                               bool *expired, xn_error *err);
 /* Stores a new password hash (and its history); must_change marks a one-time password. */
 int auth_password_store(store_conn *tx, int64_t user_id, const char *hash, bool must_change,
                         xn_error *err);
+/* The same with the time it was set (auth_now: the clock ageing compares with). */
+int auth_password_store_at(store_conn *tx, int64_t user_id, const char *hash, bool must_change,
+                           int64_t now, xn_error *err);
 
 /* ---- shared by the lifecycle files ---- */
 

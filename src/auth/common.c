@@ -20,6 +20,7 @@ const char *const auth_permissions[] = {
     "incident.approve",    "org.manage",
     "user.apply",          "agent.manage",
     "account.review",      "text.lexicon",
+    "policy.manage",
     NULL,
 };
 /* clang-format on */

@@ -290,6 +290,131 @@ static int tick_user_tx(store_conn *tx, void *ctx, xn_error *err)
     return rc;
 }
 
+/* ---- password age (ACC-10) ------------------------------------------------------------------ */
+
+#define EXPIRY_7D 1 /* expiry_notified bits */
+#define EXPIRY_1D 2
+
+typedef struct ageing_user {
+    int64_t id, changed_at, expires_at;
+    int notified;
+    bool admin;
+} ageing_user;
+
+typedef struct ageing_ctx {
+    audit_trail *trail;
+    const ageing_user *u;
+    int64_t now;
+    bool acted;
+} ageing_ctx;
+
+static int ageing_user_tx(store_conn *tx, void *ctx, xn_error *err)
+{
+    ageing_ctx *a = ctx;
+    const ageing_user *u = a->u;
+    a->acted = false;
+    int bit = a->now >= u->expires_at - DAY_US ? EXPIRY_1D : EXPIRY_7D;
+    if (u->notified & bit)
+        return XN_OK;
+    /* the password must still be the one this reminder is about */
+    store_stmt *st;
+    int rc =
+        store_prepare(tx,
+                      "UPDATE app_user SET expiry_notified = expiry_notified | $1 WHERE id = $2"
+                      " AND password_changed_at = $3 AND must_change = 0",
+                      &st, err);
+    if (rc != XN_OK)
+        return rc;
+    /* a one-day reminder also stands for a seven-day one never sent */
+    store_bind_int(st, 1, bit == EXPIRY_1D ? EXPIRY_1D | EXPIRY_7D : EXPIRY_7D);
+    store_bind_int(st, 2, u->id);
+    store_bind_int(st, 3, u->changed_at);
+    if ((rc = auth_step_done(st, err)) != XN_OK || store_changes(tx) != 1)
+        return rc;
+    char when[XN_TIME_STR], body[256], detail[128], id[24];
+    deadline_text(u->expires_at, when);
+    bool past = a->now >= u->expires_at;
+    snprintf(
+        body, sizeof body,
+        past ? "您的密码已于 %s（北京时间）到期，下次登录时须先修改密码。"
+             : "您的密码将于 %s（北京时间）到期，请在此之前修改密码；到期后登录时须先修改密码。",
+        when);
+    rc = auth_notify(tx, u->id, "password_expiry_reminder",
+                     past               ? "密码已到期"
+                     : bit == EXPIRY_1D ? "密码将在 1 天内到期"
+                                        : "密码将在 7 天内到期",
+                     body, err);
+    snprintf(detail, sizeof detail, "{\"days\":%d,\"expires_at\":%lld}", bit == EXPIRY_1D ? 1 : 7,
+             (long long)u->expires_at);
+    id_text(u->id, id);
+    if (rc == XN_OK)
+        rc = auth_audit_system(a->trail, tx, "auth.password_expiry_reminder", "user", id, detail,
+                               err);
+    a->acted = rc == XN_OK;
+    return rc;
+}
+
+/* Reminders 7 days and 1 day before each active person's password reaches the maximum age of
+ * their profile (administrator roles: admin; others: user), once each per password. */
+static int ageing_tick(store *db, audit_trail *trail, int64_t now_us, int *reminded, xn_error *err)
+{
+    auth_policy pol[2];
+    store_conn *c;
+    int rc = store_acquire(db, &c, err);
+    if (rc != XN_OK)
+        return rc;
+    rc = auth_policy_effective(c, AUTH_PROFILE_USER, &pol[0], err);
+    if (rc == XN_OK)
+        rc = auth_policy_effective(c, AUTH_PROFILE_ADMIN, &pol[1], err);
+    int64_t age[2] = {0, 0};
+    for (int i = 0; i < 2 && rc == XN_OK; i++)
+        age[i] = pol[i].max_age_days > 0 ? pol[i].max_age_days * DAY_US : 0;
+    ageing_user *due = NULL;
+    size_t n = 0;
+    store_stmt *st;
+    /* only people whose next reminder is due: within 7 days of expiry without the 7-day one,
+     * or within 1 day without the 1-day one; an age of 0 never expires */
+    if (rc == XN_OK)
+        rc = store_prepare(
+            c,
+            "SELECT id, password_changed_at, adm, notified FROM (SELECT id, password_changed_at,"
+            " expiry_notified AS notified, EXISTS (SELECT 1 FROM user_role ur JOIN role r ON"
+            " r.id = ur.role_id WHERE ur.user_id = app_user.id AND r.admin = 1) AS adm"
+            " FROM app_user WHERE status = 'active' AND must_change = 0 AND"
+            " password_changed_at IS NOT NULL AND (expiry_notified & 2) = 0) AS p"
+            " WHERE (CASE WHEN adm = 1 THEN $1 ELSE $2 END) > 0 AND password_changed_at +"
+            " (CASE WHEN adm = 1 THEN $1 ELSE $2 END) - $3 <= CASE WHEN (notified & 1) = 0"
+            " THEN $4 ELSE $5 END LIMIT $6",
+            &st, err);
+    if (rc == XN_OK) {
+        store_bind_int(st, 1, age[1]);
+        store_bind_int(st, 2, age[0]);
+        store_bind_int(st, 3, now_us);
+        store_bind_int(st, 4, 7 * DAY_US);
+        store_bind_int(st, 5, DAY_US);
+        store_bind_int(st, 6, TICK_MAX_USERS);
+        due = xn_xcalloc(TICK_MAX_USERS, sizeof *due);
+        while ((rc = store_step(st, err)) == STORE_ROW) {
+            due[n].id = store_col_int(st, 0);
+            due[n].changed_at = store_col_int(st, 1);
+            due[n].admin = store_col_int(st, 2) != 0;
+            due[n].notified = (int)store_col_int(st, 3);
+            due[n].expires_at = due[n].changed_at + age[due[n].admin ? 1 : 0];
+            n++;
+        }
+        rc = rc == STORE_DONE ? XN_OK : rc;
+    }
+    store_release(c);
+    for (size_t i = 0; rc == XN_OK && i < n; i++) {
+        ageing_ctx a = {.trail = trail, .u = &due[i], .now = now_us};
+        rc = store_tx(db, ageing_user_tx, &a, err);
+        if (rc == XN_OK && a.acted)
+            (*reminded)++;
+    }
+    free(due);
+    return rc;
+}
+
 int auth_lifecycle_tick(store *db, audit_trail *trail, int64_t now_us, auth_tick_result *out,
                         xn_error *err)
 {
@@ -338,6 +463,8 @@ int auth_lifecycle_tick(store *db, audit_trail *trail, int64_t now_us, auth_tick
         }
     }
     free(due);
+    if (rc == XN_OK)
+        rc = ageing_tick(db, trail, now_us, &out->expiring, err);
     return rc;
 }
 

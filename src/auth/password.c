@@ -43,7 +43,10 @@ int auth_password_acceptable(store_conn *c, const auth_settings *s, int64_t user
     if (rc != XN_OK)
         return rc;
     auth_policy pol;
-    auth_policy_default(admin_profile ? AUTH_PROFILE_ADMIN : AUTH_PROFILE_USER, &pol);
+    rc =
+        auth_policy_effective(c, admin_profile ? AUTH_PROFILE_ADMIN : AUTH_PROFILE_USER, &pol, err);
+    if (rc != XN_OK)
+        return rc;
     history_ctx h = {.c = c, .user_id = user_id, .n = pol.history};
     auth_pw_input in = {.candidate = next,
                         .candidate_len = strlen(next),
@@ -55,7 +58,7 @@ int auth_password_acceptable(store_conn *c, const auth_settings *s, int64_t user
                         .matches_old = matches_old,
                         .old_ctx = &h};
     auth_policy_result res;
-    rc = auth_policy_check(&pol, s->dict, NULL, &in, &res, err);
+    rc = auth_policy_check_conn(c, &pol, s->dict, NULL, &in, &res, err);
     if (rc == XN_OK && h.failed)
         rc = xn_fail(err, XN_EINTERNAL, "internal", "password history unavailable");
     if (rc == XN_OK && !res.ok)
@@ -67,11 +70,17 @@ int auth_password_acceptable(store_conn *c, const auth_settings *s, int64_t user
 int auth_password_store(store_conn *tx, int64_t user_id, const char *hash, bool must_change,
                         xn_error *err)
 {
-    int64_t now = xn_now_us();
+    return auth_password_store_at(tx, user_id, hash, must_change, xn_now_us(), err);
+}
+
+int auth_password_store_at(store_conn *tx, int64_t user_id, const char *hash, bool must_change,
+                           int64_t now, xn_error *err)
+{
     store_stmt *st;
     int rc = store_prepare(tx,
                            "UPDATE app_user SET password_hash = $1, password_changed_at = $2,"
-                           " must_change = $3, change_deadline = NULL WHERE id = $4",
+                           " must_change = $3, change_deadline = NULL, expiry_notified = 0"
+                           " WHERE id = $4",
                            &st, err);
     if (rc != XN_OK)
         return rc;
@@ -122,7 +131,8 @@ static int change_tx(store_conn *tx, void *ctx, xn_error *err)
         return rc;
     if (store_changes(tx) != 1)
         return xn_fail(err, XN_ECONFLICT, "conflict", "密码刚被修改过，请重新登录");
-    rc = auth_password_store(tx, cc->p->user_id, cc->hash, false, err);
+    /* set at the lifecycle clock, which ageing (ACC-10) compares it with */
+    rc = auth_password_store_at(tx, cc->p->user_id, cc->hash, false, auth_now(cc->s), err);
     if (rc == XN_OK)
         rc = auth_end_sessions(tx, cc->p->user_id, cc->p->session_id, "password_changed", err);
     /* a new token for this session: privileges changed (ACC-16) */

@@ -66,19 +66,49 @@ void auth_policy_default(auth_profile profile, auth_policy *out)
 #define MAX_LIMIT      64
 #define MAX_AGE_DAYS   3650
 
+static const char *const profile_labels[] = {"普通用户", "管理员", "重要服务器账号",
+                                             "政务新媒体账号"};
+
+const char *auth_profile_label(auth_profile profile)
+{
+    if ((unsigned)profile >= sizeof profile_labels / sizeof profile_labels[0])
+        return "未知";
+    return profile_labels[profile];
+}
+
+/* The Chinese name of a setting, for messages and the UI. */
+const char *auth_policy_field_label(const char *key)
+{
+    static const struct {
+        const char *key, *label;
+    } labels[] = {{"min_length", "最小长度"},
+                  {"classes", "字符类别"},
+                  {"history", "不得重复使用的历史密码个数"},
+                  {"max_repeat", "同一字符最多出现次数"},
+                  {"max_same_position", "与当前密码相同位置相同字符的上限"},
+                  {"dictionary", "字典与弱密码检查"},
+                  {"max_age_days", "密码最长使用天数"}};
+    for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++)
+        if (strcmp(labels[i].key, key) == 0)
+            return labels[i].label;
+    return key;
+}
+
 static int range_error(xn_error *err, const char *key, int lo, int hi)
 {
-    return xn_fail_field(err, XN_EINVAL, "policy_range", key, "%s must be between %d and %d", key,
-                         lo, hi);
+    return xn_fail_field(err, XN_EINVAL, "policy_range", key,
+                         "%s必须在 %d 到 %d 之间 (%s must be between %d and %d)",
+                         auth_policy_field_label(key), lo, hi, key, lo, hi);
 }
 
 static int weaker(xn_error *err, const auth_policy *min, const char *key, const char *value,
                   const char *minimum)
 {
     return xn_fail_field(err, XN_EINVAL, "policy_weaker", key,
-                         "%s %s is weaker than the %s profile's minimum of %s; a profile can only "
-                         "be made stricter",
-                         key, value, auth_profile_name(min->profile), minimum);
+                         "%s %s 低于%s策略的最低要求 %s，策略只能加严、不能放宽 (%s %s is weaker "
+                         "than the %s profile's minimum of %s)",
+                         auth_policy_field_label(key), value, auth_profile_label(min->profile),
+                         minimum, key, value, auth_profile_name(min->profile), minimum);
 }
 
 static void limit_str(int v, char out[16])
@@ -508,7 +538,8 @@ int auth_policy_check(const auth_policy *p, const auth_dict *dict, const auth_wo
     if (p->dictionary && auth_dict_match(dict, pw, len)) /* ACC-9 */
         add(out, "dictionary",
             "密码不能是字典单词、常用词组或常见弱密码（包括 @→a、0→o 之类的变形）");
-    if (weak_list && auth_wordlist_contains(weak_list, pw, len))
+    if ((weak_list && auth_wordlist_contains(weak_list, pw, len)) ||
+        (in->listed && in->listed(in->listed_ctx, pw, len)))
         add(out, "weak_list", "密码在已泄露或常见弱密码清单中，请换一个");
     unsigned hits = auth_personal_check(in, pw, len); /* ACC-9, HS 附件4 §6 */
     if (hits & AUTH_HIT_NAME)

@@ -168,7 +168,16 @@ static int create_session(store_conn *tx, login_tx *l, xn_error *err)
     store_bind_int(st, 3, l->u->id);
     if ((rc = store_step(st, err)) != STORE_DONE)
         return rc;
-    return auth_load_principal(tx, l->u->id, &out->who, err);
+    if ((rc = auth_load_principal(tx, l->u->id, &out->who, err)) != XN_OK)
+        return rc;
+    /* ACC-10: a password past its profile's maximum age must be changed before anything else
+     * (the forced-change path the session check already enforces) */
+    bool expired = false;
+    rc = auth_password_expiry_login(tx, l->trail, l->u->id, l->in->account,
+                                    auth_profile_of(&out->who), auth_now(l->s), &expired, err);
+    if (rc == XN_OK && expired)
+        out->who.must_change = true;
+    return rc;
 }
 
 static int login_record(store_conn *tx, void *ctx, xn_error *err)

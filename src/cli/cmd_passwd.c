@@ -5,6 +5,11 @@
  * are visible to every user of the machine); with --current-stdin the current password follows
  * on the second line. Prints {"ok":bool,"violations":[{"rule","message"}]} and exits 0 when the
  * password is acceptable, 1 when it is not, 2 on a usage or input error.
+ *
+ * With --db PATH (or --config FILE, whose server.db is used) the policy is the one the security
+ * administrator stored there (the profile's minimum tightened by the stored settings) and the
+ * stored weak-password list applies too; without either, the regulatory minimum. --set applies
+ * on top, never below the minimum.
  */
 #include "auth/auth.h"
 #include "cli/cli.h"
@@ -62,23 +67,34 @@ static bool next_line(const char *data, size_t len, size_t *pos, const char **li
 }
 
 /* The settings file is read and checked like every command's, so a broken file is found here
- * too; the policy has no settings of its own in it yet. */
-static int load_config(const char *config_path, const char *db)
+ * too. The policy itself lives in the database: cfg->db_path names it. */
+static int load_config(const char *config_path, const char *db, xn_config *cfg)
 {
-    xn_config cfg;
     xn_error err;
-    xn_config_defaults(&cfg);
-    int rc = config_path ? xn_config_load_file(&cfg, config_path, true, &err)
-                         : xn_config_load_file(&cfg, "xinan.conf", false, &err);
+    xn_config_defaults(cfg);
+    int rc = config_path ? xn_config_load_file(cfg, config_path, true, &err)
+                         : xn_config_load_file(cfg, "xinan.conf", false, &err);
     if (rc == XN_OK)
-        rc = xn_config_load_env(&cfg, &err);
+        rc = xn_config_load_env(cfg, &err);
     if (rc == XN_OK && db)
-        rc = xn_config_set(&cfg, "server", "db", db, &err);
+        rc = xn_config_set(cfg, "server", "db", db, &err);
     if (rc != XN_OK) {
         fprintf(stderr, "xinan: invalid configuration: %s\n", err.message);
         return 2;
     }
     return 0;
+}
+
+/* The stored, effective policy of a profile (read only; the database must exist). */
+static int open_stored(const xn_config *cfg, auth_profile prof, store **db, auth_policy *policy,
+                       xn_error *err)
+{
+    store_options opt = {
+        .pool_size = 1, .busy_timeout_ms = (int)cfg->db_busy_timeout, .read_only = true};
+    int rc = store_open(db, cfg->db_path, &opt, err);
+    if (rc == XN_OK)
+        rc = auth_policy_load(*db, prof, policy, err);
+    return rc;
 }
 
 int cli_cmd_passwd_check(int argc, char **argv)
@@ -94,7 +110,9 @@ int cli_cmd_passwd_check(int argc, char **argv)
                                          {"config", required_argument, NULL, 'c'},
                                          {"db", required_argument, NULL, 'd'},
                                          {NULL, 0, NULL, 0}};
-    const char *profile = NULL, *weak_path = NULL, *config_path = NULL, *db = NULL;
+    const char *profile = NULL, *weak_path = NULL, *config_path = NULL, *db_path = NULL;
+    xn_config cfg;
+    store *db = NULL;
     const char *sets[MAX_SETS];
     size_t nsets = 0;
     bool with_current = false;
@@ -143,7 +161,7 @@ int cli_cmd_passwd_check(int argc, char **argv)
             config_path = optarg;
             break;
         case 'd':
-            db = optarg;
+            db_path = optarg;
             break;
         default:
             return cli_usage_error(argv[0], "unknown or incomplete flag '%s'", argv[optind - 1]);
@@ -158,9 +176,18 @@ int cli_cmd_passwd_check(int argc, char **argv)
         return cli_usage_error(argv[0], "missing --profile user|admin|server|media");
     if (auth_profile_parse(profile, &prof) != XN_OK)
         return cli_usage_error(argv[0], "--profile must be user, admin, server or media");
-    if (load_config(config_path, db) != 0)
+    if (load_config(config_path, db_path, &cfg) != 0)
         return 2;
-    auth_policy_default(prof, &policy);
+    /* With a database (--db, or --config naming one) the stored policy is the base. */
+    if (db_path || config_path) {
+        if (open_stored(&cfg, prof, &db, &policy, &err) != XN_OK) {
+            fprintf(stderr, "xinan: %s: %s\n", cfg.db_path, err.message);
+            store_close(db);
+            return 2;
+        }
+    } else {
+        auth_policy_default(prof, &policy);
+    }
     for (size_t i = 0; i < nsets; i++) {
         char key[64];
         const char *eq = strchr(sets[i], '=');
@@ -168,11 +195,15 @@ int cli_cmd_passwd_check(int argc, char **argv)
             return cli_usage_error(argv[0], "--set takes KEY=VALUE, not '%s'", sets[i]);
         memcpy(key, sets[i], (size_t)(eq - sets[i]));
         key[eq - sets[i]] = '\0';
-        if (auth_policy_override_parse(&ov, key, eq + 1, &err) != XN_OK)
+        if (auth_policy_override_parse(&ov, key, eq + 1, &err) != XN_OK) {
+            store_close(db);
             return cli_usage_error(argv[0], "%s", err.message);
+        }
     }
-    if (auth_policy_tighten(&policy, &ov, &err) != XN_OK)
+    if (auth_policy_tighten(&policy, &ov, &err) != XN_OK) {
+        store_close(db);
         return cli_usage_error(argv[0], "%s", err.message);
+    }
 
     xn_buf_init(&input, MAX_STDIN);
     xn_buf_init(&out, 1u << 16);
@@ -199,7 +230,8 @@ int cli_cmd_passwd_check(int argc, char **argv)
         goto fail;
     if (policy.dictionary && auth_dict_new_builtin(&dict, &err) != XN_OK)
         goto fail;
-    if (auth_policy_check(&policy, dict, weak, &in, &result, &err) != XN_OK)
+    if ((db ? auth_policy_check_stored(db, &policy, dict, weak, &in, &result, &err)
+            : auth_policy_check(&policy, dict, weak, &in, &result, &err)) != XN_OK)
         goto fail;
     if (auth_policy_result_json(&result, &out) != XN_OK || xn_buf_puts(&out, "\n") != XN_OK ||
         fwrite(out.data, 1, out.len, stdout) != out.len || fflush(stdout) != 0) {
@@ -219,5 +251,6 @@ out:
     xn_buf_release(&out);
     auth_dict_free(dict);
     auth_wordlist_free(weak);
+    store_close(db);
     return status;
 }

@@ -137,12 +137,13 @@ static void lifecycle_tick(store *db, audit_trail *trail, const auth_settings *a
         xn_log_event(log, XN_LOG_ERROR, "auth.tick_failed", "error", err.message, XN_LOG_END);
         return;
     }
-    if (r.reminded || r.disabled) {
-        char reminded[16], disabled[16];
+    if (r.reminded || r.disabled || r.expiring) {
+        char reminded[16], disabled[16], expiring[16];
         snprintf(reminded, sizeof reminded, "%d", r.reminded);
         snprintf(disabled, sizeof disabled, "%d", r.disabled);
+        snprintf(expiring, sizeof expiring, "%d", r.expiring);
         xn_log_event(log, XN_LOG_INFO, "auth.lifecycle", "reminded", reminded, "disabled", disabled,
-                     XN_LOG_END);
+                     "expiry_reminded", expiring, XN_LOG_END);
     }
 }
 

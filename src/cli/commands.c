@@ -21,7 +21,9 @@ const cli_command cli_commands[] = {
      "check the audit trail's chain, checkpoints and witness (exit 1 when damaged)",
      "[--config FILE] [--db PATH] [--seed-file FILE|-] [--checkpoints FILE] [--from SEQ]",
      cli_cmd_audit_verify},
-    {"passwd", "check", "check a password from standard input against a policy (exit 1 if weak)",
+    {"passwd", "check",
+     "check a password from standard input against a policy: the regulatory minimum, or with "
+     "--db/--config the policy and weak-password list stored in that database (exit 1 if weak)",
      "--profile user|admin|server|media [--user NAME] [--name 姓名] [--birthday YYYY-MM-DD] "
      "[--phone N] [--current-stdin] [--weak-list FILE] [--set KEY=VALUE]... [--config FILE] "
      "[--db PATH] < PASSWORD",

@@ -138,16 +138,10 @@ int http_h_password_check(http_req *req, http_resp *resp)
         rc = body_string(req, "current", AUTH_MAX_PASSWORD, false, &current, &err);
     if (rc != XN_OK)
         return http_fail(req, resp, &err);
-    auth_policy pol;
-    auth_policy_default(req->who->admin ? AUTH_PROFILE_ADMIN : AUTH_PROFILE_USER, &pol);
-    auth_pw_input in = {.candidate = candidate,
-                        .candidate_len = strlen(candidate),
-                        .current = current,
-                        .current_len = current ? strlen(current) : 0,
-                        .account = req->who->account,
-                        .name = req->who->real_name};
+    /* the effective policy of the person's profile and the stored weak list */
     auth_policy_result res;
-    rc = auth_policy_check(&pol, req->app->auth->dict, NULL, &in, &res, &err);
+    rc =
+        auth_password_check(req->app->db, req->app->auth, req->who, candidate, current, &res, &err);
     if (rc != XN_OK)
         return http_fail(req, resp, &err);
     xn_buf_reset(&resp->body);

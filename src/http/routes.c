@@ -81,6 +81,17 @@ const http_route http_routes[] = {
     {"GET", "/api/me/notifications", http_h_notifications, P, ANY, "one's notifications"},
     {"POST", "/api/me/notifications/:id/read", http_h_notification_read, P, ANY,
      "mark a notification read"},
+    /* the password policy (ACC-8..10): the weak list's routes come before /:profile */
+    {"GET", "/api/me/policy", http_h_my_policy, P, ANY,
+     "the password rules of one's own profile (for the forms' hints)"},
+    {"GET", "/api/policy", http_h_policy, 0, "policy.manage",
+     "every profile's minimum, overrides and effective policy"},
+    {"GET", "/api/policy/weak-list", http_h_weak_list, 0, "policy.manage",
+     "the weak-password list's count, digest and last update (never its entries)"},
+    {"PUT", "/api/policy/weak-list", http_h_weak_list_replace, HTTP_TEXT_BODY, "policy.manage",
+     "replace the weak-password list (text/plain, one password a line, up to 8 MiB)"},
+    {"PUT", "/api/policy/:profile", http_h_policy_update, J, "policy.manage",
+     "make a profile stricter than its minimum (never weaker)"},
     /* the agents */
     {"POST", "/api/agents/tokens", http_h_agent_token_create, J, "agent.manage",
      "issue an agent token (shown once)"},

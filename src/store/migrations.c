@@ -394,6 +394,33 @@ static const store_migration migrations[] = {
                " updated_by TEXT NOT NULL);"
                "INSERT INTO role_permission (role_id, permission) VALUES (2, 'text.lexicon');",
     },
+    {
+        .version = 9,
+        .name = "password policy, weak-password list, password ageing",
+        /* ACC-8..10 (room auth/). password_policy: the security administrator's overrides of
+         * a profile's regulatory minimum, a JSON object of the settings stricter than it
+         * (applied with auth_policy_tighten, so never weaker). password_weak: the unit's
+         * breached or weak passwords, normalised (ASCII letters lower-cased), one row per
+         * distinct entry, looked up by key; password_weak_state: its count, digest and last
+         * upload. app_user.expiry_notified: the reminders sent before the current password's
+         * maximum age (bit 1: 7 days, bit 2: 1 day), cleared when the password changes. The
+         * security administrator holds policy.manage. */
+        .sql = "CREATE TABLE password_policy ("
+               " profile TEXT PRIMARY KEY CHECK (profile IN ('user', 'admin', 'server', 'media')),"
+               " settings TEXT NOT NULL,"
+               " updated_at INTEGER NOT NULL,"
+               " updated_by TEXT NOT NULL);"
+               "CREATE TABLE password_weak ("
+               " entry TEXT PRIMARY KEY);"
+               "CREATE TABLE password_weak_state ("
+               " id INTEGER PRIMARY KEY CHECK (id = 1),"
+               " entries INTEGER NOT NULL,"
+               " digest TEXT NOT NULL,"
+               " updated_at INTEGER NOT NULL,"
+               " updated_by TEXT NOT NULL);"
+               "ALTER TABLE app_user ADD COLUMN expiry_notified INTEGER NOT NULL DEFAULT 0;"
+               "INSERT INTO role_permission (role_id, permission) VALUES (2, 'policy.manage');",
+    },
     {0, NULL, NULL, NULL, NULL},
 };
 

@@ -178,6 +178,11 @@ test('--config and --db are accepted like other commands; a bad file exits 2', (
   const dir = tempDir();
   const good = join(dir, 'good.conf');
   writeFileSync(good, '[log]\nlevel = warn\n');
+  // with a database the stored policy applies, so the database must exist and be migrated
+  const missing = check(['--profile', 'user', '--config', good, '--db', join(dir, 'x.db')], 'kq7x9m2vbz\n');
+  assert.equal(missing.status, 2);
+  assert.match(missing.stderr, /x\.db/);
+  assert.equal(runXinan(['db', 'migrate', '--db', join(dir, 'x.db')]).status, 0);
   const r = check(['--profile', 'user', '--config', good, '--db', join(dir, 'x.db')], 'kq7x9m2vbz\n');
   assert.equal(r.status, 0, r.stderr);
   const bad = join(dir, 'bad.conf');

@@ -85,11 +85,15 @@ export class ApiError extends Error {
 
 const SAFE = new Set(['GET', 'HEAD']);
 
-async function send(method, path, body, { raw = false, noRedirect = false } = {}) {
+async function send(method, path, body, { raw = false, noRedirect = false, contentType = '' } = {}) {
   const headers = { Accept: raw ? '*/*' : 'application/json' };
   if (!SAFE.has(method) && csrfToken) headers['X-CSRF-Token'] = csrfToken;
   let payload;
-  if (body !== undefined) {
+  if (body !== undefined && contentType) {
+    // a body sent as it is (a string or a Blob), e.g. text/plain uploads
+    headers['Content-Type'] = contentType;
+    payload = body;
+  } else if (body !== undefined) {
     headers['Content-Type'] = 'application/json';
     payload = JSON.stringify(body);
   }
@@ -129,7 +133,8 @@ async function send(method, path, body, { raw = false, noRedirect = false } = {}
 }
 
 // One API call: resolves to the parsed JSON answer, rejects with an ApiError.
-// options: { noRedirect: true } keeps a 401 from leaving the page (sign-in, the first /api/me).
+// options: { noRedirect: true } keeps a 401 from leaving the page (sign-in, the first /api/me);
+// { contentType: 'text/plain; charset=utf-8' } sends body (a string or a Blob) as it is.
 export function request(method, path, body, options) {
   return send(method, path, body, options);
 }

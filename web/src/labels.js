@@ -45,6 +45,7 @@ const PERMISSIONS = {
   'session.manage': { 'zh-CN': '管理他人会话', en: 'Manage sessions' },
   'settings.update': { 'zh-CN': '修改系统设置', en: 'Change settings' },
   'policy.update': { 'zh-CN': '修改安全策略', en: 'Change policies' },
+  'policy.manage': { 'zh-CN': '设置口令策略', en: 'Set the password policy' },
   'audit.read': { 'zh-CN': '查看审计记录', en: 'Read the audit trail' },
   'log.read': { 'zh-CN': '查看设备日志', en: 'Read device logs' },
   'content.draft': { 'zh-CN': '撰写稿件', en: 'Draft content' },

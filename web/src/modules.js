@@ -19,7 +19,7 @@ export const modules = [
   {
     key: 'accounts',
     // Department heads hold none of these: they reach their inbox from the user menu.
-    perms: ['user.read', 'role.read', 'user.apply', 'org.manage', 'agent.manage'],
+    perms: ['user.read', 'role.read', 'user.apply', 'org.manage', 'agent.manage', 'policy.manage'],
     pages: [
       { path: '/accounts', name: 'accounts', perm: 'user.read', title: { 'zh-CN': '账号', en: 'Accounts' } },
       { path: '/accounts/requests', name: 'requests', perm: null, title: { 'zh-CN': '申请与审批', en: 'Requests' } },
@@ -27,6 +27,7 @@ export const modules = [
       { path: '/accounts/roles', name: 'roles', perm: 'role.read', title: { 'zh-CN': '角色与权限', en: 'Roles' } },
       { path: '/accounts/review', name: 'review', perm: 'user.read', title: { 'zh-CN': '年度复核', en: 'Yearly review' } },
       { path: '/accounts/agents', name: 'agents', perm: 'agent.manage', title: { 'zh-CN': '代理令牌', en: 'Agent tokens' } },
+      { path: '/accounts/policy', name: 'policy', perm: 'policy.manage', title: { 'zh-CN': '口令策略', en: 'Password policy' } },
     ],
     path: '/accounts',
     icon: 'User',

@@ -21,6 +21,7 @@ const MySessionsPage = () => import('./views/MySessionsPage.vue');
 const AccountsPage = () => import('./views/AccountsPage.vue');
 const RolesPage = () => import('./views/RolesPage.vue');
 const RequestsPage = () => import('./views/RequestsPage.vue');
+const PolicyPage = () => import('./views/PolicyPage.vue');
 const AuditPage = () => import('./views/AuditPage.vue');
 const LogsPage = () => import('./views/LogsPage.vue');
 const OrgPage = () => import('./views/OrgPage.vue');
@@ -32,6 +33,7 @@ const builtPages = {
   accounts: AccountsPage,
   roles: RolesPage,
   requests: RequestsPage,
+  policy: PolicyPage,
   audit: AuditPage,
   'audit-logs': LogsPage,
   org: OrgPage,
