@@ -360,6 +360,10 @@ test('a stored policy row changed around the program is never used: a clear erro
     const c = runXinan(['passwd', 'check', '--profile', 'user', '--db', server.db], { input: 'ab12\n' });
     assert.equal(c.status, 2);
     assert.match(c.stderr, /policy is unusable: policy_weaker min_length/);
+    // signing in still works (ageing falls back to the regulatory minimum), so nobody is locked out
+    const fresh = new Client(server.url);
+    r = await fresh.login('zhoujie', STRONG);
+    assert.equal(r.status, 200, r.body);
     // the security administrator stores a good one again
     r = await sec.call('PUT', '/api/policy/user', { min_length: 14 });
     assert.equal(r.status, 200, r.body);
