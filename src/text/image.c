@@ -201,13 +201,19 @@ int text_image_open(text_lexicon *lex, const void *data, size_t len, bool check_
                        : (c & CLS_EXP) || c >= BMP_SLOW ? BMP_SLOW
                                                         : (uint16_t)c;
     }
-    /* The hot half of the nodes (MAX_SLOTS keeps base and check below bit 24). */
+    /* The hot half of the nodes (MAX_SLOTS keeps base and check below bit 24). An output
+     * chain visits strictly shorter entries (checked above), at most max_depth of them, so its
+     * length fits the 8 bits above the parent. */
     lex->hot = xn_xmalloc((size_t)h.nslots * sizeof *lex->hot);
     for (uint32_t t = 0; t < h.nslots; t++) {
         const img_node *n = &nodes[t];
         bool state = t == ROOT || (t != 0 && n->check != EMPTY);
+        uint32_t nout = 0;
+        if (state)
+            for (uint32_t o = n->info >> 8; o != 0; o = outs[o].next)
+                nout++;
         lex->hot[t].base = n->base | (state && t != ROOT && n->fail == ROOT ? HOT_FAIL_ROOT : 0);
-        lex->hot[t].check = state ? n->check << 1 | ((n->info >> 8) != 0 ? HOT_HAS_OUT : 0) : EMPTY;
+        lex->hot[t].check = state && t != ROOT ? n->check | nout << HOT_NOUT_SHIFT : 0;
     }
     lex->image = img;
     lex->size = len;

@@ -86,7 +86,7 @@ static inline void step(scan *sc, lexstate *L, uint32_t c, size_t off, size_t en
     uint32_t s = text_goto(L->hot, L->nodes, L->s, c);
     L->s = s;
     L->ring[++L->i & (RING - 1)] = off;
-    if (L->hot[s].check & HOT_HAS_OUT)
+    if (L->hot[s].check >> HOT_NOUT_SHIFT)
         collect(sc, L, s, end);
 }
 
@@ -264,12 +264,10 @@ static int count_one(void *ctx, const text_hit *hit)
     return 0;
 }
 
-static inline uint64_t count_outputs(const img_node *n, const img_out *outs, uint32_t s)
+/* The number of outputs of state s (derived at open: no walk of the chain). */
+static inline uint32_t count_outputs(const hot_node *h, uint32_t s)
 {
-    uint64_t k = 0;
-    for (uint32_t o = n[s].info >> 8; o != 0; o = outs[o].next)
-        k++;
-    return k;
+    return h[s].check >> HOT_NOUT_SHIFT;
 }
 
 /* An expansion or a large symbol, from the full table: the rare path of count_fast. */
@@ -283,13 +281,13 @@ static uint32_t count_slow(const text_lexicon *lex, uint32_t s, uint32_t cp, uin
         return s;
     if (!(cls & CLS_EXP)) {
         s = text_goto(lex->hot, n, s, cls);
-        *hits += count_outputs(n, lex->outs, s);
+        *hits += count_outputs(lex->hot, s);
         return s;
     }
     const uint32_t *x = lex->exp + (cls & ~CLS_EXP);
     for (uint32_t j = 1; j <= x[0]; j++) {
         s = x[j] == 0 ? ROOT : text_goto(lex->hot, n, s, x[j]);
-        *hits += count_outputs(n, lex->outs, s);
+        *hits += count_outputs(lex->hot, s);
     }
     return s;
 }
@@ -304,7 +302,6 @@ static uint64_t count_fast(const text_lexicon *lex, const unsigned char *p,
 {
     const img_node *n = lex->nodes;
     const hot_node *h = lex->hot;
-    const img_out *outs = lex->outs;
     const uint16_t *bmp = lex->bmp;
     uint32_t s = ROOT;
     uint64_t hits = 0;
@@ -316,8 +313,7 @@ static uint64_t count_fast(const text_lexicon *lex, const unsigned char *p,
         if (cls - 1 < BMP_SLOW - 1) {
             /* A plain symbol: the hot path. */
             s = text_goto(h, n, s, cls);
-            if (h[s].check & HOT_HAS_OUT)
-                hits += count_outputs(n, outs, s);
+            hits += count_outputs(h, s);
         } else if (cls == BMP_NONE) {
             s = ROOT;
         } else if (cls == BMP_SLOW) {

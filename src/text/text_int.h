@@ -97,10 +97,12 @@ struct text_lexicon {
      * symbol too large for 16 bits: ask the full table). 128 KiB. */
     uint16_t *bmp;
     /* Derived at open: the part of each node the matcher reads for every character, packed in
-     * 8 bytes instead of 16 (half the cache footprint); fail links and outputs stay in nodes.
-     * base | HOT_FAIL_ROOT when the state's failure link is the root (no load of the node
-     * needed to fall back), and check << 1 | 1 when the state has outputs (EMPTY for a free
-     * slot, which matches no state). */
+     * 8 bytes instead of 16 (half the cache footprint); fail links and output chains stay in
+     * nodes. base | HOT_FAIL_ROOT when the state's failure link is the root (no load of the
+     * node needed to fall back); check (the parent, 0 for the root and for a free slot, which
+     * matches no state) | the number of the state's outputs << HOT_NOUT_SHIFT (so a count
+     * needs no walk of the chain, and a state without outputs is seen without loading its
+     * node). */
     struct hot_node *hot;
 };
 
@@ -109,16 +111,18 @@ typedef struct hot_node {
     uint32_t check;
 } hot_node;
 
-#define HOT_FAIL_ROOT 0x80000000u
-#define HOT_BASE      0x7FFFFFFFu
-#define HOT_HAS_OUT   1u
+#define HOT_FAIL_ROOT  0x80000000u
+#define HOT_BASE       0x7FFFFFFFu
+#define HOT_PARENT     0x00FFFFFFu /* MAX_SLOTS keeps every slot below 2^24 */
+#define HOT_NOUT_SHIFT 24          /* an output chain is at most MAX_DEPTH (64) long */
 
 /* The transition from s on symbol c, following failure links: the root when none. */
-static inline uint32_t text_goto(const hot_node *h, const img_node *n, uint32_t s, uint32_t c)
+static inline __attribute__((always_inline)) uint32_t
+text_goto(const hot_node *h, const img_node *n, uint32_t s, uint32_t c)
 {
     for (;;) {
         uint32_t b = h[s].base, t = (b & HOT_BASE) + c;
-        if (h[t].check >> 1 == s)
+        if ((h[t].check & HOT_PARENT) == s)
             return t;
         if (s == ROOT)
             return ROOT;
@@ -185,10 +189,10 @@ static inline uint32_t text_utf8_next(const unsigned char *p, const unsigned cha
 /*
  * As text_utf8_next, with the two cases of Chinese text first: ASCII and a well-formed
  * three-byte sequence (the BMP from U+0800, surrogates excluded) are decoded without the
- * general checks.
+ * general checks. Always inlined: left to itself the compiler made it a call per character.
  */
-static inline uint32_t text_utf8_next_fast(const unsigned char *p, const unsigned char *end,
-                                           size_t *adv)
+static inline __attribute__((always_inline)) uint32_t
+text_utf8_next_fast(const unsigned char *p, const unsigned char *end, size_t *adv)
 {
     uint32_t c = p[0];
     if (c < 0x80) {
