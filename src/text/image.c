@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -57,6 +58,19 @@ void text_image_fix_hash(void *data, size_t len)
     memcpy(&h, data, sizeof h);
     h.hash = text_image_hash((const unsigned char *)data + sizeof h, len - sizeof h);
     memcpy(data, &h, sizeof h);
+}
+
+#define HUGE_PAGE ((size_t)2 << 20)
+
+void *text_big_alloc(size_t bytes, size_t align)
+{
+    if (bytes < HUGE_PAGE)
+        return aligned_alloc(align, bytes == 0 ? align : (bytes + align - 1) & ~(align - 1));
+    size_t n = (bytes + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+    void *p = aligned_alloc(HUGE_PAGE, n);
+    if (p != NULL)
+        (void)madvise(p, n, MADV_HUGEPAGE); /* advice only: without it, 4 KiB pages */
+    return p;
 }
 
 static int bad(xn_error *err, const char *what)
@@ -204,7 +218,12 @@ int text_image_open(text_lexicon *lex, const void *data, size_t len, bool check_
     /* The hot half of the nodes (MAX_SLOTS keeps base and check below bit 24). An output
      * chain visits strictly shorter entries (checked above), at most max_depth of them, so its
      * length fits the 8 bits above the parent. */
-    lex->hot = xn_xmalloc((size_t)h.nslots * sizeof *lex->hot);
+    lex->hot = text_big_alloc((size_t)h.nslots * sizeof *lex->hot, 16);
+    if (lex->hot == NULL) {
+        free(lex->bmp);
+        lex->bmp = NULL;
+        return xn_fail(err, XN_ENOMEM, "no_memory", "out of memory opening the lexicon");
+    }
     for (uint32_t t = 0; t < h.nslots; t++) {
         const img_node *n = &nodes[t];
         bool state = t == ROOT || (t != 0 && n->check != EMPTY);
@@ -274,8 +293,8 @@ int text_lexicon_load(const char *path, text_lexicon **out, xn_error *err)
         goto out;
     }
     size = (size_t)st.st_size;
-    /* 64-byte alignment: the image's sections are 8-aligned and the nodes want whole lines. */
-    img = aligned_alloc(64, (size + 63) & ~(size_t)63);
+    /* At least 64-byte alignment: the sections are 8-aligned and the nodes want whole lines. */
+    img = text_big_alloc(size, 64);
     if (img == NULL) {
         rc = xn_fail(err, XN_ENOMEM, "no_memory", "out of memory loading %s", path);
         goto out;
