@@ -861,7 +861,9 @@ int text_builder_build(text_builder *b, text_lexicon **out, xn_error *err)
                      TEXT_MAX_IMAGE);
         goto out;
     }
-    img = calloc(1, size);
+    img = text_big_alloc(size, 64);
+    if (img != NULL)
+        memset(img, 0, size);
     if (img == NULL) {
         rc = xn_fail(err, XN_ENOMEM, "no_memory", "out of memory compiling the lexicon");
         goto out;

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -59,6 +60,19 @@ void text_image_fix_hash(void *data, size_t len)
     memcpy(data, &h, sizeof h);
 }
 
+#define HUGE_PAGE ((size_t)2 << 20)
+
+void *text_big_alloc(size_t bytes, size_t align)
+{
+    if (bytes < HUGE_PAGE)
+        return aligned_alloc(align, bytes == 0 ? align : (bytes + align - 1) & ~(align - 1));
+    size_t n = (bytes + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+    void *p = aligned_alloc(HUGE_PAGE, n);
+    if (p != NULL)
+        (void)madvise(p, n, MADV_HUGEPAGE); /* advice only: without it, 4 KiB pages */
+    return p;
+}
+
 static int bad(xn_error *err, const char *what)
 {
     return xn_fail(err, XN_EINVAL, "bad_lexicon", "compiled lexicon is corrupt: %s", what);
@@ -78,6 +92,32 @@ static bool string_ok(const char *pool, uint32_t pool_size, uint32_t off)
 static bool is_state(const img_node *n, uint32_t nslots, uint32_t s)
 {
     return s != 0 && s < nslots && (s == ROOT || n[s].check != EMPTY);
+}
+
+void text_pairs_build(text_lexicon *lex, uint32_t bits_max)
+{
+    const img_header *h = lex->h;
+    const img_node *nodes = lex->nodes;
+    uint64_t need = ((uint64_t)h->nsym + 1) * ((uint64_t)h->nsym + 1);
+    uint32_t bits = 64;
+    while (bits < need && bits < bits_max)
+        bits <<= 1;
+    free(lex->pairs);
+    lex->pair_mul = need <= bits ? h->nsym + 1 : PAIR_HASH;
+    lex->pair_mask = bits - 1;
+    lex->pairs = xn_xcalloc(bits / 64, sizeof *lex->pairs);
+    for (uint32_t t = ROOT + 1; t < h->nslots; t++) {
+        uint32_t p = nodes[t].check;
+        if (p == EMPTY || p == ROOT)
+            continue; /* a free slot, or a state of depth 1 (no pair ends in it) */
+        /* Validated: p is a state other than the root, so its parent is a state too. */
+        uint32_t gp = nodes[p].check;
+        uint32_t c = t - nodes[p].base, a = p - nodes[gp].base;
+        if (c - 1 >= h->nsym || a - 1 >= h->nsym)
+            continue; /* not inside its parent's row: no transition reaches it */
+        uint32_t i = (a * lex->pair_mul + c) & lex->pair_mask;
+        lex->pairs[i >> 6] |= (uint64_t)1 << (i & 63);
+    }
 }
 
 int text_image_open(text_lexicon *lex, const void *data, size_t len, bool check_hash, xn_error *err)
@@ -201,14 +241,26 @@ int text_image_open(text_lexicon *lex, const void *data, size_t len, bool check_
                        : (c & CLS_EXP) || c >= BMP_SLOW ? BMP_SLOW
                                                         : (uint16_t)c;
     }
-    /* The hot half of the nodes (MAX_SLOTS keeps base and check below bit 24). */
-    lex->hot = xn_xmalloc((size_t)h.nslots * sizeof *lex->hot);
+    /* The hot half of the nodes (MAX_SLOTS keeps base and check below bit 24). An output
+     * chain visits strictly shorter entries (checked above), at most max_depth of them, so its
+     * length fits the 8 bits above the parent. */
+    lex->hot = text_big_alloc((size_t)h.nslots * sizeof *lex->hot, 16);
+    if (lex->hot == NULL) {
+        free(lex->bmp);
+        lex->bmp = NULL;
+        return xn_fail(err, XN_ENOMEM, "no_memory", "out of memory opening the lexicon");
+    }
     for (uint32_t t = 0; t < h.nslots; t++) {
         const img_node *n = &nodes[t];
         bool state = t == ROOT || (t != 0 && n->check != EMPTY);
-        lex->hot[t].base = n->base | (state && t != ROOT && n->fail == ROOT ? HOT_FAIL_ROOT : 0);
-        lex->hot[t].check = state ? n->check << 1 | ((n->info >> 8) != 0 ? HOT_HAS_OUT : 0) : EMPTY;
+        uint32_t nout = 0;
+        if (state)
+            for (uint32_t o = n->info >> 8; o != 0; o = outs[o].next)
+                nout++;
+        lex->hot[t].base = n->base | (state && n->fail == ROOT ? HOT_FAIL_ROOT : 0);
+        lex->hot[t].check = state && t != ROOT ? n->check | nout << HOT_NOUT_SHIFT : 0;
     }
+    lex->pairs = NULL;
     lex->image = img;
     lex->size = len;
     lex->kind = LEX_BORROWED;
@@ -220,6 +272,8 @@ int text_image_open(text_lexicon *lex, const void *data, size_t len, bool check_
     lex->blocks = blocks;
     lex->exp = exp;
     lex->pool = pool;
+    if ((uint64_t)h.nslots * sizeof *lex->hot >= PAIR_MIN_HOT)
+        text_pairs_build(lex, PAIR_BITS_MAX);
     return 0;
 }
 
@@ -268,8 +322,8 @@ int text_lexicon_load(const char *path, text_lexicon **out, xn_error *err)
         goto out;
     }
     size = (size_t)st.st_size;
-    /* 64-byte alignment: the image's sections are 8-aligned and the nodes want whole lines. */
-    img = aligned_alloc(64, (size + 63) & ~(size_t)63);
+    /* At least 64-byte alignment: the sections are 8-aligned and the nodes want whole lines. */
+    img = text_big_alloc(size, 64);
     if (img == NULL) {
         rc = xn_fail(err, XN_ENOMEM, "no_memory", "out of memory loading %s", path);
         goto out;
@@ -372,6 +426,7 @@ void text_lexicon_free(text_lexicon *lex)
         free((void *)lex->image);
     free(lex->bmp);
     free(lex->hot);
+    free(lex->pairs);
     free(lex);
 }
 

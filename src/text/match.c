@@ -22,8 +22,10 @@ typedef struct lexstate {
     const uint16_t *bmp;
     const uint32_t *exp;
     const text_lexicon *lex;
-    uint32_t s; /* current state */
-    uint64_t i; /* symbols consumed */
+    text_walk w;
+    uint32_t s;    /* current state */
+    uint32_t prev; /* the symbol s was entered on (any value when s is the root) */
+    uint64_t i;    /* symbols consumed */
     size_t ring[RING];
 } lexstate;
 
@@ -83,10 +85,11 @@ static void collect(scan *sc, lexstate *L, uint32_t s, size_t end)
 
 static inline void step(scan *sc, lexstate *L, uint32_t c, size_t off, size_t end)
 {
-    uint32_t s = text_goto(L->hot, L->nodes, L->s, c);
+    uint32_t s = text_next(&L->w, L->s, L->prev, c);
     L->s = s;
+    L->prev = c;
     L->ring[++L->i & (RING - 1)] = off;
-    if (L->hot[s].check & HOT_HAS_OUT)
+    if (L->hot[s].check >> HOT_NOUT_SHIFT)
         collect(sc, L, s, end);
 }
 
@@ -224,6 +227,7 @@ int text_check(const text_lexicon *const *lex, size_t nlex, const char *text, si
         L->bmp = lex[k]->bmp;
         L->hot = lex[k]->hot;
         L->exp = lex[k]->exp;
+        L->w = text_walk_of(lex[k]);
         L->s = ROOT;
     }
 
@@ -264,32 +268,36 @@ static int count_one(void *ctx, const text_hit *hit)
     return 0;
 }
 
-static inline uint64_t count_outputs(const img_node *n, const img_out *outs, uint32_t s)
+/* The number of outputs of state s (derived at open: no walk of the chain). */
+static inline uint32_t count_outputs(const hot_node *h, uint32_t s)
 {
-    uint64_t k = 0;
-    for (uint32_t o = n[s].info >> 8; o != 0; o = outs[o].next)
-        k++;
-    return k;
+    return h[s].check >> HOT_NOUT_SHIFT;
 }
 
 /* An expansion or a large symbol, from the full table: the rare path of count_fast. */
-static uint32_t count_slow(const text_lexicon *lex, uint32_t s, uint32_t cp, uint64_t *hits)
+static uint32_t count_slow(const text_lexicon *lex, const text_walk *w, uint32_t s, uint32_t *prev,
+                           uint32_t cp, uint64_t *hits)
 {
-    const img_node *n = lex->nodes;
     uint32_t cls = text_class_full(lex, cp);
     if (cls == CLS_NONE)
         return ROOT;
     if (cls == CLS_SKIP)
         return s;
     if (!(cls & CLS_EXP)) {
-        s = text_goto(lex->hot, n, s, cls);
-        *hits += count_outputs(n, lex->outs, s);
+        s = text_next(w, s, *prev, cls);
+        *prev = cls;
+        *hits += count_outputs(lex->hot, s);
         return s;
     }
     const uint32_t *x = lex->exp + (cls & ~CLS_EXP);
     for (uint32_t j = 1; j <= x[0]; j++) {
-        s = x[j] == 0 ? ROOT : text_goto(lex->hot, n, s, x[j]);
-        *hits += count_outputs(n, lex->outs, s);
+        if (x[j] == 0) {
+            s = ROOT;
+            continue;
+        }
+        s = text_next(w, s, *prev, x[j]);
+        *prev = x[j];
+        *hits += count_outputs(lex->hot, s);
     }
     return s;
 }
@@ -297,16 +305,18 @@ static uint32_t count_slow(const text_lexicon *lex, uint32_t s, uint32_t cp, uin
 /*
  * The count-only loop over one lexicon: no offsets, no ordering, outputs only counted. A
  * character costs a decode (ASCII and three-byte sequences inline), one load from the BMP
- * class table, and the automaton step.
+ * class table, and the automaton step. Inlined twice, with and without the pair filter, so
+ * that the choice is made once per text.
  */
-static uint64_t count_fast(const text_lexicon *lex, const unsigned char *p,
-                           const unsigned char *end)
+static inline __attribute__((always_inline)) uint64_t count_loop(const text_lexicon *lex,
+                                                                 const unsigned char *p,
+                                                                 const unsigned char *end,
+                                                                 const bool filtered)
 {
-    const img_node *n = lex->nodes;
+    const text_walk w = text_walk_of(lex);
     const hot_node *h = lex->hot;
-    const img_out *outs = lex->outs;
     const uint16_t *bmp = lex->bmp;
-    uint32_t s = ROOT;
+    uint32_t s = ROOT, prev = 0;
     uint64_t hits = 0;
     while (p < end) {
         size_t adv;
@@ -315,16 +325,22 @@ static uint64_t count_fast(const text_lexicon *lex, const unsigned char *p,
         p += adv;
         if (cls - 1 < BMP_SLOW - 1) {
             /* A plain symbol: the hot path. */
-            s = text_goto(h, n, s, cls);
-            if (h[s].check & HOT_HAS_OUT)
-                hits += count_outputs(n, outs, s);
+            s = filtered ? text_step(&w, s, prev, cls) : text_goto(h, w.n, s, cls);
+            prev = cls;
+            hits += count_outputs(h, s);
         } else if (cls == BMP_NONE) {
             s = ROOT;
         } else if (cls == BMP_SLOW) {
-            s = count_slow(lex, s, cp, &hits);
+            s = count_slow(lex, &w, s, &prev, cp, &hits);
         }
     }
     return hits;
+}
+
+static uint64_t count_fast(const text_lexicon *lex, const unsigned char *p,
+                           const unsigned char *end)
+{
+    return lex->pairs != NULL ? count_loop(lex, p, end, true) : count_loop(lex, p, end, false);
 }
 
 int text_count(const text_lexicon *const *lex, size_t nlex, const char *text, size_t len,
