@@ -85,13 +85,14 @@ export class ApiError extends Error {
 
 const SAFE = new Set(['GET', 'HEAD']);
 
-async function send(method, path, body, { raw = false, noRedirect = false } = {}) {
+async function send(method, path, body, { raw = false, noRedirect = false, contentType = '' } = {}) {
   const headers = { Accept: raw ? '*/*' : 'application/json' };
   if (!SAFE.has(method) && csrfToken) headers['X-CSRF-Token'] = csrfToken;
   let payload;
   if (body !== undefined) {
-    headers['Content-Type'] = 'application/json';
-    payload = JSON.stringify(body);
+    // A string body with its own type (a text upload) is sent as it is; the rest as JSON.
+    headers['Content-Type'] = contentType || 'application/json';
+    payload = contentType ? body : JSON.stringify(body);
   }
   let res;
   try {
@@ -129,7 +130,8 @@ async function send(method, path, body, { raw = false, noRedirect = false } = {}
 }
 
 // One API call: resolves to the parsed JSON answer, rejects with an ApiError.
-// options: { noRedirect: true } keeps a 401 from leaving the page (sign-in, the first /api/me).
+// options: { noRedirect: true } keeps a 401 from leaving the page (sign-in, the first /api/me);
+// { contentType: 'text/plain; charset=utf-8' } sends a string body as that type, not as JSON.
 export function request(method, path, body, options) {
   return send(method, path, body, options);
 }
