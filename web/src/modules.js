@@ -4,8 +4,9 @@
 //
 // `perms`: the navigation shows a module to a user holding any of these permissions (none:
 // everyone signed in). `pages`: a built module's own pages, each with the permission it
-// needs (the same as the API endpoint it reads, routes.c; null: anyone signed in); the
-// module's entry leads to the first page the user may open. Modules still under construction carry provisional lists
+// needs (the same as the API endpoint it reads, routes.c; null: anyone signed in), or `perms`
+// any of several (`overview: true`: the module's description page); the module's entry leads to the
+// first page the user may open. Modules still under construction carry provisional lists
 // until their endpoints define their permissions.
 
 // range('ACC', 1, 18) → ['ACC-1', …, 'ACC-18']
@@ -14,6 +15,10 @@ function range(prefix, from, to) {
   for (let i = from; i <= to; i++) ids.push(`${prefix}-${i}`);
   return ids;
 }
+
+// Content publishing, and text.lexicon: the security administrator keeps the sensitive-word
+// and wording-error lexicons the content checks use (PUB-8).
+const PUBLISH_PERMS = ['content.draft', 'content.review1', 'content.review2', 'content.review3', 'content.approve', 'text.lexicon'];
 
 export const modules = [
   {
@@ -58,7 +63,14 @@ export const modules = [
   },
   {
     key: 'publish',
-    perms: ['content.draft', 'content.review1', 'content.review2', 'content.review3', 'content.approve'],
+    perms: PUBLISH_PERMS,
+    // The overview is the module's "under construction" page until the review work is built.
+    // The lexicon page lists and imports with text.lexicon; its check panel serves everyone
+    // who may open the module.
+    pages: [
+      { path: '/publish', name: 'publish', overview: true, perms: PUBLISH_PERMS, title: { 'zh-CN': '概览', en: 'Overview' } },
+      { path: '/publish/lexicons', name: 'lexicons', perms: PUBLISH_PERMS, title: { 'zh-CN': '敏感词库', en: 'Lexicons' } },
+    ],
     path: '/publish',
     icon: 'EditPen',
     name: { 'zh-CN': '信息发布审核', en: 'Publication review' },
@@ -161,7 +173,15 @@ export function moduleEntry(m, permissions) {
   return page ? page.path : m.path;
 }
 
-// Whether a user with these permissions may open a module's page (perm null: anyone).
+// Whether a user with these permissions may open a module's page: `perms` any of them, else
+// `perm` (null: anyone signed in).
 export function pageAllowed(page, permissions) {
+  if (Array.isArray(page.perms)) return page.perms.some((p) => permissions.includes(p));
   return !page.perm || permissions.includes(page.perm);
+}
+
+// The permissions the router's guard asks of a module's page (none: anyone signed in).
+export function pagePerms(page) {
+  if (Array.isArray(page.perms)) return page.perms;
+  return page.perm ? [page.perm] : [];
 }

@@ -6,7 +6,7 @@
 // the 403 page. meta.perm names the one permission a page needs (as its API does, routes.c);
 // meta.perms any of several.
 import { createRouter, createWebHistory } from 'vue-router';
-import { modules } from './modules.js';
+import { modules, pagePerms } from './modules.js';
 import { canAny, loadSession, pendingStep, session } from './session.js';
 
 const HomePage = () => import('./views/HomePage.vue');
@@ -28,6 +28,7 @@ const OrgPage = () => import('./views/OrgPage.vue');
 const ReviewPage = () => import('./views/ReviewPage.vue');
 const AgentsPage = () => import('./views/AgentsPage.vue');
 const ResetRequestPage = () => import('./views/ResetRequestPage.vue');
+const LexiconsPage = () => import('./views/LexiconsPage.vue');
 
 const builtPages = {
   accounts: AccountsPage,
@@ -39,6 +40,7 @@ const builtPages = {
   org: OrgPage,
   review: ReviewPage,
   agents: AgentsPage,
+  lexicons: LexiconsPage,
 };
 
 const moduleRoutes = modules.flatMap((m) =>
@@ -46,8 +48,9 @@ const moduleRoutes = modules.flatMap((m) =>
     ? m.pages.map((p) => ({
         path: p.path,
         name: p.name,
-        component: builtPages[p.name],
-        meta: { module: m.key, page: p, perms: p.perm ? [p.perm] : [] },
+        component: p.overview ? ModulePage : builtPages[p.name],
+        props: p.overview ? { moduleKey: m.key } : false,
+        meta: { module: m.key, page: p, perms: pagePerms(p) },
       }))
     : [
         {
