@@ -128,9 +128,12 @@ int auth_password_change(store *db, audit_trail *trail, const auth_settings *s,
  * otpauth:// URI for the QR code). */
 int auth_totp_begin(store *db, const auth_settings *s, const auth_principal *p,
                     char secret_b32[CRYPTO_TOTP_B32_LEN + 1], xn_error *err);
-/* Confirms enrolment with a code from the app and marks this session's second factor done. */
+/* Confirms enrolment with a code from the app and marks this session's second factor done.
+ * Replacing a second factor already enrolled needs the current password too (ACC-17):
+ * XN_EINVAL field "current" when missing, XN_EDENIED "wrong_password" when wrong. */
 int auth_totp_confirm(store *db, audit_trail *trail, const auth_settings *s,
-                      const auth_principal *p, const char *code, xn_error *err);
+                      const auth_principal *p, const char *code, const char *current,
+                      xn_error *err);
 
 /*
  * First start: when no account exists, creates the first 系统管理员 `admin` with a random

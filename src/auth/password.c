@@ -158,33 +158,43 @@ static int change_tx(store_conn *tx, void *ctx, xn_error *err)
     return audit_append(cc->trail, tx, &ev, err);
 }
 
-int auth_password_change(store *db, audit_trail *trail, const auth_settings *s,
-                         const auth_principal *p, const char *current, const char *next,
-                         char new_token[AUTH_TOKEN_CHARS + 1], xn_error *err)
+/* ACC-17: the person types their current password again before changing a credential. hash
+ * and phone (may be NULL) get the stored password hash and phone. */
+static int check_current_password(store_conn *c, int64_t user_id, const char *current,
+                                  char hash[CRYPTO_PASSWORD_MAX], char phone[32], xn_error *err)
 {
     int rc = auth_check_text(current, AUTH_MAX_PASSWORD, true, "current", err);
     if (rc != XN_OK)
         return rc;
-    store_conn *c;
-    if ((rc = store_acquire(db, &c, err)) != XN_OK)
-        return rc;
-    char hash[CRYPTO_PASSWORD_MAX] = "", phone[32] = "";
     store_stmt *st;
     rc = store_prepare(c, "SELECT coalesce(password_hash, ''), phone FROM app_user WHERE id = $1",
                        &st, err);
-    if (rc == XN_OK) {
-        store_bind_int(st, 1, p->user_id);
-        if ((rc = store_step(st, err)) == STORE_ROW) {
-            xn_strlcpy(hash, store_col_text(st, 0), sizeof hash);
-            xn_strlcpy(phone, store_col_text(st, 1), sizeof phone);
-            store_stmt_done(st);
-            rc = XN_OK;
-        } else if (rc == STORE_DONE) {
-            rc = xn_fail(err, XN_ENOTFOUND, "not_found", "用户不存在");
-        }
-    }
-    if (rc == XN_OK && !crypto_password_verify(hash, current, strlen(current)))
-        rc = xn_fail_field(err, XN_EDENIED, "wrong_password", "current", "当前密码不正确");
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, user_id);
+    if ((rc = store_step(st, err)) == STORE_DONE)
+        return xn_fail(err, XN_ENOTFOUND, "not_found", "用户不存在");
+    if (rc != STORE_ROW)
+        return rc;
+    xn_strlcpy(hash, store_col_text(st, 0), CRYPTO_PASSWORD_MAX);
+    if (phone)
+        xn_strlcpy(phone, store_col_text(st, 1), 32);
+    store_stmt_done(st);
+    if (!crypto_password_verify(hash, current, strlen(current)))
+        return xn_fail_field(err, XN_EDENIED, "wrong_password", "current", "当前密码不正确");
+    return XN_OK;
+}
+
+int auth_password_change(store *db, audit_trail *trail, const auth_settings *s,
+                         const auth_principal *p, const char *current, const char *next,
+                         char new_token[AUTH_TOKEN_CHARS + 1], xn_error *err)
+{
+    store_conn *c;
+    int rc = store_acquire(db, &c, err);
+    if (rc != XN_OK)
+        return rc;
+    char hash[CRYPTO_PASSWORD_MAX] = "", phone[32] = "";
+    rc = check_current_password(c, p->user_id, current, hash, phone, err);
     if (rc == XN_OK && strcmp(current, next) == 0)
         rc = xn_fail_field(err, XN_EINVAL, "reused", "password", "新密码不能与当前密码相同");
     if (rc == XN_OK)
@@ -314,11 +324,24 @@ static int totp_confirm_tx(store_conn *tx, void *ctx, xn_error *err)
 }
 
 int auth_totp_confirm(store *db, audit_trail *trail, const auth_settings *s,
-                      const auth_principal *p, const char *code, xn_error *err)
+                      const auth_principal *p, const char *code, const char *current,
+                      xn_error *err)
 {
     int rc = auth_check_text(code, 8, true, "code", err);
     if (rc != XN_OK)
         return rc;
+    if (p->totp) {
+        /* replacing an enrolled second factor asks for the password again (ACC-17) */
+        store_conn *c;
+        if ((rc = store_acquire(db, &c, err)) != XN_OK)
+            return rc;
+        char hash[CRYPTO_PASSWORD_MAX];
+        rc = check_current_password(c, p->user_id, current, hash, NULL, err);
+        crypto_wipe(hash, sizeof hash);
+        store_release(c);
+        if (rc != XN_OK)
+            return rc;
+    }
     totp_ctx tc = {.s = s, .p = p, .trail = trail, .code = code};
     rc = store_tx(db, totp_confirm_tx, &tc, err);
     if (rc == XN_OK && tc.wrong)

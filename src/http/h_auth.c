@@ -170,12 +170,15 @@ int http_h_totp_begin(http_req *req, http_resp *resp)
 int http_h_totp_confirm(http_req *req, http_resp *resp)
 {
     xn_error err;
-    const char *code = NULL;
+    const char *code = NULL, *current = NULL;
     int rc = body_string(req, "code", 8, true, &code, &err);
     if (rc == XN_OK)
-        rc = auth_totp_confirm(req->app->db, req->app->audit, req->app->auth, req->who, code, &err);
+        rc = body_string(req, "current", AUTH_MAX_PASSWORD, false, &current, &err);
+    if (rc == XN_OK)
+        rc = auth_totp_confirm(req->app->db, req->app->audit, req->app->auth, req->who, code,
+                               current, &err);
     if (rc != XN_OK)
-        return http_fail(req, resp, &err);
+        return http_refuse(req, resp, &err, "auth.totp_enrol", "user", req->who->account);
     return http_json(resp, 200, json_pack("{s:b}", "ok", true));
 }
 

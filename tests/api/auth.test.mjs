@@ -5,6 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { startServer, runXinan, dumpDb } from '../lib/server.mjs';
 import { Client, adminClient, userClient, totp, firstAdminPassword, STRONG } from '../lib/session.mjs';
 
@@ -203,6 +204,27 @@ test('sessions: list one\'s own, end one, log out', async () => {
   r = await u.call('POST', '/api/auth/logout');
   assert.equal(r.status, 200);
   assert.equal((await u.call('GET', '/api/me')).status, 401);
+});
+
+test('ACC-17: replacing an enrolled second factor asks for the current password again', async () => {
+  const u = await userClient(server, admin, 'totp2');
+  let r = await u.call('POST', '/api/me/totp');
+  r = await u.call('POST', '/api/me/totp/confirm', { code: totp(r.json.secret) });
+  assert.equal(r.status, 200, r.body); // the first enrolment: signed in a moment ago
+  const before = (await u.call('GET', '/api/me')).json.user;
+  assert.equal(before.totp, true);
+  r = await u.call('POST', '/api/me/totp');
+  const fresh = r.json.secret;
+  r = await u.call('POST', '/api/me/totp/confirm', { code: totp(fresh) });
+  assert.equal(r.status, 400);
+  assert.equal(r.json.error.field, 'current');
+  r = await u.call('POST', '/api/me/totp/confirm', { code: totp(fresh), current: 'Wrong-pass-123!' });
+  assert.equal(r.status, 403);
+  assert.equal(r.json.error.code, 'wrong_password');
+  const denied = spawnSync('sqlite3', [server.db, "SELECT count(*) FROM audit_log WHERE action = 'auth.totp_enrol' AND result = 'denied' AND actor_name = 'totp2'"], { encoding: 'utf8' });
+  assert.equal(denied.stdout.trim(), '1');
+  r = await u.call('POST', '/api/me/totp/confirm', { code: totp(fresh, 1), current: STRONG });
+  assert.equal(r.status, 200, r.body);
 });
 
 test('after all of it the audit trail verifies with the seed', () => {
