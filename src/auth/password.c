@@ -324,8 +324,7 @@ static int totp_confirm_tx(store_conn *tx, void *ctx, xn_error *err)
 }
 
 int auth_totp_confirm(store *db, audit_trail *trail, const auth_settings *s,
-                      const auth_principal *p, const char *code, const char *current,
-                      xn_error *err)
+                      const auth_principal *p, const char *code, const char *current, xn_error *err)
 {
     int rc = auth_check_text(code, 8, true, "code", err);
     if (rc != XN_OK)
