@@ -142,6 +142,8 @@ test('a bad import is refused naming its lines, and nothing changes', async () =
   // not UTF-8, a bad name, a bad mode, the wrong type
   assert.equal((await importText(sec, 'local', Buffer.from([0xe6, 0xb3, 0x0a]))).status, 400);
   assert.equal(JSON.parse((await importText(sec, 'Bad.Name', '词\n')).body).error.code, 'bad_name');
+  // the personal-data detectors report under "pii": no lexicon may take that name
+  assert.equal(JSON.parse((await importText(sec, 'pii', '词\n')).body).error.code, 'bad_name');
   assert.equal(JSON.parse((await importText(sec, 'local', '词\n', 'append')).body).error.field, 'mode');
   assert.equal((await importText(sec, 'local', '词\n', null, 'application/json')).status, 415);
   assert.equal(dumpDb(srv.db), before);
