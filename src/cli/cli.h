@@ -38,6 +38,9 @@ int cli_usage_error(const char *command_name, const char *fmt, ...)
  * configuration).
  */
 int cli_load_config(int argc, char **argv, bool allow_listen, xn_config *cfg);
+/* The reading part of cli_load_config for a command that parses its own flags: config_path
+ * (NULL: ./xinan.conf when present), db and listen (each NULL when not given). */
+int cli_read_config(const char *config_path, const char *db, const char *listen, xn_config *cfg);
 
 /* Opens the database the configuration names, creating it (and its directory) when create is
  * set, and applies migrations when migrate is set. Prints a clear message and returns 1 on

@@ -66,25 +66,6 @@ static bool next_line(const char *data, size_t len, size_t *pos, const char **li
     return true;
 }
 
-/* The settings file is read and checked like every command's, so a broken file is found here
- * too. The policy itself lives in the database: cfg->db_path names it. */
-static int load_config(const char *config_path, const char *db, xn_config *cfg)
-{
-    xn_error err;
-    xn_config_defaults(cfg);
-    int rc = config_path ? xn_config_load_file(cfg, config_path, true, &err)
-                         : xn_config_load_file(cfg, "xinan.conf", false, &err);
-    if (rc == XN_OK)
-        rc = xn_config_load_env(cfg, &err);
-    if (rc == XN_OK && db)
-        rc = xn_config_set(cfg, "server", "db", db, &err);
-    if (rc != XN_OK) {
-        fprintf(stderr, "xinan: invalid configuration: %s\n", err.message);
-        return 2;
-    }
-    return 0;
-}
-
 /* The stored, effective policy of a profile (read only; the database must exist). */
 static int open_stored(const xn_config *cfg, auth_profile prof, store **db, auth_policy *policy,
                        xn_error *err)
@@ -176,7 +157,9 @@ int cli_cmd_passwd_check(int argc, char **argv)
         return cli_usage_error(argv[0], "missing --profile user|admin|server|media");
     if (auth_profile_parse(profile, &prof) != XN_OK)
         return cli_usage_error(argv[0], "--profile must be user, admin, server or media");
-    if (load_config(config_path, db_path, &cfg) != 0)
+    /* The settings file is read and checked like every command's, so a broken file is found
+     * here too. The policy itself lives in the database: cfg.db_path names it. */
+    if (cli_read_config(config_path, db_path, NULL, &cfg) != 0)
         return 2;
     /* With a database (--db, or --config naming one) the stored policy is the base. */
     if (db_path || config_path) {

@@ -38,7 +38,11 @@ int cli_load_config(int argc, char **argv, bool allow_listen, xn_config *cfg)
     }
     if (optind < argc)
         return cli_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
+    return cli_read_config(config_path, db, listen, cfg);
+}
 
+int cli_read_config(const char *config_path, const char *db, const char *listen, xn_config *cfg)
+{
     xn_error err;
     xn_config_defaults(cfg);
     int rc = config_path ? xn_config_load_file(cfg, config_path, true, &err)
