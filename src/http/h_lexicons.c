@@ -39,12 +39,14 @@ int http_h_lexicon_import(http_req *req, http_resp *resp)
 {
     xn_error err;
     const char *name = http_param(req, "name");
-    const char *mode_name = http_query(req, "mode");
+    const char *mode_name = NULL;
     lexicon_mode mode = LEXICON_REPLACE;
+    /* A malformed mode is refused, never read as absent: absent means replace. */
+    if (http_query_checked(req, "mode", 64, &mode_name) != XN_OK ||
+        (mode_name && strcmp(mode_name, "merge") != 0 && strcmp(mode_name, "replace") != 0))
+        return http_error(req, resp, 400, "bad_field", "mode 只能是 replace 或 merge", "mode");
     if (mode_name && strcmp(mode_name, "merge") == 0)
         mode = LEXICON_MERGE;
-    else if (mode_name && strcmp(mode_name, "replace") != 0)
-        return http_error(req, resp, 400, "bad_field", "mode 只能是 replace 或 merge", "mode");
     audit_actor actor = auth_actor(req->who);
     lexicon_result res;
     if (lexicon_import(req->app->lexicons, name, req->body, req->body ? req->body_len : 0, mode,

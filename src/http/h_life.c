@@ -435,8 +435,9 @@ int http_agent_authorise(http_req *req, http_resp *resp, const char *scope, auth
 
 int http_h_agent_whoami(http_req *req, http_resp *resp)
 {
-    const char *scope = http_query(req, "scope");
-    if (scope && strcmp(scope, "guard") != 0 && strcmp(scope, "netwatch") != 0)
+    const char *scope = NULL;
+    if (http_query_checked(req, "scope", 64, &scope) != XN_OK ||
+        (scope && strcmp(scope, "guard") != 0 && strcmp(scope, "netwatch") != 0))
         return http_error(req, resp, 400, "bad_scope", "scope 只能是 guard 或 netwatch", "scope");
     auth_agent a;
     if (http_agent_authorise(req, resp, scope, &a) != XN_OK)

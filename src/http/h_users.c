@@ -163,9 +163,10 @@ int http_h_role_revoke(http_req *req, http_resp *resp)
 int http_h_requests(http_req *req, http_resp *resp)
 {
     xn_error err;
-    const char *status = http_query(req, "status");
-    if (status && *status && strcmp(status, "pending") != 0 && strcmp(status, "approved") != 0 &&
-        strcmp(status, "rejected") != 0 && strcmp(status, "cancelled") != 0)
+    const char *status = NULL;
+    if (http_query_checked(req, "status", 64, &status) != XN_OK ||
+        (status && *status && strcmp(status, "pending") != 0 && strcmp(status, "approved") != 0 &&
+         strcmp(status, "rejected") != 0 && strcmp(status, "cancelled") != 0))
         return http_error(req, resp, 400, "bad_status",
                           "状态只能是 pending、approved、rejected 或 cancelled", "status");
     json_t *out;

@@ -120,8 +120,6 @@ extern const http_route http_routes[];
 
 /* Path parameter by name, or NULL. */
 const char *http_param(const http_req *req, const char *name);
-/* Query-string value by name, percent-decoded and validated (UTF-8, no controls), or NULL. */
-const char *http_query(http_req *req, const char *name);
 /*
  * A query-string value checked the way every outside input is: *out is NULL when the
  * parameter is absent, else the percent-decoded value. XN_EINVAL when it is longer than max

@@ -312,18 +312,6 @@ const char *http_header(const http_req *req, const char *name)
     return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
 }
 
-const char *http_query(http_req *req, const char *name)
-{
-    const char *raw = MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
-    if (!raw)
-        return NULL;
-    size_t n = strlen(raw), out_len = 0;
-    char *out = xn_arena_alloc(req->arena, n + 1);
-    if (!out || !http_decode_query_value(raw, out, &out_len))
-        return NULL;
-    return out;
-}
-
 int http_query_checked(http_req *req, const char *name, size_t max, const char **out)
 {
     *out = NULL;

@@ -150,6 +150,10 @@ test('roles, their permissions and the requests inbox are listed', async () => {
   r = await admin.call('GET', '/api/requests?status=maybe');
   assert.equal(r.status, 400);
   assert.equal(r.json.error.field, 'status');
+  // a malformed filter is refused, not taken as "no filter"
+  r = await admin.call('GET', '/api/requests?status=pending%ZZ');
+  assert.equal(r.status, 400);
+  assert.equal(r.json.error.field, 'status');
 });
 
 test('a plain user is refused administration, and the refusal is recorded', async () => {

@@ -145,6 +145,8 @@ test('a bad import is refused naming its lines, and nothing changes', async () =
   // the personal-data detectors report under "pii": no lexicon may take that name
   assert.equal(JSON.parse((await importText(sec, 'pii', '词\n')).body).error.code, 'bad_name');
   assert.equal(JSON.parse((await importText(sec, 'local', '词\n', 'append')).body).error.field, 'mode');
+  // a malformed mode is refused, not taken as absent (which would mean replace)
+  assert.equal(JSON.parse((await importText(sec, 'local', '词\n', 'merge%ZZ')).body).error.field, 'mode');
   assert.equal((await importText(sec, 'local', '词\n', null, 'application/json')).status, 415);
   assert.equal(dumpDb(srv.db), before);
   assert.equal((await checkText('好词一')).filter((h) => h.lexicon === 'local').length, 0);
