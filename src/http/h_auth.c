@@ -51,24 +51,15 @@ static int principal_body(http_resp *resp, const auth_principal *p)
     return 0;
 }
 
-/* Reads string members of the JSON body, each bounded; NULL when absent and optional. */
-static int body_string(http_req *req, const char *name, size_t max, bool required, const char **out,
-                       xn_error *err)
-{
-    if (!json_is_object(req->json))
-        return xn_fail(err, XN_EINVAL, "bad_body", "请求体必须是 JSON 对象");
-    return xn_json_get_string(req->json, name, required, max, out, err);
-}
-
 int http_h_login(http_req *req, http_resp *resp)
 {
     xn_error err;
     const char *account = NULL, *password = NULL, *totp = NULL;
-    int rc = body_string(req, "account", AUTH_MAX_ACCOUNT, true, &account, &err);
+    int rc = http_body_string(req, "account", AUTH_MAX_ACCOUNT, true, &account, &err);
     if (rc == XN_OK)
-        rc = body_string(req, "password", AUTH_MAX_PASSWORD, true, &password, &err);
+        rc = http_body_string(req, "password", AUTH_MAX_PASSWORD, true, &password, &err);
     if (rc == XN_OK)
-        rc = body_string(req, "totp", 8, false, &totp, &err);
+        rc = http_body_string(req, "totp", 8, false, &totp, &err);
     if (rc != XN_OK)
         return http_fail(req, resp, &err);
     auth_login_in in = {.account = account,
@@ -113,9 +104,9 @@ int http_h_password_change(http_req *req, http_resp *resp)
 {
     xn_error err;
     const char *current = NULL, *next = NULL;
-    int rc = body_string(req, "current", AUTH_MAX_PASSWORD, true, &current, &err);
+    int rc = http_body_string(req, "current", AUTH_MAX_PASSWORD, true, &current, &err);
     if (rc == XN_OK)
-        rc = body_string(req, "password", AUTH_MAX_PASSWORD, true, &next, &err);
+        rc = http_body_string(req, "password", AUTH_MAX_PASSWORD, true, &next, &err);
     if (rc != XN_OK)
         return http_fail(req, resp, &err);
     char token[AUTH_TOKEN_CHARS + 1];
@@ -133,9 +124,9 @@ int http_h_password_check(http_req *req, http_resp *resp)
 {
     xn_error err;
     const char *candidate = NULL, *current = NULL;
-    int rc = body_string(req, "password", AUTH_MAX_PASSWORD * 2, true, &candidate, &err);
+    int rc = http_body_string(req, "password", AUTH_MAX_PASSWORD * 2, true, &candidate, &err);
     if (rc == XN_OK)
-        rc = body_string(req, "current", AUTH_MAX_PASSWORD, false, &current, &err);
+        rc = http_body_string(req, "current", AUTH_MAX_PASSWORD, false, &current, &err);
     if (rc != XN_OK)
         return http_fail(req, resp, &err);
     /* the effective policy of the person's profile and the stored weak list */
@@ -171,9 +162,9 @@ int http_h_totp_confirm(http_req *req, http_resp *resp)
 {
     xn_error err;
     const char *code = NULL, *current = NULL;
-    int rc = body_string(req, "code", 8, true, &code, &err);
+    int rc = http_body_string(req, "code", 8, true, &code, &err);
     if (rc == XN_OK)
-        rc = body_string(req, "current", AUTH_MAX_PASSWORD, false, &current, &err);
+        rc = http_body_string(req, "current", AUTH_MAX_PASSWORD, false, &current, &err);
     if (rc == XN_OK)
         rc = auth_totp_confirm(req->app->db, req->app->audit, req->app->auth, req->who, code,
                                current, &err);

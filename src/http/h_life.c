@@ -20,9 +20,7 @@ static int body_object(http_req *req, xn_error *err)
 static int str(http_req *req, const char *name, size_t max, bool required, const char **out,
                xn_error *err)
 {
-    int rc = body_object(req, err);
-    if (rc == XN_OK)
-        rc = xn_json_get_string(req->json, name, required, max, out, err);
+    int rc = http_body_string(req, name, max, required, out, err);
     if (rc == XN_OK || err->status != XN_EINVAL)
         return rc;
     /* the same failure, said in Chinese */

@@ -13,14 +13,6 @@ static int id_param(http_req *req, http_resp *resp, int64_t *id)
     return XN_OK;
 }
 
-static int opt_string(http_req *req, const char *name, size_t max, bool required, const char **out,
-                      xn_error *err)
-{
-    if (!json_is_object(req->json))
-        return xn_fail(err, XN_EINVAL, "bad_body", "请求体必须是 JSON 对象");
-    return xn_json_get_string(req->json, name, required, max, out, err);
-}
-
 int http_h_users(http_req *req, http_resp *resp)
 {
     xn_error err;
@@ -46,15 +38,15 @@ int http_h_user_create(http_req *req, http_resp *resp)
 {
     xn_error err;
     auth_user_in in = {0};
-    int rc = opt_string(req, "account", AUTH_MAX_ACCOUNT, true, &in.account, &err);
+    int rc = http_body_string(req, "account", AUTH_MAX_ACCOUNT, true, &in.account, &err);
     if (rc == XN_OK)
-        rc = opt_string(req, "real_name", AUTH_MAX_NAME, true, &in.real_name, &err);
+        rc = http_body_string(req, "real_name", AUTH_MAX_NAME, true, &in.real_name, &err);
     if (rc == XN_OK)
-        rc = opt_string(req, "department", AUTH_MAX_NAME, false, &in.department, &err);
+        rc = http_body_string(req, "department", AUTH_MAX_NAME, false, &in.department, &err);
     if (rc == XN_OK)
-        rc = opt_string(req, "phone", 32, false, &in.phone, &err);
+        rc = http_body_string(req, "phone", 32, false, &in.phone, &err);
     if (rc == XN_OK)
-        rc = opt_string(req, "staff_type", 16, true, &in.staff_type, &err);
+        rc = http_body_string(req, "staff_type", 16, true, &in.staff_type, &err);
     if (rc == XN_OK)
         rc = xn_json_get_int(req->json, "department_id", false, 1, INT64_MAX, &in.department_id,
                              &err);
@@ -81,7 +73,7 @@ int http_h_user_disable(http_req *req, http_resp *resp)
     const char *reason = NULL;
     if (id_param(req, resp, &id) != XN_OK)
         return XN_OK;
-    int rc = opt_string(req, "reason", 1000, false, &reason, &err);
+    int rc = http_body_string(req, "reason", 1000, false, &reason, &err);
     if (rc == XN_OK)
         rc = auth_user_disable(req->app->db, req->app->audit, req->who, id, reason, &err);
     if (rc != XN_OK)
@@ -134,9 +126,9 @@ int http_h_role_request(http_req *req, http_resp *resp)
     const char *role = NULL, *reason = NULL;
     if (id_param(req, resp, &id) != XN_OK)
         return XN_OK;
-    int rc = opt_string(req, "role", 16, true, &role, &err);
+    int rc = http_body_string(req, "role", 16, true, &role, &err);
     if (rc == XN_OK)
-        rc = opt_string(req, "reason", 1000, false, &reason, &err);
+        rc = http_body_string(req, "reason", 1000, false, &reason, &err);
     if (rc == XN_OK)
         rc = auth_role_request(req->app->db, req->app->audit, req->who, id, role, reason,
                                &request_id, &granted, &err);
@@ -182,9 +174,9 @@ int http_h_request_decide(http_req *req, http_resp *resp)
     const char *decision = NULL, *comment = NULL;
     if (id_param(req, resp, &id) != XN_OK)
         return XN_OK;
-    int rc = opt_string(req, "decision", 16, true, &decision, &err);
+    int rc = http_body_string(req, "decision", 16, true, &decision, &err);
     if (rc == XN_OK)
-        rc = opt_string(req, "comment", 1000, false, &comment, &err);
+        rc = http_body_string(req, "comment", 1000, false, &comment, &err);
     if (rc == XN_OK && strcmp(decision, "approve") != 0 && strcmp(decision, "reject") != 0)
         rc = xn_fail_field(&err, XN_EINVAL, "bad_decision", "decision",
                            "decision 只能是 approve 或 reject");

@@ -8,6 +8,11 @@
  * rules: no NUL, no controls, valid UTF-8. */
 bool http_decode_query_value(const char *raw, char *out, size_t *out_len);
 
+/* A string member of the JSON body (xn_json_get_string's bounds and checks); a body that is
+ * not a JSON object is XN_EINVAL "bad_body". */
+int http_body_string(const http_req *req, const char *name, size_t max, bool required,
+                     const char **out, xn_error *err);
+
 /* The server a request belongs to, for handlers that read server state (metrics). */
 http_server *http_req_server(const http_req *req);
 

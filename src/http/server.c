@@ -328,6 +328,14 @@ int http_query_checked(http_req *req, const char *name, size_t max, const char *
     return XN_OK;
 }
 
+int http_body_string(const http_req *req, const char *name, size_t max, bool required,
+                     const char **out, xn_error *err)
+{
+    if (!json_is_object(req->json))
+        return xn_fail(err, XN_EINVAL, "bad_body", "请求体必须是 JSON 对象");
+    return xn_json_get_string(req->json, name, required, max, out, err);
+}
+
 /* The library decodes %XX before we see the path unless told otherwise; we decode ourselves,
  * strictly, per segment (router.c). */
 static size_t keep_escaped(void *cls, struct MHD_Connection *c, char *s)
