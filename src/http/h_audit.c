@@ -490,9 +490,8 @@ int http_h_audit_alerts(http_req *req, http_resp *resp)
 int http_h_audit_alert_ack(http_req *req, http_resp *resp)
 {
     int64_t id = 0;
-    const char *s = http_param(req, "id");
-    if (!s || xn_parse_int64(s, 1, INT64_MAX, &id) != XN_OK)
-        return http_error(req, resp, 400, "bad_id", "编号必须是正整数", "id");
+    if (http_id_param(req, resp, &id) != XN_OK)
+        return XN_OK;
     xn_error err;
     const char *comment = NULL;
     if (!json_is_object(req->json))

@@ -51,16 +51,6 @@ static int num(http_req *req, const char *name, bool required, int64_t min, int6
     return XN_OK;
 }
 
-static int path_id(http_req *req, http_resp *resp, int64_t *id)
-{
-    const char *s = http_param(req, "id");
-    if (!s || xn_parse_int64(s, 1, INT64_MAX, id) != XN_OK) {
-        http_error(req, resp, 400, "bad_id", "编号必须是正整数", "id");
-        return XN_EINVAL;
-    }
-    return XN_OK;
-}
-
 static int ok(http_resp *resp)
 {
     return http_json(resp, 200, json_pack("{s:b}", "ok", true));
@@ -102,7 +92,7 @@ int http_h_org_update(http_req *req, http_resp *resp)
     xn_error err;
     int64_t id, parent = 0, head = -1;
     const char *name = NULL;
-    if (path_id(req, resp, &id) != XN_OK)
+    if (http_id_param(req, resp, &id) != XN_OK)
         return XN_OK;
     int rc = str(req, "name", AUTH_MAX_NAME, false, &name, &err);
     if (rc == XN_OK)
@@ -125,7 +115,7 @@ int http_h_user_update(http_req *req, http_resp *resp)
     xn_error err;
     int64_t id;
     auth_user_patch p = {.supervisor_id = -1, .department_id = -1};
-    if (path_id(req, resp, &id) != XN_OK)
+    if (http_id_param(req, resp, &id) != XN_OK)
         return XN_OK;
     int rc = str(req, "phone", AUTH_PHONE_MAX_BYTES, false, &p.phone, &err);
     if (rc == XN_OK)
@@ -216,7 +206,7 @@ int http_h_user_reset_request(http_req *req, http_resp *resp)
     xn_error err;
     int64_t id, request_id = 0;
     const char *reason = NULL;
-    if (path_id(req, resp, &id) != XN_OK)
+    if (http_id_param(req, resp, &id) != XN_OK)
         return XN_OK;
     int rc = str(req, "reason", 1000, false, &reason, &err);
     if (rc == XN_OK)
@@ -234,7 +224,7 @@ int http_h_force_change(http_req *req, http_resp *resp)
     xn_error err;
     int64_t id, deadline = 0;
     const char *when = NULL, *reason = NULL;
-    if (path_id(req, resp, &id) != XN_OK)
+    if (http_id_param(req, resp, &id) != XN_OK)
         return XN_OK;
     int rc = str(req, "deadline", 40, true, &when, &err);
     if (rc == XN_OK)
@@ -262,7 +252,7 @@ static int leave(http_req *req, http_resp *resp, bool transfer)
     xn_error err;
     int64_t id, handover = 0;
     auth_leave_in in = {0};
-    if (path_id(req, resp, &id) != XN_OK)
+    if (http_id_param(req, resp, &id) != XN_OK)
         return XN_OK;
     int rc = str(req, "reason", 1000, true, &in.reason, &err);
     if (rc == XN_OK)
@@ -296,7 +286,7 @@ int http_h_user_handover(http_req *req, http_resp *resp)
     xn_error err;
     int64_t id;
     json_t *out;
-    if (path_id(req, resp, &id) != XN_OK)
+    if (http_id_param(req, resp, &id) != XN_OK)
         return XN_OK;
     if (auth_handovers_json(req->app->db, id, &out, &err) != XN_OK)
         return http_fail(req, resp, &err);
@@ -358,7 +348,7 @@ int http_h_notification_read(http_req *req, http_resp *resp)
 {
     xn_error err;
     int64_t id;
-    if (path_id(req, resp, &id) != XN_OK)
+    if (http_id_param(req, resp, &id) != XN_OK)
         return XN_OK;
     if (auth_notification_read(req->app->db, req->app->audit, req->who, id, &err) != XN_OK)
         return http_fail(req, resp, &err);

@@ -3,16 +3,6 @@
 
 #include <string.h>
 
-static int id_param(http_req *req, http_resp *resp, int64_t *id)
-{
-    const char *s = http_param(req, "id");
-    if (!s || xn_parse_int64(s, 1, INT64_MAX, id) != XN_OK) {
-        http_error(req, resp, 400, "bad_id", "编号必须是正整数", "id");
-        return XN_EINVAL;
-    }
-    return XN_OK;
-}
-
 int http_h_users(http_req *req, http_resp *resp)
 {
     xn_error err;
@@ -27,7 +17,7 @@ int http_h_user(http_req *req, http_resp *resp)
     xn_error err;
     int64_t id;
     json_t *out;
-    if (id_param(req, resp, &id) != XN_OK)
+    if (http_id_param(req, resp, &id) != XN_OK)
         return XN_OK;
     if (auth_user_json(req->app->db, id, &out, &err) != XN_OK)
         return http_fail(req, resp, &err);
@@ -71,7 +61,7 @@ int http_h_user_disable(http_req *req, http_resp *resp)
     xn_error err;
     int64_t id;
     const char *reason = NULL;
-    if (id_param(req, resp, &id) != XN_OK)
+    if (http_id_param(req, resp, &id) != XN_OK)
         return XN_OK;
     int rc = http_body_string(req, "reason", 1000, false, &reason, &err);
     if (rc == XN_OK)
@@ -85,7 +75,7 @@ int http_h_user_reset(http_req *req, http_resp *resp)
 {
     xn_error err;
     int64_t id;
-    if (id_param(req, resp, &id) != XN_OK)
+    if (http_id_param(req, resp, &id) != XN_OK)
         return XN_OK;
     char password[AUTH_OTP_CHARS + 1];
     int rc = auth_user_reset_password(req->app->db, req->app->audit, req->app->auth, req->who, id,
@@ -102,7 +92,7 @@ int http_h_user_sessions(http_req *req, http_resp *resp)
     xn_error err;
     int64_t id;
     json_t *out;
-    if (id_param(req, resp, &id) != XN_OK)
+    if (http_id_param(req, resp, &id) != XN_OK)
         return XN_OK;
     if (auth_sessions_json(req->app->db, id, NULL, &out, &err) != XN_OK)
         return http_fail(req, resp, &err);
@@ -124,7 +114,7 @@ int http_h_role_request(http_req *req, http_resp *resp)
     int64_t id, request_id = 0;
     bool granted = false;
     const char *role = NULL, *reason = NULL;
-    if (id_param(req, resp, &id) != XN_OK)
+    if (http_id_param(req, resp, &id) != XN_OK)
         return XN_OK;
     int rc = http_body_string(req, "role", 16, true, &role, &err);
     if (rc == XN_OK)
@@ -143,7 +133,7 @@ int http_h_role_revoke(http_req *req, http_resp *resp)
 {
     xn_error err;
     int64_t id;
-    if (id_param(req, resp, &id) != XN_OK)
+    if (http_id_param(req, resp, &id) != XN_OK)
         return XN_OK;
     int rc = auth_role_revoke(req->app->db, req->app->audit, req->who, id, http_param(req, "role"),
                               &err);
@@ -172,7 +162,7 @@ int http_h_request_decide(http_req *req, http_resp *resp)
     xn_error err;
     int64_t id;
     const char *decision = NULL, *comment = NULL;
-    if (id_param(req, resp, &id) != XN_OK)
+    if (http_id_param(req, resp, &id) != XN_OK)
         return XN_OK;
     int rc = http_body_string(req, "decision", 16, true, &decision, &err);
     if (rc == XN_OK)

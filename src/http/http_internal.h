@@ -13,6 +13,10 @@ bool http_decode_query_value(const char *raw, char *out, size_t *out_len);
 int http_body_string(const http_req *req, const char *name, size_t max, bool required,
                      const char **out, xn_error *err);
 
+/* The path parameter "id" as a positive integer; otherwise answers 400 "bad_id" and returns
+ * XN_EINVAL (the handler then returns at once). */
+int http_id_param(http_req *req, http_resp *resp, int64_t *id);
+
 /* The server a request belongs to, for handlers that read server state (metrics). */
 http_server *http_req_server(const http_req *req);
 

@@ -328,6 +328,16 @@ int http_query_checked(http_req *req, const char *name, size_t max, const char *
     return XN_OK;
 }
 
+int http_id_param(http_req *req, http_resp *resp, int64_t *id)
+{
+    const char *s = http_param(req, "id");
+    if (!s || xn_parse_int64(s, 1, INT64_MAX, id) != XN_OK) {
+        http_error(req, resp, 400, "bad_id", "编号必须是正整数", "id");
+        return XN_EINVAL;
+    }
+    return XN_OK;
+}
+
 int http_body_string(const http_req *req, const char *name, size_t max, bool required,
                      const char **out, xn_error *err)
 {
