@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <ini.h>
+#include <stddef.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -19,8 +20,13 @@ typedef struct setting {
     const char *key;
     const char *help;
     const char *default_value;
-    setter_fn set;
+    setter_fn set; /* NULL: a whole number stored at `offset`, from min to max */
+    size_t offset; /* of the int64_t field in xn_config, when set is NULL */
+    int64_t min, max;
 } setting;
+
+/* The tail of a whole-number setting's row. */
+#define INT(field, lo, hi) NULL, offsetof(xn_config, field), (lo), (hi)
 
 static int set_int(int64_t *dst, const char *value, int64_t min, int64_t max, xn_error *err)
 {
@@ -47,40 +53,12 @@ static int set_db(xn_config *c, const char *v, xn_error *e)
 {
     return set_path(c->db_path, sizeof c->db_path, v, e);
 }
-static int set_max_body(xn_config *c, const char *v, xn_error *e)
-{
-    return set_int(&c->max_body, v, 1024, 64 * 1024 * 1024, e);
-}
-static int set_max_connections(xn_config *c, const char *v, xn_error *e)
-{
-    return set_int(&c->max_connections, v, 1, 100000, e);
-}
-static int set_idle_timeout(xn_config *c, const char *v, xn_error *e)
-{
-    return set_int(&c->idle_timeout, v, 1, 3600, e);
-}
-static int set_threads(xn_config *c, const char *v, xn_error *e)
-{
-    return set_int(&c->threads, v, 0, 256, e);
-}
-static int set_max_header(xn_config *c, const char *v, xn_error *e)
-{
-    return set_int(&c->max_header, v, 4096, 1024 * 1024, e);
-}
-static int set_shutdown_grace(xn_config *c, const char *v, xn_error *e)
-{
-    return set_int(&c->shutdown_grace, v, 0, 600, e);
-}
 static int set_secure_cookies(xn_config *c, const char *v, xn_error *e)
 {
     if (strcmp(v, "auto") != 0 && strcmp(v, "on") != 0 && strcmp(v, "off") != 0)
         return xn_fail(e, XN_EINVAL, "bad_config", "'%s' is not one of auto, on, off", v);
     snprintf(c->secure_cookies, sizeof c->secure_cookies, "%s", v);
     return XN_OK;
-}
-static int set_busy_timeout(xn_config *c, const char *v, xn_error *e)
-{
-    return set_int(&c->db_busy_timeout, v, 0, 600000, e);
 }
 static int set_log_level(xn_config *c, const char *v, xn_error *e)
 {
@@ -138,19 +116,6 @@ static int set_addr(char *dst, size_t size, const char *v, int64_t min_port, xn_
         return xn_fail(e, XN_EINVAL, "bad_config", "address is longer than %zu bytes", size - 1);
     return XN_OK;
 }
-static int set_audit_epoch_records(xn_config *c, const char *v, xn_error *e)
-{
-    return set_int(&c->audit_epoch_records, v, 1, 100000000, e);
-}
-static int set_audit_epoch_minutes(xn_config *c, const char *v, xn_error *e)
-{
-    return set_int(&c->audit_epoch_minutes, v, 1, 24 * 60, e);
-}
-/* AUD-3: the trail is kept at least 180 days; settings can only lengthen it. */
-static int set_audit_retention(xn_config *c, const char *v, xn_error *e)
-{
-    return set_int(&c->audit_retention_days, v, 180, 36500, e);
-}
 static int set_audit_witness(xn_config *c, const char *v, xn_error *e)
 {
     if (!*v) {
@@ -177,10 +142,6 @@ static int set_audit_witness_syslog(xn_config *c, const char *v, xn_error *e)
                      sizeof c->audit_witness_syslog - 1);
     return rc;
 }
-static int set_audit_verify_hours(xn_config *c, const char *v, xn_error *e)
-{
-    return set_int(&c->audit_verify_hours, v, 0, 8760, e);
-}
 static int set_syslog_udp(xn_config *c, const char *v, xn_error *e)
 {
     return set_addr(c->syslog_udp, sizeof c->syslog_udp, v, 0, e);
@@ -189,41 +150,26 @@ static int set_syslog_tcp(xn_config *c, const char *v, xn_error *e)
 {
     return set_addr(c->syslog_tcp, sizeof c->syslog_tcp, v, 0, e);
 }
-/* AUD-3: 上网行为 logs at least 60 days. */
-static int set_syslog_retention(xn_config *c, const char *v, xn_error *e)
-{
-    return set_int(&c->syslog_retention_days, v, 60, 36500, e);
-}
-static int set_syslog_queue(xn_config *c, const char *v, xn_error *e)
-{
-    return set_int(&c->syslog_queue, v, 16, 1048576, e);
-}
-static int set_syslog_max_connections(xn_config *c, const char *v, xn_error *e)
-{
-    return set_int(&c->syslog_max_conns, v, 1, 10000, e);
-}
-static int set_syslog_idle_timeout(xn_config *c, const char *v, xn_error *e)
-{
-    return set_int(&c->syslog_idle_timeout, v, 1, 86400, e);
-}
 
 static const setting settings[] = {
     {"server", "listen", "address and port of the HTTP server", "127.0.0.1:8080", set_listen},
     {"server", "db", "SQLite database file", "var/xinan.db", set_db},
-    {"http", "max_body", "largest accepted request body in bytes", "1048576", set_max_body},
-    {"http", "max_connections", "simultaneous connections", "1024", set_max_connections},
+    {"http", "max_body", "largest accepted request body in bytes", "1048576",
+     INT(max_body, 1024, 64 * 1024 * 1024)},
+    {"http", "max_connections", "simultaneous connections", "1024",
+     INT(max_connections, 1, 100000)},
     {"http", "idle_timeout", "seconds before an idle connection is dropped", "30",
-     set_idle_timeout},
-    {"http", "threads", "worker threads (0: one per CPU core)", "0", set_threads},
+     INT(idle_timeout, 1, 3600)},
+    {"http", "threads", "worker threads (0: one per CPU core)", "0", INT(threads, 0, 256)},
     {"http", "max_header", "memory per connection for the request head, bytes", "32768",
-     set_max_header},
+     INT(max_header, 4096, 1024 * 1024)},
     {"http", "shutdown_grace", "seconds in-flight requests get to finish at shutdown", "10",
-     set_shutdown_grace},
+     INT(shutdown_grace, 0, 600)},
     {"http", "secure_cookies",
      "auto, on or off: the __Host- session cookie with Secure (auto: on beyond loopback)", "auto",
      set_secure_cookies},
     {"store", "busy_timeout", "milliseconds a write waits for the database lock", "5000",
-     set_busy_timeout},
+     INT(db_busy_timeout, 0, 600000)},
     {"log", "level", "debug, info, warn or error", "info", set_log_level},
     {"log", "format", "kv (key=value) or json", "kv", set_log_format},
     {"log", "access", "one line per HTTP request: on or off", "on", set_access_log},
@@ -232,36 +178,46 @@ static const setting settings[] = {
     {"text", "lexicons", "lexicon file or directory used to check content", "data/lexicons",
      set_lexicons},
     {"audit", "epoch_records", "records after which the trail key evolves", "100000",
-     set_audit_epoch_records},
+     INT(audit_epoch_records, 1, 100000000)},
     {"audit", "epoch_minutes", "minutes after which the trail key evolves", "15",
-     set_audit_epoch_minutes},
+     INT(audit_epoch_minutes, 1, 24 * 60)},
+    /* AUD-3: the trail is kept at least 180 days; settings can only lengthen it. */
     {"audit", "retention_days", "days the trail is kept (at least 180)", "180",
-     set_audit_retention},
+     INT(audit_retention_days, 180, 36500)},
     {"audit", "witness", "checkpoint and head file outside the database (\"\": beside it)", "",
      set_audit_witness},
     {"audit", "witness_syslog",
      "remote syslog collector for checkpoints: udp://host:port or tcp://host:port", "",
      set_audit_witness_syslog},
     {"audit", "verify_hours", "hours between scheduled verifications of the trail (0: off)", "24",
-     set_audit_verify_hours},
+     INT(audit_verify_hours, 0, 8760)},
     {"syslog", "udp", "host:port to receive syslog on UDP (\"\": off)", "", set_syslog_udp},
     {"syslog", "tcp", "host:port to receive syslog on TCP (\"\": off)", "", set_syslog_tcp},
+    /* AUD-3: 上网行为 logs at least 60 days. */
     {"syslog", "retention_days", "days received logs are kept (at least 60)", "180",
-     set_syslog_retention},
+     INT(syslog_retention_days, 60, 36500)},
     {"syslog", "queue", "messages waiting to be stored before new ones are dropped", "65536",
-     set_syslog_queue},
-    {"syslog", "max_connections", "simultaneous TCP senders", "256", set_syslog_max_connections},
+     INT(syslog_queue, 16, 1048576)},
+    {"syslog", "max_connections", "simultaneous TCP senders", "256",
+     INT(syslog_max_conns, 1, 10000)},
     {"syslog", "idle_timeout", "seconds before a silent TCP sender is disconnected", "600",
-     set_syslog_idle_timeout},
+     INT(syslog_idle_timeout, 1, 86400)},
 };
 #define NSETTINGS (sizeof settings / sizeof settings[0])
+
+static int apply(const setting *s, xn_config *cfg, const char *value, xn_error *err)
+{
+    if (s->set)
+        return s->set(cfg, value, err);
+    return set_int((int64_t *)(void *)((char *)cfg + s->offset), value, s->min, s->max, err);
+}
 
 void xn_config_defaults(xn_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
     for (size_t i = 0; i < NSETTINGS; i++) {
         xn_error err;
-        if (settings[i].set(cfg, settings[i].default_value, &err) != XN_OK) {
+        if (apply(&settings[i], cfg, settings[i].default_value, &err) != XN_OK) {
             fprintf(stderr, "xinan: bad built-in default for %s.%s\n", settings[i].section,
                     settings[i].key);
             abort();
@@ -276,7 +232,7 @@ int xn_config_set(xn_config *cfg, const char *section, const char *key, const ch
         if (strcmp(settings[i].section, section) == 0 && strcmp(settings[i].key, key) == 0) {
             if (strlen(value) > 1024)
                 return xn_fail(err, XN_EINVAL, "bad_config", "value is longer than 1024 bytes");
-            return settings[i].set(cfg, value, err);
+            return apply(&settings[i], cfg, value, err);
         }
     }
     return xn_fail(err, XN_EINVAL, "bad_config", "unknown setting");
