@@ -16,8 +16,7 @@
 
 struct text_lexset {
     text_builder *builder;
-    const text_lexicon *lex[MAX_LEXICONS];
-    text_lexicon *owned[MAX_LEXICONS];
+    text_lexicon *lex[MAX_LEXICONS]; /* owned */
     size_t n;
     bool fold;
 };
@@ -35,7 +34,7 @@ void text_lexset_free(text_lexset *ls)
     if (!ls)
         return;
     for (size_t i = 0; i < ls->n; i++)
-        text_lexicon_free(ls->owned[i]);
+        text_lexicon_free(ls->lex[i]);
     text_builder_free(ls->builder);
     free(ls);
 }
@@ -46,7 +45,6 @@ static int push(text_lexset *ls, text_lexicon *lex, xn_error *err)
         text_lexicon_free(lex);
         return xn_fail(err, XN_ETOOBIG, "too_many_lexicons", "more than %d lexicons", MAX_LEXICONS);
     }
-    ls->owned[ls->n] = lex;
     ls->lex[ls->n++] = lex;
     return XN_OK;
 }
@@ -136,15 +134,7 @@ int text_lexset_build(text_lexset *ls, xn_error *err)
 const text_lexicon *const *text_lexset_lexicons(const text_lexset *ls, size_t *n)
 {
     *n = ls->n;
-    return ls->lex;
-}
-
-size_t text_lexset_entries(const text_lexset *ls)
-{
-    size_t total = 0;
-    for (size_t i = 0; i < ls->n; i++)
-        total += text_lexicon_entries(ls->lex[i]);
-    return total;
+    return (const text_lexicon *const *)ls->lex;
 }
 
 /* The matched text as JSON: invalid UTF-8 in the checked text becomes U+FFFD. */

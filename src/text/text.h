@@ -152,7 +152,6 @@ text_builder *text_lexset_builder(text_lexset *ls);
 int text_lexset_build(text_lexset *ls, xn_error *err);
 /* The set's lexicons, valid until text_lexset_free. */
 const text_lexicon *const *text_lexset_lexicons(const text_lexset *ls, size_t *n);
-size_t text_lexset_entries(const text_lexset *ls);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Checking                                                                                   */
