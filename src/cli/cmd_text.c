@@ -163,11 +163,9 @@ typedef struct printer {
 static void print_obj(printer *pr, json_t *obj)
 {
     xn_buf_reset(&pr->line);
-    if (obj == NULL || xn_json_dump(&pr->line, obj) < 0 || xn_buf_puts(&pr->line, "\n") < 0) {
+    if (obj == NULL || xn_json_dump(&pr->line, obj) < 0 || xn_buf_puts(&pr->line, "\n") < 0 ||
+        fwrite(pr->line.data, 1, pr->line.len, stdout) != pr->line.len)
         pr->failed = 1;
-    } else {
-        fwrite(pr->line.data, 1, pr->line.len, stdout);
-    }
     json_decref(obj);
 }
 
