@@ -193,28 +193,29 @@ int cli_cmd_serve(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     store *db = NULL;
+    audit_trail *trail = NULL;
+    auth_dict *dict = NULL;
+    auth_settings auth = {0};
+    lexicon_live *lexicons = NULL;
+    audit_syslog *syslog = NULL;
+    http_server *srv = NULL;
+    xn_error err;
     status = cli_open_store(&cfg, true, true, &db);
     if (status)
         return status;
-    xn_error err;
+    status = 1;
     char instance[33];
     bool created = false;
     if (store_instance_ensure(db, instance, &created, &err) != XN_OK) {
         fprintf(stderr, "xinan: %s\n", err.message);
-        store_close(db);
-        return 1;
+        goto out;
     }
     if (created)
         xn_log_event(&log, XN_LOG_INFO, "store.initialised", "db", cfg.db_path, "instance",
                      instance, XN_LOG_END);
 
-    audit_trail *trail = NULL;
-    if (cli_open_trail(&cfg, db, true, &trail) != 0) {
-        store_close(db);
-        return 1;
-    }
-    auth_dict *dict = NULL;
-    auth_settings auth;
+    if (cli_open_trail(&cfg, db, true, &trail) != 0)
+        goto out;
     auth_settings_default(&auth, &cfg);
     /* test only: moves the lifecycle clock by the seconds written in this file (README) */
     auth.clock_file = getenv("XINAN_TEST_CLOCK");
@@ -222,58 +223,35 @@ int cli_cmd_serve(int argc, char **argv)
         auth.clock_file = NULL;
     if (auth.clock_file)
         xn_log_event(&log, XN_LOG_WARN, "auth.test_clock", "file", auth.clock_file, XN_LOG_END);
-    status = cli_bootstrap_admin(&cfg, db, trail);
-    if (status == 0)
-        status = cli_field_key(&cfg, db, trail, &auth);
-    if (status == 0 && auth_roles_load(db, &auth, &err) != XN_OK) {
+    if (cli_bootstrap_admin(&cfg, db, trail) != 0 || cli_field_key(&cfg, db, trail, &auth) != 0)
+        goto out;
+    if (auth_roles_load(db, &auth, &err) != XN_OK) {
         fprintf(stderr, "xinan: roles: %s\n", err.message);
-        status = 1;
+        goto out;
     }
-    if (status == 0 && auth_dict_new_builtin(&dict, &err) != XN_OK) {
+    if (auth_dict_new_builtin(&dict, &err) != XN_OK) {
         fprintf(stderr, "xinan: password dictionary: %s\n", err.message);
-        status = 1;
-    }
-    if (status != 0) {
-        crypto_wipe(auth.field_key, sizeof auth.field_key);
-        audit_trail_free(trail);
-        store_close(db);
-        return 1;
+        goto out;
     }
     auth.dict = dict;
-    lexicon_live *lexicons = NULL;
-    if (open_lexicons(&cfg, &log, db, trail, &lexicons) != 0) {
-        auth_dict_free(dict);
-        audit_trail_free(trail);
-        store_close(db);
-        return 1;
-    }
+    if (open_lexicons(&cfg, &log, db, trail, &lexicons) != 0)
+        goto out;
     /* AUD-5: the syslog receiver runs on the migrated store and stops before it closes. */
-    audit_syslog *syslog = NULL;
     if (audit_syslog_start(&syslog, &cfg, db, &log, &err) != XN_OK) {
         fprintf(stderr, "xinan: %s\n", err.message);
-        lexicon_live_free(lexicons);
-        auth_dict_free(dict);
-        audit_trail_free(trail);
-        store_close(db);
-        return 1;
+        goto out;
     }
     http_app app = {.cfg = &cfg,
                     .log = &log,
                     .db = db,
                     .audit = trail,
                     .auth = &auth,
-                    .started_us = xn_monotonic_us()};
-    app.lexicons = lexicons;
-    app.syslog = syslog;
-    http_server *srv = NULL;
+                    .started_us = xn_monotonic_us(),
+                    .lexicons = lexicons,
+                    .syslog = syslog};
     if (http_start(&srv, &app, &err) != XN_OK) {
         fprintf(stderr, "xinan: %s\n", err.message);
-        audit_syslog_stop(syslog);
-        lexicon_live_free(lexicons);
-        auth_dict_free(dict);
-        audit_trail_free(trail);
-        store_close(db);
-        return 1;
+        goto out;
     }
     const char *host = cfg.listen_host;
     bool v6 = strchr(host, ':') != NULL;
@@ -288,12 +266,15 @@ int cli_cmd_serve(int argc, char **argv)
     int sig = wait_for_stop(&stop_signals, trail, db, &cfg, &auth, &log);
     xn_log_event(&log, XN_LOG_INFO, "server.stopping", "signal", strsignal(sig), XN_LOG_END);
     http_stop(srv, (int)cfg.shutdown_grace);
+    status = 0;
+out:
     audit_syslog_stop(syslog);
     lexicon_live_free(lexicons);
     auth_dict_free(dict);
     crypto_wipe(auth.field_key, sizeof auth.field_key);
     audit_trail_free(trail);
     store_close(db);
-    xn_log_event(&log, XN_LOG_INFO, "server.stopped", XN_LOG_END);
-    return 0;
+    if (status == 0)
+        xn_log_event(&log, XN_LOG_INFO, "server.stopped", XN_LOG_END);
+    return status;
 }
