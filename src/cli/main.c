@@ -7,6 +7,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/* "noun verb", or "verb" for a top-level command; out holds 48 bytes. */
+static void full_name(const cli_command *c, char out[48])
+{
+    snprintf(out, 48, "%s%s%s", c->noun ? c->noun : "", c->noun ? " " : "", c->verb);
+}
+
 static void print_help(FILE *out)
 {
     fprintf(out,
@@ -15,7 +21,7 @@ static void print_help(FILE *out)
             XN_VERSION);
     for (const cli_command *c = cli_commands; c->verb; c++) {
         char name[48];
-        snprintf(name, sizeof name, "%s%s%s", c->noun ? c->noun : "", c->noun ? " " : "", c->verb);
+        full_name(c, name);
         fprintf(out, "  %-16s %s\n", name, c->summary);
     }
     fputs("\nEvery command takes --help. Settings: xinan.conf, XINAN_<SECTION>_<KEY>, flags.\n",
@@ -24,15 +30,16 @@ static void print_help(FILE *out)
 
 void cli_print_usage(FILE *out, const cli_command *cmd)
 {
-    fprintf(out, "usage: xinan %s%s%s %s\n", cmd->noun ? cmd->noun : "", cmd->noun ? " " : "",
-            cmd->verb, cmd->usage);
+    char name[48];
+    full_name(cmd, name);
+    fprintf(out, "usage: xinan %s %s\n", name, cmd->usage);
 }
 
 static const cli_command *find(const char *name)
 {
     for (const cli_command *c = cli_commands; c->verb; c++) {
         char full[48];
-        snprintf(full, sizeof full, "%s%s%s", c->noun ? c->noun : "", c->noun ? " " : "", c->verb);
+        full_name(c, full);
         if (strcmp(full, name) == 0)
             return c;
     }
