@@ -23,31 +23,31 @@
 #define MAX_STDIN (1u << 20)
 #define MAX_SETS  16
 
-/* Reads all of standard input, at most MAX_STDIN bytes; the passwords pass through chunk,
- * which is wiped on the way out. */
-static int read_stdin(xn_buf *b, xn_error *err)
+/* Reads all of standard input, at most MAX_STDIN bytes, straight into one buffer of that size
+ * (never grown, so no copy of the passwords is left behind in freed memory; the caller wipes
+ * it). */
+static int read_stdin(char *data, size_t *len, xn_error *err)
 {
-    char chunk[4096];
-    int rc = XN_OK;
+    *len = 0;
     for (;;) {
-        ssize_t r = read(0, chunk, sizeof chunk);
+        if (*len == MAX_STDIN) {
+            char probe;
+            ssize_t more = read(0, &probe, 1);
+            if (more == 0)
+                return XN_OK;
+            return xn_fail(err, XN_ETOOBIG, "input_too_large",
+                           "standard input is larger than %u bytes", MAX_STDIN);
+        }
+        ssize_t r = read(0, data + *len, MAX_STDIN - *len);
         if (r < 0 && errno == EINTR)
             continue;
-        if (r < 0) {
-            rc = xn_fail(err, XN_EIO, "input_unreadable", "cannot read standard input: %s",
-                         strerror(errno));
-            break;
-        }
+        if (r < 0)
+            return xn_fail(err, XN_EIO, "input_unreadable", "cannot read standard input: %s",
+                           strerror(errno));
         if (r == 0)
-            break;
-        if (xn_buf_append(b, chunk, (size_t)r) < 0) {
-            rc = xn_fail(err, XN_ETOOBIG, "input_too_large",
-                         "standard input is larger than %u bytes", MAX_STDIN);
-            break;
-        }
+            return XN_OK;
+        *len += (size_t)r;
     }
-    explicit_bzero(chunk, sizeof chunk);
-    return rc;
 }
 
 /* Takes the next line of data[*pos..len): its start and length, without "\n" or "\r\n". */
@@ -104,7 +104,9 @@ int cli_cmd_passwd_check(int argc, char **argv)
     auth_profile prof;
     auth_dict *dict = NULL;
     auth_wordlist *weak = NULL;
-    xn_buf input, out;
+    char *input = NULL;
+    size_t input_len = 0;
+    xn_buf out;
     xn_error err = {0};
     int opt, status = 2;
 
@@ -188,23 +190,22 @@ int cli_cmd_passwd_check(int argc, char **argv)
         return cli_usage_error(argv[0], "%s", err.message);
     }
 
-    xn_buf_init(&input, MAX_STDIN);
     xn_buf_init(&out, 1u << 16);
-    if (read_stdin(&input, &err) != XN_OK)
+    input = xn_xmalloc(MAX_STDIN);
+    if (read_stdin(input, &input_len, &err) != XN_OK)
         goto fail;
     size_t pos = 0;
-    const char *data = input.data ? input.data : "";
-    if (!next_line(data, input.len, &pos, &in.candidate, &in.candidate_len)) {
+    if (!next_line(input, input_len, &pos, &in.candidate, &in.candidate_len)) {
         in.candidate = "";
         in.candidate_len = 0;
     }
-    if (with_current && !next_line(data, input.len, &pos, &in.current, &in.current_len)) {
+    if (with_current && !next_line(input, input_len, &pos, &in.current, &in.current_len)) {
         xn_fail(&err, XN_EINVAL, "usage",
                 "--current-stdin: the current password is missing "
                 "(the second line of standard input)");
         goto fail;
     }
-    if (pos < input.len) {
+    if (pos < input_len) {
         xn_fail(&err, XN_EINVAL, "usage", "unexpected input after line %d of standard input",
                 with_current ? 2 : 1);
         goto fail;
@@ -228,9 +229,9 @@ fail:
     status = 2;
 out:
     /* The passwords sit in this buffer: wipe it before it goes back to the heap. */
-    if (input.data)
-        explicit_bzero(input.data, input.cap);
-    xn_buf_release(&input);
+    if (input)
+        explicit_bzero(input, input_len);
+    free(input);
     xn_buf_release(&out);
     auth_dict_free(dict);
     auth_wordlist_free(weak);
