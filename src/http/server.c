@@ -272,10 +272,31 @@ static void send_error(req_ctx *ctx, int status, const char *code, const char *m
     send_resp(ctx);
 }
 
+/* Whether Accept-Encoding lists gzip (or *) without q=0 (RFC 9110 12.5.3): "gzip;q=0" refuses
+ * it, and "x-gzip-like" is not gzip. */
 static bool accepts_gzip(const req_ctx *ctx)
 {
-    const char *ae = http_header(&ctx->req, "Accept-Encoding");
-    return ae && strstr(ae, "gzip");
+    const char *p = http_header(&ctx->req, "Accept-Encoding");
+    while (p && *p) {
+        p += strspn(p, " \t,");
+        size_t n = strcspn(p, " \t;,");
+        bool named = (n == 4 && strncasecmp(p, "gzip", 4) == 0) || (n == 1 && *p == '*');
+        const char *end = p + strcspn(p, ",");
+        const char *q = memchr(p, ';', (size_t)(end - p));
+        bool refused = false;
+        if (q) {
+            q += 1 + strspn(q + 1, " \t");
+            if ((q[0] == 'q' || q[0] == 'Q') && q[1] == '=') {
+                char *e;
+                double weight = strtod(q + 2, &e);
+                refused = e != q + 2 && weight <= 0.0;
+            }
+        }
+        if (named)
+            return !refused;
+        p = end;
+    }
+    return false;
 }
 
 static void send_asset(req_ctx *ctx, const http_asset *a)

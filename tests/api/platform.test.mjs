@@ -90,6 +90,11 @@ test('the UI is served from the binary with the right types and caching', async 
   assert.match(js.headers['content-type'], /^text\/javascript/);
   assert.equal(js.headers['cache-control'], 'public, max-age=31536000, immutable');
   assert.equal(js.headers['content-encoding'], 'gzip');
+  // a client that refuses gzip (q=0), or names only another coding, gets the plain bytes
+  for (const ae of ['gzip;q=0', 'br, gzip ; q=0.000', 'x-gzip']) {
+    const plain = await request(srv.url, script[1], { headers: { 'accept-encoding': ae } });
+    assert.equal(plain.headers['content-encoding'], undefined, ae);
+  }
   const again = await request(srv.url, script[1], { headers: { 'if-none-match': js.headers.etag } });
   assert.equal(again.status, 304);
 });
