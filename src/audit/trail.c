@@ -578,7 +578,8 @@ static int init_tx(store_conn *tx, void *ctx, xn_error *err)
         store_bind_text(st, 1, crypto_alg_id(t->alg), -1);
         store_bind_blob(st, 2, key, sizeof key);
         store_bind_int(st, 3, now);
-        rc = store_step(st, err) == STORE_DONE ? XN_OK : XN_EINTERNAL;
+        rc = store_step(st, err);
+        rc = rc == STORE_DONE ? XN_OK : rc;
     }
     crypto_wipe(key, sizeof key);
     if (rc != XN_OK)
@@ -674,7 +675,8 @@ static int purge_tx(store_conn *tx, void *ctx, xn_error *err)
         rc = store_prepare(tx, "DELETE FROM audit_log WHERE seq <= $1", &st, err);
         if (rc == XN_OK) {
             store_bind_int(st, 1, last);
-            rc = store_step(st, err) == STORE_DONE ? XN_OK : XN_EINTERNAL;
+            rc = store_step(st, err);
+            rc = rc == STORE_DONE ? XN_OK : rc;
             pc->purged = store_changes(tx);
         }
     }
