@@ -183,11 +183,6 @@ void store_close(store *s)
     free(s);
 }
 
-const char *store_backend(const store *s)
-{
-    return s->ops->name;
-}
-
 const char *store_target(const store *s)
 {
     return s->target;
