@@ -82,16 +82,22 @@ typedef struct fill_ctx {
     int64_t from, n;
 } fill_ctx;
 
+/* Record i's object id, source address and detail, the same for both kinds of row. */
+static void row_text(int64_t i, char id[24], char source[24], char detail[200])
+{
+    snprintf(id, 24, "%lld", (long long)(i % 5000));
+    snprintf(source, 24, "10.0.%d.%d", (int)(i % 7), (int)(i % 250) + 1);
+    snprintf(detail, 200,
+             "{\"title\":\"关于网站内容审核的第%lld号通知\",\"role\":\"信息员\",\"n\":%lld}",
+             (long long)(i % 997), (long long)i);
+}
+
 static int fill_tx(store_conn *tx, void *ctx, xn_error *err)
 {
     fill_ctx *f = ctx;
     for (int64_t i = f->from; i < f->from + f->n; i++) {
         char id[24], source[24], detail[200];
-        snprintf(id, sizeof id, "%lld", (long long)(i % 5000));
-        snprintf(source, sizeof source, "10.0.%d.%d", (int)(i % 7), (int)(i % 250) + 1);
-        snprintf(detail, sizeof detail,
-                 "{\"title\":\"关于网站内容审核的第%lld号通知\",\"role\":\"信息员\",\"n\":%lld}",
-                 (long long)(i % 997), (long long)i);
+        row_text(i, id, source, detail);
         audit_actor actor = {.kind = "user",
                              .id = (int64_t)(i % 12) + 1,
                              .name = names[i % 12],
@@ -118,11 +124,7 @@ static int plain_tx(store_conn *tx, void *ctx, xn_error *err)
     store_stmt *st;
     for (int64_t i = f->from; i < f->from + f->n; i++) {
         char id[24], source[24], detail[200];
-        snprintf(id, sizeof id, "%lld", (long long)(i % 5000));
-        snprintf(source, sizeof source, "10.0.%d.%d", (int)(i % 7), (int)(i % 250) + 1);
-        snprintf(detail, sizeof detail,
-                 "{\"title\":\"关于网站内容审核的第%lld号通知\",\"role\":\"信息员\",\"n\":%lld}",
-                 (long long)(i % 997), (long long)i);
+        row_text(i, id, source, detail);
         int rc = store_prepare(tx,
                                "INSERT INTO plain_log (" AUDIT_RECORD_COLUMNS ") VALUES ($1, 1,"
                                " 'b2', $2, 'user', $3, $4, $5, 's-3f9a', $6, 'item', $7, $8, $9,"

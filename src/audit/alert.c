@@ -21,8 +21,6 @@
 #define DETAIL_MAX     (64 * 1024)
 #define TITLE_MAX      256
 
-static const audit_actor system_actor = {.kind = "system", .name = "system"};
-
 int audit_alert_raise(audit_trail *t, store_conn *tx, const char *kind, const char *severity,
                       const char *title, const char *detail_json, int64_t *alert_id, xn_error *err)
 {
@@ -46,7 +44,7 @@ int audit_alert_raise(audit_trail *t, store_conn *tx, const char *kind, const ch
     snprintf(idtext, sizeof idtext, "%lld", (long long)id);
     snprintf(detail, sizeof detail, "{\"kind\":\"%s\",\"severity\":\"%s\"}", kind, severity);
     audit_event ev = {.action = "audit.alert",
-                      .actor = &system_actor,
+                      .actor = &audit_system_actor,
                       .object_type = "alert",
                       .object_id = idtext,
                       .result = AUDIT_OK,
@@ -253,7 +251,7 @@ int audit_verify_due(audit_trail *t, bool *ran, bool *intact, xn_error *err)
     xn_buf report;
     xn_buf_init(&report, REPORT_MAX);
     int64_t run_id = 0, at = 0;
-    rc = audit_verify_run(t, &system_actor, "scheduled", &report, intact, &run_id, &at, err);
+    rc = audit_verify_run(t, &audit_system_actor, "scheduled", &report, intact, &run_id, &at, err);
     xn_buf_release(&report);
     if (rc == XN_EBUSY) /* the audit administrator is verifying right now */
         return XN_OK;

@@ -34,6 +34,9 @@ typedef struct audit_actor {
     const char *session; /* the session's public id, never its token; NULL when none */
 } audit_actor;
 
+/* The actor of what the server does on its own (schedules, retention, start-up). */
+extern const audit_actor audit_system_actor;
+
 #define AUDIT_OK     "ok"
 #define AUDIT_DENIED "denied"
 #define AUDIT_ERROR  "error"

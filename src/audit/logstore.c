@@ -1008,9 +1008,8 @@ static int drop_tx(store_conn *c, void *p, xn_error *err)
              "{\"day\":\"%04d-%02d-%02d\",\"messages\":%lld,\"retention_days\":%lld}",
              ctx->day / 10000, ctx->day / 100 % 100, ctx->day % 100, (long long)messages,
              (long long)ctx->retention_days);
-    audit_actor system = {.kind = "system", .name = "system"};
     audit_event ev = {.action = "log.purge",
-                      .actor = &system,
+                      .actor = &audit_system_actor,
                       .object_type = "log_day",
                       .object_id = id,
                       .result = AUDIT_OK,

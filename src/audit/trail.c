@@ -51,6 +51,8 @@ struct audit_trail {
     _Atomic bool verifying; /* a verification is running (one at a time) */
 };
 
+const audit_actor audit_system_actor = {.kind = "system", .name = "system"};
+
 store *audit_trail_store(const audit_trail *t)
 {
     return t->db;
@@ -576,7 +578,8 @@ static int init_tx(store_conn *tx, void *ctx, xn_error *err)
         store_bind_text(st, 1, crypto_alg_id(t->alg), -1);
         store_bind_blob(st, 2, key, sizeof key);
         store_bind_int(st, 3, now);
-        rc = store_step(st, err) == STORE_DONE ? XN_OK : XN_EINTERNAL;
+        rc = store_step(st, err);
+        rc = rc == STORE_DONE ? XN_OK : rc;
     }
     crypto_wipe(key, sizeof key);
     if (rc != XN_OK)
@@ -586,8 +589,7 @@ static int init_tx(store_conn *tx, void *ctx, xn_error *err)
     if (rc == XN_OK)
         rc = audit_checkpoint_json(&cp, &t->pending);
     if (rc == XN_OK) {
-        audit_actor system = {.kind = "system", .name = "system"};
-        audit_event ev = {.action = "audit.init", .actor = &system, .result = AUDIT_OK};
+        audit_event ev = {.action = "audit.init", .actor = &audit_system_actor, .result = AUDIT_OK};
         rc = append_locked(t, tx, &ev, err);
     }
     pthread_mutex_unlock(&t->lock);
@@ -673,7 +675,8 @@ static int purge_tx(store_conn *tx, void *ctx, xn_error *err)
         rc = store_prepare(tx, "DELETE FROM audit_log WHERE seq <= $1", &st, err);
         if (rc == XN_OK) {
             store_bind_int(st, 1, last);
-            rc = store_step(st, err) == STORE_DONE ? XN_OK : XN_EINTERNAL;
+            rc = store_step(st, err);
+            rc = rc == STORE_DONE ? XN_OK : rc;
             pc->purged = store_changes(tx);
         }
     }
@@ -687,9 +690,10 @@ static int purge_tx(store_conn *tx, void *ctx, xn_error *err)
         char detail[160];
         snprintf(detail, sizeof detail, "{\"first_seq\":%lld,\"last_seq\":%lld,\"records\":%lld}",
                  (long long)first, (long long)last, (long long)pc->purged);
-        audit_actor system = {.kind = "system", .name = "system"};
-        audit_event ev = {
-            .action = "audit.purge", .actor = &system, .result = AUDIT_OK, .detail_json = detail};
+        audit_event ev = {.action = "audit.purge",
+                          .actor = &audit_system_actor,
+                          .result = AUDIT_OK,
+                          .detail_json = detail};
         rc = append_locked(t, tx, &ev, err);
     }
     pthread_mutex_unlock(&t->lock);

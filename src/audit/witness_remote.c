@@ -305,10 +305,9 @@ static int outcome_tx(store_conn *tx, void *p, xn_error *err)
         xn_buf_printf(&detail, ",\"pending\":%lld,\"last_delivered\":%lld}", (long long)o->pending,
                       (long long)m.last);
     }
-    audit_actor system = {.kind = "system", .name = "system"};
     audit_event ev = {.action =
                           o->delivered ? "audit.witness_restored" : "audit.witness_unreachable",
-                      .actor = &system,
+                      .actor = &audit_system_actor,
                       .object_type = "witness",
                       .object_id = o->r->target,
                       .result = o->delivered ? AUDIT_OK : AUDIT_ERROR,

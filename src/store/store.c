@@ -183,11 +183,6 @@ void store_close(store *s)
     free(s);
 }
 
-const char *store_backend(const store *s)
-{
-    return s->ops->name;
-}
-
 const char *store_target(const store *s)
 {
     return s->target;
@@ -562,11 +557,8 @@ int store_migrate(store *s, int *applied, xn_error *err)
                     " version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
                     " applied_at INTEGER NOT NULL)",
                     err);
-    int current = 0;
     store_release(c);
     if (rc == XN_OK)
-        rc = store_schema_version(s, &current, err);
-    if (rc == XN_OK && current > store_schema_latest())
         rc = check_schema_not_newer(s, err);
     /* Every step not yet recorded is applied, even one numbered below the highest recorded:
      * apply_one checks each version, so a step merged late is never skipped. */

@@ -70,7 +70,6 @@ void store_global_init(void);
 int store_open(store **out, const char *target, const store_options *opt, xn_error *err);
 /* Closes every connection; all must have been released. NULL is fine. */
 void store_close(store *s);
-const char *store_backend(const store *s);
 const char *store_target(const store *s);
 void store_get_stats(store *s, store_stats *out);
 

@@ -445,6 +445,25 @@ static void epochs_cut_off_the_end_are_found_without_the_witness(void **state)
     expect_damage(&f, true, false, "truncated", 11);
 }
 
+static void an_implausible_open_epoch_is_reported_not_allocated(void **state)
+{
+    (void)state;
+    fixture f;
+    open_fixture(&f, "audit_epoch_far.db", "intl");
+    fill(&f);
+    close_fixture(&f);
+    /* room for this many epochs would be tens of gigabytes */
+    tamper(&f, "UPDATE audit_epoch_state SET epoch = 900000000");
+    json_t *r = verify(&f, true, false);
+    char *text = json_dumps(r, 0);
+    if (json_is_true(json_object_get(r, "intact")) ||
+        strcmp(json_string_value(json_object_get(r, "kind")), "edited") != 0 ||
+        !strstr(text, "far beyond"))
+        fail_msg("expected the open epoch reported as edited, got %s", text);
+    free(text);
+    json_decref(r);
+}
+
 static void empty_epochs_are_sealed_and_checked(void **state)
 {
     (void)state;
@@ -540,6 +559,7 @@ int main(void)
         cmocka_unit_test(the_whole_chain_rewritten_with_the_current_key_is_found),
         cmocka_unit_test(old_records_resealed_with_the_current_key_are_found),
         cmocka_unit_test(epochs_cut_off_the_end_are_found_without_the_witness),
+        cmocka_unit_test(an_implausible_open_epoch_is_reported_not_allocated),
         cmocka_unit_test(empty_epochs_are_sealed_and_checked),
         cmocka_unit_test(retention_purge_keeps_the_rest_verifiable),
         cmocka_unit_test(national_algorithms_chain_and_detect_too),
