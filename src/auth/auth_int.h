@@ -119,6 +119,10 @@ int auth_password_store_at(store_conn *tx, int64_t user_id, const char *hash, bo
 
 /* ---- shared by the lifecycle files ---- */
 
+/* A row id as decimal text, the form audit object ids take. */
+#define AUTH_ID_TEXT 24
+void auth_id_text(int64_t id, char out[AUTH_ID_TEXT]);
+
 /* store_step expecting the end: XN_OK for STORE_DONE, else the error. */
 int auth_step_done(store_stmt *st, xn_error *err);
 /* Appends a successful action of actor in tx (detail: a JSON object or NULL). */

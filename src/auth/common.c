@@ -254,6 +254,11 @@ int auth_items_json(store *db, const char *sql, auth_bind_fn bind, auth_row_fn r
     return XN_OK;
 }
 
+void auth_id_text(int64_t id, char out[AUTH_ID_TEXT])
+{
+    snprintf(out, AUTH_ID_TEXT, "%lld", (long long)id);
+}
+
 int auth_step_done(store_stmt *st, xn_error *err)
 {
     int rc = store_step(st, err);
