@@ -33,11 +33,15 @@ static int pending_application(store_conn *c, const char *account, bool *found, 
     if (rc != XN_OK)
         return rc;
     *found = false;
-    while ((rc = store_step(st, err)) == STORE_ROW) {
+    while (!*found && (rc = store_step(st, err)) == STORE_ROW) {
         json_t *p = json_loads(store_col_text(st, 0), 0, NULL);
         const char *a = json_string_value(json_object_get(p, "account"));
-        *found |= a && strcmp(a, account) == 0;
+        *found = a && strcmp(a, account) == 0;
         json_decref(p);
+    }
+    if (*found) {
+        store_stmt_done(st);
+        return XN_OK;
     }
     return rc == STORE_DONE ? XN_OK : rc;
 }
