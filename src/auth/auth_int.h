@@ -38,6 +38,12 @@ size_t auth_utf8_decode(const char *s, size_t n, uint32_t *out, size_t max);
  * (0: c stands for no letter). Letters map to themselves (lower-cased). */
 int auth_leet(unsigned char c, char out[2]);
 
+/* ASCII lower case; every other byte (UTF-8 included) as it is. */
+static inline char auth_lower(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
 /* Personal-data rules found in a candidate (bits), see auth_personal_check. */
 enum {
     AUTH_HIT_NAME = 1u << 0,
