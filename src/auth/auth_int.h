@@ -38,6 +38,12 @@ size_t auth_utf8_decode(const char *s, size_t n, uint32_t *out, size_t max);
  * (0: c stands for no letter). Letters map to themselves (lower-cased). */
 int auth_leet(unsigned char c, char out[2]);
 
+/* ASCII lower case; every other byte (UTF-8 included) as it is. */
+static inline char auth_lower(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
 /* Personal-data rules found in a candidate (bits), see auth_personal_check. */
 enum {
     AUTH_HIT_NAME = 1u << 0,
@@ -118,6 +124,10 @@ int auth_password_store_at(store_conn *tx, int64_t user_id, const char *hash, bo
                            int64_t now, xn_error *err);
 
 /* ---- shared by the lifecycle files ---- */
+
+/* A row id as decimal text, the form audit object ids take. */
+#define AUTH_ID_TEXT 24
+void auth_id_text(int64_t id, char out[AUTH_ID_TEXT]);
 
 /* store_step expecting the end: XN_OK for STORE_DONE, else the error. */
 int auth_step_done(store_stmt *st, xn_error *err);

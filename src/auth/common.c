@@ -254,18 +254,23 @@ int auth_items_json(store *db, const char *sql, auth_bind_fn bind, auth_row_fn r
     return XN_OK;
 }
 
+void auth_id_text(int64_t id, char out[AUTH_ID_TEXT])
+{
+    snprintf(out, AUTH_ID_TEXT, "%lld", (long long)id);
+}
+
 int auth_step_done(store_stmt *st, xn_error *err)
 {
     int rc = store_step(st, err);
     return rc == STORE_DONE ? XN_OK : rc;
 }
 
-int auth_audit_ok(audit_trail *t, store_conn *tx, const auth_principal *actor, const char *action,
-                  const char *object_type, const char *object_id, const char *detail, xn_error *err)
+static int append_ok(audit_trail *t, store_conn *tx, const audit_actor *a, const char *action,
+                     const char *object_type, const char *object_id, const char *detail,
+                     xn_error *err)
 {
-    audit_actor a = auth_actor(actor);
     audit_event ev = {.action = action,
-                      .actor = &a,
+                      .actor = a,
                       .object_type = object_type,
                       .object_id = object_id,
                       .result = AUDIT_OK,
@@ -273,17 +278,18 @@ int auth_audit_ok(audit_trail *t, store_conn *tx, const auth_principal *actor, c
     return audit_append(t, tx, &ev, err);
 }
 
+int auth_audit_ok(audit_trail *t, store_conn *tx, const auth_principal *actor, const char *action,
+                  const char *object_type, const char *object_id, const char *detail, xn_error *err)
+{
+    audit_actor a = auth_actor(actor);
+    return append_ok(t, tx, &a, action, object_type, object_id, detail, err);
+}
+
 int auth_audit_system(audit_trail *t, store_conn *tx, const char *action, const char *object_type,
                       const char *object_id, const char *detail, xn_error *err)
 {
-    audit_actor a = {.kind = "system", .name = "system"};
-    audit_event ev = {.action = action,
-                      .actor = &a,
-                      .object_type = object_type,
-                      .object_id = object_id,
-                      .result = AUDIT_OK,
-                      .detail_json = detail};
-    return audit_append(t, tx, &ev, err);
+    static const audit_actor system = {.kind = "system", .name = "system"};
+    return append_ok(t, tx, &system, action, object_type, object_id, detail, err);
 }
 
 bool auth_valid_account(const char *a)

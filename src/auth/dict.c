@@ -41,11 +41,6 @@ static uint64_t hash_bytes(const char *s, size_t n)
     return h ^ (h >> 29);
 }
 
-static char lower(char c)
-{
-    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
-}
-
 /* Finds s[0..n) (already lower-cased): its slot index, or the empty slot where it would go. */
 static size_t wordlist_slot(const auth_wordlist *w, const char *s, size_t n, uint64_t h,
                             bool *found)
@@ -113,7 +108,7 @@ int auth_wordlist_new(const char *data, size_t len, auth_wordlist **out, xn_erro
         if (n == 0 || n > AUTH_PW_MAX_BYTES || is_comment(line, n))
             continue;
         for (size_t i = 0; i < n; i++)
-            line[i] = lower(line[i]);
+            line[i] = auth_lower(line[i]);
         uint64_t h = hash_bytes(line, n);
         size_t slot = wordlist_slot(w, line, n, h, &found);
         if (!found) {
@@ -198,7 +193,7 @@ bool auth_wordlist_contains(const auth_wordlist *w, const char *s, size_t len)
     if (len == 0 || len > AUTH_PW_MAX_BYTES)
         return false;
     for (size_t i = 0; i < len; i++)
-        buf[i] = lower(s[i]);
+        buf[i] = auth_lower(s[i]);
     wordlist_slot(w, buf, len, hash_bytes(buf, len), &found);
     return found;
 }
@@ -306,7 +301,7 @@ static void collect_words(char *text, size_t len, word **ws, size_t *n, size_t *
         if (!is_word(line, k))
             continue;
         for (size_t i = 0; i < k; i++)
-            line[i] = lower(line[i]);
+            line[i] = auth_lower(line[i]);
         if (*n == *cap) {
             *cap = *cap ? *cap * 2 : 4096;
             *ws = xn_xrealloc(*ws, *cap * sizeof **ws);
@@ -556,7 +551,7 @@ bool auth_dict_match(const auth_dict *d, const char *pw, size_t len)
     if (len == 0 || len > AUTH_PW_MAX_BYTES)
         return false;
     for (size_t i = 0; i < len; i++) {
-        lw[i] = lower(pw[i]);
+        lw[i] = auth_lower(pw[i]);
         if (is_letter(lw[i])) {
             if (first == len)
                 first = i;

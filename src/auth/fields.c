@@ -158,11 +158,10 @@ typedef struct seal_ctx {
 
 static int seal_users(store_conn *tx, seal_ctx *sc, xn_error *err)
 {
+    const char *sql = "SELECT id, totp_secret FROM app_user WHERE totp_secret IS NOT NULL"
+                      " AND totp_alg IS NULL LIMIT 1";
     store_stmt *st;
-    int rc = store_prepare(tx,
-                           "SELECT id, totp_secret FROM app_user WHERE totp_secret IS NOT NULL"
-                           " AND totp_alg IS NULL LIMIT 1",
-                           &st, err);
+    int rc = store_prepare(tx, sql, &st, err);
     /* one at a time: the update below needs the connection's statements */
     while (rc == XN_OK && (rc = store_step(st, err)) == STORE_ROW) {
         int64_t id = store_col_int(st, 0);
@@ -189,10 +188,7 @@ static int seal_users(store_conn *tx, seal_ctx *sc, xn_error *err)
         }
         sc->sealed++;
         if (rc == XN_OK)
-            rc = store_prepare(tx,
-                               "SELECT id, totp_secret FROM app_user WHERE totp_secret IS NOT NULL"
-                               " AND totp_alg IS NULL LIMIT 1",
-                               &st, err);
+            rc = store_prepare(tx, sql, &st, err);
     }
     return rc == STORE_DONE ? XN_OK : rc;
 }

@@ -38,11 +38,6 @@ int64_t auth_now(const auth_settings *s)
     return now + offset * 1000000;
 }
 
-static void id_text(int64_t id, char out[24])
-{
-    snprintf(out, 24, "%lld", (long long)id);
-}
-
 /* ---- real-name data -------------------------------------------------------------------- */
 
 typedef struct patch_ctx {
@@ -118,8 +113,8 @@ static int patch_tx(store_conn *tx, void *ctx, xn_error *err)
                           (json_int_t)p->department_id);
     char *detail = json_dumps(d, JSON_COMPACT);
     json_decref(d);
-    char id[24];
-    id_text(pc->user_id, id);
+    char id[AUTH_ID_TEXT];
+    auth_id_text(pc->user_id, id);
     rc = auth_audit_ok(pc->trail, tx, pc->actor, "auth.user_update", "user", id, detail, err);
     free(detail);
     return rc;
@@ -182,8 +177,8 @@ static int force_tx(store_conn *tx, void *ctx, xn_error *err)
     json_t *d = json_pack("{s:I,s:s}", "deadline", (json_int_t)f->deadline, "reason", f->reason);
     char *detail = json_dumps(d, JSON_COMPACT);
     json_decref(d);
-    char id[24];
-    id_text(f->user_id, id);
+    char id[AUTH_ID_TEXT];
+    auth_id_text(f->user_id, id);
     rc = auth_audit_ok(f->trail, tx, f->actor, "auth.password_change_demand", "user", id, detail,
                        err);
     free(detail);
@@ -229,8 +224,8 @@ static int tick_user_tx(store_conn *tx, void *ctx, xn_error *err)
     tick_ctx *t = ctx;
     const due_user *u = t->u;
     t->acted = t->disabled = false;
-    char id[24], when[XN_TIME_STR], body[256], detail[128];
-    id_text(u->id, id);
+    char id[AUTH_ID_TEXT], when[XN_TIME_STR], body[256], detail[128];
+    auth_id_text(u->id, id);
     deadline_text(u->deadline, when);
     store_stmt *st;
     int rc;
@@ -331,7 +326,7 @@ static int ageing_user_tx(store_conn *tx, void *ctx, xn_error *err)
     store_bind_int(st, 3, u->changed_at);
     if ((rc = auth_step_done(st, err)) != XN_OK || store_changes(tx) != 1)
         return rc;
-    char when[XN_TIME_STR], body[256], detail[128], id[24];
+    char when[XN_TIME_STR], body[256], detail[128], id[AUTH_ID_TEXT];
     deadline_text(u->expires_at, when);
     bool past = a->now >= u->expires_at;
     snprintf(
@@ -346,7 +341,7 @@ static int ageing_user_tx(store_conn *tx, void *ctx, xn_error *err)
                      body, err);
     snprintf(detail, sizeof detail, "{\"days\":%d,\"expires_at\":%lld}", bit == EXPIRY_1D ? 1 : 7,
              (long long)u->expires_at);
-    id_text(u->id, id);
+    auth_id_text(u->id, id);
     if (rc == XN_OK)
         rc = auth_audit_system(a->trail, tx, "auth.password_expiry_reminder", "user", id, detail,
                                err);
@@ -658,8 +653,8 @@ static int leave_tx(store_conn *tx, void *ctx, xn_error *err)
                               "reason", in->reason);
         char *detail = json_dumps(d, JSON_COMPACT);
         json_decref(d);
-        char id[24];
-        id_text(l->user_id, id);
+        char id[AUTH_ID_TEXT];
+        auth_id_text(l->user_id, id);
         rc = auth_audit_ok(l->trail, tx, l->actor,
                            transfer ? "auth.user_transfer" : "auth.user_leave", "user", id, detail,
                            err);
@@ -795,8 +790,8 @@ static int csv_cell(xn_buf *b, const char *v, bool last)
 
 static int review_csv_row(xn_buf *b, const review_row *r)
 {
-    char id[24], login[XN_TIME_STR] = "", created[XN_TIME_STR];
-    id_text(r->id, id);
+    char id[AUTH_ID_TEXT], login[XN_TIME_STR] = "", created[XN_TIME_STR];
+    auth_id_text(r->id, id);
     if (r->last_login)
         xn_time_format(r->last_login, login);
     xn_time_format(r->created, created);
@@ -919,8 +914,8 @@ static int confirm_tx(store_conn *tx, void *ctx, xn_error *err)
                           (json_int_t)cc->flagged, "comment", cc->comment ? cc->comment : "");
     char *detail = json_dumps(d, JSON_COMPACT);
     json_decref(d);
-    char id[24];
-    id_text(cc->id, id);
+    char id[AUTH_ID_TEXT];
+    auth_id_text(cc->id, id);
     rc = auth_audit_ok(cc->trail, tx, cc->actor, "auth.account_review", "account_review", id,
                        detail, err);
     free(detail);
@@ -994,8 +989,8 @@ static int read_tx(store_conn *tx, void *ctx, xn_error *err)
     /* another person's notification is as absent as one that never was */
     if (store_changes(tx) != 1)
         return xn_fail(err, XN_ENOTFOUND, "not_found", "通知不存在");
-    char id[24];
-    id_text(r->id, id);
+    char id[AUTH_ID_TEXT];
+    auth_id_text(r->id, id);
     return auth_audit_ok(r->trail, tx, r->actor, "auth.notification_read", "notification", id, NULL,
                          err);
 }

@@ -180,8 +180,8 @@ static int check_head(store_conn *c, int64_t head, xn_error *err)
 
 static int org_audit(org_ctx *o, store_conn *tx, const char *action, xn_error *err)
 {
-    char id[24];
-    snprintf(id, sizeof id, "%lld", (long long)o->id);
+    char id[AUTH_ID_TEXT];
+    auth_id_text(o->id, id);
     json_t *d = json_pack("{s:s?,s:s?,s:I,s:I}", "name", o->name, "kind", o->kind, "parent_id",
                           (json_int_t)o->parent_id, "head_user_id", (json_int_t)o->head);
     char *detail = json_dumps(d, JSON_COMPACT);

@@ -207,7 +207,7 @@ static void make_forms(const char *pw, size_t len, forms *f)
 {
     for (size_t i = 0; i < len; i++) {
         char c = pw[i];
-        f->low.s[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+        f->low.s[i] = auth_lower(c);
     }
     f->low.n = len;
     f->low.s[len] = '\0';
@@ -259,7 +259,7 @@ static bool text_hit_both(const forms *f, const char *s)
         return false;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
-        raw.s[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+        raw.s[i] = auth_lower(c);
         ascii = ascii && (unsigned char)c < 0x80;
     }
     raw.n = n;

@@ -446,10 +446,7 @@ static bool contains_fold(const char *hay, size_t hn, const char *needle, size_t
     for (size_t i = 0; nn > 0 && i + nn <= hn; i++) {
         size_t k = 0;
         while (k < nn) {
-            char a = hay[i + k], b = needle[k];
-            a = a >= 'A' && a <= 'Z' ? (char)(a - 'A' + 'a') : a;
-            b = b >= 'A' && b <= 'Z' ? (char)(b - 'A' + 'a') : b;
-            if (a != b)
+            if (auth_lower(hay[i + k]) != auth_lower(needle[k]))
                 break;
             k++;
         }

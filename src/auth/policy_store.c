@@ -411,11 +411,6 @@ int auth_policy_update(store *db, audit_trail *trail, const auth_principal *acto
 
 /* ---- the weak-password list ----------------------------------------------------------------- */
 
-static char lower(char c)
-{
-    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
-}
-
 static int cmp_entry(const void *a, const void *b)
 {
     const auth_weak_entry *x = a, *y = b;
@@ -473,7 +468,7 @@ int auth_weak_list_parse(const char *text, size_t len, crypto_alg alg, auth_weak
             continue;
         }
         for (size_t i = 0; i < k; i++)
-            line[i] = lower(line[i]);
+            line[i] = auth_lower(line[i]);
         out->entries[n++] = (auth_weak_entry){line, k};
     }
     qsort(out->entries, n, sizeof *out->entries, cmp_entry);
@@ -609,7 +604,7 @@ static bool listed(void *ctx, const char *pw, size_t len)
     if (len > sizeof key)
         return false; /* never stored: longer lines are ignored */
     for (size_t i = 0; i < len; i++)
-        key[i] = lower(pw[i]);
+        key[i] = auth_lower(pw[i]);
     if (store_prepare(l->c, "SELECT 1 FROM password_weak WHERE entry = $1", &st, &err) != XN_OK) {
         l->failed = true;
         return false;

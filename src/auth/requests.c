@@ -12,11 +12,6 @@
 #define RESETS_PER_HOUR 5
 #define HOUR_US         (3600 * (int64_t)1000000)
 
-static void id_text(int64_t id, char out[24])
-{
-    snprintf(out, 24, "%lld", (long long)id);
-}
-
 /* ---- applications ------------------------------------------------------------------------ */
 
 typedef struct apply_ctx {
@@ -38,11 +33,15 @@ static int pending_application(store_conn *c, const char *account, bool *found, 
     if (rc != XN_OK)
         return rc;
     *found = false;
-    while ((rc = store_step(st, err)) == STORE_ROW) {
+    while (!*found && (rc = store_step(st, err)) == STORE_ROW) {
         json_t *p = json_loads(store_col_text(st, 0), 0, NULL);
         const char *a = json_string_value(json_object_get(p, "account"));
-        *found |= a && strcmp(a, account) == 0;
+        *found = a && strcmp(a, account) == 0;
         json_decref(p);
+    }
+    if (*found) {
+        store_stmt_done(st);
+        return XN_OK;
     }
     return rc == STORE_DONE ? XN_OK : rc;
 }
@@ -98,8 +97,8 @@ static int apply_tx(store_conn *tx, void *ctx, xn_error *err)
         return rc;
     ac->id = store_col_int(st, 0);
     store_stmt_done(st);
-    char id[24];
-    id_text(ac->id, id);
+    char id[AUTH_ID_TEXT];
+    auth_id_text(ac->id, id);
     return auth_audit_ok(ac->trail, tx, ac->actor, "auth.account_apply", "request", id, ac->payload,
                          err);
 }
@@ -243,10 +242,10 @@ static int reset_self_tx(store_conn *tx, void *ctx, xn_error *err)
         why = "already_pending";
     else if ((rc = insert_reset(tx, uid, uid, "本人申请重置密码", &r->id, err)) != XN_OK)
         return rc;
-    char detail[96], id[24] = "";
+    char detail[96], id[AUTH_ID_TEXT] = "";
     snprintf(detail, sizeof detail, "{\"reason\":\"%s\"}", why);
     if (r->id)
-        id_text(r->id, id);
+        auth_id_text(r->id, id);
     audit_actor actor = {.kind = uid ? "user" : "system",
                          .id = uid,
                          .name = uid ? r->account : "unknown",
@@ -300,8 +299,8 @@ static int reset_for_tx(store_conn *tx, void *ctx, xn_error *err)
     rc = insert_reset(tx, r->actor->user_id, r->user_id, r->reason, &r->id, err);
     if (rc != XN_OK)
         return rc;
-    char id[24], detail[64];
-    id_text(r->id, id);
+    char id[AUTH_ID_TEXT], detail[64];
+    auth_id_text(r->id, id);
     snprintf(detail, sizeof detail, "{\"user_id\":%lld}", (long long)r->user_id);
     return auth_audit_ok(r->trail, tx, r->actor, "auth.reset_request", "request", id, detail, err);
 }
@@ -562,8 +561,8 @@ static int decide_tx(store_conn *tx, void *ctx, xn_error *err)
         rc = auth_notify(tx, r.requester, "request_decided", title, d->comment, err);
     }
     if (rc == XN_OK) {
-        char id[24];
-        id_text(d->id, id);
+        char id[AUTH_ID_TEXT];
+        auth_id_text(d->id, id);
         json_t *det = json_pack("{s:s,s:s,s:I,s:s}", "kind", r.kind, "decision",
                                 d->approve ? "approved" : "rejected", "user_id",
                                 (json_int_t)(d->user_id ? d->user_id : r.target), "role", r.role);

@@ -22,44 +22,37 @@ typedef struct login_user {
     int64_t totp_last_step;
 } login_user;
 
-static int find_user(store *db, const auth_settings *s, const char *account, login_user *u,
+static int find_user(store_conn *c, const auth_settings *s, const char *account, login_user *u,
                      bool *found, xn_error *err)
 {
-    store_conn *c;
-    int rc = store_acquire(db, &c, err);
+    store_stmt *st;
+    int rc = store_prepare(c,
+                           "SELECT id, coalesce(password_hash, ''), status, locked_until,"
+                           " coalesce(last_login_at, 0), totp_secret, totp_last_step,"
+                           " coalesce(totp_alg, '')"
+                           " FROM app_user WHERE account = $1",
+                           &st, err);
     if (rc != XN_OK)
         return rc;
-    store_stmt *st;
-    rc = store_prepare(c,
-                       "SELECT id, coalesce(password_hash, ''), status, locked_until,"
-                       " coalesce(last_login_at, 0), totp_secret, totp_last_step,"
-                       " coalesce(totp_alg, '')"
-                       " FROM app_user WHERE account = $1",
-                       &st, err);
-    if (rc == XN_OK) {
-        store_bind_text(st, 1, account, -1);
-        rc = store_step(st, err);
-        *found = rc == STORE_ROW;
-        if (*found) {
-            u->id = store_col_int(st, 0);
-            xn_strlcpy(u->hash, store_col_text(st, 1), sizeof u->hash);
-            xn_strlcpy(u->status, store_col_text(st, 2), sizeof u->status);
-            u->locked_until = store_col_int(st, 3);
-            u->last_login_at = store_col_int(st, 4);
-            u->has_totp = !store_col_is_null(st, 5);
-            if (u->has_totp) {
-                xn_error ignored;
-                u->totp_damaged =
-                    auth_totp_open(s, u->id, store_col_text(st, 7), store_col_blob(st, 5),
-                                   store_col_bytes(st, 5), u->totp, &ignored) != XN_OK;
-            }
-            u->totp_last_step = store_col_int(st, 6);
-            store_stmt_done(st);
-        }
-        rc = rc == STORE_ROW || rc == STORE_DONE ? XN_OK : rc;
+    store_bind_text(st, 1, account, -1);
+    rc = store_step(st, err);
+    *found = rc == STORE_ROW;
+    if (rc != STORE_ROW)
+        return rc == STORE_DONE ? XN_OK : rc;
+    u->id = store_col_int(st, 0);
+    xn_strlcpy(u->hash, store_col_text(st, 1), sizeof u->hash);
+    xn_strlcpy(u->status, store_col_text(st, 2), sizeof u->status);
+    u->locked_until = store_col_int(st, 3);
+    u->last_login_at = store_col_int(st, 4);
+    u->has_totp = !store_col_is_null(st, 5);
+    if (u->has_totp) {
+        xn_error ignored;
+        u->totp_damaged = auth_totp_open(s, u->id, store_col_text(st, 7), store_col_blob(st, 5),
+                                         store_col_bytes(st, 5), u->totp, &ignored) != XN_OK;
     }
-    store_release(c);
-    return rc;
+    u->totp_last_step = store_col_int(st, 6);
+    store_stmt_done(st);
+    return XN_OK;
 }
 
 static int count_since(store_conn *c, const char *sql, const char *key, int64_t since, int64_t *n,
@@ -180,13 +173,15 @@ static int create_session(store_conn *tx, login_tx *l, xn_error *err)
     return rc;
 }
 
+/* Writes what an attempt leaves (session or failure) and its audit record; not called for a
+ * first step that only asks for the code. */
 static int login_record(store_conn *tx, void *ctx, xn_error *err)
 {
     login_tx *l = ctx;
     int rc = XN_OK;
     if (l->result == LOGIN_OK)
         rc = create_session(tx, l, err);
-    else if (l->result != LOGIN_NEED_TOTP && l->result != LOGIN_LIMITED)
+    else if (l->result != LOGIN_LIMITED)
         rc = record_failure(tx, l, err);
     if (rc != XN_OK)
         return rc;
@@ -203,8 +198,6 @@ static int login_record(store_conn *tx, void *ctx, xn_error *err)
                       .object_id = l->in->account,
                       .result = l->result == LOGIN_OK ? AUDIT_OK : AUDIT_DENIED,
                       .detail_json = detail};
-    if (l->result == LOGIN_NEED_TOTP)
-        return XN_OK; /* the second step is audited when it comes */
     rc = audit_append(l->trail, tx, &ev, err);
     if (rc == XN_OK && l->locked_now) {
         audit_event lock = {.action = "auth.lockout",
@@ -240,9 +233,9 @@ int auth_login(store *db, audit_trail *trail, const auth_settings *s, const auth
         return rc;
     rc = count_since(c, "SELECT count(*) FROM login_failure WHERE source = $1 AND at > $2",
                      in->source ? in->source : "", now - s->failure_window, &from_source, err);
-    store_release(c);
     if (rc == XN_OK)
-        rc = find_user(db, s, in->account, &u, &l.found, err);
+        rc = find_user(c, s, in->account, &u, &l.found, err);
+    store_release(c);
     if (rc != XN_OK)
         return rc;
 
@@ -285,7 +278,9 @@ int auth_login(store *db, audit_trail *trail, const auth_settings *s, const auth
         l.result = LOGIN_OK;
     }
     crypto_wipe(u.totp, sizeof u.totp);
-    rc = store_tx(db, login_record, &l, err);
+    /* a first step that only asks for the code writes nothing: the second step is audited */
+    if (l.result != LOGIN_NEED_TOTP)
+        rc = store_tx(db, login_record, &l, err);
     if (rc != XN_OK)
         return rc;
     switch (l.result) {

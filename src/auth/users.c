@@ -299,8 +299,8 @@ static int request_tx(store_conn *tx, void *ctx, xn_error *err)
         return rc;
     rq->id = store_col_int(st, 0);
     store_stmt_done(st);
-    char id[24], detail[160];
-    snprintf(id, sizeof id, "%lld", (long long)rq->id);
+    char id[AUTH_ID_TEXT], detail[160];
+    auth_id_text(rq->id, id);
     snprintf(detail, sizeof detail, "{\"user_id\":%lld,\"role\":\"%s\"}", (long long)rq->user_id,
              rq->role);
     rc = auth_audit_ok(rq->trail, tx, rq->actor, "auth.role_request", "request", id, detail, err);
@@ -396,8 +396,8 @@ static int revoke_tx(store_conn *tx, void *ctx, xn_error *err)
         return rc;
     if (store_changes(tx) != 1)
         return xn_fail(err, XN_ENOTFOUND, "not_held", "该用户没有此角色");
-    char id[24], detail[96];
-    snprintf(id, sizeof id, "%lld", (long long)rv->user_id);
+    char id[AUTH_ID_TEXT], detail[96];
+    auth_id_text(rv->user_id, id);
     snprintf(detail, sizeof detail, "{\"role\":\"%s\"}", rv->role);
     return auth_audit_ok(rv->trail, tx, rv->actor, "auth.role_revoke", "user", id, detail, err);
 }
@@ -433,8 +433,8 @@ static int disable_tx(store_conn *tx, void *ctx, xn_error *err)
     json_t *d = json_pack("{s:s}", "reason", rv->reason ? rv->reason : "");
     char *detail = json_dumps(d, JSON_COMPACT);
     json_decref(d);
-    char id[24];
-    snprintf(id, sizeof id, "%lld", (long long)rv->user_id);
+    char id[AUTH_ID_TEXT];
+    auth_id_text(rv->user_id, id);
     rc = auth_audit_ok(rv->trail, tx, rv->actor, "auth.user_disable", "user", id, detail, err);
     free(detail);
     return rc;
@@ -472,8 +472,8 @@ static int reset_tx(store_conn *tx, void *ctx, xn_error *err)
         rc = auth_end_sessions(tx, rv->user_id, NULL, "password_reset", err);
     if (rc != XN_OK)
         return rc;
-    char id[24];
-    snprintf(id, sizeof id, "%lld", (long long)rv->user_id);
+    char id[AUTH_ID_TEXT];
+    auth_id_text(rv->user_id, id);
     return auth_audit_ok(rv->trail, tx, rv->actor, "auth.password_reset", "user", id, NULL, err);
 }
 

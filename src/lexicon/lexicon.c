@@ -383,10 +383,9 @@ static size_t missing(const key *a, size_t na, const key *b, size_t nb)
  * there is one, then the imported entry lines for new entries, in their order. */
 static void merge_text(const lines *cur, const lines *imp, xn_buf *out)
 {
-    key *ki = NULL, *kc = NULL;
-    size_t ni, nc;
+    key *ki = NULL;
+    size_t ni;
     keys_of(imp, &ki, &ni);
-    keys_of(cur, &kc, &nc);
     bool *used = xn_xcalloc(ni ? ni : 1, sizeof *used);
     for (size_t i = 0; i < cur->n; i++) {
         const line *ln = &cur->v[i];
@@ -415,7 +414,6 @@ static void merge_text(const lines *cur, const lines *imp, xn_buf *out)
     }
     free(used);
     free(ki);
-    free(kc);
 }
 
 /* The distinct categories of ls as a JSON array text (the lexicon's name for lines without). */
@@ -546,7 +544,7 @@ static int import_tx(store_conn *tx, void *vctx, xn_error *err)
     const char *text;
     size_t len, nf;
     char *cats = NULL, *detail = NULL;
-    const source *old = NULL;
+    source *old = NULL;
     store_stmt *st;
     int rc;
 
@@ -571,12 +569,11 @@ static int import_tx(store_conn *tx, void *vctx, xn_error *err)
      * cannot be compiled with the others (too large together) changes nothing. */
     if (c->compile) {
         if (old) {
-            source *o = &all.v[old - all.v];
-            free(o->text);
-            o->text = xn_xmalloc(len + 1);
-            memcpy(o->text, text, len);
-            o->text[len] = '\0';
-            o->len = len;
+            free(old->text);
+            old->text = xn_xmalloc(len + 1);
+            memcpy(old->text, text, len);
+            old->text[len] = '\0';
+            old->len = len;
         } else {
             sources_push(&all, c->name, text, len);
             qsort(all.v, all.n, sizeof *all.v, cmp_source);
