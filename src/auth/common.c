@@ -288,8 +288,7 @@ int auth_audit_ok(audit_trail *t, store_conn *tx, const auth_principal *actor, c
 int auth_audit_system(audit_trail *t, store_conn *tx, const char *action, const char *object_type,
                       const char *object_id, const char *detail, xn_error *err)
 {
-    static const audit_actor system = {.kind = "system", .name = "system"};
-    return append_ok(t, tx, &system, action, object_type, object_id, detail, err);
+    return append_ok(t, tx, &audit_system_actor, action, object_type, object_id, detail, err);
 }
 
 bool auth_valid_account(const char *a)

@@ -389,9 +389,8 @@ static int bootstrap_tx(store_conn *tx, void *ctx, xn_error *err)
     store_bind_int(st, 2, xn_now_us());
     if ((rc = store_step(st, err)) != STORE_DONE)
         return rc;
-    audit_actor system = {.kind = "system", .name = "system"};
     audit_event ev = {.action = "auth.bootstrap",
-                      .actor = &system,
+                      .actor = &audit_system_actor,
                       .object_type = "user",
                       .object_id = "admin",
                       .result = AUDIT_OK,
