@@ -938,9 +938,19 @@ int auth_review_confirm(store *db, audit_trail *trail, const auth_principal *act
 
 /* ---- notifications ------------------------------------------------------------------------ */
 
+typedef struct notification_list {
+    int64_t user_id;
+    int64_t *unread; /* over all of the person's notifications, not just the page */
+} notification_list;
+
+static void bind_notification_list(store_stmt *st, const void *ctx)
+{
+    store_bind_int(st, 1, ((const notification_list *)ctx)->user_id);
+}
+
 static json_t *notification_row(store_stmt *st, const void *ctx)
 {
-    (void)ctx;
+    *((const notification_list *)ctx)->unread = store_col_int(st, 6);
     json_t *o = json_pack("{s:I,s:I,s:s,s:s,s:s}", "id", (json_int_t)store_col_int(st, 0), "at",
                           (json_int_t)store_col_int(st, 1), "kind", store_col_text(st, 2), "title",
                           store_col_text(st, 3), "body", store_col_text(st, 4));
@@ -951,16 +961,16 @@ static json_t *notification_row(store_stmt *st, const void *ctx)
 
 int auth_notifications_json(store *db, int64_t user_id, json_t **out, xn_error *err)
 {
+    int64_t unread = 0;
+    notification_list list = {.user_id = user_id, .unread = &unread};
     int rc = auth_items_json(db,
-                             "SELECT id, at, kind, title, body, read_at FROM notification"
-                             " WHERE user_id = $1 ORDER BY id DESC LIMIT 200",
-                             bind_one, notification_row, &user_id, out, err);
+                             "SELECT id, at, kind, title, body, read_at,"
+                             " (SELECT count(*) FROM notification WHERE user_id = $1"
+                             " AND read_at IS NULL)"
+                             " FROM notification WHERE user_id = $1 ORDER BY id DESC LIMIT 200",
+                             bind_notification_list, notification_row, &list, out, err);
     if (rc != XN_OK)
         return rc;
-    int64_t unread = 0;
-    json_t *items = json_object_get(*out, "items");
-    for (size_t i = 0; i < json_array_size(items); i++)
-        unread += json_is_null(json_object_get(json_array_get(items, i), "read_at"));
     json_object_set_new(*out, "unread", json_integer(unread));
     return XN_OK;
 }
