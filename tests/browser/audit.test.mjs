@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { startServer } from '../lib/server.mjs';
-import { STRONG, adminClient, totp, userClient } from '../lib/session.mjs';
+import { STRONG, adminClient, enrolledAppointee } from '../lib/session.mjs';
 import { launch, newPage, uiSignIn } from '../lib/browser.mjs';
 
 let srv;
@@ -28,13 +28,7 @@ describe('the audit pages', { timeout: 240_000 }, () => {
     let r = await admin.call('POST', '/api/users', { account: 'zhangwei', real_name: '张伟', staff_type: 'staff' });
     assert.equal(r.status, 201, r.body);
     // The first audit administrator: appointed at once while nobody could approve.
-    auditor = await userClient(srv, admin, 'zhaomin', { realName: '赵敏' });
-    r = await admin.call('POST', `/api/users/${auditor.id}/roles`, { role: 'auditor', reason: '任命' });
-    assert.equal(r.json.status, 'approved', r.body);
-    r = await auditor.call('POST', '/api/me/totp');
-    auditor.totpSecret = r.json.secret;
-    r = await auditor.call('POST', '/api/me/totp/confirm', { code: totp(auditor.totpSecret) });
-    assert.equal(r.status, 200, r.body);
+    auditor = await enrolledAppointee(srv, admin, 'zhaomin', 'auditor', { realName: '赵敏' });
 
     browser = await launch();
     tab = await newPage(browser);
