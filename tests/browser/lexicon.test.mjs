@@ -103,7 +103,7 @@ describe('the lexicon page', { timeout: 240_000 }, () => {
     sec = await enrolledAppointee(srv, admin, 'wangqiang', 'secadmin', { realName: '王强' });
     // An editor (content.draft), granted through four-eyes by the security administrator.
     editor = await userClient(srv, admin, 'bianji', { realName: '李编' });
-    r = await admin.call('POST', `/api/users/${editor.id}/roles`, { role: 'editor', reason: '信息员' });
+    let r = await admin.call('POST', `/api/users/${editor.id}/roles`, { role: 'editor', reason: '信息员' });
     r = await sec.call('POST', `/api/requests/${r.json.request_id}/decision`, { decision: 'approve' });
     assert.equal(r.status, 200, r.body);
 
