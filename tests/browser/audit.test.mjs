@@ -109,6 +109,31 @@ describe('the audit pages', { timeout: 240_000 }, () => {
     await tab.shot('audit-verify-zh');
   });
 
+  test('the records page forward and back by their cursor', async () => {
+    // Every read of the trail is itself a record (AUD-1): enough of them for a second page.
+    for (let i = 0; i < 55; i++) assert.equal((await auditor.call('GET', '/api/audit/records?limit=1')).status, 200);
+    const records = () => page.waitForResponse((res) => new URL(res.url()).pathname === '/api/audit/records');
+    let [res] = await Promise.all([records(), page.goto(`${srv.url}/audit`)]);
+    const first = await res.json();
+    assert.equal(new URL(res.url()).searchParams.get('before'), null);
+    assert.equal(first.items.length, 50);
+    assert.ok(first.next_before_seq !== null);
+    await byId('page-next').waitFor();
+    assert.equal(await byId('page-prev').isDisabled(), true);
+
+    [res] = await Promise.all([records(), byId('page-next').click()]);
+    const second = await res.json();
+    assert.equal(new URL(res.url()).searchParams.get('before'), String(first.next_before_seq));
+    assert.ok(second.items.length > 0);
+    assert.ok(second.items.every((r) => r.seq < Math.min(...first.items.map((x) => x.seq))));
+    await page.waitForFunction(() => !document.querySelector('[data-testid="page-prev"]').disabled);
+
+    [res] = await Promise.all([records(), byId('page-prev').click()]);
+    assert.equal(new URL(res.url()).searchParams.get('before'), null);
+    await page.waitForFunction(() => document.querySelector('[data-testid="page-prev"]').disabled);
+    assert.equal(await byId('page-next').isDisabled(), false);
+  });
+
   test('no page errors and no CSP violations', async () => {
     assert.deepEqual(await tab.cspViolations(), []);
     assert.deepEqual(tab.problems, []);
