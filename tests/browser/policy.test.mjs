@@ -11,7 +11,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from '../lib/server.mjs';
-import { STRONG, adminClient, enrolledAppointee } from '../lib/session.mjs';
+import { STRONG, adminClient, enrolledAppointee, userClient } from '../lib/session.mjs';
 import { launch, newPage, uiSignIn } from '../lib/browser.mjs';
 
 let srv;
