@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { startServer, runXinan } from '../lib/server.mjs';
+import { startServer, runXinan, sqlite } from '../lib/server.mjs';
 import { adminClient } from '../lib/session.mjs';
 
 function seedFile(server) {
@@ -15,12 +15,6 @@ function seedFile(server) {
   const f = join(server.dir, 'seed.txt');
   writeFileSync(f, m[1]);
   return f;
-}
-
-function sql(db, statement) {
-  const r = spawnSync('sqlite3', [db, statement], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout.trim();
 }
 
 test('kill -9 during audited writes: every acknowledged change has its record, the chain verifies', async () => {
@@ -43,7 +37,7 @@ test('kill -9 during audited writes: every acknowledged change has its record, t
   await server.stop('SIGKILL');
   await Promise.all(writers);
   assert.ok(acknowledged.length > 5, `only ${acknowledged.length} changes were acknowledged`);
-  const recorded = new Set(sql(server.db,
+  const recorded = new Set(sqlite(server.db,
     "SELECT object_id FROM audit_log WHERE action = 'auth.user_create'").split('\n'));
   for (const a of acknowledged) assert.ok(recorded.has(a), `${a} was acknowledged but has no record`);
   const r = runXinan(['audit', 'verify', '--db', server.db, '--seed-file', seed]);
@@ -66,7 +60,7 @@ test('xinan audit verify names tampering done on the file and exits 1', async ()
   const refused = spawnSync('sqlite3', [server.db, "UPDATE audit_log SET result = 'ok' WHERE seq = 3"], { encoding: 'utf8' });
   assert.notEqual(refused.status, 0);
   assert.match(refused.stderr, /cannot be changed/);
-  sql(server.db, "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET actor_name = 'mallory' WHERE seq = 4");
+  sqlite(server.db, "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET actor_name = 'mallory' WHERE seq = 4");
   r = runXinan(['audit', 'verify', '--db', server.db, '--seed-file', seed]);
   assert.equal(r.status, 1);
   const report = JSON.parse(r.stdout);

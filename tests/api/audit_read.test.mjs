@@ -8,17 +8,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { spawnSync } from 'node:child_process';
-import { startServer } from '../lib/server.mjs';
+import { startServer, sqlite } from '../lib/server.mjs';
 import { adminClient, appointedClient, userClient, STRONG } from '../lib/session.mjs';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const HAN = /[\u4e00-\u9fff]/;
-
-function sqlite(db, statement) {
-  const r = spawnSync('sqlite3', [db, statement], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout.trim();
-}
 
 /** The syslog UDP port from the server's log. */
 async function udpPort(srv) {

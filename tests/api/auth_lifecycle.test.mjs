@@ -6,9 +6,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync, statSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { startServer, runXinan, dumpDb, tempDir, request } from '../lib/server.mjs';
-import { Client, adminClient, userClient, totp, STRONG, STRONG2 } from '../lib/session.mjs';
+import { startServer, runXinan, dumpDb, tempDir, request, sqlite, waitFor } from '../lib/server.mjs';
+import { Client, adminClient, enrolledAppointee, userClient, totp, STRONG, STRONG2 } from '../lib/session.mjs';
 
 const DAY = 86400;
 let server;
@@ -18,41 +17,13 @@ let clockFile;
 
 function setClock(seconds) { writeFileSync(clockFile, String(Math.round(seconds))); }
 
-async function waitFor(fn, what, ms = 15000) {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-function sql(db, text) {
-  const r = spawnSync('sqlite3', [db, text], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(r.stderr);
-  return r.stdout.trim();
-}
-
-/** A security administrator: the first appointment, a fresh sign-in and a second factor. */
-async function secClient(account) {
-  const c = await userClient(server, admin, account, { realName: '王强' });
-  const r = await admin.call('POST', `/api/users/${c.id}/roles`, { role: 'secadmin', reason: '任命' });
-  assert.equal(r.status, 201, r.body);
-  await c.login(account, STRONG);
-  const e = await c.call('POST', '/api/me/totp');
-  c.totpSecret = e.json.secret;
-  assert.equal((await c.call('POST', '/api/me/totp/confirm', { code: totp(c.totpSecret) })).status, 200);
-  return c;
-}
-
 before(async () => {
   const dir = tempDir();
   clockFile = join(dir, 'clock');
   setClock(0);
   server = await startServer({ dir, env: { XINAN_TEST_CLOCK: clockFile } });
   admin = await adminClient(server);
-  sec = await secClient('sec1');
+  sec = await enrolledAppointee(server, admin, 'sec1', 'secadmin', { realName: '王强' });
 });
 after(async () => { await server.stop(); });
 
@@ -155,7 +126,7 @@ test('ACC-2: two approvals at once, exactly one wins; a rejection keeps its comm
     sec.call('POST', `/api/requests/${id}/decision`, { decision: 'approve' }),
   ]);
   assert.deepEqual([a.status, b.status].sort(), [200, 409]);
-  assert.equal(Number(sql(server.db, "SELECT count(*) FROM app_user WHERE account = 'race1'")), 1);
+  assert.equal(Number(sqlite(server.db, "SELECT count(*) FROM app_user WHERE account = 'race1'")), 1);
   r = await admin.call('POST', '/api/applications', { account: 'nope1', real_name: '吴刚', department_id: root, staff_type: 'staff', reason: '试用' });
   r = await sec.call('POST', `/api/requests/${r.json.request_id}/decision`, { decision: 'reject', comment: '未完成上岗培训' });
   assert.equal(r.status, 200);
@@ -163,7 +134,7 @@ test('ACC-2: two approvals at once, exactly one wins; a rejection keeps its comm
   r = await admin.call('GET', '/api/requests?status=rejected');
   const rej = r.json.items.find((x) => x.application && x.application.account === 'nope1');
   assert.equal(rej.comment, '未完成上岗培训');
-  assert.equal(Number(sql(server.db, "SELECT count(*) FROM app_user WHERE account = 'nope1'")), 0);
+  assert.equal(Number(sqlite(server.db, "SELECT count(*) FROM app_user WHERE account = 'nope1'")), 0);
   // outsourced applicants never get reviewer roles (PUB-7), nor administrator roles by application
   r = await admin.call('POST', '/api/applications', { account: 'vend2', real_name: '郑和', department_id: root, staff_type: 'outsourced', roles: ['reviewer1'], reason: 'x' });
   assert.equal(r.status, 403);
@@ -408,8 +379,8 @@ test('agent tokens: shown once, stored hashed, scoped, revocable; refusals are r
 });
 
 test('TOTP secrets are sealed with the key file beside the database; without it the server will not start', async () => {
-  assert.equal(sql(server.db, "SELECT totp_alg FROM app_user WHERE account = 'admin'"), 'xchacha20poly1305');
-  const secretHex = sql(server.db, "SELECT hex(totp_secret) FROM app_user WHERE account = 'admin'");
+  assert.equal(sqlite(server.db, "SELECT totp_alg FROM app_user WHERE account = 'admin'"), 'xchacha20poly1305');
+  const secretHex = sqlite(server.db, "SELECT hex(totp_secret) FROM app_user WHERE account = 'admin'");
   assert.equal(secretHex.length, 2 * (1 + 24 + 20 + 16));
   const st = statSync(`${server.db}.key`);
   assert.equal(st.size, 32);
@@ -417,7 +388,7 @@ test('TOTP secrets are sealed with the key file beside the database; without it 
   // the database copied without its key file: a clear refusal to start
   const dir = tempDir();
   const copy = join(dir, 'copy.db');
-  sql(server.db, `VACUUM INTO '${copy}'`);
+  sqlite(server.db, `VACUUM INTO '${copy}'`);
   const r = runXinan(['serve', '--listen', '127.0.0.1:0', '--db', copy], { cwd: dir, env: { XINAN_TEXT_LEXICONS: '/nonexistent' } });
   assert.equal(r.status, 1);
   assert.match(r.stderr, /field key file is missing/);
@@ -428,15 +399,15 @@ test('secrets stored in the clear are sealed at the next start; gm mode seals wi
   const s = await startServer({ env: { XINAN_CRYPTO_MODE: 'gm' } });
   try {
     const a = await adminClient(s);
-    assert.equal(sql(s.db, "SELECT totp_alg FROM app_user WHERE account = 'admin'"), 'sm4ctr-hmacsm3');
+    assert.equal(sqlite(s.db, "SELECT totp_alg FROM app_user WHERE account = 'admin'"), 'sm4ctr-hmacsm3');
     await s.stop();
     // put the secret back in the clear, as an older xinan stored it
     const raw = Buffer.from(Array.from({ length: 20 }, (_, i) => i + 1));
-    sql(s.db, `UPDATE app_user SET totp_secret = X'${raw.toString('hex')}', totp_alg = NULL WHERE account = 'admin'`);
+    sqlite(s.db, `UPDATE app_user SET totp_secret = X'${raw.toString('hex')}', totp_alg = NULL WHERE account = 'admin'`);
     const again = await startServer({ dir: s.dir, db: s.db, env: { XINAN_CRYPTO_MODE: 'gm' } });
     try {
       assert.match(again.stdout(), /sealed 1 stored secret/);
-      assert.equal(sql(s.db, "SELECT totp_alg FROM app_user WHERE account = 'admin'"), 'sm4ctr-hmacsm3');
+      assert.equal(sqlite(s.db, "SELECT totp_alg FROM app_user WHERE account = 'admin'"), 'sm4ctr-hmacsm3');
       const b32 = 'AEBAGBAFAYDQQCIKBMGA2DQPCAIREEYU'; // base32 of bytes 1..20
       const c = new Client(again.url);
       const r = await c.login('admin', STRONG, totp(b32, 1));
@@ -546,7 +517,7 @@ test('bad input in every new field: a clear 400 and nothing stored', async () =>
   r = await admin.call('GET', '/api/org');
   assert.ok(r.body.includes('\\u003cimg') || r.body.includes('<img src=x'));
   assert.ok(r.json.items[0].children.some((c) => c.name.startsWith('<img')));
-  assert.ok(Number(sql(server.db, 'SELECT count(*) FROM app_user')) > 0);
+  assert.ok(Number(sqlite(server.db, 'SELECT count(*) FROM app_user')) > 0);
 });
 
 test('ACC-12: signed-out reset requests are limited per source', async () => {
@@ -557,7 +528,7 @@ test('ACC-12: signed-out reset requests are limited per source', async () => {
   const first = seen.indexOf(429);
   assert.ok(first > 0, seen.join(','));
   assert.ok(seen.slice(0, first).every((s) => s === 202) && seen.slice(first).every((s) => s === 429));
-  assert.equal(Number(sql(server.db, "SELECT count(*) FROM auth_throttle WHERE kind = 'reset'")), 5);
+  assert.equal(Number(sqlite(server.db, "SELECT count(*) FROM auth_throttle WHERE kind = 'reset'")), 5);
 });
 
 test('after all of it the audit trail verifies', () => {

@@ -5,11 +5,10 @@
 // bring the server down.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readdirSync, truncateSync, writeFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, request, dumpDb } from '../lib/server.mjs';
-import { adminClient, userClient, totp, STRONG } from '../lib/session.mjs';
+import { startServer, request, dumpDb, auditRows } from '../lib/server.mjs';
+import { adminClient, enrolledAppointee, userClient } from '../lib/session.mjs';
 
 let srv;
 let admin;
@@ -19,13 +18,7 @@ let editor;
 before(async () => {
   srv = await startServer();
   admin = await adminClient(srv);
-  sec = await userClient(srv, admin, 'sec1', { realName: '王强' });
-  const r = await admin.call('POST', `/api/users/${sec.id}/roles`, { role: 'secadmin', reason: '任命' });
-  assert.equal(r.status, 201, r.body);
-  await sec.login('sec1', STRONG);
-  const e = await sec.call('POST', '/api/me/totp');
-  sec.totpSecret = e.json.secret;
-  assert.equal((await sec.call('POST', '/api/me/totp/confirm', { code: totp(sec.totpSecret) })).status, 200);
+  sec = await enrolledAppointee(srv, admin, 'sec1', 'secadmin', { realName: '王强' });
   editor = await userClient(srv, admin, 'editor1');
 });
 after(async () => { await srv.stop(); srv.cleanup(); });
@@ -46,15 +39,6 @@ async function checkText(text) {
   return r.json.hits;
 }
 
-/** Audit records of an action, read from the database itself. */
-function auditRows(action) {
-  const r = spawnSync('sqlite3', ['-json', srv.db,
-    `SELECT actor_name, action, object_id, result, detail FROM audit_log WHERE action = '${action}' ORDER BY seq`],
-  { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout.trim() ? JSON.parse(r.stdout) : [];
-}
-
 test('the shipped lexicons were imported once at the first start and are listed', async () => {
   const r = await sec.call('GET', '/api/lexicons');
   assert.equal(r.status, 200, r.body);
@@ -67,7 +51,7 @@ test('the shipped lexicons were imported once at the first start and are listed'
     assert.match(item.updated_at_text, /\+08:00$/);
     assert.equal(item.updated_by, 'xinan');
   }
-  const seeded = auditRows('lexicon.import');
+  const seeded = auditRows(srv.db, 'lexicon.import');
   assert.equal(seeded.length, 4);
   assert.ok(seeded.every((a) => a.actor_name === 'xinan' && a.result === 'ok'));
 });
@@ -94,13 +78,13 @@ test('import → the check finds the new word → export round-trips, all audite
   assert.equal(r.headers['content-disposition'], 'attachment; filename="local.txt"');
 
   // the record holds counts and the digest of the new text, never its words
-  const rec = auditRows('lexicon.import').at(-1);
+  const rec = auditRows(srv.db, 'lexicon.import').at(-1);
   assert.equal(rec.actor_name, 'sec1');
   assert.equal(rec.object_id, 'local');
   const detail = JSON.parse(rec.detail);
   assert.deepEqual(detail, { mode: 'replace', entries: 2, added: 2, removed: 0, bytes: Buffer.byteLength(text), digest: res.digest });
   assert.ok(!rec.detail.includes('测试禁词甲'));
-  const exp = auditRows('lexicon.export').at(-1);
+  const exp = auditRows(srv.db, 'lexicon.export').at(-1);
   assert.equal(exp.actor_name, 'sec1');
   assert.equal(JSON.parse(exp.detail).digest, res.digest);
 });
@@ -171,7 +155,7 @@ test('people without text.lexicon get 403, and the refusal is recorded', async (
     assert.equal(JSON.parse(r.body).error.code, 'forbidden');
   }
   assert.equal((await checkText('越权词')).length, 0);
-  const denied = auditRows('text.lexicon').filter((a) => a.result === 'denied');
+  const denied = auditRows(srv.db, 'text.lexicon').filter((a) => a.result === 'denied');
   for (const who of ['editor1', 'admin']) {
     assert.deepEqual(denied.filter((a) => a.actor_name === who).map((a) => a.object_id),
       ['/api/lexicons', '/api/lexicons/:name/export', '/api/lexicons/:name/import']);
@@ -197,7 +181,7 @@ test('a restart loads the cached image; a truncated image neither crashes nor mi
   editor.base = srv.url;
   assert.deepEqual((await checkText('新增词条，法轮功')).map((h) => h.entry), ['新增词条', '法轮功']);
   assert.ok(statSync(image).size > 4096);
-  assert.equal(auditRows('lexicon.import').filter((a) => a.actor_name === 'xinan').length, 4, 'not seeded again');
+  assert.equal(auditRows(srv.db, 'lexicon.import').filter((a) => a.actor_name === 'xinan').length, 4, 'not seeded again');
   // and the next restart loads it as it is
   assert.equal(await srv.stop(), 0);
   srv = await startServer({ dir: srv.dir, db: srv.db, env: { XINAN_LOG_LEVEL: 'debug' } });

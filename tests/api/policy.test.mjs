@@ -8,8 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { startServer, runXinan, tempDir, request } from '../lib/server.mjs';
+import { startServer, runXinan, tempDir, request, sqlite, waitFor } from '../lib/server.mjs';
 import { Client, adminClient, appointedClient, userClient, STRONG } from '../lib/session.mjs';
 
 const DAY = 86400;
@@ -23,21 +22,7 @@ let clockFile;
 
 function setClock(seconds) { writeFileSync(clockFile, String(Math.round(seconds))); }
 
-function sql(text) {
-  const r = spawnSync('sqlite3', [server.db, text], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(r.stderr);
-  return r.stdout.trim();
-}
-
-async function waitFor(fn, what, ms = 15000) {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const sql = (text) => sqlite(server.db, text);
 
 /** PUT /api/policy/weak-list with a text/plain body (a string or bytes): { status, json }. */
 async function putWeakList(client, body) {

@@ -7,9 +7,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { startServer, request, runXinan, tempDir } from '../lib/server.mjs';
+import { startServer, request, runXinan, tempDir, sqliteRows } from '../lib/server.mjs';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -29,18 +28,10 @@ async function syslogPorts(srv) {
 
 /** Rows of every day table (sqlite3 -json), oldest first. */
 function rows(db, columns = '*', where = '1') {
-  const days = JSON.parse(spawnSync('sqlite3', ['-json', db, 'SELECT day FROM syslog_day ORDER BY day'], { encoding: 'utf8' }).stdout || '[]');
+  const days = sqliteRows(db, 'SELECT day FROM syslog_day ORDER BY day');
   if (days.length === 0) return [];
   const query = days.map((d) => `SELECT ${columns} FROM syslog_${d.day} WHERE ${where}`).join(' UNION ALL ');
-  const r = spawnSync('sqlite3', ['-json', db, `${query} ORDER BY recv_us, id`], { encoding: 'utf8', maxBuffer: 256 << 20 });
-  if (r.status !== 0) throw new Error(`sqlite3: ${r.stderr}`);
-  return JSON.parse(r.stdout || '[]');
-}
-
-function sql(db, query) {
-  const r = spawnSync('sqlite3', ['-json', db, query], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`sqlite3: ${r.stderr}`);
-  return JSON.parse(r.stdout || '[]');
+  return sqliteRows(db, `${query} ORDER BY recv_us, id`);
 }
 
 /** The xinan_syslog_* counters from /metrics: { 'stored.udp': n, … }. */
@@ -184,7 +175,7 @@ test('senders that are not registered devices are stored with known = 0 and list
   const total = rows(srv.db, 'count(*) AS n').reduce((a, r) => a + r.n, 0);
   assert.ok(total >= udpSent.length);
   assert.equal(rows(srv.db, 'known', 'known <> 0').length, 0);
-  const src = sql(srv.db, "SELECT address, registered, count, first_seen, last_seen FROM syslog_source");
+  const src = sqliteRows(srv.db, "SELECT address, registered, count, first_seen, last_seen FROM syslog_source");
   assert.equal(src.length, 1);
   assert.deepEqual([src[0].address, src[0].registered, src[0].count], ['127.0.0.1', 0, total]);
   assert.ok(src[0].first_seen <= src[0].last_seen);

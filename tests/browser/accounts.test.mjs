@@ -14,7 +14,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from '../lib/server.mjs';
-import { Client, STRONG, adminClient, totp, userClient } from '../lib/session.mjs';
+import { Client, STRONG, adminClient, enrolledAppointee } from '../lib/session.mjs';
 import { launch, newPage, uiSignIn } from '../lib/browser.mjs';
 
 const XSS_NAME = '<img src=x onerror=alert(1)>';
@@ -43,17 +43,9 @@ describe('accounts, one-time passwords and four-eyes role requests', { timeout: 
     srv = await startServer();
     admin = await adminClient(srv);
     // The first security administrator: appointed at once while nobody could approve.
-    sec = await userClient(srv, admin, 'wangfang', { realName: '王芳' });
-    let r = await admin.call('POST', `/api/users/${sec.id}/roles`, { role: 'secadmin', reason: '任命' });
-    assert.equal(r.status, 201, r.body);
-    assert.equal(r.json.status, 'approved');
-    r = await sec.call('POST', '/api/me/totp');
-    assert.equal(r.status, 200, r.body);
-    sec.totpSecret = r.json.secret;
-    r = await sec.call('POST', '/api/me/totp/confirm', { code: totp(sec.totpSecret) });
-    assert.equal(r.status, 200, r.body);
+    sec = await enrolledAppointee(srv, admin, 'wangfang', 'secadmin', { realName: '王芳' });
 
-    r = await admin.call('GET', '/api/org');
+    let r = await admin.call('GET', '/api/org');
     r = await admin.call('POST', '/api/org', { parent_id: r.json.items[0].id, name: '办公室', kind: 'department' });
     assert.equal(r.status, 201, r.body);
     office = r.json.id;

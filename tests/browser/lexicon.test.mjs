@@ -15,12 +15,11 @@
 // Screenshots go to tests/output/.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer } from '../lib/server.mjs';
-import { STRONG, adminClient, totp, userClient } from '../lib/session.mjs';
+import { auditRows, startServer } from '../lib/server.mjs';
+import { STRONG, adminClient, enrolledAppointee, userClient } from '../lib/session.mjs';
 import { OUTPUT_DIR, launch, newPage, uiSignIn } from '../lib/browser.mjs';
 import { byteOffsetsToIndices, highlightSegments, utf8Length } from '../../web/src/text-offsets.js';
 import { parseRefusal, splitLines } from '../../web/src/lexicon-api.js';
@@ -81,14 +80,6 @@ let editor;
 let S; // the security administrator's tab
 let work; // files to upload
 
-const auditRows = (action) => {
-  const r = spawnSync('sqlite3', ['-json', srv.db,
-    `SELECT actor_name, action, object_id, result, detail FROM audit_log WHERE action = '${action}' ORDER BY seq`],
-  { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout.trim() ? JSON.parse(r.stdout) : [];
-};
-
 // What the lexicon table shows: [[name, entries], …]
 async function tableRows(page) {
   await page.getByTestId('lexicon-table').locator('tbody tr').first().waitFor();
@@ -108,18 +99,11 @@ describe('the lexicon page', { timeout: 240_000 }, () => {
   before(async () => {
     srv = await startServer();
     admin = await adminClient(srv);
-    // The first security administrator, appointed at once (as appointedClient does), with TOTP.
-    sec = await userClient(srv, admin, 'wangqiang', { realName: '王强' });
-    let r = await admin.call('POST', `/api/users/${sec.id}/roles`, { role: 'secadmin', reason: '任命' });
-    assert.equal(r.json.status, 'approved', r.body);
-    await sec.login('wangqiang', STRONG); // the grant ended the sessions
-    r = await sec.call('POST', '/api/me/totp');
-    sec.totpSecret = r.json.secret;
-    r = await sec.call('POST', '/api/me/totp/confirm', { code: totp(sec.totpSecret) });
-    assert.equal(r.status, 200, r.body);
+    // The first security administrator, appointed at once, with TOTP.
+    sec = await enrolledAppointee(srv, admin, 'wangqiang', 'secadmin', { realName: '王强' });
     // An editor (content.draft), granted through four-eyes by the security administrator.
     editor = await userClient(srv, admin, 'bianji', { realName: '李编' });
-    r = await admin.call('POST', `/api/users/${editor.id}/roles`, { role: 'editor', reason: '信息员' });
+    let r = await admin.call('POST', `/api/users/${editor.id}/roles`, { role: 'editor', reason: '信息员' });
     r = await sec.call('POST', `/api/requests/${r.json.request_id}/decision`, { decision: 'approve' });
     assert.equal(r.status, 200, r.body);
 
@@ -192,7 +176,7 @@ describe('the lexicon page', { timeout: 240_000 }, () => {
     assert.deepEqual(rows.find(([n]) => n === 'local'), ['local', 2]);
     const row = page.getByTestId('lexicon-table').locator('tbody tr', { hasText: 'local' });
     assert.equal((await row.getByTestId('lexicon-updated-by').innerText()).trim(), 'wangqiang');
-    const rec = auditRows('lexicon.import').at(-1);
+    const rec = auditRows(srv.db, 'lexicon.import').at(-1);
     assert.deepEqual([rec.actor_name, rec.object_id, rec.result], ['wangqiang', 'local', 'ok']);
     assert.equal(JSON.parse(rec.detail).entries, 2);
   });
@@ -232,14 +216,14 @@ describe('the lexicon page', { timeout: 240_000 }, () => {
     const text = readFileSync(await download.path(), 'utf8');
     assert.equal(text, GOOD);
     await page.getByTestId('lexicon-notice').getByText('已导出 local.txt').waitFor();
-    const rec = auditRows('lexicon.export').at(-1);
+    const rec = auditRows(srv.db, 'lexicon.export').at(-1);
     assert.deepEqual([rec.actor_name, rec.object_id, rec.result], ['wangqiang', 'local', 'ok']);
   });
 
   test('a bad file is refused by line number and nothing changes', async () => {
     const page = S.page;
     const before = await tableRows(page);
-    const imports = auditRows('lexicon.import').length;
+    const imports = auditRows(srv.db, 'lexicon.import').length;
     await page.getByTestId('lexicon-import-local').click();
     await page.getByTestId('import-dialog').waitFor();
     await page.getByTestId('mode-merge').click();
@@ -266,7 +250,7 @@ describe('the lexicon page', { timeout: 240_000 }, () => {
 
     await page.getByTestId('import-dialog').getByRole('button', { name: '取消' }).click();
     assert.deepEqual(await tableRows(page), before);
-    assert.equal(auditRows('lexicon.import').length, imports, 'no import recorded');
+    assert.equal(auditRows(srv.db, 'lexicon.import').length, imports, 'no import recorded');
     const r = await sec.call('GET', '/api/lexicons/local/export');
     assert.equal(r.body, GOOD);
   });

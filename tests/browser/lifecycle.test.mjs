@@ -12,8 +12,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { request, startServer, tempDir } from '../lib/server.mjs';
-import { Client, STRONG, STRONG2, adminClient, totp, userClient } from '../lib/session.mjs';
+import { request, startServer, tempDir, waitFor } from '../lib/server.mjs';
+import { Client, STRONG, STRONG2, adminClient, enrolledAppointee, userClient } from '../lib/session.mjs';
 import { launch, newPage, uiSignIn } from '../lib/browser.mjs';
 
 const DAY = 86400;
@@ -31,16 +31,6 @@ let newbieOtp;
 
 function setClock(seconds) {
   writeFileSync(clockFile, String(Math.round(seconds)));
-}
-
-async function waitFor(fn, what, ms = 15000) {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 // el-tree-select and el-select render their options in a popper outside the form.
@@ -83,14 +73,7 @@ describe('the account lifecycle in the UI', { timeout: 420_000 }, () => {
     setClock(0);
     srv = await startServer({ dir, env: { XINAN_TEST_CLOCK: clockFile } });
     admin = await adminClient(srv);
-    sec = await userClient(srv, admin, 'wangfang', { realName: '王芳' });
-    let r = await admin.call('POST', `/api/users/${sec.id}/roles`, { role: 'secadmin', reason: '任命' });
-    assert.equal(r.json.status, 'approved', r.body);
-    await sec.login('wangfang', STRONG);
-    r = await sec.call('POST', '/api/me/totp');
-    sec.totpSecret = r.json.secret;
-    r = await sec.call('POST', '/api/me/totp/confirm', { code: totp(sec.totpSecret) });
-    assert.equal(r.status, 200, r.body);
+    sec = await enrolledAppointee(srv, admin, 'wangfang', 'secadmin', { realName: '王芳' });
     head = await userClient(srv, admin, 'qianjin', { realName: '钱进' });
     leader = await userClient(srv, admin, 'lingdao', { realName: '刘领导' });
     await approvedRole(leader.id, 'leader');

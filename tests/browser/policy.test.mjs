@@ -11,7 +11,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from '../lib/server.mjs';
-import { STRONG, adminClient, totp, userClient } from '../lib/session.mjs';
+import { STRONG, adminClient, enrolledAppointee, userClient } from '../lib/session.mjs';
 import { launch, newPage, uiSignIn } from '../lib/browser.mjs';
 
 let srv;
@@ -33,14 +33,7 @@ describe('the password policy page', { timeout: 180_000 }, () => {
   before(async () => {
     srv = await startServer();
     admin = await adminClient(srv);
-    sec = await userClient(srv, admin, 'wangfang', { realName: '王芳' });
-    let r = await admin.call('POST', `/api/users/${sec.id}/roles`, { role: 'secadmin', reason: '任命' });
-    assert.equal(r.status, 201, r.body);
-    await sec.login('wangfang', STRONG); // the grant ended the sessions
-    r = await sec.call('POST', '/api/me/totp');
-    sec.totpSecret = r.json.secret;
-    r = await sec.call('POST', '/api/me/totp/confirm', { code: totp(sec.totpSecret) });
-    assert.equal(r.status, 200, r.body);
+    sec = await enrolledAppointee(srv, admin, 'wangfang', 'secadmin', { realName: '王芳' });
     browser = await launch();
     S = await newPage(browser);
     page = S.page;

@@ -110,6 +110,38 @@ export function rawExchange(port, bytes, { timeoutMs = 10000 } = {}) {
   });
 }
 
+/** Runs one statement with the sqlite3 shell on `db`: its output, trimmed; throws on failure. */
+export function sqlite(db, statement) {
+  const r = spawnSync('sqlite3', [db, statement], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`sqlite3: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+/** Runs one query with `sqlite3 -json` on `db`: the rows as objects ([] when none). */
+export function sqliteRows(db, query) {
+  const r = spawnSync('sqlite3', ['-json', db, query], { encoding: 'utf8', maxBuffer: 256 << 20 });
+  if (r.status !== 0) throw new Error(`sqlite3: ${r.stderr}`);
+  return r.stdout.trim() ? JSON.parse(r.stdout) : [];
+}
+
+/** The audit records of one action, read from the database itself, in chain order. */
+export function auditRows(db, action) {
+  const quoted = `'${String(action).replaceAll("'", "''")}'`;
+  return sqliteRows(db,
+    `SELECT actor_name, action, object_id, result, detail FROM audit_log WHERE action = ${quoted} ORDER BY seq`);
+}
+
+/** Polls `fn` until it returns something truthy, which it resolves to; throws after `ms`. */
+export async function waitFor(fn, what, ms = 15000) {
+  const until = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 /** A dump of the database's rows, to show that bad input changed nothing. */
 export function dumpDb(db) {
   const r = spawnSync('sqlite3', [db, '.dump'], { encoding: 'utf8' });

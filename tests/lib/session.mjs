@@ -100,22 +100,33 @@ export async function userClient(server, admin, account, { realName = '李娜', 
 
 /**
  * Creates an account and appoints it to an administrator role ('auditor', 'secadmin'): the
- * first appointment needs no approval. The person enrols TOTP and signs in again with the
- * password and a code, as administrators do; returns that signed-in client (id, totpSecret).
+ * first appointment needs no approval. The person signs in again (the grant ends the sessions)
+ * and enrols TOTP with the code of the current step; returns that client (id, totpSecret).
  */
-export async function appointedClient(server, admin, account, role, { realName = '赵敏' } = {}) {
+export async function enrolledAppointee(server, admin, account, role, { realName = '赵敏' } = {}) {
   const c = await userClient(server, admin, account, { realName });
   let r = await admin.call('POST', `/api/users/${c.id}/roles`, { role, reason: '任命' });
   if (r.status !== 201 || r.json.status !== 'approved') throw new Error(`appoint ${account}: ${r.status} ${r.body}`);
-  await c.login(account, STRONG); // the grant ended the sessions
+  r = await c.login(account, STRONG);
+  if (r.status !== 200) throw new Error(`login ${account}: ${r.status} ${r.body}`);
   r = await c.call('POST', '/api/me/totp');
-  const secret = r.json.secret;
-  r = await c.call('POST', '/api/me/totp/confirm', { code: totp(secret) });
   if (r.status !== 200) throw new Error(`totp ${account}: ${r.status} ${r.body}`);
+  c.totpSecret = r.json.secret;
+  r = await c.call('POST', '/api/me/totp/confirm', { code: totp(c.totpSecret) });
+  if (r.status !== 200) throw new Error(`totp ${account}: ${r.status} ${r.body}`);
+  return c;
+}
+
+/**
+ * As enrolledAppointee, then signs in afresh with the password and a code, as administrators
+ * do; returns that signed-in client (id, totpSecret). The code used is the next step's.
+ */
+export async function appointedClient(server, admin, account, role, { realName = '赵敏' } = {}) {
+  const c = await enrolledAppointee(server, admin, account, role, { realName });
   const fresh = new Client(server.url);
-  r = await fresh.login(account, STRONG, totp(secret, 1));
+  const r = await fresh.login(account, STRONG, totp(c.totpSecret, 1));
   if (r.status !== 200) throw new Error(`login ${account} with totp: ${r.status} ${r.body}`);
   fresh.id = c.id;
-  fresh.totpSecret = secret;
+  fresh.totpSecret = c.totpSecret;
   return fresh;
 }
