@@ -203,10 +203,28 @@ static void add_common_headers(struct MHD_Response *r, const req_ctx *ctx)
     MHD_add_response_header(r, "X-Request-Id", ctx->req.request_id);
 }
 
+static int status_slot(int status)
+{
+    for (size_t i = 0; i < NSTATUS - 1; i++)
+        if (status_slots[i] == status)
+            return (int)i;
+    return (int)NSTATUS - 1;
+}
+
+/* Counts a request by route and status before its answer leaves, so a client that has read
+ * the answer finds it in /metrics; requests that never get an answer are counted when they
+ * end (status 0). */
+static void count_request(req_ctx *ctx, int status)
+{
+    atomic_fetch_add_explicit(&ctx->srv->counts[ctx->label * (int)NSTATUS + status_slot(status)], 1,
+                              memory_order_relaxed);
+}
+
 static void queue(req_ctx *ctx, struct MHD_Response *r, int status)
 {
     add_common_headers(r, ctx);
     ctx->resp.status = status;
+    count_request(ctx, status);
     MHD_queue_response(ctx->req.conn, (unsigned)status, r);
     MHD_destroy_response(r);
     ctx->queued = true;
@@ -600,14 +618,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     return MHD_YES;
 }
 
-static int status_slot(int status)
-{
-    for (size_t i = 0; i < NSTATUS - 1; i++)
-        if (status_slots[i] == status)
-            return (int)i;
-    return (int)NSTATUS - 1;
-}
-
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
@@ -618,8 +628,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         return;
     int64_t took = xn_monotonic_us() - ctx->started_us;
     int status = ctx->queued ? ctx->resp.status : 0;
-    atomic_fetch_add_explicit(&srv->counts[ctx->label * (int)NSTATUS + status_slot(status)], 1,
-                              memory_order_relaxed);
+    if (!ctx->queued)
+        count_request(ctx, 0);
     size_t b = 0;
     while (b < NLATENCY - 1 && (double)took / 1e6 > latency_bounds_s[b])
         b++;
