@@ -201,7 +201,7 @@ test('ACC-12: a supervisor may ask for a subordinate\'s reset, nobody else may',
 test('the unread count covers every notification, not only the newest page', async () => {
   const u = await userClient(server, admin, 'inbox250');
   const rows = Array.from({ length: 250 }, (_, i) => `(${u.id}, ${i + 1}, 'test', '通知 ${i}', '')`).join(',');
-  sql(server.db, `INSERT INTO notification (user_id, at, kind, title, body) VALUES ${rows}`);
+  sqlite(server.db, `INSERT INTO notification (user_id, at, kind, title, body) VALUES ${rows}`);
   const r = await u.call('GET', '/api/me/notifications');
   assert.equal(r.status, 200, r.body);
   assert.equal(r.json.items.length, 200);
