@@ -104,6 +104,7 @@ typedef struct audit_verify_options {
     const uint8_t *seed;            /* NULL: seals are not checked, only hashes and witness */
     int64_t from_seq;               /* 0: from the first record kept */
     int64_t expected_epoch_minutes; /* 0: unknown; else a stale open epoch is reported */
+    int readers;                    /* threads reading and hashing at once (0: one per core) */
 } audit_verify_options;
 
 /* The witness file a configuration names: audit.witness, or "<db>.witness". */

@@ -40,6 +40,8 @@ typedef struct audit_checkpoint {
 
 /* hash = H(prev_hash ‖ canonical(record)), with the record's own seq and epoch. */
 int audit_record_hash(const audit_record *r, int64_t seq, uint8_t out[CRYPTO_HASH_BYTES]);
+/* Whether r's stored hash is the hash of its content written at position seq. */
+bool audit_record_hash_matches(const audit_record *r, int64_t seq);
 /* seal = MAC(epoch key, hash). */
 int audit_record_seal(const audit_record *r, const uint8_t key[CRYPTO_KEY_BYTES],
                       uint8_t out[CRYPTO_HASH_BYTES]);
@@ -61,6 +63,42 @@ int audit_record_read(store_stmt *st, audit_record *r);
 #define AUDIT_CHECKPOINT_COLUMNS                                                                   \
     "kind, epoch, alg, first_seq, last_seq, hash, started_at, ended_at, seal"
 int audit_checkpoint_read(store_stmt *st, audit_checkpoint *cp);
+
+/*
+ * Reading the trail for verification (verify_read.c): the records from a position on, in
+ * position order and in batches, each already hashed at its own position and, given the
+ * epochs' keys (keys[e] for e < nkeys, or NULL), its seal checked. A record that does not
+ * match its hash where it stands is also hashed at nearby positions, to tell where it was
+ * written. The reading and hashing run on `readers` threads and connections (0: one per core);
+ * c is the caller's open read transaction, whose records every reader sees. A batch stays valid
+ * until the next call of audit_reader_next.
+ */
+#define AUDIT_BATCH_RECORDS 8192
+typedef struct audit_read_record {
+    int64_t seq, epoch;
+    uint8_t prev_hash[CRYPTO_HASH_BYTES];
+    uint8_t hash[CRYPTO_HASH_BYTES];
+    bool damaged;       /* columns could not be read: seq only */
+    bool self_ok;       /* the record matches its hash at its own position */
+    bool seal_ok;       /* its seal is the MAC of its epoch's key */
+    int64_t written_at; /* !self_ok: the position it matches its hash at (0: none nearby) */
+} audit_read_record;
+typedef struct audit_batch {
+    audit_read_record recs[AUDIT_BATCH_RECORDS];
+    int n;
+    /* the reader's own */
+    bool chunk_end;
+    int reader;
+    int rc;
+    xn_error err;
+} audit_batch;
+typedef struct audit_reader audit_reader;
+int audit_reader_open(store *db, store_conn *c, int64_t from_seq, int readers,
+                      const uint8_t (*keys)[CRYPTO_KEY_BYTES], int64_t nkeys, audit_reader **out,
+                      xn_error *err);
+/* The next batch, or *out NULL at the end. */
+int audit_reader_next(audit_reader *r, const audit_batch **out, xn_error *err);
+void audit_reader_close(audit_reader *r);
 
 /* Removes records up to last_seq from the full-text index, before the purge deletes them. */
 int audit_fts_forget(store_conn *tx, int64_t last_seq, xn_error *err);

@@ -85,6 +85,12 @@ int audit_record_hash(const audit_record *r, int64_t seq, uint8_t out[CRYPTO_HAS
     return XN_OK;
 }
 
+bool audit_record_hash_matches(const audit_record *r, int64_t seq)
+{
+    uint8_t h[CRYPTO_HASH_BYTES];
+    return audit_record_hash(r, seq, h) == XN_OK && memcmp(h, r->hash, CRYPTO_HASH_BYTES) == 0;
+}
+
 int audit_record_seal(const audit_record *r, const uint8_t key[CRYPTO_KEY_BYTES],
                       uint8_t out[CRYPTO_HASH_BYTES])
 {

@@ -17,14 +17,11 @@
  */
 #include "audit/audit_int.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define MAX_REPORTED     50
-#define RESEQ_WINDOW     64
 #define MAX_WITNESS_LINE 4096
 #define MAX_LOST_EPOCHS  100000 /* epochs a cut off the end is looked for across */
 
@@ -41,6 +38,7 @@ typedef struct problem {
 
 typedef struct verifier {
     const audit_verify_options *opt;
+    store *db;
     /* checkpoints, from the database and from the witness file */
     audit_checkpoint *cps; /* kind epoch, indexed by epoch number (gaps have kind "") */
     int64_t ncps;
@@ -361,24 +359,6 @@ static int64_t epoch_of(verifier *v, int64_t seq, int64_t *cursor)
     return *cursor;
 }
 
-static bool hash_with_seq(const audit_record *r, int64_t seq)
-{
-    uint8_t h[CRYPTO_HASH_BYTES];
-    return audit_record_hash(r, seq, h) == XN_OK && memcmp(h, r->hash, CRYPTO_HASH_BYTES) == 0;
-}
-
-/* The position a record was written at, when it is not where it stands now (0: none). */
-static int64_t original_seq(const audit_record *r)
-{
-    for (int64_t d = 1; d <= RESEQ_WINDOW; d++) {
-        if (hash_with_seq(r, r->seq + d))
-            return r->seq + d;
-        if (r->seq - d > 0 && hash_with_seq(r, r->seq - d))
-            return r->seq - d;
-    }
-    return 0;
-}
-
 static const head *witness_head(verifier *v, int64_t seq, size_t *cursor)
 {
     while (*cursor < v->nheads && v->heads[*cursor].seq < seq)
@@ -411,27 +391,20 @@ typedef struct walk {
     int64_t max_witnessed;
 } walk;
 
-/* What the hashing threads found for one record. */
-typedef struct hashed {
-    bool self_ok; /* the record matches its hash at its own position */
-    bool seal_ok; /* its seal is the MAC of its epoch's key (with the seed) */
-} hashed;
-
-static void check_record(verifier *v, walk *w, const audit_record *r, hashed hs)
+static void check_record(verifier *v, walk *w, const audit_read_record *r)
 {
     int64_t before = v->problem_count;
     if (w->prev_seq && r->seq > w->prev_seq + 1)
         report(v, w->prev_seq + 1, "deleted", "records %lld-%lld are missing",
                (long long)w->prev_seq + 1, (long long)r->seq - 1);
 
-    bool self_ok = hs.self_ok;
+    bool self_ok = r->self_ok;
     bool linked = memcmp(r->prev_hash, w->prev_hash, CRYPTO_HASH_BYTES) == 0 ||
                   (w->prev_seq == 0 && v->opt->from_seq > 0);
     int64_t offset = 0;
     if (!self_ok) {
-        int64_t orig = original_seq(r);
-        offset = orig ? orig - r->seq : 0;
-        if (orig == 0)
+        offset = r->written_at ? r->written_at - r->seq : 0;
+        if (r->written_at == 0)
             report(v, r->seq, "edited", "record %lld does not match its hash", (long long)r->seq);
     }
     /*
@@ -474,7 +447,7 @@ static void check_record(verifier *v, walk *w, const audit_record *r, hashed hs)
                "record %lld is sealed in epoch %lld but its position belongs to epoch %lld",
                (long long)r->seq, (long long)r->epoch, (long long)want_epoch);
     else if (self_ok && v->keys && r->epoch >= 0 && r->epoch <= v->ncps) {
-        if (!hs.seal_ok)
+        if (!r->seal_ok)
             report(v, r->seq, r->seq > w->max_witnessed ? "inserted" : "edited",
                    "record %lld is not sealed with its epoch's key", (long long)r->seq);
     }
@@ -491,137 +464,11 @@ static void check_record(verifier *v, walk *w, const audit_record *r, hashed hs)
     memcpy(w->prev_hash, r->hash, CRYPTO_HASH_BYTES);
 }
 
-/*
- * The walk reads records in batches. While the calling thread reads batch k+1 from the
- * database, threads hash and seal-check batch k (records hash independently: each carries its
- * predecessor's hash); the chain, epoch and witness checks then run over batch k in order.
- * Hashing is most of verification's time, so this spreads it over the machine's cores.
- */
-#define BATCH_RECORDS    8192
-#define BATCH_TEXT       (BATCH_RECORDS * 512)
-#define MAX_HASH_THREADS 8
-/* A written record's strings fit in this (a 64 KiB detail and short fields); a longer one was
- * put there by hand and is reported as damaged if it does not fit a batch. */
-#define MAX_RECORD_TEXT (68 * 1024)
-
-typedef struct batch {
-    audit_record recs[BATCH_RECORDS];
-    hashed results[BATCH_RECORDS];
-    bool damaged[BATCH_RECORDS]; /* columns that could not be read: recs[i].seq only */
-    int n;
-    char *text; /* the records' strings, copied out of the statement */
-    size_t text_len, text_cap;
-} batch;
-
-typedef struct hash_job {
-    const verifier *v;
-    batch *b;
-    int from, to;
-    pthread_t thread;
-} hash_job;
-
-static void *hash_slice(void *arg)
-{
-    hash_job *j = arg;
-    for (int i = j->from; i < j->to; i++) {
-        const audit_record *r = &j->b->recs[i];
-        hashed *h = &j->b->results[i];
-        h->self_ok = !j->b->damaged[i] && hash_with_seq(r, r->seq);
-        h->seal_ok = false;
-        if (h->self_ok && j->v->keys && r->epoch >= 0 && r->epoch <= j->v->ncps) {
-            uint8_t seal[CRYPTO_HASH_BYTES];
-            h->seal_ok = audit_record_seal(r, j->v->keys[r->epoch], seal) == XN_OK &&
-                         crypto_equal(seal, r->seal, CRYPTO_HASH_BYTES);
-        }
-    }
-    return NULL;
-}
-
-/* Copies a column's string into the batch (the statement's memory changes at the next step). */
-static const char *keep_text(batch *b, const char *s)
-{
-    if (!s)
-        return NULL;
-    size_t n = strlen(s) + 1;
-    if (b->text_len + n > b->text_cap)
-        return NULL;
-    char *dst = b->text + b->text_len;
-    memcpy(dst, s, n);
-    b->text_len += n;
-    return dst;
-}
-
-static bool keep_record(batch *b, audit_record *r)
-{
-    const char **fields[] = {&r->actor_kind,  &r->actor_name, &r->source, &r->session, &r->action,
-                             &r->object_type, &r->object_id,  &r->result, &r->detail};
-    size_t need = 0;
-    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
-        need += *fields[i] ? strlen(*fields[i]) + 1 : 0;
-    if (b->text_len + need > b->text_cap)
-        return false;
-    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
-        *fields[i] = keep_text(b, *fields[i]);
-    return true;
-}
-
-/* Reads up to a batch of rows; *more is false once the statement is done. A batch ends early
- * when its text space is full (records with large details). */
-static int read_batch(store_stmt *st, batch *b, bool *more, xn_error *err)
-{
-    b->n = 0;
-    b->text_len = 0;
-    int rc;
-    while (b->n < BATCH_RECORDS) {
-        audit_record *r = &b->recs[b->n];
-        if (b->n > 0 && b->text_len + MAX_RECORD_TEXT > b->text_cap)
-            return XN_OK; /* the next record might not fit: leave it for the next batch */
-        rc = store_step(st, err);
-        if (rc != STORE_ROW) {
-            *more = false;
-            return rc == STORE_DONE ? XN_OK : rc;
-        }
-        b->damaged[b->n] = audit_record_read(st, r) != XN_OK || !keep_record(b, r);
-        if (b->damaged[b->n])
-            r->seq = store_col_int(st, 0);
-        b->n++;
-    }
-    return XN_OK;
-}
-
-static int hash_threads(void)
-{
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n < 1 ? 1 : n > MAX_HASH_THREADS ? MAX_HASH_THREADS : (int)n;
-}
-
-/* Starts hashing b on up to nthreads threads; the slices that got no thread are done here. */
-static int start_hashing(const verifier *v, batch *b, hash_job *jobs, int nthreads)
-{
-    int started = 0;
-    for (int t = 0; t < nthreads; t++) {
-        jobs[t] = (hash_job){
-            .v = v, .b = b, .from = b->n * t / nthreads, .to = b->n * (t + 1) / nthreads};
-        if (pthread_create(&jobs[t].thread, NULL, hash_slice, &jobs[t]) != 0)
-            hash_slice(&jobs[t]);
-        else
-            started |= 1 << t;
-    }
-    return started;
-}
-
-static void finish_hashing(hash_job *jobs, int nthreads, int started)
-{
-    for (int t = 0; t < nthreads; t++)
-        if (started & (1 << t))
-            pthread_join(jobs[t].thread, NULL);
-}
-
-static void check_batch(verifier *v, walk *w, batch *b)
+static void check_batch(verifier *v, walk *w, const audit_batch *b)
 {
     for (int i = 0; i < b->n; i++) {
-        audit_record *r = &b->recs[i];
-        if (b->damaged[i]) {
+        const audit_read_record *r = &b->recs[i];
+        if (r->damaged) {
             report(v, r->seq, "edited", "record %lld has damaged columns", (long long)r->seq);
             continue;
         }
@@ -633,31 +480,9 @@ static void check_batch(verifier *v, walk *w, batch *b)
                        (long long)r->seq);
             w->prev_seq = v->opt->from_seq > 0 ? 0 : r->seq - 1;
         }
-        check_record(v, w, r, b->results[i]);
+        check_record(v, w, r);
         v->last_seq = r->seq;
     }
-}
-
-static void batch_free(batch *b)
-{
-    if (b) {
-        free(b->text);
-        free(b);
-    }
-}
-
-static batch *batch_new(void)
-{
-    batch *b = calloc(1, sizeof *b);
-    if (b) {
-        b->text_cap = BATCH_TEXT;
-        b->text = malloc(b->text_cap);
-    }
-    if (b && !b->text) {
-        batch_free(b);
-        b = NULL;
-    }
-    return b;
 }
 
 static int walk_records(verifier *v, store_conn *c, xn_error *err)
@@ -669,40 +494,16 @@ static int walk_records(verifier *v, store_conn *c, xn_error *err)
     for (int64_t e = 0; e < v->ncps; e++)
         if (v->cps[e].last_seq > w.max_witnessed)
             w.max_witnessed = v->cps[e].last_seq;
-    store_stmt *st;
-    int rc = store_prepare(c,
-                           "SELECT " AUDIT_RECORD_COLUMNS " FROM audit_log WHERE seq >= $1"
-                           " ORDER BY seq",
-                           &st, err);
+    audit_reader *reader;
+    int rc = audit_reader_open(v->db, c, v->opt->from_seq, v->opt->readers,
+                               (const uint8_t(*)[CRYPTO_KEY_BYTES])v->keys,
+                               v->keys ? v->ncps + 1 : 0, &reader, err);
     if (rc != XN_OK)
         return rc;
-    store_bind_int(st, 1, v->opt->from_seq);
-    batch *cur = batch_new(), *next = batch_new();
-    if (!cur || !next) {
-        batch_free(cur);
-        batch_free(next);
-        store_stmt_done(st);
-        return xn_fail(err, XN_ENOMEM, "internal", "out of memory for the verification batches");
-    }
-    int nthreads = hash_threads();
-    hash_job jobs[MAX_HASH_THREADS];
-    bool more = true;
-    rc = read_batch(st, cur, &more, err);
-    while (rc == XN_OK && cur->n > 0) {
-        int started = start_hashing(v, cur, jobs, nthreads);
-        next->n = 0;
-        if (more)
-            rc = read_batch(st, next, &more, err);
-        finish_hashing(jobs, nthreads, started);
-        check_batch(v, &w, cur);
-        batch *t = cur;
-        cur = next;
-        next = t;
-    }
-    batch_free(cur);
-    batch_free(next);
-    if (more)
-        store_stmt_done(st);
+    const audit_batch *b;
+    while ((rc = audit_reader_next(reader, &b, err)) == XN_OK && b)
+        check_batch(v, &w, b);
+    audit_reader_close(reader);
     if (rc != XN_OK)
         return rc;
     if (w.pending_offset > 0)
@@ -772,7 +573,7 @@ static int write_report(verifier *v, xn_buf *out, bool *intact)
 int audit_verify(store *db, const audit_verify_options *opt, xn_buf *report_out, bool *intact,
                  xn_error *err)
 {
-    verifier v = {.opt = opt};
+    verifier v = {.opt = opt, .db = db};
     store_conn *c;
     int rc = store_acquire(db, &c, err);
     if (rc != XN_OK)

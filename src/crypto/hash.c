@@ -88,7 +88,8 @@ void crypto_hasher_final(crypto_hasher *h, uint8_t out[CRYPTO_HASH_BYTES])
 {
     if (h->alg == CRYPTO_B2) {
         crypto_generichash_final((crypto_generichash_state *)h->state, out, CRYPTO_HASH_BYTES);
-        crypto_wipe(h->state, sizeof h->state);
+        if (h->keyed) /* an unkeyed state holds nothing secret: verification hashes millions */
+            crypto_wipe(h->state, sizeof h->state);
         return;
     }
     sm3_state *st = (sm3_state *)h->state;

@@ -33,12 +33,13 @@ static int64_t fake_clock(void)
     return fake_now;
 }
 
-static void open_fixture_at(fixture *f, const char *name, const char *mode, bool fake_time)
+static void open_fixture_epochs(fixture *f, const char *name, const char *mode, bool fake_time,
+                                int64_t epoch_records)
 {
     xn_test_fresh_db(name, f->path, sizeof f->path, f->witness, sizeof f->witness, &f->cfg);
     xn_error err;
     assert_int_equal(xn_config_set(&f->cfg, "crypto", "mode", mode, &err), XN_OK);
-    f->cfg.audit_epoch_records = EPOCH_RECORDS;
+    f->cfg.audit_epoch_records = epoch_records;
     store_options opt = {.pool_size = 2, .busy_timeout_ms = 2000, .create = true};
     assert_int_equal(store_open(&f->db, f->path, &opt, &err), XN_OK);
     int applied;
@@ -49,6 +50,11 @@ static void open_fixture_at(fixture *f, const char *name, const char *mode, bool
     bool created = false;
     assert_int_equal(audit_trail_init(f->trail, f->seed, &created, &err), XN_OK);
     assert_true(created);
+}
+
+static void open_fixture_at(fixture *f, const char *name, const char *mode, bool fake_time)
+{
+    open_fixture_epochs(f, name, mode, fake_time, EPOCH_RECORDS);
 }
 
 static void open_fixture(fixture *f, const char *name, const char *mode)
@@ -101,6 +107,8 @@ static void fill(fixture *f)
     }
 }
 
+static int verify_readers; /* 0: one per core */
+
 static json_t *verify(fixture *f, bool with_seed, bool with_witness)
 {
     xn_error err;
@@ -108,7 +116,8 @@ static json_t *verify(fixture *f, bool with_seed, bool with_witness)
     xn_buf_init(&out, 0);
     bool intact = false;
     audit_verify_options o = {.witness_path = with_witness ? f->witness : NULL,
-                              .seed = with_seed ? f->seed : NULL};
+                              .seed = with_seed ? f->seed : NULL,
+                              .readers = verify_readers};
     store_options opt = {.pool_size = 1, .busy_timeout_ms = 2000};
     store *db = NULL;
     assert_int_equal(store_open(&db, f->path, &opt, &err), XN_OK);
@@ -330,6 +339,55 @@ static void swapped_records_are_found(void **state)
                "UPDATE audit_log SET seq = 13 WHERE seq = -12;");
     expect_damage(&f, true, true, "reordered", 12);
     expect_damage(&f, false, false, "reordered", 12);
+}
+
+/*
+ * A trail long enough to be read in several chunks by several readers at once: damage at a
+ * chunk's edges, and a whole chunk missing, are named as a single walk names them.
+ */
+#define LONG_TRAIL (3 * AUDIT_BATCH_RECORDS + 100)
+
+static void damage_across_readers_is_found_as_in_one_walk(void **state)
+{
+    (void)state;
+    fixture f;
+    open_fixture_epochs(&f, "audit_long.db", "intl", false, 1000);
+    xn_error err;
+    write_ctx w = {.trail = f.trail, .n = LONG_TRAIL - 1, .action = "auth.role_grant"};
+    assert_int_equal(store_tx(f.db, write_records, &w, &err), XN_OK);
+    close_fixture(&f);
+    int64_t edge = AUDIT_BATCH_RECORDS; /* the last position of the first chunk */
+    char sql[400];
+    for (int readers = 1; readers <= 3; readers += 2) {
+        verify_readers = readers;
+        json_t *r = verify(&f, true, true);
+        assert_true(json_is_true(json_object_get(r, "intact")));
+        assert_int_equal(json_integer_value(json_object_get(r, "records")), LONG_TRAIL);
+        json_decref(r);
+    }
+    verify_readers = 3;
+    /* two records swapped across the first chunk's end */
+    snprintf(sql, sizeof sql,
+             "UPDATE audit_log SET seq = -1 WHERE seq = %lld;"
+             "UPDATE audit_log SET seq = %lld WHERE seq = %lld;"
+             "UPDATE audit_log SET seq = %lld WHERE seq = -1;",
+             (long long)edge, (long long)edge, (long long)edge + 1, (long long)edge + 1);
+    tamper(&f, sql);
+    expect_damage(&f, true, true, "reordered", edge);
+    expect_damage(&f, false, false, "reordered", edge);
+    tamper(&f, sql); /* swapped back */
+    expect_intact(&f, true, true);
+    /* one field edited in the third chunk */
+    snprintf(sql, sizeof sql, "UPDATE audit_log SET detail = '{}' WHERE seq = %lld",
+             (long long)(2 * edge + 7));
+    tamper(&f, sql);
+    expect_damage(&f, true, true, "edited", 2 * edge + 7);
+    /* the whole second chunk deleted: the reader of that chunk finds nothing */
+    snprintf(sql, sizeof sql, "DELETE FROM audit_log WHERE seq > %lld AND seq <= %lld",
+             (long long)edge, (long long)(2 * edge));
+    tamper(&f, sql);
+    expect_damage(&f, false, false, "deleted", edge + 1);
+    verify_readers = 0;
 }
 
 /* Reads the key the database holds now: what a thief of today's file has. */
@@ -556,6 +614,7 @@ int main(void)
         cmocka_unit_test(deleted_last_records_are_truncation),
         cmocka_unit_test(a_forged_record_is_found),
         cmocka_unit_test(swapped_records_are_found),
+        cmocka_unit_test(damage_across_readers_is_found_as_in_one_walk),
         cmocka_unit_test(the_whole_chain_rewritten_with_the_current_key_is_found),
         cmocka_unit_test(old_records_resealed_with_the_current_key_are_found),
         cmocka_unit_test(epochs_cut_off_the_end_are_found_without_the_witness),
