@@ -132,6 +132,10 @@ int audit_remote_open(audit_remote **out, const char *spec, xn_error *err);
 void audit_remote_free(audit_remote *r);
 int audit_remote_flush(audit_remote *r, audit_trail *t, xn_error *err);
 
+/* A witness head line exactly as the trail writes it, {"head":{"seq":N,"hash":"<64 hex>"}}
+ * (n bytes, no newline): true with its seq and hash. Any other shape is false, to be left to
+ * the JSON parser (a checkpoint, or a line someone changed). */
+bool audit_head_parse(const char *line, size_t n, int64_t *seq, uint8_t hash[CRYPTO_HASH_BYTES]);
 /* Lower-case hex of exactly n bytes; XN_EINVAL otherwise. */
 int audit_unhex(const char *hex, uint8_t *out, size_t n);
 

@@ -184,11 +184,15 @@ static void load_witness(verifier *v)
         }
         if (n == 0)
             continue;
+        v->heads = grow(v->heads, &v->head_cap, v->nheads, sizeof *v->heads);
+        head *hd = &v->heads[v->nheads];
+        if (audit_head_parse(line, n, &hd->seq, hd->hash)) {
+            v->nheads++;
+            continue;
+        }
         json_t *root = json_loadb(line, n, JSON_REJECT_DUPLICATES, NULL);
         json_t *h = json_object_get(root, "head"), *cpj = json_object_get(root, "checkpoint");
         if (h && json_is_integer(json_object_get(h, "seq"))) {
-            v->heads = grow(v->heads, &v->head_cap, v->nheads, sizeof *v->heads);
-            head *hd = &v->heads[v->nheads];
             hd->seq = json_integer_value(json_object_get(h, "seq"));
             if (audit_unhex(json_string_value(json_object_get(h, "hash")), hd->hash,
                             CRYPTO_HASH_BYTES) == XN_OK)

@@ -390,6 +390,79 @@ static void damage_across_readers_is_found_as_in_one_walk(void **state)
     verify_readers = 0;
 }
 
+/* Replaces every occurrence of `from` in the witness file by `to` (same length or not). */
+static void edit_witness(fixture *f, const char *from, const char *to)
+{
+    FILE *in = fopen(f->witness, "rb");
+    assert_non_null(in);
+    char *text = calloc(1, 1 << 20);
+    size_t n = fread(text, 1, (1 << 20) - 1, in);
+    fclose(in);
+    FILE *out = fopen(f->witness, "wb");
+    assert_non_null(out);
+    for (size_t i = 0; i < n;) {
+        if (strncmp(text + i, from, strlen(from)) == 0) {
+            fputs(to, out);
+            i += strlen(from);
+        } else {
+            fputc(text[i++], out);
+        }
+    }
+    fclose(out);
+    free(text);
+}
+
+/* The witness's head lines, read without the JSON parser, are read as strictly as with it. */
+static void witness_heads_are_read_strictly(void **state)
+{
+    (void)state;
+    fixture f;
+    open_fixture(&f, "audit_heads.db", "intl");
+    fill(&f);
+    close_fixture(&f);
+    json_t *r = verify(&f, false, true);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(r, "witness"), "last_head")), RECORDS);
+    json_decref(r);
+    /* record 12's head given record 11's hash */
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(f.path, &db), SQLITE_OK);
+    char hex[2][2 * CRYPTO_HASH_BYTES + 1];
+    for (int i = 0; i < 2; i++) {
+        sqlite3_stmt *st;
+        assert_int_equal(
+            sqlite3_prepare_v2(db, "SELECT hash FROM audit_log WHERE seq = ?1", -1, &st, NULL),
+            SQLITE_OK);
+        sqlite3_bind_int(st, 1, 11 + i);
+        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        xn_hex(sqlite3_column_blob(st, 0), CRYPTO_HASH_BYTES, hex[i]);
+        sqlite3_finalize(st);
+    }
+    sqlite3_close(db);
+    char from[200], to[200];
+    snprintf(from, sizeof from, "{\"seq\":12,\"hash\":\"%s\"}", hex[1]);
+    snprintf(to, sizeof to, "{\"seq\":12,\"hash\":\"%s\"}", hex[0]);
+    edit_witness(&f, from, to);
+    expect_damage(&f, false, true, "edited", 12);
+    edit_witness(&f, to, from);
+    expect_intact(&f, false, true);
+    /* a number JSON does not allow, and an upper-case hash: damaged lines, not heads */
+    edit_witness(&f, "{\"seq\":12,", "{\"seq\":012,");
+    r = verify(&f, false, true);
+    assert_false(json_is_true(json_object_get(r, "intact")));
+    assert_string_equal(json_string_value(json_object_get(r, "kind")), "edited");
+    json_decref(r);
+    edit_witness(&f, "{\"seq\":012,", "{\"seq\":12,");
+    expect_intact(&f, false, true);
+    char upper[2 * CRYPTO_HASH_BYTES + 1];
+    for (size_t i = 0; i < sizeof upper; i++)
+        upper[i] = (char)(hex[1][i] >= 'a' && hex[1][i] <= 'f' ? hex[1][i] - 32 : hex[1][i]);
+    edit_witness(&f, hex[1], upper);
+    r = verify(&f, false, true);
+    assert_false(json_is_true(json_object_get(r, "intact")));
+    json_decref(r);
+}
+
 /* Reads the key the database holds now: what a thief of today's file has. */
 static void current_key(fixture *f, uint8_t key[CRYPTO_KEY_BYTES], int64_t *epoch)
 {
@@ -615,6 +688,7 @@ int main(void)
         cmocka_unit_test(a_forged_record_is_found),
         cmocka_unit_test(swapped_records_are_found),
         cmocka_unit_test(damage_across_readers_is_found_as_in_one_walk),
+        cmocka_unit_test(witness_heads_are_read_strictly),
         cmocka_unit_test(the_whole_chain_rewritten_with_the_current_key_is_found),
         cmocka_unit_test(old_records_resealed_with_the_current_key_are_found),
         cmocka_unit_test(epochs_cut_off_the_end_are_found_without_the_witness),
