@@ -2,6 +2,8 @@
 #ifndef XN_CRYPTO_INT_H
 #define XN_CRYPTO_INT_H
 
+#include <openssl/types.h>
+
 /*
  * Makes sure libsodium is initialised before its first use in this process: sodium_init picks
  * the fastest BLAKE2b and Argon2 code for this CPU (Argon2id at OWASP's parameters: about 65 ms
@@ -9,5 +11,8 @@
  * call from several threads. Cheap after the first call.
  */
 void crypto_ready(void);
+
+/* OpenSSL's SM3, fetched once for the process (see hash.c). */
+const EVP_MD *crypto_sm3(void);
 
 #endif

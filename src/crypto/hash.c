@@ -7,6 +7,7 @@
 #include "crypto/crypto_int.h"
 
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <string.h>
 
@@ -22,6 +23,25 @@ _Static_assert(sizeof(crypto_generichash_state) <= sizeof(((crypto_hasher *)0)->
                "crypto_hasher state too small for BLAKE2b");
 _Static_assert(sizeof(sm3_state) <= sizeof(((crypto_hasher *)0)->state),
                "crypto_hasher state too small for SM3");
+
+/*
+ * SM3, fetched from OpenSSL's provider once. EVP_sm3() makes every EVP_DigestInit_ex fetch
+ * it again under a lock shared by all threads: verification, which hashes on every core,
+ * spent more time there than in SM3.
+ */
+static pthread_once_t sm3_once = PTHREAD_ONCE_INIT;
+static const EVP_MD *sm3_fetched;
+
+static void sm3_fetch(void)
+{
+    sm3_fetched = EVP_MD_fetch(NULL, "SM3", NULL);
+}
+
+const EVP_MD *crypto_sm3(void)
+{
+    pthread_once(&sm3_once, sm3_fetch);
+    return sm3_fetched ? sm3_fetched : EVP_sm3();
+}
 
 const char *crypto_alg_id(crypto_alg alg)
 {
@@ -59,7 +79,7 @@ int crypto_hasher_init(crypto_hasher *h, crypto_alg alg, const uint8_t *key)
     st->ctx = EVP_MD_CTX_new();
     if (!st->ctx)
         return XN_ENOMEM;
-    if (EVP_DigestInit_ex(st->ctx, EVP_sm3(), NULL) != 1) {
+    if (EVP_DigestInit_ex(st->ctx, crypto_sm3(), NULL) != 1) {
         EVP_MD_CTX_free(st->ctx);
         return XN_EINTERNAL;
     }
@@ -96,7 +116,7 @@ void crypto_hasher_final(crypto_hasher *h, uint8_t out[CRYPTO_HASH_BYTES])
     unsigned int n = CRYPTO_HASH_BYTES;
     EVP_DigestFinal_ex(st->ctx, out, &n);
     if (h->keyed) {
-        EVP_DigestInit_ex(st->ctx, EVP_sm3(), NULL);
+        EVP_DigestInit_ex(st->ctx, crypto_sm3(), NULL);
         EVP_DigestUpdate(st->ctx, st->opad_key, SM3_BLOCK);
         EVP_DigestUpdate(st->ctx, out, CRYPTO_HASH_BYTES);
         EVP_DigestFinal_ex(st->ctx, out, &n);

@@ -22,7 +22,7 @@
 static int pbkdf2_sm3(const char *password, size_t len, const uint8_t *salt, size_t salt_len,
                       long iterations, uint8_t out[CRYPTO_HASH_BYTES])
 {
-    return PKCS5_PBKDF2_HMAC(password, (int)len, salt, (int)salt_len, (int)iterations, EVP_sm3(),
+    return PKCS5_PBKDF2_HMAC(password, (int)len, salt, (int)salt_len, (int)iterations, crypto_sm3(),
                              CRYPTO_HASH_BYTES, out) == 1
                ? XN_OK
                : XN_EINTERNAL;
