@@ -9,6 +9,9 @@
 #
 #   bash bench/audit/run.sh            (or `make bench`, which runs every bench/*/run.sh)
 #
+# Verification alone, again, over the trail the last run left (its last mode):
+#   bench/out/audit/bench_audit bench/out/audit MODE 0 verify-only
+#
 # Knobs (environment): AUDIT_VERIFY_RECORDS (1000000), AUDIT_MODES ("intl gm"). The first
 # mode also times some searches and the statistics over the whole trail.
 set -euo pipefail
