@@ -5,10 +5,11 @@
  * hashing both spread over the machine's cores, and the caller still takes the batches in
  * position order, to check the chain over them.
  *
- * Every reader must see the same records. Reader 0 uses the caller's read transaction; the
- * others begin theirs after it. Records are only ever appended after the last position the
- * caller saw, or removed from the front by the retention purge: a reader whose first position
- * differs from the caller's saw a purge and is not used, and one reader then reads everything.
+ * Every reader must see the same records. Reader 0 is the caller's own thread on the caller's
+ * read transaction; the others begin theirs after it. Records are only ever appended after the last
+ * position the caller saw, or removed from the front by the retention purge: a reader whose first
+ * position differs from the caller's saw a purge and is not used, and one reader then reads
+ * everything.
  */
 #include "audit/audit_int.h"
 
@@ -22,6 +23,7 @@
 #define RESEQ_WINDOW     64 /* positions either side a moved record is looked for at */
 #define MAX_READERS      4
 #define SLOTS_PER_READER 4
+
 typedef struct reader {
     audit_reader *all;
     int index;
@@ -238,17 +240,6 @@ static int reader_count(int asked, int64_t nchunks)
     return (int)(n < nchunks ? n : nchunks > 0 ? nchunks : 1);
 }
 
-/* Reader 0 alone from the first chunk again (threads that failed to start all may have read). */
-static void restart(reader *rd)
-{
-    if (rd->st)
-        store_stmt_done(rd->st);
-    rd->st = NULL;
-    rd->chunk = 0;
-    while (rd->nfilled > 0)
-        rd->free_slots[rd->nfree++] = rd->filled[--rd->nfilled];
-}
-
 /* Reader 0 is the caller's own thread: it reads its chunks when their turn comes, between
  * checking the others', so the machine runs one busy thread per core. */
 static bool start_threads(audit_reader *ar)
@@ -307,8 +298,8 @@ int audit_reader_open(store *db, store_conn *c, int64_t from_seq, int readers,
     /* Chunks are dealt out by the number of readers: with fewer than planned, or no threads,
      * reader 0 reads every chunk itself. */
     if (ar->n < want || ar->n == 1 || !start_threads(ar)) {
-        drop_readers(ar, 1);
-        restart(&ar->readers[0]);
+        drop_readers(ar, 1); /* reader 0 has read nothing yet: it starts at chunk 0 */
+        ar->n = 1;
     }
     *out = ar;
     return XN_OK;
