@@ -54,16 +54,6 @@ struct audit_reader {
 
 /* ---- one batch ---------------------------------------------------------------------------- */
 
-static audit_batch *batch_new(void)
-{
-    return calloc(1, sizeof(audit_batch));
-}
-
-static void batch_free(audit_batch *b)
-{
-    free(b);
-}
-
 /* The position a record was written at, when it is not where it stands now (0: none). */
 static int64_t written_at(const audit_record *r)
 {
@@ -195,9 +185,9 @@ static void drop_readers(audit_reader *ar, int from)
             store_stmt_done(rd->st);
         rd->st = NULL;
         for (int s = 0; s < rd->nfree; s++)
-            batch_free(rd->free_slots[s]);
+            free(rd->free_slots[s]);
         for (int s = 0; s < rd->nfilled; s++)
-            batch_free(rd->filled[s]);
+            free(rd->filled[s]);
         rd->nfree = rd->nfilled = 0;
         if (rd->own) {
             store_exec(rd->conn, "COMMIT", NULL);
@@ -280,9 +270,10 @@ int audit_reader_open(store *db, store_conn *c, int64_t from_seq, int readers,
         pthread_mutex_init(&rd->mu, NULL);
         pthread_cond_init(&rd->cv, NULL);
         ar->n = i + 1;
-        int slots = want > 1 ? SLOTS_PER_READER : 1;
+        /* reader 0 runs on the caller's thread and holds one batch at a time */
+        int slots = i > 0 ? SLOTS_PER_READER : 1;
         for (int s = 0; s < slots; s++) {
-            audit_batch *b = batch_new();
+            audit_batch *b = calloc(1, sizeof *b);
             if (b)
                 rd->free_slots[rd->nfree++] = b;
         }
