@@ -44,6 +44,24 @@ int crypto_digest(crypto_alg alg, const void *data, size_t len, uint8_t out[CRYP
 int crypto_mac(crypto_alg alg, const uint8_t key[CRYPTO_KEY_BYTES], const void *data, size_t len,
                uint8_t out[CRYPTO_HASH_BYTES]);
 
+/*
+ * A MAC key made ready for many MACs: the key's own block is absorbed once, not at every MAC
+ * (keyed BLAKE2b's key block; HMAC-SM3's inner and outer pads). It holds the key's secret:
+ * crypto_mac_key_wipe when done. One thread at a time uses a key (SM3 keeps a scratch state).
+ */
+typedef struct crypto_mac_key {
+    crypto_alg alg;
+    uint8_t raw[CRYPTO_KEY_BYTES]; /* for an empty message, which keyed BLAKE2b ends differently */
+    uint64_t b2_start[8];
+    void *sm3_inner, *sm3_outer, *sm3_scratch; /* OpenSSL digest states */
+} crypto_mac_key;
+
+int crypto_mac_key_init(crypto_mac_key *k, crypto_alg alg, const uint8_t key[CRYPTO_KEY_BYTES]);
+/* The same MAC as crypto_mac with k's key. */
+int crypto_mac_with(crypto_mac_key *k, const void *data, size_t len,
+                    uint8_t out[CRYPTO_HASH_BYTES]);
+void crypto_mac_key_wipe(crypto_mac_key *k);
+
 /* Forward-secure key evolution: next = one-way(key, label). Erasing `key` afterwards is the
  * caller's job (crypto_wipe). */
 void crypto_key_evolve(crypto_alg alg, const uint8_t key[CRYPTO_KEY_BYTES],

@@ -60,6 +60,52 @@ static void incremental_equals_one_shot(void **state)
     }
 }
 
+/* A prepared key gives crypto_mac's MAC at every length, across block edges, empty included. */
+static void prepared_keys_mac_as_crypto_mac(void **state)
+{
+    (void)state;
+    uint8_t key[CRYPTO_KEY_BYTES], msg[300], a[CRYPTO_HASH_BYTES], b[CRYPTO_HASH_BYTES];
+    crypto_random(key, sizeof key);
+    crypto_random(msg, sizeof msg);
+    for (int alg = CRYPTO_B2; alg <= CRYPTO_SM3; alg++) {
+        crypto_mac_key k;
+        assert_int_equal(crypto_mac_key_init(&k, (crypto_alg)alg, key), XN_OK);
+        for (size_t len = 0; len <= sizeof msg; len++) {
+            assert_int_equal(crypto_mac_with(&k, msg, len, a), XN_OK);
+            assert_int_equal(crypto_mac((crypto_alg)alg, key, msg, len, b), XN_OK);
+            assert_memory_equal(a, b, sizeof a);
+        }
+        crypto_mac_key_wipe(&k);
+    }
+    /* And the reference value above, through a prepared key. */
+    for (int i = 0; i < CRYPTO_KEY_BYTES; i++)
+        key[i] = (uint8_t)i;
+    crypto_mac_key k;
+    char hex[65];
+    assert_int_equal(crypto_mac_key_init(&k, CRYPTO_B2, key), XN_OK);
+    assert_int_equal(crypto_mac_with(&k, "abc", 3, a), XN_OK);
+    crypto_mac_key_wipe(&k);
+    hex_of(a, hex);
+    assert_string_equal(hex, "d63a32d3e44738d7907f964316c241adaba0abfeabc32349677578a15a203f7f");
+}
+
+/* Equal buffers compare equal at every length; one flipped bit anywhere makes them differ. */
+static void equality_sees_every_byte(void **state)
+{
+    (void)state;
+    uint8_t a[41], b[41];
+    crypto_random(a, sizeof a);
+    for (size_t len = 0; len <= sizeof a; len++) {
+        memcpy(b, a, sizeof a);
+        assert_true(crypto_equal(a, b, len));
+        for (size_t i = 0; i < len; i++) {
+            b[i] ^= (uint8_t)(1u << (i % 8));
+            assert_false(crypto_equal(a, b, len));
+            b[i] = a[i];
+        }
+    }
+}
+
 static void key_evolution_is_one_way_and_deterministic(void **state)
 {
     (void)state;
@@ -304,6 +350,8 @@ int main(void)
         cmocka_unit_test(digests_match_reference_values),
         cmocka_unit_test(macs_match_reference_values),
         cmocka_unit_test(incremental_equals_one_shot),
+        cmocka_unit_test(prepared_keys_mac_as_crypto_mac),
+        cmocka_unit_test(equality_sees_every_byte),
         cmocka_unit_test(key_evolution_is_one_way_and_deterministic),
         cmocka_unit_test(alg_ids_round_trip),
         cmocka_unit_test(password_hashes_verify_in_both_modes),
