@@ -205,6 +205,13 @@ static bool sl_col_is_null(void *stmt, int col)
     return sqlite3_column_type(stmt, col) == SQLITE_NULL;
 }
 
+static const char *sl_col_text_len(void *stmt, int col, size_t *len)
+{
+    const unsigned char *t = sqlite3_column_text(stmt, col); /* NULL for NULL */
+    *len = t ? (size_t)sqlite3_column_bytes(stmt, col) : 0;
+    return (const char *)t;
+}
+
 static int64_t sl_changes(void *handle)
 {
     return sqlite3_changes64(handle);
@@ -276,6 +283,7 @@ const store_backend_ops store_sqlite_ops = {
     .col_blob = sl_col_blob,
     .col_bytes = sl_col_bytes,
     .col_is_null = sl_col_is_null,
+    .col_text_len = sl_col_text_len,
     .changes = sl_changes,
     .begin_write_sql = "BEGIN IMMEDIATE",
     .table_exists = sl_table_exists,

@@ -353,6 +353,11 @@ size_t store_col_bytes(store_stmt *st, int col)
     return st->conn->s->ops->col_bytes(st->h, col);
 }
 
+const char *store_col_text_len(store_stmt *st, int col, size_t *len)
+{
+    return st->conn->s->ops->col_text_len(st->h, col, len);
+}
+
 bool store_col_is_null(store_stmt *st, int col)
 {
     return st->conn->s->ops->col_is_null(st->h, col);

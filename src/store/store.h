@@ -133,6 +133,8 @@ const char *store_col_text(store_stmt *st, int col); /* "" for NULL */
 const void *store_col_blob(store_stmt *st, int col);
 size_t store_col_bytes(store_stmt *st, int col);
 bool store_col_is_null(store_stmt *st, int col);
+/* Text with its length in bytes, in one call: NULL (and *len 0) for NULL. */
+const char *store_col_text_len(store_stmt *st, int col, size_t *len);
 /* Rows changed by the last completed INSERT/UPDATE/DELETE on this connection. */
 int64_t store_changes(store_conn *c);
 

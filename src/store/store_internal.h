@@ -29,6 +29,7 @@ typedef struct store_backend_ops {
     const void *(*col_blob)(void *stmt, int col);
     size_t (*col_bytes)(void *stmt, int col);
     bool (*col_is_null)(void *stmt, int col);
+    const char *(*col_text_len)(void *stmt, int col, size_t *len); /* NULL for NULL */
     int64_t (*changes)(void *handle);
     const char *begin_write_sql; /* "BEGIN IMMEDIATE" */
     int (*table_exists)(void *handle, const char *table, bool *exists, xn_error *err);
