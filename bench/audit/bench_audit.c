@@ -199,7 +199,7 @@ static void peer_read(bench *b)
         while ((rc = store_step(st, &err)) == STORE_ROW) {
             audit_record r;
             audit_record_read(st, &r);
-            sum += r.hash[0] + (int64_t)strlen(r.detail ? r.detail : "");
+            sum += r.hash[0] + (int64_t)r.detail.n;
             rows++;
         }
         if (rc != STORE_DONE)

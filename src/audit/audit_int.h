@@ -5,22 +5,35 @@
 #include "audit/audit.h"
 #include "crypto/crypto.h"
 
-/* One record as stored (strings may be NULL where the column allows). */
+#include <string.h>
+
+/* A string field as stored: s is NULL for SQL NULL; n is its length in bytes. */
+typedef struct audit_text {
+    const char *s;
+    size_t n;
+} audit_text;
+
+static inline audit_text audit_text_of(const char *s)
+{
+    return (audit_text){s, s ? strlen(s) : 0};
+}
+
+/* One record as stored. */
 typedef struct audit_record {
     int64_t seq;
     int64_t epoch;
     crypto_alg alg;
     int64_t at;
-    const char *actor_kind;
+    audit_text actor_kind;
     int64_t actor_id;
-    const char *actor_name;
-    const char *source;
-    const char *session;
-    const char *action;
-    const char *object_type;
-    const char *object_id;
-    const char *result;
-    const char *detail;
+    audit_text actor_name;
+    audit_text source;
+    audit_text session;
+    audit_text action;
+    audit_text object_type;
+    audit_text object_id;
+    audit_text result;
+    audit_text detail;
     uint8_t prev_hash[CRYPTO_HASH_BYTES];
     uint8_t hash[CRYPTO_HASH_BYTES];
     uint8_t seal[CRYPTO_HASH_BYTES];
@@ -38,13 +51,23 @@ typedef struct audit_checkpoint {
     uint8_t seal[CRYPTO_HASH_BYTES];
 } audit_checkpoint;
 
+/* The encoding records are written with (chain.c keeps the older ones readable). */
+#define AUDIT_RECORD_VERSION 2
+
 /* hash = H(prev_hash ‖ canonical(record)), with the record's own seq and epoch. */
 int audit_record_hash(const audit_record *r, int64_t seq, uint8_t out[CRYPTO_HASH_BYTES]);
-/* Whether r's stored hash is the hash of its content written at position seq. */
+/* The same under an encoding version, 1 or 2. */
+int audit_record_hash_v(const audit_record *r, int64_t seq, int version,
+                        uint8_t out[CRYPTO_HASH_BYTES]);
+/* Whether r's stored hash is the hash of its content written at position seq, under any
+ * encoding version. */
 bool audit_record_hash_matches(const audit_record *r, int64_t seq);
 /* seal = MAC(epoch key, hash). */
 int audit_record_seal(const audit_record *r, const uint8_t key[CRYPTO_KEY_BYTES],
                       uint8_t out[CRYPTO_HASH_BYTES]);
+/* The same with the epoch key made ready (key->alg must be r->alg). */
+int audit_record_seal_with(const audit_record *r, crypto_mac_key *key,
+                           uint8_t out[CRYPTO_HASH_BYTES]);
 int audit_checkpoint_seal(const audit_checkpoint *cp, const uint8_t key[CRYPTO_KEY_BYTES],
                           uint8_t out[CRYPTO_HASH_BYTES]);
 /* One witness line: {"checkpoint":{…}} with a trailing newline. */

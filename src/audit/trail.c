@@ -411,9 +411,9 @@ static int check_event(const audit_event *ev, xn_error *err)
 }
 
 /* The record's strings outlive the INSERT's step, so they are bound without a copy. */
-static void bind_ref(store_stmt *st, int idx, const char *v)
+static void bind_text(store_stmt *st, int idx, audit_text t)
 {
-    store_bind_text_ref(st, idx, v, v ? strlen(v) : 0);
+    store_bind_text_ref(st, idx, t.s, t.n);
 }
 
 static int insert_record(store_conn *tx, const audit_record *r, xn_error *err)
@@ -427,18 +427,18 @@ static int insert_record(store_conn *tx, const audit_record *r, xn_error *err)
         return rc;
     store_bind_int(st, 1, r->seq);
     store_bind_int(st, 2, r->epoch);
-    bind_ref(st, 3, crypto_alg_id(r->alg));
+    bind_text(st, 3, audit_text_of(crypto_alg_id(r->alg)));
     store_bind_int(st, 4, r->at);
-    bind_ref(st, 5, r->actor_kind);
+    bind_text(st, 5, r->actor_kind);
     store_bind_int(st, 6, r->actor_id);
-    bind_ref(st, 7, r->actor_name);
-    bind_ref(st, 8, r->source);
-    bind_ref(st, 9, r->session);
-    bind_ref(st, 10, r->action);
-    bind_ref(st, 11, r->object_type);
-    bind_ref(st, 12, r->object_id);
-    bind_ref(st, 13, r->result);
-    bind_ref(st, 14, r->detail);
+    bind_text(st, 7, r->actor_name);
+    bind_text(st, 8, r->source);
+    bind_text(st, 9, r->session);
+    bind_text(st, 10, r->action);
+    bind_text(st, 11, r->object_type);
+    bind_text(st, 12, r->object_id);
+    bind_text(st, 13, r->result);
+    bind_text(st, 14, r->detail);
     store_bind_blob_ref(st, 15, r->prev_hash, CRYPTO_HASH_BYTES);
     store_bind_blob_ref(st, 16, r->hash, CRYPTO_HASH_BYTES);
     store_bind_blob_ref(st, 17, r->seal, CRYPTO_HASH_BYTES);
@@ -462,16 +462,16 @@ static int append_locked(audit_trail *t, store_conn *tx, const audit_event *ev, 
         .alg = s->epoch_alg,
         /* never before its epoch's start, so a clock stepped back still verifies */
         .at = now > s->started_at ? now : s->started_at,
-        .actor_kind = ev->actor->kind,
+        .actor_kind = audit_text_of(ev->actor->kind),
         .actor_id = ev->actor->id,
-        .actor_name = ev->actor->name,
-        .source = ev->actor->source,
-        .session = ev->actor->session,
-        .action = ev->action,
-        .object_type = ev->object_type,
-        .object_id = ev->object_id,
-        .result = ev->result,
-        .detail = ev->detail_json,
+        .actor_name = audit_text_of(ev->actor->name),
+        .source = audit_text_of(ev->actor->source),
+        .session = audit_text_of(ev->actor->session),
+        .action = audit_text_of(ev->action),
+        .object_type = audit_text_of(ev->object_type),
+        .object_id = audit_text_of(ev->object_id),
+        .result = audit_text_of(ev->result),
+        .detail = audit_text_of(ev->detail_json),
     };
     memcpy(r.prev_hash, s->head_hash, CRYPTO_HASH_BYTES);
     int rc = audit_record_hash(&r, r.seq, r.hash);

@@ -39,6 +39,8 @@ typedef struct reader {
     int nfree;
     audit_batch *filled[SLOTS_PER_READER]; /* in reading order */
     int nfilled;
+    crypto_mac_key seal_key; /* the key of the epoch last sealed, made ready once */
+    int64_t seal_epoch;      /* -1: none yet */
 } reader;
 
 struct audit_reader {
@@ -66,9 +68,24 @@ static int64_t written_at(const audit_record *r)
     return 0;
 }
 
-/* Hashes the current row while its strings are still the statement's (nothing is copied). */
-static void take_row(const audit_reader *ar, store_stmt *st, audit_read_record *out)
+/* The prepared key of epoch for alg: records come in epoch order, so one is kept. */
+static crypto_mac_key *seal_key(reader *rd, int64_t epoch, crypto_alg alg)
 {
+    if (rd->seal_epoch == epoch && rd->seal_key.alg == alg)
+        return &rd->seal_key;
+    if (rd->seal_epoch >= 0)
+        crypto_mac_key_wipe(&rd->seal_key);
+    rd->seal_epoch = -1;
+    if (crypto_mac_key_init(&rd->seal_key, alg, rd->all->keys[epoch]) != XN_OK)
+        return NULL;
+    rd->seal_epoch = epoch;
+    return &rd->seal_key;
+}
+
+/* Hashes the current row while its strings are still the statement's (nothing is copied). */
+static void take_row(reader *rd, store_stmt *st, audit_read_record *out)
+{
+    const audit_reader *ar = rd->all;
     audit_record r;
     *out = (audit_read_record){0};
     out->damaged = audit_record_read(st, &r) != XN_OK;
@@ -83,14 +100,14 @@ static void take_row(const audit_reader *ar, store_stmt *st, audit_read_record *
         out->written_at = written_at(&r);
     else if (ar->keys && r.epoch >= 0 && r.epoch < ar->nkeys) {
         uint8_t seal[CRYPTO_HASH_BYTES];
-        out->seal_ok = audit_record_seal(&r, ar->keys[r.epoch], seal) == XN_OK &&
+        crypto_mac_key *key = seal_key(rd, r.epoch, r.alg);
+        out->seal_ok = key && audit_record_seal_with(&r, key, seal) == XN_OK &&
                        crypto_equal(seal, r.seal, CRYPTO_HASH_BYTES);
     }
 }
 
 /* Reads and hashes up to a batch of rows; *more is false once the statement is done. */
-static int read_rows(const audit_reader *ar, store_stmt *st, audit_batch *b, bool *more,
-                     xn_error *err)
+static int read_rows(reader *rd, store_stmt *st, audit_batch *b, bool *more, xn_error *err)
 {
     while (b->n < AUDIT_BATCH_RECORDS) {
         int rc = store_step(st, err);
@@ -98,7 +115,7 @@ static int read_rows(const audit_reader *ar, store_stmt *st, audit_batch *b, boo
             *more = false;
             return rc == STORE_DONE ? XN_OK : rc;
         }
-        take_row(ar, st, &b->recs[b->n++]);
+        take_row(rd, st, &b->recs[b->n++]);
     }
     return XN_OK;
 }
@@ -126,7 +143,7 @@ static void fill(reader *rd, audit_batch *b)
         store_bind_int(rd->st, 2, to);
     }
     bool more = true;
-    b->rc = read_rows(ar, rd->st, b, &more, &b->err);
+    b->rc = read_rows(rd, rd->st, b, &more, &b->err);
     if (!more) {
         rd->st = NULL; /* the statement was reset by its last step */
         rd->chunk += ar->n;
@@ -189,6 +206,9 @@ static void drop_readers(audit_reader *ar, int from)
         for (int s = 0; s < rd->nfilled; s++)
             free(rd->filled[s]);
         rd->nfree = rd->nfilled = 0;
+        if (rd->seal_epoch >= 0)
+            crypto_mac_key_wipe(&rd->seal_key);
+        rd->seal_epoch = -1;
         if (rd->own) {
             store_exec(rd->conn, "COMMIT", NULL);
             store_release(rd->conn);
@@ -264,7 +284,7 @@ int audit_reader_open(store *db, store_conn *c, int64_t from_seq, int readers,
     int want = reader_count(readers, ar->nchunks);
     for (int i = 0; i < want; i++) {
         reader *rd = &ar->readers[i];
-        *rd = (reader){.all = ar, .index = i, .chunk = i, .conn = c};
+        *rd = (reader){.all = ar, .index = i, .chunk = i, .conn = c, .seal_epoch = -1};
         if (i > 0 && !open_extra(rd, db, first))
             break;
         pthread_mutex_init(&rd->mu, NULL);

@@ -302,11 +302,11 @@ static void a_forged_record_is_found(void **state)
                       .epoch = sqlite3_column_int64(st, 1),
                       .alg = CRYPTO_B2,
                       .at = xn_now_us(),
-                      .actor_kind = "user",
+                      .actor_kind = audit_text_of("user"),
                       .actor_id = 1,
-                      .actor_name = "admin",
-                      .action = "auth.role_grant",
-                      .result = "ok"};
+                      .actor_name = audit_text_of("admin"),
+                      .action = audit_text_of("auth.role_grant"),
+                      .result = audit_text_of("ok")};
     memcpy(r.prev_hash, sqlite3_column_blob(st, 0), CRYPTO_HASH_BYTES);
     sqlite3_finalize(st);
     assert_int_equal(audit_record_hash(&r, 10, r.hash), XN_OK);
@@ -479,6 +479,60 @@ static void current_key(fixture *f, uint8_t key[CRYPTO_KEY_BYTES], int64_t *epoc
     sqlite3_close(db);
 }
 
+static void hex32(const uint8_t h[CRYPTO_HASH_BYTES], char out[65])
+{
+    for (int i = 0; i < CRYPTO_HASH_BYTES; i++)
+        snprintf(out + 2 * i, 3, "%02x", h[i]);
+}
+
+/*
+ * The record encodings are pinned: v1's values were made before v2 existed, so records written
+ * then still verify; v2's were made apart from this code (Python's hashlib over the encoding
+ * built by hand). A record verifies under either version, and under neither once changed.
+ * Text is hashed by its stored length, so bytes hidden after a NUL count too.
+ */
+static void record_encodings_are_pinned(void **state)
+{
+    (void)state;
+    static const char *const v1[] = {
+        "e5abd1bc915f0884838e9ab3091d730d67362c5f44c1a96255f90ef5114c4a6c",
+        "da8b5c5b6365c68c2bc53ee663c6712e808e04b461650d1801c31b2f6cf9ab27"};
+    static const char *const v2[] = {
+        "7127a026246ac69e2e92fefbf32c3ef45db750c0faf06b8246d0c3209746397d",
+        "cc6d5ab834d97791bb98a403536400c371eac6a572420ddcee0ee23b09972104"};
+    audit_record r = {.seq = 7,
+                      .epoch = 3,
+                      .at = 1763700000123456,
+                      .actor_kind = audit_text_of("user"),
+                      .actor_id = 42,
+                      .actor_name = audit_text_of("张伟"),
+                      .source = audit_text_of("10.0.0.8"),
+                      .action = audit_text_of("auth.login"),
+                      .object_type = audit_text_of("user"),
+                      .object_id = audit_text_of("42"),
+                      .result = audit_text_of("ok"),
+                      .detail = audit_text_of("{\"n\":1}")};
+    for (int i = 0; i < CRYPTO_HASH_BYTES; i++)
+        r.prev_hash[i] = (uint8_t)i;
+    for (int a = 0; a < 2; a++) {
+        r.alg = a == 0 ? CRYPTO_B2 : CRYPTO_SM3;
+        char hex[65];
+        assert_int_equal(audit_record_hash_v(&r, 7, 1, r.hash), XN_OK);
+        hex32(r.hash, hex);
+        assert_string_equal(hex, v1[a]);
+        assert_true(audit_record_hash_matches(&r, 7));
+        assert_int_equal(audit_record_hash(&r, 7, r.hash), XN_OK);
+        hex32(r.hash, hex);
+        assert_string_equal(hex, v2[a]);
+        assert_true(audit_record_hash_matches(&r, 7));
+        assert_false(audit_record_hash_matches(&r, 8));
+        audit_text kept = r.detail;
+        r.detail = (audit_text){"{\"n\":1}\0{\"n\":2}", 15};
+        assert_false(audit_record_hash_matches(&r, 7));
+        r.detail = kept;
+    }
+}
+
 /* Rewrites records from `from` on with a recomputed chain, sealed with the current key; with
  * claim_current_epoch the records also claim the open epoch (so the seal "checks"). */
 static void reseal_from(fixture *f, int64_t from, bool claim_current_epoch)
@@ -506,7 +560,7 @@ static void reseal_from(fixture *f, int64_t from, bool claim_current_epoch)
         assert_int_equal(audit_record_read(st, &r), XN_OK);
         if (r.seq >= from) {
             if (r.seq == from)
-                r.actor_name = "mallory";
+                r.actor_name = audit_text_of("mallory");
             if (claim_current_epoch)
                 r.epoch = epoch;
             memcpy(r.prev_hash, prev, CRYPTO_HASH_BYTES);
@@ -517,7 +571,7 @@ static void reseal_from(fixture *f, int64_t from, bool claim_current_epoch)
                                "UPDATE audit_log SET actor_name = ?1, epoch = ?2, prev_hash = ?3,"
                                " hash = ?4, seal = ?5 WHERE seq = ?6",
                                -1, &up, NULL);
-            sqlite3_bind_text(up, 1, r.actor_name, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_text(up, 1, r.actor_name.s, (int)r.actor_name.n, SQLITE_TRANSIENT);
             sqlite3_bind_int64(up, 2, r.epoch);
             sqlite3_bind_blob(up, 3, r.prev_hash, CRYPTO_HASH_BYTES, SQLITE_TRANSIENT);
             sqlite3_bind_blob(up, 4, r.hash, CRYPTO_HASH_BYTES, SQLITE_TRANSIENT);
@@ -680,6 +734,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(untouched_trail_verifies),
+        cmocka_unit_test(record_encodings_are_pinned),
         cmocka_unit_test(records_commit_with_the_change_or_not_at_all),
         cmocka_unit_test(triggers_refuse_changes_and_young_deletions),
         cmocka_unit_test(an_edited_field_is_found),
