@@ -235,7 +235,7 @@ describe('the lexicon page', { timeout: 240_000 }, () => {
     const err = await page.getByTestId('import-error').innerText();
     assert.match(err, /导入被拒绝，词库未作任何更改/);
     assert.deepEqual(await page.getByTestId('refused-line').allTextContents(), ['2']);
-    assert.deepEqual(await page.getByTestId('refused-reason').allTextContents(), ['严重程度只能是 low、medium 或 high']);
+    assert.deepEqual(await page.getByTestId('refused-reason').allTextContents(), ['严重程度（第 3 列）只能是 low、medium、high 或 1、2、3，留空即 medium']);
     assert.match(await page.getByTestId('refused-lines').innerText(), /坏词,political,urgent/);
     await S.shot('lexicons-refused-zh');
     // the server's own wording, read back as the page reads it
