@@ -2,7 +2,8 @@
  * Lexicon administration (PUB-8): GET /api/lexicons, GET /api/lexicons/:name/export (the text as
  * a download) and POST /api/lexicons/:name/import?mode=replace|merge (a text/plain body of up
  * to 16 MiB). The lexicon room validates, records and swaps the live matcher; these handlers
- * only translate.
+ * only translate. A text refused for its lines answers 400 "bad_lexicon" with the bad lines
+ * listed in the error object: "lines":[{"line","code","reason"}…] and "more" (those not listed).
  */
 #include "http/http_internal.h"
 
@@ -49,9 +50,10 @@ int http_h_lexicon_import(http_req *req, http_resp *resp)
         mode = LEXICON_MERGE;
     audit_actor actor = auth_actor(req->who);
     lexicon_result res;
+    lexicon_refusal bad;
     if (lexicon_import(req->app->lexicons, name, req->body, req->body ? req->body_len : 0, mode,
-                       &actor, &res, &err) != XN_OK)
-        return http_fail(req, resp, &err);
+                       &actor, &res, &bad, &err) != XN_OK)
+        return http_fail_with(req, resp, &err, bad.total ? lexicon_refusal_json(&bad) : NULL);
     return http_json(resp, 200,
                      json_pack("{s:s, s:s, s:I, s:I, s:I, s:s}", "name", name, "mode",
                                mode == LEXICON_MERGE ? "merge" : "replace", "entries",

@@ -152,6 +152,11 @@ int http_error(http_req *req, http_resp *resp, int status, const char *code, con
 /* The one place an xn_error becomes an HTTP status and body; internal details are logged, not
  * sent. */
 int http_fail(http_req *req, http_resp *resp, const xn_error *err);
+/* As http_fail, with the members of the object `extra` (taken; may be NULL) added to the error
+ * object beside code, message, field and request_id (which it cannot replace): the details of
+ * a refusal that a list carries better than a message, such as a lexicon's bad lines. Dropped
+ * for a 5xx, whose details are never sent. */
+int http_fail_with(http_req *req, http_resp *resp, const xn_error *err, json_t *extra);
 
 /* ---- the server --------------------------------------------------------------------------- */
 

@@ -107,12 +107,22 @@ int http_json(http_resp *resp, int status, json_t *value)
     return 0;
 }
 
-int http_error(http_req *req, http_resp *resp, int status, const char *code, const char *message,
-               const char *field)
+/* The error object of DESIGN.md with extra's members (taken, may be NULL) beside its own. */
+static int error_body(http_req *req, http_resp *resp, int status, const char *code,
+                      const char *message, const char *field, json_t *extra)
 {
     json_t *e = json_pack("{s:s, s:s, s:s, s:s}", "code", code, "message", message, "field",
                           field ? field : "", "request_id", req->request_id);
+    if (extra)
+        json_object_update_missing(e, extra);
+    json_decref(extra);
     return http_json(resp, status, json_pack("{s:o}", "error", e));
+}
+
+int http_error(http_req *req, http_resp *resp, int status, const char *code, const char *message,
+               const char *field)
+{
+    return error_body(req, resp, status, code, message, field, NULL);
 }
 
 int http_refuse(http_req *req, http_resp *resp, const xn_error *err, const char *action,
@@ -127,6 +137,11 @@ int http_refuse(http_req *req, http_resp *resp, const xn_error *err, const char 
 }
 
 int http_fail(http_req *req, http_resp *resp, const xn_error *err)
+{
+    return http_fail_with(req, resp, err, NULL);
+}
+
+int http_fail_with(http_req *req, http_resp *resp, const xn_error *err, json_t *extra)
 {
     int status;
     switch (err->status) {
@@ -156,12 +171,13 @@ int http_fail(http_req *req, http_resp *resp, const xn_error *err)
         /* Details of internal failures go to the log, never to the client. */
         xn_log_event(req->app->log, XN_LOG_ERROR, "http.error", "request_id", req->request_id,
                      "code", err->code, "message", err->message, XN_LOG_END);
+        json_decref(extra);
         return http_error(req, resp, status, status == 503 ? "unavailable" : "internal",
                           status == 503 ? "服务繁忙，请稍后重试 (the server is busy; try again)"
                                         : "服务器内部错误 (internal server error)",
                           NULL);
     }
-    return http_error(req, resp, status, err->code, err->message, err->field);
+    return error_body(req, resp, status, err->code, err->message, err->field, extra);
 }
 
 const char *http_content_type(const char *path)

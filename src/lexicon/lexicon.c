@@ -280,52 +280,108 @@ static bool has_controls(const char *s, size_t n)
     return false;
 }
 
+_Static_assert(TEXT_MAX_ENTRY_SYMS == 64 && TEXT_MAX_ENTRY_BYTES == 1024 &&
+                   TEXT_MAX_ENTRIES == 2000000,
+               "the reasons below name these limits");
+
 /*
- * Checks every line; on bad lines fills err with up to LEXICON_MAX_ERRORS of them by number
- * and returns XN_EINVAL. The reasons come from the builder that will compile the text.
+ * Why a line is refused, in words an editor understands: which column (entry, category,
+ * severity, suggestion: the format of text.h) and what it may hold. Keyed by the code of the
+ * refusal (the builder's codes, text.h, and this room's own), never by the builder's English.
  */
-static int validate(const char *name, const lines *ls, xn_error *err)
+static const struct {
+    const char *code, *reason;
+} REASONS[] = {
+    {"not_utf8", "不是 UTF-8 编码的文本，请把文件另存为 UTF-8 编码后再导入"},
+    {"control_char", "含有控制字符（看不见的特殊字符，制表符除外），请删去后再导入"},
+    {"entry_empty", "词条（第 1 列）为空，每行以词条开头，格式为 词条,类别,严重程度,建议"},
+    {"entry_too_big", "词条（第 1 列）过长，至多 64 个字，连同空格和标点不超过 1024 字节"},
+    {"entry_not_utf8", "词条（第 1 列）含有无效字符（不是 UTF-8 文本或含空字符）"},
+    {"entry_too_long", "词条（第 1 列）过长，不计空格和标点至多 64 个字"},
+    {"entry_only_noise", "词条（第 1 列）只有空格、标点或符号，没有可检测的文字"},
+    {"category_too_long", "类别（第 2 列）过长，至多 1024 字节（约 340 个汉字）"},
+    {"category_not_utf8", "类别（第 2 列）含有无效字符（不是 UTF-8 文本）"},
+    {"bad_severity", "严重程度（第 3 列）只能是 low、medium、high 或 1、2、3，留空即 medium"},
+    {"suggest_too_long", "建议（第 4 列）过长，至多 1024 字节（约 340 个汉字）"},
+    {"suggest_not_utf8", "建议（第 4 列）含有无效字符（不是 UTF-8 文本）"},
+    {"bad_lexicon_name", "词库名称过长或含有无效字符"},
+    {"too_many_entries", "词条超过 2000000 条，请把词库拆成几个再导入"},
+    {"lexicon_too_large", "词库过大，无法编入，请把词库拆成几个再导入"},
+};
+
+const char *lexicon_reason(const char *code)
+{
+    for (size_t i = 0; i < sizeof REASONS / sizeof REASONS[0]; i++)
+        if (strcmp(REASONS[i].code, code) == 0)
+            return REASONS[i].reason;
+    return NULL;
+}
+
+json_t *lexicon_refusal_json(const lexicon_refusal *r)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; i < r->n; i++)
+        json_array_append_new(list,
+                              json_pack("{s:I, s:s, s:s}", "line", (json_int_t)r->lines[i].line,
+                                        "code", r->lines[i].code, "reason", r->lines[i].reason));
+    return json_pack("{s:o, s:I}", "lines", list, "more", (json_int_t)(r->total - r->n));
+}
+
+/* Notes bad line number `at` in r: counted always, listed while there is room. */
+static void refuse_line(lexicon_refusal *r, size_t at, const char *code)
+{
+    const char *why = lexicon_reason(code);
+    r->total++;
+    if (r->n == LEXICON_MAX_ERRORS)
+        return;
+    lexicon_bad_line *b = &r->lines[r->n++];
+    b->line = at;
+    xn_strlcpy(b->code, code, sizeof b->code);
+    if (why)
+        xn_strlcpy(b->reason, why, sizeof b->reason);
+    else
+        snprintf(b->reason, sizeof b->reason, "此行不能编入词库（%s）", code);
+}
+
+/*
+ * Checks every line into r (cleared first); when any is bad fills err with a message naming
+ * the first of them while they fit, and returns XN_EINVAL. The verdict on each line's format
+ * comes from the builder that will compile the text.
+ */
+static int validate(const char *name, const lines *ls, lexicon_refusal *r, xn_error *err)
 {
     text_builder *b = text_builder_new(true);
     xn_buf msg;
-    size_t bad = 0, named = 0;
-    char prefix[LEXICON_MAX_NAME + 8];
-    snprintf(prefix, sizeof prefix, "%s:1: ", name);
-    xn_buf_init(&msg, 4096);
+    size_t named = 0;
+    memset(r, 0, sizeof *r);
     for (size_t i = 0; i < ls->n; i++) {
         const line *ln = &ls->v[i];
-        const char *why = NULL;
         xn_error e;
         if (!xn_utf8_valid(ln->s, ln->n))
-            why = "非 UTF-8 文本";
+            refuse_line(r, i + 1, "not_utf8");
         else if (has_controls(ln->s, ln->n))
-            why = "含控制字符";
+            refuse_line(r, i + 1, "control_char");
         else if (ln->key && text_builder_add_text(b, name, ln->s, ln->n, &e) != XN_OK)
-            why = strncmp(e.message, prefix, strlen(prefix)) == 0 ? e.message + strlen(prefix)
-                                                                  : e.message;
-        if (why == NULL)
-            continue;
-        char piece[200];
-        size_t wn = strlen(why) < 100 ? strlen(why) : 100;
-        while (wn > 0 && wn < strlen(why) && ((unsigned char)why[wn] & 0xC0) == 0x80)
-            wn--; /* cut on a character boundary */
-        int w = snprintf(piece, sizeof piece, "%s第 %zu 行：%.*s", named ? "；" : "", i + 1,
-                         (int)wn, why);
-        /* The whole message must fit an xn_error, so lines are named while they fit. */
-        if (named < LEXICON_MAX_ERRORS && w > 0 && msg.len + (size_t)w <= MESSAGE_BUDGET &&
-            xn_buf_puts(&msg, piece) == XN_OK)
-            named++;
-        bad++;
+            refuse_line(r, i + 1, e.code);
     }
     text_builder_free(b);
-    if (bad == 0) {
-        xn_buf_release(&msg);
+    if (r->total == 0)
         return XN_OK;
+    /* The message reads alone (the command line, older clients): the first lines while the
+     * whole of it fits an xn_error, then the count of the rest. */
+    xn_buf_init(&msg, 4096);
+    for (size_t i = 0; i < r->n; i++) {
+        char piece[MESSAGE_BUDGET + 1];
+        int w = snprintf(piece, sizeof piece, "%s第 %zu 行：%s", named ? "；" : "",
+                         r->lines[i].line, r->lines[i].reason);
+        if (w < 0 || msg.len + (size_t)w > MESSAGE_BUDGET || xn_buf_puts(&msg, piece) != XN_OK)
+            break;
+        named++;
     }
-    if (bad > named)
-        xn_buf_printf(&msg, "；另有 %zu 行有误", bad - named);
-    xn_fail_field(err, XN_EINVAL, "bad_lexicon", "body", "词库有 %zu 行有误，未作任何更改：%s", bad,
-                  msg.data ? msg.data : "");
+    if (r->total > named)
+        xn_buf_printf(&msg, "%s另有 %zu 行有误", named ? "；" : "", r->total - named);
+    xn_fail_field(err, XN_EINVAL, "bad_lexicon", "body", "词库有 %zu 行有误，未作任何更改：%s",
+                  r->total, msg.data ? msg.data : "");
     xn_buf_release(&msg);
     return XN_EINVAL;
 }
@@ -477,20 +533,25 @@ typedef struct import_ctx {
     bool compile; /* build the new set (false while seeding: built once at the end) */
     /* results, refilled on each attempt */
     lexicon_result res;
+    lexicon_refusal *bad; /* the bad lines of a refused text, or NULL */
     text_lexicon *built;
     char set_digest[33];
 } import_ctx;
 
 int lexicon_text_apply(const char *name, const char *current, size_t current_len, const char *text,
                        size_t len, lexicon_mode mode, crypto_alg alg, xn_buf *out,
-                       char **categories, lexicon_result *res, xn_error *err)
+                       char **categories, lexicon_result *res, lexicon_refusal *bad, xn_error *err)
 {
     lines cur = {0}, imp = {0}, fin = {0};
     key *kc = NULL, *kf = NULL;
     size_t nc = 0, nf = 0;
+    lexicon_refusal own;
     int rc = XN_OK;
 
     *categories = NULL;
+    if (bad == NULL)
+        bad = &own;
+    bad->total = bad->n = 0;
     if (!lexicon_name_valid(name))
         return xn_fail_field(err, XN_EINVAL, "bad_name", "name",
                              "词库名称只能由小写字母、数字、下划线和连字符组成（至多 %d 个）",
@@ -503,7 +564,7 @@ int lexicon_text_apply(const char *name, const char *current, size_t current_len
         rc =
             xn_fail_field(err, XN_ETOOBIG, "too_large", "body", "词库超过 %d 行", TEXT_MAX_ENTRIES);
     else
-        rc = validate(name, &imp, err);
+        rc = validate(name, &imp, bad, err);
     if (rc != XN_OK)
         goto out;
     if (current)
@@ -558,7 +619,7 @@ static int import_tx(store_conn *tx, void *vctx, xn_error *err)
         if (strcmp(all.v[i].name, c->name) == 0)
             old = &all.v[i];
     rc = lexicon_text_apply(c->name, old ? old->text : NULL, old ? old->len : 0, c->text, c->len,
-                            c->mode, c->l->alg, &result, &cats, &c->res, err);
+                            c->mode, c->l->alg, &result, &cats, &c->res, c->bad, err);
     if (rc != XN_OK)
         goto out;
     text = result.data ? result.data : "";
@@ -644,7 +705,8 @@ static int import_locked(lexicon_live *l, import_ctx *c, xn_error *err)
 }
 
 int lexicon_import(lexicon_live *l, const char *name, const char *text, size_t len,
-                   lexicon_mode mode, const audit_actor *actor, lexicon_result *res, xn_error *err)
+                   lexicon_mode mode, const audit_actor *actor, lexicon_result *res,
+                   lexicon_refusal *bad, xn_error *err)
 {
     import_ctx c = {.l = l,
                     .name = name,
@@ -652,7 +714,10 @@ int lexicon_import(lexicon_live *l, const char *name, const char *text, size_t l
                     .len = text ? len : 0,
                     .mode = mode,
                     .actor = actor,
-                    .compile = true};
+                    .compile = true,
+                    .bad = bad};
+    if (bad)
+        bad->total = bad->n = 0;
     pthread_mutex_lock(&l->admin);
     int rc = import_locked(l, &c, err);
     pthread_mutex_unlock(&l->admin);

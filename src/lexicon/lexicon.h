@@ -89,24 +89,57 @@ typedef struct lexicon_result {
     char digest[80]; /* "<alg>:<hex>" of the new text */
 } lexicon_result;
 
+/* One bad line of a refused import. */
+typedef struct lexicon_bad_line {
+    size_t line;      /* 1-based, as an editor counts them (a byte order mark is no line) */
+    char code[48];    /* stable machine word: "not_utf8", "control_char" or a code of
+                       * text_builder_add (text.h), e.g. "bad_severity", "entry_empty" */
+    char reason[256]; /* Chinese, for the editor: which column and what it may hold */
+} lexicon_bad_line;
+
+/* The bad lines of a refused import: the first LEXICON_MAX_ERRORS of them, in order, and how
+ * many there are in all. */
+typedef struct lexicon_refusal {
+    size_t total; /* bad lines in the text; 0 when the text was not refused for its lines */
+    size_t n;     /* of them listed in lines[] (at most LEXICON_MAX_ERRORS) */
+    lexicon_bad_line lines[LEXICON_MAX_ERRORS];
+} lexicon_refusal;
+
+/*
+ * The Chinese reason for the code of a bad line (lexicon_bad_line.code), or NULL for a code
+ * the room does not know (a bad line then gets a general reason).
+ */
+const char *lexicon_reason(const char *code);
+
+/*
+ * A refusal as the members the HTTP error body carries beside code and message:
+ * {"lines":[{"line","code","reason"}…],"more":N}, N the bad lines not listed. Owned by the
+ * caller.
+ */
+json_t *lexicon_refusal_json(const lexicon_refusal *r);
+
 /*
  * Imports text[0..len) into lexicon `name` (created when new). The text is validated line by
- * line first: UTF-8, no control characters, and each line in the format of text.h; when any
- * line is bad nothing changes and XN_EINVAL names up to LEXICON_MAX_ERRORS bad lines with their
- * numbers ("第 3 行 …"). XN_ETOOBIG past LEXICON_MAX_IMPORT. On success the change and its
- * audit record commit together, then the new matcher takes over.
+ * line first: UTF-8, no control characters, and each line in the format of text.h. When any
+ * line is bad nothing changes, the result is XN_EINVAL "bad_lexicon" (field "body"), *bad
+ * (unless NULL) lists the bad lines and the message names as many of them as fit
+ * ("词库有 3 行有误，未作任何更改：第 2 行：…；另有 2 行有误"), so it reads alone. Any other
+ * failure leaves bad->total 0. XN_ETOOBIG past LEXICON_MAX_IMPORT. On success the change and
+ * its audit record commit together, then the new matcher takes over.
  */
 int lexicon_import(lexicon_live *l, const char *name, const char *text, size_t len,
-                   lexicon_mode mode, const audit_actor *actor, lexicon_result *res, xn_error *err);
+                   lexicon_mode mode, const audit_actor *actor, lexicon_result *res,
+                   lexicon_refusal *bad, xn_error *err);
 
 /*
  * The part of an import that needs no database, also what the fuzzer drives: validates text
- * as lexicon `name` (as lexicon_import describes), and appends to out the lexicon's new text:
- * text itself, or in merge mode text merged into `current` (NULL for a new lexicon). Fills res
- * and *categories (a JSON array text, freed by the caller; NULL on error).
+ * as lexicon `name` (as lexicon_import describes, bad lines into *bad unless NULL), and
+ * appends to out the lexicon's new text: text itself, or in merge mode text merged into
+ * `current` (NULL for a new lexicon). Fills res and *categories (a JSON array text, freed by
+ * the caller; NULL on error).
  */
 int lexicon_text_apply(const char *name, const char *current, size_t current_len, const char *text,
                        size_t len, lexicon_mode mode, crypto_alg alg, xn_buf *out,
-                       char **categories, lexicon_result *res, xn_error *err);
+                       char **categories, lexicon_result *res, lexicon_refusal *bad, xn_error *err);
 
 #endif

@@ -232,14 +232,25 @@ int text_builder_add(text_builder *b, const char *lexicon, const char *entry, si
         severity = TEXT_SEV_MEDIUM;
     if (severity < TEXT_SEV_LOW || severity > TEXT_SEV_HIGH)
         return xn_fail(err, XN_EINVAL, "bad_severity", "severity must be low, medium or high");
-    if (entry_len == 0 || entry_len > TEXT_MAX_ENTRY_BYTES || !utf8_ok(entry, entry_len))
-        return xn_fail(err, XN_EINVAL, "bad_entry", "entry is empty, too long or not UTF-8");
-    if (strlen(category) > TEXT_MAX_ENTRY_BYTES || strlen(lexicon) > TEXT_MAX_ENTRY_BYTES ||
-        !utf8_ok(category, strlen(category)) || !utf8_ok(lexicon, strlen(lexicon)) ||
-        (suggest != NULL &&
-         (strlen(suggest) > TEXT_MAX_ENTRY_BYTES || !utf8_ok(suggest, strlen(suggest)))))
-        return xn_fail(err, XN_EINVAL, "bad_entry",
-                       "category, lexicon name or suggestion too long or not UTF-8");
+    if (entry_len == 0)
+        return xn_fail(err, XN_EINVAL, "entry_empty", "entry is empty");
+    if (entry_len > TEXT_MAX_ENTRY_BYTES)
+        return xn_fail(err, XN_EINVAL, "entry_too_big", "entry is longer than %d bytes",
+                       TEXT_MAX_ENTRY_BYTES);
+    if (!utf8_ok(entry, entry_len))
+        return xn_fail(err, XN_EINVAL, "entry_not_utf8", "entry is not UTF-8 or holds a NUL");
+    if (strlen(category) > TEXT_MAX_ENTRY_BYTES)
+        return xn_fail(err, XN_EINVAL, "category_too_long", "category is longer than %d bytes",
+                       TEXT_MAX_ENTRY_BYTES);
+    if (!utf8_ok(category, strlen(category)))
+        return xn_fail(err, XN_EINVAL, "category_not_utf8", "category is not UTF-8");
+    if (suggest != NULL && strlen(suggest) > TEXT_MAX_ENTRY_BYTES)
+        return xn_fail(err, XN_EINVAL, "suggest_too_long", "suggestion is longer than %d bytes",
+                       TEXT_MAX_ENTRY_BYTES);
+    if (suggest != NULL && !utf8_ok(suggest, strlen(suggest)))
+        return xn_fail(err, XN_EINVAL, "suggest_not_utf8", "suggestion is not UTF-8");
+    if (strlen(lexicon) > TEXT_MAX_ENTRY_BYTES || !utf8_ok(lexicon, strlen(lexicon)))
+        return xn_fail(err, XN_EINVAL, "bad_lexicon_name", "lexicon name too long or not UTF-8");
     if (b->nentries >= TEXT_MAX_ENTRIES)
         return xn_fail(err, XN_ETOOBIG, "too_many_entries", "more than %d entries",
                        TEXT_MAX_ENTRIES);
@@ -257,7 +268,7 @@ int text_builder_add(text_builder *b, const char *lexicon, const char *entry, si
         p += adv;
     }
     if (nf == 0)
-        return xn_fail(err, XN_EINVAL, "empty_entry",
+        return xn_fail(err, XN_EINVAL, "entry_only_noise",
                        "entry holds only spaces, punctuation or symbols");
 
     o_text = intern(b, entry, entry_len);
@@ -353,10 +364,16 @@ int text_builder_add_text(text_builder *b, const char *lexicon, const char *data
         }
         sev = parse_severity(col[2], coln[2]);
         if (sev < 0)
-            return xn_fail(err, XN_EINVAL, "bad_lexicon", "%s:%zu: bad severity (low|medium|high)",
+            return xn_fail(err, XN_EINVAL, "bad_severity", "%s:%zu: bad severity (low|medium|high)",
                            lexicon, line);
-        if (coln[1] > TEXT_MAX_ENTRY_BYTES || coln[3] > TEXT_MAX_ENTRY_BYTES)
-            return xn_fail(err, XN_EINVAL, "bad_lexicon", "%s:%zu: column too long", lexicon, line);
+        if (coln[1] > TEXT_MAX_ENTRY_BYTES)
+            return xn_fail(err, XN_EINVAL, "category_too_long",
+                           "%s:%zu: category longer than %d bytes", lexicon, line,
+                           TEXT_MAX_ENTRY_BYTES);
+        if (coln[3] > TEXT_MAX_ENTRY_BYTES)
+            return xn_fail(err, XN_EINVAL, "suggest_too_long",
+                           "%s:%zu: suggestion longer than %d bytes", lexicon, line,
+                           TEXT_MAX_ENTRY_BYTES);
         memcpy(cat, col[1] ? col[1] : "", coln[1]);
         cat[coln[1]] = '\0';
         memcpy(sug, col[3] ? col[3] : "", coln[3]);
@@ -364,10 +381,12 @@ int text_builder_add_text(text_builder *b, const char *lexicon, const char *data
         rc = text_builder_add(b, lexicon, col[0], coln[0], coln[1] ? cat : NULL, sev,
                               coln[3] ? sug : NULL, err);
         if (rc < 0) {
+            /* The line goes in front of the reason; the code stays the entry's own. */
             if (err != NULL) {
-                char why[sizeof err->message];
+                char why[sizeof err->message], code[sizeof err->code];
                 memcpy(why, err->message, sizeof why);
-                xn_fail(err, rc, "bad_lexicon", "%.64s:%zu: %.160s", lexicon, line, why);
+                memcpy(code, err->code, sizeof code);
+                xn_fail(err, rc, code, "%.64s:%zu: %.160s", lexicon, line, why);
             }
             return rc;
         }

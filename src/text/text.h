@@ -78,14 +78,30 @@ void text_builder_free(text_builder *b);
 
 /*
  * Adds one entry. `lexicon` names its source; category NULL means the lexicon's name; severity
- * 0 means medium; suggest may be NULL. XN_EINVAL when the entry is empty after folding, longer
- * than TEXT_MAX_ENTRY_SYMS folded characters, or not valid UTF-8. An entry whose folded form
- * is already present is ignored (a whitelist entry wins over a flagged one).
+ * 0 means medium; suggest may be NULL. An entry whose folded form is already present is
+ * ignored (a whitelist entry wins over a flagged one). A refused entry is XN_EINVAL with one
+ * code a reason each, which callers may map to their own wording:
+ *   entry_empty        the entry is empty
+ *   entry_too_big      the entry is longer than TEXT_MAX_ENTRY_BYTES bytes as written
+ *   entry_not_utf8     the entry is not valid UTF-8 or holds a NUL
+ *   entry_too_long     the entry folds to more than TEXT_MAX_ENTRY_SYMS characters
+ *   entry_only_noise   the entry folds to nothing (only spaces, punctuation or symbols)
+ *   category_too_long, category_not_utf8, suggest_too_long, suggest_not_utf8
+ *                      the same limits (TEXT_MAX_ENTRY_BYTES) for the category and suggestion
+ *   bad_severity       severity outside low..high
+ *   bad_lexicon_name   the lexicon's name is too long or not UTF-8
+ * and XN_ETOOBIG "too_many_entries" past TEXT_MAX_ENTRIES, "lexicon_too_large" past the
+ * string pool.
  */
 int text_builder_add(text_builder *b, const char *lexicon, const char *entry, size_t entry_len,
                      const char *category, int severity, const char *suggest, xn_error *err);
 
-/* Parses lexicon text (format above). On a bad line, XN_EINVAL with "name:line: reason". */
+/*
+ * Parses lexicon text (format above). On a bad line, the code of text_builder_add (a severity
+ * column that is not a severity is "bad_severity", a category or suggestion column that is too
+ * long "category_too_long" or "suggest_too_long") with the message "name:line: reason"
+ * (English, for the command line). Lines before the bad one stay added.
+ */
 int text_builder_add_text(text_builder *b, const char *lexicon, const char *data, size_t len,
                           xn_error *err);
 

@@ -1,7 +1,7 @@
 // Lexicon administration against a real server (PUB-8: keyword lists updated regularly, every
 // change on the audit trail): list, import (replace and merge), the check using the new words
-// at once, export round-trips, bad imports refused by line with nothing changed, the
-// permission, the cached image across a restart, and a truncated image file that must not
+// at once, export round-trips, bad imports refused with their bad lines listed (number, code,
+// Chinese reason, and how many more than are listed) and nothing changed, the permission, the cached image across a restart, and a truncated image file that must not
 // bring the server down.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -118,14 +118,24 @@ test('a bad import is refused naming its lines, and nothing changes', async () =
   const e = JSON.parse(r.body).error;
   assert.equal(e.code, 'bad_lexicon');
   assert.equal(e.field, 'body');
-  assert.match(e.message, /3 行有误/);
-  assert.match(e.message, /第 2 行/);
-  assert.match(e.message, /第 4 行/);
-  assert.match(e.message, /第 5 行/);
+  assert.match(e.request_id, /^[0-9a-f]{16}$/);
+  // the message reads alone: the count, and the first line with its reason
+  assert.match(e.message, /^词库有 3 行有误，未作任何更改：第 2 行：词条（第 1 列）为空/);
   assert.doesNotMatch(e.message, /第 1 行|第 3 行/);
+  // the list names every bad line with a machine code and a Chinese reason
+  assert.deepEqual(e.lines, [
+    { line: 2, code: 'entry_empty', reason: '词条（第 1 列）为空，每行以词条开头，格式为 词条,类别,严重程度,建议' },
+    { line: 4, code: 'bad_severity', reason: '严重程度（第 3 列）只能是 low、medium、high 或 1、2、3，留空即 medium' },
+    { line: 5, code: 'control_char', reason: '含有控制字符（看不见的特殊字符，制表符除外），请删去后再导入' },
+  ]);
+  assert.equal(e.more, 0);
   // not UTF-8, a bad name, a bad mode, the wrong type
-  assert.equal((await importText(sec, 'local', Buffer.from([0xe6, 0xb3, 0x0a]))).status, 400);
-  assert.equal(JSON.parse((await importText(sec, 'Bad.Name', '词\n')).body).error.code, 'bad_name');
+  const notUtf8 = JSON.parse((await importText(sec, 'local', Buffer.from([0x0a, 0xe6, 0xb3, 0x0a]))).body).error;
+  assert.equal(notUtf8.code, 'bad_lexicon');
+  assert.deepEqual(notUtf8.lines, [{ line: 2, code: 'not_utf8', reason: '不是 UTF-8 编码的文本，请把文件另存为 UTF-8 编码后再导入' }]);
+  const badName = JSON.parse((await importText(sec, 'Bad.Name', '词\n')).body).error;
+  assert.equal(badName.code, 'bad_name');
+  assert.equal(badName.lines, undefined, 'a refusal not about lines lists none');
   // the personal-data detectors report under "pii": no lexicon may take that name
   assert.equal(JSON.parse((await importText(sec, 'pii', '词\n')).body).error.code, 'bad_name');
   assert.equal(JSON.parse((await importText(sec, 'local', '词\n', 'append')).body).error.field, 'mode');
@@ -137,6 +147,59 @@ test('a bad import is refused naming its lines, and nothing changes', async () =
   const exp = await request(srv.url, '/api/lexicons/local/export', { headers: { Cookie: sec.cookie } });
   assert.equal(exp.body, '新增词条\n');
   assert.equal((await request(srv.url, '/api/lexicons/nosuch/export', { headers: { Cookie: sec.cookie } })).status, 404);
+});
+
+test('each reason a line can be refused for is named in Chinese by its column', async () => {
+  const before = dumpDb(srv.db);
+  const cases = [
+    ['词,类别,严重', 'bad_severity', /^严重程度（第 3 列）只能是 low、medium、high/],
+    [',类别', 'entry_empty', /^词条（第 1 列）为空/],
+    ['！？…', 'entry_only_noise', /^词条（第 1 列）只有空格、标点或符号/],
+    ['长'.repeat(65), 'entry_too_long', /^词条（第 1 列）过长，不计空格和标点至多 64 个字$/],
+    [`甲${' '.repeat(1024)}乙`, 'entry_too_big', /^词条（第 1 列）过长，至多 64 个字，连同空格和标点不超过 1024 字节$/],
+    [`词,${'类'.repeat(342)}`, 'category_too_long', /^类别（第 2 列）过长，至多 1024 字节/],
+    [`词,类别,high,${'改'.repeat(342)}`, 'suggest_too_long', /^建议（第 4 列）过长，至多 1024 字节/],
+    ['词\u007f', 'control_char', /^含有控制字符/],
+  ];
+  const text = cases.map(([line]) => `好词\n${line}`).join('\n');
+  for (const mode of ['replace', 'merge']) {
+    const r = await importText(sec, 'local', text, mode);
+    assert.equal(r.status, 400, r.body);
+    const e = JSON.parse(r.body).error;
+    assert.equal(e.code, 'bad_lexicon');
+    assert.deepEqual(e.lines.map((l) => [l.line, l.code]), cases.map(([, code], i) => [2 * i + 2, code]));
+    e.lines.forEach((l, i) => assert.match(l.reason, cases[i][2], l.code));
+    for (const l of e.lines) assert.doesNotMatch(l.reason, /entry|column|severity|longer|characters|bytes/, 'no English');
+    assert.equal(e.more, 0);
+  }
+  assert.equal(dumpDb(srv.db), before);
+});
+
+test('more bad lines than are listed: the first ten, and how many more; nothing changes', async () => {
+  const before = dumpDb(srv.db);
+  const imports = auditRows(srv.db, 'lexicon.import').length;
+  // 25 bad lines (every other line of 50), then a good one at the end
+  const lines = [];
+  for (let i = 0; i < 25; i++) lines.push(`好词${i}`, `坏词${i},类别,9`);
+  lines.push('最后的好词');
+  const r = await importText(sec, 'local', `${lines.join('\n')}\n`, 'merge');
+  assert.equal(r.status, 400, r.body);
+  const e = JSON.parse(r.body).error;
+  assert.equal(e.code, 'bad_lexicon');
+  assert.match(e.message, /^词库有 25 行有误，未作任何更改：第 2 行：/);
+  assert.match(e.message, /；另有 \d+ 行有误$/);
+  assert.equal(e.lines.length, 10);
+  assert.deepEqual(e.lines.map((l) => l.line), [2, 4, 6, 8, 10, 12, 14, 16, 18, 20]);
+  assert.ok(e.lines.every((l) => l.code === 'bad_severity' && l.reason.startsWith('严重程度（第 3 列）')));
+  assert.equal(e.more, 15);
+  // a new lexicon refused is not created either
+  const fresh = JSON.parse((await importText(sec, 'fresh', '好\n,x\n')).body).error;
+  assert.deepEqual(fresh.lines.map((l) => [l.line, l.code]), [[2, 'entry_empty']]);
+  assert.equal(dumpDb(srv.db), before);
+  assert.equal(auditRows(srv.db, 'lexicon.import').length, imports);
+  assert.ok(!(await sec.call('GET', '/api/lexicons')).json.items.some((i) => i.name === 'fresh'));
+  const exp = await request(srv.url, '/api/lexicons/local/export', { headers: { Cookie: sec.cookie } });
+  assert.equal(exp.body, '新增词条\n');
 });
 
 test('a body over 16 MiB is 413 and changes nothing', async () => {

@@ -10,8 +10,10 @@
 // administrator opens 信息发布审核 → 敏感词库, sees the seeded lexicons, imports a new one from a
 // file with a Chinese entry, finds that entry with the check panel in a sentence that hides it
 // with a space and full-width letters (after an emoji, so byte and string offsets differ), sees
-// exactly it marked, exports it back, and has a bad file refused by line number with nothing
-// changed. An editor gets the check panel only; the system administrator gets neither.
+// exactly it marked, exports it back, and has a bad file refused with its bad lines in a table
+// (line number, content, the server's Chinese reason) and nothing changed, and a text with
+// more bad lines than the server lists told how many more there are. An editor gets the
+// check panel only; the system administrator gets neither.
 // Screenshots go to tests/output/.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,7 +24,7 @@ import { auditRows, startServer } from '../lib/server.mjs';
 import { STRONG, adminClient, enrolledAppointee, userClient } from '../lib/session.mjs';
 import { OUTPUT_DIR, launch, newPage, uiSignIn } from '../lib/browser.mjs';
 import { byteOffsetsToIndices, highlightSegments, utf8Length } from '../../web/src/text-offsets.js';
-import { parseRefusal, splitLines } from '../../web/src/lexicon-api.js';
+import { refusalOf, splitLines } from '../../web/src/lexicon-api.js';
 
 describe('UTF-8 byte offsets to string indices', () => {
   // Strings of ASCII, Latin, Chinese (3 bytes), full-width forms and characters beyond the BMP
@@ -70,6 +72,15 @@ describe('UTF-8 byte offsets to string indices', () => {
     assert.deepEqual(splitLines('\ufeff# c\n词,a\r\n\n词二\n'), ['\ufeff# c', '词,a', '', '词二']);
     assert.deepEqual(splitLines('一\n二'), ['一', '二']);
   });
+
+  test('a refusal is read from its structured lines, never from its message', () => {
+    const lines = [{ line: 2, code: 'bad_severity', reason: '严重程度…' }, { line: 7, code: 'entry_empty', reason: '词条…' }];
+    assert.deepEqual(refusalOf({ code: 'bad_lexicon', message: '词库有 5 行有误…', lines, more: 3 }), { total: 5, lines, more: 3 });
+    assert.deepEqual(refusalOf({ lines: [{ line: 0 }, null, { line: 4 }] }), { total: 1, lines: [{ line: 4, code: '', reason: '' }], more: 0 });
+    // a message alone, or no error object, lists nothing
+    assert.equal(refusalOf({ code: 'bad_lexicon', message: '词库有 1 行有误，未作任何更改：第 2 行：…' }), null);
+    assert.equal(refusalOf(undefined), null);
+  });
 });
 
 let srv;
@@ -92,7 +103,14 @@ async function tableRows(page) {
 }
 
 const GOOD = '# 本地词库（测试）\n测试禁词XY,political,high\n另一个词条\n';
-const BAD = '好词一\n坏词,political,urgent\n好词二\n';
+// Three kinds of bad line between good ones, and a text with more bad lines than are listed.
+const BAD = '好词一\n坏词,political,urgent\n好词二\n,political\n# 注释\n！？…\n';
+const BAD_REASONS = [
+  [2, 'bad_severity', '严重程度（第 3 列）只能是 low、medium、high 或 1、2、3，留空即 medium'],
+  [4, 'entry_empty', '词条（第 1 列）为空，每行以词条开头，格式为 词条,类别,严重程度,建议'],
+  [6, 'entry_only_noise', '词条（第 1 列）只有空格、标点或符号，没有可检测的文字'],
+];
+const MANY_BAD = Array.from({ length: 13 }, (_, i) => `词${i},类别,最高`).join('\n');
 const SENTENCE = '😀这里有测试 禁词ＸＹ吗？电话 13800138000。';
 
 describe('the lexicon page', { timeout: 240_000 }, () => {
@@ -220,7 +238,7 @@ describe('the lexicon page', { timeout: 240_000 }, () => {
     assert.deepEqual([rec.actor_name, rec.object_id, rec.result], ['wangqiang', 'local', 'ok']);
   });
 
-  test('a bad file is refused by line number and nothing changes', async () => {
+  test('a bad file is refused with its bad lines in a table, and nothing changes', async () => {
     const page = S.page;
     const before = await tableRows(page);
     const imports = auditRows(srv.db, 'lexicon.import').length;
@@ -234,19 +252,44 @@ describe('the lexicon page', { timeout: 240_000 }, () => {
     await page.getByTestId('import-error').waitFor();
     const err = await page.getByTestId('import-error').innerText();
     assert.match(err, /导入被拒绝，词库未作任何更改/);
-    assert.deepEqual(await page.getByTestId('refused-line').allTextContents(), ['2']);
-    assert.deepEqual(await page.getByTestId('refused-reason').allTextContents(), ['严重程度只能是 low、medium 或 high']);
-    assert.match(await page.getByTestId('refused-lines').innerText(), /坏词,political,urgent/);
+    assert.match(err, /共 3 行有误，请按下表逐行修改后重新导入/);
+    // 行号, 内容, 原因: one row per bad line, the reasons in Chinese as the server gives them
+    assert.deepEqual(await page.getByTestId('refused-line').allTextContents(), BAD_REASONS.map(([n]) => String(n)));
+    assert.deepEqual(await page.getByTestId('refused-reason').allTextContents(), BAD_REASONS.map(([, , r]) => r));
+    assert.deepEqual(
+      await page.getByTestId('refused-reason').evaluateAll((els) => els.map((e) => e.dataset.code)),
+      BAD_REASONS.map(([, c]) => c),
+    );
+    const table = await page.getByTestId('refused-lines').innerText();
+    assert.match(table, /行号[\s\S]*内容[\s\S]*原因/);
+    assert.match(table, /坏词,political,urgent/);
+    assert.match(table, /！？…/);
+    assert.doesNotMatch(table, /好词一|好词二|注释/);
+    assert.equal(await page.getByTestId('refused-more').count(), 0);
     await S.shot('lexicons-refused-zh');
-    // the server's own wording, read back as the page reads it
+    // the page shows what the server lists, asked directly
     const direct = await fetch(`${srv.url}/api/lexicons/local/import?mode=merge`, {
       method: 'POST',
       headers: { 'Content-Type': 'text/plain; charset=utf-8', Cookie: sec.cookie, 'X-CSRF-Token': sec.csrf },
       body: BAD,
     });
-    const refusal = parseRefusal((await direct.json()).error.message);
-    assert.deepEqual(refusal.lines.map((l) => l.line), [2]);
-    assert.equal(refusal.total, 1);
+    const refusal = refusalOf((await direct.json()).error);
+    assert.deepEqual(refusal.lines.map((l) => [l.line, l.code, l.reason]), BAD_REASONS);
+    assert.equal(refusal.total, 3);
+
+    // more bad lines than the server lists: ten in the table, the rest counted
+    await page.getByTestId('source-paste').click();
+    await page.getByTestId('import-paste').fill(MANY_BAD);
+    await page.getByTestId('import-submit').click();
+    await page.getByTestId('refused-more').waitFor();
+    assert.deepEqual(
+      await page.getByTestId('refused-line').allTextContents(),
+      Array.from({ length: 10 }, (_, i) => String(i + 1)),
+    );
+    assert.equal(await page.getByTestId('refused-more').getAttribute('data-more'), '3');
+    assert.match(await page.getByTestId('refused-more').innerText(), /另有 3 行有误未列出/);
+    assert.match(await page.getByTestId('import-error').innerText(), /共 13 行有误/);
+    assert.ok((await page.getByTestId('refused-reason').allTextContents()).every((r) => r.startsWith('严重程度（第 3 列）')));
 
     await page.getByTestId('import-dialog').getByRole('button', { name: '取消' }).click();
     assert.deepEqual(await tableRows(page), before);

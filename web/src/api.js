@@ -72,14 +72,17 @@ export function setAuthErrorHandler(fn) {
 export const PENDING_CODES = new Set(['password_change_required', 'totp_required']);
 
 // An API failure. `code` is the server's error code ('network' when there was no answer,
-// 'bad_response' when the answer was not JSON), `message` the server's Chinese text.
+// 'bad_response' when the answer was not JSON), `message` the server's Chinese text, `error`
+// the server's whole error object (some refusals carry more than a message, e.g. the bad lines
+// of a lexicon import), or {} when there was none.
 export class ApiError extends Error {
-  constructor(status, code, message, field) {
+  constructor(status, code, message, field, error) {
     super(message || code);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
     this.field = field || '';
+    this.error = error && typeof error === 'object' ? error : {};
   }
 }
 
@@ -126,6 +129,7 @@ async function send(method, path, body, { raw = false, noRedirect = false, conte
     typeof e.code === 'string' ? e.code : `http_${res.status}`,
     typeof e.message === 'string' && e.message ? e.message : `服务器返回 HTTP ${res.status}`,
     typeof e.field === 'string' ? e.field : '',
+    e,
   );
   const authError = res.status === 401 || (res.status === 403 && PENDING_CODES.has(err.code));
   if (authError && !noRedirect && onAuthError) onAuthError(err);

@@ -6,9 +6,13 @@
 //   GET  /api/lexicons/:name/export (text.lexicon) → the source text, `<name>.txt`
 //   POST /api/lexicons/:name/import?mode=replace|merge (text.lexicon), a text/plain UTF-8
 //        body of at most 16 MiB → { name, mode, entries, added, removed, digest }.
-//        A bad text is 400 `bad_lexicon` naming its bad lines in the message:
-//        "词库有 N 行有误，未作任何更改：第 2 行：<reason>；第 4 行：<reason>；另有 K 行有误"
-//        (as many lines as fit the message); a bad name is 400 `bad_name`; too big is 413.
+//        A text with bad lines is 400 `bad_lexicon`, nothing changed; its error object lists
+//        them: { code: 'bad_lexicon', message, field: 'body', request_id,
+//                lines: [{ line (1-based), code ('bad_severity', 'entry_empty', …),
+//                          reason (Chinese: the column and what it may hold) }],
+//                more: bad lines beyond the first 10 listed }
+//        (the message names the first of them too, for clients that read only it); a bad
+//        name is 400 `bad_name`; too big is 413.
 //   POST /api/text/check (anyone signed in) { text, pii } → { hits: [{ start, end (UTF-8
 //        byte offsets), text (personal data: only its masked form), entry (null for personal
 //        data), lexicon ("pii" for personal data), category, severity: low|medium|high,
@@ -61,40 +65,22 @@ export function entryLines(lines) {
   }).length;
 }
 
-// A refusal of an import (`bad_lexicon`) read back into its parts:
-// { total, lines: [{ line, reason }], more } or null when the message is not of that form.
-export function parseRefusal(message) {
-  const m = /^词库有 (\d+) 行有误，未作任何更改：([\s\S]*)$/.exec(message || '');
-  if (!m) return null;
-  const out = { total: Number(m[1]), lines: [], more: 0 };
-  for (const part of m[2].split(/；(?=第 \d+ 行：|另有 \d+ 行有误$)/)) {
-    const line = /^第 (\d+) 行：([\s\S]*)$/.exec(part);
-    const more = /^另有 (\d+) 行有误$/.exec(part);
-    if (line) out.lines.push({ line: Number(line[1]), reason: line[2] });
-    else if (more) out.more = Number(more[1]);
-  }
-  return out;
-}
-
-// The builder's reasons (src/text/build.c) are English; their Chinese wording for the table.
-// An unknown reason is shown as the server words it.
-const REASONS = [
-  [/^bad severity/, () => '严重程度只能是 low、medium 或 high'],
-  [/^column too long/, () => '某一列过长'],
-  [/^severity must be/, () => '严重程度只能是 low、medium 或 high'],
-  [/^entry is empty, too long or not UTF-8/, () => '词条为空、过长或不是 UTF-8'],
-  [/^category, lexicon name or suggestion too long/, () => '类别、词库名或建议过长或不是 UTF-8'],
-  [/^entry is longer than (\d+) characters/, (m) => `词条超过 ${m[1]} 个字符`],
-  [/^entry holds only spaces, punctuation or symbols/, () => '词条只有空格、标点或符号'],
-  [/^more than (\d+) entries/, (m) => `词条超过 ${m[1]} 条`],
-];
-
-export function reasonZh(reason) {
-  for (const [re, fn] of REASONS) {
-    const m = re.exec(reason);
-    if (m) return fn(m);
-  }
-  return reason;
+// The bad lines of a refused import, from the error object of an ApiError (api.js):
+// { total, lines: [{ line, code, reason }], more }, or null when the refusal lists no lines
+// (a bad name, a text too big, a failure).
+export function refusalOf(error) {
+  const e = error && typeof error === 'object' ? error : {};
+  if (!Array.isArray(e.lines) || e.lines.length === 0) return null;
+  const lines = e.lines
+    .filter((l) => l && Number.isInteger(l.line) && l.line > 0)
+    .map((l) => ({
+      line: l.line,
+      code: typeof l.code === 'string' ? l.code : '',
+      reason: typeof l.reason === 'string' ? l.reason : '',
+    }));
+  if (lines.length === 0) return null;
+  const more = Number.isInteger(e.more) && e.more > 0 ? e.more : 0;
+  return { total: lines.length + more, lines, more };
 }
 
 // "b2:0123456789abcdef…" → "b2:0123456789ab…"
