@@ -62,7 +62,8 @@ static void put_varint(encoder *e, uint64_t u)
 /* A signed integer as a varint, small magnitudes short either side of zero (v2). */
 static void put_signed(encoder *e, int64_t v)
 {
-    put_varint(e, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+    uint64_t u = (uint64_t)v;
+    put_varint(e, (u << 1) ^ (0 - (u >> 63))); /* zigzag: the sign into the low bit */
 }
 
 static void put_text(encoder *e, audit_text t, int version)

@@ -75,8 +75,7 @@ static void b2_compress(uint64_t h[8], const uint8_t block[B2_BLOCK], uint64_t b
     uint64_t m[16];
     for (int i = 0; i < 16; i++)
         m[i] = load64_le(block + 8 * i);
-    uint64_t v0 = h[0], v1 = h[1], v2 = h[2], v3 = h[3], v4 = h[4], v5 = h[5], v6 = h[6],
-             v7 = h[7];
+    uint64_t v0 = h[0], v1 = h[1], v2 = h[2], v3 = h[3], v4 = h[4], v5 = h[5], v6 = h[6], v7 = h[7];
     uint64_t v8 = b2_iv[0], v9 = b2_iv[1], v10 = b2_iv[2], v11 = b2_iv[3];
     uint64_t v12 = b2_iv[4] ^ bytes, v13 = b2_iv[5], v14 = last ? ~b2_iv[6] : b2_iv[6],
              v15 = b2_iv[7];

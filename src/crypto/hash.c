@@ -182,8 +182,7 @@ int crypto_mac_key_init(crypto_mac_key *k, crypto_alg alg, const uint8_t key[CRY
     return XN_OK;
 }
 
-int crypto_mac_with(crypto_mac_key *k, const void *data, size_t len,
-                    uint8_t out[CRYPTO_HASH_BYTES])
+int crypto_mac_with(crypto_mac_key *k, const void *data, size_t len, uint8_t out[CRYPTO_HASH_BYTES])
 {
     if (k->alg == CRYPTO_B2) {
         if (len == 0)
