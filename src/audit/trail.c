@@ -29,7 +29,17 @@ typedef struct trail_state {
     uint8_t key[CRYPTO_KEY_BYTES];
     int64_t started_at;
     int64_t first_seq;
+    crypto_mac_key sealer; /* key, made ready at the transaction's first record */
+    bool sealer_ready;
 } trail_state;
+
+/* Forgets the state, its key and the key made ready from it. */
+static void state_wipe(trail_state *s)
+{
+    if (s->sealer_ready)
+        crypto_mac_key_wipe(&s->sealer);
+    crypto_wipe(s, sizeof *s);
+}
 
 struct audit_trail {
     store *db;
@@ -123,7 +133,7 @@ void audit_trail_free(audit_trail *t)
         return;
     close(t->witness_fd);
     audit_remote_free(t->remote);
-    crypto_wipe(&t->cur, sizeof t->cur);
+    state_wipe(&t->cur);
     xn_buf_release(&t->pending);
     pthread_mutex_destroy(&t->lock);
     free(t);
@@ -176,7 +186,7 @@ static void on_tx_end(void *ctx, bool committed)
     xn_buf_reset(&t->pending);
     t->head_moved = false;
     t->tx_serial = 0;
-    crypto_wipe(&t->cur, sizeof t->cur);
+    state_wipe(&t->cur);
     pthread_mutex_unlock(&t->lock);
 }
 
@@ -186,6 +196,7 @@ static int load_state(audit_trail *t, store_conn *tx, xn_error *err)
 {
     store_stmt *st;
     trail_state *s = &t->cur;
+    state_wipe(s); /* nothing of an earlier transaction's state, its ready key included */
     int rc = store_prepare(tx,
                            "SELECT epoch, alg, key, started_at, first_seq FROM audit_epoch_state"
                            " WHERE id = 1",
@@ -255,12 +266,12 @@ static int enter_tx(audit_trail *t, store_conn *tx, xn_error *err)
     t->head_moved = false;
     int rc = load_state(t, tx, err);
     if (rc != XN_OK) {
-        crypto_wipe(&t->cur, sizeof t->cur);
+        state_wipe(&t->cur);
         return rc;
     }
     rc = store_on_commit(tx, on_tx_end, t);
     if (rc != XN_OK) {
-        crypto_wipe(&t->cur, sizeof t->cur);
+        state_wipe(&t->cur);
         return xn_fail(err, rc, "internal", "too many commit hooks");
     }
     t->tx_serial = serial;
@@ -313,6 +324,9 @@ static int close_epoch(audit_trail *t, store_conn *tx, int64_t now, xn_error *er
     uint8_t next[CRYPTO_KEY_BYTES];
     crypto_key_evolve(s->epoch_alg, s->key, next);
     crypto_wipe(s->key, sizeof s->key);
+    if (s->sealer_ready)
+        crypto_mac_key_wipe(&s->sealer);
+    s->sealer_ready = false;
     store_stmt *st;
     rc = store_prepare(tx,
                        "UPDATE audit_epoch_state SET epoch = $1, alg = $2, key = $3,"
@@ -475,8 +489,12 @@ static int append_locked(audit_trail *t, store_conn *tx, const audit_event *ev, 
     };
     memcpy(r.prev_hash, s->head_hash, CRYPTO_HASH_BYTES);
     int rc = audit_record_hash(&r, r.seq, r.hash);
+    if (rc == XN_OK && !s->sealer_ready) {
+        rc = crypto_mac_key_init(&s->sealer, s->epoch_alg, s->key);
+        s->sealer_ready = rc == XN_OK;
+    }
     if (rc == XN_OK)
-        rc = audit_record_seal(&r, s->key, r.seal);
+        rc = audit_record_seal_with(&r, &s->sealer, r.seal);
     if (rc != XN_OK)
         return xn_fail(err, rc, "internal", "the audit record could not be sealed");
     rc = insert_record(tx, &r, err);
