@@ -62,12 +62,9 @@ int audit_record_hash_v(const audit_record *r, int64_t seq, int version,
 /* Whether r's stored hash is the hash of its content written at position seq, under any
  * encoding version. */
 bool audit_record_hash_matches(const audit_record *r, int64_t seq);
-/* seal = MAC(epoch key, hash). */
-int audit_record_seal(const audit_record *r, const uint8_t key[CRYPTO_KEY_BYTES],
-                      uint8_t out[CRYPTO_HASH_BYTES]);
-/* The same with the epoch key made ready (key->alg must be r->alg). */
-int audit_record_seal_with(const audit_record *r, crypto_mac_key *key,
-                           uint8_t out[CRYPTO_HASH_BYTES]);
+/* seal = MAC(epoch key, hash), with the epoch key made ready (crypto_mac_key_init) for
+ * r->alg; XN_EINVAL when the key is for another algorithm. */
+int audit_record_seal(const audit_record *r, crypto_mac_key *key, uint8_t out[CRYPTO_HASH_BYTES]);
 int audit_checkpoint_seal(const audit_checkpoint *cp, const uint8_t key[CRYPTO_KEY_BYTES],
                           uint8_t out[CRYPTO_HASH_BYTES]);
 /* One witness line: {"checkpoint":{…}} with a trailing newline. */

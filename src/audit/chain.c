@@ -144,15 +144,10 @@ bool audit_record_hash_matches(const audit_record *r, int64_t seq)
     return false;
 }
 
-int audit_record_seal(const audit_record *r, const uint8_t key[CRYPTO_KEY_BYTES],
-                      uint8_t out[CRYPTO_HASH_BYTES])
+int audit_record_seal(const audit_record *r, crypto_mac_key *key, uint8_t out[CRYPTO_HASH_BYTES])
 {
-    return crypto_mac(r->alg, key, r->hash, CRYPTO_HASH_BYTES, out);
-}
-
-int audit_record_seal_with(const audit_record *r, crypto_mac_key *key,
-                           uint8_t out[CRYPTO_HASH_BYTES])
-{
+    if (key->alg != r->alg)
+        return XN_EINVAL; /* a record is sealed with its own algorithm */
     return crypto_mac_with(key, r->hash, CRYPTO_HASH_BYTES, out);
 }
 

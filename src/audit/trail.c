@@ -494,7 +494,7 @@ static int append_locked(audit_trail *t, store_conn *tx, const audit_event *ev, 
         s->sealer_ready = rc == XN_OK;
     }
     if (rc == XN_OK)
-        rc = audit_record_seal_with(&r, &s->sealer, r.seal);
+        rc = audit_record_seal(&r, &s->sealer, r.seal);
     if (rc != XN_OK)
         return xn_fail(err, rc, "internal", "the audit record could not be sealed");
     rc = insert_record(tx, &r, err);

@@ -101,7 +101,7 @@ static void take_row(reader *rd, store_stmt *st, audit_read_record *out)
     else if (ar->keys && r.epoch >= 0 && r.epoch < ar->nkeys) {
         uint8_t seal[CRYPTO_HASH_BYTES];
         crypto_mac_key *key = seal_key(rd, r.epoch, r.alg);
-        out->seal_ok = key && audit_record_seal_with(&r, key, seal) == XN_OK &&
+        out->seal_ok = key && audit_record_seal(&r, key, seal) == XN_OK &&
                        crypto_equal(seal, r.seal, CRYPTO_HASH_BYTES);
     }
 }
