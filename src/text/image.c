@@ -257,7 +257,10 @@ int text_image_open(text_lexicon *lex, const void *data, size_t len, bool check_
         if (state)
             for (uint32_t o = n->info >> 8; o != 0; o = outs[o].next)
                 nout++;
-        lex->hot[t].base = n->base | (state && n->fail == ROOT ? HOT_FAIL_ROOT : 0);
+        bool fail_root = state && n->fail == ROOT;
+        bool fail_deep = state && t != ROOT && (nodes[n->fail].info & 0xFF) >= 2;
+        lex->hot[t].base =
+            n->base | (fail_root ? HOT_FAIL_ROOT : 0) | (fail_deep ? HOT_FAIL_DEEP : 0);
         lex->hot[t].check = state && t != ROOT ? n->check | nout << HOT_NOUT_SHIFT : 0;
     }
     lex->pairs = NULL;

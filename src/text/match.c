@@ -23,9 +23,8 @@ typedef struct lexstate {
     const uint32_t *exp;
     const text_lexicon *lex;
     text_walk w;
-    uint32_t s;    /* current state */
-    uint32_t prev; /* the symbol s was entered on (any value when s is the root) */
-    uint64_t i;    /* symbols consumed */
+    text_at at; /* where the walk stands */
+    uint64_t i; /* symbols consumed */
     size_t ring[RING];
 } lexstate;
 
@@ -85,9 +84,7 @@ static void collect(scan *sc, lexstate *L, uint32_t s, size_t end)
 
 static inline void step(scan *sc, lexstate *L, uint32_t c, size_t off, size_t end)
 {
-    uint32_t s = text_next(&L->w, L->s, L->prev, c);
-    L->s = s;
-    L->prev = c;
+    uint32_t s = text_next(&L->w, &L->at, c);
     L->ring[++L->i & (RING - 1)] = off;
     if (L->hot[s].check >> HOT_NOUT_SHIFT)
         collect(sc, L, s, end);
@@ -141,7 +138,7 @@ static size_t frontier(const scan *sc, size_t next)
     size_t f = next;
     for (size_t k = 0; k < sc->nls; k++) {
         const lexstate *L = &sc->ls[k];
-        uint32_t d = L->nodes[L->s].info & 0xFF;
+        uint32_t d = L->nodes[L->at.s].info & 0xFF;
         if (d > 0) {
             size_t st = L->ring[(L->i - d + 1) & (RING - 1)];
             if (st < f)
@@ -163,14 +160,14 @@ static inline void feed(scan *sc, lexstate *L, uint32_t cp, size_t off, size_t e
     if (cls == BMP_SLOW)
         cls = text_class_full(L->lex, cp);
     if (cls == CLS_NONE) {
-        L->s = ROOT;
+        L->at = TEXT_AT_ROOT;
     } else if (cls == CLS_SKIP) {
         return;
     } else if (cls & CLS_EXP) {
         const uint32_t *x = L->exp + (cls & ~CLS_EXP);
         for (uint32_t j = 1; j <= x[0]; j++) {
             if (x[j] == 0)
-                L->s = ROOT;
+                L->at = TEXT_AT_ROOT;
             else
                 step(sc, L, x[j], off, end);
         }
@@ -228,7 +225,7 @@ int text_check(const text_lexicon *const *lex, size_t nlex, const char *text, si
         L->hot = lex[k]->hot;
         L->exp = lex[k]->exp;
         L->w = text_walk_of(lex[k]);
-        L->s = ROOT;
+        L->at = TEXT_AT_ROOT;
     }
 
     if (nlex == 1) {
@@ -275,31 +272,27 @@ static inline uint32_t count_outputs(const hot_node *h, uint32_t s)
 }
 
 /* An expansion or a large symbol, from the full table: the rare path of count_fast. */
-static uint32_t count_slow(const text_lexicon *lex, const text_walk *w, uint32_t s, uint32_t *prev,
-                           uint32_t cp, uint64_t *hits)
+static void count_slow(const text_lexicon *lex, const text_walk *w, text_at *at, uint32_t cp,
+                       uint64_t *hits)
 {
     uint32_t cls = text_class_full(lex, cp);
-    if (cls == CLS_NONE)
-        return ROOT;
+    if (cls == CLS_NONE) {
+        *at = TEXT_AT_ROOT;
+        return;
+    }
     if (cls == CLS_SKIP)
-        return s;
+        return;
     if (!(cls & CLS_EXP)) {
-        s = text_next(w, s, *prev, cls);
-        *prev = cls;
-        *hits += count_outputs(lex->hot, s);
-        return s;
+        *hits += count_outputs(lex->hot, text_next(w, at, cls));
+        return;
     }
     const uint32_t *x = lex->exp + (cls & ~CLS_EXP);
     for (uint32_t j = 1; j <= x[0]; j++) {
-        if (x[j] == 0) {
-            s = ROOT;
-            continue;
-        }
-        s = text_next(w, s, *prev, x[j]);
-        *prev = x[j];
-        *hits += count_outputs(lex->hot, s);
+        if (x[j] == 0)
+            *at = TEXT_AT_ROOT;
+        else
+            *hits += count_outputs(lex->hot, text_next(w, at, x[j]));
     }
-    return s;
 }
 
 /*
@@ -316,7 +309,7 @@ static inline __attribute__((always_inline)) uint64_t count_loop(const text_lexi
     const text_walk w = text_walk_of(lex);
     const hot_node *h = lex->hot;
     const uint16_t *bmp = lex->bmp;
-    uint32_t s = ROOT, prev = 0;
+    text_at at = TEXT_AT_ROOT;
     uint64_t hits = 0;
     while (p < end) {
         size_t adv;
@@ -325,13 +318,15 @@ static inline __attribute__((always_inline)) uint64_t count_loop(const text_lexi
         p += adv;
         if (cls - 1 < BMP_SLOW - 1) {
             /* A plain symbol: the hot path. */
-            s = filtered ? text_step(&w, s, prev, cls) : text_goto(h, w.n, s, cls);
-            prev = cls;
-            hits += count_outputs(h, s);
+            if (filtered)
+                text_step(&w, &at, cls);
+            else
+                at.s = text_goto(h, w.n, at.s, cls);
+            hits += count_outputs(h, at.s);
         } else if (cls == BMP_NONE) {
-            s = ROOT;
+            at = TEXT_AT_ROOT;
         } else if (cls == BMP_SLOW) {
-            s = count_slow(lex, &w, s, &prev, cp, &hits);
+            count_slow(lex, &w, &at, cp, &hits);
         }
     }
     return hits;
