@@ -94,32 +94,6 @@ static bool is_state(const img_node *n, uint32_t nslots, uint32_t s)
     return s != 0 && s < nslots && (s == ROOT || n[s].check != EMPTY);
 }
 
-void text_pairs_build(text_lexicon *lex, uint32_t bits_max)
-{
-    const img_header *h = lex->h;
-    const img_node *nodes = lex->nodes;
-    uint64_t need = ((uint64_t)h->nsym + 1) * ((uint64_t)h->nsym + 1);
-    uint32_t bits = 64;
-    while (bits < need && bits < bits_max)
-        bits <<= 1;
-    free(lex->pairs);
-    lex->pair_mul = need <= bits ? h->nsym + 1 : PAIR_HASH;
-    lex->pair_mask = bits - 1;
-    lex->pairs = xn_xcalloc(bits / 64, sizeof *lex->pairs);
-    for (uint32_t t = ROOT + 1; t < h->nslots; t++) {
-        uint32_t p = nodes[t].check;
-        if (p == EMPTY || p == ROOT)
-            continue; /* a free slot, or a state of depth 1 (no pair ends in it) */
-        /* Validated: p is a state other than the root, so its parent is a state too. */
-        uint32_t gp = nodes[p].check;
-        uint32_t c = t - nodes[p].base, a = p - nodes[gp].base;
-        if (c - 1 >= h->nsym || a - 1 >= h->nsym)
-            continue; /* not inside its parent's row: no transition reaches it */
-        uint32_t i = (a * lex->pair_mul + c) & lex->pair_mask;
-        lex->pairs[i >> 6] |= (uint64_t)1 << (i & 63);
-    }
-}
-
 int text_image_open(text_lexicon *lex, const void *data, size_t len, bool check_hash, xn_error *err)
 {
     const unsigned char *img = data;
@@ -263,7 +237,6 @@ int text_image_open(text_lexicon *lex, const void *data, size_t len, bool check_
             n->base | (fail_root ? HOT_FAIL_ROOT : 0) | (fail_deep ? HOT_FAIL_DEEP : 0);
         lex->hot[t].check = state && t != ROOT ? n->check | nout << HOT_NOUT_SHIFT : 0;
     }
-    lex->pairs = NULL;
     lex->image = img;
     lex->size = len;
     lex->kind = LEX_BORROWED;
@@ -275,8 +248,6 @@ int text_image_open(text_lexicon *lex, const void *data, size_t len, bool check_
     lex->blocks = blocks;
     lex->exp = exp;
     lex->pool = pool;
-    if ((uint64_t)h.nslots * sizeof *lex->hot >= PAIR_MIN_HOT)
-        text_pairs_build(lex, PAIR_BITS_MAX);
     return 0;
 }
 
@@ -429,7 +400,6 @@ void text_lexicon_free(text_lexicon *lex)
         free((void *)lex->image);
     free(lex->bmp);
     free(lex->hot);
-    free(lex->pairs);
     free(lex);
 }
 

@@ -84,7 +84,7 @@ static void collect(scan *sc, lexstate *L, uint32_t s, size_t end)
 
 static inline void step(scan *sc, lexstate *L, uint32_t c, size_t off, size_t end)
 {
-    uint32_t s = text_next(&L->w, &L->at, c);
+    uint32_t s = text_step(&L->w, &L->at, c);
     L->ring[++L->i & (RING - 1)] = off;
     if (L->hot[s].check >> HOT_NOUT_SHIFT)
         collect(sc, L, s, end);
@@ -271,40 +271,38 @@ static inline uint32_t count_outputs(const hot_node *h, uint32_t s)
     return h[s].check >> HOT_NOUT_SHIFT;
 }
 
-/* An expansion or a large symbol, from the full table: the rare path of count_fast. */
-static void count_slow(const text_lexicon *lex, const text_walk *w, text_at *at, uint32_t cp,
-                       uint64_t *hits)
+/* An expansion or a large symbol, from the full table: the rare path of count_fast. Takes and
+ * returns the walk's position by value, so that the hot loop's copy never has its address
+ * taken and stays in registers. */
+static text_at count_slow(const text_lexicon *lex, const text_walk *w, text_at at, uint32_t cp,
+                          uint64_t *hits)
 {
     uint32_t cls = text_class_full(lex, cp);
-    if (cls == CLS_NONE) {
-        *at = TEXT_AT_ROOT;
-        return;
-    }
+    if (cls == CLS_NONE)
+        return TEXT_AT_ROOT;
     if (cls == CLS_SKIP)
-        return;
+        return at;
     if (!(cls & CLS_EXP)) {
-        *hits += count_outputs(lex->hot, text_next(w, at, cls));
-        return;
+        *hits += count_outputs(lex->hot, text_step(w, &at, cls));
+        return at;
     }
     const uint32_t *x = lex->exp + (cls & ~CLS_EXP);
     for (uint32_t j = 1; j <= x[0]; j++) {
         if (x[j] == 0)
-            *at = TEXT_AT_ROOT;
+            at = TEXT_AT_ROOT;
         else
-            *hits += count_outputs(lex->hot, text_next(w, at, x[j]));
+            *hits += count_outputs(lex->hot, text_step(w, &at, x[j]));
     }
+    return at;
 }
 
 /*
  * The count-only loop over one lexicon: no offsets, no ordering, outputs only counted. A
  * character costs a decode (ASCII and three-byte sequences inline), one load from the BMP
- * class table, and the automaton step. Inlined twice, with and without the pair filter, so
- * that the choice is made once per text.
+ * class table, and the automaton step.
  */
-static inline __attribute__((always_inline)) uint64_t count_loop(const text_lexicon *lex,
-                                                                 const unsigned char *p,
-                                                                 const unsigned char *end,
-                                                                 const bool filtered)
+static uint64_t count_fast(const text_lexicon *lex, const unsigned char *p,
+                           const unsigned char *end)
 {
     const text_walk w = text_walk_of(lex);
     const hot_node *h = lex->hot;
@@ -318,24 +316,16 @@ static inline __attribute__((always_inline)) uint64_t count_loop(const text_lexi
         p += adv;
         if (cls - 1 < BMP_SLOW - 1) {
             /* A plain symbol: the hot path. */
-            if (filtered)
-                text_step(&w, &at, cls);
-            else
-                at.s = text_goto(h, w.n, at.s, cls);
-            hits += count_outputs(h, at.s);
+            hits += count_outputs(h, text_step(&w, &at, cls));
         } else if (cls == BMP_NONE) {
             at = TEXT_AT_ROOT;
         } else if (cls == BMP_SLOW) {
-            count_slow(lex, &w, &at, cp, &hits);
+            uint64_t more = 0;
+            at = count_slow(lex, &w, at, cp, &more);
+            hits += more;
         }
     }
     return hits;
-}
-
-static uint64_t count_fast(const text_lexicon *lex, const unsigned char *p,
-                           const unsigned char *end)
-{
-    return lex->pairs != NULL ? count_loop(lex, p, end, true) : count_loop(lex, p, end, false);
 }
 
 int text_count(const text_lexicon *const *lex, size_t nlex, const char *text, size_t len,

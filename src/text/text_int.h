@@ -99,15 +99,11 @@ struct text_lexicon {
     /* Derived at open: the part of each node the matcher reads for every character, packed in
      * 8 bytes instead of 16 (half the cache footprint); fail links and output chains stay in
      * nodes. base | HOT_FAIL_ROOT when the state's failure link is the root (no load of the
-     * node needed to fall back; set on the root too) | HOT_FAIL_DEEP when it has depth >= 2 (the
-     * filtered walk must then follow it); check (the parent, 0 for the root and for a
-     * free slot, which matches no state) | the number of the state's outputs << HOT_NOUT_SHIFT (so
-     * a count needs no walk of the chain, and a state without outputs is seen without loading its
-     * node). */
+     * node needed to fall back; set on the root too) | HOT_FAIL_DEEP when it has depth >= 2
+     * (text_step must then follow it); check (the parent, 0 for the root and for a free slot, which
+     * matches no state) | the number of the state's outputs << HOT_NOUT_SHIFT (so a count needs no
+     * walk of the chain, and a state without outputs is seen without loading its node). */
     struct hot_node *hot;
-    /* Derived at open for large lexicons (NULL otherwise): the pair filter (see text_step). */
-    uint64_t *pairs;
-    uint32_t pair_mul, pair_mask;
 };
 
 typedef struct hot_node {
@@ -135,121 +131,58 @@ text_goto(const hot_node *h, const img_node *n, uint32_t s, uint32_t c)
     }
 }
 
-/*
- * The pair filter: one bit for every pair (a, c) of symbols that follow each other in some
- * entry (whitelist entries included), that is, for every state of depth >= 2, the symbol its
- * parent is entered on and the symbol it is entered on. Pair (a, c) has bit
- * (a * pair_mul + c) & pair_mask of a bitset of pair_mask + 1 bits (at most PAIR_BITS_MAX).
- * When (nsym + 1)^2 bits fit, pair_mul is nsym + 1 and the filter is exact; otherwise
- * pair_mul is an odd constant and distinct pairs may share a bit (a false "maybe", never a
- * false "no").
- *
- * Claim: let s be a state of depth >= 1 entered on symbol a, and c the next symbol. If the
- * bit of (a, c) is clear, the transition from s on c with failure links, goto*(s, c), equals
- * goto*(ROOT, c): the root's child on c, or the root.
- * Proof: the string of s ends in a. Every state on s's failure chain other than the root is
- * a suffix of that string of length >= 1 (an Aho-Corasick failure link goes to the longest
- * proper suffix that is a state), so its string ends in a too. Such a state f has a child on
- * c only if f's string followed by c is a prefix of some entry; that entry then holds a
- * followed by c, and the child is a state of depth >= 2 whose parent f is entered on a, so
- * the builder of the filter set the bit of (a, c). The bit is clear, so no state on the
- * chain other than the root has a child on c; the walk passes them all and ends at the root,
- * whose child on c (if any) is the result. []
- *
- * For an image not made by the builder (failure links that are not suffixes) results may
- * differ from the unfiltered walk, but every access stays inside the validated arrays.
- */
-#define PAIR_BITS_MAX (1u << 21) /* 256 KiB */
-#define PAIR_HASH     0x9E3779B1u
-/* Lexicons whose hot array is smaller walk with text_goto and get no filter: measured, the
- * filtered walk gains 4 % at 100,000 entries (4.4 MB) and loses 6 % at 10,000 (0.2 MB), where
- * the rows are cached and the branchy walk's speculation wins. */
-#define PAIR_MIN_HOT ((uint64_t)2 << 20)
-
-/* (Re)builds lex's pair filter with at most bits_max bits (a power of two, >= 64): exact when
- * (nsym + 1)^2 bits fit, hashed otherwise. Called at open for large lexicons; the unit tests
- * call it to compare the filtered walk with the plain one. */
-void text_pairs_build(text_lexicon *lex, uint32_t bits_max);
-
-/* 1 when the pair (a, c) may occur in an entry, 0 when it certainly does not. */
-static inline uint32_t text_pair_maybe(const uint64_t *pairs, uint32_t mul, uint32_t mask,
-                                       uint32_t a, uint32_t c)
-{
-    uint32_t i = (a * mul + c) & mask;
-    return (uint32_t)(pairs[i >> 6] >> (i & 63)) & 1u;
-}
-
 /* The matcher's view of one lexicon for text_step. */
 typedef struct text_walk {
     const hot_node *h;
     const img_node *n;
-    const uint64_t *pairs;
-    uint32_t mul, mask;
     uint32_t root_base; /* the root's base: its children are at root_base + c */
 } text_walk;
 
-/* Where a walk stands: its state s, the symbol prev that s was entered on (any value when s is
- * the root), and d1, the root's child on prev (the root when there is none). A walk starts, and
- * starts again after a character that is in no entry, at TEXT_AT_ROOT. */
+/* Where a walk stands: its state s, and d1, the root's child on the symbol s was entered on
+ * (the root when there is none, or when s is the root). A walk starts, and starts again after
+ * a character that is in no entry, at TEXT_AT_ROOT. */
 typedef struct text_at {
-    uint32_t s, prev, d1;
+    uint32_t s, d1;
 } text_at;
 
-#define TEXT_AT_ROOT ((text_at){ROOT, 0, ROOT})
+#define TEXT_AT_ROOT ((text_at){ROOT, ROOT})
 
 /*
- * Claim 2: let s be the state after a text whose last symbol is prev, d1 the root's child on
- * prev (the root when none), and c the next symbol. If s has no child on c and s's failure
- * link has depth <= 1, then goto*(s, c) = goto*(d1, c).
+ * Claim: let s be the state after a text whose last symbol is a, d1 the root's child on a (the
+ * root when none), and c the next symbol. If s has no child on c and s's failure link has depth
+ * <= 1, then goto*(s, c) = goto*(d1, c).
  * Proof: goto*(s, c) = goto*(fail(s), c) when s has no child on c (for s = ROOT, fail(s) is read
- * as ROOT). If fail(s) has depth 1, it is the suffix of s's string of length 1, the state of
- * prev alone, which is d1. If fail(s) is the root and s has depth >= 2, no proper suffix of s's
- * string is a state, prev alone included, so d1 = ROOT. If s has depth 1, s is d1. If s is the
- * root, the text's last symbol took the walk to the root, so the root has no child on prev and
- * d1 = ROOT (a character in no entry resets the walk, d1 included). []
+ * as ROOT). If fail(s) has depth 1, it is the suffix of s's string of length 1, the state of a
+ * alone, which is d1. If fail(s) is the root and s has depth >= 2, no proper suffix of s's
+ * string is a state, a alone included, so d1 = ROOT. If s has depth 1, s is d1. If s is the
+ * root, a took the walk to the root, so the root has no child on a and d1 = ROOT (a character
+ * in no entry resets the walk, d1 included). []
  * And goto*(d1, c) for d1 of depth <= 1 is d1's child on c, else the root's child on c, else the
- * root: three probes that do not depend on s.
+ * root: probes that do not depend on s.
  */
 
 /*
  * goto*(at->s, c) (as text_goto), advancing *at, without a branch on the outcome in the common
  * cases. The outcome of the probe of s's row is a coin toss per character in a large lexicon,
- * and mispredicting it cost more than the probe; here the probe of s's row, of d1's row and of
- * the root's row are all loaded and the result chosen by masks (claim 2). Only a failed probe
- * from a state whose failure link has depth >= 2 takes the general walk (on the bench corpus 8 %
- * of symbols, where a state-of-the-root-only fallback left 19 %). The pair filter replaces both
- * row probes, when (prev, c) occurs in no entry, by loads of slot 0 (which is no state's child):
- * the result is then the root's child (claim 1), the failure walk is skipped, and the scattered
- * rows are not touched.
+ * and mispredicting it cost more than the probe; here the rows of s, of d1 and of the root are
+ * all probed and the result chosen by masks (the claim above). Only a failed probe from a state
+ * whose failure link has depth >= 2 takes the general walk: on the bench corpus 8 % of symbols
+ * at 100,000 entries, where falling back to the root's row alone left 19 %.
  */
 static inline __attribute__((always_inline)) uint32_t text_step(const text_walk *w, text_at *at,
                                                                 uint32_t c)
 {
     const hot_node *h = w->h;
     uint32_t s = at->s, d1 = at->d1, hb = h[s].base;
-    uint32_t pass = -text_pair_maybe(w->pairs, w->mul, w->mask, at->prev, c);
-    uint32_t t = ((hb & HOT_BASE) + c) & pass;
-    uint32_t t1 = ((h[d1].base & HOT_BASE) + c) & pass, rt = w->root_base + c;
+    uint32_t t = (hb & HOT_BASE) + c, t1 = (h[d1].base & HOT_BASE) + c, rt = w->root_base + c;
     uint32_t r = (h[rt].check & HOT_PARENT) == ROOT ? rt : ROOT;
     uint32_t hit = -(uint32_t)((h[t].check & HOT_PARENT) == s);
     uint32_t hit1 = -(uint32_t)((h[t1].check & HOT_PARENT) == d1);
-    at->prev = c;
     at->d1 = r;
-    if (__builtin_expect((~hit & pass & hb & HOT_FAIL_DEEP) != 0, 0))
+    if (__builtin_expect((~hit & hb & HOT_FAIL_DEEP) != 0, 0))
         return at->s = text_goto(h, w->n, w->n[s].fail, c);
     uint32_t shallow = (t1 & hit1) | (r & ~hit1);
     return at->s = (t & hit) | (shallow & ~hit);
-}
-
-/* goto*(at->s, c), advancing *at: by the filtered walk when the lexicon has a filter, else by
- * text_goto (which needs no d1). */
-static inline __attribute__((always_inline)) uint32_t text_next(const text_walk *w, text_at *at,
-                                                                uint32_t c)
-{
-    if (w->pairs != NULL)
-        return text_step(w, at, c);
-    at->prev = c;
-    return at->s = text_goto(w->h, w->n, at->s, c);
 }
 
 #define BMP_NONE 0u
@@ -272,11 +205,10 @@ enum { LEX_OWNED, LEX_BORROWED };
  * to `align` (a power of two). NULL when out of memory.
  */
 void *text_big_alloc(size_t bytes, size_t align);
-/* The walk view of a validated lexicon (with the filter: lex->pairs != NULL). */
+/* The walk view of a validated lexicon. */
 static inline text_walk text_walk_of(const text_lexicon *lex)
 {
-    return (text_walk){lex->hot,      lex->nodes,     lex->pairs,
-                       lex->pair_mul, lex->pair_mask, lex->hot[ROOT].base & HOT_BASE};
+    return (text_walk){lex->hot, lex->nodes, lex->hot[ROOT].base & HOT_BASE};
 }
 
 /* Validates an image and fills lex's views. */
@@ -326,22 +258,30 @@ static inline uint32_t text_utf8_next(const unsigned char *p, const unsigned cha
 /*
  * As text_utf8_next, with the two cases of Chinese text first: ASCII and a well-formed
  * three-byte sequence (the BMP from U+0800, surrogates excluded) are decoded without the
- * general checks. Always inlined: left to itself the compiler made it a call per character.
+ * general checks. Where four bytes are readable, the lead byte and both continuation bytes are
+ * tested at once on a little-endian view of them (the compiler makes it one load). Always
+ * inlined: left to itself the compiler made it a call per character.
  */
 static inline __attribute__((always_inline)) uint32_t
 text_utf8_next_fast(const unsigned char *p, const unsigned char *end, size_t *adv)
 {
-    uint32_t c = p[0];
-    if (c < 0x80) {
-        *adv = 1;
-        return c;
-    }
-    if ((c & 0xF0) == 0xE0 && end - p >= 3 && (p[1] & 0xC0) == 0x80 && (p[2] & 0xC0) == 0x80) {
-        uint32_t cp = ((c & 0x0F) << 12) | ((uint32_t)(p[1] & 0x3F) << 6) | (p[2] & 0x3F);
-        if (cp >= 0x800 && (cp & 0xF800) != 0xD800) {
-            *adv = 3;
-            return cp;
+    if (__builtin_expect(end - p >= 4, 1)) {
+        uint32_t v =
+            (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+        if ((v & 0x80) == 0) {
+            *adv = 1;
+            return v & 0x7F;
         }
+        if ((v & 0xC0C0F0) == 0x8080E0) {
+            uint32_t cp = (v & 0x0F) << 12 | (v >> 2 & 0xFC0) | (v >> 16 & 0x3F);
+            if (cp >= 0x800 && (cp & 0xF800) != 0xD800) {
+                *adv = 3;
+                return cp;
+            }
+        }
+    } else if (p[0] < 0x80) {
+        *adv = 1;
+        return p[0];
     }
     return text_utf8_next(p, end, adv);
 }

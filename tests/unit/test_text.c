@@ -527,54 +527,82 @@ static void large_lexicons_build_and_match(void **state)
     text_lexicon_free(lex);
 }
 
-/* The pair filter (text_int.h) must not change a single hit: random lexicons over a small
- * alphabet (so that entries overlap, nest and share pairs, with whitelist entries among them)
- * and random texts with evasion forms, checked in both modes, alone and with a second lexicon,
- * by the plain walk, the exact filter and a deliberately tiny hashed one (false "maybe"s). */
+/* Random lexicons over a small alphabet, so that entries overlap, nest and share suffixes
+ * (failure links of every depth), with whitelist entries among them. */
 static uint32_t rnd_next(uint32_t *x)
 {
     *x = *x * 1103515245u + 12345u;
     return *x >> 8;
 }
 
-static void results(const text_lexicon *const *set, size_t n, const char *text, text_mode mode,
-                    collected *c, uint64_t *counted)
+static void random_lexicon(uint32_t *x, char *buf, size_t cap)
 {
-    text_check_opts o = {.mode = mode};
-    xn_error err = {0};
-    memset(c, 0, sizeof *c);
-    c->text_len = strlen(text);
-    assert_int_equal(text_check(set, n, text, c->text_len, &o, collect, c, &err), 0);
-    c->out[c->len] = '\0';
-    assert_int_equal(text_count(set, n, text, c->text_len, mode, counted, &err), 0);
+    static const char *const syms[] = {"法", "轮", "功", "a", "b", "1", "ss"};
+    size_t len = 0;
+    int nent = 3 + (int)(rnd_next(x) % 40);
+    buf[0] = '\0';
+    for (int e = 0; e < nent; e++) {
+        int n = 1 + (int)(rnd_next(x) % 6);
+        for (int k = 0; k < n; k++)
+            len += (size_t)snprintf(buf + len, cap - len, "%s",
+                                    syms[rnd_next(x) % (sizeof syms / sizeof syms[0])]);
+        len += (size_t)snprintf(buf + len, cap - len, "%s\n",
+                                rnd_next(x) % 6 == 0 ? ",whitelist" : "");
+    }
 }
 
-static void pair_filter_changes_no_hit(void **state)
+/* text_step (three probes chosen by masks, the failure walk only from states whose failure
+ * link has depth >= 2) lands on the same state as the plain failure-link walk, text_goto, at
+ * every symbol of random symbol sequences, resets included. */
+static void branch_free_step_follows_failure_links(void **state)
 {
     (void)state;
-    static const char *const syms[] = {"法", "轮", "功", "a", "b", "1", "ss"};
+    uint32_t x = 20240611u;
+    uint64_t deep = 0, steps = 0;
+    for (int round = 0; round < 200; round++) {
+        char lexa[2048];
+        random_lexicon(&x, lexa, sizeof lexa);
+        text_lexicon *lex = build(lexa, true);
+        const text_walk w = text_walk_of(lex);
+        uint32_t nsym = lex->h->nsym;
+        for (int t = 0; t < 20; t++) {
+            text_at at = TEXT_AT_ROOT;
+            uint32_t s = ROOT;
+            for (int k = 0; k < 200; k++) {
+                uint32_t c = rnd_next(&x) % (nsym + 1); /* 0: a character in no entry */
+                if (c == 0) {
+                    at = TEXT_AT_ROOT;
+                    s = ROOT;
+                    continue;
+                }
+                deep += (lex->hot[at.s].base & HOT_FAIL_DEEP) != 0;
+                steps++;
+                s = text_goto(lex->hot, lex->nodes, s, c);
+                if (text_step(&w, &at, c) != s || at.s != s)
+                    fail_msg("round %d: step %d on symbol %u gave %u, the failure walk %u\n%s",
+                             round, k, c, at.s, s, lexa);
+            }
+        }
+        text_lexicon_free(lex);
+    }
+    /* The sequences did visit states whose failure link is deep (the general walk's case). */
+    assert_true(deep > steps / 100);
+}
+
+/* The counting loop agrees with the full check: random lexicons and texts with evasion forms,
+ * invalid bytes and characters in no entry, both modes, one lexicon and two. */
+static void count_agrees_with_check(void **state)
+{
+    (void)state;
     static const char *const pieces[] = {
         "法", "轮", "輪", "功",           "a",  "Ａ", "B",  "b",    "1",    "①",    "ss",
         "ß",  " ",  "-",  "\xE2\x80\x8B", "。", "x",  "\n", "\xFF", "法轮", "轮功",
     };
-    uint32_t x = 20240611u;
+    uint32_t x = 7u;
     for (int round = 0; round < 60; round++) {
-        char lexa[2048] = "", lexb[512] = "";
-        size_t la = 0, lb = 0;
-        int nent = 3 + (int)(rnd_next(&x) % 40);
-        for (int e = 0; e < nent; e++) {
-            char *buf = e % 7 == 6 ? lexb : lexa;
-            size_t *len = e % 7 == 6 ? &lb : &la, cap = e % 7 == 6 ? sizeof lexb : sizeof lexa;
-            int n = 1 + (int)(rnd_next(&x) % 5);
-            for (int k = 0; k < n; k++)
-                *len += (size_t)snprintf(buf + *len, cap - *len, "%s",
-                                         syms[rnd_next(&x) % (sizeof syms / sizeof syms[0])]);
-            *len += (size_t)snprintf(buf + *len, cap - *len, "%s\n",
-                                     rnd_next(&x) % 6 == 0 ? ",whitelist" : "");
-        }
-        if (lb == 0)
-            lb = (size_t)snprintf(lexb, sizeof lexb, "功法\n");
-        text_lexicon *a = build(lexa, true), *b = build(lexb, true);
+        char lexa[2048];
+        random_lexicon(&x, lexa, sizeof lexa);
+        text_lexicon *a = build(lexa, true), *b = build("功法\n轮\n", true);
         for (int t = 0; t < 8; t++) {
             char text[512];
             size_t tl = 0;
@@ -582,67 +610,23 @@ static void pair_filter_changes_no_hit(void **state)
             for (int k = 0; k < n; k++)
                 tl += (size_t)snprintf(text + tl, sizeof text - tl, "%s",
                                        pieces[rnd_next(&x) % (sizeof pieces / sizeof pieces[0])]);
-            for (int mode = 0; mode < 2; mode++) {
-                text_mode m = mode ? TEXT_MODE_LONGEST : TEXT_MODE_ALL;
+            for (int mode = 0; mode < 2; mode++)
                 for (size_t nset = 1; nset <= 2; nset++) {
                     const text_lexicon *set[2] = {a, b};
-                    collected plain, exact, hashed;
-                    uint64_t n_plain, n_exact, n_hashed;
-                    free(a->pairs);
-                    free(b->pairs);
-                    a->pairs = b->pairs = NULL; /* as opened: small lexicons have no filter */
-                    results(set, nset, text, m, &plain, &n_plain);
-                    text_pairs_build(a, PAIR_BITS_MAX);
-                    text_pairs_build(b, PAIR_BITS_MAX);
-                    assert_int_equal(a->pair_mul, a->h->nsym + 1); /* exact */
-                    results(set, nset, text, m, &exact, &n_exact);
-                    text_pairs_build(a, 64);
-                    text_pairs_build(b, 64);
-                    results(set, nset, text, m, &hashed, &n_hashed);
-                    if (strcmp(plain.out, exact.out) != 0 || strcmp(plain.out, hashed.out) != 0)
-                        fail_msg("round %d text \"%s\" mode %d lexicons %zu:\n%s\n%s\n%s\n%s",
-                                 round, text, mode, nset, lexa, plain.out, exact.out, hashed.out);
-                    assert_int_equal(plain.n, exact.n);
-                    assert_int_equal(plain.n, hashed.n);
-                    assert_int_equal(n_plain, n_exact);
-                    assert_int_equal(n_plain, n_hashed);
-                    assert_int_equal(n_plain, (uint64_t)plain.n);
+                    text_check_opts o = {.mode = mode ? TEXT_MODE_LONGEST : TEXT_MODE_ALL};
+                    collected c;
+                    uint64_t counted = 0;
+                    xn_error err = {0};
+                    memset(&c, 0, sizeof c);
+                    c.text_len = tl;
+                    assert_int_equal(text_check(set, nset, text, tl, &o, collect, &c, &err), 0);
+                    assert_int_equal(text_count(set, nset, text, tl, o.mode, &counted, &err), 0);
+                    assert_int_equal(counted, (uint64_t)c.n);
                 }
-            }
         }
         text_lexicon_free(a);
         text_lexicon_free(b);
     }
-}
-
-/* Large lexicons get the filter when opened; small ones do not. */
-static void large_lexicons_are_opened_with_the_pair_filter(void **state)
-{
-    (void)state;
-    text_lexicon *small = build("法轮功\n", true);
-    assert_null(small->pairs);
-    text_lexicon_free(small);
-    text_builder *b = text_builder_new(true);
-    xn_error err = {0};
-    uint32_t x = 11;
-    for (int i = 0; i < 100000; i++) {
-        char w[16];
-        int k = 0;
-        for (int j = 0; j < 5; j++) {
-            uint32_t cp = 0x4E00 + rnd_next(&x) % 3000;
-            w[k++] = (char)(0xE0 | (cp >> 12));
-            w[k++] = (char)(0x80 | ((cp >> 6) & 0x3F));
-            w[k++] = (char)(0x80 | (cp & 0x3F));
-        }
-        assert_int_equal(text_builder_add(b, "big", w, (size_t)k, NULL, 0, NULL, &err), 0);
-    }
-    text_lexicon *lex = NULL;
-    assert_int_equal(text_builder_build(b, &lex, &err), 0);
-    assert_true((uint64_t)lex->h->nslots * sizeof(hot_node) >= PAIR_MIN_HOT);
-    assert_non_null(lex->pairs);
-    assert_int_equal(lex->pair_mul, PAIR_HASH); /* 3,000 symbols: (nsym + 1)^2 bits do not fit */
-    text_builder_free(b);
-    text_lexicon_free(lex);
 }
 
 int main(void)
@@ -664,8 +648,8 @@ int main(void)
         cmocka_unit_test(compiled_image_round_trip_and_corruption),
         cmocka_unit_test(loaded_lexicon_survives_its_file_shrinking),
         cmocka_unit_test(large_lexicons_build_and_match),
-        cmocka_unit_test(pair_filter_changes_no_hit),
-        cmocka_unit_test(large_lexicons_are_opened_with_the_pair_filter),
+        cmocka_unit_test(branch_free_step_follows_failure_links),
+        cmocka_unit_test(count_agrees_with_check),
     };
     return cmocka_run_group_tests_name("text", tests, NULL, NULL);
 }
