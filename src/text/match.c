@@ -17,14 +17,12 @@
 #include <string.h>
 
 typedef struct lexstate {
-    const img_node *nodes;
-    const hot_node *hot;
     const uint16_t *bmp;
     const uint32_t *exp;
     const text_lexicon *lex;
-    text_walk w;
-    text_at at; /* where the walk stands */
-    uint64_t i; /* symbols consumed */
+    text_walk w; /* the nodes and their hot halves */
+    text_at at;  /* where the walk stands */
+    uint64_t i;  /* symbols consumed */
     size_t ring[RING];
 } lexstate;
 
@@ -61,7 +59,7 @@ static void push(pend **v, size_t *n, size_t *cap, pend p)
 static void collect(scan *sc, lexstate *L, uint32_t s, size_t end)
 {
     const text_lexicon *lex = L->lex;
-    for (uint32_t o = L->nodes[s].info >> 8; o != 0; o = lex->outs[o].next) {
+    for (uint32_t o = L->w.n[s].info >> 8; o != 0; o = lex->outs[o].next) {
         uint32_t e = lex->outs[o].entry;
         uint32_t n = lex->entries[e].nsym;
         size_t start = L->ring[(L->i - n + 1) & (RING - 1)];
@@ -86,7 +84,7 @@ static inline void step(scan *sc, lexstate *L, uint32_t c, size_t off, size_t en
 {
     uint32_t s = text_step(&L->w, &L->at, c);
     L->ring[++L->i & (RING - 1)] = off;
-    if (L->hot[s].check >> HOT_NOUT_SHIFT)
+    if (L->w.h[s].check >> HOT_NOUT_SHIFT)
         collect(sc, L, s, end);
 }
 
@@ -138,7 +136,7 @@ static size_t frontier(const scan *sc, size_t next)
     size_t f = next;
     for (size_t k = 0; k < sc->nls; k++) {
         const lexstate *L = &sc->ls[k];
-        uint32_t d = L->nodes[L->at.s].info & 0xFF;
+        uint32_t d = L->w.n[L->at.s].info & 0xFF;
         if (d > 0) {
             size_t st = L->ring[(L->i - d + 1) & (RING - 1)];
             if (st < f)
@@ -220,9 +218,7 @@ int text_check(const text_lexicon *const *lex, size_t nlex, const char *text, si
     for (size_t k = 0; k < nlex; k++) {
         lexstate *L = &sc.ls[k];
         L->lex = lex[k];
-        L->nodes = lex[k]->nodes;
         L->bmp = lex[k]->bmp;
-        L->hot = lex[k]->hot;
         L->exp = lex[k]->exp;
         L->w = text_walk_of(lex[k]);
         L->at = TEXT_AT_ROOT;
