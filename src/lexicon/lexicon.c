@@ -597,6 +597,24 @@ out:
     return rc;
 }
 
+/* Appends the audit record of an action on lexicon `name` in tx, with `detail` (taken, may be
+ * NULL when out of memory) as its JSON detail. */
+static int record(lexicon_live *l, store_conn *tx, const audit_actor *actor, const char *action,
+                  const char *name, json_t *detail, xn_error *err)
+{
+    char *text = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
+    json_decref(detail);
+    audit_event ev = {.action = action,
+                      .actor = actor,
+                      .object_type = "lexicon",
+                      .object_id = name,
+                      .result = AUDIT_OK,
+                      .detail_json = text};
+    int rc = audit_append(l->audit, tx, &ev, err);
+    free(text);
+    return rc;
+}
+
 static int import_tx(store_conn *tx, void *vctx, xn_error *err)
 {
     import_ctx *c = vctx;
@@ -604,7 +622,7 @@ static int import_tx(store_conn *tx, void *vctx, xn_error *err)
     xn_buf result;
     const char *text;
     size_t len, nf;
-    char *cats = NULL, *detail = NULL;
+    char *cats = NULL;
     source *old = NULL;
     store_stmt *st;
     int rc;
@@ -665,25 +683,17 @@ static int import_tx(store_conn *tx, void *vctx, xn_error *err)
     rc = store_step(st, err);
     if (rc < 0)
         goto out;
-    json_t *d = json_pack("{s:s, s:I, s:I, s:I, s:I, s:s}", "mode",
+    rc = record(c->l, tx, c->actor, "lexicon.import", c->name,
+                json_pack("{s:s, s:I, s:I, s:I, s:I, s:s}", "mode",
                           c->mode == LEXICON_MERGE ? "merge" : "replace", "entries", (json_int_t)nf,
                           "added", (json_int_t)c->res.added, "removed", (json_int_t)c->res.removed,
-                          "bytes", (json_int_t)len, "digest", c->res.digest);
-    detail = json_dumps(d, JSON_COMPACT);
-    json_decref(d);
-    audit_event ev = {.action = "lexicon.import",
-                      .actor = c->actor,
-                      .object_type = "lexicon",
-                      .object_id = c->name,
-                      .result = AUDIT_OK,
-                      .detail_json = detail};
-    rc = audit_append(c->l->audit, tx, &ev, err);
+                          "bytes", (json_int_t)len, "digest", c->res.digest),
+                err);
 out:
     if (rc != XN_OK) {
         text_lexicon_free(c->built);
         c->built = NULL;
     }
-    free(detail);
     free(cats);
     xn_buf_release(&result);
     sources_clear(&all);
@@ -740,7 +750,7 @@ static int export_tx(store_conn *tx, void *vctx, xn_error *err)
 {
     export_ctx *c = vctx;
     store_stmt *st;
-    char digest[80], *detail = NULL;
+    char digest[80];
     c->out->len = c->start;
     int rc = store_prepare(tx, "SELECT source FROM lexicon WHERE name = $1", &st, err);
     if (rc != XN_OK)
@@ -757,18 +767,8 @@ static int export_tx(store_conn *tx, void *vctx, xn_error *err)
     store_stmt_done(st);
     if (rc != XN_OK)
         return xn_fail(err, rc, "too_large", "词库过大，无法导出");
-    json_t *d = json_pack("{s:I, s:s}", "bytes", (json_int_t)n, "digest", digest);
-    detail = json_dumps(d, JSON_COMPACT);
-    json_decref(d);
-    audit_event ev = {.action = "lexicon.export",
-                      .actor = c->actor,
-                      .object_type = "lexicon",
-                      .object_id = c->name,
-                      .result = AUDIT_OK,
-                      .detail_json = detail};
-    rc = audit_append(c->l->audit, tx, &ev, err);
-    free(detail);
-    return rc;
+    return record(c->l, tx, c->actor, "lexicon.export", c->name,
+                  json_pack("{s:I, s:s}", "bytes", (json_int_t)n, "digest", digest), err);
 }
 
 int lexicon_export(lexicon_live *l, const char *name, const audit_actor *actor, xn_buf *out,
