@@ -21,7 +21,7 @@ static int on_hit(void *ctx, const text_hit *h)
 static void *built_image(size_t *len)
 {
     static const char lex[] = "法轮功\n法轮\n轮功\n中华人名共和国,wording,high,中华人民共和国\n"
-                              "人民\n人民共和国\nabc\nbc\n反分裂国家法,whitelist\n分裂国家\n";
+                              "人民\n人民共和国\nabc\nbc\nbcd\n反分裂国家法,whitelist\n分裂国家\n";
     xn_error err;
     text_builder *b = text_builder_new(false);
     text_lexicon *l = NULL;

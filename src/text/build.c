@@ -10,7 +10,9 @@
  *
  * Symbols are numbered by descending frequency in the entries, so the root's and the busiest
  * states' transitions sit close together. Double-array slots are found with a union-find "next
- * free slot" index, which keeps placement near linear for 100,000+ entries.
+ * free slot" index, which keeps placement near linear for 100,000+ entries. Failure links are
+ * found on the trie before layout, so that a state whose failure link is two or more deep can
+ * have its failure link's transitions copied into its own row as redirect slots (text_int.h).
  */
 #include "text/text_int.h"
 
@@ -458,6 +460,11 @@ typedef struct tnode {
     uint32_t slot;  /* double-array slot */
 } tnode;
 
+/* A redirect in a state's row: on sym, go to the state `target` (trie nodes). */
+typedef struct redirect {
+    uint32_t sym, target;
+} redirect;
+
 typedef struct build {
     text_builder *b;
     uint32_t *syms; /* per cps element: its symbol */
@@ -466,6 +473,15 @@ typedef struct build {
     u32map alpha; /* code point -> symbol */
     tnode *t;
     size_t nt, cap_t;
+    /* per trie node, found before layout: */
+    uint32_t *bfs;      /* the nodes breadth first; a node's children are consecutive here */
+    uint32_t *kid_from; /* u's children are bfs[kid_from[u] .. kid_from[u] + kid_n[u]) */
+    uint32_t *kid_n;
+    uint32_t *fail, *depth;
+    uint32_t *rd_from, *rd_n; /* u's redirects are rd[rd_from[u] .. + rd_n[u]), by symbol */
+    uint8_t *walk;            /* the row lacks its redirects (FAIL_WALK) */
+    redirect *rd;
+    size_t nrd, cap_rd;
     /* double array under construction */
     uint32_t *base, *check;
     uint32_t *nextfree;  /* union-find: first free slot at or after i */
@@ -578,6 +594,124 @@ static void build_trie(build *B)
     }
 }
 
+/* ---- build: failure links and redirects ------------------------------------------------ */
+
+/* u's child on sym (trie nodes), 0 when none: a binary search of its children, which are in
+ * symbol order. */
+static uint32_t trie_child(const build *B, uint32_t u, uint32_t sym)
+{
+    const uint32_t *k = B->bfs + B->kid_from[u];
+    size_t lo = 0, hi = B->kid_n[u];
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        uint32_t m = B->t[k[mid]].sym;
+        if (m == sym)
+            return k[mid];
+        if (m < sym)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
+/* Breadth-first order, depths and failure links of the trie (node 0, the root, fails to
+ * itself). A failure target is shallower, so its children are known when it is asked. */
+static void trie_links(build *B)
+{
+    size_t head = 0, tail = 0;
+    B->bfs = xn_xmalloc(B->nt * sizeof *B->bfs);
+    B->kid_from = xn_xcalloc(B->nt, sizeof *B->kid_from);
+    B->kid_n = xn_xcalloc(B->nt, sizeof *B->kid_n);
+    B->fail = xn_xcalloc(B->nt, sizeof *B->fail);
+    B->depth = xn_xcalloc(B->nt, sizeof *B->depth);
+    B->bfs[tail++] = 0;
+    while (head < tail) {
+        uint32_t u = B->bfs[head++];
+        B->kid_from[u] = (uint32_t)tail;
+        for (uint32_t c = B->t[u].first; c != 0; c = B->t[c].next) {
+            uint32_t f = B->fail[u], to = 0;
+            B->depth[c] = B->depth[u] + 1;
+            if (u != 0)
+                for (;;) {
+                    to = trie_child(B, f, B->t[c].sym);
+                    if (to != 0 || f == 0)
+                        break;
+                    f = B->fail[f];
+                }
+            B->fail[c] = to;
+            B->bfs[tail++] = c;
+        }
+        B->kid_n[u] = (uint32_t)(tail - B->kid_from[u]);
+    }
+}
+
+/* More redirects than this in one row, and the state walks its failure links instead: rows
+ * stay small, and the work per state bounded. */
+#define REDIRECTS_PER_STATE 32
+
+/* Room for n more redirects (before pointers into B->rd are taken). */
+static void rd_reserve(build *B, size_t n)
+{
+    if (B->nrd + n <= B->cap_rd)
+        return;
+    while (B->nrd + n > B->cap_rd)
+        B->cap_rd *= 2;
+    B->rd = xn_xrealloc(B->rd, B->cap_rd * sizeof *B->rd);
+}
+
+/*
+ * Gives each state whose failure link f has depth >= 2 a redirect for every symbol of f's row
+ * (children and redirects) on which it has no child, naming where f's row leads: the rows then
+ * answer the failure walk's question in one probe (the claim at text_step). Breadth first, so
+ * f's row is final when it is read. A state whose f walks, or that would need too many
+ * redirects, walks too.
+ */
+static void add_redirects(build *B)
+{
+    B->rd_from = xn_xcalloc(B->nt, sizeof *B->rd_from);
+    B->rd_n = xn_xcalloc(B->nt, sizeof *B->rd_n);
+    B->walk = xn_xcalloc(B->nt, 1);
+    B->cap_rd = 64;
+    B->rd = xn_xmalloc(B->cap_rd * sizeof *B->rd);
+    for (size_t i = 1; i < B->nt; i++) {
+        uint32_t u = B->bfs[i], f = B->fail[u];
+        if (B->depth[f] < 2)
+            continue;
+        if (B->walk[f] || B->kid_n[f] + B->rd_n[f] > B->kid_n[u] + REDIRECTS_PER_STATE) {
+            B->walk[u] = 1;
+            continue;
+        }
+        rd_reserve(B, B->kid_n[f] + B->rd_n[f]);
+        const uint32_t *uk = B->bfs + B->kid_from[u], *fk = B->bfs + B->kid_from[f];
+        const redirect *fr = B->rd + B->rd_from[f];
+        size_t a = 0, j = 0, r = 0, start = B->nrd;
+        /* f's row in symbol order: the merge of its children and its redirects. */
+        while (j < B->kid_n[f] || r < B->rd_n[f]) {
+            uint32_t sym, target;
+            if (r == B->rd_n[f] || (j < B->kid_n[f] && B->t[fk[j]].sym < fr[r].sym)) {
+                sym = B->t[fk[j]].sym;
+                target = fk[j++];
+            } else {
+                sym = fr[r].sym;
+                target = fr[r++].target;
+            }
+            while (a < B->kid_n[u] && B->t[uk[a]].sym < sym)
+                a++;
+            if (a < B->kid_n[u] && B->t[uk[a]].sym == sym)
+                continue;
+            B->rd[B->nrd++] = (redirect){sym, target};
+        }
+        if (B->nrd - start > REDIRECTS_PER_STATE) {
+            B->nrd = start;
+            B->walk[u] = 1;
+            continue;
+        }
+        B->rd_from[u] = (uint32_t)start;
+        B->rd_n[u] = (uint32_t)(B->nrd - start);
+    }
+}
+
 /* ---- build: double array ------------------------------------------------------------------ */
 
 static void da_grow(build *B, size_t need)
@@ -658,37 +792,36 @@ static uint32_t da_place(build *B, const uint32_t *syms, size_t k, uint32_t pare
     }
 }
 
+/* Places every state's row, its children and redirects, breadth first. */
 static int layout(build *B, xn_error *err)
 {
-    uint32_t *queue = xn_xmalloc(B->nt * sizeof *queue);
     uint32_t *kids = xn_xmalloc(((size_t)B->nsym + 1) * sizeof *kids);
-    size_t head = 0, tail = 0;
     int rc = 0;
 
     da_grow(B, (size_t)B->nsym + 2);
     da_take(B, ROOT, 0);
     B->check[ROOT] = 0;
     B->t[0].slot = ROOT;
-    queue[tail++] = 0;
-    while (head < tail) {
-        uint32_t u = queue[head++];
-        size_t k = 0;
-        for (uint32_t c = B->t[u].first; c != 0; c = B->t[c].next)
-            kids[k++] = B->t[c].sym;
+    for (size_t i = 0; i < B->nt; i++) {
+        uint32_t u = B->bfs[i];
+        const uint32_t *uk = B->bfs + B->kid_from[u];
+        const redirect *ur = B->rd + B->rd_from[u];
+        size_t k = 0, a = 0, r = 0;
+        while (a < B->kid_n[u] || r < B->rd_n[u])
+            kids[k++] = r == B->rd_n[u] || (a < B->kid_n[u] && B->t[uk[a]].sym < ur[r].sym)
+                            ? B->t[uk[a++]].sym
+                            : ur[r++].sym;
         if (k == 0)
             continue;
         uint32_t base = da_place(B, kids, k, B->t[u].slot);
         B->base[B->t[u].slot] = base;
-        for (uint32_t c = B->t[u].first; c != 0; c = B->t[c].next) {
-            B->t[c].slot = base + B->t[c].sym;
-            queue[tail++] = c;
-        }
+        for (a = 0; a < B->kid_n[u]; a++)
+            B->t[uk[a]].slot = base + B->t[uk[a]].sym;
         if (B->used_max + B->nsym + 2 >= MAX_SLOTS) {
             rc = xn_fail(err, XN_ETOOBIG, "lexicon_too_large", "lexicon needs too many states");
             break;
         }
     }
-    free(queue);
     free(kids);
     return rc;
 }
@@ -792,7 +925,7 @@ int text_builder_build(text_builder *b, text_lexicon **out, xn_error *err)
     build B = {.b = b};
     ftable *ft = NULL;
     unsigned char *img = NULL;
-    uint32_t *outidx = NULL, *fail = NULL, *depth = NULL, *queue = NULL;
+    uint32_t *outidx = NULL, *fail = NULL, *depth = NULL;
     size_t nslots, nout = 1, size;
     img_header h = {0};
     int rc = 0;
@@ -801,51 +934,29 @@ int text_builder_build(text_builder *b, text_lexicon **out, xn_error *err)
     if (b->nentries == 0)
         return xn_fail(err, XN_EINVAL, "empty_lexicon", "the lexicon has no entries");
     build_trie(&B);
+    trie_links(&B);
+    add_redirects(&B);
     rc = layout(&B, err);
     if (rc < 0)
         goto out;
     nslots = B.used_max + B.nsym + 2;
     da_grow(&B, nslots);
 
-    /* Failure links and output chains, breadth first (a failure target is always shallower). */
+    /* Failure links, depths and output chains by slot, breadth first (a failure target is
+     * always shallower, so its output chain is known). */
     fail = xn_xcalloc(nslots, sizeof *fail);
     depth = xn_xcalloc(nslots, sizeof *depth);
     outidx = xn_xcalloc(nslots, sizeof *outidx);
-    queue = xn_xmalloc(B.nt * sizeof *queue);
-    {
-        size_t head = 0, tail = 0;
-        fail[ROOT] = ROOT;
-        queue[tail++] = 0;
-        while (head < tail) {
-            uint32_t u = queue[head++];
-            uint32_t us = B.t[u].slot;
-            for (uint32_t c = B.t[u].first; c != 0; c = B.t[c].next) {
-                uint32_t v = B.t[c].slot, sym = B.t[c].sym, f = fail[us];
-                depth[v] = depth[us] + 1;
-                if (us == ROOT) {
-                    fail[v] = ROOT;
-                } else {
-                    for (;;) {
-                        uint32_t t = B.base[f] + sym;
-                        if (B.check[t] == f) {
-                            fail[v] = t;
-                            break;
-                        }
-                        if (f == ROOT) {
-                            fail[v] = ROOT;
-                            break;
-                        }
-                        f = fail[f];
-                    }
-                }
-                if (B.t[c].entry != UINT32_MAX) {
-                    white = white || (b->entries[B.t[c].entry].flags & ENTRY_WHITE);
-                    outidx[v] = (uint32_t)nout++; /* record filled below */
-                } else {
-                    outidx[v] = outidx[fail[v]];
-                }
-                queue[tail++] = c;
-            }
+    fail[ROOT] = ROOT;
+    for (size_t i = 1; i < B.nt; i++) {
+        uint32_t c = B.bfs[i], v = B.t[c].slot;
+        fail[v] = B.t[B.fail[c]].slot | (B.walk[c] ? FAIL_WALK : 0);
+        depth[v] = B.depth[c];
+        if (B.t[c].entry != UINT32_MAX) {
+            white = white || (b->entries[B.t[c].entry].flags & ENTRY_WHITE);
+            outidx[v] = (uint32_t)nout++; /* record filled below */
+        } else {
+            outidx[v] = outidx[B.t[B.fail[c]].slot];
         }
     }
 
@@ -907,8 +1018,14 @@ int text_builder_build(text_builder *b, text_lexicon **out, xn_error *err)
             uint32_t v = B.t[n].slot;
             if (B.t[n].entry != UINT32_MAX) {
                 outs[outidx[v]].entry = B.t[n].entry;
-                outs[outidx[v]].next = outidx[fail[v]];
+                outs[outidx[v]].next = outidx[fail[v] & FAIL_STATE];
             }
+        }
+        for (size_t n = 0; n < B.nt; n++) {
+            uint32_t u = B.t[n].slot;
+            for (uint32_t r = B.rd_from[n]; r < B.rd_from[n] + B.rd_n[n]; r++)
+                nodes[B.base[u] + B.rd[r].sym] =
+                    (img_node){B.t[B.rd[r].target].slot, u, NODE_REDIRECT, 0};
         }
         for (size_t i = 0; i < b->nentries; i++) {
             const bentry *e = &b->entries[i];
@@ -945,7 +1062,15 @@ out:
     free(fail);
     free(depth);
     free(outidx);
-    free(queue);
+    free(B.bfs);
+    free(B.kid_from);
+    free(B.kid_n);
+    free(B.fail);
+    free(B.depth);
+    free(B.rd_from);
+    free(B.rd_n);
+    free(B.walk);
+    free(B.rd);
     free(B.syms);
     free(B.order);
     map_release(&B.alpha);

@@ -7,6 +7,8 @@
  *  - for every state s, base[s] + nsym is inside the node array, so a transition never leaves it;
  *  - a state's parent (check) is a state and its depth is the parent's plus one, and a failure
  *    link goes to a strictly shallower state: failure chains end at the root;
+ *  - a redirect slot's owner (check) is a state, and its target is a state entered on the same
+ *    symbol and no deeper than the owner: a walk's depth still grows by at most one a symbol;
  *  - an output chain visits strictly shorter entries, each no longer than the state's depth:
  *    hit start offsets always lie inside the text;
  *  - every class in the fold table is a valid symbol, noise, or a valid expansion;
@@ -91,7 +93,20 @@ static bool string_ok(const char *pool, uint32_t pool_size, uint32_t off)
 
 static bool is_state(const img_node *n, uint32_t nslots, uint32_t s)
 {
-    return s != 0 && s < nslots && (s == ROOT || n[s].check != EMPTY);
+    return s != 0 && s < nslots &&
+           (s == ROOT || (n[s].check != EMPTY && n[s].fail != NODE_REDIRECT));
+}
+
+/* A redirect slot t (its owner's row holds it on the symbol its target was entered on). */
+static bool redirect_ok(const img_node *nodes, uint32_t nslots, uint32_t t)
+{
+    const img_node *n = &nodes[t];
+    if (!is_state(nodes, nslots, n->check) || !is_state(nodes, nslots, n->base) ||
+        n->base == ROOT || n->info != 0)
+        return false;
+    const img_node *owner = &nodes[n->check], *target = &nodes[n->base];
+    return target->check < nslots && (target->info & 0xFF) <= (owner->info & 0xFF) &&
+           t - owner->base == n->base - nodes[target->check].base;
 }
 
 int text_image_open(text_lexicon *lex, const void *data, size_t len, bool check_hash, xn_error *err)
@@ -173,14 +188,20 @@ int text_image_open(text_lexicon *lex, const void *data, size_t len, bool check_
         return bad(err, "root");
     for (uint32_t t = 1; t < h.nslots; t++) {
         const img_node *n = &nodes[t];
-        uint32_t depth = n->info & 0xFF, out = n->info >> 8;
+        uint32_t depth = n->info & 0xFF, out = n->info >> 8, fail = n->fail & FAIL_STATE;
         if (t != ROOT) {
             if (n->check == EMPTY)
                 continue;
+            if (n->fail == NODE_REDIRECT) {
+                if (!redirect_ok(nodes, h.nslots, t))
+                    return bad(err, "redirect");
+                continue;
+            }
             if (!is_state(nodes, h.nslots, n->check) ||
                 depth != (nodes[n->check].info & 0xFF) + 1 || depth > h.max_depth)
                 return bad(err, "state parent or depth");
-            if (!is_state(nodes, h.nslots, n->fail) || (nodes[n->fail].info & 0xFF) >= depth)
+            if ((n->fail & ~(FAIL_STATE | FAIL_WALK)) != 0 || !is_state(nodes, h.nslots, fail) ||
+                (nodes[fail].info & 0xFF) >= depth)
                 return bad(err, "failure link");
         }
         if ((uint64_t)n->base + h.nsym >= h.nslots)
@@ -226,15 +247,18 @@ int text_image_open(text_lexicon *lex, const void *data, size_t len, bool check_
     }
     for (uint32_t t = 0; t < h.nslots; t++) {
         const img_node *n = &nodes[t];
+        if (t != 0 && t != ROOT && n->check != EMPTY && n->fail == NODE_REDIRECT) {
+            lex->hot[t] = (hot_node){n->base | HOT_REDIRECT, n->check};
+            continue;
+        }
         bool state = t == ROOT || (t != 0 && n->check != EMPTY);
         uint32_t nout = 0;
         if (state)
             for (uint32_t o = n->info >> 8; o != 0; o = outs[o].next)
                 nout++;
         bool fail_root = state && n->fail == ROOT;
-        bool fail_deep = state && t != ROOT && (nodes[n->fail].info & 0xFF) >= 2;
-        lex->hot[t].base =
-            n->base | (fail_root ? HOT_FAIL_ROOT : 0) | (fail_deep ? HOT_FAIL_DEEP : 0);
+        bool walk = state && (n->fail & FAIL_WALK);
+        lex->hot[t].base = n->base | (fail_root ? HOT_FAIL_ROOT : 0) | (walk ? HOT_FAIL_DEEP : 0);
         lex->hot[t].check = state && t != ROOT ? n->check | nout << HOT_NOUT_SHIFT : 0;
     }
     lex->image = img;

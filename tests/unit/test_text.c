@@ -551,42 +551,117 @@ static void random_lexicon(uint32_t *x, char *buf, size_t cap)
     }
 }
 
-/* text_step (three probes chosen by masks, the failure walk only from states whose failure
- * link has depth >= 2) lands on the same state as the plain failure-link walk, text_goto, at
- * every symbol of random symbol sequences, resets included. */
+/* The state of the longest suffix of syms[0..n) that is a prefix of an entry, found from the
+ * root along children alone: no failure links, no redirects. */
+static uint32_t longest_suffix_state(const text_lexicon *lex, const uint32_t *syms, size_t n)
+{
+    for (size_t len = n < MAX_DEPTH ? n : MAX_DEPTH; len > 0; len--) {
+        uint32_t s = ROOT;
+        size_t i = n - len;
+        for (; i < n; i++) {
+            uint32_t t = lex->nodes[s].base + syms[i];
+            if (lex->nodes[t].check != s || lex->nodes[t].fail == NODE_REDIRECT)
+                break;
+            s = t;
+        }
+        if (i == n)
+            return s;
+    }
+    return ROOT;
+}
+
+/* Appends the symbols that lead from the root to state s; returns the new length. */
+static size_t append_state_symbols(const text_lexicon *lex, uint32_t s, uint32_t *syms, size_t n,
+                                   size_t cap)
+{
+    uint32_t path[MAX_DEPTH];
+    size_t k = 0;
+    for (; s != ROOT && k < MAX_DEPTH; s = lex->nodes[s].check)
+        path[k++] = s - lex->nodes[lex->nodes[s].check].base;
+    while (k > 0 && n < cap)
+        syms[n++] = path[--k];
+    return n;
+}
+
+/* A random state of lex (ROOT when the draw finds none). */
+static uint32_t random_state(const text_lexicon *lex, uint32_t *x)
+{
+    for (int tries = 0; tries < 64; tries++) {
+        uint32_t s = 2 + rnd_next(x) % (lex->h->nslots - 2);
+        if (lex->nodes[s].check != EMPTY && lex->nodes[s].fail != NODE_REDIRECT)
+            return s;
+    }
+    return ROOT;
+}
+
+/* A lexicon where the state of 丙甲乙 fails to 甲乙, whose row holds 40 more symbols than its
+ * own: too many redirects, so that state walks its failure links. */
+static void walking_lexicon(char *buf, size_t cap)
+{
+    size_t len = (size_t)snprintf(buf, cap, "甲乙\n丙甲乙丁\n");
+    for (uint32_t i = 0; i < 40; i++) {
+        char c[4];
+        size_t n = text_utf8_put(0x5000 + i, c);
+        len += (size_t)snprintf(buf + len, cap - len, "甲乙%.*s\n", (int)n, c);
+    }
+}
+
+/* text_step (three probes chosen by masks; redirects instead of the failure walk) and
+ * text_goto (the failure walk) both land on the state of the longest suffix of the symbols so
+ * far that is a prefix of an entry, at every symbol of random sequences (random symbols and
+ * the paths of random states), resets included. Redirect slots and walking states are both
+ * exercised. */
 static void branch_free_step_follows_failure_links(void **state)
 {
     (void)state;
     uint32_t x = 20240611u;
-    uint64_t deep = 0, steps = 0;
-    for (int round = 0; round < 200; round++) {
-        char lexa[2048];
-        random_lexicon(&x, lexa, sizeof lexa);
+    uint64_t redirected = 0, walked = 0, steps = 0;
+    for (int round = 0; round < 201; round++) {
+        char lexa[4096];
+        if (round == 0)
+            walking_lexicon(lexa, sizeof lexa);
+        else
+            random_lexicon(&x, lexa, sizeof lexa);
         text_lexicon *lex = build(lexa, true);
         const text_walk w = text_walk_of(lex);
         uint32_t nsym = lex->h->nsym;
         for (int t = 0; t < 20; t++) {
+            uint32_t seq[256];
+            size_t n = 0;
+            while (n < 200) {
+                if (rnd_next(&x) % 3 == 0)
+                    n = append_state_symbols(lex, random_state(lex, &x), seq, n, 200);
+                else
+                    seq[n++] = rnd_next(&x) % (nsym + 1); /* 0: a character in no entry */
+            }
             text_at at = TEXT_AT_ROOT;
             uint32_t s = ROOT;
-            for (int k = 0; k < 200; k++) {
-                uint32_t c = rnd_next(&x) % (nsym + 1); /* 0: a character in no entry */
+            size_t from = 0; /* the symbols since the last reset */
+            for (size_t k = 0; k < n; k++) {
+                uint32_t c = seq[k];
                 if (c == 0) {
                     at = TEXT_AT_ROOT;
                     s = ROOT;
+                    from = k + 1;
                     continue;
                 }
-                deep += (lex->hot[at.s].base & HOT_FAIL_DEEP) != 0;
+                hot_node hs = lex->hot[at.s], ht = lex->hot[(hs.base & HOT_BASE) + c];
+                bool own = (ht.check & HOT_PARENT) == at.s;
+                redirected += own && (ht.base & HOT_REDIRECT);
+                walked += !own && (hs.base & HOT_FAIL_DEEP);
                 steps++;
+                uint32_t want = longest_suffix_state(lex, seq + from, k + 1 - from);
                 s = text_goto(lex->hot, lex->nodes, s, c);
-                if (text_step(&w, &at, c) != s || at.s != s)
-                    fail_msg("round %d: step %d on symbol %u gave %u, the failure walk %u\n%s",
-                             round, k, c, at.s, s, lexa);
+                if (text_step(&w, &at, c) != want || at.s != want || s != want)
+                    fail_msg("round %d: symbol %zu (%u) gave %u, the failure walk %u, want %u\n%s",
+                             round, k, c, at.s, s, want, lexa);
             }
         }
         text_lexicon_free(lex);
     }
-    /* The sequences did visit states whose failure link is deep (the general walk's case). */
-    assert_true(deep > steps / 100);
+    /* Both of the step's rare paths were taken, and redirects often. */
+    assert_true(redirected > steps / 200);
+    assert_true(walked > 0);
 }
 
 /* The counting loop agrees with the full check: random lexicons and texts with evasion forms,
