@@ -475,8 +475,10 @@ typedef struct build {
     size_t nt, cap_t;
     /* per trie node, found before layout: */
     uint32_t *bfs;      /* the nodes breadth first; a node's children are consecutive here */
+    uint32_t *bfs_sym;  /* the symbol of each, so that a search reads one array */
     uint32_t *kid_from; /* u's children are bfs[kid_from[u] .. kid_from[u] + kid_n[u]) */
     uint32_t *kid_n;
+    uint32_t *root_kid; /* the root's child on each symbol, 0 for none */
     uint32_t *fail, *depth;
     uint32_t *rd_from, *rd_n; /* u's redirects are rd[rd_from[u] .. + rd_n[u]), by symbol */
     uint8_t *walk;            /* the row lacks its redirects (FAIL_WALK) */
@@ -596,18 +598,19 @@ static void build_trie(build *B)
 
 /* ---- build: failure links and redirects ------------------------------------------------ */
 
-/* u's child on sym (trie nodes), 0 when none: a binary search of its children, which are in
- * symbol order. */
+/* u's child on sym (trie nodes), 0 when none: a table for the root, else a binary search of
+ * u's children, which are in symbol order. */
 static uint32_t trie_child(const build *B, uint32_t u, uint32_t sym)
 {
-    const uint32_t *k = B->bfs + B->kid_from[u];
+    if (u == 0)
+        return B->root_kid[sym];
+    const uint32_t *k = B->bfs_sym + B->kid_from[u];
     size_t lo = 0, hi = B->kid_n[u];
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        uint32_t m = B->t[k[mid]].sym;
-        if (m == sym)
-            return k[mid];
-        if (m < sym)
+        if (k[mid] == sym)
+            return B->bfs[B->kid_from[u] + mid];
+        if (k[mid] < sym)
             lo = mid + 1;
         else
             hi = mid;
@@ -621,6 +624,8 @@ static void trie_links(build *B)
 {
     size_t head = 0, tail = 0;
     B->bfs = xn_xmalloc(B->nt * sizeof *B->bfs);
+    B->bfs_sym = xn_xmalloc(B->nt * sizeof *B->bfs_sym);
+    B->root_kid = xn_xcalloc((size_t)B->nsym + 1, sizeof *B->root_kid);
     B->kid_from = xn_xcalloc(B->nt, sizeof *B->kid_from);
     B->kid_n = xn_xcalloc(B->nt, sizeof *B->kid_n);
     B->fail = xn_xcalloc(B->nt, sizeof *B->fail);
@@ -640,6 +645,9 @@ static void trie_links(build *B)
                     f = B->fail[f];
                 }
             B->fail[c] = to;
+            if (u == 0)
+                B->root_kid[B->t[c].sym] = c;
+            B->bfs_sym[tail] = B->t[c].sym;
             B->bfs[tail++] = c;
         }
         B->kid_n[u] = (uint32_t)(tail - B->kid_from[u]);
@@ -683,22 +691,23 @@ static void add_redirects(build *B)
             continue;
         }
         rd_reserve(B, B->kid_n[f] + B->rd_n[f]);
-        const uint32_t *uk = B->bfs + B->kid_from[u], *fk = B->bfs + B->kid_from[f];
+        const uint32_t *us = B->bfs_sym + B->kid_from[u], *fk = B->bfs + B->kid_from[f];
+        const uint32_t *fs = B->bfs_sym + B->kid_from[f];
         const redirect *fr = B->rd + B->rd_from[f];
         size_t a = 0, j = 0, r = 0, start = B->nrd;
         /* f's row in symbol order: the merge of its children and its redirects. */
         while (j < B->kid_n[f] || r < B->rd_n[f]) {
             uint32_t sym, target;
-            if (r == B->rd_n[f] || (j < B->kid_n[f] && B->t[fk[j]].sym < fr[r].sym)) {
-                sym = B->t[fk[j]].sym;
+            if (r == B->rd_n[f] || (j < B->kid_n[f] && fs[j] < fr[r].sym)) {
+                sym = fs[j];
                 target = fk[j++];
             } else {
                 sym = fr[r].sym;
                 target = fr[r++].target;
             }
-            while (a < B->kid_n[u] && B->t[uk[a]].sym < sym)
+            while (a < B->kid_n[u] && us[a] < sym)
                 a++;
-            if (a < B->kid_n[u] && B->t[uk[a]].sym == sym)
+            if (a < B->kid_n[u] && us[a] == sym)
                 continue;
             B->rd[B->nrd++] = (redirect){sym, target};
         }
@@ -804,19 +813,18 @@ static int layout(build *B, xn_error *err)
     B->t[0].slot = ROOT;
     for (size_t i = 0; i < B->nt; i++) {
         uint32_t u = B->bfs[i];
-        const uint32_t *uk = B->bfs + B->kid_from[u];
+        const uint32_t *uk = B->bfs + B->kid_from[u], *us = B->bfs_sym + B->kid_from[u];
         const redirect *ur = B->rd + B->rd_from[u];
         size_t k = 0, a = 0, r = 0;
         while (a < B->kid_n[u] || r < B->rd_n[u])
-            kids[k++] = r == B->rd_n[u] || (a < B->kid_n[u] && B->t[uk[a]].sym < ur[r].sym)
-                            ? B->t[uk[a++]].sym
-                            : ur[r++].sym;
+            kids[k++] =
+                r == B->rd_n[u] || (a < B->kid_n[u] && us[a] < ur[r].sym) ? us[a++] : ur[r++].sym;
         if (k == 0)
             continue;
         uint32_t base = da_place(B, kids, k, B->t[u].slot);
         B->base[B->t[u].slot] = base;
         for (a = 0; a < B->kid_n[u]; a++)
-            B->t[uk[a]].slot = base + B->t[uk[a]].sym;
+            B->t[uk[a]].slot = base + us[a];
         if (B->used_max + B->nsym + 2 >= MAX_SLOTS) {
             rc = xn_fail(err, XN_ETOOBIG, "lexicon_too_large", "lexicon needs too many states");
             break;
@@ -1063,6 +1071,8 @@ out:
     free(depth);
     free(outidx);
     free(B.bfs);
+    free(B.bfs_sym);
+    free(B.root_kid);
     free(B.kid_from);
     free(B.kid_n);
     free(B.fail);
