@@ -122,8 +122,10 @@ int text_image_open(text_lexicon *lex, const void *data, size_t len, bool check_
     if (memcmp(h.magic, IMG_MAGIC, 8) != 0)
         return xn_fail(err, XN_EINVAL, "bad_lexicon", "not a compiled xinan lexicon");
     if (h.version != IMG_VERSION)
-        return xn_fail(err, XN_EINVAL, "bad_lexicon", "compiled lexicon version %u unsupported",
-                       h.version);
+        return xn_fail(err, XN_EINVAL, "bad_lexicon",
+                       "compiled lexicon version %u unsupported (this build reads version %u): "
+                       "compile it again from its text with `xinan text compile`",
+                       h.version, IMG_VERSION);
     if (h.size != len)
         return bad(err, "truncated");
     if (h.flags & ~(IMG_FOLDED | IMG_WHITE))

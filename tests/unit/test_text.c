@@ -7,6 +7,7 @@
 #include "text/text.h"
 #include "text/text_int.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -411,6 +412,11 @@ static void compiled_image_round_trip_and_corruption(void **state)
     /* Truncation is rejected. */
     memcpy(copy, img, len);
     assert_int_equal(text_lexicon_from_image(copy, len - 8, true, &loaded, &err), XN_EINVAL);
+    /* An image of an earlier version is refused with a message that says what to do. */
+    memcpy(copy, img, len);
+    copy[offsetof(img_header, version)] = IMG_VERSION - 1;
+    assert_int_equal(text_lexicon_from_image(copy, len, false, &loaded, &err), XN_EINVAL);
+    assert_non_null(strstr(err.message, "xinan text compile"));
     /* Any flipped byte is rejected by the checksum. */
     for (size_t i = 0; i < len; i += len / 97 + 1) {
         memcpy(copy, img, len);
