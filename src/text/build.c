@@ -783,15 +783,18 @@ static uint32_t da_place(build *B, const uint32_t *syms, size_t k, uint32_t pare
         return (uint32_t)(f - syms[0]);
     }
     f = da_find(B, &B->nextmulti, syms[0] + 1);
+    size_t clash = 1; /* the child that clashed last: likely to clash at the next base too */
     for (;;) {
         size_t b = f - syms[0];
-        size_t i;
         da_grow(B, b + syms[k - 1] + 1);
-        for (i = 1; i < k; i++)
-            if (B->check[b + syms[i]] != EMPTY)
-                break;
-        if (i == k) {
-            for (i = 0; i < k; i++)
+        bool fits = B->check[b + syms[clash]] == EMPTY;
+        for (size_t i = 1; fits && i < k; i++)
+            if (B->check[b + syms[i]] != EMPTY) {
+                clash = i;
+                fits = false;
+            }
+        if (fits) {
+            for (size_t i = 0; i < k; i++)
                 da_take(B, b + syms[i], parent);
             return (uint32_t)b;
         }
