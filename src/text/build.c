@@ -39,9 +39,15 @@ typedef struct u32map {
     size_t n;
 } u32map;
 
+/* Entries repeat a few thousand characters, and one fold costs two property lookups and a
+ * search; the builder keeps the last fold of each of FOLD_MEMO code point buckets. */
+#define FOLD_MEMO 4096
+
 struct text_builder {
     bool fold;
-    xn_buf pool;     /* interned strings */
+    uint32_t memo_cp[FOLD_MEMO];   /* the code point whose fold is kept, UINT32_MAX for none */
+    uint32_t memo_fold[FOLD_MEMO]; /* its single folded code point, or FOLD_SKIP */
+    xn_buf pool;                   /* interned strings */
     u32map strings;  /* string hash -> pool offset + 1 (collisions resolved by probing) */
     bentry *entries; /* in order of addition */
     size_t nentries, cap_entries;
@@ -182,6 +188,7 @@ text_builder *text_builder_new(bool fold)
 {
     text_builder *b = xn_xcalloc(1, sizeof *b);
     b->fold = fold;
+    memset(b->memo_cp, 0xFF, sizeof b->memo_cp);
     xn_buf_init(&b->pool, TEXT_MAX_IMAGE / 2);
     map_init(&b->strings, 64);
     return b;
@@ -201,6 +208,23 @@ void text_builder_free(text_builder *b)
 size_t text_builder_count(const text_builder *b)
 {
     return b->nentries;
+}
+
+/* text_fold_cp(cp, out, EXP_MAX), from the memo when cp folds to at most one code point. */
+static int fold_memo(text_builder *b, uint32_t cp, uint32_t *out)
+{
+    size_t i = cp & (FOLD_MEMO - 1);
+    if (b->memo_cp[i] != cp) {
+        int k = text_fold_cp(cp, out, EXP_MAX);
+        if (k > 1)
+            return k;
+        b->memo_cp[i] = cp;
+        b->memo_fold[i] = k == 1 ? out[0] : FOLD_SKIP;
+    }
+    if (b->memo_fold[i] == FOLD_SKIP)
+        return 0;
+    out[0] = b->memo_fold[i];
+    return 1;
 }
 
 static bool utf8_ok(const char *s, size_t n)
@@ -260,7 +284,7 @@ int text_builder_add(text_builder *b, const char *lexicon, const char *entry, si
         size_t adv;
         uint32_t cp = text_utf8_next(p, end, &adv);
         if (b->fold) {
-            nf += (size_t)text_fold_cp(cp, folded + nf, EXP_MAX);
+            nf += (size_t)fold_memo(b, cp, folded + nf);
         } else {
             folded[nf++] = cp;
         }
