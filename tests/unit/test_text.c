@@ -131,6 +131,22 @@ static void expansions_fold_to_several_characters(void **state)
     text_lexicon_free(lex);
 }
 
+/* Characters of entries that share a bucket of the builder's fold memo (the same low 12 bits)
+ * each keep their own fold: Ａ is a, U+0F21 itself, ἡ (U+1F21) η, ⼡ (U+2F21) 夂. */
+static void entry_folds_do_not_mix_in_the_builders_memo(void **state)
+{
+    (void)state;
+    collected c;
+    text_lexicon *lex = build("x\xEF\xBC\xA1y\nx\xE0\xBC\xA1y\nx\xE1\xBC\xA1y\n"
+                              "x\xE2\xBC\xA1y\n",
+                              true);
+    assert_string_equal(check(lex, "xay", &c), "0-3:x\xEF\xBC\xA1y;");
+    assert_string_equal(check(lex, "x\xE0\xBC\xA1y", &c), "0-5:x\xE0\xBC\xA1y;");
+    assert_string_equal(check(lex, "x\xCE\xB7y", &c), "0-4:x\xE1\xBC\xA1y;");
+    assert_string_equal(check(lex, "x\xE5\xA4\x82y", &c), "0-5:x\xE2\xBC\xA1y;");
+    text_lexicon_free(lex);
+}
+
 static void overlapping_and_nested_entries(void **state)
 {
     (void)state;
@@ -716,6 +732,7 @@ int main(void)
         cmocka_unit_test(evasion_forms_fold_to_the_entry),
         cmocka_unit_test(offsets_map_back_through_skipped_and_folded),
         cmocka_unit_test(expansions_fold_to_several_characters),
+        cmocka_unit_test(entry_folds_do_not_mix_in_the_builders_memo),
         cmocka_unit_test(overlapping_and_nested_entries),
         cmocka_unit_test(longest_mode_is_leftmost_first),
         cmocka_unit_test(whitelist_suppresses_contained_hits),
