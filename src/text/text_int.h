@@ -128,8 +128,9 @@ typedef struct hot_node {
 #define HOT_NOUT_SHIFT 24          /* an output chain is at most MAX_DEPTH (64) long */
 
 /* The state a slot found in a row stands for: itself, or a redirect's target. Written as a
- * choice, not masks: the compiler makes it a conditional move, two cycles shorter on the
- * matcher's chain from one state to the next (about a tenth faster at 10,000 entries). */
+ * choice, not masks: the compiler makes it a test and a conditional move instead of five
+ * dependent instructions on the chain from one state to the next (about a tenth faster at
+ * 10,000 entries). */
 static inline __attribute__((always_inline)) uint32_t text_resolve(hot_node ht, uint32_t t)
 {
     return (ht.base & HOT_REDIRECT) ? ht.base & HOT_BASE : t;
