@@ -240,11 +240,17 @@ int text_image_open(text_lexicon *lex, const void *data, size_t len, bool check_
     }
     /* The hot half of the nodes (MAX_SLOTS keeps base and check below bit 24). An output
      * chain visits strictly shorter entries (checked above), at most max_depth of them, so its
-     * length fits the 8 bits above the parent. */
-    lex->hot = text_big_alloc((size_t)h.nslots * sizeof *lex->hot, 16);
+     * length fits the 8 bits above the parent. After the nslots real slots come nsym + 1 dead
+     * ones (check 0, never a state's child): the start table sends a symbol the root has no
+     * child on there. */
+    size_t nhot = (size_t)h.nslots + h.nsym + 1;
+    lex->hot = text_big_alloc(nhot * sizeof *lex->hot, 16);
+    lex->first = xn_xmalloc(((size_t)h.nsym + 1) * sizeof *lex->first);
     if (lex->hot == NULL) {
         free(lex->bmp);
+        free(lex->first);
         lex->bmp = NULL;
+        lex->first = NULL;
         return xn_fail(err, XN_ENOMEM, "no_memory", "out of memory opening the lexicon");
     }
     for (uint32_t t = 0; t < h.nslots; t++) {
@@ -254,15 +260,33 @@ int text_image_open(text_lexicon *lex, const void *data, size_t len, bool check_
             continue;
         }
         bool state = t == ROOT || (t != 0 && n->check != EMPTY);
-        uint32_t nout = 0;
+        uint32_t nout = 0, first_out = n->info >> 8;
         if (state)
-            for (uint32_t o = n->info >> 8; o != 0; o = outs[o].next)
+            for (uint32_t o = first_out; o != 0; o = outs[o].next)
                 nout++;
+        /* A chain holds strictly shorter entries, so only its first can be the state's own. */
+        bool own = state && nout > 0 && ents[outs[first_out].entry].nsym == (n->info & 0xFF);
         bool fail_root = state && n->fail == ROOT;
         bool walk = state && (n->fail & FAIL_WALK);
-        lex->hot[t].base = n->base | (fail_root ? HOT_FAIL_ROOT : 0) | (walk ? HOT_FAIL_DEEP : 0);
+        /* A free slot's base is never a state's: 0, so that no walk can follow it. */
+        lex->hot[t].base = !state ? 0
+                                  : n->base | (fail_root ? HOT_FAIL_ROOT : 0) |
+                                        (walk ? HOT_FAIL_DEEP : 0) | (own ? HOT_OWN : 0);
         lex->hot[t].check = state && t != ROOT ? n->check | nout << HOT_NOUT_SHIFT : 0;
     }
+    memset(lex->hot + h.nslots, 0, ((size_t)h.nsym + 1) * sizeof *lex->hot);
+    /* Symbol 0 (a character in no entry) and symbols no entry starts with: the dead row. */
+    uint32_t root_base = nodes[ROOT].base;
+    lex->first[0] = h.nslots;
+    for (uint32_t c = 1; c <= h.nsym; c++) {
+        uint32_t t = root_base + c;
+        bool child = nodes[t].check == ROOT && nodes[t].fail != NODE_REDIRECT;
+        lex->first[c] = child ? (lex->hot[t].base & (HOT_BASE | HOT_OWN)) : h.nslots;
+    }
+    lex->longest = 0;
+    for (uint32_t e = 0; e < h.nentries; e++)
+        if (ents[e].nsym > lex->longest)
+            lex->longest = ents[e].nsym;
     lex->image = img;
     lex->size = len;
     lex->kind = LEX_BORROWED;
@@ -426,6 +450,7 @@ void text_lexicon_free(text_lexicon *lex)
         free((void *)lex->image);
     free(lex->bmp);
     free(lex->hot);
+    free(lex->first);
     free(lex);
 }
 

@@ -111,8 +111,14 @@ struct text_lexicon {
      * and for a free slot, which matches no state) | the number of the state's outputs <<
      * HOT_NOUT_SHIFT (so a count needs no walk of the chain, and a state without outputs is seen
      * without loading its node). A redirect slot holds its target | HOT_REDIRECT and its
-     * owner. */
+     * owner. A state's base also holds HOT_OWN when the state's string is itself an entry, for
+     * counting by start (text_count). nsym + 1 dead slots follow the last. */
     struct hot_node *hot;
+    /* Derived at open, for counting by start: for each symbol c, the base of the root's child
+     * on c | its HOT_OWN bit, or the first dead slot when there is none (and for c = 0, a
+     * character in no entry). */
+    uint32_t *first;
+    uint32_t longest; /* symbols in the longest entry */
 };
 
 typedef struct hot_node {
@@ -123,6 +129,9 @@ typedef struct hot_node {
 #define HOT_FAIL_ROOT  0x80000000u
 #define HOT_FAIL_DEEP  0x40000000u /* a miss must walk the failure links (see text_step) */
 #define HOT_REDIRECT   0x20000000u /* a redirect slot: the base bits name its target */
+#define COUNT_BLOCK    4096u       /* symbols decoded at a time when counting by start */
+#define HOT_OWN        0x01000000u /* the state's string is an entry (its first output's) */
+#define HOT_OWN_SHIFT  24
 #define HOT_BASE       0x00FFFFFFu /* MAX_SLOTS keeps every base below 2^24 */
 #define HOT_PARENT     0x00FFFFFFu /* MAX_SLOTS keeps every slot below 2^24 */
 #define HOT_NOUT_SHIFT 24          /* an output chain is at most MAX_DEPTH (64) long */

@@ -36,6 +36,18 @@ static int collect(void *ctx, const text_hit *h)
     return c->stop_after && c->n >= c->stop_after ? 7 : 0;
 }
 
+/* Counts hits; for texts too long to collect. */
+typedef struct counted_hits {
+    uint64_t n;
+} counted_hits;
+
+static int count_hits(void *ctx, const text_hit *h)
+{
+    (void)h;
+    ((counted_hits *)ctx)->n++;
+    return 0;
+}
+
 static text_lexicon *build(const char *lexicon_text, bool fold)
 {
     xn_error err = {0};
@@ -726,6 +738,77 @@ static void count_agrees_with_check(void **state)
     }
 }
 
+/* Counting by start agrees with the full check over texts of several count blocks (4,096
+ * symbols each), whatever lies across their seams: one-symbol entries, an entry of 40
+ * symbols, an entry listed twice, expansions, characters past the BMP, noise, characters in
+ * no entry and invalid bytes. */
+static void count_by_start_agrees_across_blocks(void **state)
+{
+    (void)state;
+    static const char *const atoms[] = {"法", "轮", "功", "a", "b", "ss", "𠀀"};
+    static const char *const noise[] = {" ",    "-", "\xE2\x80\x8B", "。", "x",
+                                        "\xFF", "ß", "Ａ",           "輪", "\n"};
+    uint32_t x = 11u;
+    char *text = xn_xmalloc(64 * 1024);
+    for (int round = 0; round < 12; round++) {
+        char lexa[4096];
+        size_t ll = 0;
+        int nent = 5 + (int)(rnd_next(&x) % 60);
+        for (int e = 0; e < nent; e++) {
+            int n = 1 + (int)(rnd_next(&x) % (e == 0 ? 40 : 6));
+            for (int k = 0; k < n; k++)
+                ll += (size_t)snprintf(lexa + ll, sizeof lexa - ll, "%s",
+                                       atoms[rnd_next(&x) % (sizeof atoms / sizeof atoms[0])]);
+            ll += (size_t)snprintf(lexa + ll, sizeof lexa - ll, "\n");
+        }
+        ll += (size_t)snprintf(lexa + ll, sizeof lexa - ll, "法轮,other\n法轮\n");
+        text_lexicon *lex = build(lexa, true);
+        assert_true(lex->longest >= 2);
+        const text_lexicon *set[1] = {lex};
+        size_t tl = 0, want = 9000 + rnd_next(&x) % 30000;
+        while (tl < want) {
+            const char *piece = rnd_next(&x) % 4 == 0
+                                    ? noise[rnd_next(&x) % (sizeof noise / sizeof noise[0])]
+                                    : atoms[rnd_next(&x) % (sizeof atoms / sizeof atoms[0])];
+            size_t pl = strlen(piece);
+            memcpy(text + tl, piece, pl);
+            tl += pl;
+        }
+        counted_hits c = {0};
+        uint64_t counted = 0;
+        xn_error err = {0};
+        text_check_opts o = {.mode = TEXT_MODE_ALL};
+        assert_int_equal(text_check(set, 1, text, tl, &o, count_hits, &c, &err), 0);
+        assert_int_equal(text_count(set, 1, text, tl, TEXT_MODE_ALL, &counted, &err), 0);
+        assert_true(c.n > 100);
+        assert_int_equal(counted, c.n);
+        text_lexicon_free(lex);
+    }
+    /* One entry starting at each symbol around the first two seams between blocks. */
+    static const char *const entries[] = {"法轮", "法轮功ab法轮",
+                                          "法轮功ab法轮法轮功ab法轮法轮功ab法轮法轮功ab法轮"};
+    for (size_t e = 0; e < sizeof entries / sizeof entries[0]; e++) {
+        text_lexicon *lex = build(entries[e], true);
+        const text_lexicon *set[1] = {lex};
+        size_t el = strlen(entries[e]);
+        for (size_t seam = COUNT_BLOCK; seam <= 2 * COUNT_BLOCK; seam += COUNT_BLOCK)
+            for (size_t at = seam - lex->longest - 2; at <= seam + 2; at++) {
+                uint64_t counted = 0;
+                xn_error err = {0};
+                memset(text, 'x', at); /* in no entry: one symbol each */
+                memcpy(text + at, entries[e], el);
+                memset(text + at + el, 'x', 5);
+                assert_int_equal(
+                    text_count(set, 1, text, at + el + 5, TEXT_MODE_ALL, &counted, &err), 0);
+                if (counted != 1)
+                    fail_msg("entry %zu at symbol %zu: counted %llu", e, at,
+                             (unsigned long long)counted);
+            }
+        text_lexicon_free(lex);
+    }
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -748,6 +831,7 @@ int main(void)
         cmocka_unit_test(large_lexicons_build_and_match),
         cmocka_unit_test(branch_free_step_follows_failure_links),
         cmocka_unit_test(count_agrees_with_check),
+        cmocka_unit_test(count_by_start_agrees_across_blocks),
     };
     return cmocka_run_group_tests_name("text", tests, NULL, NULL);
 }
