@@ -265,9 +265,9 @@ static int count_one(void *ctx, const text_hit *hit)
  * Counting. A count needs neither offsets nor order, so it does not walk the automaton: it
  * asks of each start position whether entries begin there. Each step of the walk waits on the
  * load of the step before; these questions do not depend on one another, and the processor
- * works on many at once (docs/BENCHMARKS.md: about 1.5 times the walk's speed at 10,000
- * entries, 1.3 times at 100,000). Every occurrence of an entry has one start, so the count is
- * the walk's (the unit tests and the matcher's fuzzer compare them).
+ * works on many at once (docs/BENCHMARKS.md: 1.5-1.9 times the walk's speed at 10,000
+ * entries, up to 1.8 times at 100,000). Every occurrence of an entry has one start, so the
+ * count is the walk's (the unit tests and the matcher's fuzzer compare them).
  *
  * The text is decoded into blocks of symbols (0 for a character in no entry, skipped
  * characters left out). For each start, its first two symbols are tried at once through the

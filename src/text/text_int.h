@@ -32,10 +32,11 @@
 #define IMG_FOLDED  1u /* header flag: built with folding */
 #define IMG_WHITE   2u /* header flag: holds whitelist entries */
 
-#define ROOT      1u
-#define EMPTY     UINT32_MAX
-#define MAX_DEPTH TEXT_MAX_ENTRY_SYMS
-#define RING      64u /* symbol start offsets kept; >= MAX_DEPTH, a power of two */
+#define ROOT        1u
+#define EMPTY       UINT32_MAX
+#define MAX_DEPTH   TEXT_MAX_ENTRY_SYMS
+#define RING        64u   /* symbol start offsets kept; >= MAX_DEPTH, a power of two */
+#define COUNT_BLOCK 4096u /* symbols decoded at a time when counting by start */
 
 #define CLS_NONE      0u
 #define CLS_SKIP      UINT32_MAX
@@ -129,7 +130,6 @@ typedef struct hot_node {
 #define HOT_FAIL_ROOT  0x80000000u
 #define HOT_FAIL_DEEP  0x40000000u /* a miss must walk the failure links (see text_step) */
 #define HOT_REDIRECT   0x20000000u /* a redirect slot: the base bits name its target */
-#define COUNT_BLOCK    4096u       /* symbols decoded at a time when counting by start */
 #define HOT_OWN        0x01000000u /* the state's string is an entry (its first output's) */
 #define HOT_OWN_SHIFT  24
 #define HOT_BASE       0x00FFFFFFu /* MAX_SLOTS keeps every base below 2^24 */
