@@ -253,6 +253,12 @@ int text_image_open(text_lexicon *lex, const void *data, size_t len, bool check_
         lex->first = NULL;
         return xn_fail(err, XN_ENOMEM, "no_memory", "out of memory opening the lexicon");
     }
+    /* The symbols of each output record's entry, packed: the loop below asks it of every
+     * state with outputs, and 1 byte a record stays in cache where the entries do not. */
+    uint8_t *out_len = xn_xmalloc(h.nout);
+    out_len[0] = 0;
+    for (uint32_t k = 1; k < h.nout; k++)
+        out_len[k] = (uint8_t)ents[outs[k].entry].nsym;
     for (uint32_t t = 0; t < h.nslots; t++) {
         const img_node *n = &nodes[t];
         if (t != 0 && t != ROOT && n->check != EMPTY && n->fail == NODE_REDIRECT) {
@@ -265,7 +271,7 @@ int text_image_open(text_lexicon *lex, const void *data, size_t len, bool check_
             for (uint32_t o = first_out; o != 0; o = outs[o].next)
                 nout++;
         /* A chain holds strictly shorter entries, so only its first can be the state's own. */
-        bool own = state && nout > 0 && ents[outs[first_out].entry].nsym == (n->info & 0xFF);
+        bool own = state && nout > 0 && out_len[first_out] == (n->info & 0xFF);
         bool fail_root = state && n->fail == ROOT;
         bool walk = state && (n->fail & FAIL_WALK);
         /* A free slot's base is never a state's: 0, so that no walk can follow it. */
@@ -274,6 +280,7 @@ int text_image_open(text_lexicon *lex, const void *data, size_t len, bool check_
                                         (walk ? HOT_FAIL_DEEP : 0) | (own ? HOT_OWN : 0);
         lex->hot[t].check = state && t != ROOT ? n->check | nout << HOT_NOUT_SHIFT : 0;
     }
+    free(out_len);
     memset(lex->hot + h.nslots, 0, ((size_t)h.nsym + 1) * sizeof *lex->hot);
     /* Symbol 0 (a character in no entry) and symbols no entry starts with: the dead row. */
     uint32_t root_base = nodes[ROOT].base;
