@@ -277,6 +277,9 @@ static int count_one(void *ctx, const text_hit *hit)
  * two blocks is counted once, at its start.
  */
 
+/* A character in no entry goes into a block as it comes out of either class table. */
+_Static_assert(BMP_NONE == 0 && CLS_NONE == 0, "a character in no entry is symbol 0");
+
 /* A start still matching: it has reached state s, and its next symbol is sym[next]. */
 typedef struct count_walk {
     uint32_t next, s;
@@ -326,7 +329,7 @@ static __attribute__((noinline, cold)) size_t put_full(const text_lexicon *lex, 
     if (cls == CLS_SKIP)
         return n;
     if (!(cls & CLS_EXP)) {
-        sym[n++] = cls; /* CLS_NONE is 0 */
+        sym[n++] = cls; /* CLS_NONE included */
         return n;
     }
     const uint32_t *x = lex->exp + (cls & ~CLS_EXP);
