@@ -95,6 +95,24 @@ int audit_append(audit_trail *t, store_conn *tx, const audit_event *ev, xn_error
  * are retried on every call without another report. */
 int audit_tick(audit_trail *t, xn_error *err);
 
+/*
+ * Failures of callers nobody has authenticated (bad sign-ins, bad agent tokens, refusals of a
+ * flooding address) are recorded one by one only for the first AUDIT_FAILURES_INDIVIDUAL of each
+ * source and minute; the rest are counted, and one audit.failures_summary record per source and
+ * minute (detail: minute, count, recorded_individually, by_action) is written once the minute
+ * is over, by audit_tick, or by audit_failures_flush. So a flood shows in the trail and cannot
+ * fill it.
+ *
+ * audit_failures_admit counts one failure of action from source and says whether to write its
+ * own record now (true) or leave it to the summary (false). Callers that never write their own
+ * record (a refusal before any work) call it and ignore the answer. Thread-safe.
+ * audit_failures_flush writes the summaries of minutes that are over, or all with `all` (at
+ * shutdown).
+ */
+#define AUDIT_FAILURES_INDIVIDUAL 5
+bool audit_failures_admit(audit_trail *t, const char *source, const char *action);
+int audit_failures_flush(audit_trail *t, bool all, xn_error *err);
+
 /* Removes the records older than the retention (never younger), leaving a sealed purge
  * checkpoint and an audit.purge record. */
 int audit_purge(audit_trail *t, int64_t now_us, int64_t *purged, xn_error *err);

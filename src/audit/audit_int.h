@@ -159,4 +159,10 @@ bool audit_head_parse(const char *line, size_t n, int64_t *seq, uint8_t hash[CRY
 /* Lower-case hex of exactly n bytes; XN_EINVAL otherwise. */
 int audit_unhex(const char *hex, uint8_t *out, size_t n);
 
+/* The failure counts of audit_failures_admit (failures.c), one per trail. */
+typedef struct audit_failures audit_failures;
+audit_failures *audit_failures_new(void);
+void audit_failures_free(audit_failures *f);
+audit_failures *audit_trail_failures(audit_trail *t);
+
 #endif

@@ -56,12 +56,18 @@ struct audit_trail {
     bool head_moved;
     int witness_errno; /* the last failed witness write, reported by audit_tick */
     int64_t (*now_us)(void);
-    audit_remote *remote;   /* audit.witness_syslog's collector, NULL when off */
-    int64_t verify_us;      /* audit.verify_hours in µs, 0: no scheduled verification */
-    _Atomic bool verifying; /* a verification is running (one at a time) */
+    audit_remote *remote;     /* audit.witness_syslog's collector, NULL when off */
+    int64_t verify_us;        /* audit.verify_hours in µs, 0: no scheduled verification */
+    _Atomic bool verifying;   /* a verification is running (one at a time) */
+    audit_failures *failures; /* unauthenticated failures counted per source and minute */
 };
 
 const audit_actor audit_system_actor = {.kind = "system", .name = "system"};
+
+audit_failures *audit_trail_failures(audit_trail *t)
+{
+    return t->failures;
+}
 
 store *audit_trail_store(const audit_trail *t)
 {
@@ -123,6 +129,7 @@ int audit_trail_open(audit_trail **out, store *db, const xn_config *cfg, xn_erro
     t->verify_us = cfg->audit_verify_hours * 3600 * (int64_t)1000000;
     pthread_mutex_init(&t->lock, NULL);
     xn_buf_init(&t->pending, 1 << 20);
+    t->failures = audit_failures_new();
     *out = t;
     return XN_OK;
 }
@@ -133,6 +140,7 @@ void audit_trail_free(audit_trail *t)
         return;
     close(t->witness_fd);
     audit_remote_free(t->remote);
+    audit_failures_free(t->failures);
     state_wipe(&t->cur);
     xn_buf_release(&t->pending);
     pthread_mutex_destroy(&t->lock);
@@ -534,7 +542,10 @@ static int tick_tx(store_conn *tx, void *ctx, xn_error *err)
 
 int audit_tick(audit_trail *t, xn_error *err)
 {
-    int rc = store_tx(t->db, tick_tx, t, err);
+    /* the summaries of minutes that are over go into the epoch this tick may close */
+    int rc = audit_failures_flush(t, false, err);
+    if (rc == XN_OK)
+        rc = store_tx(t->db, tick_tx, t, err);
     pthread_mutex_lock(&t->lock);
     int failed = t->witness_errno;
     t->witness_errno = 0;

@@ -181,6 +181,8 @@ typedef struct check_ctx {
 static int denied_tx(store_conn *tx, void *ctx, xn_error *err)
 {
     check_ctx *c = ctx;
+    if (!audit_failures_admit(c->trail, c->source, "auth.agent_check"))
+        return XN_OK; /* counted in the source's summary for this minute */
     char detail[96];
     snprintf(detail, sizeof detail, "{\"reason\":\"%s\"}", c->why);
     audit_actor actor = {.kind = "agent", .name = *c->id ? c->id : "unknown", .source = c->source};

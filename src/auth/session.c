@@ -198,7 +198,10 @@ static int login_record(store_conn *tx, void *ctx, xn_error *err)
                       .object_id = l->in->account,
                       .result = l->result == LOGIN_OK ? AUDIT_OK : AUDIT_DENIED,
                       .detail_json = detail};
-    rc = audit_append(l->trail, tx, &ev, err);
+    /* a failure past the first few of its source's minute goes into that minute's summary;
+     * a lockout is always recorded on its own */
+    if (l->result == LOGIN_OK || audit_failures_admit(l->trail, l->in->source, ev.action))
+        rc = audit_append(l->trail, tx, &ev, err);
     if (rc == XN_OK && l->locked_now) {
         audit_event lock = {.action = "auth.lockout",
                             .actor = &actor,

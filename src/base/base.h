@@ -106,6 +106,38 @@ int xn_buf_vprintf(xn_buf *b, const char *fmt, va_list ap);
 char *xn_buf_detach(xn_buf *b, size_t *len);
 
 /* ------------------------------------------------------------------------------------------ */
+/* Network addresses                                                                           */
+/* ------------------------------------------------------------------------------------------ */
+
+/* An IPv4 or IPv6 address; IPv4 is kept as its IPv4-mapped IPv6 form (::ffff:a.b.c.d), so one
+ * comparison serves both families. */
+typedef struct xn_ip {
+    uint8_t b[16];
+    bool v4;
+} xn_ip;
+
+/* A network: an address and a prefix length over the 128-bit form (an IPv4 /24 is /120). */
+typedef struct xn_cidr {
+    xn_ip net;
+    int prefix;
+} xn_cidr;
+
+#define XN_IP_STR 46 /* INET6_ADDRSTRLEN */
+
+/* Parses an IPv4 (dotted quad) or IPv6 literal, nothing around it; an IPv4-mapped IPv6 literal
+ * counts as IPv4. False for anything else. */
+bool xn_ip_parse(const char *s, xn_ip *out);
+/* The address in its usual text form ("192.0.2.1", "2001:db8::1"). */
+void xn_ip_format(const xn_ip *ip, char out[XN_IP_STR]);
+/* "a.b.c.d/n" (n 0..32), "v6/n" (n 0..128), or a bare address (a single host). Host bits set
+ * beyond the prefix are refused, so a typo is not silently widened. */
+bool xn_cidr_parse(const char *s, xn_cidr *out);
+bool xn_cidr_contains(const xn_cidr *net, const xn_ip *ip);
+/* The key one client is counted under by per-address limits: the address itself for IPv4, the
+ * /64 for IPv6 (one subscriber usually holds a whole /64). */
+void xn_ip_client_key(const xn_ip *ip, xn_ip *key);
+
+/* ------------------------------------------------------------------------------------------ */
 /* Strings and UTF-8                                                                           */
 /* ------------------------------------------------------------------------------------------ */
 
@@ -187,35 +219,41 @@ int xn_log_level_parse(const char *s, xn_log_level *out);
 /* Configuration: one table of settings; file < environment < flags.                          */
 /* ------------------------------------------------------------------------------------------ */
 
+#define XN_MAX_TRUSTED_PROXIES 32
+
 typedef struct xn_config {
     char listen_host[64]; /* server.listen host part */
     uint16_t listen_port;
-    char db_path[512];             /* server.db: SQLite file path */
-    int64_t max_body;              /* http.max_body bytes */
-    int64_t max_connections;       /* http.max_connections */
-    int64_t idle_timeout;          /* http.idle_timeout seconds */
-    int64_t threads;               /* http.threads (0: one per core) */
-    int64_t max_header;            /* http.max_header bytes */
-    int64_t shutdown_grace;        /* http.shutdown_grace seconds for in-flight requests */
-    char secure_cookies[8];        /* http.secure_cookies: "auto" | "on" | "off" */
-    int64_t db_busy_timeout;       /* store.busy_timeout ms */
-    xn_log_level log_level;        /* log.level */
-    xn_log_format log_format;      /* log.format */
-    bool access_log;               /* log.access */
-    char crypto[8];                /* crypto.mode: "gm" | "intl" */
-    char lexicons[512];            /* text.lexicons: lexicon file or directory */
-    int64_t audit_epoch_records;   /* audit.epoch_records */
-    int64_t audit_epoch_minutes;   /* audit.epoch_minutes */
-    int64_t audit_retention_days;  /* audit.retention_days (>= 180) */
-    char audit_witness[512];       /* audit.witness: "" = <db>.witness */
-    char audit_witness_syslog[96]; /* audit.witness_syslog: [udp:// | tcp://]host:port or "" */
-    int64_t audit_verify_hours;    /* audit.verify_hours: scheduled verification (0: off) */
-    char syslog_udp[96];           /* syslog.udp: host:port or "" (off) */
-    char syslog_tcp[96];           /* syslog.tcp: host:port or "" (off) */
-    int64_t syslog_retention_days; /* syslog.retention_days (>= 60) */
-    int64_t syslog_queue;          /* syslog.queue: bounded receive queue, messages */
-    int64_t syslog_max_conns;      /* syslog.max_connections: simultaneous TCP senders */
-    int64_t syslog_idle_timeout;   /* syslog.idle_timeout: seconds a TCP sender may be silent */
+    char db_path[512];       /* server.db: SQLite file path */
+    int64_t max_body;        /* http.max_body bytes */
+    int64_t max_connections; /* http.max_connections */
+    int64_t idle_timeout;    /* http.idle_timeout seconds */
+    int64_t threads;         /* http.threads (0: one per core) */
+    int64_t max_header;      /* http.max_header bytes */
+    int64_t shutdown_grace;  /* http.shutdown_grace seconds for in-flight requests */
+    char secure_cookies[8];  /* http.secure_cookies: "auto" | "on" | "off" */
+    xn_cidr trusted_proxies[XN_MAX_TRUSTED_PROXIES]; /* http.trusted_proxies */
+    int ntrusted_proxies;
+    int64_t max_connections_per_ip; /* http.max_connections_per_ip (proxies exempt) */
+    int64_t header_timeout;         /* http.header_timeout: seconds for a whole request head */
+    int64_t db_busy_timeout;        /* store.busy_timeout ms */
+    xn_log_level log_level;         /* log.level */
+    xn_log_format log_format;       /* log.format */
+    bool access_log;                /* log.access */
+    char crypto[8];                 /* crypto.mode: "gm" | "intl" */
+    char lexicons[512];             /* text.lexicons: lexicon file or directory */
+    int64_t audit_epoch_records;    /* audit.epoch_records */
+    int64_t audit_epoch_minutes;    /* audit.epoch_minutes */
+    int64_t audit_retention_days;   /* audit.retention_days (>= 180) */
+    char audit_witness[512];        /* audit.witness: "" = <db>.witness */
+    char audit_witness_syslog[96];  /* audit.witness_syslog: [udp:// | tcp://]host:port or "" */
+    int64_t audit_verify_hours;     /* audit.verify_hours: scheduled verification (0: off) */
+    char syslog_udp[96];            /* syslog.udp: host:port or "" (off) */
+    char syslog_tcp[96];            /* syslog.tcp: host:port or "" (off) */
+    int64_t syslog_retention_days;  /* syslog.retention_days (>= 60) */
+    int64_t syslog_queue;           /* syslog.queue: bounded receive queue, messages */
+    int64_t syslog_max_conns;       /* syslog.max_connections: simultaneous TCP senders */
+    int64_t syslog_idle_timeout;    /* syslog.idle_timeout: seconds a TCP sender may be silent */
 } xn_config;
 
 /* Fills cfg with the defaults. */

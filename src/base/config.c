@@ -60,6 +60,36 @@ static int set_secure_cookies(xn_config *c, const char *v, xn_error *e)
     snprintf(c->secure_cookies, sizeof c->secure_cookies, "%s", v);
     return XN_OK;
 }
+/* A comma-separated list of CIDRs ("" for none). */
+static int set_trusted_proxies(xn_config *c, const char *v, xn_error *e)
+{
+    xn_cidr nets[XN_MAX_TRUSTED_PROXIES] = {0};
+    int n = 0;
+    const char *p = v;
+    while (*p) {
+        p += strspn(p, " \t,");
+        size_t len = strcspn(p, " \t,");
+        if (!len)
+            break;
+        char item[64];
+        if (len >= sizeof item)
+            return xn_fail(e, XN_EINVAL, "bad_config", "'%.*s' is not an address or CIDR", (int)len,
+                           p);
+        memcpy(item, p, len);
+        item[len] = '\0';
+        if (n == XN_MAX_TRUSTED_PROXIES)
+            return xn_fail(e, XN_EINVAL, "bad_config", "more than %d trusted proxies",
+                           XN_MAX_TRUSTED_PROXIES);
+        if (!xn_cidr_parse(item, &nets[n]))
+            return xn_fail(e, XN_EINVAL, "bad_config",
+                           "'%s' is not an address or CIDR with its host bits zero", item);
+        n++;
+        p += len;
+    }
+    memcpy(c->trusted_proxies, nets, sizeof nets[0] * (size_t)n);
+    c->ntrusted_proxies = n;
+    return XN_OK;
+}
 static int set_log_level(xn_config *c, const char *v, xn_error *e)
 {
     if (xn_log_level_parse(v, &c->log_level) != XN_OK)
@@ -165,6 +195,15 @@ static const setting settings[] = {
      INT(max_header, 4096, 1024 * 1024)},
     {"http", "shutdown_grace", "seconds in-flight requests get to finish at shutdown", "10",
      INT(shutdown_grace, 0, 600)},
+    {"http", "trusted_proxies",
+     "addresses or CIDRs of reverse proxies whose X-Forwarded-For names the client (\"\": none)",
+     "", set_trusted_proxies},
+    {"http", "max_connections_per_ip",
+     "simultaneous connections from one client address (trusted proxies exempt)", "64",
+     INT(max_connections_per_ip, 1, 100000)},
+    {"http", "header_timeout",
+     "seconds a client has to send a whole request head, however slowly it trickles", "10",
+     INT(header_timeout, 1, 600)},
     {"http", "secure_cookies",
      "auto, on or off: the __Host- session cookie with Secure (auto: on beyond loopback)", "auto",
      set_secure_cookies},

@@ -266,6 +266,9 @@ int cli_cmd_serve(int argc, char **argv)
     int sig = wait_for_stop(&stop_signals, trail, db, &cfg, &auth, &log);
     xn_log_event(&log, XN_LOG_INFO, "server.stopping", "signal", strsignal(sig), XN_LOG_END);
     http_stop(srv, (int)cfg.shutdown_grace);
+    /* the failures counted in the last minute get their summary before the trail closes */
+    if (audit_failures_flush(trail, true, &err) != XN_OK)
+        xn_log_event(&log, XN_LOG_ERROR, "audit.flush_failed", "error", err.message, XN_LOG_END);
     status = 0;
 out:
     audit_syslog_stop(syslog);

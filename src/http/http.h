@@ -59,7 +59,7 @@ typedef struct http_req {
     const char *body;                          /* raw body (NUL-terminated), may be NULL */
     size_t body_len;
     json_t *json;        /* parsed body for routes with HTTP_JSON_BODY, owned by the request */
-    const char *peer;    /* client address */
+    const char *peer;    /* the client's address (http_client_address), never NULL */
     auth_principal *who; /* the signed-in person on routes that need one; else NULL */
     char request_id[17];
     void *conn; /* the library's connection; only http/ uses it */
@@ -90,6 +90,10 @@ typedef int (*http_handler)(http_req *req, http_resp *resp);
  * req->body; for imports, whose size is not bounded by http.max_body. */
 #define HTTP_TEXT_BODY     0x4
 #define HTTP_MAX_TEXT_BODY (16u << 20)
+
+/* A public route that is never refused to an address over its failures (health, metrics:
+ * monitors poll them and they cannot fail). */
+#define HTTP_UNLIMITED 0x8
 
 /* http_route.perm: NULL for public routes, HTTP_SIGNED_IN for any session, else a
  * permission ("audit.read") the session must hold. */
@@ -244,6 +248,15 @@ int http_h_log_raw(http_req *req, http_resp *resp);
  * returns -3. */
 int http_route_match(http_req *req, const char *method, const char *path, char *allow,
                      size_t allow_size);
+/*
+ * The client a request comes from (AUD-1 "from where"): the TCP peer, unless the peer is in
+ * cfg->trusted_proxies and sent X-Forwarded-For (forwarded, may be NULL); then the right-most
+ * address of that list that is not a trusted proxy. A malformed entry stops the walk at the
+ * last good address. Exposed for tests and the fuzz harness.
+ */
+void http_client_address(const xn_config *cfg, const xn_ip *peer, const char *forwarded,
+                         xn_ip *client);
+
 /* Decodes a static-file path the same strict way; returns the asset or NULL. *spa is set when
  * the path is a UI route that should get index.html. */
 const http_asset *http_asset_lookup(const char *path, bool *spa);

@@ -32,4 +32,32 @@ int http_agent_authorise(http_req *req, http_resp *resp, const char *scope, auth
 /* Content type of an asset path by its extension. */
 const char *http_content_type(const char *path);
 
+/* ---- limits.c: per-client limits and the request-head deadline ---------------------------- */
+
+struct sockaddr;
+typedef struct http_limits http_limits;
+
+/* Starts the watchdog thread that enforces the head deadline. */
+int http_limits_new(const xn_config *cfg, const auth_settings *auth, http_limits **out,
+                    xn_error *err);
+/* Stops the watchdog; call after the library has closed every connection. */
+void http_limits_free(http_limits *l);
+/* A socket address as an xn_ip (IPv4-mapped IPv6 peers count as IPv4); false for others. */
+bool http_ip_of_sockaddr(const struct sockaddr *sa, xn_ip *out);
+/* Whether a new connection from addr stays within http.max_connections_per_ip. */
+bool http_limits_accept(http_limits *l, const struct sockaddr *addr);
+/* A connection opened / closed: its slot is the library's socket context. */
+void *http_limits_conn_started(http_limits *l, const struct sockaddr *addr, int fd);
+void http_limits_conn_closed(http_limits *l, void *slot);
+/* The request head arrived whole: no deadline while the request is served. */
+void http_limits_head_done(void *slot);
+/* A request ended: the next head must come within the head or idle timeout. */
+void http_limits_request_done(http_limits *l, void *slot);
+/* Whether the client is over its failures on unauthenticated routes (answer 429). */
+bool http_limits_refused(http_limits *l, const xn_ip *client);
+/* Counts a failure of the client on an unauthenticated route. */
+void http_limits_failed(http_limits *l, const xn_ip *client);
+void http_limits_stats(const http_limits *l, uint64_t *refused_connections, uint64_t *head_timeouts,
+                       uint64_t *refused_failures, int *open);
+
 #endif

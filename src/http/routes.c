@@ -7,8 +7,8 @@
 #define ANY HTTP_SIGNED_IN
 
 const http_route http_routes[] = {
-    {"GET", "/api/health", http_h_health, 0, NULL, "server and database health"},
-    {"GET", "/metrics", http_h_metrics, 0, NULL, "metrics in Prometheus text format"},
+    {"GET", "/api/health", http_h_health, HTTP_UNLIMITED, NULL, "server and database health"},
+    {"GET", "/metrics", http_h_metrics, HTTP_UNLIMITED, NULL, "metrics in Prometheus text format"},
     {"POST", "/api/text/check", http_h_text_check, J, ANY,
      "sensitive words, wording errors and personal data in a text"},
     {"GET", "/api/lexicons", http_h_lexicons, 0, "text.lexicon", "the lexicons"},

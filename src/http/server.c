@@ -34,6 +34,9 @@ static const double latency_bounds_s[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025
                                           0.025,  0.05,    0.1,    0.25,  0.5,    1.0,   2.5};
 #define NLATENCY (sizeof latency_bounds_s / sizeof latency_bounds_s[0] + 1) /* last: +Inf */
 
+/* Bytes of an oversized body read and dropped before the connection is closed instead. */
+#define DRAIN_EXTRA ((size_t)8 << 20)
+
 /* Route labels beyond the table: static assets, UI fallback, nothing matched. */
 enum { LABEL_STATIC, LABEL_SPA, LABEL_UNMATCHED, LABEL_EXTRA };
 
@@ -49,6 +52,7 @@ struct http_server {
     _Atomic uint64_t latency_sum_us;
     uint64_t id_base; /* random at start */
     _Atomic uint64_t id_next;
+    http_limits *limits; /* per-client caps and the head deadline (limits.c) */
 };
 
 /* Per request; `req` first so a handler's http_req * leads back to it. */
@@ -63,7 +67,12 @@ typedef struct req_ctx {
     bool ready;              /* resp is decided (an error found before the body) */
     const http_asset *asset; /* a static file to send */
     bool body_too_big;       /* the body passed its limit: 413 once it ends */
+    uint64_t body_seen;      /* bytes of body received, kept or not */
+    uint64_t drain_limit;    /* past this many, reading stops and the connection closes */
     int64_t started_us;      /* monotonic */
+    xn_ip client;            /* who sent it (http_client_address) */
+    char peer[XN_IP_STR];    /* the same as text: req.peer */
+    void *conn_slot;         /* the connection's slot in limits.c */
 } req_ctx;
 
 const char *http_cookie_name(const http_app *app)
@@ -289,6 +298,8 @@ static void send_resp(req_ctx *ctx)
         MHD_add_response_header(r, "Set-Cookie", resp->set_cookie);
     if (resp->disposition[0])
         MHD_add_response_header(r, "Content-Disposition", resp->disposition);
+    if (resp->status == 429)
+        MHD_add_response_header(r, "Retry-After", "60");
     queue(ctx, r, resp->status ? resp->status : 200);
 }
 
@@ -423,20 +434,24 @@ static bool is_type(const char *ct, const char *type)
     return *rest == '\0' || *rest == ';';
 }
 
-static void peer_address(struct MHD_Connection *conn, char *out, size_t size)
+/* Who sent the request: the TCP peer, or the client a trusted proxy names (limits.c). */
+static void resolve_client(req_ctx *ctx, struct MHD_Connection *conn)
 {
     const union MHD_ConnectionInfo *info =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    snprintf(out, size, "-");
-    if (!info || !info->client_addr)
+    xn_ip peer;
+    if (!info || !http_ip_of_sockaddr(info->client_addr, &peer)) {
+        snprintf(ctx->peer, sizeof ctx->peer, "-");
         return;
-    const struct sockaddr *sa = info->client_addr;
-    if (sa->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
-                  (socklen_t)size);
-    else if (sa->sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
-                  (socklen_t)size);
+    }
+    const char *forwarded = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For");
+    http_client_address(ctx->srv->app->cfg, &peer, forwarded, &ctx->client);
+    xn_ip_format(&ctx->client, ctx->peer);
+}
+
+static uint64_t drain_limit(size_t max_body)
+{
+    return (uint64_t)max_body + (max_body > DRAIN_EXTRA ? max_body : DRAIN_EXTRA);
 }
 
 /* Decides what the request is before any body arrives; answers at once only to refuse a body. */
@@ -446,6 +461,7 @@ static void begin_request(req_ctx *ctx, const char *method, const char *url,
     http_server *srv = ctx->srv;
     http_req *req = &ctx->req;
     size_t max_body = (size_t)srv->app->cfg->max_body;
+    ctx->drain_limit = drain_limit(max_body); /* refusals below still drain a small body */
 
     if (strlen(url) > HTTP_MAX_PATH) {
         set_error(ctx, 404, "not_found", "路径过长 (path too long)");
@@ -478,14 +494,37 @@ static void begin_request(req_ctx *ctx, const char *method, const char *url,
         return;
     }
     ctx->route = ctx->label = route;
-    if (http_routes[route].flags & HTTP_TEXT_BODY) {
+    const http_route *r = &http_routes[route];
+    if (!r->perm && !(r->flags & HTTP_UNLIMITED) &&
+        http_limits_refused(srv->limits, &ctx->client)) {
+        /* counted in the source's summary for this minute; no work, no body read */
+        audit_failures_admit(srv->app->audit, req->peer, "http.rate_limited");
+        send_error(ctx, 429, "rate_limited",
+                   "来自该地址的失败请求过多，请稍后再试 (too many failures from this address)");
+        return;
+    }
+    /* RFC 9112 6.3: both framings at once is how requests are smuggled past a proxy */
+    if (MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Transfer-Encoding") &&
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length")) {
+        send_error(ctx, 400, "bad_framing",
+                   "请求同时带有 Content-Length 与 Transfer-Encoding (ambiguous body framing)");
+        return;
+    }
+    if (r->flags & HTTP_TEXT_BODY) {
         max_body = HTTP_MAX_TEXT_BODY;
         xn_buf_release(&ctx->body);
         xn_buf_init(&ctx->body, max_body);
     }
+    /* A body somewhat over the limit is read and dropped, so the client gets its 413 on a
+     * healthy connection (a server that closes on unread data makes the peer's kernel reset it,
+     * and the answer is lost: nginx's lingering close for the same reason). Past the limit plus
+     * DRAIN_EXTRA (at least the limit again) nothing is read: refused at once when announced,
+     * the connection closed at that bound when it comes chunked. */
+    ctx->drain_limit = drain_limit(max_body);
     const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
     int64_t length = 0;
-    if (cl && (xn_parse_int64(cl, 0, INT64_MAX, &length) != XN_OK || (size_t)length > max_body)) {
+    if (cl && (xn_parse_int64(cl, 0, INT64_MAX, &length) != XN_OK ||
+               (uint64_t)length > ctx->drain_limit)) {
         send_error(ctx, 413, "too_large", "请求体过大 (request body too large)");
         return;
     }
@@ -567,6 +606,10 @@ static void run_handler(req_ctx *ctx)
         }
     }
     route->handler(req, &ctx->resp);
+    /* a refusal on a route nobody is signed in to counts against the client's address */
+    int st = ctx->resp.status;
+    if (!route->perm && !(route->flags & HTTP_UNLIMITED) && (st == 400 || st == 401 || st == 403))
+        http_limits_failed(ctx->srv->limits, &ctx->client);
     send_resp(ctx);
 }
 
@@ -604,6 +647,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         ctx->req.method = method;
         ctx->req.path = url;
         ctx->req.arena = xn_arena_new(4 * 1024 * 1024);
+        resolve_client(ctx, conn);
+        ctx->req.peer = ctx->peer;
+        const union MHD_ConnectionInfo *si =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+        ctx->conn_slot = si ? si->socket_context : NULL;
+        http_limits_head_done(ctx->conn_slot);
         new_request_id(srv, ctx->req.request_id);
         xn_buf_init(&ctx->body, (size_t)srv->app->cfg->max_body);
         xn_buf_init(&ctx->resp.body, 0);
@@ -613,10 +662,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     if (*upload_data_size > 0) {
+        ctx->body_seen += *upload_data_size;
         bool wanted = !ctx->queued && !ctx->ready && !ctx->asset && !ctx->body_too_big;
         if (wanted && xn_buf_append(&ctx->body, upload_data, *upload_data_size) != XN_OK) {
-            ctx->body_too_big = true; /* a chunked body that outgrew the limit */
+            ctx->body_too_big = true; /* dropped from here on; 413 when it ends */
             xn_buf_release(&ctx->body);
+        }
+        if (ctx->body_seen > ctx->drain_limit && !ctx->queued) {
+            /* nothing more is read: the library cannot answer in mid-body, so the close is
+             * the answer */
+            count_request(ctx, 413);
+            ctx->queued = true;
+            ctx->resp.status = 413;
+            return MHD_NO;
         }
         *upload_data_size = 0;
         return MHD_YES;
@@ -652,14 +710,14 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     atomic_fetch_add_explicit(&srv->latency[b], 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&srv->latency_sum_us, (uint64_t)took, memory_order_relaxed);
 
+    http_limits_request_done(srv->limits, ctx->conn_slot);
     if (srv->app->cfg->access_log) {
-        char peer[64], st[8], ms[32];
-        peer_address(ctx->req.conn, peer, sizeof peer);
+        char st[8], ms[32];
         snprintf(st, sizeof st, "%d", status);
         snprintf(ms, sizeof ms, "%.3f", (double)took / 1000.0);
         xn_log_event(srv->app->log, XN_LOG_INFO, "http.request", "rid", ctx->req.request_id, "peer",
-                     peer, "method", ctx->req.method, "path", ctx->req.path, "status", st, "ms", ms,
-                     "end", toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "ok" : "aborted",
+                     ctx->peer, "method", ctx->req.method, "path", ctx->req.path, "status", st,
+                     "ms", ms, "end", toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "ok" : "aborted",
                      XN_LOG_END);
     }
     json_decref(ctx->req.json);
@@ -669,6 +727,30 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     free(ctx);
     *con_cls = NULL;
     atomic_fetch_sub(&srv->inflight, 1);
+}
+
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+    (void)addrlen;
+    http_server *srv = cls;
+    return http_limits_accept(srv->limits, addr) ? MHD_YES : MHD_NO;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    http_server *srv = cls;
+    if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+        http_limits_conn_closed(srv->limits, *socket_context);
+        *socket_context = NULL;
+        return;
+    }
+    const union MHD_ConnectionInfo *a =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const union MHD_ConnectionInfo *fd =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    *socket_context =
+        http_limits_conn_started(srv->limits, a ? a->client_addr : NULL, fd ? fd->connect_fd : -1);
 }
 
 static void on_library_log(void *cls, const char *fmt, va_list ap)
@@ -734,16 +816,18 @@ int http_start(http_server **out, http_app *app, xn_error *err)
     int rc = bind_listener(srv, err);
     if (rc)
         goto fail;
+    if ((rc = http_limits_new(app->cfg, app->auth, &srv->limits, err)) != XN_OK)
+        goto fail;
     unsigned threads = (unsigned)xn_config_threads(app->cfg);
     srv->daemon = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0, NULL,
-        NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, on_library_log, srv,
-        MHD_OPTION_LISTEN_SOCKET, srv->listen_fd, MHD_OPTION_THREAD_POOL_SIZE, threads,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)app->cfg->max_connections,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)app->cfg->idle_timeout,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)app->cfg->max_header,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped,
-        NULL, MHD_OPTION_END);
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0,
+        on_accept, srv, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, on_library_log, srv,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv, MHD_OPTION_LISTEN_SOCKET, srv->listen_fd,
+        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)app->cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)app->cfg->idle_timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)app->cfg->max_header, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, NULL, MHD_OPTION_END);
     if (!srv->daemon) {
         rc = xn_fail(err, XN_EIO, "listen", "cannot start the HTTP server on %s:%u",
                      app->cfg->listen_host, srv->port);
@@ -752,6 +836,7 @@ int http_start(http_server **out, http_app *app, xn_error *err)
     *out = srv;
     return XN_OK;
 fail:
+    http_limits_free(srv->limits);
     if (srv->listen_fd >= 0)
         close(srv->listen_fd);
     free(srv->counts);
@@ -782,6 +867,7 @@ void http_stop(http_server *srv, int grace_s)
                      XN_LOG_END);
     }
     MHD_stop_daemon(srv->daemon);
+    http_limits_free(srv->limits);
     close(srv->listen_fd);
     free(srv->counts);
     free(srv);
@@ -899,6 +985,22 @@ int http_metrics_render(http_server *srv, xn_buf *b)
                   "# TYPE xinan_http_requests_in_flight gauge\n"
                   "xinan_http_requests_in_flight %d\n",
                   atomic_load(&srv->inflight));
+
+    uint64_t refused_conns, head_timeouts, refused_failures;
+    int open_conns;
+    http_limits_stats(srv->limits, &refused_conns, &head_timeouts, &refused_failures, &open_conns);
+    xn_buf_printf(b,
+                  "# HELP xinan_http_connections Open HTTP connections.\n"
+                  "# TYPE xinan_http_connections gauge\n"
+                  "xinan_http_connections %d\n"
+                  "# HELP xinan_http_refused_total Connections and requests refused by the "
+                  "per-client limits.\n"
+                  "# TYPE xinan_http_refused_total counter\n"
+                  "xinan_http_refused_total{reason=\"connections_per_ip\"} %llu\n"
+                  "xinan_http_refused_total{reason=\"header_timeout\"} %llu\n"
+                  "xinan_http_refused_total{reason=\"source_failures\"} %llu\n",
+                  open_conns, (unsigned long long)refused_conns, (unsigned long long)head_timeouts,
+                  (unsigned long long)refused_failures);
 
     store_stats st;
     store_get_stats(srv->app->db, &st);

@@ -77,12 +77,18 @@ export function runXinan(args, { cwd, env = {}, input } = {}) {
 /**
  * One HTTP request with the path sent exactly as given (no normalisation of "..", no
  * re-encoding), so traversal attempts reach the server as an attacker would send them.
- * Resolves to { status, headers, body (string), raw (Buffer) }.
+ * `from` is the local address to send from (127.0.0.2, 127.0.0.3 … are all loopback), so tests
+ * can act as several clients. Resolves to { status, headers, body (string), raw (Buffer) }.
  */
-export function request(base, path, { method = 'GET', headers = {}, body } = {}) {
+export function request(base, path, { method = 'GET', headers = {}, body, from } = {}) {
   const u = new URL(base);
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: u.hostname, port: u.port, method, path, headers, agent: false }, (res) => {
+    // a body goes with its Content-Length, as browsers send it (node would send it chunked)
+    if (body !== undefined && !Object.keys(headers).some((h) => /^(content-length|transfer-encoding)$/i.test(h)))
+      headers = { ...headers, 'Content-Length': Buffer.byteLength(body) };
+    const opts = { host: u.hostname, port: u.port, method, path, headers, agent: false };
+    if (from) opts.localAddress = from;
+    const req = http.request(opts, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => {
@@ -90,16 +96,21 @@ export function request(base, path, { method = 'GET', headers = {}, body } = {})
         resolve({ status: res.statusCode, headers: res.headers, body: raw.toString('utf8'), raw });
       });
     });
-    req.on('error', reject);
+    // a server that refuses a body early answers and closes while the body is still going out:
+    // the write fails, and the answer that already came is what counts
+    req.on('error', (e) => {
+      if (e.code === 'EPIPE' || e.code === 'ECONNRESET') setTimeout(() => reject(e), 2000);
+      else reject(e);
+    });
     if (body !== undefined) req.write(body);
     req.end();
   });
 }
 
 /** Sends raw bytes on a TCP connection and collects what comes back until the server closes. */
-export function rawExchange(port, bytes, { timeoutMs = 10000 } = {}) {
+export function rawExchange(port, bytes, { timeoutMs = 10000, from } = {}) {
   return new Promise((resolve) => {
-    const sock = net.connect(port, '127.0.0.1');
+    const sock = net.connect({ port, host: '127.0.0.1', localAddress: from });
     const chunks = [];
     const started = Date.now();
     const timer = setTimeout(() => { sock.destroy(); resolve({ data: Buffer.concat(chunks).toString('latin1'), closedByServer: false, ms: Date.now() - started }); }, timeoutMs);

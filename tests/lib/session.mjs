@@ -34,7 +34,8 @@ export function firstAdminPassword(server) {
 
 /** A signed-in client: keeps the cookie and sends the CSRF token on changes. */
 export class Client {
-  constructor(base) { this.base = base; this.cookie = ''; this.csrf = ''; this.user = null; }
+  /** `from`: the local address requests are sent from (see request()). */
+  constructor(base, { from } = {}) { this.base = base; this.from = from; this.cookie = ''; this.csrf = ''; this.user = null; }
 
   async call(method, path, body, extraHeaders = {}) {
     const headers = { ...extraHeaders };
@@ -45,7 +46,7 @@ export class Client {
       payload = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
       headers['Content-Type'] = 'application/json';
     }
-    const r = await request(this.base, path, { method, headers, body: payload });
+    const r = await request(this.base, path, { method, headers, body: payload, from: this.from });
     const set = r.headers['set-cookie'];
     if (set) {
       const v = set[0].split(';')[0];
