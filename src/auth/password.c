@@ -389,6 +389,8 @@ static int bootstrap_tx(store_conn *tx, void *ctx, xn_error *err)
     store_bind_int(st, 2, xn_now_us());
     if ((rc = store_step(st, err)) != STORE_DONE)
         return rc;
+    if ((rc = auth_admin_appointed(tx, 1, id, "bootstrap", err)) != XN_OK)
+        return rc;
     audit_event ev = {.action = "auth.bootstrap",
                       .actor = &audit_system_actor,
                       .object_type = "user",
