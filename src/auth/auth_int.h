@@ -116,6 +116,13 @@ int auth_policy_check_conn(store_conn *c, const auth_policy *policy, const auth_
 int auth_password_expiry_login(store_conn *tx, audit_trail *trail, int64_t user_id,
                                const char *account, auth_profile profile, int64_t now_us,
                                bool *expired, xn_error *err);
+/* ACC-16: a failed password check (a sign-in, or the current password asked again) in tx:
+ * recorded against account and source, and for a known user_id (0: unknown, or already
+ * locked: recorded only) the account is locked for s->lock_duration when the failures since
+ * the window began and since last_login_at reach s->max_failures; *locked_now tells. */
+int auth_failure_record(store_conn *tx, const auth_settings *s, const char *account,
+                        const char *source, int64_t user_id, int64_t last_login_at,
+                        bool *locked_now, xn_error *err);
 /* Stores a new password hash (and its history); must_change marks a one-time password. */
 int auth_password_store(store_conn *tx, int64_t user_id, const char *hash, bool must_change,
                         xn_error *err);
