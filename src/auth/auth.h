@@ -471,10 +471,13 @@ typedef struct auth_policy {
  * The regulatory minimum of a profile:
  *   user, media: >= 10 characters, letters and digits, last 6 not reused, 30 days;
  *   admin: >= 10, letters, digits and symbols, last 10 not reused, no character more than
- *          2 times, at most 3 equal at the same position, not a dictionary word or phrase,
- *          30 days (the age is a setting: tighten it);
+ *          2 times, at most 3 equal at the same position, 30 days (the age is a setting:
+ *          tighten it);
  *   server: as admin, 7 days.
- * Every profile refuses the user's name (hanzi or pinyin), account, phone and birthday.
+ * Every profile (ACC-8, HS 附件4 §6) refuses a dictionary word, phrase or weak password, also
+ * inside the password with digits or symbols around or between; the user's name (hanzi or
+ * pinyin, any case, whole or split by separators or digits), account, phone and birthday; and
+ * a direct relation to the current password (rule similar_current).
  */
 void auth_policy_default(auth_profile profile, auth_policy *out);
 
@@ -529,10 +532,14 @@ bool auth_policy_expired(const auth_policy *policy, int64_t changed_at_us, int64
  * leet-speak undone (@ 4 → a, 0 → o, 1 ! | → i or l, 3 → e, $ 5 → s, 7 + → t), it is a word or
  * a phrase of up to three words of at least 4 letters each (digits and symbols may stand
  * between the words), once leading and trailing digits and symbols are stripped; or when it is
- * a weak password, whole or with up to 16 digits and symbols stripped from either end. Immutable
+ * a weak password, whole or with up to 16 digits and symbols stripped from either end; or when
+ * it contains, anywhere, a word of at least AUTH_CONTAINED_WORD letters ("Password2024!!x") or
+ * a weak password of at least AUTH_CONTAINED_WEAK characters ("x!qwerty123456"). Immutable
  * once built; one dictionary may serve every thread. A check takes well under a millisecond.
  */
 typedef struct auth_dict auth_dict;
+#define AUTH_CONTAINED_WORD 5 /* shorter words occur inside too many random passwords */
+#define AUTH_CONTAINED_WEAK 6
 
 /*
  * Builds a dictionary from word-list text (one word per line; words of 4 to 32 ASCII letters
