@@ -175,8 +175,7 @@ static int reauth_failed_tx(store_conn *tx, void *ctx, xn_error *err)
     reauth_ctx *r = ctx;
     bool locked_now = false;
     int rc = auth_failure_record(tx, r->s, r->p->account, r->p->source,
-                                 r->locked ? 0 : r->p->user_id, r->last_login_at, &locked_now,
-                                 err);
+                                 r->locked ? 0 : r->p->user_id, r->last_login_at, &locked_now, err);
     if (rc != XN_OK)
         return rc;
     char detail[128];

@@ -556,7 +556,8 @@ int auth_policy_check(const auth_policy *p, const auth_dict *dict, const auth_wo
         add(out, "repeat_char", "同一字符在密码中最多出现 %d 次", p->max_repeat);
     if (p->dictionary && auth_dict_match(dict, pw, len)) /* ACC-9 */
         add(out, "dictionary",
-            "密码不能是或包含字典单词、常用词组或常见弱密码（包括前后或中间加数字符号、@→a、0→o 之类的变形）");
+            "密码不能是或包含字典单词、常用词组或常见弱密码（包括前后或中间加数字符号、@→a、0→o "
+            "之类的变形）");
     if ((weak_list && auth_wordlist_contains(weak_list, pw, len)) ||
         (in->listed && in->listed(in->listed_ctx, pw, len)))
         add(out, "weak_list", "密码在已泄露或常见弱密码清单中，请换一个");

@@ -713,8 +713,8 @@ static int inbox_load(store_conn *c, inbox *in, xn_error *err)
         in->heads[in->nheads++] = store_col_int(st, 0);
     if (rc != STORE_DONE)
         return rc;
-    rc = store_prepare(c, "SELECT code FROM role WHERE ordinary = 1 ORDER BY id LIMIT $1", &st,
-                       err);
+    rc =
+        store_prepare(c, "SELECT code FROM role WHERE ordinary = 1 ORDER BY id LIMIT $1", &st, err);
     if (rc != XN_OK)
         return rc;
     store_bind_int(st, 1, AUTH_MAX_ROLE_DEFS);
@@ -749,8 +749,7 @@ static bool heads(const inbox *in, int64_t department_id)
 
 /* Whether who's permissions or headships decide a request of this kind (may_decide's rule,
  * without the four-eyes checks). */
-static bool decides_kind(const inbox *in, const char *kind, json_t *application,
-                         bool target_admin)
+static bool decides_kind(const inbox *in, const char *kind, json_t *application, bool target_admin)
 {
     if (strcmp(kind, "role_grant") == 0)
         return auth_can(in->who, "role.approve");

@@ -563,10 +563,9 @@ static int glass_tx(store_conn *tx, void *ctx, xn_error *err)
         return rc;
     store_bind_text(st, 1, g->account, -1);
     if ((rc = store_step(st, err)) != STORE_ROW)
-        return rc == STORE_DONE
-                   ? xn_fail_field(err, XN_ENOTFOUND, "not_found", "account", "账号不存在：%s",
-                                   g->account)
-                   : rc;
+        return rc == STORE_DONE ? xn_fail_field(err, XN_ENOTFOUND, "not_found", "account",
+                                                "账号不存在：%s", g->account)
+                                : rc;
     g->user_id = store_col_int(st, 0);
     store_stmt_done(st);
     /* the rules on who may hold what still hold: 三员分立, outsourced staff, active account */
@@ -587,8 +586,8 @@ static int glass_tx(store_conn *tx, void *ctx, xn_error *err)
         return rc;
     if ((rc = auth_end_sessions(tx, g->user_id, NULL, "privilege_changed", err)) != XN_OK)
         return rc;
-    json_t *d = json_pack("{s:s,s:s,s:s,s:s}", "role", g->role, "account", g->account,
-                          "host_user", g->host_user, "reason", g->reason);
+    json_t *d = json_pack("{s:s,s:s,s:s,s:s}", "role", g->role, "account", g->account, "host_user",
+                          g->host_user, "reason", g->reason);
     char *detail = json_dumps(d, JSON_COMPACT);
     json_decref(d);
     audit_actor actor = {.kind = "system", .id = 0, .name = g->host_user, .source = NULL};
@@ -618,11 +617,8 @@ int auth_break_glass_appoint(store *db, audit_trail *trail, const char *account,
         rc = auth_check_text(reason, 1000, true, "reason", err);
     if (rc != XN_OK)
         return rc;
-    glass_ctx g = {.trail = trail,
-                   .account = account,
-                   .role = role,
-                   .host_user = host_user,
-                   .reason = reason};
+    glass_ctx g = {
+        .trail = trail, .account = account, .role = role, .host_user = host_user, .reason = reason};
     rc = store_tx(db, glass_tx, &g, err);
     if (rc == XN_OK && user_id)
         *user_id = g.user_id;

@@ -278,7 +278,7 @@ static void dictionary_from_text(void **state)
     assert_true(auth_dict_match(d, "zebraapplebananazebra", 21)); /* four words: contains */
     assert_true(auth_dict_match(d, "Qx7#zebra9k", 11));           /* a word inside */
     assert_false(auth_dict_match(d, "Qx7#zebr9k", 10));
-    assert_true(auth_dict_match(d, "letmeinzebra", 12));           /* letters-only weak */
+    assert_true(auth_dict_match(d, "letmeinzebra", 12)); /* letters-only weak */
     assert_true(auth_dict_match(d, "1Q2W3E4R", 8));
     assert_true(auth_dict_match(d, "##1q2w3e4r##", 12));
     assert_true(auth_dict_match(d, "x1q2w3e4r", 9)); /* a weak password inside */
@@ -625,10 +625,8 @@ static void section6_holds_for_every_profile(void **state)
     auth_policy_result r;
     const auth_profile profiles[] = {AUTH_PROFILE_USER, AUTH_PROFILE_ADMIN, AUTH_PROFILE_SERVER,
                                      AUTH_PROFILE_MEDIA};
-    const who zw = {.account = "zw01",
-                    .name = "张伟",
-                    .phone = "13912345678",
-                    .birthday = "1990-01-01"};
+    const who zw = {
+        .account = "zw01", .name = "张伟", .phone = "13912345678", .birthday = "1990-01-01"};
     for (size_t i = 0; i < sizeof profiles / sizeof profiles[0]; i++) {
         auth_policy p;
         profile(profiles[i], &p);
@@ -652,12 +650,12 @@ static void section6_holds_for_every_profile(void **state)
         assert_string_equal(RULES(&p, d, "Tz4!pW8%nR3&", &zw), "");
         /* no direct relation to the old password */
         const char *cur = "Kx7#mQ2$vL9@";
-        assert_non_null(strstr(check_with(&p, d, "Kx7#mQ2$vL9@2025", cur, NULL, &r),
-                               "similar_current,"));
-        assert_non_null(strstr(check_with(&p, d, "Kx8#mQ3$vL0@", cur, NULL, &r),
-                               "similar_current,"));
-        assert_non_null(strstr(check_with(&p, d, "kX7#Mq2$Vl9@", cur, NULL, &r),
-                               "similar_current,"));
+        assert_non_null(
+            strstr(check_with(&p, d, "Kx7#mQ2$vL9@2025", cur, NULL, &r), "similar_current,"));
+        assert_non_null(
+            strstr(check_with(&p, d, "Kx8#mQ3$vL0@", cur, NULL, &r), "similar_current,"));
+        assert_non_null(
+            strstr(check_with(&p, d, "kX7#Mq2$Vl9@", cur, NULL, &r), "similar_current,"));
         assert_string_equal(check_with(&p, d, "Tz4!pW8%nR3&", cur, NULL, &r), "");
     }
 }
