@@ -165,8 +165,10 @@ int auth_user_json(store *db, int64_t id, json_t **out, xn_error *err);
 int auth_roles_json(store *db, json_t **out, xn_error *err);
 
 /* Asks for a role for someone: a privilege increase waits for another person's approval.
- * *granted is true only for the first appointment of a 安全管理员 or 审计管理员, while
- * nobody could approve yet. */
+ * *granted is true only at bootstrap (ACC-4, ACC-6): the first appointment of a 安全管理员 or
+ * 审计管理员 while no security administrator has ever been appointed (recorded durably, never
+ * undone) and nobody could approve. Afterwards every administrator role waits for a security
+ * administrator's approval, even when nobody holds it any more (recovery: break-glass). */
 int auth_role_request(store *db, audit_trail *trail, const auth_principal *actor, int64_t user_id,
                       const char *role, const char *reason, int64_t *request_id, bool *granted,
                       xn_error *err);
@@ -182,8 +184,18 @@ typedef struct auth_decision {
  * Approves or rejects a pending request of any kind; exactly one of two concurrent decisions
  * wins (XN_ECONFLICT "already_decided" for the other), and nobody decides their own request
  * (XN_EDENIED "own_request") or one for themselves ("own_privilege"). Who may decide depends on
- * the kind: role_grant needs role.approve; account needs the head of the application's
- * department or request.approve (ACC-2); reset needs user.reset_password (ACC-12). An approved
+ * the kind:
+ *   role_grant: role.approve (a security administrator, ACC-4);
+ *   account: when every role asked for is ordinary (role.ordinary: 普通工作人员, 信息员), the
+ *     head of the application's department (not outsourced) or request.approve (ACC-2);
+ *     asking for any other role (审核, 领导, 值班 …) makes it a privilege increase that only
+ *     role.approve decides, like a role grant (ACC-4);
+ *   reset (ACC-12): the only way a password is reset for someone. A reset is asked for by the
+ *     person (signed out) or their supervisor; for an ordinary account user.reset_password
+ *     decides. For a holder of any of the three administrator roles a security administrator
+ *     (role.approve) decides, who by the rules above is neither the person nor who asked: a
+ *     second administrator. The last security administrator's own reset therefore needs a
+ *     successor appointed first (or the host's break-glass command). An approved
  * application creates the account with a one-time password and the roles asked for; an
  * approved reset issues a one-time password and ends the person's sessions. The requester is
  * notified of the outcome. out may be NULL for a rejection.
@@ -200,16 +212,24 @@ int auth_request_decide(store *db, audit_trail *trail, const auth_settings *s,
  */
 int auth_requests_json(store *db, const auth_principal *who, const char *status, json_t **out,
                        xn_error *err);
-/* Removes a role at once; that person's sessions lose it on their next request. */
+/* Removes a role at once; that person's sessions lose it on their next request. Taking the
+ * role of the last active 安全管理员 or 审计管理员 is XN_ECONFLICT "last_holder" (ACC-6); so
+ * are disabling them (auth_user_disable) and their leaving or transfer (auth_user_leave). */
 int auth_role_revoke(store *db, audit_trail *trail, const auth_principal *actor, int64_t user_id,
                      const char *role, xn_error *err);
 /* Disables an account and ends its sessions. */
 int auth_user_disable(store *db, audit_trail *trail, const auth_principal *actor, int64_t user_id,
                       const char *reason, xn_error *err);
-/* Issues a one-time password to someone else (never a chosen one); first use forces a change. */
-int auth_user_reset_password(store *db, audit_trail *trail, const auth_settings *s,
-                             const auth_principal *actor, int64_t user_id,
-                             char password[AUTH_OTP_CHARS + 1], xn_error *err);
+/*
+ * ACC-6 recovery when no security administrator is left: grants role to account directly, run
+ * by the host's root against the database (`xinan user appoint`), never through the API. The
+ * rules on who may hold a role still apply (三员分立, outsourced staff, an active account).
+ * Records auth.break_glass naming host_user and reason with the grant, in one transaction,
+ * and ends the person's sessions. *user_id (may be NULL) gets the account's id.
+ */
+int auth_break_glass_appoint(store *db, audit_trail *trail, const char *account, const char *role,
+                             const char *host_user, const char *reason, int64_t *user_id,
+                             xn_error *err);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Organisation (ORG-1)                                                                        */
@@ -451,10 +471,13 @@ typedef struct auth_policy {
  * The regulatory minimum of a profile:
  *   user, media: >= 10 characters, letters and digits, last 6 not reused, 30 days;
  *   admin: >= 10, letters, digits and symbols, last 10 not reused, no character more than
- *          2 times, at most 3 equal at the same position, not a dictionary word or phrase,
- *          30 days (the age is a setting: tighten it);
+ *          2 times, at most 3 equal at the same position, 30 days (the age is a setting:
+ *          tighten it);
  *   server: as admin, 7 days.
- * Every profile refuses the user's name (hanzi or pinyin), account, phone and birthday.
+ * Every profile (ACC-8, HS 附件4 §6) refuses a dictionary word, phrase or weak password, also
+ * inside the password with digits or symbols around or between; the user's name (hanzi or
+ * pinyin, any case, whole or split by separators or digits), account, phone and birthday; and
+ * a direct relation to the current password (rule similar_current).
  */
 void auth_policy_default(auth_profile profile, auth_policy *out);
 
@@ -509,10 +532,14 @@ bool auth_policy_expired(const auth_policy *policy, int64_t changed_at_us, int64
  * leet-speak undone (@ 4 → a, 0 → o, 1 ! | → i or l, 3 → e, $ 5 → s, 7 + → t), it is a word or
  * a phrase of up to three words of at least 4 letters each (digits and symbols may stand
  * between the words), once leading and trailing digits and symbols are stripped; or when it is
- * a weak password, whole or with up to 16 digits and symbols stripped from either end. Immutable
+ * a weak password, whole or with up to 16 digits and symbols stripped from either end; or when
+ * it contains, anywhere, a word of at least AUTH_CONTAINED_WORD letters ("Password2024!!x") or
+ * a weak password of at least AUTH_CONTAINED_WEAK characters ("x!qwerty123456"). Immutable
  * once built; one dictionary may serve every thread. A check takes well under a millisecond.
  */
 typedef struct auth_dict auth_dict;
+#define AUTH_CONTAINED_WORD 5 /* shorter words occur inside too many random passwords */
+#define AUTH_CONTAINED_WEAK 6
 
 /*
  * Builds a dictionary from word-list text (one word per line; words of 4 to 32 ASCII letters

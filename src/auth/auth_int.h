@@ -116,6 +116,13 @@ int auth_policy_check_conn(store_conn *c, const auth_policy *policy, const auth_
 int auth_password_expiry_login(store_conn *tx, audit_trail *trail, int64_t user_id,
                                const char *account, auth_profile profile, int64_t now_us,
                                bool *expired, xn_error *err);
+/* ACC-16: a failed password check (a sign-in, or the current password asked again) in tx:
+ * recorded against account and source, and for a known user_id (0: unknown, or already
+ * locked: recorded only) the account is locked for s->lock_duration when the failures since
+ * the window began and since last_login_at reach s->max_failures; *locked_now tells. */
+int auth_failure_record(store_conn *tx, const auth_settings *s, const char *account,
+                        const char *source, int64_t user_id, int64_t last_login_at,
+                        bool *locked_now, xn_error *err);
 /* Stores a new password hash (and its history); must_change marks a one-time password. */
 int auth_password_store(store_conn *tx, int64_t user_id, const char *hash, bool must_change,
                         xn_error *err);
@@ -177,10 +184,23 @@ bool auth_agent_token_parse(const char *token, char id[AUTH_AGENT_ID_CHARS + 1],
 /* The roles a person holds: role_info of users.c, shared with applications. */
 typedef struct auth_role_info {
     int64_t id;
-    bool admin, reviewer, grants;
+    bool admin;    /* one of the three administrator roles */
+    bool reviewer; /* a review role (审核, 领导's release approval): never outsourced (PUB-7) */
+    bool grants;   /* carries a permission that grants or creates privileges (ACC-5) */
+    bool ordinary; /* a department head may approve it in an account application */
 } auth_role_info;
 int auth_find_role(store_conn *c, const char *code, auth_role_info *r, xn_error *err);
 /* ACC-5, ACC-6, PUB-7: whether user may hold role at all. */
 int auth_role_allowed(store_conn *c, int64_t user_id, const auth_role_info *r, xn_error *err);
+/* ACC-6: records in tx that administrator role role_id has been granted (to user_id, "how":
+ * bootstrap, approved, break_glass), unless it was granted before. Never undone: the
+ * appointment without approval at bootstrap happens once per installation. */
+int auth_admin_appointed(store_conn *tx, int64_t role_id, int64_t user_id, const char *how,
+                         xn_error *err);
+/* ACC-6: XN_ECONFLICT "last_holder" when taking role_id (0: every role the person holds) from
+ * user_id would leave no active 安全管理员 or 审计管理员. */
+int auth_last_holder_guard(store_conn *tx, int64_t user_id, int64_t role_id, xn_error *err);
+/* ACC-12: whether user_id holds one of the three administrator roles. */
+int auth_holds_admin(store_conn *c, int64_t user_id, bool *admin, xn_error *err);
 
 #endif

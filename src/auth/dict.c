@@ -542,6 +542,45 @@ static bool phrase_match(const auth_dict *d, const char *lw, size_t n, size_t fi
 
 /* How far the weak-password check strips non-letters at either end. */
 #define WEAK_STRIP 16
+/* The longest weak password looked for inside a candidate. */
+#define WEAK_INSIDE_MAX 32
+
+/* ACC-8, HS 附件4 §6: a word of AUTH_CONTAINED_WORD letters or more anywhere in lw[0..n), leet
+ * undone ("Password2024!!x", "xx#Sunshine9"). */
+static bool contains_word(const auth_dict *d, const char *lw, size_t n)
+{
+    uint8_t reach[AUTH_PW_MAX_BYTES + 1];
+    if (d->nnodes <= 1)
+        return false;
+    for (size_t pos = 0; pos + AUTH_CONTAINED_WORD <= n; pos++) {
+        char alt[2];
+        if (auth_leet((unsigned char)lw[pos], alt) == 0)
+            continue;
+        size_t end = pos + AUTH_WORD_MAX < n ? pos + AUTH_WORD_MAX : n;
+        memset(reach + pos, 0, end - pos + 1);
+        walk(d, lw, n, pos, reach);
+        for (size_t e = pos + AUTH_CONTAINED_WORD; e <= end; e++)
+            if (reach[e])
+                return true;
+    }
+    return false;
+}
+
+/* A weak password of AUTH_CONTAINED_WEAK characters or more anywhere in lw[0..n). */
+static bool contains_weak(const auth_dict *d, const char *lw, size_t n)
+{
+    for (size_t s = 0; s + AUTH_CONTAINED_WEAK <= n; s++) {
+        if (((unsigned char)lw[s] & 0xC0) == 0x80)
+            continue;
+        for (size_t e = s + AUTH_CONTAINED_WEAK; e <= n && e - s <= WEAK_INSIDE_MAX; e++) {
+            if (e < n && ((unsigned char)lw[e] & 0xC0) == 0x80)
+                continue;
+            if (auth_wordlist_contains(d->weak, lw + s, e - s))
+                return true;
+        }
+    }
+    return false;
+}
 
 bool auth_dict_match(const auth_dict *d, const char *pw, size_t len)
 {
@@ -571,5 +610,7 @@ bool auth_dict_match(const auth_dict *d, const char *pw, size_t len)
                 return true;
         }
     }
-    return phrase_match(d, lw, len, first, last_end);
+    if (phrase_match(d, lw, len, first, last_end))
+        return true;
+    return contains_word(d, lw, len) || contains_weak(d, lw, len);
 }

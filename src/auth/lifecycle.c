@@ -230,6 +230,16 @@ static int tick_user_tx(store_conn *tx, void *ctx, xn_error *err)
     store_stmt *st;
     int rc;
     if (t->now >= u->deadline) {
+        /* ACC-6: the last security or audit administrator is not disabled by the clock (the
+         * reminders stay); the security administrators see the overdue change */
+        xn_error held;
+        rc = auth_last_holder_guard(tx, u->id, 0, &held);
+        if (rc == XN_ECONFLICT)
+            return XN_OK;
+        if (rc != XN_OK) {
+            *err = held;
+            return rc;
+        }
         /* the status test makes a second tick (or a second node) a no-op */
         rc = store_prepare(tx,
                            "UPDATE app_user SET status = 'disabled' WHERE id = $1 AND"
@@ -505,6 +515,9 @@ static int leave_tx(store_conn *tx, void *ctx, xn_error *err)
     store_stmt_done(st);
     if (left)
         return xn_fail(err, XN_ECONFLICT, "already_left", "该人员已离岗");
+    /* ACC-6: the last security or audit administrator stays until a successor holds it */
+    if ((rc = auth_last_holder_guard(tx, l->user_id, 0, err)) != XN_OK)
+        return rc;
     rc = store_prepare(tx, "SELECT status FROM app_user WHERE id = $1", &st, err);
     if (rc != XN_OK)
         return rc;

@@ -158,48 +158,115 @@ static int change_tx(store_conn *tx, void *ctx, xn_error *err)
     return audit_append(cc->trail, tx, &ev, err);
 }
 
-/* ACC-17: the person types their current password again before changing a credential. hash
- * and phone (may be NULL) get the stored password hash and phone. */
-static int check_current_password(store_conn *c, int64_t user_id, const char *current,
+#define REAUTH_FAILED "当前密码不正确；连续失败 5 次将锁定 30 分钟"
+
+typedef struct reauth_ctx {
+    audit_trail *trail;
+    const auth_settings *s;
+    const auth_principal *p;
+    const char *step;
+    int64_t last_login_at;
+    bool locked; /* already locked: recorded, not counted again */
+} reauth_ctx;
+
+/* A failed re-entry of the current password: counted like a failed sign-in and audited. */
+static int reauth_failed_tx(store_conn *tx, void *ctx, xn_error *err)
+{
+    reauth_ctx *r = ctx;
+    bool locked_now = false;
+    int rc = auth_failure_record(tx, r->s, r->p->account, r->p->source,
+                                 r->locked ? 0 : r->p->user_id, r->last_login_at, &locked_now, err);
+    if (rc != XN_OK)
+        return rc;
+    char detail[128];
+    snprintf(detail, sizeof detail, "{\"reason\":\"%s\",\"step\":\"%s\"}",
+             r->locked ? "locked" : "wrong_password", r->step);
+    audit_actor actor = auth_actor(r->p);
+    audit_event ev = {.action = "auth.reauth",
+                      .actor = &actor,
+                      .object_type = "account",
+                      .object_id = r->p->account,
+                      .result = AUDIT_DENIED,
+                      .detail_json = detail};
+    rc = audit_append(r->trail, tx, &ev, err);
+    if (rc == XN_OK && locked_now) {
+        audit_event lock = {.action = "auth.lockout",
+                            .actor = &actor,
+                            .object_type = "account",
+                            .object_id = r->p->account,
+                            .result = AUDIT_OK,
+                            .detail_json = "{\"reason\":\"too_many_failures\"}"};
+        rc = audit_append(r->trail, tx, &lock, err);
+    }
+    return rc;
+}
+
+/*
+ * ACC-17: the person types their current password again before changing a credential. ACC-16:
+ * a wrong one counts towards the account's lockout like a failed sign-in (same counter and
+ * window), and while the account is locked even the right one is refused with the same answer.
+ * hash and phone (may be NULL) get the stored password hash and phone. step names the action
+ * in the audit record.
+ */
+static int check_current_password(store *db, audit_trail *trail, const auth_settings *s,
+                                  const auth_principal *p, const char *current, const char *step,
                                   char hash[CRYPTO_PASSWORD_MAX], char phone[32], xn_error *err)
 {
     int rc = auth_check_text(current, AUTH_MAX_PASSWORD, true, "current", err);
     if (rc != XN_OK)
         return rc;
+    store_conn *c;
+    if ((rc = store_acquire(db, &c, err)) != XN_OK)
+        return rc;
     store_stmt *st;
-    rc = store_prepare(c, "SELECT coalesce(password_hash, ''), phone FROM app_user WHERE id = $1",
+    rc = store_prepare(c,
+                       "SELECT coalesce(password_hash, ''), phone, locked_until,"
+                       " coalesce(last_login_at, 0) FROM app_user WHERE id = $1",
                        &st, err);
+    reauth_ctx r = {.trail = trail, .s = s, .p = p, .step = step};
+    if (rc == XN_OK) {
+        store_bind_int(st, 1, p->user_id);
+        rc = store_step(st, err);
+        if (rc == STORE_DONE)
+            rc = xn_fail(err, XN_ENOTFOUND, "not_found", "用户不存在");
+    }
+    if (rc == STORE_ROW) {
+        xn_strlcpy(hash, store_col_text(st, 0), CRYPTO_PASSWORD_MAX);
+        if (phone)
+            xn_strlcpy(phone, store_col_text(st, 1), 32);
+        r.locked = store_col_int(st, 2) > xn_now_us();
+        r.last_login_at = store_col_int(st, 3);
+        store_stmt_done(st);
+        rc = XN_OK;
+    }
+    store_release(c);
     if (rc != XN_OK)
         return rc;
-    store_bind_int(st, 1, user_id);
-    if ((rc = store_step(st, err)) == STORE_DONE)
-        return xn_fail(err, XN_ENOTFOUND, "not_found", "用户不存在");
-    if (rc != STORE_ROW)
+    /* the hashing work is the same whether or not the account is locked */
+    bool ok = crypto_password_verify(hash, current, strlen(current));
+    if (ok && !r.locked)
+        return XN_OK;
+    rc = store_tx(db, reauth_failed_tx, &r, err);
+    if (rc != XN_OK)
         return rc;
-    xn_strlcpy(hash, store_col_text(st, 0), CRYPTO_PASSWORD_MAX);
-    if (phone)
-        xn_strlcpy(phone, store_col_text(st, 1), 32);
-    store_stmt_done(st);
-    if (!crypto_password_verify(hash, current, strlen(current)))
-        return xn_fail_field(err, XN_EDENIED, "wrong_password", "current", "当前密码不正确");
-    return XN_OK;
+    return xn_fail_field(err, XN_EDENIED, "wrong_password", "current", REAUTH_FAILED);
 }
 
 int auth_password_change(store *db, audit_trail *trail, const auth_settings *s,
                          const auth_principal *p, const char *current, const char *next,
                          char new_token[AUTH_TOKEN_CHARS + 1], xn_error *err)
 {
-    store_conn *c;
-    int rc = store_acquire(db, &c, err);
+    char hash[CRYPTO_PASSWORD_MAX] = "", phone[32] = "";
+    int rc = check_current_password(db, trail, s, p, current, "password_change", hash, phone, err);
     if (rc != XN_OK)
         return rc;
-    char hash[CRYPTO_PASSWORD_MAX] = "", phone[32] = "";
-    rc = check_current_password(c, p->user_id, current, hash, phone, err);
-    if (rc == XN_OK && strcmp(current, next) == 0)
-        rc = xn_fail_field(err, XN_EINVAL, "reused", "password", "新密码不能与当前密码相同");
-    if (rc == XN_OK)
-        rc = auth_password_acceptable(c, s, p->user_id, p->account, p->real_name, phone, current,
-                                      next, p->admin, err);
+    if (strcmp(current, next) == 0)
+        return xn_fail_field(err, XN_EINVAL, "reused", "password", "新密码不能与当前密码相同");
+    store_conn *c;
+    if ((rc = store_acquire(db, &c, err)) != XN_OK)
+        return rc;
+    rc = auth_password_acceptable(c, s, p->user_id, p->account, p->real_name, phone, current, next,
+                                  p->admin, err);
     store_release(c);
     if (rc != XN_OK)
         return rc;
@@ -331,13 +398,9 @@ int auth_totp_confirm(store *db, audit_trail *trail, const auth_settings *s,
         return rc;
     if (p->totp) {
         /* replacing an enrolled second factor asks for the password again (ACC-17) */
-        store_conn *c;
-        if ((rc = store_acquire(db, &c, err)) != XN_OK)
-            return rc;
         char hash[CRYPTO_PASSWORD_MAX];
-        rc = check_current_password(c, p->user_id, current, hash, NULL, err);
+        rc = check_current_password(db, trail, s, p, current, "totp_enrol", hash, NULL, err);
         crypto_wipe(hash, sizeof hash);
-        store_release(c);
         if (rc != XN_OK)
             return rc;
     }
@@ -388,6 +451,8 @@ static int bootstrap_tx(store_conn *tx, void *ctx, xn_error *err)
     store_bind_int(st, 1, id);
     store_bind_int(st, 2, xn_now_us());
     if ((rc = store_step(st, err)) != STORE_DONE)
+        return rc;
+    if ((rc = auth_admin_appointed(tx, 1, id, "bootstrap", err)) != XN_OK)
         return rc;
     audit_event ev = {.action = "auth.bootstrap",
                       .actor = &audit_system_actor,

@@ -5,7 +5,8 @@
  *
  * The candidate is looked at in a few forms, all with ASCII case folded: as typed; with
  * separators (spaces, dots, hyphens, underscores, slashes, middle dots) removed, so "Zhang.Wei"
- * reads "zhangwei"; that form with leet-speak undone (1 once as i, once as l), for names; and
+ * reads "zhangwei"; with every digit and symbol removed, so "zhang7wei" does too; the
+ * separator-free form with leet-speak undone (1 once as i, once as l), for names; and
  * with 年/月/日/号 removed as well, for dates. Needles of three or more characters count
  * anywhere in the password. Shorter ones (the initials "zw" of 张伟, a two-letter account)
  * would turn up inside too many innocent passwords, so they count only when they are all the
@@ -157,6 +158,7 @@ typedef struct forms {
     form date;    /* sq without 年月日号 as well */
     form leet[2]; /* sq with leet undone: 1 ! | as i, then as l */
     form core;    /* sq without leading and trailing non-letters */
+    form alpha;   /* low with every digit and ASCII symbol removed: zhang7wei reads zhangwei */
 } forms;
 
 /* Length of a separator at s (0 when none). Dates also skip 年 月 日 号. */
@@ -230,6 +232,13 @@ static void make_forms(const char *pw, size_t len, forms *f)
     memcpy(f->core.s, f->sq.s + a, b - a);
     f->core.n = b - a;
     f->core.s[f->core.n] = '\0';
+    f->alpha.n = 0;
+    for (size_t i = 0; i < f->low.n; i++) {
+        char c = f->low.s[i];
+        if (letter(c) || (unsigned char)c >= 0x80)
+            f->alpha.s[f->alpha.n++] = c;
+    }
+    f->alpha.s[f->alpha.n] = '\0';
 }
 
 static bool in_form(const form *f, const char *needle, size_t n)
@@ -245,7 +254,8 @@ static bool text_hit(const forms *f, const char *needle, size_t n)
     if (n < SHORT_NEEDLE)
         return f->core.n == n && memcmp(f->core.s, needle, n) == 0;
     return in_form(&f->low, needle, n) || in_form(&f->sq, needle, n) ||
-           in_form(&f->leet[0], needle, n) || in_form(&f->leet[1], needle, n);
+           in_form(&f->leet[0], needle, n) || in_form(&f->leet[1], needle, n) ||
+           in_form(&f->alpha, needle, n);
 }
 
 /* A needle lower-cased and squeezed like the candidate; then it and its reverse are looked for.

@@ -39,14 +39,16 @@ int auth_profile_parse(const char *name, auth_profile *out)
 
 void auth_policy_default(auth_profile profile, auth_policy *out)
 {
-    /* ACC-8, ACC-18: ordinary users and new-media accounts. ACC-10: < 1 month. */
+    /* ACC-8, ACC-18: ordinary users and new-media accounts. ACC-10: < 1 month. HS 附件4 §6
+     * holds for every account: no meaningful word or weak password (the dictionary), never
+     * personal data, no direct relation to the old password. */
     *out = (auth_policy){.profile = profile,
                          .min_length = 10,
                          .classes = AUTH_CLASS_LETTER | AUTH_CLASS_DIGIT,
                          .history = 6,
                          .max_repeat = AUTH_OFF,
                          .max_same_position = AUTH_OFF,
-                         .dictionary = false,
+                         .dictionary = true,
                          .max_age_days = 30};
     if (profile == AUTH_PROFILE_ADMIN || profile == AUTH_PROFILE_SERVER) {
         /* ACC-9: administrators; ACC-10: servers 30 days, important servers 7 days. */
@@ -54,7 +56,6 @@ void auth_policy_default(auth_profile profile, auth_policy *out)
         out->history = 10;
         out->max_repeat = 2;
         out->max_same_position = 3;
-        out->dictionary = true;
         out->max_age_days = profile == AUTH_PROFILE_SERVER ? 7 : 30;
     }
 }
@@ -456,6 +457,18 @@ static bool contains_fold(const char *hay, size_t hn, const char *needle, size_t
     return false;
 }
 
+/* The letters of s[0..n) only, ASCII case folded, into out (at most AUTH_PW_MAX_BYTES). */
+static size_t letters_only(const char *s, size_t n, char *out)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n && k < AUTH_PW_MAX_BYTES; i++) {
+        char c = auth_lower(s[i]);
+        if ((c >= 'a' && c <= 'z') || (unsigned char)c >= 0x80)
+            out[k++] = c;
+    }
+    return k;
+}
+
 /* The rules that compare with the current password and the history (ACC-8, ACC-9). */
 static void history_rules(const auth_policy *p, const auth_pw_input *in, const char *pw, size_t len,
                           const uint32_t *cps, size_t ncp, auth_policy_result *r)
@@ -475,21 +488,30 @@ static void history_rules(const auth_policy *p, const auth_pw_input *in, const c
         else
             add(r, "reused", "新密码不能与当前密码相同");
     }
-    if (in->current == NULL || identical || p->max_same_position == AUTH_OFF)
+    if (in->current == NULL || identical)
         return;
     uint32_t cur[AUTH_PW_MAX_BYTES];
     size_t ncur = auth_utf8_decode(in->current, in->current_len, cur, AUTH_PW_MAX_BYTES);
-    int same = 0;
-    for (size_t i = 0; i < ncp && i < ncur; i++)
-        same += cps[i] == cur[i];
-    if (same > p->max_same_position)
-        add(r, "same_position", "新密码与当前密码相同位置上相同的字符不能超过 %d 个",
-            p->max_same_position);
-    /* ACC-9: no direct relation to the old password, such as adding to it or cutting it. */
-    if (ncur >= 4 && ncp >= 4 &&
-        (contains_fold(pw, len, in->current, in->current_len) ||
-         contains_fold(in->current, in->current_len, pw, len)))
-        add(r, "similar_current", "新密码不能包含当前密码，也不能是当前密码的一部分");
+    if (p->max_same_position != AUTH_OFF) {
+        int same = 0;
+        for (size_t i = 0; i < ncp && i < ncur; i++)
+            same += cps[i] == cur[i];
+        if (same > p->max_same_position)
+            add(r, "same_position", "新密码与当前密码相同位置上相同的字符不能超过 %d 个",
+                p->max_same_position);
+    }
+    /* ACC-8, HS 附件4 §6, every profile: no direct relation to the old password: adding to it
+     * or cutting it, changing only its case, or only its digits and symbols (Spring2024! after
+     * Spring2023!), which leaves the same letters in the same order. */
+    char a[AUTH_PW_MAX_BYTES], b[AUTH_PW_MAX_BYTES];
+    size_t na = letters_only(pw, len, a), nb = letters_only(in->current, in->current_len, b);
+    bool related = ncur >= 4 && ncp >= 4 &&
+                   (contains_fold(pw, len, in->current, in->current_len) ||
+                    contains_fold(in->current, in->current_len, pw, len));
+    related = related || (na >= 4 && na == nb && memcmp(a, b, na) == 0);
+    if (related)
+        add(r, "similar_current",
+            "新密码不能与当前密码直接相关（包含或截取当前密码、只改大小写、只改或增减数字和符号）");
 }
 
 int auth_policy_check(const auth_policy *p, const auth_dict *dict, const auth_wordlist *weak_list,
@@ -534,7 +556,8 @@ int auth_policy_check(const auth_policy *p, const auth_dict *dict, const auth_wo
         add(out, "repeat_char", "同一字符在密码中最多出现 %d 次", p->max_repeat);
     if (p->dictionary && auth_dict_match(dict, pw, len)) /* ACC-9 */
         add(out, "dictionary",
-            "密码不能是字典单词、常用词组或常见弱密码（包括 @→a、0→o 之类的变形）");
+            "密码不能是或包含字典单词、常用词组或常见弱密码（包括前后或中间加数字符号、@→a、0→o "
+            "之类的变形）");
     if ((weak_list && auth_wordlist_contains(weak_list, pw, len)) ||
         (in->listed && in->listed(in->listed_ctx, pw, len)))
         add(out, "weak_list", "密码在已泄露或常见弱密码清单中，请换一个");

@@ -382,7 +382,10 @@ static int grant_role(store_conn *tx, int64_t user_id, const char *code, int64_t
     store_bind_int(st, 2, r.id);
     store_bind_int(st, 3, by);
     store_bind_int(st, 4, xn_now_us());
-    return auth_step_done(st, err);
+    rc = auth_step_done(st, err);
+    if (rc == XN_OK && r.admin)
+        rc = auth_admin_appointed(tx, r.id, user_id, "approved", err);
+    return rc;
 }
 
 /* ACC-2: the application becomes an account with a one-time password and the roles asked for. */
@@ -457,6 +460,27 @@ static int create_from_application(store_conn *tx, decide_ctx *d, json_t *p, xn_
     return rc;
 }
 
+/* Whether every role an application asks for is ordinary (a department head may approve it). */
+static int application_ordinary(store_conn *tx, json_t *p, bool *ordinary, xn_error *err)
+{
+    json_t *roles = json_object_get(p, "roles");
+    *ordinary = true;
+    for (size_t i = 0; i < json_array_size(roles); i++) {
+        const char *code = json_string_value(json_array_get(roles, i));
+        auth_role_info r;
+        int rc = code ? auth_find_role(tx, code, &r, err) : XN_OK;
+        if (rc == XN_EINVAL) { /* a role gone since: not ordinary */
+            *ordinary = false;
+            continue;
+        }
+        if (rc != XN_OK)
+            return rc;
+        if (code && !r.ordinary)
+            *ordinary = false;
+    }
+    return XN_OK;
+}
+
 /* Who may decide a request of this kind (beyond the four-eyes rules). */
 static int may_decide(store_conn *tx, const auth_principal *a, const request_row *r, json_t *p,
                       xn_error *err)
@@ -466,17 +490,37 @@ static int may_decide(store_conn *tx, const auth_principal *a, const request_row
             return xn_fail(err, XN_EDENIED, "forbidden", "只有安全管理员可以审批角色申请");
         return XN_OK;
     }
+    int rc;
     if (strcmp(r->kind, "reset") == 0) {
-        if (!auth_can(a, "user.reset_password"))
+        /* ACC-12: an administrator's reset needs a security administrator (a second
+         * administrator: never the person, never who asked for it) */
+        bool admin = false;
+        if ((rc = auth_holds_admin(tx, r->target, &admin, err)) != XN_OK)
+            return rc;
+        if (admin && !auth_can(a, "role.approve"))
+            return xn_fail(err, XN_EDENIED, "forbidden",
+                           "管理员的密码重置须由另一位安全管理员审批");
+        if (!admin && !auth_can(a, "user.reset_password"))
             return xn_fail(err, XN_EDENIED, "forbidden", "只有系统管理员可以审批密码重置");
+        return XN_OK;
+    }
+    /* ACC-4: an application asking for more than the ordinary roles is a privilege increase a
+     * security administrator decides, like a role grant */
+    bool ordinary = true;
+    if ((rc = application_ordinary(tx, p, &ordinary, err)) != XN_OK)
+        return rc;
+    if (!ordinary) {
+        if (!auth_can(a, "role.approve"))
+            return xn_fail(err, XN_EDENIED, "forbidden",
+                           "申请了审核、领导、值班等角色的账号申请须由安全管理员审批");
         return XN_OK;
     }
     /* account: the head of the department applied for, or a security administrator */
     if (auth_can(a, "request.approve"))
         return XN_OK;
     bool head = false;
-    int rc = auth_org_is_head(tx, json_integer_value(json_object_get(p, "department_id")),
-                              a->user_id, &head, err);
+    rc = auth_org_is_head(tx, json_integer_value(json_object_get(p, "department_id")), a->user_id,
+                          &head, err);
     if (rc == XN_OK && !head)
         return xn_fail(err, XN_EDENIED, "forbidden",
                        "只有申请部门的负责人或安全管理员可以审批账号申请");
@@ -640,6 +684,8 @@ typedef struct inbox {
     bool outsourced; /* ACC-5: an outsourced head decides no application */
     int64_t heads[MAX_HEADED];
     int nheads;
+    char ordinary[AUTH_MAX_ROLE_DEFS][17]; /* codes of the roles a head may approve */
+    int nordinary;
 } inbox;
 
 /* The departments `who` heads and whether they are outsourced: what may_decide reads. */
@@ -665,7 +711,32 @@ static int inbox_load(store_conn *c, inbox *in, xn_error *err)
     in->nheads = 0;
     while ((rc = store_step(st, err)) == STORE_ROW)
         in->heads[in->nheads++] = store_col_int(st, 0);
+    if (rc != STORE_DONE)
+        return rc;
+    rc =
+        store_prepare(c, "SELECT code FROM role WHERE ordinary = 1 ORDER BY id LIMIT $1", &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, AUTH_MAX_ROLE_DEFS);
+    in->nordinary = 0;
+    while ((rc = store_step(st, err)) == STORE_ROW)
+        xn_strlcpy(in->ordinary[in->nordinary++], store_col_text(st, 0), sizeof in->ordinary[0]);
     return rc == STORE_DONE ? XN_OK : rc;
+}
+
+/* Whether every role of an application is one a department head may approve. */
+static bool ordinary_roles(const inbox *in, json_t *p)
+{
+    json_t *roles = json_object_get(p, "roles");
+    for (size_t i = 0; i < json_array_size(roles); i++) {
+        const char *code = json_string_value(json_array_get(roles, i));
+        bool found = false;
+        for (int k = 0; code && k < in->nordinary && !found; k++)
+            found = strcmp(in->ordinary[k], code) == 0;
+        if (!found)
+            return false;
+    }
+    return true;
 }
 
 static bool heads(const inbox *in, int64_t department_id)
@@ -678,13 +749,16 @@ static bool heads(const inbox *in, int64_t department_id)
 
 /* Whether who's permissions or headships decide a request of this kind (may_decide's rule,
  * without the four-eyes checks). */
-static bool decides_kind(const inbox *in, const char *kind, int64_t department_id)
+static bool decides_kind(const inbox *in, const char *kind, json_t *application, bool target_admin)
 {
     if (strcmp(kind, "role_grant") == 0)
         return auth_can(in->who, "role.approve");
     if (strcmp(kind, "reset") == 0)
-        return auth_can(in->who, "user.reset_password");
-    return auth_can(in->who, "request.approve") || (!in->outsourced && heads(in, department_id));
+        return auth_can(in->who, target_admin ? "role.approve" : "user.reset_password");
+    if (!ordinary_roles(in, application))
+        return auth_can(in->who, "role.approve");
+    int64_t dept = json_integer_value(json_object_get(application, "department_id"));
+    return auth_can(in->who, "request.approve") || (!in->outsourced && heads(in, dept));
 }
 
 static json_t *inbox_row(store_stmt *st, const inbox *in)
@@ -695,9 +769,8 @@ static json_t *inbox_row(store_stmt *st, const inbox *in)
     /* an application's fields (written by us, so they parse; NULL for other kinds) */
     const char *payload = store_col_text(st, 12);
     json_t *p = *payload ? json_loads(payload, 0, NULL) : NULL;
-    int64_t dept = json_integer_value(json_object_get(p, "department_id"));
     bool mine = requester == in->who->user_id;
-    bool decides = decides_kind(in, kind, dept);
+    bool decides = decides_kind(in, kind, p, store_col_int(st, 15) != 0);
     if (!in->all && !mine && !decides) {
         json_decref(p);
         return NULL;
@@ -740,15 +813,17 @@ int auth_requests_json(store *db, const auth_principal *who, const char *status,
                            "SELECT a.id, a.kind, a.status, a.reason, a.created_at, q.account,"
                            " t.account, t.real_name, coalesce(r.code, ''), coalesce(r.name, ''),"
                            " coalesce(d.account, ''), coalesce(a.comment, ''),"
-                           " coalesce(a.payload, ''), a.target_user_id, a.requested_by"
+                           " coalesce(a.payload, ''), a.target_user_id, a.requested_by,"
+                           " EXISTS (SELECT 1 FROM user_role ur JOIN role x ON x.id = ur.role_id"
+                           " WHERE ur.user_id = a.target_user_id AND x.admin = 1)"
                            " FROM access_request a JOIN app_user q ON q.id = a.requested_by"
                            " LEFT JOIN app_user t ON t.id = a.target_user_id"
                            " LEFT JOIN role r ON r.id = a.role_id"
                            " LEFT JOIN app_user d ON d.id = a.decided_by"
                            " WHERE ($1 = '' OR a.status = $1) AND ($2 = 1 OR a.requested_by = $3"
-                           " OR (a.kind = 'account' AND $4 = 1)"
+                           " OR (a.kind = 'account' AND ($4 = 1 OR $5 = 1))"
                            " OR (a.kind = 'role_grant' AND $5 = 1)"
-                           " OR (a.kind = 'reset' AND $6 = 1))"
+                           " OR (a.kind = 'reset' AND ($6 = 1 OR $5 = 1)))"
                            " ORDER BY a.id DESC LIMIT $7",
                            &st, err);
     if (rc == XN_OK) {

@@ -87,39 +87,49 @@ typedef struct login_tx {
     bool locked_now;
 } login_tx;
 
-static int record_failure(store_conn *tx, login_tx *l, xn_error *err)
+int auth_failure_record(store_conn *tx, const auth_settings *s, const char *account,
+                        const char *source, int64_t user_id, int64_t last_login_at,
+                        bool *locked_now, xn_error *err)
 {
     int64_t now = xn_now_us();
     store_stmt *st;
+    *locked_now = false;
     int rc = store_prepare(
         tx, "INSERT INTO login_failure (account, source, at) VALUES ($1, $2, $3)", &st, err);
     if (rc != XN_OK)
         return rc;
-    store_bind_text(st, 1, l->in->account, -1);
-    store_bind_text(st, 2, l->in->source ? l->in->source : "", -1);
+    store_bind_text(st, 1, account, -1);
+    store_bind_text(st, 2, source ? source : "", -1);
     store_bind_int(st, 3, now);
     if ((rc = store_step(st, err)) != STORE_DONE)
         return rc;
-    if (!l->found || l->result == LOGIN_LOCKED)
+    if (user_id == 0)
         return XN_OK;
     /* failures since the window began and since the last success lock the account */
-    int64_t since = now - l->s->failure_window;
-    if (l->u->last_login_at > since)
-        since = l->u->last_login_at;
+    int64_t since = now - s->failure_window;
+    if (last_login_at > since)
+        since = last_login_at;
     int64_t n = 0;
     rc = count_since(tx, "SELECT count(*) FROM login_failure WHERE account = $1 AND at > $2",
-                     l->in->account, since, &n, err);
-    if (rc != XN_OK || n < l->s->max_failures)
+                     account, since, &n, err);
+    if (rc != XN_OK || n < s->max_failures)
         return rc;
     rc = store_prepare(tx, "UPDATE app_user SET locked_until = $1 WHERE id = $2", &st, err);
     if (rc != XN_OK)
         return rc;
-    store_bind_int(st, 1, now + l->s->lock_duration);
-    store_bind_int(st, 2, l->u->id);
+    store_bind_int(st, 1, now + s->lock_duration);
+    store_bind_int(st, 2, user_id);
     if ((rc = store_step(st, err)) != STORE_DONE)
         return rc;
-    l->locked_now = true;
+    *locked_now = true;
     return XN_OK;
+}
+
+static int record_failure(store_conn *tx, login_tx *l, xn_error *err)
+{
+    bool counts = l->found && l->result != LOGIN_LOCKED;
+    return auth_failure_record(tx, l->s, l->in->account, l->in->source, counts ? l->u->id : 0,
+                               counts ? l->u->last_login_at : 0, &l->locked_now, err);
 }
 
 static int create_session(store_conn *tx, login_tx *l, xn_error *err)

@@ -210,7 +210,7 @@ int auth_find_role(store_conn *c, const char *code, auth_role_info *r, xn_error 
     int rc = store_prepare(c,
                            "SELECT id, admin, reviewer, EXISTS (SELECT 1 FROM role_permission"
                            " WHERE role_id = role.id AND permission IN ('role.request',"
-                           " 'role.approve', 'request.approve', 'user.create'))"
+                           " 'role.approve', 'request.approve', 'user.create')), ordinary"
                            " FROM role WHERE code = $1",
                            &st, err);
     if (rc != XN_OK)
@@ -225,6 +225,73 @@ int auth_find_role(store_conn *c, const char *code, auth_role_info *r, xn_error 
     r->admin = store_col_int(st, 1) != 0;
     r->reviewer = store_col_int(st, 2) != 0;
     r->grants = store_col_int(st, 3) != 0;
+    r->ordinary = store_col_int(st, 4) != 0;
+    store_stmt_done(st);
+    return XN_OK;
+}
+
+int auth_admin_appointed(store_conn *tx, int64_t role_id, int64_t user_id, const char *how,
+                         xn_error *err)
+{
+    store_stmt *st;
+    int rc = store_prepare(tx,
+                           "INSERT INTO admin_appointment (role_id, first_user_id, first_at, how)"
+                           " SELECT $1, $2, $3, $4 WHERE NOT EXISTS (SELECT 1 FROM"
+                           " admin_appointment WHERE role_id = $1)",
+                           &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, role_id);
+    store_bind_int(st, 2, user_id);
+    store_bind_int(st, 3, xn_now_us());
+    store_bind_text(st, 4, how, -1);
+    return auth_step_done(st, err);
+}
+
+int auth_last_holder_guard(store_conn *tx, int64_t user_id, int64_t role_id, xn_error *err)
+{
+    store_stmt *st;
+    int rc = store_prepare(tx,
+                           "SELECT r.name, u.account FROM user_role ur JOIN role r ON"
+                           " r.id = ur.role_id JOIN app_user u ON u.id = ur.user_id"
+                           " WHERE ur.user_id = $1 AND u.status = 'active' AND"
+                           " r.code IN ('secadmin', 'auditor') AND ($2 = 0 OR r.id = $2)"
+                           " AND NOT EXISTS (SELECT 1 FROM user_role o JOIN app_user ou ON"
+                           " ou.id = o.user_id WHERE o.role_id = ur.role_id AND"
+                           " o.user_id <> $1 AND ou.status = 'active') ORDER BY r.id LIMIT 1",
+                           &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, user_id);
+    store_bind_int(st, 2, role_id);
+    rc = store_step(st, err);
+    if (rc == STORE_DONE)
+        return XN_OK;
+    if (rc != STORE_ROW)
+        return rc;
+    char role[AUTH_MAX_NAME + 1], account[AUTH_MAX_ACCOUNT + 1];
+    xn_strlcpy(role, store_col_text(st, 0), sizeof role);
+    xn_strlcpy(account, store_col_text(st, 1), sizeof account);
+    store_stmt_done(st);
+    return xn_fail(err, XN_ECONFLICT, "last_holder",
+                   "三员分立：%s 是最后一位在岗的%s，须先任命继任者并经批准，才能撤销其角色、"
+                   "停用账号或办理离岗调岗",
+                   account, role);
+}
+
+int auth_holds_admin(store_conn *c, int64_t user_id, bool *admin, xn_error *err)
+{
+    store_stmt *st;
+    int rc = store_prepare(c,
+                           "SELECT count(*) FROM user_role ur JOIN role r ON r.id = ur.role_id"
+                           " WHERE ur.user_id = $1 AND r.admin = 1",
+                           &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, user_id);
+    if ((rc = store_step(st, err)) != STORE_ROW)
+        return rc;
+    *admin = store_col_int(st, 0) > 0;
     store_stmt_done(st);
     return XN_OK;
 }
@@ -307,11 +374,28 @@ static int request_tx(store_conn *tx, void *ctx, xn_error *err)
     if (rc != XN_OK || !r.admin || strcmp(rq->role, "sysadmin") == 0)
         return rc;
     /*
-     * The first appointment: while nobody can approve (no active 安全管理员), the system
-     * administrator's appointment of the first security or audit administrator takes effect
-     * at once, recorded as such. From then on every privilege increase needs a second person.
+     * ACC-4, ACC-6: the appointment at bootstrap. While no 安全管理员 has ever been appointed
+     * (admin_appointment, never undone) and nobody could approve, the system administrator's
+     * first appointment of each of the security and audit administrator roles takes effect
+     * at once, recorded as such. Once a security administrator has been appointed, or the
+     * role has been held before, every administrator role waits for a security
+     * administrator's approval, even when nobody holds the role any more; recovery when no
+     * one is left is the host's break-glass command (`xinan user appoint`).
      */
-    int64_t approvers = 0;
+    int64_t approvers = 0, appointed = 0;
+    rc = store_prepare(tx,
+                       "SELECT count(*) FROM admin_appointment a JOIN role r ON r.id = a.role_id"
+                       " WHERE r.code = 'secadmin' OR r.id = $1",
+                       &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, r.id);
+    if ((rc = store_step(st, err)) != STORE_ROW)
+        return rc;
+    appointed = store_col_int(st, 0);
+    store_stmt_done(st);
+    if (appointed > 0)
+        return XN_OK;
     rc = store_query_int(tx,
                          "SELECT count(*) FROM user_role ur JOIN role_permission rp ON"
                          " rp.role_id = ur.role_id JOIN app_user u ON u.id = ur.user_id"
@@ -340,6 +424,8 @@ static int request_tx(store_conn *tx, void *ctx, xn_error *err)
     store_bind_int(st, 3, rq->actor->user_id);
     store_bind_int(st, 4, xn_now_us());
     if ((rc = auth_step_done(st, err)) != XN_OK)
+        return rc;
+    if ((rc = auth_admin_appointed(tx, r.id, rq->user_id, "bootstrap", err)) != XN_OK)
         return rc;
     rq->granted = true;
     snprintf(detail, sizeof detail, "{\"user_id\":%lld,\"role\":\"%s\",\"first_appointment\":true}",
@@ -384,6 +470,8 @@ static int revoke_tx(store_conn *tx, void *ctx, xn_error *err)
     revoke_ctx *rv = ctx;
     auth_role_info r;
     int rc = auth_find_role(tx, rv->role, &r, err);
+    if (rc == XN_OK)
+        rc = auth_last_holder_guard(tx, rv->user_id, r.id, err); /* ACC-6 */
     if (rc != XN_OK)
         return rc;
     store_stmt *st;
@@ -416,7 +504,9 @@ static int disable_tx(store_conn *tx, void *ctx, xn_error *err)
 {
     revoke_ctx *rv = ctx;
     store_stmt *st;
-    int rc = store_prepare(tx,
+    int rc = auth_last_holder_guard(tx, rv->user_id, 0, err); /* ACC-6 */
+    if (rc == XN_OK)
+        rc = store_prepare(tx,
                            "UPDATE app_user SET status = 'disabled' WHERE id = $1 AND"
                            " status <> 'disabled'",
                            &st, err);
@@ -452,43 +542,85 @@ int auth_user_disable(store *db, audit_trail *trail, const auth_principal *actor
     return store_tx(db, disable_tx, &rv, err);
 }
 
-static int reset_tx(store_conn *tx, void *ctx, xn_error *err)
+/* ---- break-glass (ACC-6 recovery) ---------------------------------------------------------- */
+
+typedef struct glass_ctx {
+    audit_trail *trail;
+    const char *account, *role, *host_user, *reason;
+    int64_t user_id;
+} glass_ctx;
+
+static int glass_tx(store_conn *tx, void *ctx, xn_error *err)
 {
-    revoke_ctx *rv = ctx;
-    int64_t exists = 0;
+    glass_ctx *g = ctx;
+    auth_role_info r;
+    int rc = auth_find_role(tx, g->role, &r, err);
+    if (rc != XN_OK)
+        return rc;
     store_stmt *st;
-    int rc = store_prepare(tx, "SELECT count(*) FROM app_user WHERE id = $1", &st, err);
+    rc = store_prepare(tx, "SELECT id FROM app_user WHERE account = $1", &st, err);
     if (rc != XN_OK)
         return rc;
-    store_bind_int(st, 1, rv->user_id);
+    store_bind_text(st, 1, g->account, -1);
     if ((rc = store_step(st, err)) != STORE_ROW)
-        return rc;
-    exists = store_col_int(st, 0);
+        return rc == STORE_DONE ? xn_fail_field(err, XN_ENOTFOUND, "not_found", "account",
+                                                "账号不存在：%s", g->account)
+                                : rc;
+    g->user_id = store_col_int(st, 0);
     store_stmt_done(st);
-    if (!exists)
-        return xn_fail(err, XN_ENOTFOUND, "not_found", "用户不存在");
-    rc = auth_password_store(tx, rv->user_id, rv->password_hash, true, err);
-    if (rc == XN_OK)
-        rc = auth_end_sessions(tx, rv->user_id, NULL, "password_reset", err);
+    /* the rules on who may hold what still hold: 三员分立, outsourced staff, active account */
+    if ((rc = auth_role_allowed(tx, g->user_id, &r, err)) != XN_OK)
+        return rc;
+    rc = store_prepare(tx,
+                       "INSERT INTO user_role (user_id, role_id, granted_by, granted_at)"
+                       " VALUES ($1, $2, NULL, $3)",
+                       &st, err);
     if (rc != XN_OK)
         return rc;
+    store_bind_int(st, 1, g->user_id);
+    store_bind_int(st, 2, r.id);
+    store_bind_int(st, 3, xn_now_us());
+    if ((rc = auth_step_done(st, err)) != XN_OK)
+        return rc;
+    if (r.admin && (rc = auth_admin_appointed(tx, r.id, g->user_id, "break_glass", err)) != XN_OK)
+        return rc;
+    if ((rc = auth_end_sessions(tx, g->user_id, NULL, "privilege_changed", err)) != XN_OK)
+        return rc;
+    json_t *d = json_pack("{s:s,s:s,s:s,s:s}", "role", g->role, "account", g->account, "host_user",
+                          g->host_user, "reason", g->reason);
+    char *detail = json_dumps(d, JSON_COMPACT);
+    json_decref(d);
+    audit_actor actor = {.kind = "system", .id = 0, .name = g->host_user, .source = NULL};
     char id[AUTH_ID_TEXT];
-    auth_id_text(rv->user_id, id);
-    return auth_audit_ok(rv->trail, tx, rv->actor, "auth.password_reset", "user", id, NULL, err);
+    auth_id_text(g->user_id, id);
+    audit_event ev = {.action = "auth.break_glass",
+                      .actor = &actor,
+                      .object_type = "user",
+                      .object_id = id,
+                      .result = AUDIT_OK,
+                      .detail_json = detail};
+    rc = audit_append(g->trail, tx, &ev, err);
+    free(detail);
+    return rc;
 }
 
-int auth_user_reset_password(store *db, audit_trail *trail, const auth_settings *s,
-                             const auth_principal *actor, int64_t user_id,
-                             char password[AUTH_OTP_CHARS + 1], xn_error *err)
+int auth_break_glass_appoint(store *db, audit_trail *trail, const char *account, const char *role,
+                             const char *host_user, const char *reason, int64_t *user_id,
+                             xn_error *err)
 {
-    if (user_id == actor->user_id)
-        return xn_fail(err, XN_EDENIED, "self_reset", "请通过修改密码更改自己的密码");
-    revoke_ctx rv = {.trail = trail, .actor = actor, .user_id = user_id};
-    auth_new_otp(password);
-    int rc = crypto_password_hash(s->alg, password, strlen(password), rv.password_hash, err);
+    int rc = auth_check_text(account, AUTH_MAX_ACCOUNT, true, "account", err);
     if (rc == XN_OK)
-        rc = store_tx(db, reset_tx, &rv, err);
+        rc = auth_check_text(role, 16, true, "role", err);
+    if (rc == XN_OK)
+        rc = auth_check_text(host_user, AUTH_MAX_NAME, true, "host_user", err);
+    if (rc == XN_OK)
+        rc = auth_check_text(reason, 1000, true, "reason", err);
     if (rc != XN_OK)
-        crypto_wipe(password, AUTH_OTP_CHARS + 1);
+        return rc;
+    glass_ctx g = {
+        .trail = trail, .account = account, .role = role, .host_user = host_user, .reason = reason};
+    rc = store_tx(db, glass_tx, &g, err);
+    if (rc == XN_OK && user_id)
+        *user_id = g.user_id;
     return rc;
 }

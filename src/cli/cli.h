@@ -74,5 +74,6 @@ int cli_cmd_text_compile(int argc, char **argv);
 int cli_cmd_text_check(int argc, char **argv);
 int cli_cmd_audit_verify(int argc, char **argv);
 int cli_cmd_passwd_check(int argc, char **argv);
+int cli_cmd_user_appoint(int argc, char **argv);
 
 #endif

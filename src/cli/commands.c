@@ -28,5 +28,9 @@ const cli_command cli_commands[] = {
      "[--phone N] [--current-stdin] [--weak-list FILE] [--set KEY=VALUE]... [--config FILE] "
      "[--db PATH] < PASSWORD",
      cli_cmd_passwd_check},
+    {"user", "appoint",
+     "break-glass, run by the host's root: grant a role directly when no security or audit "
+     "administrator is left (loudly audited as auth.break_glass)",
+     "ACCOUNT ROLE --reason TEXT [--config FILE] [--db PATH]", cli_cmd_user_appoint},
     {NULL, NULL, NULL, NULL, NULL},
 };

@@ -71,22 +71,6 @@ int http_h_user_disable(http_req *req, http_resp *resp)
     return http_json(resp, 200, json_pack("{s:b}", "ok", true));
 }
 
-int http_h_user_reset(http_req *req, http_resp *resp)
-{
-    xn_error err;
-    int64_t id;
-    if (http_id_param(req, resp, &id) != XN_OK)
-        return XN_OK;
-    char password[AUTH_OTP_CHARS + 1];
-    int rc = auth_user_reset_password(req->app->db, req->app->audit, req->app->auth, req->who, id,
-                                      password, &err);
-    if (rc != XN_OK)
-        return http_refuse(req, resp, &err, "auth.password_reset", "user", http_param(req, "id"));
-    int r = http_json(resp, 200, json_pack("{s:s}", "one_time_password", password));
-    crypto_wipe(password, sizeof password);
-    return r;
-}
-
 int http_h_user_sessions(http_req *req, http_resp *resp)
 {
     xn_error err;

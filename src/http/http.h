@@ -196,7 +196,6 @@ int http_h_users(http_req *req, http_resp *resp);
 int http_h_user(http_req *req, http_resp *resp);
 int http_h_user_create(http_req *req, http_resp *resp);
 int http_h_user_disable(http_req *req, http_resp *resp);
-int http_h_user_reset(http_req *req, http_resp *resp);
 int http_h_user_sessions(http_req *req, http_resp *resp);
 int http_h_roles(http_req *req, http_resp *resp);
 int http_h_role_request(http_req *req, http_resp *resp);

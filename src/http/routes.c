@@ -34,8 +34,8 @@ const http_route http_routes[] = {
     {"GET", "/api/users/:id", http_h_user, 0, "user.read", "one account"},
     {"POST", "/api/users/:id/disable", http_h_user_disable, J, "user.disable",
      "disable an account"},
-    {"POST", "/api/users/:id/reset-password", http_h_user_reset, 0, "user.reset_password",
-     "issue a one-time password"},
+    /* ACC-12: no route sets or issues a password for someone else; a reset is the approval of
+     * an open reset request (POST /api/requests/:id/decision) */
     {"GET", "/api/users/:id/sessions", http_h_user_sessions, 0, "session.manage",
      "someone's open sessions"},
     {"GET", "/api/roles", http_h_roles, 0, "role.read", "roles and their permissions"},

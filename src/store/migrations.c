@@ -421,6 +421,36 @@ static const store_migration migrations[] = {
                "ALTER TABLE app_user ADD COLUMN expiry_notified INTEGER NOT NULL DEFAULT 0;"
                "INSERT INTO role_permission (role_id, permission) VALUES (2, 'policy.manage');",
     },
+    {
+        .version = 10,
+        .name = "administrator appointments, ordinary roles, release approval is review",
+        /* ACC-4..6, PUB-7 (room auth/). admin_appointment: one row per administrator role,
+         * written the first time that role is ever granted (at bootstrap, by a decision or by
+         * the break-glass command) and never removed, so the appointment without approval at
+         * bootstrap can happen once only, whoever holds the role later. Filled here from the
+         * roles held and the grants approved so far. role.ordinary: the roles a department
+         * head may approve in an account application (普通工作人员, 信息员); every other role
+         * goes to a security administrator. role.reviewer is the one table of review roles:
+         * 领导 approves releases, which is review too (PUB-7). */
+        .sql = "CREATE TABLE admin_appointment ("
+               " role_id INTEGER PRIMARY KEY REFERENCES role (id),"
+               " first_user_id INTEGER NOT NULL REFERENCES app_user (id),"
+               " first_at INTEGER NOT NULL,"
+               " how TEXT NOT NULL);"
+               "INSERT INTO admin_appointment (role_id, first_user_id, first_at, how)"
+               " SELECT ur.role_id, min(ur.user_id), min(ur.granted_at), 'held'"
+               " FROM user_role ur JOIN role r ON r.id = ur.role_id WHERE r.admin = 1"
+               " GROUP BY ur.role_id;"
+               "INSERT INTO admin_appointment (role_id, first_user_id, first_at, how)"
+               " SELECT a.role_id, min(a.target_user_id), min(coalesce(a.decided_at,"
+               " a.created_at)), 'approved' FROM access_request a JOIN role r ON r.id = a.role_id"
+               " WHERE a.kind = 'role_grant' AND a.status = 'approved' AND r.admin = 1"
+               " AND a.target_user_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM"
+               " admin_appointment x WHERE x.role_id = a.role_id) GROUP BY a.role_id;"
+               "ALTER TABLE role ADD COLUMN ordinary INTEGER NOT NULL DEFAULT 0;"
+               "UPDATE role SET ordinary = 1 WHERE code IN ('staff', 'editor');"
+               "UPDATE role SET reviewer = 1 WHERE code = 'leader';",
+    },
     {0, NULL, NULL, NULL, NULL},
 };
 

@@ -38,32 +38,38 @@ test('a weak password: exit 1 and every violation with a Chinese message', () =>
   ]);
   const u = check(['--profile', 'user'], 'abcdefghij');
   assert.equal(u.status, 1);
-  assert.deepEqual(u.json.violations, [{ rule: 'classes', message: '密码必须同时包含字母和数字' }]);
+  assert.deepEqual(u.json.violations[0], { rule: 'classes', message: '密码必须同时包含字母和数字' });
+  assert.deepEqual(rules(u), ['classes', 'dictionary']); // abcdef is a weak password
 });
 
-test('dictionary words with leet-speak, for administrators only by default', () => {
+test('dictionary words with leet-speak, in every profile (ACC-8, HS 附件4 §6)', () => {
   const a = check(['--profile', 'admin'], 'P@ssw0rd!23\n');
   assert.equal(a.status, 1);
   assert.deepEqual(rules(a), ['dictionary']);
   assert.match(a.json.violations[0].message, /字典单词/);
   assert.equal(check(['--profile', 'server'], 'Woaini@2024\n').status, 1);
-  assert.equal(check(['--profile', 'user'], 'password123\n').status, 0);
-  const tightened = check(['--profile', 'user', '--set', 'dictionary=on'], 'password123\n');
-  assert.equal(tightened.status, 1);
-  assert.deepEqual(rules(tightened), ['dictionary']);
+  for (const profile of ['user', 'media']) {
+    for (const pw of ['password123', 'Password2024!!x', 'P@ssw0rd#12345', 'qwerty123456!!']) {
+      const u = check(['--profile', profile], `${pw}\n`);
+      assert.equal(u.status, 1, `${profile} ${pw}`);
+      assert.ok(rules(u).includes('dictionary'), `${profile} ${pw}`);
+    }
+  }
+  // the rule is part of the minimum: switching it off is weaker
+  assert.equal(check(['--profile', 'user', '--set', 'dictionary=off'], 'kq7x9m2vbz\n').status, 2);
 });
 
 test('personal data: name in hanzi and pinyin, account, phone and birthday', () => {
   const who = ['--user', 'ops.liu', '--name', '张伟', '--birthday', '1990-01-05', '--phone', '13957682041'];
   const cases = [
-    ['zhangwei2024', ['personal_name']],
-    ['Zw_31415926', ['personal_name']],
+    ['zhangwei2024', ['dictionary', 'personal_name']], // zhangwei is a common name too
+    ['Zw_31415926', ['dictionary', 'personal_name']], // 31415926 is a weak password
     ['Qk19900105x', ['birthday']],
     ['Qk1990-01-05', ['birthday']],
-    ['Ab13957682041', ['phone']],
+    ['Ab13957682041', ['dictionary', 'phone']],
     ['Xy682041Qzk', ['phone']],
     ['OPSLIU2024x', ['account_name']],
-    ['zhangw2024liu', ['personal_name']],
+    ['zhangw2024liu', ['dictionary', 'personal_name']],
     ['kq7x9m2vbz', []],
   ];
   for (const [pw, want] of cases) {
@@ -71,6 +77,8 @@ test('personal data: name in hanzi and pinyin, account, phone and birthday', () 
     assert.deepEqual(rules(r), want, pw);
     assert.equal(r.status, want.length ? 1 : 0, pw);
   }
+  // the name split by digits (ACC-8)
+  assert.deepEqual(rules(check(['--profile', 'user', '--name', '李娜'], 'Qk7li9naXz\n')), ['personal_name']);
   const r = check(['--profile', 'user', '--name', '王小明'], 'wxm2024qk9Z\n');
   assert.deepEqual(r.json.violations, [{ rule: 'personal_name', message: '密码不能包含姓名（汉字、拼音或拼音首字母）' }]);
 });
@@ -140,11 +148,11 @@ test('tightening: stricter settings apply, weaker ones are refused with exit 2',
 test('--weak-list: the security administrator\'s breached-password list', () => {
   const dir = tempDir();
   const list = join(dir, 'breached.txt');
-  writeFileSync(list, '# leaked 2025\nHunter2Hunter2\nQwe!2024Asd\n');
-  const r = check(['--profile', 'user', '--weak-list', list], 'hunter2hunter2\n');
+  writeFileSync(list, '# leaked 2025\nKq7x9m2vbzQ\nQwe!2024Asd\n');
+  const r = check(['--profile', 'user', '--weak-list', list], 'kq7x9m2vbzq\n');
   assert.equal(r.status, 1);
   assert.deepEqual(r.json.violations, [{ rule: 'weak_list', message: '密码在已泄露或常见弱密码清单中，请换一个' }]);
-  assert.equal(check(['--profile', 'user', '--weak-list', list], 'hunter2hunter3\n').status, 0);
+  assert.equal(check(['--profile', 'user', '--weak-list', list], 'kq7x9m2vbzr\n').status, 0);
   const gone = check(['--profile', 'user', '--weak-list', join(dir, 'none.txt')], 'kq7x9m2vbz\n');
   assert.equal(gone.status, 2);
   assert.match(gone.stderr, /cannot open .*none\.txt/);

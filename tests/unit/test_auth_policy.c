@@ -84,7 +84,7 @@ static void profiles_hold_the_regulatory_minimums(void **state)
     assert_int_equal(p.history, 6);
     assert_int_equal(p.max_repeat, AUTH_OFF);
     assert_int_equal(p.max_same_position, AUTH_OFF);
-    assert_false(p.dictionary);
+    assert_true(p.dictionary); /* HS 附件4 §6 holds for every account (ACC-8) */
     assert_int_equal(p.max_age_days, 30);
 
     profile(AUTH_PROFILE_ADMIN, &p);
@@ -194,7 +194,7 @@ static void repeat_char_in_admin_profiles(void **state)
     assert_string_equal(RULES(&admin, d, "#Xk9#mPq2!v#", NULL), "repeat_char,");
     assert_string_equal(RULES(&server, d, "Xk9#mPq2!vLkk", NULL), "repeat_char,");
     /* Ordinary users have no such rule. */
-    assert_string_equal(RULES(&user, d, "kkkk111111", NULL), "");
+    assert_string_equal(RULES(&user, d, "kkkk2x7q9m", NULL), "");
 }
 
 /* ---- dictionary ---------------------------------------------------------------------------- */
@@ -220,7 +220,8 @@ static void dictionary_words_phrases_and_leet(void **state)
     assert_string_equal(RULES(&admin, d, "#Dr@g0n2024", NULL), "dictionary,");
     assert_string_equal(RULES(&admin, d, "M0nk3y#2024", NULL), "dictionary,");
     assert_string_equal(RULES(&admin, d, "$ecur17y#99", NULL), "dictionary,");
-    assert_string_equal(RULES(&admin, d, "Ch1n@#2024x", NULL), "");
+    /* A word inside, with letters, digits or symbols around it (ACC-8, HS 附件4 §6). */
+    assert_string_equal(RULES(&admin, d, "Ch1n@#2024x", NULL), "dictionary,");
     /* 1 stands for both i and l. */
     assert_string_equal(RULES(&admin, d, "#W1nd0w2024", NULL), "dictionary,");
     assert_string_equal(RULES(&admin, d, "#Ye11ow2024", NULL), "dictionary,");
@@ -228,7 +229,8 @@ static void dictionary_words_phrases_and_leet(void **state)
     assert_string_equal(RULES(&admin, d, "Blue#Moon2024", NULL), "dictionary,");
     assert_string_equal(RULES(&admin, d, "Green@Lion8", NULL), "dictionary,");
     assert_string_equal(RULES(&admin, d, "StormFrogLamp#7", NULL), "dictionary,");
-    assert_string_equal(RULES(&admin, d, "StormFrogLampKite#7", NULL), ""); /* four words */
+    /* four words are no phrase, but each word inside counts (ACC-8) */
+    assert_string_equal(RULES(&admin, d, "StormFrogLampKite#7", NULL), "dictionary,");
     /* Pinyin words and names from data/passwords/pinyin.txt. */
     assert_string_equal(RULES(&admin, d, "Woaini@2024", NULL), "dictionary,");
     assert_string_equal(RULES(&admin, d, "Zh0ngguo#2024", NULL), "dictionary,");
@@ -239,19 +241,20 @@ static void dictionary_words_phrases_and_leet(void **state)
     assert_string_equal(RULES(&admin, d, "Huawei12#$", NULL), "dictionary,");
     assert_string_equal(RULES(&admin, d, "##Admin@123!!", NULL), "dictionary,");
     assert_string_equal(RULES(&admin, d, "qwertyuiop#1", NULL), "dictionary,");
+    /* A word of five letters or more inside counts whatever surrounds it (ACC-8). */
+    assert_string_equal(RULES(&admin, d, "Tiger7Cat!x", NULL), "dictionary,");
     /* Not words: random, too short to count (3 letters), or words broken by letters. */
     assert_string_equal(RULES(&admin, d, "Xk9#mPq2!vLz", NULL), "");
     assert_string_equal(RULES(&admin, d, "Sky#Cat#Dog7", NULL), "");
-    assert_string_equal(RULES(&admin, d, "Tiger7Cat!x", NULL), "");
     assert_string_equal(RULES(&admin, d, "Gov#Data2024", NULL), "");
     assert_string_equal(RULES(&admin, d, "Sunshinqe#2024", NULL), "");
-    /* Ordinary users: not checked by the minimum (ACC-8); tightening turns it on. */
-    assert_string_equal(RULES(&user, d, "password123", NULL), "");
+    /* Ordinary users too (ACC-8, HS 附件4 §6); the setting cannot be turned off. */
+    assert_string_equal(RULES(&user, d, "password123", NULL), "dictionary,");
     auth_policy_overrides ov = AUTH_POLICY_OVERRIDES_INIT;
     xn_error err;
-    ov.dictionary = 1;
-    assert_int_equal(auth_policy_tighten(&user, &ov, &err), XN_OK);
-    assert_string_equal(RULES(&user, d, "password123", NULL), "dictionary,");
+    ov.dictionary = 0;
+    assert_int_equal(auth_policy_tighten(&user, &ov, &err), XN_EINVAL);
+    assert_string_equal(err.code, "policy_weaker");
 }
 
 static void dictionary_from_text(void **state)
@@ -272,11 +275,14 @@ static void dictionary_from_text(void **state)
     assert_false(auth_dict_match(d, "zebr", 4));
     assert_true(auth_dict_match(d, "zebraapplebanana", 16));
     assert_true(auth_dict_match(d, "12zebra-apple_banana!!", 22));
-    assert_false(auth_dict_match(d, "zebraapplebananazebra", 21)); /* four words */
-    assert_true(auth_dict_match(d, "letmeinzebra", 12));           /* letters-only weak */
+    assert_true(auth_dict_match(d, "zebraapplebananazebra", 21)); /* four words: contains */
+    assert_true(auth_dict_match(d, "Qx7#zebra9k", 11));           /* a word inside */
+    assert_false(auth_dict_match(d, "Qx7#zebr9k", 10));
+    assert_true(auth_dict_match(d, "letmeinzebra", 12)); /* letters-only weak */
     assert_true(auth_dict_match(d, "1Q2W3E4R", 8));
     assert_true(auth_dict_match(d, "##1q2w3e4r##", 12));
-    assert_false(auth_dict_match(d, "x1q2w3e4r", 9));
+    assert_true(auth_dict_match(d, "x1q2w3e4r", 9)); /* a weak password inside */
+    assert_false(auth_dict_match(d, "x1q2w3e", 7));
     assert_false(auth_dict_match(d, "", 0));
     auth_dict_free(d);
 
@@ -316,6 +322,8 @@ static void names_in_hanzi_and_pinyin(void **state)
     auth_policy admin, user;
     profile(AUTH_PROFILE_ADMIN, &admin);
     profile(AUTH_PROFILE_USER, &user);
+    /* the personal-data rules alone: many pinyin names are dictionary words as well */
+    admin.dictionary = user.dictionary = false;
     const who zw = {.name = "张伟"};
 
     /* 张伟: zhangwei, weizhang, zhangw, zw, reversed, with spacing, leet, hanzi. */
@@ -325,8 +333,7 @@ static void names_in_hanzi_and_pinyin(void **state)
     assert_string_equal(RULES(&admin, d, "Weizhang#2024", &zw), "personal_name,");
     assert_string_equal(RULES(&admin, d, "Zhang.Wei#2024", &zw), "personal_name,");
     assert_string_equal(RULES(&admin, d, "Zhang Wei 2024!", &zw), "personal_name,");
-    /* zhangwei is also a common name in the dictionary. */
-    assert_string_equal(RULES(&admin, d, "zh@ngwe1#2024", &zw), "dictionary,personal_name,");
+    assert_string_equal(RULES(&admin, d, "zh@ngwe1#2024", &zw), "personal_name,");
     assert_string_equal(RULES(&admin, d, "iewgnahz#98X", &zw), "personal_name,");
     assert_string_equal(RULES(&admin, d, "Zhangw#2024x", &zw), "personal_name,");
     assert_string_equal(RULES(&admin, d, "张伟abc#1234", &zw), "personal_name,");
@@ -342,7 +349,7 @@ static void names_in_hanzi_and_pinyin(void **state)
     const who wxm = {.name = "王小明"};
     assert_string_equal(RULES(&user, d, "Wangxiaoming1", &wxm), "personal_name,");
     assert_string_equal(RULES(&user, d, "XiaoMing2024", &wxm), "personal_name,");
-    assert_string_equal(RULES(&admin, d, "XiaoMing@2024", &wxm), "dictionary,personal_name,");
+    assert_string_equal(RULES(&admin, d, "XiaoMing@2024", &wxm), "personal_name,");
     assert_string_equal(RULES(&admin, d, "Wxm!2024kq9Z", &wxm), "personal_name,");
     assert_string_equal(RULES(&admin, d, "wangxm#2024Q", &wxm), "personal_name,");
     assert_string_equal(RULES(&admin, d, "Yuxiaoming#24", &wxm), "personal_name,");
@@ -378,6 +385,7 @@ static void account_name(void **state)
     char buf[256];
     auth_policy admin;
     profile(AUTH_PROFILE_ADMIN, &admin);
+    admin.dictionary = false; /* the account rule alone */
 
     const who acc = {.account = "zhangw"};
     assert_string_equal(RULES(&admin, d, "Zhangw#2024x", &acc), "account_name,");
@@ -385,7 +393,8 @@ static void account_name(void **state)
     assert_string_equal(RULES(&admin, d, "Qx7#opsliu2024", &acc2), "account_name,");
     assert_string_equal(RULES(&admin, d, "Qx7#uilspo2024", &acc2), "account_name,");
     assert_string_equal(RULES(&admin, d, "Qx7#0psl1u2024", &acc2), "account_name,");
-    assert_string_equal(RULES(&admin, d, "Qx7#ops2024liu", &acc2), "");
+    /* split by digits is still the account (ACC-8) */
+    assert_string_equal(RULES(&admin, d, "Qx7#ops2024liu", &acc2), "account_name,");
     /* A two-letter account counts only as all the letters. */
     const who li = {.account = "li"};
     assert_string_equal(RULES(&admin, d, "li#12345678", &li), "account_name,");
@@ -608,6 +617,49 @@ static void structural_bounds(void **state)
     assert_string_equal(r.violations[1].rule, "classes");
 }
 
+/* ACC-8, HS 附件4 §6: the rules that hold for every account, ordinary users included. */
+static void section6_holds_for_every_profile(void **state)
+{
+    const auth_dict *d = *state;
+    char buf[256];
+    auth_policy_result r;
+    const auth_profile profiles[] = {AUTH_PROFILE_USER, AUTH_PROFILE_ADMIN, AUTH_PROFILE_SERVER,
+                                     AUTH_PROFILE_MEDIA};
+    const who zw = {
+        .account = "zw01", .name = "张伟", .phone = "13912345678", .birthday = "1990-01-01"};
+    for (size_t i = 0; i < sizeof profiles / sizeof profiles[0]; i++) {
+        auth_policy p;
+        profile(profiles[i], &p);
+        /* weak passwords and words with digits and symbols around or between */
+        assert_non_null(strstr(RULES(&p, d, "Password2024!!x", NULL), "dictionary,"));
+        assert_non_null(strstr(RULES(&p, d, "P@ssw0rd#12345", NULL), "dictionary,"));
+        assert_non_null(strstr(RULES(&p, d, "qwerty123456!!", NULL), "dictionary,"));
+        /* the name in pinyin, any case, split by separators or digits */
+        assert_non_null(strstr(RULES(&p, d, "zhang.wei#2024Q", &zw), "personal_name,"));
+        assert_non_null(strstr(RULES(&p, d, "Zhang_Wei#2024", &zw), "personal_name,"));
+        assert_non_null(strstr(RULES(&p, d, "zhang7wei#2024X", &zw), "personal_name,"));
+        assert_non_null(strstr(RULES(&p, d, "Q#7x张伟2024kq", &zw), "personal_name,"));
+        /* the account, the birthday in common forms, the phone */
+        assert_non_null(strstr(RULES(&p, d, "Qx#7zw01kqmv", &zw), "account_name,"));
+        assert_non_null(strstr(RULES(&p, d, "Qx#kq19900101", &zw), "birthday,"));
+        assert_non_null(strstr(RULES(&p, d, "Qx#kqmv900101", &zw), "birthday,"));
+        assert_non_null(strstr(RULES(&p, d, "Qx#kqm0101mv1990", &zw), "birthday,"));
+        assert_non_null(strstr(RULES(&p, d, "Qx#k13912345678", &zw), "phone,"));
+        /* the shipped test passwords pass */
+        assert_string_equal(RULES(&p, d, "Kx7#mQ2$vL9@", &zw), "");
+        assert_string_equal(RULES(&p, d, "Tz4!pW8%nR3&", &zw), "");
+        /* no direct relation to the old password */
+        const char *cur = "Kx7#mQ2$vL9@";
+        assert_non_null(
+            strstr(check_with(&p, d, "Kx7#mQ2$vL9@2025", cur, NULL, &r), "similar_current,"));
+        assert_non_null(
+            strstr(check_with(&p, d, "Kx8#mQ3$vL0@", cur, NULL, &r), "similar_current,"));
+        assert_non_null(
+            strstr(check_with(&p, d, "kX7#Mq2$Vl9@", cur, NULL, &r), "similar_current,"));
+        assert_string_equal(check_with(&p, d, "Tz4!pW8%nR3&", cur, NULL, &r), "");
+    }
+}
+
 /* Every violation at once, in the fixed order. */
 static void all_violations_are_returned(void **state)
 {
@@ -617,7 +669,7 @@ static void all_violations_are_returned(void **state)
     profile(AUTH_PROFILE_ADMIN, &admin);
     const who w = {.account = "zhangw", .name = "张伟", .birthday = "1990-01-05"};
     assert_string_equal(RULES(&admin, d, "zhangwww19900105", &w),
-                        "classes,repeat_char,personal_name,account_name,birthday,");
+                        "classes,repeat_char,dictionary,personal_name,account_name,birthday,");
 }
 
 static void caller_errors(void **state)
@@ -669,6 +721,10 @@ static void caller_errors(void **state)
     profile(AUTH_PROFILE_USER, &user);
     in.candidate = "kq7x9m2vbz";
     in.candidate_len = 10;
+    /* every profile checks the dictionary now (ACC-8) */
+    assert_int_equal(auth_policy_check(&user, NULL, NULL, &in, &r, &err), XN_EINVAL);
+    assert_string_equal(err.code, "dictionary_missing");
+    user.dictionary = false;
     assert_int_equal(auth_policy_check(&user, NULL, NULL, &in, &r, &err), XN_OK);
     assert_true(r.ok);
 }
@@ -814,6 +870,7 @@ static void weak_list_exact_and_case_insensitive(void **state)
     assert_false(auth_wordlist_contains(w, "", 0));
 
     profile(AUTH_PROFILE_USER, &user);
+    user.dictionary = false; /* the list alone ("hunter" is a word) */
     auth_pw_input in = {.candidate = "Hunter2Hunter2", .candidate_len = 14};
     assert_int_equal(auth_policy_check(&user, d, w, &in, &r, &err), XN_OK);
     assert_int_equal(r.count, 1);
@@ -891,6 +948,7 @@ int main(void)
         cmocka_unit_test(reuse_through_the_callers_verifier),
         cmocka_unit_test(same_position_and_similarity),
         cmocka_unit_test(structural_bounds),
+        cmocka_unit_test(section6_holds_for_every_profile),
         cmocka_unit_test(all_violations_are_returned),
         cmocka_unit_test(caller_errors),
         cmocka_unit_test(tightening_never_weakens),
