@@ -113,6 +113,13 @@ char *xn_buf_detach(xn_buf *b, size_t *len);
 bool xn_utf8_valid(const char *s, size_t n);
 /* True when the text holds a C0/C1 control character other than tab, CR and LF. */
 bool xn_has_control(const char *s, size_t n);
+/*
+ * The next line of text[0..len) from *pos: its length without the line ending into *line_len,
+ * and *pos moved past the ending. A line ends at LF, CRLF or a lone CR (files saved on any
+ * system); text after the last ending is a line too, an ending at the very end is not
+ * followed by an empty one. Returns the line's start, or NULL when *pos has reached len.
+ */
+const char *xn_next_line(const char *text, size_t len, size_t *pos, size_t *line_len);
 /* Copies at most dst_size-1 bytes; returns XN_ETOOBIG (and copies nothing) when src is longer. */
 int xn_strlcpy(char *dst, const char *src, size_t dst_size);
 /* Parses a whole decimal integer within [min, max]; no trailing garbage. */

@@ -92,6 +92,28 @@ static void utf8_validation_rejects_malformed_sequences(void **state)
     assert_false(xn_has_control("a\tb\r\n", 5));
 }
 
+/* LF, CRLF and a lone CR each end a line; an ending at the end adds no empty line. */
+static void lines_end_at_lf_crlf_and_cr(void **state)
+{
+    (void)state;
+    static const char text[] = "a\nbb\r\nccc\rd\r\r\neee";
+    const char *want[] = {"a", "bb", "ccc", "d", "", "eee"};
+    size_t pos = 0, n = 0, count = 0;
+    for (const char *line; (line = xn_next_line(text, sizeof text - 1, &pos, &n)) != NULL;) {
+        assert_true(count < 6);
+        assert_int_equal(n, strlen(want[count]));
+        assert_memory_equal(line, want[count], n);
+        count++;
+    }
+    assert_int_equal(count, 6);
+    pos = 0;
+    assert_non_null(xn_next_line("x\r", 2, &pos, &n));
+    assert_int_equal(n, 1);
+    assert_null(xn_next_line("x\r", 2, &pos, &n));
+    pos = 0;
+    assert_null(xn_next_line("", 0, &pos, &n));
+}
+
 static void integers_parse_strictly(void **state)
 {
     (void)state;
@@ -287,6 +309,7 @@ int main(void)
         cmocka_unit_test(arena_refuses_past_its_limit),
         cmocka_unit_test(buf_enforces_its_maximum),
         cmocka_unit_test(utf8_validation_rejects_malformed_sequences),
+        cmocka_unit_test(lines_end_at_lf_crlf_and_cr),
         cmocka_unit_test(integers_parse_strictly),
         cmocka_unit_test(json_parse_is_bounded),
         cmocka_unit_test(json_fields_are_validated),
