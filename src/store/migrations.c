@@ -421,6 +421,14 @@ static const store_migration migrations[] = {
                "ALTER TABLE app_user ADD COLUMN expiry_notified INTEGER NOT NULL DEFAULT 0;"
                "INSERT INTO role_permission (role_id, permission) VALUES (2, 'policy.manage');",
     },
+    {
+        .version = 13,
+        .name = "the witness state of a verification run",
+        /* AUD-2 (room audit/). audit_verification.witness_found: whether the run found the
+         * witness file (without it, records cut from the end cannot be detected); NULL for
+         * runs stored before it was kept. */
+        .sql = "ALTER TABLE audit_verification ADD COLUMN witness_found INTEGER;",
+    },
     {0, NULL, NULL, NULL, NULL},
 };
 
