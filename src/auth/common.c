@@ -20,7 +20,7 @@ const char *const auth_permissions[] = {
     "incident.approve",    "org.manage",
     "user.apply",          "agent.manage",
     "account.review",      "text.lexicon",
-    "policy.manage",
+    "policy.manage",       "system.status",
     NULL,
 };
 /* clang-format on */

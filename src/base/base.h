@@ -225,6 +225,10 @@ typedef struct xn_config {
     int64_t syslog_idle_timeout;   /* syslog.idle_timeout: seconds a TCP sender may be silent */
 } xn_config;
 
+/* text.lexicons' default, relative to the working directory (the shipped lexicons, which are
+ * also built into the binary for a server started elsewhere). */
+#define XN_DEFAULT_LEXICONS "data/lexicons"
+
 /* Fills cfg with the defaults. */
 void xn_config_defaults(xn_config *cfg);
 /*

@@ -7,7 +7,9 @@
 #define ANY HTTP_SIGNED_IN
 
 const http_route http_routes[] = {
-    {"GET", "/api/health", http_h_health, 0, NULL, "server and database health"},
+    {"GET", "/api/health", http_h_health, 0, NULL, "server and database health (no paths)"},
+    {"GET", "/api/system/status", http_h_system_status, 0, "system.status",
+     "server status with paths, lexicons and warnings (system administrator)"},
     {"GET", "/metrics", http_h_metrics, 0, NULL, "metrics in Prometheus text format"},
     {"POST", "/api/text/check", http_h_text_check, J, ANY,
      "sensitive words, wording errors and personal data in a text"},
