@@ -120,6 +120,20 @@ bool xn_has_control(const char *s, size_t n);
  * followed by an empty one. Returns the line's start, or NULL when *pos has reached len.
  */
 const char *xn_next_line(const char *text, size_t len, size_t *pos, size_t *line_len);
+/* What xn_check_text expects (name.c describes the rules). */
+typedef enum xn_text_kind {
+    XN_TEXT_FREE,   /* comments, reasons: any text but control and bidirectional characters */
+    XN_TEXT_LABEL,  /* names of things (units, tokens): visible, not blank, no leading = + - @ */
+    XN_TEXT_PERSON, /* a person's name: letters of any script, · and spaces between words */
+} xn_text_kind;
+/*
+ * ACC-1: checks text entered by a person (NULL or "" is empty: refused when required). XN_OK,
+ * or XN_EINVAL naming field, with a Chinese message naming label (the field as people call
+ * it) and codes required, too_long, bad_text, bidi_control, invisible_char, bad_start,
+ * bad_name. The one check for names and free text behind every entry point.
+ */
+int xn_check_text(const char *s, size_t max, xn_text_kind kind, bool required, const char *field,
+                  const char *label, xn_error *err);
 /* Copies at most dst_size-1 bytes; returns XN_ETOOBIG (and copies nothing) when src is longer. */
 int xn_strlcpy(char *dst, const char *src, size_t dst_size);
 /* Parses a whole decimal integer within [min, max]; no trailing garbage. */
