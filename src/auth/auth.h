@@ -674,8 +674,8 @@ typedef struct auth_weak_list_info {
 /*
  * Replaces the weak-password list with text (one password per line, at most
  * AUTH_WEAK_LIST_MAX_BYTES and AUTH_WEAK_LIST_MAX_LINES; blank lines and "#" / "# …" comments
- * skipped; lines end at LF, CRLF or a lone CR). Text that is not valid UTF-8 or holds NUL is XN_EINVAL
- * "bad_text" naming the first bad line; over a bound XN_ETOOBIG. The list and its audit
+ * skipped; lines end at LF, CRLF or a lone CR). Text that is not valid UTF-8 or holds NUL is
+ * XN_EINVAL "bad_text" naming the first bad line; over a bound XN_ETOOBIG. The list and its audit
  * record (auth.weak_list_update: count and digest, never an entry) commit in one transaction.
  * The digest uses s->alg (crypto.mode).
  */
