@@ -96,6 +96,14 @@ $(BUILD)/gen/pwdict.c: $(PWDICT_DEPS)
 	$(say) "  GEN   $@"
 	$(Q)scripts/gen-pwdict.sh $@
 
+# The shipped lexicons (data/lexicons/*.txt), built in the same way so that a server started
+# in any directory has them (src/lexicon: used when text.lexicons is the default and missing).
+LEXICONS_DEPS := scripts/gen-lexicons.sh $(wildcard data/lexicons/*.txt)
+$(BUILD)/gen/lexicons.c: $(LEXICONS_DEPS)
+	@mkdir -p $(dir $@)
+	$(say) "  GEN   $@"
+	$(Q)scripts/gen-lexicons.sh $@
+
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	$(say) "  CC    $<"
 	$(Q)$(CC) $(CFLAGS) -Wno-overlength-strings -c $< -o $@
@@ -111,10 +119,11 @@ $(LIB): $(LIB_OBJ)
 	$(say) "  AR    $@"
 	$(Q)ar rcs $@ $^
 
-$(BIN): $(BUILD)/obj/$(MAIN_SRC:.c=.o) $(LIB) $(BUILD)/gen/assets.o $(BUILD)/gen/pwdict.o
+$(BIN): $(BUILD)/obj/$(MAIN_SRC:.c=.o) $(LIB) $(BUILD)/gen/assets.o $(BUILD)/gen/pwdict.o \
+        $(BUILD)/gen/lexicons.o
 	$(say) "  LD    $@"
 	$(Q)$(CC) $(LDSAN) -o $@ $(BUILD)/obj/$(MAIN_SRC:.c=.o) $(BUILD)/gen/assets.o \
-	    $(BUILD)/gen/pwdict.o $(LIB) $(LDLIBS)
+	    $(BUILD)/gen/pwdict.o $(BUILD)/gen/lexicons.o $(LIB) $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB) $(BUILD)/gen/assets_empty.o $(BUILD)/gen/pwdict.o
 	@mkdir -p $(dir $@)

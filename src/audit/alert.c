@@ -60,6 +60,7 @@ int audit_alert_raise(audit_trail *t, store_conn *tx, const char *kind, const ch
 /* What a run keeps of the verify report. */
 typedef struct run_summary {
     bool intact;
+    bool witness_found; /* the witness file was there to compare with (AUD-2) */
     int64_t records;
     int64_t first_bad_seq; /* 0: none */
     char damage[16];       /* "" when intact */
@@ -92,9 +93,11 @@ typedef struct run_ctx {
 static int put_summary(xn_buf *b, const run_ctx *r)
 {
     const run_summary *s = r->sum;
-    xn_buf_printf(b, "{\"run\":%lld,\"trigger\":\"%s\",\"intact\":%s,\"records\":%lld,",
+    xn_buf_printf(b,
+                  "{\"run\":%lld,\"trigger\":\"%s\",\"intact\":%s,\"witness_found\":%s,"
+                  "\"records\":%lld,",
                   (long long)r->run_id, r->trigger, s->intact ? "true" : "false",
-                  (long long)s->records);
+                  s->witness_found ? "true" : "false", (long long)s->records);
     if (s->intact)
         return xn_buf_puts(b, "\"first_bad_seq\":null,\"kind\":null,\"problem_count\":0");
     return xn_buf_printf(b, "\"first_bad_seq\":%lld,\"kind\":\"%s\",\"problem_count\":%lld",
@@ -109,8 +112,8 @@ static int run_tx(store_conn *tx, void *p, xn_error *err)
     int rc = store_prepare(tx,
                            "INSERT INTO audit_verification (at, trigger_kind, actor_id,"
                            " actor_name, intact, first_bad_seq, damage, records, problem_count,"
-                           " duration_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-                           " RETURNING id",
+                           " duration_us, witness_found)"
+                           " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
                            &st, err);
     if (rc != XN_OK)
         return rc;
@@ -129,6 +132,7 @@ static int run_tx(store_conn *tx, void *p, xn_error *err)
     store_bind_int(st, 8, s->records);
     store_bind_int(st, 9, s->problem_count);
     store_bind_int(st, 10, r->duration_us);
+    store_bind_int(st, 11, s->witness_found);
     if ((rc = store_step(st, err)) != STORE_ROW)
         return rc < 0 ? rc : xn_fail(err, XN_EINTERNAL, "internal", "no id for the run");
     r->run_id = store_col_int(st, 0);
@@ -163,6 +167,16 @@ static int run_tx(store_conn *tx, void *p, xn_error *err)
                                      detail.data, NULL, err)
                  : xn_fail(err, XN_EINTERNAL, "internal", "the alert's detail does not fit");
     }
+    if (rc == XN_OK && !s->witness_found) {
+        /* AUD-2: without the witness file a cut from the end of the trail would not show. */
+        xn_buf_reset(&detail);
+        put_summary(&detail, r);
+        rc = xn_buf_puts(&detail, "}") == XN_OK
+                 ? audit_alert_raise(r->t, tx, "audit.witness_missing", AUDIT_ALERT_WARNING,
+                                     "审计见证文件缺失：无法发现从末尾删除的最新记录", detail.data,
+                                     NULL, err)
+                 : xn_fail(err, XN_EINTERNAL, "internal", "the alert's detail does not fit");
+    }
     xn_buf_release(&detail);
     return rc;
 }
@@ -177,6 +191,7 @@ static int summarise(const char *report, size_t len, run_summary *s, json_t **ro
     }
     memset(s, 0, sizeof *s);
     s->intact = json_is_true(json_object_get(*root, "intact"));
+    s->witness_found = json_is_true(json_object_get(json_object_get(*root, "witness"), "found"));
     s->records = json_integer_value(json_object_get(*root, "records"));
     s->first_bad_seq = json_integer_value(json_object_get(*root, "first_bad_seq"));
     s->problem_count = json_integer_value(json_object_get(*root, "problem_count"));
@@ -343,13 +358,18 @@ static void put_run(xn_buf *b, store_stmt *st)
     put_int(b, "records", st, 8);
     put_int(b, "problem_count", st, 9);
     xn_buf_printf(b, ",\"duration_ms\":%lld", (long long)(store_col_int(st, 10) / 1000));
+    if (store_col_is_null(st, 11))
+        xn_buf_puts(b, ",\"witness_found\":null");
+    else
+        xn_buf_printf(b, ",\"witness_found\":%s", store_col_int(st, 11) ? "true" : "false");
 }
 
 int audit_verifications_json(store *db, xn_buf *out, xn_error *err)
 {
     int rc = list(db,
                   "SELECT id, at, trigger_kind, actor_id, actor_name, intact, first_bad_seq,"
-                  " damage, records, problem_count, duration_us FROM audit_verification"
+                  " damage, records, problem_count, duration_us, witness_found"
+                  " FROM audit_verification"
                   " ORDER BY id DESC LIMIT $1",
                   NULL, AUDIT_VERIFICATIONS_LIST, put_run, out, err);
     return rc == XN_OK ? xn_buf_puts(out, "}") : rc;

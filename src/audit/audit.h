@@ -133,7 +133,11 @@ int audit_unhex_seed(const char *hex, uint8_t seed[AUDIT_SEED_BYTES]);
 /*
  * Checks the whole chain, every checkpoint and the witness. Writes a JSON report into
  * `report` ({"intact":…,"first_bad_seq":…,"kind":"edited|deleted|inserted|reordered|
- * truncated",…}) and sets *intact. Returns an error only when the check itself could not run.
+ * truncated","witness":{"path","found","tail_checked","checkpoints","heads","last_head"},…})
+ * and sets *intact. intact speaks of what could be checked: with witness.found false (no
+ * witness file at witness_path) records removed from the end of the open epoch cannot be
+ * detected, which the caller must say. Returns an error only when the check itself could not
+ * run.
  */
 int audit_verify(store *db, const audit_verify_options *opt, xn_buf *report, bool *intact,
                  xn_error *err);
@@ -147,7 +151,8 @@ int audit_verify(store *db, const audit_verify_options *opt, xn_buf *report, boo
  * never with the seed (the server never holds it), on a connection of its own. Afterwards, in
  * one transaction: the run is stored (audit_verification), an audit.verify record is appended
  * for actor (result ok when intact, error when not; the detail names the damage), and when the
- * trail is not intact an audit.verify_failed alert is raised. trigger is "manual" or
+ * trail is not intact an audit.verify_failed alert is raised, when the witness file is missing
+ * an audit.witness_missing warning. trigger is "manual" or
  * "scheduled". report gets the verify report; *run_id the stored run; *checked_at when the
  * check ended (the trail's clock). One verification runs at a time per trail: a second one
  * meanwhile is XN_EBUSY with code "verify_running".
@@ -167,7 +172,7 @@ int audit_verify_due(audit_trail *t, bool *ran, bool *intact, xn_error *err);
 /* The newest AUDIT_VERIFICATIONS_LIST runs, newest first, appended to out:
  * {"items":[{"id","at","at_text","trigger":"manual|scheduled","actor","actor_id","intact",
  *  "first_bad_seq","kind" (the damage, as in the report),"records","problem_count",
- *  "duration_ms"}]}. */
+ *  "duration_ms","witness_found" (null for runs stored before it was kept)}]}. */
 int audit_verifications_json(store *db, xn_buf *out, xn_error *err);
 
 /* Alert severities. */

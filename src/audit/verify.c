@@ -557,8 +557,13 @@ static int write_report(verifier *v, xn_buf *out, bool *intact)
         xn_json_put_string(out, v->opt->witness_path);
     else
         xn_buf_puts(out, "null");
-    xn_buf_printf(out, ",\"found\":%s,\"checkpoints\":%zu,\"last_head\":%lld}",
-                  v->witness_found ? "true" : "false", v->nwcps, (long long)last_head);
+    /* Without the witness nothing outside the database knew the newest records, so a cut
+     * from the end of the open epoch cannot be seen: tail_checked says whether it could. */
+    xn_buf_printf(out,
+                  ",\"found\":%s,\"tail_checked\":%s,\"checkpoints\":%zu,\"heads\":%zu,"
+                  "\"last_head\":%lld}",
+                  v->witness_found ? "true" : "false", v->witness_found ? "true" : "false",
+                  v->nwcps, v->nheads, (long long)last_head);
     if (first)
         xn_buf_printf(out, ",\"first_bad_seq\":%lld,\"kind\":\"%s\"", (long long)first->seq,
                       first->kind);

@@ -62,7 +62,7 @@ int auth_agent_token_create(store *db, audit_trail *trail, const auth_settings *
                             int64_t expires_days, char token[AUTH_AGENT_TOKEN_CHARS + 1],
                             auth_agent *out, xn_error *err)
 {
-    int rc = auth_check_text(name, AUTH_MAX_NAME, true, "name", err);
+    int rc = xn_check_text(name, AUTH_MAX_NAME, XN_TEXT_LABEL, true, "name", "令牌名称", err);
     if (rc != XN_OK)
         return rc;
     if (!valid_scope(scope))

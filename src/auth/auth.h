@@ -562,9 +562,9 @@ bool auth_dict_match(const auth_dict *dict, const char *pw, size_t len);
 /*
  * An extra list of breached or weak passwords chosen by the security administrator (rule
  * weak_list, on top of any profile): one password per line, matched exactly against the whole
- * candidate, ASCII letters compared case-insensitively. Lines "#" and "# …" are comments; a
- * trailing CR is dropped; lines longer than AUTH_PW_MAX_BYTES are ignored (no candidate can
- * match them). A file may hold up to AUTH_WORDLIST_MAX_BYTES.
+ * candidate, ASCII letters compared case-insensitively. Lines end at LF, CRLF or a lone CR
+ * (xn_next_line). Lines "#" and "# …" are comments; lines longer than AUTH_PW_MAX_BYTES are
+ * ignored (no candidate can match them). A file may hold up to AUTH_WORDLIST_MAX_BYTES.
  */
 #define AUTH_WORDLIST_MAX_BYTES ((size_t)1 << 30)
 typedef struct auth_wordlist auth_wordlist;
@@ -701,8 +701,8 @@ typedef struct auth_weak_list_info {
 /*
  * Replaces the weak-password list with text (one password per line, at most
  * AUTH_WEAK_LIST_MAX_BYTES and AUTH_WEAK_LIST_MAX_LINES; blank lines and "#" / "# …" comments
- * skipped, a trailing CR dropped). Text that is not valid UTF-8 or holds NUL is XN_EINVAL
- * "bad_text" naming the first bad line; over a bound XN_ETOOBIG. The list and its audit
+ * skipped; lines end at LF, CRLF or a lone CR). Text that is not valid UTF-8 or holds NUL is
+ * XN_EINVAL "bad_text" naming the first bad line; over a bound XN_ETOOBIG. The list and its audit
  * record (auth.weak_list_update: count and digest, never an entry) commit in one transaction.
  * The digest uses s->alg (crypto.mode).
  */

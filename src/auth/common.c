@@ -20,7 +20,7 @@ const char *const auth_permissions[] = {
     "incident.approve",    "org.manage",
     "user.apply",          "agent.manage",
     "account.review",      "text.lexicon",
-    "policy.manage",
+    "policy.manage",       "system.status",
     NULL,
 };
 /* clang-format on */
@@ -119,7 +119,8 @@ int auth_check_text(const char *s, size_t max, bool required, const char *field,
     if (!xn_utf8_valid(s, n) || xn_has_control(s, n))
         return xn_fail_field(err, XN_EINVAL, "bad_text", field,
                              "%s 含有无效字符（非 UTF-8 或控制字符）", field);
-    return XN_OK;
+    /* ACC-1: no text shown to people (comments, reasons) may reorder what follows it. */
+    return xn_check_text(s, max, XN_TEXT_FREE, required, field, field, err);
 }
 
 int auth_load_principal(store_conn *c, int64_t user_id, auth_principal *p, xn_error *err)
@@ -329,8 +330,9 @@ int auth_check_person(const char *account, const char *real_name, const char *ph
     if (rc == XN_OK && !auth_valid_account(account))
         rc = xn_fail_field(err, XN_EINVAL, "bad_account", "account",
                            "账号只能包含字母、数字、点、下划线和连字符（2–64 个字符）");
-    if (rc == XN_OK)
-        rc = auth_check_text(real_name, AUTH_MAX_NAME, true, "real_name", err);
+    if (rc == XN_OK) /* ACC-1: a person's name, as names are written */
+        rc =
+            xn_check_text(real_name, AUTH_MAX_NAME, XN_TEXT_PERSON, true, "real_name", "姓名", err);
     if (rc == XN_OK)
         rc = auth_check_text(phone, AUTH_PHONE_MAX_BYTES, false, "phone", err);
     if (rc == XN_OK)

@@ -88,23 +88,20 @@ int auth_wordlist_new(const char *data, size_t len, auth_wordlist **out, xn_erro
         memcpy(w->text, data, len);
     w->text[len] = '\n';
     w->text_len = len + 1;
-    for (size_t i = 0; i < len; i++)
-        lines += w->text[i] == '\n';
+    for (size_t i = 0; i < len; i++) /* LF, CRLF and a lone CR each end a line */
+        lines +=
+            w->text[i] == '\n' || (w->text[i] == '\r' && (i + 1 == len || w->text[i + 1] != '\n'));
     while (cap < lines * 2)
         cap *= 2;
     w->slots = calloc(cap, sizeof *w->slots);
     if (w->slots == NULL)
         goto nomem;
     w->mask = cap - 1;
-    for (size_t start = 0; start < w->text_len;) {
-        char *line = w->text + start;
-        char *nl = memchr(line, '\n', w->text_len - start);
-        size_t n = (size_t)(nl - line);
+    size_t pos = 0, n;
+    for (const char *at; (at = xn_next_line(w->text, len, &pos, &n)) != NULL;) {
+        char *line = w->text + (at - w->text);
         bool found;
-        *nl = '\0';
-        start += n + 1;
-        if (n > 0 && line[n - 1] == '\r')
-            line[--n] = '\0';
+        line[n] = '\0'; /* the line ending, or the byte after the copy */
         if (n == 0 || n > AUTH_PW_MAX_BYTES || is_comment(line, n))
             continue;
         for (size_t i = 0; i < n; i++)

@@ -234,10 +234,8 @@ static int create_tx(store_conn *tx, void *ctx, xn_error *err)
 
 static int check_name(const char *name, bool required, xn_error *err)
 {
-    int rc = auth_check_text(name, AUTH_MAX_NAME, required, "name", err);
-    if (rc == XN_OK && name && strspn(name, " ") == strlen(name))
-        rc = xn_fail_field(err, XN_EINVAL, "required", "name", "名称不能为空");
-    return rc;
+    /* ACC-1: visible, not blank, no formula start */
+    return xn_check_text(name, AUTH_MAX_NAME, XN_TEXT_LABEL, required, "name", "名称", err);
 }
 
 int auth_org_create(store *db, audit_trail *trail, const auth_principal *actor, int64_t parent_id,

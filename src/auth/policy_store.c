@@ -434,17 +434,14 @@ int auth_weak_list_parse(const char *text, size_t len, crypto_alg alg, auth_weak
     if (text == NULL)
         text = "";
     /* Structure first: every line valid UTF-8 without NUL, and not too many lines. */
-    size_t lines = 0;
-    for (size_t start = 0; start < len; lines++) {
-        const char *nl = memchr(text + start, '\n', len - start);
-        size_t n = nl ? (size_t)(nl - (text + start)) : len - start;
+    size_t lines = 0, pos = 0, n;
+    for (const char *line; (line = xn_next_line(text, len, &pos, &n)) != NULL; lines++) {
         if (lines >= AUTH_WEAK_LIST_MAX_LINES)
             return xn_fail_field(err, XN_ETOOBIG, "too_many_lines", "body",
                                  "弱密码清单不能超过 %d 行", AUTH_WEAK_LIST_MAX_LINES);
-        if (!xn_utf8_valid(text + start, n) || memchr(text + start, '\0', n))
+        if (!xn_utf8_valid(line, n) || memchr(line, '\0', n))
             return xn_fail_field(err, XN_EINVAL, "bad_text", "body",
                                  "第 %zu 行不是有效的 UTF-8 文本", lines + 1);
-        start += n + 1;
     }
     out->text = malloc(len + 1);
     out->entries = calloc(lines ? lines : 1, sizeof *out->entries);
@@ -453,14 +450,11 @@ int auth_weak_list_parse(const char *text, size_t len, crypto_alg alg, auth_weak
         return xn_fail(err, XN_ENOMEM, "out_of_memory", "no memory for the list");
     }
     memcpy(out->text, text, len);
-    size_t n = 0;
-    for (size_t start = 0; start < len;) {
-        char *line = out->text + start;
-        char *nl = memchr(line, '\n', len - start);
-        size_t k = nl ? (size_t)(nl - line) : len - start;
-        start += k + 1;
-        if (k > 0 && line[k - 1] == '\r')
-            k--;
+    n = 0;
+    pos = 0;
+    size_t k;
+    for (const char *at; (at = xn_next_line(out->text, len, &pos, &k)) != NULL;) {
+        char *line = out->text + (at - out->text);
         if (k == 0 || is_comment(line, k))
             continue;
         if (k > AUTH_PW_MAX_BYTES || xn_has_control(line, k)) {

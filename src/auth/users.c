@@ -97,7 +97,8 @@ int auth_user_create(store *db, audit_trail *trail, const auth_settings *s,
 {
     int rc = auth_check_person(in->account, in->real_name, in->phone, in->staff_type, err);
     if (rc == XN_OK)
-        rc = auth_check_text(in->department, AUTH_MAX_NAME, false, "department", err);
+        rc = xn_check_text(in->department, AUTH_MAX_NAME, XN_TEXT_LABEL, false, "department",
+                           "部门", err);
     if (rc != XN_OK)
         return rc;
     char hash[CRYPTO_PASSWORD_MAX];

@@ -145,6 +145,27 @@ void xn_ip_client_key(const xn_ip *ip, xn_ip *key);
 bool xn_utf8_valid(const char *s, size_t n);
 /* True when the text holds a C0/C1 control character other than tab, CR and LF. */
 bool xn_has_control(const char *s, size_t n);
+/*
+ * The next line of text[0..len) from *pos: its length without the line ending into *line_len,
+ * and *pos moved past the ending. A line ends at LF, CRLF or a lone CR (files saved on any
+ * system); text after the last ending is a line too, an ending at the very end is not
+ * followed by an empty one. Returns the line's start, or NULL when *pos has reached len.
+ */
+const char *xn_next_line(const char *text, size_t len, size_t *pos, size_t *line_len);
+/* What xn_check_text expects (name.c describes the rules). */
+typedef enum xn_text_kind {
+    XN_TEXT_FREE,   /* comments, reasons: any text but control and bidirectional characters */
+    XN_TEXT_LABEL,  /* names of things (units, tokens): visible, not blank, no leading = + - @ */
+    XN_TEXT_PERSON, /* a person's name: letters of any script, · and spaces between words */
+} xn_text_kind;
+/*
+ * ACC-1: checks text entered by a person (NULL or "" is empty: refused when required). XN_OK,
+ * or XN_EINVAL naming field, with a Chinese message naming label (the field as people call
+ * it) and codes required, too_long, bad_text, bidi_control, invisible_char, bad_start,
+ * bad_name. The one check for names and free text behind every entry point.
+ */
+int xn_check_text(const char *s, size_t max, xn_text_kind kind, bool required, const char *field,
+                  const char *label, xn_error *err);
 /* Copies at most dst_size-1 bytes; returns XN_ETOOBIG (and copies nothing) when src is longer. */
 int xn_strlcpy(char *dst, const char *src, size_t dst_size);
 /* Parses a whole decimal integer within [min, max]; no trailing garbage. */
@@ -255,6 +276,10 @@ typedef struct xn_config {
     int64_t syslog_max_conns;       /* syslog.max_connections: simultaneous TCP senders */
     int64_t syslog_idle_timeout;    /* syslog.idle_timeout: seconds a TCP sender may be silent */
 } xn_config;
+
+/* text.lexicons' default, relative to the working directory (the shipped lexicons, which are
+ * also built into the binary for a server started elsewhere). */
+#define XN_DEFAULT_LEXICONS "data/lexicons"
 
 /* Fills cfg with the defaults. */
 void xn_config_defaults(xn_config *cfg);

@@ -214,7 +214,7 @@ static const setting settings[] = {
     {"log", "access", "one line per HTTP request: on or off", "on", set_access_log},
     {"crypto", "mode", "gm (SM3/SM4) or intl (BLAKE2b, XChaCha20-Poly1305, Argon2id)", "intl",
      set_crypto},
-    {"text", "lexicons", "lexicon file or directory used to check content", "data/lexicons",
+    {"text", "lexicons", "lexicon file or directory used to check content", XN_DEFAULT_LEXICONS,
      set_lexicons},
     {"audit", "epoch_records", "records after which the trail key evolves", "100000",
      INT(audit_epoch_records, 1, 100000000)},

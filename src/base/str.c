@@ -60,6 +60,20 @@ bool xn_has_control(const char *str, size_t n)
     return false;
 }
 
+const char *xn_next_line(const char *text, size_t len, size_t *pos, size_t *line_len)
+{
+    size_t start = *pos, i = start;
+    if (start >= len)
+        return NULL;
+    while (i < len && text[i] != '\n' && text[i] != '\r')
+        i++;
+    *line_len = i - start;
+    if (i < len && text[i] == '\r' && i + 1 < len && text[i + 1] == '\n')
+        i++;
+    *pos = i < len ? i + 1 : len;
+    return text + start;
+}
+
 int xn_strlcpy(char *dst, const char *src, size_t dst_size)
 {
     size_t n = strlen(src);

@@ -50,6 +50,8 @@ int cli_open_store(const xn_config *cfg, bool create, bool migrate, store **out)
 /* Removes "--name VALUE" or "--name=VALUE" from argv (keeping the rest for cli_load_config)
  * and sets *value; leaves *value alone when the flag is absent. Returns 0 or 2 (usage). */
 int cli_take_flag(int *argc, char **argv, const char *name, const char **value);
+/* Removes the switch "--name" (no value) from argv and sets *on when it was there. */
+void cli_take_switch(int *argc, char **argv, const char *name, bool *on);
 
 /* Opens the audit trail of db, initialising it on first use; with show_seed, a new trail's
  * verification seed is printed once (hex and QR). Prints the problem and returns 1 on failure. */

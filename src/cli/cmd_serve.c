@@ -55,9 +55,11 @@ int cli_cmd_init(int argc, char **argv)
 }
 
 /* Opens the administered lexicons (lexicon/): the database's, seeded from text.lexicons at the
- * first start, with the compiled image cached beside the database. A missing seed path is a
- * warning (personal-data checks still run); a seed file that does not parse stops the start,
- * naming file and line. */
+ * first start, with the compiled image cached beside the database. The default seed path,
+ * when missing (a server started outside the source tree), is replaced by the lexicons built
+ * into the binary; any other missing seed path is a warning (personal-data checks still run,
+ * and the system status shows it); a seed file that does not parse stops the start, naming
+ * file and line. */
 static int open_lexicons(const xn_config *cfg, xn_log *log, store *db, audit_trail *trail,
                          lexicon_live **out)
 {
@@ -69,12 +71,15 @@ static int open_lexicons(const xn_config *cfg, xn_log *log, store *db, audit_tra
         *slash = '\0';
     else
         xn_strlcpy(dir, ".", sizeof dir);
-    lexicon_options opt = {.db = db,
-                           .audit = trail,
-                           .log = log,
-                           .alg = crypto_alg_for_mode(cfg->crypto),
-                           .seed_path = cfg->lexicons,
-                           .image_dir = dir};
+    lexicon_options opt = {
+        .db = db,
+        .audit = trail,
+        .log = log,
+        .alg = crypto_alg_for_mode(cfg->crypto),
+        .seed_path = cfg->lexicons,
+        .image_dir = dir,
+        /* the default path is relative: the shipped set stands in for it */
+        .builtin = strcmp(cfg->lexicons, XN_DEFAULT_LEXICONS) == 0 ? lexicon_builtins : NULL};
     if (lexicon_live_open(out, &opt, &err) != XN_OK) {
         fprintf(stderr, "xinan: lexicons: %s\n", err.message);
         return 1;

@@ -18,8 +18,10 @@ const cli_command cli_commands[] = {
      "[--lexicon FILE|DIR]... [--pii] [--mode all|longest] [--no-fold] [--count] [FILE|-]",
      cli_cmd_text_check},
     {"audit", "verify",
-     "check the audit trail's chain, checkpoints and witness (exit 1 when damaged)",
-     "[--config FILE] [--db PATH] [--seed-file FILE|-] [--checkpoints FILE] [--from SEQ]",
+     "check the audit trail's chain, checkpoints and witness (exit 1 when damaged, 3 when the "
+     "witness file is missing unless --no-witness)",
+     "[--config FILE] [--db PATH] [--seed-file FILE|-] [--checkpoints FILE] [--from SEQ] "
+     "[--no-witness]",
      cli_cmd_audit_verify},
     {"passwd", "check",
      "check a password from standard input against a policy: the regulatory minimum, or with "

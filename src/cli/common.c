@@ -138,6 +138,21 @@ int cli_take_flag(int *argc, char **argv, const char *name, const char **value)
     return 0;
 }
 
+void cli_take_switch(int *argc, char **argv, const char *name, bool *on)
+{
+    for (int i = 1; i < *argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0)
+            return;
+        if (strncmp(a, "--", 2) != 0 || strcmp(a + 2, name) != 0)
+            continue;
+        memmove(&argv[i], &argv[i + 1], (size_t)(*argc - i) * sizeof *argv);
+        *argc -= 1;
+        *on = true;
+        return;
+    }
+}
+
 /* The seed as a QR code of half-height blocks, so it fits a printed page. */
 static void print_qr(FILE *out, const char *text)
 {

@@ -437,12 +437,19 @@ int http_h_audit_verify(http_req *req, http_resp *resp)
     }
     char when[XN_TIME_STR];
     xn_time_format(checked_at, when);
+    /* AUD-2: the witness state beside the verdict, as `xinan audit verify` reports it. */
+    json_t *root = json_loadb(report.data, report.len, 0, NULL);
+    json_t *witness = json_object_get(root, "witness");
+    char *witness_text = json_is_object(witness) ? json_dumps(witness, JSON_COMPACT) : NULL;
+    json_decref(root);
     xn_buf out;
-    xn_buf_init(&out, REPORT_MAX + 512);
+    xn_buf_init(&out, REPORT_MAX + 1024);
     xn_buf_printf(&out,
                   "{\"intact\":%s,\"checked_at\":%lld,\"checked_at_text\":\"%s\",\"run_id\":%lld,"
-                  "\"report\":",
-                  intact ? "true" : "false", (long long)checked_at, when, (long long)run_id);
+                  "\"witness\":%s,\"report\":",
+                  intact ? "true" : "false", (long long)checked_at, when, (long long)run_id,
+                  witness_text ? witness_text : "{\"found\":false}");
+    free(witness_text);
     xn_buf_append(&out, report.data, report.len);
     rc = xn_buf_puts(&out, "}");
     xn_buf_release(&report);

@@ -178,6 +178,7 @@ int http_metrics_render(http_server *srv, xn_buf *b);
 
 /* Route handlers (one file per area, h_<area>.c). */
 int http_h_health(http_req *req, http_resp *resp);
+int http_h_system_status(http_req *req, http_resp *resp);
 int http_h_metrics(http_req *req, http_resp *resp);
 int http_h_text_check(http_req *req, http_resp *resp);
 int http_h_lexicons(http_req *req, http_resp *resp);

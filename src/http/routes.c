@@ -7,7 +7,10 @@
 #define ANY HTTP_SIGNED_IN
 
 const http_route http_routes[] = {
-    {"GET", "/api/health", http_h_health, HTTP_UNLIMITED, NULL, "server and database health"},
+    {"GET", "/api/health", http_h_health, HTTP_UNLIMITED, NULL,
+     "server and database health (no paths)"},
+    {"GET", "/api/system/status", http_h_system_status, 0, "system.status",
+     "server status with paths, lexicons and warnings (system administrator)"},
     {"GET", "/metrics", http_h_metrics, HTTP_UNLIMITED, NULL, "metrics in Prometheus text format"},
     {"POST", "/api/text/check", http_h_text_check, J, ANY,
      "sensitive words, wording errors and personal data in a text"},

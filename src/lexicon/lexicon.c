@@ -34,8 +34,9 @@ struct lexicon_live {
     char image_path[600]; /* the cached image of the current set, "" when none */
     text_lexicon *fixed[LEXICON_MAX_FIXED];
     size_t nfixed;
-    pthread_mutex_t lock;  /* guards current */
-    pthread_mutex_t admin; /* one change at a time: transaction, image file and swap */
+    const char *seeded_from; /* LEXICON_SEED_*: where the seed path was found at the start */
+    pthread_mutex_t lock;    /* guards current */
+    pthread_mutex_t admin;   /* one change at a time: transaction, image file and swap */
     lexicon_set *current;
 };
 
@@ -902,6 +903,27 @@ static void seed_name(const char *path, char out[LEXICON_MAX_NAME + 1])
     out[n] = '\0';
 }
 
+/* Imports one seed text as lexicon `name` as the system; a bad text is named by `what`. */
+static int seed_text(lexicon_live *l, const char *what, const char *name, const char *text,
+                     size_t len, xn_error *err)
+{
+    static const audit_actor system = {.kind = "system", .id = 0, .name = "xinan"};
+    import_ctx c = {.l = l,
+                    .name = name,
+                    .text = text,
+                    .len = len,
+                    .mode = LEXICON_REPLACE,
+                    .actor = &system,
+                    .compile = false};
+    int rc = import_locked(l, &c, err);
+    if (rc != XN_OK) {
+        char why[sizeof err->message];
+        memcpy(why, err->message, sizeof why);
+        xn_fail(err, rc, "bad_lexicon", "%.200s: %.200s", what, why);
+    }
+    return rc;
+}
+
 /*
  * Loads the compiled files of the seed path as fixed lexicons and, when the database holds no
  * lexicon yet, imports its text files as the system.
@@ -911,7 +933,6 @@ static int seed(lexicon_live *l, const char *path, bool empty, xn_error *err)
     char **files = NULL;
     size_t n = 0;
     int rc = seed_files(path, &files, &n, err);
-    static const audit_actor system = {.kind = "system", .id = 0, .name = "xinan"};
     for (size_t i = 0; i < n && rc == XN_OK; i++) {
         if (text_file_is_compiled(files[i])) {
             text_lexicon *lex = NULL;
@@ -938,21 +959,8 @@ static int seed(lexicon_live *l, const char *path, bool empty, xn_error *err)
         xn_buf_init(&data, LEXICON_MAX_IMPORT);
         seed_name(files[i], name);
         rc = read_file(files[i], &data, err);
-        if (rc == XN_OK) {
-            import_ctx c = {.l = l,
-                            .name = name,
-                            .text = data.data ? data.data : "",
-                            .len = data.len,
-                            .mode = LEXICON_REPLACE,
-                            .actor = &system,
-                            .compile = false};
-            rc = import_locked(l, &c, err);
-            if (rc != XN_OK) {
-                char why[sizeof err->message];
-                memcpy(why, err->message, sizeof why);
-                xn_fail(err, rc, "bad_lexicon", "%.200s: %.200s", files[i], why);
-            }
-        }
+        if (rc == XN_OK)
+            rc = seed_text(l, files[i], name, data.data ? data.data : "", data.len, err);
         xn_buf_release(&data);
     }
     for (size_t i = 0; i < n; i++)
@@ -986,9 +994,24 @@ int lexicon_live_open(lexicon_live **out, const lexicon_options *opt, xn_error *
     if (c)
         store_release(c);
     c = NULL;
+    l->seeded_from = LEXICON_SEED_NONE;
     if (rc == XN_OK && opt->seed_path && *opt->seed_path) {
         rc = seed(l, opt->seed_path, count == 0, err);
-        if (rc == XN_ENOTFOUND) {
+        if (rc == XN_OK)
+            l->seeded_from = LEXICON_SEED_PATH;
+        if (rc == XN_ENOTFOUND && opt->builtin) {
+            /* The default path is relative to the working directory: started elsewhere, the
+             * shipped lexicons built into the binary stand in for it. */
+            l->seeded_from = LEXICON_SEED_BUILTIN;
+            rc = XN_OK;
+            for (const lexicon_builtin *b = opt->builtin; rc == XN_OK && count == 0 && b->name; b++)
+                rc = seed_text(l, b->name, b->name, b->text, b->len, err);
+            xn_log_event(l->log, XN_LOG_INFO, "text.builtin_lexicons", "path", opt->seed_path,
+                         "effect",
+                         count ? "none: the lexicons are in the database"
+                               : "the shipped lexicons built into xinan are imported",
+                         XN_LOG_END);
+        } else if (rc == XN_ENOTFOUND) {
             xn_log_event(l->log, XN_LOG_WARN, "text.no_lexicons", "path", opt->seed_path, "effect",
                          count ? "none: the lexicons are in the database"
                                : "content checks find personal data only",
@@ -1030,6 +1053,17 @@ fail:
     sources_clear(&all);
     lexicon_live_free(l);
     return rc;
+}
+
+void lexicon_live_status(lexicon_live *l, lexicon_status *out)
+{
+    lexicon_set *s = lexicon_acquire(l);
+    size_t n = 0;
+    lexicon_set_lexicons(s, &n);
+    out->lexicons = n;
+    out->entries = lexicon_set_entries(s);
+    lexicon_release(s);
+    out->seeded_from = l->seeded_from;
 }
 
 void lexicon_live_free(lexicon_live *l)

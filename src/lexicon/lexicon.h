@@ -38,6 +38,16 @@
 typedef struct lexicon_set lexicon_set;
 typedef struct lexicon_live lexicon_live;
 
+/* A lexicon text built into the binary: one of the shipped data/lexicons text files. */
+typedef struct lexicon_builtin {
+    const char *name; /* the file's base name up to the first dot */
+    const char *text;
+    size_t len;
+} lexicon_builtin;
+/* The shipped lexicons, ended by a NULL name. Defined by build/gen/lexicons.c
+ * (scripts/gen-lexicons.sh), which only the xinan binary links. */
+extern const lexicon_builtin lexicon_builtins[];
+
 typedef struct lexicon_options {
     store *db;
     audit_trail *audit;
@@ -45,15 +55,31 @@ typedef struct lexicon_options {
     crypto_alg alg;        /* digests of the lexicon texts */
     const char *seed_path; /* text.lexicons: file or directory read at the first start */
     const char *image_dir; /* where the compiled image is cached (the database's directory) */
+    /* Seeds standing in for a missing seed_path (NULL: none; the caller passes them when
+     * seed_path is the default, relative to a working directory the server may not run in). */
+    const lexicon_builtin *builtin;
 } lexicon_options;
+
+/* Where the seed path was found at the start: lexicon_status.seeded_from. */
+#define LEXICON_SEED_PATH    "path"    /* the seed path was there */
+#define LEXICON_SEED_BUILTIN "builtin" /* missing: the built-in texts stood in */
+#define LEXICON_SEED_NONE    "none"    /* missing (or not set) and nothing stood in */
 
 /*
  * Opens the live set: imports the seed files when the database holds no lexicon yet, then
- * loads the cached image or compiles the database's lexicons. A missing seed path is logged
+ * loads the cached image or compiles the database's lexicons. A missing seed path is replaced
+ * by opt->builtin when given (logged as text.builtin_lexicons), else logged (text.no_lexicons)
  * and leaves checks to personal data; a seed file that does not parse is an error naming the
  * file and line.
  */
 int lexicon_live_open(lexicon_live **out, const lexicon_options *opt, xn_error *err);
+typedef struct lexicon_status {
+    size_t lexicons;         /* in the live set: the database's (compiled as one) and fixed */
+    size_t entries;          /* entries of the live set; 0: checks find personal data only */
+    const char *seeded_from; /* LEXICON_SEED_PATH, _BUILTIN or _NONE */
+} lexicon_status;
+/* What the live set holds now, for the system status. */
+void lexicon_live_status(lexicon_live *l, lexicon_status *out);
 /* Frees the live set. Every set acquired from it must have been released. NULL is fine. */
 void lexicon_live_free(lexicon_live *l);
 

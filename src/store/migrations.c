@@ -451,6 +451,17 @@ static const store_migration migrations[] = {
                "UPDATE role SET ordinary = 1 WHERE code IN ('staff', 'editor');"
                "UPDATE role SET reviewer = 1 WHERE code = 'leader';",
     },
+    {
+        .version = 11,
+        .name = "the witness state of a verification run, the system status permission",
+        /* AUD-2 (room audit/). audit_verification.witness_found: whether the run found the
+         * witness file (without it, records cut from the end cannot be detected); NULL for
+         * runs stored before it was kept. system.status: the system administrator reads the
+         * server's status with its paths (GET /api/system/status); /api/health, public,
+         * carries none. */
+        .sql = "ALTER TABLE audit_verification ADD COLUMN witness_found INTEGER;"
+               "INSERT INTO role_permission (role_id, permission) VALUES (1, 'system.status');",
+    },
     {0, NULL, NULL, NULL, NULL},
 };
 

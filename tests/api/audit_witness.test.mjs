@@ -3,12 +3,14 @@
 // UDP and over TCP (octet-counted); a collector that is away raises one
 // audit.witness_unreachable alert for the outage, and once it is back every checkpoint
 // arrives, in order, none lost. Epochs close every few records so checkpoints come quickly.
+// Without the witness file a verification is not a plain "intact": the CLI exits 3 (0 with
+// --no-witness) and says so, the API and its history carry witness.found false.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { readFileSync } from 'node:fs';
-import { startServer } from '../lib/server.mjs';
+import { readFileSync, renameSync, rmSync } from 'node:fs';
+import { startServer, runXinan } from '../lib/server.mjs';
 import { adminClient, appointedClient } from '../lib/session.mjs';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -128,5 +130,53 @@ test('TCP: an absent collector raises one alert per outage; once back it gets ev
     assert.equal((await alerts())[0].acked, false);
   } finally {
     await server.stop();
+  }
+});
+
+test('AUD-2: without the witness file, verification says so: CLI exit 3 (0 with --no-witness), API witness.found false', async () => {
+  const server = await startServer();
+  try {
+    const admin = await adminClient(server);
+    const auditor = await appointedClient(server, admin, 'audit1', 'auditor', { realName: '赵敏' });
+    let r = await auditor.call('POST', '/api/audit/verify');
+    assert.equal(r.status, 200, r.body);
+    assert.equal(r.json.witness.found, true);
+    assert.equal(r.json.witness.tail_checked, true);
+    assert.ok(r.json.witness.heads > 0);
+
+    let c = runXinan(['audit', 'verify', '--db', server.db]);
+    assert.equal(c.status, 0, c.stdout + c.stderr);
+    let report = JSON.parse(c.stdout);
+    assert.equal(report.witness.found, true);
+    assert.ok(report.witness.last_head > 0);
+
+    // the witness file is lost (deleted, or never copied with the database)
+    renameSync(`${server.db}.witness`, `${server.db}.witness.away`);
+    c = runXinan(['audit', 'verify', '--db', server.db]);
+    assert.equal(c.status, 3, c.stdout + c.stderr);
+    report = JSON.parse(c.stdout);
+    assert.equal(report.intact, true);
+    assert.equal(report.witness.found, false);
+    assert.equal(report.witness.tail_checked, false);
+    assert.match(c.stderr, /witness file .* is missing: records removed from the end of the trail cannot be detected/);
+
+    c = runXinan(['audit', 'verify', '--db', server.db, '--no-witness']);
+    assert.equal(c.status, 0, c.stdout + c.stderr);
+    assert.equal(JSON.parse(c.stdout).witness.found, false);
+    assert.match(c.stderr, /accepted by --no-witness/);
+
+    // the server's own verification shows the same state, in its history and as an alert
+    r = await auditor.call('POST', '/api/audit/verify');
+    assert.equal(r.status, 200, r.body);
+    assert.equal(r.json.witness.found, false);
+    assert.equal(r.json.report.witness.found, false);
+    r = await auditor.call('GET', '/api/audit/verifications');
+    assert.deepEqual(r.json.items.slice(0, 2).map((v) => v.witness_found), [false, true]);
+    r = await auditor.call('GET', '/api/audit/alerts');
+    assert.deepEqual(r.json.items.map((a) => a.kind), ['audit.witness_missing']);
+    assert.equal(r.json.items[0].severity, 'warning');
+  } finally {
+    await server.stop();
+    rmSync(`${server.db}.witness.away`, { force: true });
   }
 });

@@ -187,11 +187,12 @@ test('bad input gets a clear 400 and stores nothing', async () => {
   const c = new Client(server.url);
   assert.equal((await c.login('a'.repeat(65), 'x')).status, 400);
   assert.equal((await c.login('admin', 'p'.repeat(257))).status, 400);
-  // HTML in a name is stored as given and only ever returned JSON-escaped
+  // HTML in a name is refused: a person's name holds letters only (ACC-1)
   const h = await admin.call('POST', '/api/users', { account: 'html1', real_name: '<b>王</b>"&', staff_type: 'staff' });
-  assert.equal(h.status, 201);
+  assert.equal(h.status, 400);
+  assert.equal(h.json.error.code, 'bad_name');
   const after = dumpDb(server.db).split('\n').filter((l) => l.includes('INSERT INTO app_user')).length;
-  assert.equal(after, before + 1);
+  assert.equal(after, before);
 });
 
 test('sessions: list one\'s own, end one, log out', async () => {

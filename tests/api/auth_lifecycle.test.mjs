@@ -67,6 +67,46 @@ test('ORG-1: units and departments form a tree; moves that would close a cycle a
   assert.equal((await new Client(server.url).call('GET', '/api/org')).status, 401);
 });
 
+test('ACC-1: names refuse direction controls, invisible characters and formulas; real names only letters; nothing stored', async () => {
+  const root = (await admin.call('GET', '/api/org')).json.items[0].id;
+  const rows = () => dumpDb(server.db).split('\n').filter((l) => /^INSERT INTO (org_unit|access_request|app_user|agent_token) /.test(l)).length;
+  const before = rows();
+  const refused = [
+    ['/api/org', { parent_id: root, name: '\u202Eabc', kind: 'department' }, 'name', 'bidi_control'],
+    ['/api/org', { parent_id: root, name: '\u2067科室\u2069', kind: 'department' }, 'name', 'bidi_control'],
+    ['/api/org', { parent_id: root, name: '\u200B', kind: 'department' }, 'name', 'invisible_char'],
+    ['/api/org', { parent_id: root, name: '科\u200D室', kind: 'department' }, 'name', 'invisible_char'],
+    ['/api/org', { parent_id: root, name: '\uFEFF科室', kind: 'department' }, 'name', 'invisible_char'],
+    ['/api/org', { parent_id: root, name: '=cmd', kind: 'department' }, 'name', 'bad_start'],
+    ['/api/org', { parent_id: root, name: '\u3000', kind: 'department' }, 'name', 'required'],
+    ['/api/users', { account: 'name1', real_name: '张三1', staff_type: 'staff' }, 'real_name', 'bad_name'],
+    ['/api/users', { account: 'name1', real_name: '=cmd', staff_type: 'staff' }, 'real_name', 'bad_start'],
+    ['/api/users', { account: 'name1', real_name: '@张三', staff_type: 'staff' }, 'real_name', 'bad_start'],
+    ['/api/users', { account: 'name1', real_name: '张\u200B三', staff_type: 'staff' }, 'real_name', 'invisible_char'],
+    ['/api/users', { account: 'name1', real_name: '\u202E三张', staff_type: 'staff' }, 'real_name', 'bidi_control'],
+    ['/api/users', { account: 'name1', real_name: ' 张三', staff_type: 'staff' }, 'real_name', 'bad_name'],
+    ['/api/users', { account: 'name1', real_name: '<b>王</b>', staff_type: 'staff' }, 'real_name', 'bad_name'],
+    ['/api/users', { account: 'name1', real_name: '张三', department: '办公\u202E室', staff_type: 'staff' }, 'department', 'bidi_control'],
+    ['/api/applications', { account: 'name2', real_name: '李四2', department_id: root, staff_type: 'staff', reason: '入职' }, 'real_name', 'bad_name'],
+    ['/api/applications', { account: 'name2', real_name: '李四', department_id: root, staff_type: 'staff', reason: '入职\u202E' }, 'reason', 'bidi_control'],
+    ['/api/agents/tokens', { name: '\u2066guard\u2069', scope: 'guard', expires_days: 30 }, 'name', 'bidi_control'],
+    ['/api/agents/tokens', { name: '\u200B', scope: 'guard', expires_days: 30 }, 'name', 'invisible_char'],
+  ];
+  for (const [path, body, field, code] of refused) {
+    const r = await admin.call('POST', path, body);
+    assert.equal(r.status, 400, `${path} ${JSON.stringify(body)} → ${r.body}`);
+    assert.equal(r.json.error.field, field, r.body);
+    assert.equal(r.json.error.code, code, r.body);
+    assert.match(r.json.error.message, /[\u4e00-\u9fff]/, r.body);
+  }
+  assert.equal(rows(), before, 'nothing stored');
+  // names as people write them pass: any script, the middle dot, spaces between words
+  for (const [account, realName] of [['name3', '欧阳·娜娜'], ['name4', 'Anna Müller'], ['name5', '阿依古丽・买买提']]) {
+    const r = await admin.call('POST', '/api/users', { account, real_name: realName, staff_type: 'staff' });
+    assert.equal(r.status, 201, r.body);
+  }
+});
+
 test('ACC-2: an application is approved by the department head; the applicant cannot approve it', async () => {
   const root = (await admin.call('GET', '/api/org')).json.items[0].id;
   const head = await userClient(server, admin, 'head1', { realName: '赵敏' });
@@ -314,7 +354,9 @@ test('ACC-14: the yearly review flags accounts unused for 90 days and is confirm
   assert.ok(r.json.items.length > 10);
   assert.equal(r.json.flagged, 0);
   // an account created now and never used: flagged once the clock is 91 days on
-  await admin.call('POST', '/api/users', { account: 'idle1', real_name: '=HYPERLINK("x")', staff_type: 'staff' });
+  // a formula in a name can no longer be entered (ACC-1), but one stored before must still be defused
+  await admin.call('POST', '/api/users', { account: 'idle1', real_name: '闲置', staff_type: 'staff' });
+  sqlite(server.db, `UPDATE app_user SET real_name = '=HYPERLINK("x")' WHERE account = 'idle1'`);
   setClock(91 * DAY);
   r = await admin.call('GET', '/api/review/accounts');
   setClock(0);

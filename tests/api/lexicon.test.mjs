@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, truncateSync, writeFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, request, dumpDb, auditRows } from '../lib/server.mjs';
+import { startServer, request, dumpDb, auditRows, tempDir } from '../lib/server.mjs';
 import { adminClient, enrolledAppointee, userClient } from '../lib/session.mjs';
 
 let srv;
@@ -54,6 +54,46 @@ test('the shipped lexicons were imported once at the first start and are listed'
   const seeded = auditRows(srv.db, 'lexicon.import');
   assert.equal(seeded.length, 4);
   assert.ok(seeded.every((a) => a.actor_name === 'xinan' && a.result === 'ok'));
+});
+
+test('a server started in an empty directory, text.lexicons left at its default, has the shipped lexicons built in', async () => {
+  // cwd: a fresh directory without data/lexicons; no XINAN_TEXT_LEXICONS
+  const other = await startServer({ dir: tempDir(), env: { XINAN_TEXT_LEXICONS: undefined } });
+  try {
+    const a = await adminClient(other);
+    const s = await enrolledAppointee(other, a, 'sec1', 'secadmin', { realName: '王强' });
+    const r = await s.call('GET', '/api/lexicons');
+    assert.equal(r.status, 200, r.body);
+    assert.deepEqual(r.json.items.map((i) => i.name), ['advertising', 'forbidden', 'whitelist', 'wording']);
+    assert.ok(r.json.items.every((i) => i.entries > 0 && i.updated_by === 'xinan'));
+    const st = await a.call('GET', '/api/system/status');
+    assert.equal(st.status, 200, st.body);
+    assert.equal(st.json.lexicons.source, 'builtin');
+    assert.equal(st.json.lexicons.path, 'data/lexicons');
+    assert.ok(st.json.lexicons.entries > 0);
+    assert.deepEqual(st.json.warnings, []);
+    assert.doesNotMatch(other.logs(), /text\.no_lexicons/);
+  } finally {
+    await other.stop();
+    other.cleanup();
+  }
+});
+
+test('an explicitly configured lexicon directory that is missing is a warning in the system status', async () => {
+  const other = await startServer({ env: { XINAN_TEXT_LEXICONS: '/nonexistent/lexicons' } });
+  try {
+    const a = await adminClient(other);
+    const st = await a.call('GET', '/api/system/status');
+    assert.equal(st.status, 200, st.body);
+    assert.equal(st.json.lexicons.source, 'none');
+    assert.equal(st.json.lexicons.entries, 0);
+    assert.deepEqual(st.json.warnings.map((w) => w.code), ['no_lexicons']);
+    assert.match(st.json.warnings[0].message, /未加载敏感词库/);
+    assert.match(other.logs(), /text\.no_lexicons/);
+  } finally {
+    await other.stop();
+    other.cleanup();
+  }
 });
 
 test('import → the check finds the new word → export round-trips, all audited', async () => {

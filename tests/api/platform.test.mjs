@@ -4,6 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, request, rawExchange, dumpDb } from '../lib/server.mjs';
+import { adminClient, userClient } from '../lib/session.mjs';
 
 let srv;
 before(async () => { srv = await startServer({ env: { XINAN_HTTP_IDLE_TIMEOUT: '2' } }); });
@@ -41,6 +42,34 @@ test('GET /api/health reports database, schema, version and uptime', async () =>
   assert.match(h.version, /^\d+\.\d+\.\d+$/);
   assert.equal(typeof h.uptime_s, 'number');
   assert.match(h.time, /\+08:00$/);
+});
+
+test('GET /api/health, public, carries no filesystem path; the system administrator reads them at /api/system/status', async () => {
+  const r = await request(srv.url, '/api/health');
+  assert.equal(r.status, 200);
+  const h = JSON.parse(r.body);
+  assert.equal(h.database.path, undefined);
+  assert.ok(!r.body.includes(srv.dir), r.body);
+  assert.ok(!r.body.includes('xinan.db'), r.body);
+  assert.doesNotMatch(r.body, /"\//);
+
+  let s = await request(srv.url, '/api/system/status');
+  assert.equal(s.status, 401);
+  const admin = await adminClient(srv);
+  s = await admin.call('GET', '/api/system/status');
+  assert.equal(s.status, 200, s.body);
+  assert.equal(s.json.status, 'ok');
+  assert.equal(s.json.database.ok, true);
+  assert.equal(s.json.database.path, srv.db);
+  assert.equal(s.json.audit.witness, `${srv.db}.witness`);
+  assert.equal(s.json.lexicons.source, 'path');
+  assert.ok(s.json.lexicons.count >= 1 && s.json.lexicons.entries > 0);
+  assert.deepEqual(s.json.warnings, []);
+  assert.match(s.json.version, /^\d+\.\d+\.\d+$/);
+  // anyone else: refused
+  const staff = await userClient(srv, admin, 'pingtai1');
+  s = await staff.call('GET', '/api/system/status');
+  assert.equal(s.status, 403);
 });
 
 test('HEAD /api/health answers without a body', async () => {

@@ -256,6 +256,22 @@ test('the weak-password list: a listed password is refused; count and digest are
   assert.ok(!sql("SELECT group_concat(detail) FROM audit_log WHERE action = 'auth.weak_list_update'").toLowerCase().includes('xq7vkz'));
 });
 
+test('a weak-password list saved with CR line endings gives one entry a line, like LF and CRLF', async () => {
+  const lines = ['Xq7#Kw3m-Vt8a', 'Xq7#Kw3m-Vt8b', 'Xq7#Kw3m-Vt8c'];
+  let r = await putWeakList(sec, `# 旧格式\r${lines.join('\r')}\r`);
+  assert.equal(r.status, 200, r.body);
+  assert.equal(r.json.entries, 3);
+  const cr = r.json.digest;
+  r = await putWeakList(sec, `${lines.join('\r\n')}\r\n`);
+  assert.equal(r.json.entries, 3);
+  assert.equal(r.json.digest, cr, 'the same entries whatever the line endings');
+  r = await putWeakList(sec, `# 旧格式\r${lines.join('\r')}\r`);
+  r = await people.zhoujie.call('POST', '/api/password/check', { password: 'Xq7#Kw3m-Vt8b' });
+  assert.ok(r.json.violations.map((v) => v.rule).includes('weak_list'), r.body);
+  r = await putWeakList(sec, '');
+  assert.equal(r.status, 200, r.body);
+});
+
 test('bad weak-list uploads get 400 or 413 and leave the stored list as it was', async () => {
   const state = () => sql('SELECT entries, digest, updated_at FROM password_weak_state') + sql('SELECT count(*) FROM password_weak');
   const before1 = state();

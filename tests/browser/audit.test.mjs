@@ -7,6 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
+import { renameSync } from 'node:fs';
 import { startServer } from '../lib/server.mjs';
 import { STRONG, adminClient, enrolledAppointee } from '../lib/session.mjs';
 import { launch, newPage, uiSignIn } from '../lib/browser.mjs';
@@ -106,7 +107,21 @@ describe('the audit pages', { timeout: 240_000 }, () => {
     await byId('verify-run').click();
     await page.getByText('审计记录完整，未发现篡改').first().waitFor();
     await byId('verify-history').getByText('手动校验').first().waitFor();
+    assert.equal(await byId('verify-witness').getAttribute('data-found'), 'true');
+    assert.match(await byId('verify-witness').innerText(), /已与见证文件比对/);
     await tab.shot('audit-verify-zh');
+  });
+
+  test('AUD-2: without the witness file the check says that the newest records are unguarded', async () => {
+    renameSync(`${srv.db}.witness`, `${srv.db}.witness.away`);
+    try {
+      await byId('verify-run').click();
+      await page.locator('[data-testid="verify-witness"][data-found="false"]').waitFor();
+      assert.match(await byId('verify-witness').innerText(), /未找到见证文件：若最新的记录被删除，本次校验无法发现/);
+      await byId('verify-history').getByText('完整（无见证文件）').first().waitFor();
+    } finally {
+      renameSync(`${srv.db}.witness.away`, `${srv.db}.witness`);
+    }
   });
 
   test('the records page forward and back by their cursor', async () => {

@@ -882,6 +882,16 @@ static void weak_list_exact_and_case_insensitive(void **state)
     assert_true(r.ok);
     auth_wordlist_free(w);
 
+    /* Lines end at LF, CRLF or a lone CR (a file saved with old Mac endings). */
+    static const char cr[] = "alpha-2024x\rbeta-2024y\r\rgamma-2024z\r\ndelta-2024w";
+    assert_int_equal(auth_wordlist_new(cr, sizeof cr - 1, &w, &err), XN_OK);
+    assert_int_equal(auth_wordlist_count(w), 4);
+    assert_true(auth_wordlist_contains(w, "alpha-2024x", 11));
+    assert_true(auth_wordlist_contains(w, "beta-2024y", 10));
+    assert_true(auth_wordlist_contains(w, "gamma-2024z", 11));
+    assert_true(auth_wordlist_contains(w, "delta-2024w", 11));
+    auth_wordlist_free(w);
+
     /* From a file. */
     const char *tmp = getenv("XN_TEST_TMP");
     char path[512];

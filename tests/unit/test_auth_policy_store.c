@@ -273,6 +273,14 @@ static void weak_list_stored(void **state)
         auth_weak_list_replace(f->db, f->trail, &f->s, &f->sec, same, strlen(same), &b, &err),
         XN_OK);
     assert_string_equal(a.digest, b.digest);
+    /* a file with CR line endings gives one entry a line */
+    const char *cr = "# comment\rMinjiang-2024a\rminjiang-2024b\r\rminjiang-2024c\r";
+    auth_weak_parsed parsed;
+    assert_int_equal(auth_weak_list_parse(cr, strlen(cr), f->s.alg, &parsed, &err), XN_OK);
+    assert_int_equal(parsed.info.entries, 3);
+    assert_int_equal(parsed.entries[0].n, strlen("minjiang-2024a"));
+    assert_memory_equal(parsed.entries[0].s, "minjiang-2024a", parsed.entries[0].n);
+    auth_weak_parsed_release(&parsed);
     /* malformed text replaces nothing */
     const char bad[] = "good1234567\nbad\xc3\x28\n";
     assert_int_equal(

@@ -92,6 +92,82 @@ static void utf8_validation_rejects_malformed_sequences(void **state)
     assert_false(xn_has_control("a\tb\r\n", 5));
 }
 
+/* LF, CRLF and a lone CR each end a line; an ending at the end adds no empty line. */
+static void lines_end_at_lf_crlf_and_cr(void **state)
+{
+    (void)state;
+    static const char text[] = "a\nbb\r\nccc\rd\r\r\neee";
+    const char *want[] = {"a", "bb", "ccc", "d", "", "eee"};
+    size_t pos = 0, n = 0, count = 0;
+    for (const char *line; (line = xn_next_line(text, sizeof text - 1, &pos, &n)) != NULL;) {
+        assert_true(count < 6);
+        assert_int_equal(n, strlen(want[count]));
+        assert_memory_equal(line, want[count], n);
+        count++;
+    }
+    assert_int_equal(count, 6);
+    pos = 0;
+    assert_non_null(xn_next_line("x\r", 2, &pos, &n));
+    assert_int_equal(n, 1);
+    assert_null(xn_next_line("x\r", 2, &pos, &n));
+    pos = 0;
+    assert_null(xn_next_line("", 0, &pos, &n));
+}
+
+/* ACC-1: one check for names and free text. */
+static void names_refuse_invisible_and_reordering_characters(void **state)
+{
+    (void)state;
+    xn_error err;
+    struct {
+        const char *s;
+        xn_text_kind kind;
+        const char *code; /* NULL: accepted */
+    } cases[] = {
+        {"张三", XN_TEXT_PERSON, NULL},
+        {"欧阳·娜娜", XN_TEXT_PERSON, NULL},
+        {"Anna Müller", XN_TEXT_PERSON, NULL},
+        {"张三1", XN_TEXT_PERSON, "bad_name"},
+        {"=cmd", XN_TEXT_PERSON, "bad_start"},
+        {"张  三", XN_TEXT_PERSON, "bad_name"},
+        {"张三 ", XN_TEXT_PERSON, "bad_name"},
+        {"\xE2\x80\xAE"
+         "abc",
+         XN_TEXT_LABEL, "bidi_control"}, /* U+202E */
+        {"a\xE2\x81\xA6"
+         "b",
+         XN_TEXT_LABEL, "bidi_control"}, /* U+2066 */
+        {"\xD8\x9C"
+         "abc",
+         XN_TEXT_LABEL, "bidi_control"},                   /* U+061C */
+        {"\xE2\x80\x8B", XN_TEXT_LABEL, "invisible_char"}, /* U+200B */
+        {"a\xE2\x81\xA0"
+         "b",
+         XN_TEXT_LABEL, "invisible_char"}, /* U+2060 */
+        {"\xEF\xBB\xBF"
+         "a",
+         XN_TEXT_LABEL, "invisible_char"},                  /* U+FEFF */
+        {"a\xEE\x80\x80", XN_TEXT_LABEL, "invisible_char"}, /* U+E000 private use */
+        {"   ", XN_TEXT_LABEL, "required"},
+        {"+1", XN_TEXT_LABEL, "bad_start"},
+        {"第1科室 (A)", XN_TEXT_LABEL, NULL},
+        {"说明\xE2\x80\xAE", XN_TEXT_FREE, "bidi_control"},
+        {"第一行\n第二行 =1 \xE2\x80\x8B", XN_TEXT_FREE, NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int rc = xn_check_text(cases[i].s, 128, cases[i].kind, true, "name", "名称", &err);
+        if (cases[i].code == NULL) {
+            assert_int_equal(rc, XN_OK);
+        } else {
+            assert_int_equal(rc, XN_EINVAL);
+            assert_string_equal(err.code, cases[i].code);
+            assert_string_equal(err.field, "name");
+        }
+    }
+    assert_int_equal(xn_check_text("", 128, XN_TEXT_LABEL, false, "n", "名称", &err), XN_OK);
+    assert_int_equal(xn_check_text(NULL, 128, XN_TEXT_LABEL, true, "n", "名称", &err), XN_EINVAL);
+}
+
 static void integers_parse_strictly(void **state)
 {
     (void)state;
@@ -287,6 +363,8 @@ int main(void)
         cmocka_unit_test(arena_refuses_past_its_limit),
         cmocka_unit_test(buf_enforces_its_maximum),
         cmocka_unit_test(utf8_validation_rejects_malformed_sequences),
+        cmocka_unit_test(lines_end_at_lf_crlf_and_cr),
+        cmocka_unit_test(names_refuse_invisible_and_reordering_characters),
         cmocka_unit_test(integers_parse_strictly),
         cmocka_unit_test(json_parse_is_bounded),
         cmocka_unit_test(json_fields_are_validated),

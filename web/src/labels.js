@@ -58,6 +58,7 @@ const PERMISSIONS = {
   'org.manage': { 'zh-CN': '管理组织机构', en: 'Manage the organisation' },
   'agent.manage': { 'zh-CN': '管理代理令牌', en: 'Manage agent tokens' },
   'account.review': { 'zh-CN': '账号年度复核', en: 'Review accounts yearly' },
+  'system.status': { 'zh-CN': '查看服务器状态详情', en: 'View the server status in detail' },
 };
 
 const ACTIONS = {
