@@ -198,6 +198,7 @@ typedef struct xn_config {
     int64_t max_header;            /* http.max_header bytes */
     int64_t shutdown_grace;        /* http.shutdown_grace seconds for in-flight requests */
     char secure_cookies[8];        /* http.secure_cookies: "auto" | "on" | "off" */
+    int64_t auth_idle_timeout;     /* auth.idle_timeout seconds (ACC-15) */
     int64_t db_busy_timeout;       /* store.busy_timeout ms */
     xn_log_level log_level;        /* log.level */
     xn_log_format log_format;      /* log.format */

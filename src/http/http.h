@@ -193,6 +193,7 @@ int http_h_user(http_req *req, http_resp *resp);
 int http_h_user_create(http_req *req, http_resp *resp);
 int http_h_user_disable(http_req *req, http_resp *resp);
 int http_h_user_reset(http_req *req, http_resp *resp);
+int http_h_user_unlock(http_req *req, http_resp *resp);
 int http_h_user_sessions(http_req *req, http_resp *resp);
 int http_h_roles(http_req *req, http_resp *resp);
 int http_h_role_request(http_req *req, http_resp *resp);

@@ -36,6 +36,8 @@ const http_route http_routes[] = {
      "disable an account"},
     {"POST", "/api/users/:id/reset-password", http_h_user_reset, 0, "user.reset_password",
      "issue a one-time password"},
+    {"POST", "/api/users/:id/unlock", http_h_user_unlock, J, "user.unlock",
+     "lift a sign-in lock, with a reason (ACC-16)"},
     {"GET", "/api/users/:id/sessions", http_h_user_sessions, 0, "session.manage",
      "someone's open sessions"},
     {"GET", "/api/roles", http_h_roles, 0, "role.read", "roles and their permissions"},
