@@ -175,6 +175,8 @@ int http_metrics_render(http_server *srv, xn_buf *b);
 /* Route handlers (one file per area, h_<area>.c). */
 int http_h_health(http_req *req, http_resp *resp);
 int http_h_metrics(http_req *req, http_resp *resp);
+int http_h_labels(http_req *req, http_resp *resp);
+int http_h_workbench(http_req *req, http_resp *resp);
 int http_h_text_check(http_req *req, http_resp *resp);
 int http_h_lexicons(http_req *req, http_resp *resp);
 int http_h_lexicon_export(http_req *req, http_resp *resp);

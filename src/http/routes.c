@@ -9,6 +9,10 @@
 const http_route http_routes[] = {
     {"GET", "/api/health", http_h_health, 0, NULL, "server and database health"},
     {"GET", "/metrics", http_h_metrics, 0, NULL, "metrics in Prometheus text format"},
+    {"GET", "/api/labels", http_h_labels, 0, ANY,
+     "the names of the codes the server sends (actions, results, roles, permissions …)"},
+    {"GET", "/api/workbench", http_h_workbench, 0, ANY,
+     "what waits for me: cards of requests to decide, notifications, server status"},
     {"POST", "/api/text/check", http_h_text_check, J, ANY,
      "sensitive words, wording errors and personal data in a text"},
     {"GET", "/api/lexicons", http_h_lexicons, 0, "text.lexicon", "the lexicons"},
