@@ -72,7 +72,7 @@ typedef struct http_resp {
     const char *cache_control; /* NULL: "no-store" */
     char allow[64];            /* for 405 */
     char set_cookie[160];      /* a Set-Cookie value, or "" */
-    char disposition[160];     /* a Content-Disposition value (downloads), or "" */
+    char disposition[320];     /* a Content-Disposition value (downloads), or "" */
     bool has_file;             /* the body is file_fd's file_size bytes, not `body` */
     int file_fd;               /* with has_file: sent from its start, then closed */
     uint64_t file_size;

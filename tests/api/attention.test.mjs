@@ -5,7 +5,7 @@
 // who decided what.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, auditRows } from '../lib/server.mjs';
+import { startServer, auditRows, request } from '../lib/server.mjs';
 import { Client, adminClient, userClient, appointedClient, STRONG } from '../lib/session.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -173,4 +173,28 @@ test('approvers are told what waits for them; requesters who decided what', asyn
   assert.ok(decided, JSON.stringify(items));
   assert.equal(decided.title, '您为 张三 (bellx) 申请的角色「信息员」已被 赵敏 驳回');
   assert.equal(decided.body, '理由：岗位不需要');
+});
+
+const importText = (client, name, text) => request(server.url, `/api/lexicons/${encodeURIComponent(name)}/import`, {
+  method: 'POST',
+  headers: { 'Content-Type': 'text/plain; charset=utf-8', Cookie: client.cookie, 'X-CSRF-Token': client.csrf },
+  body: text,
+});
+
+test('a lexicon may have a Chinese name; its words are found and it exports under that name', async () => {
+  const name = encodeURIComponent('涉政敏感词');
+  let r = await importText(sec, '涉政敏感词', '测试禁词甲\n');
+  assert.equal(r.status, 200, r.body);
+  r = await sec.call('GET', '/api/lexicons');
+  assert.ok(r.json.items.some((i) => i.name === '涉政敏感词'), r.body);
+  r = await sec.call('GET', `/api/lexicons/${name}/export`);
+  assert.equal(r.status, 200, r.body);
+  assert.match(r.headers['content-disposition'], /filename\*=UTF-8''%E6%B6%89/);
+  r = await sec.call('POST', '/api/text/check', { text: '这里有测试禁词甲。', pii: false });
+  assert.ok(r.json.hits.some((h) => h.lexicon === '涉政敏感词'), r.body);
+  // still refused: spaces, punctuation, other scripts
+  for (const bad of ['涉政 敏感词', '涉政。', 'Ab']) {
+    r = await importText(sec, bad, 'x\n');
+    assert.equal(r.status, 400, `${bad}: ${r.body}`);
+  }
 });
