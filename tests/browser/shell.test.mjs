@@ -240,7 +240,7 @@ async function assertChineseShell() {
   assert.equal((await byId('product-subtitle').innerText()).trim(), '信息安全管理平台');
   assert.equal((await byId('current-user').innerText()).trim(), ADMIN_NAME);
   assert.equal((await byId('lang-switch').innerText()).trim(), 'English');
-  assert.equal((await byId('nav-home').innerText()).trim(), '运行状态');
+  assert.equal((await byId('nav-home').innerText()).trim(), '工作台');
   const entries = await page.locator('[data-testid="side-nav"] [data-testid^="nav-"]').evaluateAll((els) =>
     els.map((el) => el.dataset.testid),
   );
