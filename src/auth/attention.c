@@ -233,8 +233,8 @@ static int unlock_tx(store_conn *tx, void *ctx, xn_error *err)
     rc = auth_notify(tx, u->user_id, "account_unlocked", "您的账号已解锁", body, err);
     if (rc != XN_OK)
         return rc;
-    json_t *d = json_pack("{s:s,s:I}", "reason", u->reason, "locked_until",
-                          (json_int_t)locked_until);
+    json_t *d =
+        json_pack("{s:s,s:I}", "reason", u->reason, "locked_until", (json_int_t)locked_until);
     char *detail = json_dumps(d, JSON_COMPACT);
     json_decref(d);
     char id[AUTH_ID_TEXT];

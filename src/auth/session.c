@@ -8,8 +8,8 @@
 
 /* ACC-16: one answer for a wrong account, a wrong password and a locked account, so a
  * stranger learns nothing of the account, while its owner learns what to do */
-#define FAIL_MESSAGE                                                                               \
-    "账号或密码错误，或账号因连续登录失败已被临时锁定（%lld 分钟）。请稍后再试，"                 \
+#define FAIL_MESSAGE                                                                                                 \
+    "账号或密码错误，或账号因连续登录失败已被临时锁定（%lld 分钟）。请稍后再试，" \
     "或联系安全管理员解锁"
 /* last_seen_at is written at most this often (and at most a quarter of the idle limit): a
  * write per request would serialise readers */
@@ -363,8 +363,8 @@ int auth_session_check(store *db, const auth_settings *s, const char *token, boo
         rc = auth_load_roles(c, out, has_totp, err);
     /* ACC-15: a background poll (the bell, a status card) is not use: it leaves the idle
      * clock running, so a screen left open still locks at the idle limit */
-    int64_t touch_every = s->idle_timeout / 4 < TOUCH_EVERY_US ? s->idle_timeout / 4
-                                                                : TOUCH_EVERY_US;
+    int64_t touch_every =
+        s->idle_timeout / 4 < TOUCH_EVERY_US ? s->idle_timeout / 4 : TOUCH_EVERY_US;
     if (rc == XN_OK && !background && now - seen > touch_every) {
         /* best effort: a touch lost to a busy database only brings the idle limit nearer */
         xn_error ignored;

@@ -55,9 +55,9 @@ static int card_requests(http_req *req, json_t **card, xn_error *err)
                  who ? who : "", account ? account : "",
                  *json_string_value(json_object_get(r, "role_name")) ? " — " : "",
                  json_string_value(json_object_get(r, "role_name")));
-        json_array_append_new(
-            items, json_pack("{s:s,s:s,s:O}", "title", title, "link", "/accounts/requests", "at",
-                             json_object_get(r, "created_at")));
+        json_array_append_new(items, json_pack("{s:s,s:s,s:O}", "title", title, "link",
+                                               "/accounts/requests", "at",
+                                               json_object_get(r, "created_at")));
     }
     json_object_set_new(c, "count", json_integer(n));
     json_decref(all);
@@ -83,9 +83,9 @@ static int card_notifications(http_req *req, json_t **card, xn_error *err)
             break;
         if (!json_is_null(json_object_get(n, "read_at")))
             continue;
-        json_array_append_new(items, json_pack("{s:O,s:O,s:O}", "title", json_object_get(n, "title"),
-                                               "body", json_object_get(n, "body"), "at",
-                                               json_object_get(n, "at")));
+        json_array_append_new(
+            items, json_pack("{s:O,s:O,s:O}", "title", json_object_get(n, "title"), "body",
+                             json_object_get(n, "body"), "at", json_object_get(n, "at")));
     }
     json_decref(all);
     *card = c;
@@ -126,8 +126,8 @@ int http_h_workbench(http_req *req, http_resp *resp)
         xn_error err;
         if (p->build(req, &card, &err) != XN_OK) {
             /* one failing card says so; the others still show */
-            card = json_pack("{s:s,s:s,s:s}", "kind", p->kind, "title", p->kind, "error",
-                             err.message);
+            card =
+                json_pack("{s:s,s:s,s:s}", "kind", p->kind, "title", p->kind, "error", err.message);
         }
         if (card)
             json_array_append_new(cards, card);
