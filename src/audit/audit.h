@@ -415,4 +415,14 @@ int audit_logstore_raw(store *s, const char *id, xn_buf *out, xn_error *err);
 int audit_logstore_purge(store *s, audit_trail *trail, const xn_config *cfg, int64_t now_us,
                          int *dropped_days, xn_error *err);
 
+/* ---- names people read ------------------------------------------------------------------- */
+
+/* The Chinese name of a code of one kind ("action", "result", "object", "permission", "room",
+ * "role", "state", "request_kind", "severity", "verify", "verify_kind"), or NULL when the table
+ * has none. An action without a name of its own is named as the permission it stands for (a
+ * refusal is recorded under the permission it lacked). Static strings. */
+const char *audit_label(const char *kind, const char *code);
+/* The whole table: {kind: {code: {"zh-CN": …, "en": …}}} (new reference). */
+json_t *audit_labels_json(void);
+
 #endif

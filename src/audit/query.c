@@ -825,7 +825,7 @@ static int export_rows(store_conn *c, const audit_filter *f, int64_t max_rows, s
 {
     where w;
     bool began, cut = false;
-    char tail[96], at_text[XN_TIME_STR], note[160];
+    char tail[96], at_text[XN_TIME_STR], note[160], action_text[256];
     store_stmt *st;
     int64_t n = 0;
     /* the item columns that become cells 1-7 (cell 0 is the time) */
@@ -850,6 +850,18 @@ static int export_rows(store_conn *c, const audit_filter *f, int64_t max_rows, s
         const char *cells[EXPORT_COLS - 1] = {at_text};
         for (int i = 0; i < EXPORT_COLS - 2; i++)
             cells[i + 1] = store_col_is_null(st, cols[i]) ? NULL : store_col_text(st, cols[i]);
+        /* the names people read (labels.c, the table the UI shows too); codes without one
+         * stay as they are. The action keeps its code beside its name for searching. */
+        const char *name = cells[3] ? audit_label("action", cells[3]) : NULL;
+        if (name) {
+            snprintf(action_text, sizeof action_text, "%s（%s）", name, cells[3]);
+            cells[3] = action_text;
+        }
+        for (int i = 4; i <= 6; i += 2) {
+            name = cells[i] ? audit_label(i == 4 ? "object" : "result", cells[i]) : NULL;
+            if (name)
+                cells[i] = name;
+        }
         if (to->row(to, store_col_int(st, 0), cells) != XN_OK) {
             store_stmt_done(st);
             goto write_failed;

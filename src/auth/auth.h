@@ -100,17 +100,20 @@ typedef struct auth_login_out {
 } auth_login_out;
 
 /*
- * Signs in. A wrong account or password gives the same XN_EDENIED with the same message and
- * the same hashing work; a locked account or a source over its limit gives XN_EBUSY. Every
+ * Signs in. A wrong account, a wrong password and a locked account give the same XN_EDENIED
+ * with the same message and the same hashing work (ACC-16); a source over its limit gives
+ * XN_EBUSY. Every
  * attempt is audited (auth.login ok/denied, auth.lockout).
  */
 int auth_login(store *db, audit_trail *trail, const auth_settings *s, const auth_login_in *in,
                auth_login_out *out, xn_error *err);
 /* Loads the principal of a session token; XN_EDENIED when unknown, ended, expired or its
  * user may no longer sign in. One read statement (roles mapped through s->roles when
- * loaded); last_seen_at is written at most once a minute. */
-int auth_session_check(store *db, const auth_settings *s, const char *token, auth_principal *out,
-                       xn_error *err);
+ * loaded); last_seen_at is written at most once a minute (or a quarter of the idle limit),
+ * and never for a background request (ACC-15: polls are not use and do not hold the session
+ * open). */
+int auth_session_check(store *db, const auth_settings *s, const char *token, bool background,
+                       auth_principal *out, xn_error *err);
 /* Ends a session (own logout or an administrator's action). */
 int auth_session_end(store *db, audit_trail *trail, const auth_principal *actor,
                      const char *session_id, const char *reason, xn_error *err);
@@ -230,6 +233,11 @@ int auth_user_disable(store *db, audit_trail *trail, const auth_principal *actor
 int auth_break_glass_appoint(store *db, audit_trail *trail, const char *account, const char *role,
                              const char *host_user, const char *reason, int64_t *user_id,
                              xn_error *err);
+/* ACC-16: lifts the lock of an account locked by sign-in failures (the security
+ * administrator, with a reason; audited auth.unlock, the person notified). Failures before
+ * the unlock no longer count. XN_ECONFLICT "not_locked" / "account_left". */
+int auth_user_unlock(store *db, audit_trail *trail, const auth_principal *actor, int64_t user_id,
+                     const char *reason, xn_error *err);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Organisation (ORG-1)                                                                        */

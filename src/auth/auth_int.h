@@ -138,6 +138,15 @@ void auth_id_text(int64_t id, char out[AUTH_ID_TEXT]);
 
 /* store_step expecting the end: XN_OK for STORE_DONE, else the error. */
 int auth_step_done(store_stmt *st, xn_error *err);
+/* ACC-14: XN_ECONFLICT "account_left" when user_id has left (its account is only looked
+ * at), XN_ENOTFOUND when there is no such person. */
+int auth_refuse_left(store_conn *c, int64_t user_id, xn_error *err);
+/* Tells everyone who may decide request_id that it waits for them (in-app notifications
+ * "request_pending" naming what it is about and who asked), in tx. */
+int auth_notify_deciders(store_conn *tx, int64_t request_id, xn_error *err);
+/* Tells the requester of request_id what it was about and who decided it how. */
+int auth_notify_decision(store_conn *tx, int64_t request_id, const auth_principal *actor,
+                         bool approve, const char *comment, xn_error *err);
 /* Appends a successful action of actor in tx (detail: a JSON object or NULL). */
 int auth_audit_ok(audit_trail *t, store_conn *tx, const auth_principal *actor, const char *action,
                   const char *object_type, const char *object_id, const char *detail,

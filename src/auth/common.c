@@ -20,7 +20,7 @@ const char *const auth_permissions[] = {
     "incident.approve",    "org.manage",
     "user.apply",          "agent.manage",
     "account.review",      "text.lexicon",
-    "policy.manage",       "system.status",
+    "policy.manage",       "system.status",       "user.unlock",
     NULL,
 };
 /* clang-format on */
@@ -57,7 +57,7 @@ void auth_settings_default(auth_settings *s, const xn_config *cfg)
                          .failure_window = 15 * minute,
                          .lock_duration = 30 * minute,
                          .max_source_failures = 50,
-                         .idle_timeout = 15 * minute,
+                         .idle_timeout = cfg->auth_idle_timeout * 1000000,
                          .absolute_timeout = 12 * 60 * minute};
 }
 

@@ -53,8 +53,8 @@ static int patch_tx(store_conn *tx, void *ctx, xn_error *err)
     const auth_user_patch *p = pc->p;
     char dept[AUTH_MAX_NAME + 1] = "";
     bool found = false;
-    int rc = XN_OK;
-    if (p->department_id >= 0) {
+    int rc = auth_refuse_left(tx, pc->user_id, err);
+    if (rc == XN_OK && p->department_id >= 0) {
         rc = auth_org_node(tx, p->department_id, dept, sizeof dept, &found, err);
         if (rc == XN_OK && !found)
             rc = xn_fail_field(err, XN_EINVAL, "unknown_department", "department_id", "部门不存在");
@@ -154,7 +154,9 @@ static int force_tx(store_conn *tx, void *ctx, xn_error *err)
 {
     force_ctx *f = ctx;
     store_stmt *st;
-    int rc = store_prepare(tx,
+    int rc = auth_refuse_left(tx, f->user_id, err);
+    if (rc == XN_OK)
+        rc = store_prepare(tx,
                            "UPDATE app_user SET change_deadline = $1, change_reason = $2,"
                            " change_notified = 0 WHERE id = $3 AND status = 'active'",
                            &st, err);

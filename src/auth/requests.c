@@ -97,6 +97,9 @@ static int apply_tx(store_conn *tx, void *ctx, xn_error *err)
         return rc;
     ac->id = store_col_int(st, 0);
     store_stmt_done(st);
+    rc = auth_notify_deciders(tx, ac->id, err);
+    if (rc != XN_OK)
+        return rc;
     char id[AUTH_ID_TEXT];
     auth_id_text(ac->id, id);
     return auth_audit_ok(ac->trail, tx, ac->actor, "auth.account_apply", "request", id, ac->payload,
@@ -240,7 +243,8 @@ static int reset_self_tx(store_conn *tx, void *ctx, xn_error *err)
         return rc;
     else if (pending)
         why = "already_pending";
-    else if ((rc = insert_reset(tx, uid, uid, "本人申请重置密码", &r->id, err)) != XN_OK)
+    else if ((rc = insert_reset(tx, uid, uid, "本人申请重置密码", &r->id, err)) != XN_OK ||
+             (rc = auth_notify_deciders(tx, r->id, err)) != XN_OK)
         return rc;
     char detail[96], id[AUTH_ID_TEXT] = "";
     snprintf(detail, sizeof detail, "{\"reason\":\"%s\"}", why);
@@ -297,6 +301,8 @@ static int reset_for_tx(store_conn *tx, void *ctx, xn_error *err)
     if (pending)
         return xn_fail(err, XN_ECONFLICT, "already_pending", "该用户已有待审批的重置申请");
     rc = insert_reset(tx, r->actor->user_id, r->user_id, r->reason, &r->id, err);
+    if (rc == XN_OK)
+        rc = auth_notify_deciders(tx, r->id, err);
     if (rc != XN_OK)
         return rc;
     char id[AUTH_ID_TEXT], detail[64];
@@ -595,15 +601,8 @@ static int decide_tx(store_conn *tx, void *ctx, xn_error *err)
                    : xn_fail(err, XN_EINTERNAL, "internal", "application payload damaged");
         }
     }
-    if (rc == XN_OK) {
-        char title[128];
-        snprintf(title, sizeof title, "您的%s申请已%s",
-                 strcmp(r.kind, "account") == 0 ? "账号"
-                 : strcmp(r.kind, "reset") == 0 ? "密码重置"
-                                                : "角色",
-                 d->approve ? "批准" : "驳回");
-        rc = auth_notify(tx, r.requester, "request_decided", title, d->comment, err);
-    }
+    if (rc == XN_OK)
+        rc = auth_notify_decision(tx, d->id, d->actor, d->approve, d->comment, err);
     if (rc == XN_OK) {
         char id[AUTH_ID_TEXT];
         auth_id_text(d->id, id);

@@ -6,8 +6,13 @@
 
 #include <string.h>
 
-#define FAIL_MESSAGE "账号或密码错误；连续失败 5 次将锁定 30 分钟"
-/* last_seen_at is written at most this often: a write per request would serialise readers */
+/* ACC-16: one answer for a wrong account, a wrong password and a locked account, so a
+ * stranger learns nothing of the account, while its owner learns what to do */
+#define FAIL_MESSAGE                                                                                                 \
+    "账号或密码错误，或账号因连续登录失败已被临时锁定（%lld 分钟）。请稍后再试，" \
+    "或联系安全管理员解锁"
+/* last_seen_at is written at most this often (and at most a quarter of the idle limit): a
+ * write per request would serialise readers */
 #define TOUCH_EVERY_US (60 * (int64_t)1000000)
 
 typedef struct login_user {
@@ -17,6 +22,7 @@ typedef struct login_user {
     char status[16];
     int64_t locked_until;
     int64_t last_login_at;
+    int64_t unlocked_at; /* ACC-16: failures before an administrator's unlock do not count */
     uint8_t totp[CRYPTO_TOTP_SECRET_BYTES];
     bool has_totp;
     int64_t totp_last_step;
@@ -29,7 +35,7 @@ static int find_user(store_conn *c, const auth_settings *s, const char *account,
     int rc = store_prepare(c,
                            "SELECT id, coalesce(password_hash, ''), status, locked_until,"
                            " coalesce(last_login_at, 0), totp_secret, totp_last_step,"
-                           " coalesce(totp_alg, '')"
+                           " coalesce(totp_alg, ''), unlocked_at"
                            " FROM app_user WHERE account = $1",
                            &st, err);
     if (rc != XN_OK)
@@ -51,6 +57,7 @@ static int find_user(store_conn *c, const auth_settings *s, const char *account,
                                          store_col_bytes(st, 5), u->totp, &ignored) != XN_OK;
     }
     u->totp_last_step = store_col_int(st, 6);
+    u->unlocked_at = store_col_int(st, 8);
     store_stmt_done(st);
     return XN_OK;
 }
@@ -109,6 +116,16 @@ int auth_failure_record(store_conn *tx, const auth_settings *s, const char *acco
     int64_t since = now - s->failure_window;
     if (last_login_at > since)
         since = last_login_at;
+    /* ACC-16: failures before the security administrator's unlock no longer count */
+    rc = store_prepare(tx, "SELECT unlocked_at FROM app_user WHERE id = $1", &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, user_id);
+    if ((rc = store_step(st, err)) != STORE_ROW)
+        return rc == STORE_DONE ? XN_OK : rc;
+    if (store_col_int(st, 0) > since)
+        since = store_col_int(st, 0);
+    store_stmt_done(st);
     int64_t n = 0;
     rc = count_since(tx, "SELECT count(*) FROM login_failure WHERE account = $1 AND at > $2",
                      account, since, &n, err);
@@ -306,14 +323,15 @@ int auth_login(store *db, audit_trail *trail, const auth_settings *s, const auth
     case LOGIN_LIMITED:
         return xn_fail(err, XN_EBUSY, "rate_limited", "来自该地址的失败登录过多，请稍后再试");
     default:
-        return xn_fail(err, XN_EDENIED, "login_failed", FAIL_MESSAGE);
+        return xn_fail(err, XN_EDENIED, "login_failed", FAIL_MESSAGE,
+                       (long long)(s->lock_duration / (60 * (int64_t)1000000)));
     }
 }
 
 /* ---- sessions ---------------------------------------------------------------------------- */
 
-int auth_session_check(store *db, const auth_settings *s, const char *token, auth_principal *out,
-                       xn_error *err)
+int auth_session_check(store *db, const auth_settings *s, const char *token, bool background,
+                       auth_principal *out, xn_error *err)
 {
     if (!token || strlen(token) != AUTH_TOKEN_CHARS)
         return xn_fail(err, XN_EDENIED, "unauthenticated", "请先登录");
@@ -364,7 +382,11 @@ int auth_session_check(store *db, const auth_settings *s, const char *token, aut
     /* one statement for the session, its person and role ids; the catalogue maps the ids */
     if (rc == XN_OK && !mapped)
         rc = auth_load_roles(c, out, has_totp, err);
-    if (rc == XN_OK && now - seen > TOUCH_EVERY_US) {
+    /* ACC-15: a background poll (the bell, a status card) is not use: it leaves the idle
+     * clock running, so a screen left open still locks at the idle limit */
+    int64_t touch_every =
+        s->idle_timeout / 4 < TOUCH_EVERY_US ? s->idle_timeout / 4 : TOUCH_EVERY_US;
+    if (rc == XN_OK && !background && now - seen > touch_every) {
         /* best effort: a touch lost to a busy database only brings the idle limit nearer */
         xn_error ignored;
         store_stmt *up;

@@ -139,6 +139,10 @@ static json_t *user_row_json(store_stmt *st, const void *ctx)
                         store_col_is_null(st, 14) ? json_null()
                                                   : json_integer(store_col_int(st, 14)));
     json_object_set_new(o, "created_at", json_integer(store_col_int(st, 15)));
+    /* ACC-16: a lock still in force, with its end; null when the account is not locked */
+    int64_t locked_until = store_col_int(st, 16);
+    json_object_set_new(o, "locked_until",
+                        locked_until > xn_now_us() ? json_integer(locked_until) : json_null());
     return o;
 }
 
@@ -147,7 +151,7 @@ static json_t *user_row_json(store_stmt *st, const void *ctx)
     " u.totp_secret IS NOT NULL, coalesce(u.last_login_at, 0),"                                    \
     " coalesce((SELECT group_concat(r.code, ',') FROM user_role ur JOIN role r"                    \
     " ON r.id = ur.role_id WHERE ur.user_id = u.id), ''), u.department_id, u.phone,"               \
-    " u.positions, u.supervisor_id, u.change_deadline, u.created_at"
+    " u.positions, u.supervisor_id, u.change_deadline, u.created_at, u.locked_until"
 
 int auth_users_json(store *db, json_t **out, xn_error *err)
 {
@@ -372,6 +376,9 @@ static int request_tx(store_conn *tx, void *ctx, xn_error *err)
     snprintf(detail, sizeof detail, "{\"user_id\":%lld,\"role\":\"%s\"}", (long long)rq->user_id,
              rq->role);
     rc = auth_audit_ok(rq->trail, tx, rq->actor, "auth.role_request", "request", id, detail, err);
+    /* the security administrators are told (none yet at a first appointment) */
+    if (rc == XN_OK)
+        rc = auth_notify_deciders(tx, rq->id, err);
     if (rc != XN_OK || !r.admin || strcmp(rq->role, "sysadmin") == 0)
         return rc;
     /*
@@ -470,7 +477,9 @@ static int revoke_tx(store_conn *tx, void *ctx, xn_error *err)
 {
     revoke_ctx *rv = ctx;
     auth_role_info r;
-    int rc = auth_find_role(tx, rv->role, &r, err);
+    int rc = auth_refuse_left(tx, rv->user_id, err);
+    if (rc == XN_OK)
+        rc = auth_find_role(tx, rv->role, &r, err);
     if (rc == XN_OK)
         rc = auth_last_holder_guard(tx, rv->user_id, r.id, err); /* ACC-6 */
     if (rc != XN_OK)
@@ -505,7 +514,9 @@ static int disable_tx(store_conn *tx, void *ctx, xn_error *err)
 {
     revoke_ctx *rv = ctx;
     store_stmt *st;
-    int rc = auth_last_holder_guard(tx, rv->user_id, 0, err); /* ACC-6 */
+    int rc = auth_refuse_left(tx, rv->user_id, err);
+    if (rc == XN_OK)
+        rc = auth_last_holder_guard(tx, rv->user_id, 0, err); /* ACC-6 */
     if (rc == XN_OK)
         rc = store_prepare(tx,
                            "UPDATE app_user SET status = 'disabled' WHERE id = $1 AND"

@@ -257,6 +257,7 @@ typedef struct xn_config {
     int ntrusted_proxies;
     int64_t max_connections_per_ip; /* http.max_connections_per_ip (proxies exempt) */
     int64_t header_timeout;         /* http.header_timeout: seconds for a whole request head */
+    int64_t auth_idle_timeout;      /* auth.idle_timeout seconds (ACC-15) */
     int64_t db_busy_timeout;        /* store.busy_timeout ms */
     xn_log_level log_level;         /* log.level */
     xn_log_format log_format;       /* log.format */

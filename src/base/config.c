@@ -207,6 +207,9 @@ static const setting settings[] = {
     {"http", "secure_cookies",
      "auto, on or off: the __Host- session cookie with Secure (auto: on beyond loopback)", "auto",
      set_secure_cookies},
+    /* ACC-15: a session unused this long is over; background polls do not count as use. */
+    {"auth", "idle_timeout", "seconds of inactivity after which a session locks", "900",
+     INT(auth_idle_timeout, 5, 86400)},
     {"store", "busy_timeout", "milliseconds a write waits for the database lock", "5000",
      INT(db_busy_timeout, 0, 600000)},
     {"log", "level", "debug, info, warn or error", "info", set_log_level},

@@ -24,7 +24,7 @@ static void clear_session_cookie(http_req *req, http_resp *resp)
 /* {"user":{…}} of a principal, written directly rather than built as a jansson tree: /api/me
  * runs on every page load, and the tree cost about as much as the session check (measured
  * with bench/auth). */
-static int principal_body(http_resp *resp, const auth_principal *p)
+static int principal_body(http_req *req, http_resp *resp, const auth_principal *p)
 {
     xn_buf *b = &resp->body;
     xn_buf_reset(b);
@@ -43,9 +43,11 @@ static int principal_body(http_resp *resp, const auth_principal *p)
             rc |= xn_buf_printf(b, "%s\"%s\"", n++ ? "," : "", auth_permissions[i]);
     rc |= xn_buf_printf(b,
                         "],\"admin\":%s,\"must_change\":%s,\"must_enrol_totp\":%s,"
-                        "\"totp\":%s,\"csrf\":\"%s\"}}",
+                        "\"totp\":%s,\"csrf\":\"%s\",\"idle_timeout\":%lld}}",
                         p->admin ? "true" : "false", p->must_change ? "true" : "false",
-                        p->must_enrol_totp ? "true" : "false", p->totp ? "true" : "false", p->csrf);
+                        p->must_enrol_totp ? "true" : "false", p->totp ? "true" : "false", p->csrf,
+                        /* ACC-15: the page locks itself after this many seconds without use */
+                        (long long)(req->app->auth->idle_timeout / 1000000));
     resp->status = rc == XN_OK ? 200 : 500;
     resp->content_type = "application/json; charset=utf-8";
     return 0;
@@ -81,7 +83,7 @@ int http_h_login(http_req *req, http_resp *resp)
         return http_json(resp, 200, json_pack("{s:b}", "need_totp", true));
     set_session_cookie(req, resp, out->token);
     crypto_wipe(out->token, sizeof out->token);
-    return principal_body(resp, &out->who);
+    return principal_body(req, resp, &out->who);
 }
 
 int http_h_logout(http_req *req, http_resp *resp)
@@ -97,7 +99,7 @@ int http_h_logout(http_req *req, http_resp *resp)
 
 int http_h_me(http_req *req, http_resp *resp)
 {
-    return principal_body(resp, req->who);
+    return principal_body(req, resp, req->who);
 }
 
 int http_h_password_change(http_req *req, http_resp *resp)

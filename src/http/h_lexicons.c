@@ -29,8 +29,25 @@ int http_h_lexicon_export(http_req *req, http_resp *resp)
         return http_fail(req, resp, &err);
     resp->status = 200;
     resp->content_type = "text/plain; charset=utf-8";
-    /* The name is [a-z0-9_-] (checked by the room), so it needs no quoting. */
-    snprintf(resp->disposition, sizeof resp->disposition, "attachment; filename=\"%s.txt\"", name);
+    /* The name is [a-z0-9_-] and hanzi (checked by the room): an ASCII file name for old
+     * clients and the real one percent-encoded (RFC 6266) */
+    char encoded[3 * LEXICON_MAX_NAME + 1];
+    size_t k = 0;
+    for (const unsigned char *p = (const unsigned char *)name; *p && k + 3 < sizeof encoded; p++) {
+        if (*p < 0x80) {
+            encoded[k++] = (char)*p;
+        } else {
+            snprintf(encoded + k, 4, "%%%02X", *p);
+            k += 3;
+        }
+    }
+    encoded[k] = '\0';
+    if (k == strlen(name))
+        snprintf(resp->disposition, sizeof resp->disposition, "attachment; filename=\"%s.txt\"",
+                 name);
+    else
+        snprintf(resp->disposition, sizeof resp->disposition,
+                 "attachment; filename=\"lexicon.txt\"; filename*=UTF-8''%s.txt", encoded);
     if (resp->body.data == NULL)
         xn_buf_append(&resp->body, "", 0);
     return 0;

@@ -78,3 +78,11 @@ int http_h_metrics(http_req *req, http_resp *resp)
     resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
     return http_metrics_render(http_req_server(req), &resp->body);
 }
+
+/* The names of every code the server sends (audit/labels.c): the UI reads them from here, so
+ * the pages and the exports name a code the same way. */
+int http_h_labels(http_req *req, http_resp *resp)
+{
+    (void)req;
+    return http_json(resp, 200, audit_labels_json());
+}

@@ -172,3 +172,19 @@ int http_h_request_decide(http_req *req, http_resp *resp)
     crypto_wipe(&out, sizeof out);
     return r;
 }
+
+/* ACC-16: the security administrator lifts a sign-in lock, giving a reason. */
+int http_h_user_unlock(http_req *req, http_resp *resp)
+{
+    xn_error err;
+    int64_t id;
+    const char *reason = NULL;
+    if (http_id_param(req, resp, &id) != XN_OK)
+        return XN_OK;
+    int rc = http_body_string(req, "reason", 1000, true, &reason, &err);
+    if (rc == XN_OK)
+        rc = auth_user_unlock(req->app->db, req->app->audit, req->who, id, reason, &err);
+    if (rc != XN_OK)
+        return http_refuse(req, resp, &err, "auth.unlock", "user", http_param(req, "id"));
+    return http_json(resp, 200, json_pack("{s:b}", "ok", true));
+}

@@ -72,7 +72,7 @@ typedef struct http_resp {
     const char *cache_control; /* NULL: "no-store" */
     char allow[64];            /* for 405 */
     char set_cookie[160];      /* a Set-Cookie value, or "" */
-    char disposition[160];     /* a Content-Disposition value (downloads), or "" */
+    char disposition[320];     /* a Content-Disposition value (downloads), or "" */
     bool has_file;             /* the body is file_fd's file_size bytes, not `body` */
     int file_fd;               /* with has_file: sent from its start, then closed */
     uint64_t file_size;
@@ -180,6 +180,8 @@ int http_metrics_render(http_server *srv, xn_buf *b);
 int http_h_health(http_req *req, http_resp *resp);
 int http_h_system_status(http_req *req, http_resp *resp);
 int http_h_metrics(http_req *req, http_resp *resp);
+int http_h_labels(http_req *req, http_resp *resp);
+int http_h_workbench(http_req *req, http_resp *resp);
 int http_h_text_check(http_req *req, http_resp *resp);
 int http_h_lexicons(http_req *req, http_resp *resp);
 int http_h_lexicon_export(http_req *req, http_resp *resp);
@@ -197,6 +199,7 @@ int http_h_users(http_req *req, http_resp *resp);
 int http_h_user(http_req *req, http_resp *resp);
 int http_h_user_create(http_req *req, http_resp *resp);
 int http_h_user_disable(http_req *req, http_resp *resp);
+int http_h_user_unlock(http_req *req, http_resp *resp);
 int http_h_user_sessions(http_req *req, http_resp *resp);
 int http_h_roles(http_req *req, http_resp *resp);
 int http_h_role_request(http_req *req, http_resp *resp);

@@ -12,6 +12,10 @@ const http_route http_routes[] = {
     {"GET", "/api/system/status", http_h_system_status, 0, "system.status",
      "server status with paths, lexicons and warnings (system administrator)"},
     {"GET", "/metrics", http_h_metrics, HTTP_UNLIMITED, NULL, "metrics in Prometheus text format"},
+    {"GET", "/api/labels", http_h_labels, 0, ANY,
+     "the names of the codes the server sends (actions, results, roles, permissions …)"},
+    {"GET", "/api/workbench", http_h_workbench, 0, ANY,
+     "what waits for me: cards of requests to decide, notifications, server status"},
     {"POST", "/api/text/check", http_h_text_check, J, ANY,
      "sensitive words, wording errors and personal data in a text"},
     {"GET", "/api/lexicons", http_h_lexicons, 0, "text.lexicon", "the lexicons"},
@@ -39,6 +43,8 @@ const http_route http_routes[] = {
      "disable an account"},
     /* ACC-12: no route sets or issues a password for someone else; a reset is the approval of
      * an open reset request (POST /api/requests/:id/decision) */
+    {"POST", "/api/users/:id/unlock", http_h_user_unlock, J, "user.unlock",
+     "lift a sign-in lock, with a reason (ACC-16)"},
     {"GET", "/api/users/:id/sessions", http_h_user_sessions, 0, "session.manage",
      "someone's open sessions"},
     {"GET", "/api/roles", http_h_roles, 0, "role.read", "roles and their permissions"},

@@ -560,7 +560,9 @@ static bool authorise(req_ctx *ctx, const http_route *route)
     auth_principal *who = xn_arena_calloc(req->arena, 1, sizeof *who);
     const char *token =
         MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, http_cookie_name(app));
-    if (!who || auth_session_check(app->db, app->auth, token, who, &err) != XN_OK) {
+    const char *bg = http_header(req, "X-Background");
+    bool background = bg && strcmp(bg, "1") == 0; /* ACC-15: polls are not use */
+    if (!who || auth_session_check(app->db, app->auth, token, background, who, &err) != XN_OK) {
         send_error(ctx, 401, who ? err.code : "unauthenticated", who ? err.message : "请先登录");
         return false;
     }

@@ -103,10 +103,23 @@ bool lexicon_name_valid(const char *name)
     /* personal-data hits carry the lexicon name "pii": a lexicon of that name would pass for one */
     if (strcmp(name, "pii") == 0)
         return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = name[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
+    if (!xn_utf8_valid(name, n))
+        return false;
+    for (size_t i = 0; i < n;) {
+        unsigned char c = (unsigned char)name[i];
+        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-') {
+            i++;
+            continue;
+        }
+        /* a unit names its lexicons in Chinese (涉政敏感词): CJK ideographs, three bytes in
+         * UTF-8 (U+3400..U+4DBF, U+4E00..U+9FFF); nothing else, so no spaces, dots or slashes */
+        if ((c & 0xF0) != 0xE0 || i + 3 > n)
             return false;
+        uint32_t cp = (uint32_t)(c & 0x0F) << 12 | (uint32_t)(name[i + 1] & 0x3F) << 6 |
+                      (uint32_t)(name[i + 2] & 0x3F);
+        if (!((cp >= 0x3400 && cp <= 0x4DBF) || (cp >= 0x4E00 && cp <= 0x9FFF)))
+            return false;
+        i += 3;
     }
     return true;
 }

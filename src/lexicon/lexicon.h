@@ -31,7 +31,7 @@
 #include "text/text.h"
 
 #define LEXICON_MAX_IMPORT (16u << 20) /* bytes of one imported text */
-#define LEXICON_MAX_NAME   64          /* bytes of a lexicon name: [a-z0-9_-] */
+#define LEXICON_MAX_NAME   64          /* bytes of a lexicon name: [a-z0-9_-] and hanzi */
 #define LEXICON_MAX_ERRORS 10          /* bad lines named in one refusal */
 #define LEXICON_MAX_FIXED  16          /* compiled files kept beside the administered lexicons */
 
@@ -90,7 +90,8 @@ void lexicon_release(lexicon_set *s);
 const text_lexicon *const *lexicon_set_lexicons(const lexicon_set *s, size_t *n);
 size_t lexicon_set_entries(const lexicon_set *s);
 
-/* True for a valid lexicon name: 1..LEXICON_MAX_NAME of a-z, 0-9, '_' and '-'. */
+/* True for a valid lexicon name: 1..LEXICON_MAX_NAME bytes of a-z, 0-9, '_', '-' and CJK
+ * ideographs (涉政敏感词), never "pii". */
 bool lexicon_name_valid(const char *name);
 
 /*

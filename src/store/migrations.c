@@ -462,6 +462,15 @@ static const store_migration migrations[] = {
         .sql = "ALTER TABLE audit_verification ADD COLUMN witness_found INTEGER;"
                "INSERT INTO role_permission (role_id, permission) VALUES (1, 'system.status');",
     },
+    {
+        .version = 12,
+        .name = "unlocking accounts",
+        /* ACC-16 (room auth/). app_user.unlocked_at: when the security administrator last
+         * unlocked the account; sign-in failures before it no longer count towards a lock.
+         * The security administrator holds user.unlock. */
+        .sql = "ALTER TABLE app_user ADD COLUMN unlocked_at INTEGER NOT NULL DEFAULT 0;"
+               "INSERT INTO role_permission (role_id, permission) VALUES (2, 'user.unlock');",
+    },
     {0, NULL, NULL, NULL, NULL},
 };
 

@@ -151,9 +151,10 @@ test('ACC-2: an application is approved by the department head; the applicant ca
   assert.equal(r.json.department, '信息中心');
   assert.equal(r.json.department_id, dept);
   assert.equal(r.json.phone, '010-12345678');
-  // the applicant is told
+  // the applicant is told what it was about and who decided
   r = await admin.call('GET', '/api/me/notifications');
-  assert.ok(r.json.items.some((x) => x.title === '您的账号申请已批准'));
+  assert.ok(r.json.items.some((x) => x.title === '您为 孙丽 (newbie1) 提交的账号申请已被 赵敏 批准' && x.body === '理由：同意'),
+    JSON.stringify(r.json.items));
 });
 
 test('ACC-2: two approvals at once, exactly one wins; a rejection keeps its comment', async () => {

@@ -177,7 +177,7 @@ describe('the lexicon page', { timeout: 240_000 }, () => {
     const dialog = page.getByTestId('import-dialog');
     await dialog.waitFor();
     await page.getByTestId('import-name').fill('Local');
-    await dialog.getByText('名称只能由小写字母').waitFor();
+    await dialog.getByText('名称只能由汉字、小写字母').waitFor();
     assert.equal(await page.getByTestId('import-submit').isDisabled(), true);
     await page.getByTestId('import-name').fill('local');
     await page.getByTestId('import-file').setInputFiles(join(work, 'local.txt'));

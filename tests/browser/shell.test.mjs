@@ -240,12 +240,13 @@ async function assertChineseShell() {
   assert.equal((await byId('product-subtitle').innerText()).trim(), '信息安全管理平台');
   assert.equal((await byId('current-user').innerText()).trim(), ADMIN_NAME);
   assert.equal((await byId('lang-switch').innerText()).trim(), 'English');
-  assert.equal((await byId('nav-home').innerText()).trim(), '运行状态');
+  assert.equal((await byId('nav-home').innerText()).trim(), '工作台');
+  assert.equal((await byId('nav-text-check').innerText()).trim(), '文本检查');
   const entries = await page.locator('[data-testid="side-nav"] [data-testid^="nav-"]').evaluateAll((els) =>
     els.map((el) => el.dataset.testid),
   );
   assert.deepEqual(
-    entries.filter((id) => id !== 'nav-home' && id !== 'nav-collapse'),
+    entries.filter((id) => id !== 'nav-home' && id !== 'nav-text-check' && id !== 'nav-collapse'),
     NAV.map(([id]) => id),
   );
   for (const [id, zh] of NAV) assert.equal((await byId(id).innerText()).trim(), zh);

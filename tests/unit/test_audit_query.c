@@ -535,10 +535,11 @@ static void csv_is_quoted_and_defused(void **state)
     assert_memory_equal(csv, "\xEF\xBB\xBF", 3);
     assert_memory_equal(csv + 3, "序号,时间,操作者,来源地址,操作,对象类型,对象,结果,详情\r\n",
                         strlen("序号,时间,操作者,来源地址,操作,对象类型,对象,结果,详情\r\n"));
-    /* newest first; formula-like cells get an apostrophe */
+    /* newest first; formula-like cells get an apostrophe; results by their Chinese name
+     * (labels.c), codes without a name as they are */
     assert_non_null(strstr(csv, ",2026-11-21T10:05:00.000+08:00,'=1+2,'@10.0.0.1,incident.create,"
-                                "incident,9,ok,\"{\"\"title\"\":\"\"页面被篡改\"\"}\"\r\n"));
-    assert_non_null(strstr(csv, ",register,'-7,ok,"));
+                                "incident,9,成功,\"{\"\"title\"\":\"\"页面被篡改\"\"}\"\r\n"));
+    assert_non_null(strstr(csv, ",register,'-7,成功,"));
     /* quotes doubled, commas and line breaks inside quotes */
     assert_non_null(
         strstr(csv, ",\"{\"\"title\"\":\"\"=HYPERLINK(\\\"\"http://x\\\"\")\"\",\"\"note\"\":"
@@ -546,7 +547,7 @@ static void csv_is_quoted_and_defused(void **state)
     assert_non_null(
         strstr(csv, ",\"{\"\"comment\"\":\"\"同意发布\"\",\n\"\"by\"\":\"\"-王芳\"\"}\""));
     /* a NULL is an empty cell */
-    assert_non_null(strstr(csv, ",system,,audit.init,,,ok,\r\n"));
+    assert_non_null(strstr(csv, ",system,,审计初始化（audit.init）,,,成功,\r\n"));
     assert_int_equal(count_lines(csv), 1 + KNOWN_TOTAL); /* the LF inside a cell is no CRLF */
     free(csv);
 

@@ -202,6 +202,12 @@ static void names_and_sizes_are_bounded(void **state)
     assert_false(lexicon_name_valid("Bad"));
     assert_false(lexicon_name_valid("../x"));
     assert_false(lexicon_name_valid("a.txt"));
+    /* Chinese names: ideographs only, never punctuation, spaces or other scripts */
+    assert_true(lexicon_name_valid("涉政敏感词"));
+    assert_true(lexicon_name_valid("本地-词库2"));
+    assert_false(lexicon_name_valid("涉政 敏感词"));
+    assert_false(lexicon_name_valid("涉政。"));
+    assert_false(lexicon_name_valid("\xe6\xb6"));
     char longname[LEXICON_MAX_NAME + 2];
     memset(longname, 'a', sizeof longname - 1);
     longname[sizeof longname - 1] = '\0';

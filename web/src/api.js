@@ -88,8 +88,19 @@ export class ApiError extends Error {
 
 const SAFE = new Set(['GET', 'HEAD']);
 
-async function send(method, path, body, { raw = false, noRedirect = false, contentType = '' } = {}) {
+// Every call that is not background counts as use of the session (session.js keeps the idle
+// clock of the page with it).
+let onUse = null;
+
+export function setUseHandler(fn) {
+  onUse = fn;
+}
+
+async function send(method, path, body, { raw = false, noRedirect = false, contentType = '', background = false } = {}) {
   const headers = { Accept: raw ? '*/*' : 'application/json' };
+  // ACC-15: a poll (the bell, the workbench) is not use and must not hold the session open
+  if (background) headers['X-Background'] = '1';
+  else if (onUse) onUse();
   if (!SAFE.has(method) && csrfToken) headers['X-CSRF-Token'] = csrfToken;
   let payload;
   if (body !== undefined && contentType) {
@@ -138,6 +149,7 @@ async function send(method, path, body, { raw = false, noRedirect = false, conte
 
 // One API call: resolves to the parsed JSON answer, rejects with an ApiError.
 // options: { noRedirect: true } keeps a 401 from leaving the page (sign-in, the first /api/me);
+// { background: true } marks a poll that is not the person's use (X-Background: 1);
 // { contentType: 'text/plain; charset=utf-8' } sends body (a string or a Blob) as it is.
 export function request(method, path, body, options) {
   return send(method, path, body, options);

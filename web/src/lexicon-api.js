@@ -25,9 +25,15 @@ export const MAX_IMPORT_BYTES = 16 * 1024 * 1024; // LEXICON_MAX_IMPORT
 export const MAX_NAME = 64; // LEXICON_MAX_NAME
 export const MAX_CHECK_CHARS = 100_000; // the check's body is JSON, at most http.max_body bytes
 
-// The server's rule for a lexicon name (lexicon_name_valid): 1-64 of a-z, 0-9, '_' and '-'.
+// The server's rule for a lexicon name (lexicon_name_valid): 1-64 bytes of a-z, 0-9, '_', '-'
+// and Chinese characters (涉政敏感词).
 export function validLexiconName(name) {
-  return typeof name === 'string' && /^[a-z0-9_-]{1,64}$/.test(name);
+  return (
+    typeof name === 'string' &&
+    /^(?:[a-z0-9_-]|[\u3400-\u4dbf\u4e00-\u9fff])+$/.test(name) &&
+    new TextEncoder().encode(name).length <= MAX_NAME &&
+    name !== 'pii'
+  );
 }
 
 export function fetchLexicons() {

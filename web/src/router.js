@@ -69,6 +69,8 @@ const routes = [
   { path: '/password', name: 'password', component: PasswordPage, meta: { pendingOk: true, titleKey: 'pw.title' } },
   { path: '/totp', name: 'totp', component: TotpPage, meta: { pendingOk: true, titleKey: 'totp.title' } },
   { path: '/', name: 'home', component: HomePage, meta: { titleKey: 'nav.home' } },
+  // the text check for anyone signed in (POST /api/text/check), without the lexicon administration
+  { path: '/text-check', name: 'text-check', component: LexiconsPage, props: { checkOnly: true }, meta: { titleKey: 'nav.textCheck' } },
   { path: '/profile', name: 'profile', component: ProfilePage, meta: { titleKey: 'profile.title' } },
   { path: '/profile/sessions', name: 'my-sessions', component: MySessionsPage, meta: { titleKey: 'sessions.title' } },
   ...moduleRoutes,

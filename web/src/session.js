@@ -3,10 +3,13 @@
 // reads it to send people to /login, to the forced password change, to TOTP enrolment, or to
 // the 403 page.
 import { reactive, readonly } from 'vue';
-import { request, setAuthErrorHandler, setCsrfToken } from './api.js';
+import { request, setAuthErrorHandler, setCsrfToken, setUseHandler } from './api.js';
+import { loadLabels } from './labels.js';
 
 const state = reactive({
   loaded: false, // GET /api/me has answered once (signed in or not)
+  locked: false, // ACC-15: idle past the limit; the page is covered until the password is given
+  lockedAccount: '', // who signs in again on the lock screen
   user: null, // the principal: { id, account, real_name, session, roles[], permissions[],
   //             admin, must_change, must_enrol_totp, totp } (the CSRF token: api.js only)
 });
@@ -22,6 +25,7 @@ function setUser(user) {
       roles: Array.isArray(user.roles) ? user.roles : [],
       permissions: Array.isArray(user.permissions) ? user.permissions : [],
     };
+    loadLabels();
   } else {
     setCsrfToken('');
     state.user = null;
@@ -92,12 +96,83 @@ export function pendingStep() {
   return '';
 }
 
+// ---- the idle lock (ACC-15) --------------------------------------------------------------------
+//
+// The page keeps its own idle clock: input (keys, pointer, wheel, touch) is use; so is any API
+// call that is not a background poll. At the server's idle limit (/api/me idle_timeout) the
+// page ends the session and covers itself with the lock screen, which asks for the password
+// again; the route and the page under it stay as they were. While the person works without
+// calls (typing a long text), one GET /api/me now and then keeps the server's clock in step.
+
+const IDLE_TICK_MS = 1000;
+let lastInput = Date.now();
+let lastCall = Date.now();
+let idleTimer = null;
+
+function idleLimitMs() {
+  const s = state.user && Number(state.user.idle_timeout);
+  return Number.isFinite(s) && s > 0 ? s * 1000 : 0;
+}
+
+export function lockNow() {
+  if (!state.user || state.locked) return;
+  state.lockedAccount = state.user.account;
+  state.locked = true;
+  // the session ends now rather than at the server's limit; a failure (already expired) is fine
+  request('POST', '/api/auth/logout', undefined, { noRedirect: true, background: true }).catch(() => {});
+  setCsrfToken('');
+}
+
+function idleTick() {
+  const limit = idleLimitMs();
+  if (!state.user || state.locked || !limit) return;
+  const now = Date.now();
+  if (now - lastInput >= limit) {
+    lockNow();
+  } else if (lastInput > lastCall && now - lastCall > limit / 3) {
+    lastCall = now;
+    request('GET', '/api/me').catch(() => {});
+  }
+}
+
+export function startIdleWatch() {
+  if (idleTimer) return;
+  const onInput = () => {
+    if (!state.locked) lastInput = Date.now();
+  };
+  for (const ev of ['keydown', 'pointerdown', 'pointermove', 'wheel', 'touchstart']) {
+    window.addEventListener(ev, onInput, { passive: true, capture: true });
+  }
+  setUseHandler(() => {
+    lastCall = Date.now();
+  });
+  idleTimer = setInterval(idleTick, IDLE_TICK_MS);
+}
+
+// The lock screen's sign-in: the same account, the password (and the code when asked for).
+// Resolves to { needTotp: true } or { user }; rejects with the server's ApiError.
+export async function unlock(password, totp) {
+  const answer = await signIn(state.lockedAccount, password, totp);
+  if (answer.user) {
+    state.locked = false;
+    lastInput = Date.now();
+    lastCall = Date.now();
+  }
+  return answer;
+}
+
 // A 401 from any call: the session is gone (expired, ended elsewhere) → /login, keeping the
-// wanted page. A refusal for a pending first step → reload the session and go to that step.
+// wanted page; an idle expiry of a page in use locks it instead. A refusal for a pending first
+// step → reload the session and go to that step.
 // The router is given by main.js, so this module does not import it.
 export function installAuthErrorHandler(router) {
   setAuthErrorHandler(async (err) => {
     const current = router.currentRoute.value;
+    if (err.status === 401 && state.locked) return;
+    if (err.status === 401 && err.code === 'session_expired' && state.user) {
+      lockNow();
+      return;
+    }
     if (err.status === 401) {
       setUser(null);
       if (current.name === 'login') return;

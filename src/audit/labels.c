@@ -1,0 +1,260 @@
+/*
+ * The names people read for the codes the server stores and sends: audit actions, results and
+ * object types, permissions and the rooms they belong to, roles, states, request kinds, syslog
+ * severities and the integrity report's fields. One table serves the web UI (GET /api/labels)
+ * and the exports, so a code is named the same everywhere. A code without an entry is shown as
+ * it is; tests/api/labels.test.mjs checks that every audit action written anywhere in src/ has
+ * one.
+ */
+#include "audit/audit.h"
+
+#include <string.h>
+
+typedef struct label {
+    const char *kind; /* "action", "result", "object", "permission", "room", "role", "state",
+                         "request_kind", "severity", "verify", "verify_kind" */
+    const char *code;
+    const char *zh;
+    const char *en;
+} label;
+
+/* clang-format off */
+static const label labels[] = {
+    /* audit actions: sign-in and sessions */
+    {"action", "auth.login", "登录", "Sign-in"},
+    {"action", "auth.logout", "退出登录", "Sign-out"},
+    {"action", "auth.lockout", "账号锁定", "Account locked"},
+    {"action", "auth.unlock", "账号解锁", "Account unlocked"},
+    {"action", "auth.session_end", "结束会话", "Session ended"},
+    {"action", "auth.password_change", "修改密码", "Password changed"},
+    {"action", "auth.password_reset", "重置密码", "Password reset"},
+    {"action", "auth.password_expired", "密码到期须修改", "Password expired"},
+    {"action", "auth.password_expiry_reminder", "密码到期提醒", "Password expiry reminder"},
+    {"action", "auth.password_change_demand", "限期修改密码", "Password change demanded"},
+    {"action", "auth.password_change_reminder", "改密提醒", "Password change reminder"},
+    {"action", "auth.totp_enrol", "绑定动态口令", "TOTP enrolled"},
+    {"action", "auth.bootstrap", "创建首个管理员", "First administrator"},
+    {"action", "auth.fields_sealed", "敏感字段加密", "Sensitive fields sealed"},
+    /* people and privileges */
+    {"action", "auth.user_create", "创建账号", "Account created"},
+    {"action", "auth.user_disable", "停用账号", "Account disabled"},
+    {"action", "auth.user_update", "修改实名信息", "Real-name data changed"},
+    {"action", "auth.user_leave", "离岗", "Left"},
+    {"action", "auth.user_transfer", "调岗", "Transferred"},
+    {"action", "auth.role_request", "申请角色", "Role requested"},
+    {"action", "auth.role_grant", "授予角色", "Role granted"},
+    {"action", "auth.role_revoke", "撤销角色", "Role revoked"},
+    {"action", "auth.request_decide", "审批申请", "Request decided"},
+    {"action", "auth.request_reject", "驳回申请", "Request rejected"},
+    {"action", "auth.account_apply", "申请开通账号", "Account applied for"},
+    {"action", "auth.account_approve", "批准账号申请", "Account application approved"},
+    {"action", "auth.account_review", "账号年度复核", "Accounts reviewed"},
+    {"action", "auth.reset_request", "申请重置密码", "Password reset asked for"},
+    {"action", "auth.notification_read", "阅读通知", "Notification read"},
+    {"action", "auth.org_create", "新建组织节点", "Organisation node created"},
+    {"action", "auth.org_update", "修改组织节点", "Organisation node changed"},
+    {"action", "auth.policy_update", "修改口令策略", "Password policy changed"},
+    {"action", "auth.weak_list_update", "更新弱口令库", "Weak-password list updated"},
+    {"action", "auth.agent_token_create", "签发代理令牌", "Agent token issued"},
+    {"action", "auth.agent_token_revoke", "吊销代理令牌", "Agent token revoked"},
+    {"action", "auth.agent_check", "代理令牌校验", "Agent token checked"},
+    {"action", "auth.break_glass", "紧急任命管理员", "Emergency appointment"},
+    {"action", "auth.reauth", "验证当前密码", "Current password checked"},
+    {"action", "audit.failures_summary", "失败请求汇总", "Failures summarised"},
+    {"action", "http.rate_limited", "超限拒绝", "Refused over the limit"},
+    /* the audit trail and the log store */
+    {"action", "audit.init", "审计初始化", "Audit trail started"},
+    {"action", "audit.purge", "清理过期审计记录", "Old records purged"},
+    {"action", "audit.search", "查询审计记录", "Audit trail searched"},
+    {"action", "audit.stats", "查看审计统计", "Audit statistics read"},
+    {"action", "audit.export", "导出审计记录", "Audit trail exported"},
+    {"action", "audit.verify", "完整性校验", "Integrity verified"},
+    {"action", "audit.verifications", "查看校验记录", "Verifications read"},
+    {"action", "audit.alert", "审计告警", "Audit alert"},
+    {"action", "audit.alerts", "查看审计告警", "Audit alerts read"},
+    {"action", "audit.alert_ack", "确认审计告警", "Audit alert acknowledged"},
+    {"action", "audit.witness_restored", "远程见证恢复送达", "Remote witness reachable again"},
+    {"action", "audit.witness_unreachable", "远程见证无法送达", "Remote witness unreachable"},
+    {"action", "log.search", "查询设备日志", "Device logs searched"},
+    {"action", "log.stats", "查看日志统计", "Log statistics read"},
+    {"action", "log.raw", "下载原始报文", "Raw message downloaded"},
+    {"action", "log.purge", "清理过期日志", "Old logs purged"},
+    /* lexicons */
+    {"action", "lexicon.import", "导入词库", "Lexicon imported"},
+    {"action", "lexicon.export", "导出词库", "Lexicon exported"},
+
+    {"result", "ok", "成功", "OK"},
+    {"result", "denied", "拒绝", "Denied"},
+    {"result", "error", "错误", "Error"},
+
+    {"object", "user", "用户", "User"},
+    {"object", "account", "账号", "Account"},
+    {"object", "session", "会话", "Session"},
+    {"object", "request", "申请", "Request"},
+    {"object", "route", "接口", "Route"},
+    {"object", "notification", "通知", "Notification"},
+    {"object", "org_unit", "组织节点", "Organisation node"},
+    {"object", "password_policy", "口令策略", "Password policy"},
+    {"object", "password_weak", "弱口令库", "Weak-password list"},
+    {"object", "agent_token", "代理令牌", "Agent token"},
+    {"object", "settings", "系统设置", "Settings"},
+    {"object", "audit_trail", "审计日志", "Audit trail"},
+    {"object", "audit_alert", "审计告警", "Audit alert"},
+    {"object", "witness", "见证", "Witness"},
+    {"object", "log_store", "设备日志库", "Log store"},
+    {"object", "log", "设备日志", "Device log"},
+    {"object", "lexicon", "词库", "Lexicon"},
+    {"object", "account_review", "账号复核", "Account review"},
+    {"object", "handover", "工作交接", "Handover"},
+    {"object", "audit_verification", "校验记录", "Verification"},
+    {"object", "alert", "告警", "Alert"},
+    {"object", "log_day", "日志（按日）", "Logs of a day"},
+
+    {"permission", "user.read", "查看账号", "View accounts"},
+    {"permission", "user.create", "创建账号", "Create accounts"},
+    {"permission", "user.update", "修改账号", "Edit accounts"},
+    {"permission", "user.disable", "停用账号", "Disable accounts"},
+    {"permission", "user.reset_password", "重置密码", "Reset passwords"},
+    {"permission", "user.unlock", "解锁账号", "Unlock accounts"},
+    {"permission", "user.apply", "申请账号", "Apply for accounts"},
+    {"permission", "role.read", "查看角色与申请", "View roles and requests"},
+    {"permission", "role.request", "申请与撤销角色", "Request and revoke roles"},
+    {"permission", "role.approve", "审批角色申请", "Approve role requests"},
+    {"permission", "request.approve", "审批各类申请", "Approve requests"},
+    {"permission", "session.manage", "管理他人会话", "Manage sessions"},
+    {"permission", "settings.update", "修改系统设置", "Change settings"},
+    {"permission", "policy.update", "修改安全策略", "Change policies"},
+    {"permission", "policy.manage", "设置口令策略", "Set the password policy"},
+    {"permission", "audit.read", "查看审计记录", "Read the audit trail"},
+    {"permission", "log.read", "查看设备日志", "Read device logs"},
+    {"permission", "content.draft", "撰写稿件", "Draft content"},
+    {"permission", "content.review1", "一级审核", "First-level review"},
+    {"permission", "content.review2", "二级审核", "Second-level review"},
+    {"permission", "content.review3", "三级审核", "Third-level review"},
+    {"permission", "content.approve", "签发", "Approve for release"},
+    {"permission", "duty.watch", "值班读网", "Duty watch"},
+    {"permission", "incident.approve", "审批事件处置", "Approve incident handling"},
+    {"permission", "org.manage", "管理组织机构", "Manage the organisation"},
+    {"permission", "agent.manage", "管理代理令牌", "Manage agent tokens"},
+    {"permission", "account.review", "账号年度复核", "Review accounts yearly"},
+    {"permission", "text.lexicon", "管理敏感词库", "Manage lexicons"},
+    {"permission", "system.status", "查看服务器状态详情", "View the server status in detail"},
+
+    {"room", "user", "账号", "Accounts"},
+    {"room", "role", "角色", "Roles"},
+    {"room", "request", "申请", "Requests"},
+    {"room", "session", "会话", "Sessions"},
+    {"room", "settings", "系统设置", "Settings"},
+    {"room", "policy", "安全策略", "Policies"},
+    {"room", "audit", "审计", "Audit"},
+    {"room", "log", "设备日志", "Device logs"},
+    {"room", "content", "信息发布", "Publication"},
+    {"room", "duty", "值班", "Duty"},
+    {"room", "incident", "安全事件", "Incidents"},
+    {"room", "org", "组织机构", "Organisation"},
+    {"room", "agent", "代理", "Agents"},
+    {"room", "account", "账号复核", "Account review"},
+    {"room", "text", "文本检查", "Text checks"},
+
+    {"role", "sysadmin", "系统管理员", "System administrator"},
+    {"role", "secadmin", "安全管理员", "Security administrator"},
+    {"role", "auditor", "审计管理员", "Audit administrator"},
+    {"role", "editor", "信息员", "Editor"},
+    {"role", "reviewer1", "一级审核", "First-level reviewer"},
+    {"role", "reviewer2", "二级审核", "Second-level reviewer"},
+    {"role", "reviewer3", "三级审核", "Third-level reviewer"},
+    {"role", "duty", "值班员", "Duty officer"},
+    {"role", "leader", "领导", "Leader"},
+    {"role", "staff", "普通工作人员", "Staff"},
+
+    {"state", "pending", "待审批", "Pending"},
+    {"state", "approved", "已批准", "Approved"},
+    {"state", "rejected", "已驳回", "Rejected"},
+    {"state", "cancelled", "已取消", "Cancelled"},
+    {"state", "active", "启用", "Active"},
+    {"state", "disabled", "已停用", "Disabled"},
+    {"state", "locked", "已锁定", "Locked"},
+    {"state", "left", "已离岗", "Left"},
+    {"state", "ok", "成功", "OK"},
+    {"state", "denied", "拒绝", "Denied"},
+    {"state", "error", "错误", "Error"},
+    {"state", "staff", "在编", "Staff"},
+    {"state", "in_staff", "在编", "Staff"},
+    {"state", "outsourced", "外包", "Outsourced"},
+
+    {"request_kind", "role_grant", "角色申请", "Role"},
+    {"request_kind", "role", "角色申请", "Role"},
+    {"request_kind", "account", "账号申请", "Account"},
+    {"request_kind", "reset", "密码重置", "Password reset"},
+
+    /* RFC 5424 severities, by number */
+    {"severity", "0", "紧急", "Emergency"},
+    {"severity", "1", "警报", "Alert"},
+    {"severity", "2", "严重", "Critical"},
+    {"severity", "3", "错误", "Error"},
+    {"severity", "4", "警告", "Warning"},
+    {"severity", "5", "注意", "Notice"},
+    {"severity", "6", "信息", "Informational"},
+    {"severity", "7", "调试", "Debug"},
+
+    /* the integrity report (audit_verify) */
+    {"verify", "intact", "完整", "Intact"},
+    {"verify", "records", "记录数", "Records"},
+    {"verify", "first_seq", "首条序号", "First sequence"},
+    {"verify", "last_seq", "末条序号", "Last sequence"},
+    {"verify", "open_epoch", "当前密钥周期", "Open epoch"},
+    {"verify", "checkpoints", "检查点数", "Checkpoints"},
+    {"verify", "purges", "过期清理次数", "Purges"},
+    {"verify", "seals_checked", "已校验签章", "Seals checked"},
+    {"verify", "witness", "见证文件", "Witness"},
+    {"verify", "path", "路径", "Path"},
+    {"verify", "found", "已找到", "Found"},
+    {"verify", "last_head", "见证最新序号", "Witnessed head"},
+    {"verify", "first_bad_seq", "首个异常序号", "First damaged sequence"},
+    {"verify", "kind", "异常类型", "Kind of damage"},
+    {"verify", "problem_count", "异常数", "Problems"},
+    {"verify", "problems", "异常明细", "Problem list"},
+    {"verify", "seq", "序号", "Sequence"},
+    {"verify", "message", "说明", "Message"},
+    {"verify_kind", "edited", "被篡改", "Edited"},
+    {"verify_kind", "deleted", "被删除", "Deleted"},
+    {"verify_kind", "inserted", "被插入", "Inserted"},
+    {"verify_kind", "reordered", "顺序被改变", "Reordered"},
+    {"verify_kind", "truncated", "末尾记录缺失", "Truncated"},
+};
+/* clang-format on */
+#define NLABELS (sizeof labels / sizeof labels[0])
+
+static const label *find(const char *kind, const char *code)
+{
+    for (size_t i = 0; i < NLABELS; i++)
+        if (strcmp(labels[i].kind, kind) == 0 && strcmp(labels[i].code, code) == 0)
+            return &labels[i];
+    return NULL;
+}
+
+const char *audit_label(const char *kind, const char *code)
+{
+    if (!kind || !code)
+        return NULL;
+    const label *l = find(kind, code);
+    /* a refusal is recorded under the permission it lacked */
+    if (!l && strcmp(kind, "action") == 0)
+        l = find("permission", code);
+    return l ? l->zh : NULL;
+}
+
+json_t *audit_labels_json(void)
+{
+    json_t *out = json_object();
+    for (size_t i = 0; i < NLABELS; i++) {
+        json_t *group = json_object_get(out, labels[i].kind);
+        if (!group) {
+            group = json_object();
+            json_object_set_new(out, labels[i].kind, group);
+        }
+        json_object_set_new(group, labels[i].code,
+                            json_pack("{s:s,s:s}", "zh-CN", labels[i].zh, "en", labels[i].en));
+    }
+    return out;
+}

@@ -1,0 +1,136 @@
+/*
+ * The workbench (工作台): what waits for the signed-in person, as cards. Each capability adds
+ * its card as one entry of the provider table below (reviews, clocks, duties and flags come
+ * with their rooms); a provider answers NULL when it has nothing for this person. A card is
+ * {kind, title, count, link, items:[{title, link, at}]}; its items are the newest few.
+ */
+#include "http/http_internal.h"
+
+#include <string.h>
+
+#define CARD_ITEMS 5
+
+typedef struct workbench_provider {
+    const char *kind;
+    const char *perm; /* needed to see the card; NULL: anyone signed in */
+    /* Builds the card (*card NULL: nothing to show); an error leaves the other cards be. */
+    int (*build)(http_req *req, json_t **card, xn_error *err);
+} workbench_provider;
+
+static json_t *card_new(const char *kind, const char *title, json_int_t count, const char *link)
+{
+    return json_pack("{s:s,s:s,s:I,s:s?,s:[]}", "kind", kind, "title", title, "count", count,
+                     "link", link, "items");
+}
+
+/* Requests the person may decide now (auth_requests_json's may_decide). */
+static int card_requests(http_req *req, json_t **card, xn_error *err)
+{
+    json_t *all = NULL;
+    int rc = auth_requests_json(req->app->db, req->who, "pending", &all, err);
+    if (rc != XN_OK)
+        return rc;
+    json_t *c = card_new("requests", "待我审批", 0, "/accounts/requests");
+    json_t *items = json_object_get(c, "items");
+    json_int_t n = 0;
+    size_t i;
+    json_t *r;
+    json_array_foreach(json_object_get(all, "items"), i, r)
+    {
+        if (!json_is_true(json_object_get(r, "may_decide")))
+            continue;
+        if (n++ >= CARD_ITEMS)
+            continue;
+        const char *kind = json_string_value(json_object_get(r, "kind"));
+        const char *who = json_string_value(json_object_get(r, "target_name"));
+        const char *account = json_string_value(json_object_get(r, "target_account"));
+        json_t *app = json_object_get(r, "application");
+        if (json_is_object(app)) {
+            who = json_string_value(json_object_get(app, "real_name"));
+            account = json_string_value(json_object_get(app, "account"));
+        }
+        const char *kind_name = audit_label("request_kind", kind ? kind : "");
+        char title[512];
+        snprintf(title, sizeof title, "%s：%s (%s)%s%s", kind_name ? kind_name : kind,
+                 who ? who : "", account ? account : "",
+                 *json_string_value(json_object_get(r, "role_name")) ? " — " : "",
+                 json_string_value(json_object_get(r, "role_name")));
+        json_array_append_new(items, json_pack("{s:s,s:s,s:O}", "title", title, "link",
+                                               "/accounts/requests", "at",
+                                               json_object_get(r, "created_at")));
+    }
+    json_object_set_new(c, "count", json_integer(n));
+    json_decref(all);
+    *card = c;
+    return XN_OK;
+}
+
+/* One's unread notifications (the bell's). */
+static int card_notifications(http_req *req, json_t **card, xn_error *err)
+{
+    json_t *all = NULL;
+    int rc = auth_notifications_json(req->app->db, req->who->user_id, &all, err);
+    if (rc != XN_OK)
+        return rc;
+    json_t *c = card_new("notifications", "我的通知",
+                         json_integer_value(json_object_get(all, "unread")), NULL);
+    json_t *items = json_object_get(c, "items");
+    size_t i;
+    json_t *n;
+    json_array_foreach(json_object_get(all, "items"), i, n)
+    {
+        if (json_array_size(items) >= CARD_ITEMS)
+            break;
+        if (!json_is_null(json_object_get(n, "read_at")))
+            continue;
+        json_array_append_new(
+            items, json_pack("{s:O,s:O,s:O}", "title", json_object_get(n, "title"), "body",
+                             json_object_get(n, "body"), "at", json_object_get(n, "at")));
+    }
+    json_decref(all);
+    *card = c;
+    return XN_OK;
+}
+
+/* The server's state, for the administrators: the page reads it from `source`. The public
+ * /api/health carries no paths; the details for the system administrator come from an
+ * administrators' status route once it exists — point `source` there. */
+static int card_status(http_req *req, json_t **card, xn_error *err)
+{
+    (void)err;
+    if (!req->who->admin) {
+        *card = NULL;
+        return XN_OK;
+    }
+    json_t *c = card_new("status", "服务器状态", 0, NULL);
+    json_object_set_new(c, "source", json_string("/api/health"));
+    *card = c;
+    return XN_OK;
+}
+
+/* The table later capabilities extend, in the order the cards are shown. */
+static const workbench_provider providers[] = {
+    {"requests", NULL, card_requests},
+    {"notifications", NULL, card_notifications},
+    {"status", NULL, card_status},
+};
+
+int http_h_workbench(http_req *req, http_resp *resp)
+{
+    json_t *cards = json_array();
+    for (size_t i = 0; i < sizeof providers / sizeof providers[0]; i++) {
+        const workbench_provider *p = &providers[i];
+        if (p->perm && !auth_can(req->who, p->perm))
+            continue;
+        json_t *card = NULL;
+        xn_error err;
+        if (p->build(req, &card, &err) != XN_OK) {
+            /* one failing card says so; the others still show */
+            card =
+                json_pack("{s:s,s:s,s:s}", "kind", p->kind, "title", p->kind, "error", err.message);
+        }
+        if (card)
+            json_array_append_new(cards, card);
+    }
+    return http_json(resp, 200, json_pack("{s:o}", "cards", cards));
+}
