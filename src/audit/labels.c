@@ -75,6 +75,7 @@ static const label labels[] = {
     {"action", "audit.alert_ack", "确认审计告警", "Audit alert acknowledged"},
     {"action", "audit.witness_restored", "远程见证恢复送达", "Remote witness reachable again"},
     {"action", "audit.witness_unreachable", "远程见证无法送达", "Remote witness unreachable"},
+    {"action", "audit.witness_missing", "见证文件缺失", "Witness file missing"},
     {"action", "log.search", "查询设备日志", "Device logs searched"},
     {"action", "log.stats", "查看日志统计", "Log statistics read"},
     {"action", "log.raw", "下载原始报文", "Raw message downloaded"},
