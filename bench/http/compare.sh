@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Two xinan binaries on GET /api/health in the same run: the one under test (XINAN_BIN,
 # build/xinan) and a reference build (BASE_BIN, required: e.g. the previous commit built in a
-# git worktree). wrk measures them alternately for BENCH_ROUNDS rounds; prints each round, the
-# medians and the ratio under test / reference. Loopback only; every process started here is
+# git worktree). wrk measures them alternately for BENCH_ROUNDS rounds; prints each round's
+# requests/s and the server's CPU time per request, the medians and the ratios under test /
+# reference. On a machine with other load, CPU time per request is the steadier figure. Loopback only; every process started here is
 # stopped when it exits.
 #
 #   git worktree add /tmp/xinan-base HEAD~1 && make -C /tmp/xinan-base build/xinan
@@ -31,11 +32,13 @@ cleanup() {
 trap cleanup EXIT
 
 PORT=""
-start() { # tag binary; sets PORT
+PID=""
+start() { # tag binary; sets PORT and PID
   local tag=$1 bin=$2 i
   XINAN_LOG_ACCESS=off "$bin" serve --listen 127.0.0.1:0 --db "$TMP/$tag.db" \
     >"$TMP/$tag.out" 2>"$TMP/$tag.log" &
-  PIDS+=($!)
+  PID=$!
+  PIDS+=($PID)
   for i in $(seq 100); do
     PORT=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$TMP/$tag.out" | head -n1)
     [ -n "$PORT" ] && return 0
@@ -45,27 +48,41 @@ start() { # tag binary; sets PORT
   exit 1
 }
 
-rps() { # port
+TICK=$(getconf CLK_TCK)
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+measure() { # port pid: prints "requests/s cpu-µs-per-request"
+  local out c0 c1
   timeout 30 wrk -t"$THREADS" -c"$CONNS" -d2s "http://127.0.0.1:$1/api/health" >/dev/null 2>&1 || true
-  timeout 120 wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" "http://127.0.0.1:$1/api/health" |
-    awk '/^Requests\/sec:/ {printf "%.0f", $2}'
+  c0=$(ticks "$2")
+  out=$(timeout 120 wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" "http://127.0.0.1:$1/api/health")
+  c1=$(ticks "$2")
+  awk -v d=$((c1 - c0)) -v t="$TICK" '
+    / requests in / {n = $1} /^Requests\/sec:/ {r = $2}
+    END {printf "%.0f %.2f\n", r, (n > 0) ? d * 1e6 / t / n : 0}' <<<"$out"
 }
 
 start base "$BASE"
 BASE_PORT=$PORT
+BASE_PID=$PID
 start new "$NEW"
 NEW_PORT=$PORT
-: >"$TMP/base.rps"
-: >"$TMP/new.rps"
+NEW_PID=$PID
+: >"$TMP/base"
+: >"$TMP/new"
 for r in $(seq "$ROUNDS"); do
-  b=$(rps "$BASE_PORT")
-  n=$(rps "$NEW_PORT")
-  echo "$b" >>"$TMP/base.rps"
-  echo "$n" >>"$TMP/new.rps"
-  printf 'round %d: reference %s req/s, under test %s req/s\n' "$r" "$b" "$n"
+  b=$(measure "$BASE_PORT" "$BASE_PID")
+  n=$(measure "$NEW_PORT" "$NEW_PID")
+  echo "$b" >>"$TMP/base"
+  echo "$n" >>"$TMP/new"
+  printf 'round %d: reference %s req/s %s µs CPU/req, under test %s req/s %s µs CPU/req\n' \
+    "$r" ${b% *} ${b#* } ${n% *} ${n#* }
 done
-median() { sort -n "$1" | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
-mb=$(median "$TMP/base.rps")
-mn=$(median "$TMP/new.rps")
-awk -v b="$mb" -v n="$mn" 'BEGIN {
-  printf "median: reference %.0f req/s, under test %.0f req/s, ratio %.3f (%+.1f %%)\n", b, n, n / b, (n / b - 1) * 100 }'
+median() { # file column
+  awk -v c="$2" '{print $c}' "$1" | sort -n |
+    awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'
+}
+awk -v br="$(median "$TMP/base" 1)" -v nr="$(median "$TMP/new" 1)" \
+  -v bc="$(median "$TMP/base" 2)" -v nc="$(median "$TMP/new" 2)" 'BEGIN {
+  printf "median requests/s: reference %.0f, under test %.0f, ratio %.3f\n", br, nr, nr / br
+  printf "median CPU per request: reference %.2f µs, under test %.2f µs, ratio %.3f (%+.1f %%)\n",
+    bc, nc, nc / bc, (nc / bc - 1) * 100 }'
