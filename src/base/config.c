@@ -241,6 +241,8 @@ static const setting settings[] = {
      INT(syslog_max_conns, 1, 10000)},
     {"syslog", "idle_timeout", "seconds before a silent TCP sender is disconnected", "600",
      INT(syslog_idle_timeout, 1, 86400)},
+    {"jobs", "workers", "threads of the job runner (periodic and deferred work)", "4",
+     INT(jobs_workers, 1, 64)},
 };
 #define NSETTINGS (sizeof settings / sizeof settings[0])
 

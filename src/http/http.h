@@ -13,6 +13,7 @@
 #include "audit/audit.h"
 #include "auth/auth.h"
 #include "base/base.h"
+#include "jobs/jobs.h"
 #include "lexicon/lexicon.h"
 #include "store/store.h"
 #include "text/text.h"
@@ -42,6 +43,7 @@ typedef struct http_app {
     int64_t started_us;        /* monotonic */
     lexicon_live *lexicons;    /* content checks: the live, administered set */
     audit_syslog *syslog;      /* the syslog receiver for /metrics, NULL when off */
+    jobs_runner *jobs;         /* the job runner (系统任务) */
     bool secure_cookies; /* __Host- cookie with Secure (http.secure_cookies, set by http_start) */
 } http_app;
 

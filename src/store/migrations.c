@@ -462,6 +462,60 @@ static const store_migration migrations[] = {
         .sql = "ALTER TABLE audit_verification ADD COLUMN witness_found INTEGER;"
                "INSERT INTO role_permission (role_id, permission) VALUES (1, 'system.status');",
     },
+    {
+        .version = 13,
+        .name = "the job runner",
+        /* room jobs/. job: one row per (kind, key): next_run (NULL: nothing due), the lease
+         * (owner and expiry, wall clock; lease_s from the kind's timeout), tries of the current
+         * run, wanted (bumped by each schedule so a run that ends keeps a newer request),
+         * lost_owner/lost_start (a run whose lease expired, noted by the claim that took the
+         * job over, so it enters the history), the last start, result,
+         * success and error. job_run: the history, one row per finished run (or a run lost
+         * with its node, recorded when the lease is retaken), kept 180 days. job_kind_state:
+         * failed tries of a kind in a row and when it was flagged. The system administrator
+         * holds jobs.manage (系统任务, run now). */
+        .sql = "CREATE TABLE job ("
+               " id INTEGER PRIMARY KEY,"
+               " kind TEXT NOT NULL,"
+               " key TEXT NOT NULL,"
+               " next_run INTEGER,"
+               " lease_owner TEXT,"
+               " lease_expires INTEGER,"
+               " attempts INTEGER NOT NULL DEFAULT 0,"
+               " wanted INTEGER NOT NULL DEFAULT 0,"
+               " lease_s INTEGER NOT NULL,"
+               " lost_owner TEXT,"
+               " lost_start INTEGER,"
+               " last_start INTEGER,"
+               " last_end INTEGER,"
+               " last_result TEXT,"
+               " last_success INTEGER,"
+               " last_error TEXT,"
+               " created_at INTEGER NOT NULL,"
+               " UNIQUE (kind, key));"
+               "CREATE INDEX job_due ON job (next_run);"
+               "CREATE INDEX job_lease ON job (lease_expires);"
+               "CREATE TABLE job_run ("
+               " id INTEGER PRIMARY KEY,"
+               " job_id INTEGER NOT NULL,"
+               " kind TEXT NOT NULL,"
+               " key TEXT NOT NULL,"
+               " started_at INTEGER NOT NULL,"
+               " ended_at INTEGER NOT NULL,"
+               " result TEXT NOT NULL CHECK (result IN ('ok', 'failed', 'timed_out')),"
+               " attempt INTEGER NOT NULL,"
+               " node TEXT NOT NULL,"
+               " error TEXT,"
+               " summary TEXT);"
+               "CREATE INDEX job_run_kind ON job_run (kind, id);"
+               "CREATE INDEX job_run_started ON job_run (started_at);"
+               "CREATE TABLE job_kind_state ("
+               " kind TEXT PRIMARY KEY,"
+               " failures INTEGER NOT NULL,"
+               " flagged_at INTEGER,"
+               " last_error TEXT);"
+               "INSERT INTO role_permission (role_id, permission) VALUES (1, 'jobs.manage');",
+    },
     {0, NULL, NULL, NULL, NULL},
 };
 
