@@ -241,6 +241,9 @@ int http_h_audit_alert_ack(http_req *req, http_resp *resp);
 int http_h_logs(http_req *req, http_resp *resp);
 int http_h_logs_stats(http_req *req, http_resp *resp);
 int http_h_log_raw(http_req *req, http_resp *resp);
+int http_h_jobs(http_req *req, http_resp *resp);
+int http_h_job_runs(http_req *req, http_resp *resp);
+int http_h_job_run(http_req *req, http_resp *resp);
 
 /* The path router, exposed for tests and the fuzz harness. Splits `path` (raw, without query)
  * into segments, percent-decodes each, and finds the route. Returns the route index, -1 when no

@@ -11,6 +11,12 @@ const http_route http_routes[] = {
      "server and database health (no paths)"},
     {"GET", "/api/system/status", http_h_system_status, 0, "system.status",
      "server status with paths, lexicons and warnings (system administrator)"},
+    /* 系统任务: the job runner */
+    {"GET", "/api/jobs", http_h_jobs, 0, "jobs.manage",
+     "job kinds: next run, last result, failures in a row (system administrator)"},
+    {"GET", "/api/jobs/runs", http_h_job_runs, 0, "jobs.manage",
+     "the run history with summaries (?kind=&limit=)"},
+    {"POST", "/api/jobs/:kind/run", http_h_job_run, 0, "jobs.manage", "run a job kind now"},
     {"GET", "/metrics", http_h_metrics, HTTP_UNLIMITED, NULL, "metrics in Prometheus text format"},
     {"POST", "/api/text/check", http_h_text_check, J, ANY,
      "sensitive words, wording errors and personal data in a text"},
