@@ -243,6 +243,9 @@ static const setting settings[] = {
      INT(syslog_idle_timeout, 1, 86400)},
     {"jobs", "workers", "threads of the job runner (periodic and deferred work)", "4",
      INT(jobs_workers, 1, 64)},
+    {"notify", "robot_rate_per_minute",
+     "messages a minute a new WeCom or DingTalk channel sends (the excess waits; 0: no limit)",
+     "20", INT(notify_robot_rate, 0, 100000)},
 };
 #define NSETTINGS (sizeof settings / sizeof settings[0])
 

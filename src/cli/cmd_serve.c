@@ -93,6 +93,14 @@ static int64_t rules_clock(const void *ctx)
     return auth_now(ctx);
 }
 
+/* The runner is handed to the rooms whose job functions schedule jobs before any runs. */
+static void jobs_ready(jobs_runner *r, void *app)
+{
+    cli_serve_app *serve = app;
+    serve->jobs = r;
+    notify_set_jobs(serve->notify, r);
+}
+
 /* The main thread only waits for a stop signal; periodic work runs on the job runner. */
 static int wait_for_stop(const sigset_t *stop_signals)
 {
@@ -129,6 +137,7 @@ int cli_cmd_serve(int argc, char **argv)
     audit_syslog *syslog = NULL;
     http_server *srv = NULL;
     jobs_runner *jobs = NULL;
+    notify_ctx *notify = NULL;
     xn_error err;
     status = cli_open_store(&cfg, true, true, &db);
     if (status)
@@ -173,7 +182,19 @@ int cli_cmd_serve(int argc, char **argv)
     }
     /* The periodic work of every room (job_kinds.c). Under the test clock periods are capped
      * at a second and idle workers look again every second, so a moved clock is seen. */
-    cli_serve_app serve = {.cfg = &cfg, .log = &log, .db = db, .trail = trail, .auth = &auth};
+    notify_options nopt = {.db = db,
+                           .trail = trail,
+                           .auth = &auth,
+                           .kinds = cli_event_kinds,
+                           .nkinds = cli_event_kinds_count,
+                           .robot_rate = (int)cfg.notify_robot_rate,
+                           .log = &log};
+    if (notify_open(&notify, &nopt, &err) != XN_OK) {
+        fprintf(stderr, "xinan: notify: %s\n", err.message);
+        goto out;
+    }
+    cli_serve_app serve = {
+        .notify = notify, .cfg = &cfg, .log = &log, .db = db, .trail = trail, .auth = &auth};
     jobs_options jopt = {.db = db,
                          .trail = trail,
                          .kinds = cli_job_kinds,
@@ -184,12 +205,13 @@ int cli_cmd_serve(int argc, char **argv)
                          .now_ctx = &auth,
                          .period_cap_s = auth.clock_file ? 1 : 0,
                          .max_sleep_ms = auth.clock_file ? 1000 : 0,
+                         .on_flag = notify_job_flagged,
+                         .before_workers = jobs_ready,
                          .log = &log};
     if (jobs_start(&jobs, &jopt, &err) != XN_OK) {
         fprintf(stderr, "xinan: jobs: %s\n", err.message);
         goto out;
     }
-    serve.jobs = jobs;
     http_app app = {.cfg = &cfg,
                     .log = &log,
                     .db = db,
@@ -198,11 +220,13 @@ int cli_cmd_serve(int argc, char **argv)
                     .started_us = xn_monotonic_us(),
                     .lexicons = lexicons,
                     .syslog = syslog,
-                    .jobs = jobs};
+                    .jobs = jobs,
+                    .notify = notify};
     if (http_start(&srv, &app, &err) != XN_OK) {
         fprintf(stderr, "xinan: %s\n", err.message);
         goto out;
     }
+    notify_set_self(notify, cfg.listen_host, http_port(srv));
     const char *host = cfg.listen_host;
     bool v6 = strchr(host, ':') != NULL;
     printf("xinan %s listening on http://%s%s%s:%u/\n", XN_VERSION, v6 ? "[" : "", host,
@@ -226,6 +250,7 @@ int cli_cmd_serve(int argc, char **argv)
 out:
     http_stop(srv, 0);
     jobs_stop(jobs);
+    notify_free(notify);
     audit_syslog_stop(syslog);
     lexicon_live_free(lexicons);
     auth_dict_free(dict);

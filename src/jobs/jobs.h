@@ -83,7 +83,10 @@ typedef struct jobs_options {
     int period_cap_s;
     int max_sleep_ms;
     jobs_flag_fn on_flag; /* NULL: none */
-    xn_log *log;          /* failures are logged here (NULL: not) */
+    /* Called with the runner before any worker starts, so rooms that schedule jobs from
+     * their job functions hold the runner before a job can run (NULL: none). */
+    void (*before_workers)(jobs_runner *r, void *app);
+    xn_log *log; /* failures are logged here (NULL: not) */
 } jobs_options;
 
 /* Creates the periodic jobs that are missing and starts the workers. */

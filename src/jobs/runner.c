@@ -495,6 +495,8 @@ int jobs_start(jobs_runner **out, const jobs_options *opt, xn_error *err)
     pthread_condattr_destroy(&ca);
     ensure_ctx e = {.r = r, .now = xn_now_us()};
     int rc = store_tx(r->opt.db, ensure_tx, &e, err);
+    if (rc == XN_OK && r->opt.before_workers)
+        r->opt.before_workers(r, r->opt.app);
     for (int i = 0; rc == XN_OK && i < r->opt.workers; i++) {
         if (pthread_create(&r->threads[i], NULL, worker, r) != 0) {
             rc = xn_fail(err, XN_EINTERNAL, "internal", "cannot start job worker");

@@ -516,6 +516,92 @@ static const store_migration migrations[] = {
                " last_error TEXT);"
                "INSERT INTO role_permission (role_id, permission) VALUES (1, 'jobs.manage');",
     },
+    {
+        .version = 14,
+        .name = "notifications",
+        /* INC-2/3, MON-10 (room notify/). notify_channel: where messages go (WeCom and
+         * DingTalk robots, a webhook, SMTP mail; row 1 is the in-app channel, the bell of
+         * auth's notification table); secret sealed with the field key (AEAD, ad
+         * "notify_channel:<id>"), secret_alg its algorithm; rate_per_min 0 is unlimited;
+         * failing_since/alerted_at: a channel failing for an hour alerts the system
+         * administrators once. notify_group: recipient groups with their people (mobile for
+         * @-mentions, mail) and channels. notify_message: the outbox, written in the raising
+         * change's transaction. notify_delivery: one per message and channel, dkey unique so
+         * a message is delivered to a channel once. notify_attempt: every try with its HTTP
+         * status, robot errcode and time taken. The system administrator holds
+         * notify.manage. */
+        .sql = "CREATE TABLE notify_channel ("
+               " id INTEGER PRIMARY KEY,"
+               " kind TEXT NOT NULL CHECK (kind IN ('wecom', 'dingtalk', 'webhook', 'mail',"
+               " 'inapp')),"
+               " name TEXT NOT NULL,"
+               " url TEXT NOT NULL,"
+               " secret BLOB,"
+               " secret_alg TEXT,"
+               " mail_from TEXT,"
+               " rate_per_min INTEGER NOT NULL,"
+               " failing_since INTEGER,"
+               " alerted_at INTEGER,"
+               " last_error TEXT,"
+               " created_at INTEGER NOT NULL,"
+               " updated_at INTEGER NOT NULL,"
+               " deleted_at INTEGER);"
+               "CREATE UNIQUE INDEX notify_channel_name ON notify_channel (name)"
+               " WHERE deleted_at IS NULL;"
+               "INSERT INTO notify_channel (id, kind, name, url, rate_per_min, created_at,"
+               " updated_at) VALUES (1, 'inapp', '站内消息', '', 0, 0, 0);"
+               "CREATE TABLE notify_group ("
+               " id INTEGER PRIMARY KEY,"
+               " name TEXT NOT NULL UNIQUE,"
+               " created_at INTEGER NOT NULL);"
+               "CREATE TABLE notify_group_member ("
+               " group_id INTEGER NOT NULL REFERENCES notify_group (id),"
+               " user_id INTEGER NOT NULL,"
+               " name TEXT NOT NULL,"
+               " mobile TEXT NOT NULL,"
+               " mail TEXT NOT NULL,"
+               " PRIMARY KEY (group_id, user_id));"
+               "CREATE TABLE notify_group_channel ("
+               " group_id INTEGER NOT NULL REFERENCES notify_group (id),"
+               " channel_id INTEGER NOT NULL REFERENCES notify_channel (id),"
+               " PRIMARY KEY (group_id, channel_id));"
+               "CREATE TABLE notify_message ("
+               " id INTEGER PRIMARY KEY,"
+               " kind TEXT NOT NULL,"
+               " severity TEXT NOT NULL,"
+               " group_id INTEGER,"
+               " object_type TEXT,"
+               " object_id TEXT,"
+               " title TEXT NOT NULL,"
+               " body TEXT NOT NULL,"
+               " created_at INTEGER NOT NULL);"
+               "CREATE TABLE notify_delivery ("
+               " id INTEGER PRIMARY KEY,"
+               " message_id INTEGER NOT NULL REFERENCES notify_message (id),"
+               " channel_id INTEGER NOT NULL REFERENCES notify_channel (id),"
+               " dkey TEXT NOT NULL UNIQUE,"
+               " state TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'failed')),"
+               " attempts INTEGER NOT NULL DEFAULT 0,"
+               " next_at INTEGER NOT NULL,"
+               " sent_at INTEGER,"
+               " last_error TEXT,"
+               " created_at INTEGER NOT NULL);"
+               "CREATE INDEX notify_delivery_due ON notify_delivery (channel_id, state, next_at);"
+               "CREATE INDEX notify_delivery_message ON notify_delivery (message_id);"
+               "CREATE TABLE notify_attempt ("
+               " id INTEGER PRIMARY KEY,"
+               " delivery_id INTEGER NOT NULL,"
+               " channel_id INTEGER NOT NULL,"
+               " at INTEGER NOT NULL,"
+               " ok INTEGER NOT NULL,"
+               " status INTEGER,"
+               " errcode INTEGER,"
+               " took_us INTEGER NOT NULL,"
+               " error TEXT);"
+               "CREATE INDEX notify_attempt_channel ON notify_attempt (channel_id, at);"
+               "CREATE INDEX notify_attempt_delivery ON notify_attempt (delivery_id);"
+               "INSERT INTO role_permission (role_id, permission) VALUES (1, 'notify.manage');",
+    },
     {0, NULL, NULL, NULL, NULL},
 };
 
