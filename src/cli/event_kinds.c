@@ -8,6 +8,8 @@
 const notify_event_kind cli_event_kinds[] = {
     {.name = "notify.test", .title = "测试消息", .severity = "info", .vars = "channel",
      .template = "这是信安发出的测试消息（渠道：{channel}）。收到即表示渠道配置正确。"},
+    {.name = "notify.group_test", .title = "接收组测试消息", .severity = "info", .vars = "group",
+     .template = "这是信安发给接收组「{group}」的测试消息。收到即表示本组的渠道配置正确。"},
     {.name = "jobs.kind_failing", .title = "系统任务连续失败", .severity = "critical",
      .vars = "kind,title,failures,error",
      .template = "系统任务「{title}」（{kind}）已连续失败 {failures} 次：{error}"},

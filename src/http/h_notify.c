@@ -189,3 +189,16 @@ int http_h_notify_messages(http_req *req, http_resp *resp)
         return http_fail(req, resp, &err);
     return http_json(resp, 200, out);
 }
+
+int http_h_notify_group_test(http_req *req, http_resp *resp)
+{
+    xn_error err;
+    int64_t id, message = 0;
+    if (http_id_param(req, resp, &id) != XN_OK)
+        return XN_OK;
+    audit_actor actor = auth_actor(req->who);
+    if (notify_group_test(req->app->notify, &actor, id, &message, &err) != XN_OK)
+        return http_refuse(req, resp, &err, "notify.group_test", "notify_group",
+                           http_param(req, "id"));
+    return http_json(resp, 202, json_pack("{s:I}", "message_id", (json_int_t)message));
+}

@@ -254,6 +254,7 @@ int http_h_notify_channel_test(http_req *req, http_resp *resp);
 int http_h_notify_groups(http_req *req, http_resp *resp);
 int http_h_notify_group_create(http_req *req, http_resp *resp);
 int http_h_notify_messages(http_req *req, http_resp *resp);
+int http_h_notify_group_test(http_req *req, http_resp *resp);
 
 /* The path router, exposed for tests and the fuzz harness. Splits `path` (raw, without query)
  * into segments, percent-decodes each, and finds the route. Returns the route index, -1 when no

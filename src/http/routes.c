@@ -32,6 +32,8 @@ const http_route http_routes[] = {
      "recipient groups with their people and channels"},
     {"POST", "/api/notify/groups", http_h_notify_group_create, J, "notify.manage",
      "add a recipient group {name, members:[{user_id, mobile?, mail?}], channels:[id]}"},
+    {"POST", "/api/notify/groups/:id/test", http_h_notify_group_test, 0, "notify.manage",
+     "send a test message to a group (its channels, its people mentioned)"},
     {"GET", "/api/notify/messages", http_h_notify_messages, 0, "notify.manage",
      "messages with each delivery's state (?limit=)"},
     {"GET", "/metrics", http_h_metrics, HTTP_UNLIMITED, NULL, "metrics in Prometheus text format"},

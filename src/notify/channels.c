@@ -629,3 +629,45 @@ int notify_groups_json(notify_ctx *n, json_t **out, xn_error *err)
     *out = json_pack("{s:o}", "items", items);
     return XN_OK;
 }
+
+typedef struct group_test_ctx {
+    notify_ctx *n;
+    const audit_actor *actor;
+    int64_t id, message_id;
+} group_test_ctx;
+
+static int group_test_tx(store_conn *tx, void *ctx, xn_error *err)
+{
+    group_test_ctx *g = ctx;
+    store_stmt *st;
+    int rc = store_prepare(tx, "SELECT name FROM notify_group WHERE id = $1", &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, g->id);
+    rc = store_step(st, err);
+    if (rc != STORE_ROW)
+        return rc < 0 ? rc : xn_fail(err, XN_ENOTFOUND, "not_found", "没有这个接收组");
+    char name[NOTIFY_MAX_NAME * 4 + 1];
+    xn_strlcpy(name, store_col_text(st, 0), sizeof name);
+    store_stmt_done(st);
+    char oid[24];
+    snprintf(oid, sizeof oid, "%lld", (long long)g->id);
+    json_t *vars = json_pack("{s:s}", "group", name);
+    rc = notify_raise(g->n, tx, "notify.group_test", name, "notify_group", oid, vars,
+                      &g->message_id, err);
+    json_decref(vars);
+    if (rc == XN_OK)
+        rc =
+            notify_audit(g->n, tx, g->actor, "notify.group_test", "notify_group", g->id, NULL, err);
+    return rc;
+}
+
+int notify_group_test(notify_ctx *n, const audit_actor *actor, int64_t id, int64_t *message_id,
+                      xn_error *err)
+{
+    group_test_ctx g = {.n = n, .actor = actor, .id = id};
+    int rc = store_tx(n->opt.db, group_test_tx, &g, err);
+    if (rc == XN_OK && message_id)
+        *message_id = g.message_id;
+    return rc;
+}

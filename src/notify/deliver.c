@@ -512,6 +512,7 @@ typedef struct next_ctx {
     const char *key;
     int64_t channel;
     int64_t not_before; /* the rate's next free slot (0: none) */
+    int64_t skew;       /* the rules' clock minus the wall clock the runner schedules by */
     int64_t due;        /* out: when scheduled (0: nothing pending) */
 } next_ctx;
 
@@ -537,7 +538,7 @@ static int next_tx(store_conn *tx, void *ctx, xn_error *err)
     if (due < x->not_before)
         due = x->not_before;
     x->due = due;
-    return jobs_schedule(x->n->opt.jobs, tx, "notify.deliver", x->key, due, err);
+    return jobs_schedule(x->n->opt.jobs, tx, "notify.deliver", x->key, due - x->skew, err);
 }
 
 int notify_deliver_job(jobs_run *run, xn_error *err)
@@ -559,7 +560,8 @@ int notify_deliver_job(jobs_run *run, xn_error *err)
     if (rc != XN_OK || !ch->live)
         goto out;
     int limit = BATCH;
-    int64_t now = xn_now_us();
+    /* delivery times are on the rules' clock, so the test clock moves retries too */
+    int64_t now = run->now_us;
     if (ch->rate > 0) {
         /* the rate: sends in the last minute; the excess waits for a free slot */
         store_stmt *st;
@@ -621,7 +623,8 @@ int notify_deliver_job(jobs_run *run, xn_error *err)
         curl_slist_free_all(mails);
         if (rc != XN_OK)
             break;
-        record_ctx r = {.channel = channel, .p = &p[i], .o = &o, .now = xn_now_us()};
+        record_ctx r = {
+            .channel = channel, .p = &p[i], .o = &o, .now = now + (xn_monotonic_us() - t0)};
         /* the connection goes back while the write transaction runs on another */
         rc = store_tx(n->opt.db, record_tx, &r, err);
         if (rc != XN_OK)
@@ -631,7 +634,7 @@ int notify_deliver_job(jobs_run *run, xn_error *err)
     }
     if (rc == XN_OK && ch->rate > 0 && np == (size_t)limit && limit > 0) {
         /* this run used the rest of the minute's allowance */
-        not_before = xn_now_us() + 60 * US / (ch->rate > 0 ? ch->rate : 1);
+        not_before = now + 60 * US / (ch->rate > 0 ? ch->rate : 1);
     }
 out:
     if (h)
@@ -643,7 +646,11 @@ out:
     free(ch);
     if (rc != XN_OK)
         return rc;
-    next_ctx x = {.n = n, .key = run->key, .channel = channel, .not_before = not_before};
+    next_ctx x = {.n = n,
+                  .key = run->key,
+                  .channel = channel,
+                  .not_before = not_before,
+                  .skew = run->now_us - xn_now_us()};
     rc = store_tx(n->opt.db, next_tx, &x, err);
     if (sent)
         json_object_set_new(run->summary, "sent", json_integer(sent));

@@ -126,6 +126,10 @@ typedef struct notify_group_in {
 
 int notify_group_create(notify_ctx *n, const audit_actor *actor, const notify_group_in *in,
                         int64_t *id, xn_error *err);
+/* Sends a test message to the group: every channel of it, its people mentioned (event kind
+ * notify.group_test). */
+int notify_group_test(notify_ctx *n, const audit_actor *actor, int64_t id, int64_t *message_id,
+                      xn_error *err);
 /* {"items":[{id, name, created_at, members:[{user_id, name, mobile, mail}],
  *  channels:[{id, name, kind}]}]} */
 int notify_groups_json(notify_ctx *n, json_t **out, xn_error *err);

@@ -30,6 +30,7 @@ const AgentsPage = () => import('./views/AgentsPage.vue');
 const ResetRequestPage = () => import('./views/ResetRequestPage.vue');
 const LexiconsPage = () => import('./views/LexiconsPage.vue');
 const JobsPage = () => import('./views/JobsPage.vue');
+const NotifyPage = () => import('./views/NotifyPage.vue');
 
 const builtPages = {
   accounts: AccountsPage,
@@ -43,6 +44,7 @@ const builtPages = {
   agents: AgentsPage,
   lexicons: LexiconsPage,
   jobs: JobsPage,
+  notify: NotifyPage,
 };
 
 const moduleRoutes = modules.flatMap((m) =>
