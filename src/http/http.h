@@ -14,8 +14,8 @@
 #include "auth/auth.h"
 #include "base/base.h"
 #include "jobs/jobs.h"
-#include "notify/notify.h"
 #include "lexicon/lexicon.h"
+#include "notify/notify.h"
 #include "store/store.h"
 #include "text/text.h"
 
