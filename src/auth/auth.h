@@ -356,6 +356,15 @@ int auth_review_confirm(store *db, audit_trail *trail, const auth_principal *act
 int auth_notifications_json(store *db, int64_t user_id, json_t **out, xn_error *err);
 int auth_notification_read(store *db, audit_trail *trail, const auth_principal *actor, int64_t id,
                            xn_error *err);
+/* The in-app channel of notify/: a notification (the bell) for one person, or for every
+ * active holder of perm (*count: how many), inside the caller's transaction. */
+int auth_notification_add(store_conn *tx, int64_t user_id, const char *kind, const char *title,
+                          const char *body, xn_error *err);
+int auth_notify_holders(store_conn *tx, const char *perm, const char *kind, const char *title,
+                        const char *body, int *count, xn_error *err);
+/* The real name and phone of an account that has not left; XN_ENOTFOUND "no_user" else. */
+int auth_user_contact(store_conn *c, int64_t user_id, char *name, size_t name_size, char *phone,
+                      size_t phone_size, xn_error *err);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Agent tokens (the guard and netwatch agents)                                                */

@@ -21,6 +21,7 @@ const char *const auth_permissions[] = {
     "user.apply",          "agent.manage",
     "account.review",      "text.lexicon",
     "policy.manage",       "system.status",       "user.unlock",
+    "jobs.manage",         "notify.manage",
     NULL,
 };
 /* clang-format on */
@@ -360,6 +361,55 @@ int auth_notify(store_conn *tx, int64_t user_id, const char *kind, const char *t
     store_bind_text(st, 4, title, -1);
     store_bind_text(st, 5, body ? body : "", -1);
     return auth_step_done(st, err);
+}
+
+int auth_notification_add(store_conn *tx, int64_t user_id, const char *kind, const char *title,
+                          const char *body, xn_error *err)
+{
+    return auth_notify(tx, user_id, kind, title, body, err);
+}
+
+int auth_notify_holders(store_conn *tx, const char *perm, const char *kind, const char *title,
+                        const char *body, int *count, xn_error *err)
+{
+    store_stmt *st;
+    *count = 0;
+    int rc = store_prepare(tx,
+                           "INSERT INTO notification (user_id, at, kind, title, body)"
+                           " SELECT DISTINCT u.id, $2, $3, $4, $5 FROM app_user u"
+                           " JOIN user_role ur ON ur.user_id = u.id JOIN role_permission rp"
+                           " ON rp.role_id = ur.role_id WHERE rp.permission = $1"
+                           " AND u.status = 'active'",
+                           &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_text(st, 1, perm, -1);
+    store_bind_int(st, 2, xn_now_us());
+    store_bind_text(st, 3, kind, -1);
+    store_bind_text(st, 4, title, -1);
+    store_bind_text(st, 5, body ? body : "", -1);
+    rc = auth_step_done(st, err);
+    if (rc == XN_OK)
+        *count = (int)store_changes(tx);
+    return rc;
+}
+
+int auth_user_contact(store_conn *c, int64_t user_id, char *name, size_t name_size, char *phone,
+                      size_t phone_size, xn_error *err)
+{
+    store_stmt *st;
+    int rc = store_prepare(
+        c, "SELECT real_name, phone FROM app_user WHERE id = $1 AND status <> 'left'", &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, user_id);
+    rc = store_step(st, err);
+    if (rc != STORE_ROW)
+        return rc < 0 ? rc : xn_fail_field(err, XN_ENOTFOUND, "no_user", "user_id", "没有这个人员");
+    xn_strlcpy(name, store_col_text(st, 0), name_size);
+    xn_strlcpy(phone, store_col_text(st, 1), phone_size);
+    store_stmt_done(st);
+    return XN_OK;
 }
 
 int auth_roles_load(store *db, auth_settings *s, xn_error *err)

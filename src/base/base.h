@@ -276,6 +276,8 @@ typedef struct xn_config {
     int64_t syslog_queue;           /* syslog.queue: bounded receive queue, messages */
     int64_t syslog_max_conns;       /* syslog.max_connections: simultaneous TCP senders */
     int64_t syslog_idle_timeout;    /* syslog.idle_timeout: seconds a TCP sender may be silent */
+    int64_t jobs_workers;           /* jobs.workers: job runner threads */
+    int64_t notify_robot_rate;      /* notify.robot_rate_per_minute: robots' default rate */
 } xn_config;
 
 /* text.lexicons' default, relative to the working directory (the shipped lexicons, which are

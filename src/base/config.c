@@ -244,6 +244,11 @@ static const setting settings[] = {
      INT(syslog_max_conns, 1, 10000)},
     {"syslog", "idle_timeout", "seconds before a silent TCP sender is disconnected", "600",
      INT(syslog_idle_timeout, 1, 86400)},
+    {"jobs", "workers", "threads of the job runner (periodic and deferred work)", "4",
+     INT(jobs_workers, 1, 64)},
+    {"notify", "robot_rate_per_minute",
+     "messages a minute a new WeCom or DingTalk channel sends (the excess waits; 0: no limit)",
+     "20", INT(notify_robot_rate, 0, 100000)},
 };
 #define NSETTINGS (sizeof settings / sizeof settings[0])
 

@@ -10,6 +10,8 @@
 #include "audit/audit.h"
 #include "auth/auth.h"
 #include "base/base.h"
+#include "jobs/jobs.h"
+#include "notify/notify.h"
 #include "store/store.h"
 
 #include <stdio.h>
@@ -65,6 +67,24 @@ int cli_bootstrap_admin(const xn_config *cfg, store *db, audit_trail *trail);
  * start with a clear message. Then seals any field still stored in the clear. 0 or exit code.
  */
 int cli_field_key(const xn_config *cfg, store *db, audit_trail *trail, auth_settings *s);
+
+/* The server's context, given to every job (jobs_run.app). */
+typedef struct cli_serve_app {
+    notify_ctx *notify; /* first: notify's job functions read it (notify_app) */
+    const xn_config *cfg;
+    xn_log *log;
+    store *db;
+    audit_trail *trail;
+    const auth_settings *auth;
+    jobs_runner *jobs;
+} cli_serve_app;
+
+/* The server's job kinds (job_kinds.c). */
+extern const jobs_kind cli_job_kinds[];
+extern const size_t cli_job_kinds_count;
+/* The server's notification event kinds (event_kinds.c). */
+extern const notify_event_kind cli_event_kinds[];
+extern const size_t cli_event_kinds_count;
 
 /* Handlers, one file per noun (cmd_<noun>.c). */
 int cli_cmd_version(int argc, char **argv);

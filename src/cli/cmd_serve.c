@@ -87,95 +87,27 @@ static int open_lexicons(const xn_config *cfg, xn_log *log, store *db, audit_tra
     return 0;
 }
 
-#define TICK_SECONDS      5
-#define PURGE_EVERY_TICKS (3600 / TICK_SECONDS)
-#define INDEX_STEP        10000 /* records per search-index transaction: short write locks */
-#define INDEX_STEPS       10    /* at most this many per tick; a backlog is caught up later */
-
-/* Brings the audit search index up to date, a few short transactions at a time. */
-static void index_audit(store *db, xn_log *log)
+/* The test clock of the lifecycle rules, for the job runner. */
+static int64_t rules_clock(const void *ctx)
 {
-    xn_error err;
-    int64_t indexed = INDEX_STEP;
-    for (int i = 0; i < INDEX_STEPS && indexed == INDEX_STEP; i++) {
-        if (audit_index_pending(db, INDEX_STEP, &indexed, &err) != XN_OK) {
-            xn_log_event(log, XN_LOG_ERROR, "audit.index_failed", "error", err.message, XN_LOG_END);
-            return;
-        }
-    }
+    return auth_now(ctx);
 }
 
-/* The scheduled verification of the trail (audit.verify_hours): a damaged trail raises its
- * alert inside audit_verify_due; the log says so too. */
-static void verify_audit(audit_trail *trail, xn_log *log)
+/* The runner is handed to the rooms whose job functions schedule jobs before any runs. */
+static void jobs_ready(jobs_runner *r, void *app)
 {
-    xn_error err;
-    bool ran = false, intact = true;
-    if (audit_verify_due(trail, &ran, &intact, &err) != XN_OK)
-        xn_log_event(log, XN_LOG_ERROR, "audit.verify_failed", "error", err.message, XN_LOG_END);
-    else if (ran)
-        xn_log_event(log, intact ? XN_LOG_INFO : XN_LOG_ERROR, "audit.verified", "intact",
-                     intact ? "true" : "false", "trigger", "scheduled", XN_LOG_END);
+    cli_serve_app *serve = app;
+    serve->jobs = r;
+    notify_set_jobs(serve->notify, r);
 }
 
-/* AUD-3: whole days of received logs past syslog.retention_days, each with its record. */
-static void purge_logs(store *db, audit_trail *trail, const xn_config *cfg, xn_log *log)
+/* The main thread only waits for a stop signal; periodic work runs on the job runner. */
+static int wait_for_stop(const sigset_t *stop_signals)
 {
-    xn_error err;
-    int dropped = 0;
-    if (audit_logstore_purge(db, trail, cfg, xn_now_us(), &dropped, &err) != XN_OK) {
-        xn_log_event(log, XN_LOG_ERROR, "syslog.purge_failed", "error", err.message, XN_LOG_END);
-    } else if (dropped) {
-        char n[16];
-        snprintf(n, sizeof n, "%d", dropped);
-        xn_log_event(log, XN_LOG_INFO, "syslog.purged", "days", n, "reason",
-                     "older than syslog.retention_days", XN_LOG_END);
-    }
-}
-
-/* The account lifecycle's deadlines (ACC-12): reminders and disabling, logged when acted on. */
-static void lifecycle_tick(store *db, audit_trail *trail, const auth_settings *auth, xn_log *log)
-{
-    xn_error err;
-    auth_tick_result r;
-    if (auth_lifecycle_tick(db, trail, auth_now(auth), &r, &err) != XN_OK) {
-        xn_log_event(log, XN_LOG_ERROR, "auth.tick_failed", "error", err.message, XN_LOG_END);
-        return;
-    }
-    if (r.reminded || r.disabled || r.expiring) {
-        char reminded[16], disabled[16], expiring[16];
-        snprintf(reminded, sizeof reminded, "%d", r.reminded);
-        snprintf(disabled, sizeof disabled, "%d", r.disabled);
-        snprintf(expiring, sizeof expiring, "%d", r.expiring);
-        xn_log_event(log, XN_LOG_INFO, "auth.lifecycle", "reminded", reminded, "disabled", disabled,
-                     "expiry_reminded", expiring, XN_LOG_END);
-    }
-}
-
-/* The main thread's periodic work while it waits for a stop signal: closing due audit
- * epochs (empty ones too) and sending checkpoints to the remote witness, the audit search
- * index, the account lifecycle, the scheduled verification, and the hourly retention purges
- * (the first one at the first tick). A long verification delays the next tick, never a
- * request. Under the test clock (XINAN_TEST_CLOCK) it ticks every second. */
-static int wait_for_stop(const sigset_t *stop_signals, audit_trail *trail, store *db,
-                         const xn_config *cfg, const auth_settings *auth, xn_log *log)
-{
-    struct timespec tick = {.tv_sec = auth->clock_file ? 1 : TICK_SECONDS};
-    for (long n = 1;; n++) {
-        int sig = sigtimedwait(stop_signals, NULL, &tick);
-        if (sig > 0)
+    for (;;) {
+        int sig = 0;
+        if (sigwait(stop_signals, &sig) == 0)
             return sig;
-        xn_error err;
-        if (audit_tick(trail, &err) != XN_OK)
-            xn_log_event(log, XN_LOG_ERROR, "audit.tick_failed", "error", err.message, XN_LOG_END);
-        index_audit(db, log);
-        lifecycle_tick(db, trail, auth, log);
-        verify_audit(trail, log);
-        int64_t purged = 0;
-        if (n % PURGE_EVERY_TICKS == 0 && audit_purge(trail, xn_now_us(), &purged, &err) != XN_OK)
-            xn_log_event(log, XN_LOG_ERROR, "audit.purge_failed", "error", err.message, XN_LOG_END);
-        if (n % PURGE_EVERY_TICKS == 1)
-            purge_logs(db, trail, cfg, log);
     }
 }
 
@@ -204,6 +136,8 @@ int cli_cmd_serve(int argc, char **argv)
     lexicon_live *lexicons = NULL;
     audit_syslog *syslog = NULL;
     http_server *srv = NULL;
+    jobs_runner *jobs = NULL;
+    notify_ctx *notify = NULL;
     xn_error err;
     status = cli_open_store(&cfg, true, true, &db);
     if (status)
@@ -246,6 +180,38 @@ int cli_cmd_serve(int argc, char **argv)
         fprintf(stderr, "xinan: %s\n", err.message);
         goto out;
     }
+    /* The periodic work of every room (job_kinds.c). Under the test clock periods are capped
+     * at a second and idle workers look again every second, so a moved clock is seen. */
+    notify_options nopt = {.db = db,
+                           .trail = trail,
+                           .auth = &auth,
+                           .kinds = cli_event_kinds,
+                           .nkinds = cli_event_kinds_count,
+                           .robot_rate = (int)cfg.notify_robot_rate,
+                           .log = &log};
+    if (notify_open(&notify, &nopt, &err) != XN_OK) {
+        fprintf(stderr, "xinan: notify: %s\n", err.message);
+        goto out;
+    }
+    cli_serve_app serve = {
+        .notify = notify, .cfg = &cfg, .log = &log, .db = db, .trail = trail, .auth = &auth};
+    jobs_options jopt = {.db = db,
+                         .trail = trail,
+                         .kinds = cli_job_kinds,
+                         .nkinds = cli_job_kinds_count,
+                         .app = &serve,
+                         .workers = (int)cfg.jobs_workers,
+                         .now = rules_clock,
+                         .now_ctx = &auth,
+                         .period_cap_s = auth.clock_file ? 1 : 0,
+                         .max_sleep_ms = auth.clock_file ? 1000 : 0,
+                         .on_flag = notify_job_flagged,
+                         .before_workers = jobs_ready,
+                         .log = &log};
+    if (jobs_start(&jobs, &jopt, &err) != XN_OK) {
+        fprintf(stderr, "xinan: jobs: %s\n", err.message);
+        goto out;
+    }
     http_app app = {.cfg = &cfg,
                     .log = &log,
                     .db = db,
@@ -253,11 +219,14 @@ int cli_cmd_serve(int argc, char **argv)
                     .auth = &auth,
                     .started_us = xn_monotonic_us(),
                     .lexicons = lexicons,
-                    .syslog = syslog};
+                    .syslog = syslog,
+                    .jobs = jobs,
+                    .notify = notify};
     if (http_start(&srv, &app, &err) != XN_OK) {
         fprintf(stderr, "xinan: %s\n", err.message);
         goto out;
     }
+    notify_set_self(notify, cfg.listen_host, http_port(srv));
     const char *host = cfg.listen_host;
     bool v6 = strchr(host, ':') != NULL;
     printf("xinan %s listening on http://%s%s%s:%u/\n", XN_VERSION, v6 ? "[" : "", host,
@@ -268,14 +237,20 @@ int cli_cmd_serve(int argc, char **argv)
     xn_log_event(&log, XN_LOG_INFO, "server.start", "version", XN_VERSION, "host", host, "port",
                  port, "db", cfg.db_path, XN_LOG_END);
 
-    int sig = wait_for_stop(&stop_signals, trail, db, &cfg, &auth, &log);
+    int sig = wait_for_stop(&stop_signals);
     xn_log_event(&log, XN_LOG_INFO, "server.stopping", "signal", strsignal(sig), XN_LOG_END);
     http_stop(srv, (int)cfg.shutdown_grace);
+    srv = NULL;
+    jobs_stop(jobs);
+    jobs = NULL;
     /* the failures counted in the last minute get their summary before the trail closes */
     if (audit_failures_flush(trail, true, &err) != XN_OK)
         xn_log_event(&log, XN_LOG_ERROR, "audit.flush_failed", "error", err.message, XN_LOG_END);
     status = 0;
 out:
+    http_stop(srv, 0);
+    jobs_stop(jobs);
+    notify_free(notify);
     audit_syslog_stop(syslog);
     lexicon_live_free(lexicons);
     auth_dict_free(dict);

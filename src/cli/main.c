@@ -2,6 +2,8 @@
 #include "base/base.h"
 #include "cli/cli.h"
 
+#include <curl/curl.h>
+
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +68,8 @@ int main(int argc, char **argv)
      */
     umask(027);
     store_global_init();
+    /* libcurl (notification delivery) before any thread */
+    curl_global_init(CURL_GLOBAL_DEFAULT);
     if (argc < 2) {
         print_help(stderr);
         return 2;

@@ -118,6 +118,16 @@ void crypto_base32(const uint8_t *data, size_t len, char *out);
 /* Decodes base32 (upper or lower case, no padding); XN_EINVAL on bad characters or length. */
 int crypto_base32_decode(const char *in, uint8_t *out, size_t out_len);
 
+/* HMAC-SHA256 (RFC 2104) with a key of any length: the signatures outside systems expect
+ * (DingTalk robots, webhook receivers), whatever crypto.mode is. */
+#define CRYPTO_HMAC_SHA256_BYTES 32
+void crypto_hmac_sha256(const void *key, size_t key_len, const void *data, size_t len,
+                        uint8_t out[CRYPTO_HMAC_SHA256_BYTES]);
+/* Standard base64 with padding (RFC 4648 §4) into out, which must hold
+ * crypto_base64_len(len) bytes (with the NUL). */
+size_t crypto_base64_len(size_t len);
+void crypto_base64(const void *in, size_t len, char *out);
+
 /* ------------------------------------------------------------------------------------------ */
 /* Sealing sensitive fields (AEAD)                                                             */
 /* ------------------------------------------------------------------------------------------ */

@@ -236,3 +236,23 @@ void crypto_wipe(void *p, size_t len)
 {
     sodium_memzero(p, len);
 }
+
+void crypto_hmac_sha256(const void *key, size_t key_len, const void *data, size_t len,
+                        uint8_t out[CRYPTO_HMAC_SHA256_BYTES])
+{
+    crypto_auth_hmacsha256_state st;
+    crypto_auth_hmacsha256_init(&st, key, key_len);
+    crypto_auth_hmacsha256_update(&st, data, len);
+    crypto_auth_hmacsha256_final(&st, out);
+    sodium_memzero(&st, sizeof st);
+}
+
+size_t crypto_base64_len(size_t len)
+{
+    return sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL);
+}
+
+void crypto_base64(const void *in, size_t len, char *out)
+{
+    sodium_bin2base64(out, crypto_base64_len(len), in, len, sodium_base64_VARIANT_ORIGINAL);
+}

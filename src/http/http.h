@@ -13,7 +13,9 @@
 #include "audit/audit.h"
 #include "auth/auth.h"
 #include "base/base.h"
+#include "jobs/jobs.h"
 #include "lexicon/lexicon.h"
+#include "notify/notify.h"
 #include "store/store.h"
 #include "text/text.h"
 
@@ -42,6 +44,8 @@ typedef struct http_app {
     int64_t started_us;        /* monotonic */
     lexicon_live *lexicons;    /* content checks: the live, administered set */
     audit_syslog *syslog;      /* the syslog receiver for /metrics, NULL when off */
+    jobs_runner *jobs;         /* the job runner (系统任务) */
+    notify_ctx *notify;        /* channels, groups, the outbox */
     bool secure_cookies; /* __Host- cookie with Secure (http.secure_cookies, set by http_start) */
 } http_app;
 
@@ -242,6 +246,18 @@ int http_h_audit_alert_ack(http_req *req, http_resp *resp);
 int http_h_logs(http_req *req, http_resp *resp);
 int http_h_logs_stats(http_req *req, http_resp *resp);
 int http_h_log_raw(http_req *req, http_resp *resp);
+int http_h_jobs(http_req *req, http_resp *resp);
+int http_h_job_runs(http_req *req, http_resp *resp);
+int http_h_job_run(http_req *req, http_resp *resp);
+int http_h_notify_channels(http_req *req, http_resp *resp);
+int http_h_notify_channel_create(http_req *req, http_resp *resp);
+int http_h_notify_channel_update(http_req *req, http_resp *resp);
+int http_h_notify_channel_delete(http_req *req, http_resp *resp);
+int http_h_notify_channel_test(http_req *req, http_resp *resp);
+int http_h_notify_groups(http_req *req, http_resp *resp);
+int http_h_notify_group_create(http_req *req, http_resp *resp);
+int http_h_notify_messages(http_req *req, http_resp *resp);
+int http_h_notify_group_test(http_req *req, http_resp *resp);
 
 /* The path router, exposed for tests and the fuzz harness. Splits `path` (raw, without query)
  * into segments, percent-decodes each, and finds the route. Returns the route index, -1 when no

@@ -471,6 +471,146 @@ static const store_migration migrations[] = {
         .sql = "ALTER TABLE app_user ADD COLUMN unlocked_at INTEGER NOT NULL DEFAULT 0;"
                "INSERT INTO role_permission (role_id, permission) VALUES (2, 'user.unlock');",
     },
+    {
+        .version = 13,
+        .name = "the job runner",
+        /* room jobs/. job: one row per (kind, key): next_run (NULL: nothing due), the lease
+         * (owner and expiry, wall clock; lease_s from the kind's timeout), tries of the current
+         * run, wanted (bumped by each schedule so a run that ends keeps a newer request),
+         * lost_owner/lost_start (a run whose lease expired, noted by the claim that took the
+         * job over, so it enters the history), the last start, result,
+         * success and error. job_run: the history, one row per finished run (or a run lost
+         * with its node, recorded when the lease is retaken), kept 180 days. job_kind_state:
+         * failed tries of a kind in a row and when it was flagged. The system administrator
+         * holds jobs.manage (系统任务, run now). */
+        .sql = "CREATE TABLE job ("
+               " id INTEGER PRIMARY KEY,"
+               " kind TEXT NOT NULL,"
+               " key TEXT NOT NULL,"
+               " next_run INTEGER,"
+               " lease_owner TEXT,"
+               " lease_expires INTEGER,"
+               " attempts INTEGER NOT NULL DEFAULT 0,"
+               " wanted INTEGER NOT NULL DEFAULT 0,"
+               " lease_s INTEGER NOT NULL,"
+               " lost_owner TEXT,"
+               " lost_start INTEGER,"
+               " last_start INTEGER,"
+               " last_end INTEGER,"
+               " last_result TEXT,"
+               " last_success INTEGER,"
+               " last_error TEXT,"
+               " created_at INTEGER NOT NULL,"
+               " UNIQUE (kind, key));"
+               "CREATE INDEX job_due ON job (next_run);"
+               "CREATE INDEX job_lease ON job (lease_expires);"
+               "CREATE TABLE job_run ("
+               " id INTEGER PRIMARY KEY,"
+               " job_id INTEGER NOT NULL,"
+               " kind TEXT NOT NULL,"
+               " key TEXT NOT NULL,"
+               " started_at INTEGER NOT NULL,"
+               " ended_at INTEGER NOT NULL,"
+               " result TEXT NOT NULL CHECK (result IN ('ok', 'failed', 'timed_out')),"
+               " attempt INTEGER NOT NULL,"
+               " node TEXT NOT NULL,"
+               " error TEXT,"
+               " summary TEXT);"
+               "CREATE INDEX job_run_kind ON job_run (kind, id);"
+               "CREATE INDEX job_run_started ON job_run (started_at);"
+               "CREATE TABLE job_kind_state ("
+               " kind TEXT PRIMARY KEY,"
+               " failures INTEGER NOT NULL,"
+               " flagged_at INTEGER,"
+               " last_error TEXT);"
+               "INSERT INTO role_permission (role_id, permission) VALUES (1, 'jobs.manage');",
+    },
+    {
+        .version = 14,
+        .name = "notifications",
+        /* INC-2/3, MON-10 (room notify/). notify_channel: where messages go (WeCom and
+         * DingTalk robots, a webhook, SMTP mail; row 1 is the in-app channel, the bell of
+         * auth's notification table); secret sealed with the field key (AEAD, ad
+         * "notify_channel:<id>"), secret_alg its algorithm; rate_per_min 0 is unlimited;
+         * failing_since/alerted_at: a channel failing for an hour alerts the system
+         * administrators once. notify_group: recipient groups with their people (mobile for
+         * @-mentions, mail) and channels. notify_message: the outbox, written in the raising
+         * change's transaction. notify_delivery: one per message and channel, dkey unique so
+         * a message is delivered to a channel once. notify_attempt: every try with its HTTP
+         * status, robot errcode and time taken. The system administrator holds
+         * notify.manage. */
+        .sql = "CREATE TABLE notify_channel ("
+               " id INTEGER PRIMARY KEY,"
+               " kind TEXT NOT NULL CHECK (kind IN ('wecom', 'dingtalk', 'webhook', 'mail',"
+               " 'inapp')),"
+               " name TEXT NOT NULL,"
+               " url TEXT NOT NULL,"
+               " secret BLOB,"
+               " secret_alg TEXT,"
+               " mail_from TEXT,"
+               " rate_per_min INTEGER NOT NULL,"
+               " failing_since INTEGER,"
+               " alerted_at INTEGER,"
+               " last_error TEXT,"
+               " created_at INTEGER NOT NULL,"
+               " updated_at INTEGER NOT NULL,"
+               " deleted_at INTEGER);"
+               "CREATE UNIQUE INDEX notify_channel_name ON notify_channel (name)"
+               " WHERE deleted_at IS NULL;"
+               "INSERT INTO notify_channel (id, kind, name, url, rate_per_min, created_at,"
+               " updated_at) VALUES (1, 'inapp', '站内消息', '', 0, 0, 0);"
+               "CREATE TABLE notify_group ("
+               " id INTEGER PRIMARY KEY,"
+               " name TEXT NOT NULL UNIQUE,"
+               " created_at INTEGER NOT NULL);"
+               "CREATE TABLE notify_group_member ("
+               " group_id INTEGER NOT NULL REFERENCES notify_group (id),"
+               " user_id INTEGER NOT NULL,"
+               " name TEXT NOT NULL,"
+               " mobile TEXT NOT NULL,"
+               " mail TEXT NOT NULL,"
+               " PRIMARY KEY (group_id, user_id));"
+               "CREATE TABLE notify_group_channel ("
+               " group_id INTEGER NOT NULL REFERENCES notify_group (id),"
+               " channel_id INTEGER NOT NULL REFERENCES notify_channel (id),"
+               " PRIMARY KEY (group_id, channel_id));"
+               "CREATE TABLE notify_message ("
+               " id INTEGER PRIMARY KEY,"
+               " kind TEXT NOT NULL,"
+               " severity TEXT NOT NULL,"
+               " group_id INTEGER,"
+               " object_type TEXT,"
+               " object_id TEXT,"
+               " title TEXT NOT NULL,"
+               " body TEXT NOT NULL,"
+               " created_at INTEGER NOT NULL);"
+               "CREATE TABLE notify_delivery ("
+               " id INTEGER PRIMARY KEY,"
+               " message_id INTEGER NOT NULL REFERENCES notify_message (id),"
+               " channel_id INTEGER NOT NULL REFERENCES notify_channel (id),"
+               " dkey TEXT NOT NULL UNIQUE,"
+               " state TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'failed')),"
+               " attempts INTEGER NOT NULL DEFAULT 0,"
+               " next_at INTEGER NOT NULL,"
+               " sent_at INTEGER,"
+               " last_error TEXT,"
+               " created_at INTEGER NOT NULL);"
+               "CREATE INDEX notify_delivery_due ON notify_delivery (channel_id, state, next_at);"
+               "CREATE INDEX notify_delivery_message ON notify_delivery (message_id);"
+               "CREATE TABLE notify_attempt ("
+               " id INTEGER PRIMARY KEY,"
+               " delivery_id INTEGER NOT NULL,"
+               " channel_id INTEGER NOT NULL,"
+               " at INTEGER NOT NULL,"
+               " ok INTEGER NOT NULL,"
+               " status INTEGER,"
+               " errcode INTEGER,"
+               " took_us INTEGER NOT NULL,"
+               " error TEXT);"
+               "CREATE INDEX notify_attempt_channel ON notify_attempt (channel_id, at);"
+               "CREATE INDEX notify_attempt_delivery ON notify_attempt (delivery_id);"
+               "INSERT INTO role_permission (role_id, permission) VALUES (1, 'notify.manage');",
+    },
     {0, NULL, NULL, NULL, NULL},
 };
 

@@ -89,7 +89,12 @@ static int sl_exec(void *handle, const char *sql, xn_error *err)
     return rc == SQLITE_OK ? XN_OK : map_rc(handle, rc, err, "exec");
 }
 
-/* Rewrites $N placeholders (outside quotes) to ?N, which SQLite binds by that exact number. */
+#define SKIP_LOCKED     " FOR UPDATE SKIP LOCKED"
+#define SKIP_LOCKED_LEN (sizeof SKIP_LOCKED - 1)
+
+/* Rewrites $N placeholders (outside quotes) to ?N, which SQLite binds by that exact number,
+ * and blanks PostgreSQL's row-lock clause " FOR UPDATE SKIP LOCKED" (SQLite has none: the write
+ * transaction store_tx opens already keeps every other writer out until it commits). */
 static char *rewrite_placeholders(const char *sql)
 {
     size_t n = strlen(sql);
@@ -104,6 +109,10 @@ static char *rewrite_placeholders(const char *sql)
             quote = c;
         } else if (c == '$' && sql[i + 1] >= '1' && sql[i + 1] <= '9') {
             c = '?';
+        } else if (c == ' ' && strncmp(sql + i, SKIP_LOCKED, SKIP_LOCKED_LEN) == 0) {
+            memset(out + i, ' ', SKIP_LOCKED_LEN);
+            i += SKIP_LOCKED_LEN - 1;
+            continue;
         }
         out[i] = c;
     }

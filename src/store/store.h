@@ -26,6 +26,11 @@
  *     leases), retries the whole function when the database reports a lock conflict or a
  *     serialization failure, and commits. The function must therefore be replayable: no side
  *     effects outside the transaction.
+ *   - A job lease is taken in one statement, written as PostgreSQL runs it:
+ *     `UPDATE t SET … WHERE id = (SELECT id FROM t WHERE … ORDER BY … LIMIT 1 FOR UPDATE SKIP
+ *     LOCKED) RETURNING …`. The SQLite backend drops the " FOR UPDATE SKIP LOCKED" clause (written
+ *     exactly so, with one space before each word) when it prepares: its write transaction
+ *     already serialises the claim.
  *
  * Errors: functions return 0 or a negative xn_err and fill the xn_error; XN_EBUSY means the lock
  * could not be had within the configured time; XN_ESCHEMA that the database was written by a

@@ -148,7 +148,12 @@ export const modules = [
   },
   {
     key: 'settings',
-    perms: ['settings.update', 'policy.update'],
+    perms: ['settings.update', 'policy.update', 'jobs.manage', 'notify.manage'],
+    pages: [
+      { path: '/settings', name: 'settings', overview: true, perms: ['settings.update', 'policy.update'], title: { 'zh-CN': '概览', en: 'Overview' } },
+      { path: '/settings/jobs', name: 'jobs', perm: 'jobs.manage', title: { 'zh-CN': '系统任务', en: 'System jobs' } },
+      { path: '/settings/notify', name: 'notify', perm: 'notify.manage', title: { 'zh-CN': '通知', en: 'Notifications' } },
+    ],
     path: '/settings',
     icon: 'Setting',
     name: { 'zh-CN': '系统设置', en: 'System settings' },

@@ -29,6 +29,8 @@ const ReviewPage = () => import('./views/ReviewPage.vue');
 const AgentsPage = () => import('./views/AgentsPage.vue');
 const ResetRequestPage = () => import('./views/ResetRequestPage.vue');
 const LexiconsPage = () => import('./views/LexiconsPage.vue');
+const JobsPage = () => import('./views/JobsPage.vue');
+const NotifyPage = () => import('./views/NotifyPage.vue');
 
 const builtPages = {
   accounts: AccountsPage,
@@ -41,6 +43,8 @@ const builtPages = {
   review: ReviewPage,
   agents: AgentsPage,
   lexicons: LexiconsPage,
+  jobs: JobsPage,
+  notify: NotifyPage,
 };
 
 const moduleRoutes = modules.flatMap((m) =>

@@ -1,0 +1,116 @@
+/*
+ * The server's job kinds: the periodic work of every room and the deferred work raised by
+ * requests, as one table (like http's routes). The functions adapt each room's periodic call
+ * to the runner and say what they did in the run's summary; an ok run that did nothing leaves
+ * an empty summary and is not kept in the history.
+ */
+#include "cli/cli.h"
+
+#define INDEX_STEP  10000 /* records per search-index transaction: short write locks */
+#define INDEX_STEPS 10    /* at most this many per run; a backlog is caught up later */
+
+static cli_serve_app *app_of(jobs_run *run)
+{
+    return run->app;
+}
+
+/* Closes due audit epochs (empty ones too), sends checkpoints to the remote witness, and
+ * writes the failure summaries of minutes that are over. */
+static int audit_tick_job(jobs_run *run, xn_error *err)
+{
+    return audit_tick(app_of(run)->trail, err);
+}
+
+/* Brings the audit search index up to date, a few short transactions at a time. */
+static int audit_index_job(jobs_run *run, xn_error *err)
+{
+    int64_t indexed = INDEX_STEP, total = 0;
+    for (int i = 0; i < INDEX_STEPS && indexed == INDEX_STEP; i++) {
+        int rc = audit_index_pending(app_of(run)->db, INDEX_STEP, &indexed, err);
+        if (rc != XN_OK)
+            return rc;
+        total += indexed;
+    }
+    if (total)
+        json_object_set_new(run->summary, "indexed", json_integer(total));
+    return XN_OK;
+}
+
+/* The scheduled verification of the trail (audit.verify_hours): a damaged trail raises its
+ * alert inside audit_verify_due. */
+static int audit_verify_job(jobs_run *run, xn_error *err)
+{
+    bool ran = false, intact = true;
+    int rc = audit_verify_due(app_of(run)->trail, &ran, &intact, err);
+    if (rc == XN_OK && ran) {
+        json_object_set_new(run->summary, "verified", json_true());
+        json_object_set_new(run->summary, "intact", json_boolean(intact));
+        xn_log_event(app_of(run)->log, intact ? XN_LOG_INFO : XN_LOG_ERROR, "audit.verified",
+                     "intact", intact ? "true" : "false", "trigger", "scheduled", XN_LOG_END);
+    }
+    return rc;
+}
+
+/* AUD-3: records past audit.retention_days, leaving a sealed purge checkpoint. */
+static int audit_purge_job(jobs_run *run, xn_error *err)
+{
+    int64_t purged = 0;
+    int rc = audit_purge(app_of(run)->trail, xn_now_us(), &purged, err);
+    if (rc == XN_OK)
+        json_object_set_new(run->summary, "purged", json_integer(purged));
+    return rc;
+}
+
+/* AUD-3: whole days of received logs past syslog.retention_days, each with its record. */
+static int syslog_purge_job(jobs_run *run, xn_error *err)
+{
+    cli_serve_app *app = app_of(run);
+    int dropped = 0;
+    int rc = audit_logstore_purge(app->db, app->trail, app->cfg, xn_now_us(), &dropped, err);
+    if (rc == XN_OK)
+        json_object_set_new(run->summary, "days", json_integer(dropped));
+    return rc;
+}
+
+/* ACC-12: reminders before password-change deadlines, disabling after them, reminders of a
+ * password's maximum age (ACC-10), on the rules' clock. */
+static int lifecycle_job(jobs_run *run, xn_error *err)
+{
+    cli_serve_app *app = app_of(run);
+    auth_tick_result r;
+    int rc = auth_lifecycle_tick(app->db, app->trail, run->now_us, &r, err);
+    if (rc != XN_OK)
+        return rc;
+    if (r.reminded)
+        json_object_set_new(run->summary, "reminded", json_integer(r.reminded));
+    if (r.disabled)
+        json_object_set_new(run->summary, "disabled", json_integer(r.disabled));
+    if (r.expiring)
+        json_object_set_new(run->summary, "expiry_reminded", json_integer(r.expiring));
+    return XN_OK;
+}
+
+/* clang-format off */
+const jobs_kind cli_job_kinds[] = {
+    {.name = "audit.tick", .title = "审计纪元与见证", .period_s = 5, .timeout_s = 300,
+     .attempts = 1, .run = audit_tick_job},
+    {.name = "audit.index", .title = "审计检索索引", .period_s = 5, .timeout_s = 300,
+     .attempts = 1, .run = audit_index_job},
+    {.name = "audit.verify", .title = "审计记录定期校验", .period_s = 60, .timeout_s = 3600,
+     .attempts = 1, .run = audit_verify_job},
+    {.name = "audit.purge", .title = "审计记录保留期清理", .period_s = 3600, .timeout_s = 3600,
+     .attempts = 3, .run = audit_purge_job},
+    {.name = "syslog.purge", .title = "日志保留期清理", .period_s = 3600, .timeout_s = 3600,
+     .attempts = 3, .run = syslog_purge_job},
+    {.name = "auth.lifecycle", .title = "账号生命周期提醒与停用", .period_s = 60,
+     .timeout_s = 600, .attempts = 1, .run = lifecycle_job},
+    {.name = "jobs.purge", .title = "任务记录保留期清理", .period_s = 86400, .timeout_s = 600,
+     .attempts = 3, .run = jobs_purge_runs},
+    /* one job per channel (key: the channel id), scheduled by notify_raise */
+    {.name = "notify.deliver", .title = "通知投递", .period_s = 0, .timeout_s = 15,
+     .attempts = 3, .run = notify_deliver_job},
+    {.name = "notify.watch", .title = "通知渠道故障提醒", .period_s = 60, .timeout_s = 60,
+     .attempts = 1, .run = notify_watch_job},
+};
+/* clang-format on */
+const size_t cli_job_kinds_count = sizeof cli_job_kinds / sizeof cli_job_kinds[0];
