@@ -2,6 +2,7 @@
 #include "audit/audit.h"
 #include "cli/cli.h"
 #include "crypto/crypto.h"
+#include "files/files.h"
 #include "http/http.h"
 #include "lexicon/lexicon.h"
 
@@ -152,13 +153,29 @@ static void lifecycle_tick(store *db, audit_trail *trail, const auth_settings *a
     }
 }
 
+/* PUB-12: pending virus checks (clamd was away) and uploads a crash left half-stored. To
+ * become job kinds of the job runner ("files.scan" every tick, "files.purge" hourly). */
+#define FILES_SCAN_BATCH 16
+#define FILES_STALE_US   ((int64_t)3600 * 1000000)
+static void files_tick(files_store *files, bool purge, xn_log *log)
+{
+    xn_error err;
+    int scanned = 0;
+    if (files_scan_pending(files, FILES_SCAN_BATCH, &scanned, &err) != XN_OK)
+        xn_log_event(log, XN_LOG_WARN, "files.scan_failed", "error", err.message, XN_LOG_END);
+    int64_t purged = 0;
+    if (purge && files_purge_stale(files, xn_now_us(), FILES_STALE_US, &purged, &err) != XN_OK)
+        xn_log_event(log, XN_LOG_ERROR, "files.purge_failed", "error", err.message, XN_LOG_END);
+}
+
 /* The main thread's periodic work while it waits for a stop signal: closing due audit
  * epochs (empty ones too) and sending checkpoints to the remote witness, the audit search
  * index, the account lifecycle, the scheduled verification, and the hourly retention purges
  * (the first one at the first tick). A long verification delays the next tick, never a
  * request. Under the test clock (XINAN_TEST_CLOCK) it ticks every second. */
 static int wait_for_stop(const sigset_t *stop_signals, audit_trail *trail, store *db,
-                         const xn_config *cfg, const auth_settings *auth, xn_log *log)
+                         const xn_config *cfg, const auth_settings *auth, files_store *files,
+                         xn_log *log)
 {
     struct timespec tick = {.tv_sec = auth->clock_file ? 1 : TICK_SECONDS};
     for (long n = 1;; n++) {
@@ -176,6 +193,7 @@ static int wait_for_stop(const sigset_t *stop_signals, audit_trail *trail, store
             xn_log_event(log, XN_LOG_ERROR, "audit.purge_failed", "error", err.message, XN_LOG_END);
         if (n % PURGE_EVERY_TICKS == 1)
             purge_logs(db, trail, cfg, log);
+        files_tick(files, n % PURGE_EVERY_TICKS == 1, log);
     }
 }
 
@@ -203,6 +221,7 @@ int cli_cmd_serve(int argc, char **argv)
     auth_settings auth = {0};
     lexicon_live *lexicons = NULL;
     audit_syslog *syslog = NULL;
+    files_store *files = NULL;
     http_server *srv = NULL;
     xn_error err;
     status = cli_open_store(&cfg, true, true, &db);
@@ -246,6 +265,10 @@ int cli_cmd_serve(int argc, char **argv)
         fprintf(stderr, "xinan: %s\n", err.message);
         goto out;
     }
+    if (files_open(&files, &cfg, db, trail, &err) != XN_OK) {
+        fprintf(stderr, "xinan: files: %s\n", err.message);
+        goto out;
+    }
     http_app app = {.cfg = &cfg,
                     .log = &log,
                     .db = db,
@@ -253,7 +276,8 @@ int cli_cmd_serve(int argc, char **argv)
                     .auth = &auth,
                     .started_us = xn_monotonic_us(),
                     .lexicons = lexicons,
-                    .syslog = syslog};
+                    .syslog = syslog,
+                    .files = files};
     if (http_start(&srv, &app, &err) != XN_OK) {
         fprintf(stderr, "xinan: %s\n", err.message);
         goto out;
@@ -268,7 +292,7 @@ int cli_cmd_serve(int argc, char **argv)
     xn_log_event(&log, XN_LOG_INFO, "server.start", "version", XN_VERSION, "host", host, "port",
                  port, "db", cfg.db_path, XN_LOG_END);
 
-    int sig = wait_for_stop(&stop_signals, trail, db, &cfg, &auth, &log);
+    int sig = wait_for_stop(&stop_signals, trail, db, &cfg, &auth, files, &log);
     xn_log_event(&log, XN_LOG_INFO, "server.stopping", "signal", strsignal(sig), XN_LOG_END);
     http_stop(srv, (int)cfg.shutdown_grace);
     /* the failures counted in the last minute get their summary before the trail closes */
@@ -277,6 +301,7 @@ int cli_cmd_serve(int argc, char **argv)
     status = 0;
 out:
     audit_syslog_stop(syslog);
+    files_free(files);
     lexicon_live_free(lexicons);
     auth_dict_free(dict);
     crypto_wipe(auth.field_key, sizeof auth.field_key);
