@@ -14,8 +14,8 @@
 #define CRYPTO_KEY_BYTES  32
 
 typedef enum crypto_alg {
-    CRYPTO_B2 = 1,  /* BLAKE2b-256; keyed BLAKE2b-256 as the MAC */
-    CRYPTO_SM3 = 2, /* SM3; HMAC-SM3 as the MAC */
+    CRYPTO_B2 = 1,     /* BLAKE2b-256; keyed BLAKE2b-256 as the MAC */
+    CRYPTO_SM3 = 2,    /* SM3; HMAC-SM3 as the MAC */
     CRYPTO_SHA256 = 3, /* SHA-256 (OpenSSL), plain hashes only: the digest of evidence files */
 } crypto_alg;
 

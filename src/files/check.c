@@ -15,11 +15,10 @@ int files_check_name(const char *name, size_t len, xn_error *err)
     if (!name || len == 0)
         return xn_fail_field(err, XN_EINVAL, "required", "filename", "文件名不能为空");
     if (memchr(name, '\0', len))
-        return xn_fail_field(err, XN_EINVAL, "bad_filename", "filename",
-                             "文件名不能包含 NUL 字符");
+        return xn_fail_field(err, XN_EINVAL, "bad_filename", "filename", "文件名不能包含 NUL 字符");
     if (len > FILES_MAX_NAME)
-        return xn_fail_field(err, XN_EINVAL, "too_long", "filename",
-                             "文件名不能超过 %d 字节", FILES_MAX_NAME);
+        return xn_fail_field(err, XN_EINVAL, "too_long", "filename", "文件名不能超过 %d 字节",
+                             FILES_MAX_NAME);
     if (memchr(name, '/', len) || memchr(name, '\\', len))
         return xn_fail_field(err, XN_EINVAL, "bad_filename", "filename",
                              "文件名不能包含路径分隔符 / 或 \\");
@@ -100,12 +99,12 @@ static const struct {
     const char *ext;
     unsigned families;
 } extensions[] = {
-    {"pdf", T_PDF},   {"jpg", T_JPEG}, {"jpeg", T_JPEG}, {"png", T_PNG},  {"gif", T_GIF},
+    {"pdf", T_PDF},   {"jpg", T_JPEG}, {"jpeg", T_JPEG}, {"png", T_PNG},   {"gif", T_GIF},
     {"webp", T_WEBP}, {"bmp", T_BMP},  {"tif", T_TIFF},  {"tiff", T_TIFF}, {"doc", T_OLE},
-    {"xls", T_OLE},   {"ppt", T_OLE},  {"wps", T_OLE},   {"et", T_OLE},   {"dps", T_OLE},
-    {"docx", T_ZIP},  {"xlsx", T_ZIP}, {"pptx", T_ZIP},  {"odt", T_ZIP},  {"ods", T_ZIP},
-    {"odp", T_ZIP},   {"ofd", T_ZIP},  {"zip", T_ZIP},   {"txt", T_TEXT}, {"csv", T_TEXT},
-    {"mp4", T_MP4},   {"mp3", T_MP3},  {"wav", T_WAV},   {"7z", T_7Z},    {"rar", T_RAR},
+    {"xls", T_OLE},   {"ppt", T_OLE},  {"wps", T_OLE},   {"et", T_OLE},    {"dps", T_OLE},
+    {"docx", T_ZIP},  {"xlsx", T_ZIP}, {"pptx", T_ZIP},  {"odt", T_ZIP},   {"ods", T_ZIP},
+    {"odp", T_ZIP},   {"ofd", T_ZIP},  {"zip", T_ZIP},   {"txt", T_TEXT},  {"csv", T_TEXT},
+    {"mp4", T_MP4},   {"mp3", T_MP3},  {"wav", T_WAV},   {"7z", T_7Z},     {"rar", T_RAR},
     {"rtf", T_RTF},
 };
 
@@ -117,7 +116,28 @@ static unsigned families_of_type(const char *type)
     return 0;
 }
 
-int files_check_type(const char *name, const char *type, xn_error *err)
+/* Markup a browser that sniffs would run, in the first bytes of a text. */
+static bool looks_like_markup(const void *head, size_t len)
+{
+    static const char *const tags[] = {"<html",   "<!doctype", "<script", "<body",   "<svg",
+                                       "<iframe", "<?xml",     "<head",   "<object", "<embed"};
+    if (len > 4096)
+        len = 4096;
+    const char *p = head;
+    for (size_t i = 0; i < len; i++) {
+        if (p[i] != '<')
+            continue;
+        for (size_t t = 0; t < sizeof tags / sizeof tags[0]; t++) {
+            size_t n = strlen(tags[t]);
+            if (len - i >= n && strncasecmp(p + i, tags[t], n) == 0)
+                return true;
+        }
+    }
+    return false;
+}
+
+int files_check_type(const char *name, const char *type, const void *head, size_t len,
+                     xn_error *err)
 {
     const char *dot = strrchr(name, '.');
     unsigned allowed = 0;
@@ -132,5 +152,9 @@ int files_check_type(const char *name, const char *type, xn_error *err)
     if (!(families_of_type(type) & allowed))
         return xn_fail_field(err, XN_EINVAL, "type_mismatch", "file",
                              "文件内容（%s）与扩展名 .%s 不符", type, dot + 1);
+    /* a text holding HTML is a page, whatever libmagic called it */
+    if ((allowed & T_TEXT) && looks_like_markup(head, len))
+        return xn_fail_field(err, XN_EINVAL, "type_mismatch", "file",
+                             "文本文件中含有网页标记（HTML/SVG/XML），不能作为 .%s 上传", dot + 1);
     return XN_OK;
 }

@@ -46,8 +46,7 @@ int files_clamd_connect(const char *where, xn_error *err)
         if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
             int e = errno;
             close(fd);
-            return xn_fail(err, XN_EIO, "clamd_unreachable", "clamd at %s: %s", where,
-                           strerror(e));
+            return xn_fail(err, XN_EIO, "clamd_unreachable", "clamd at %s: %s", where, strerror(e));
         }
         return fd;
     }
@@ -97,8 +96,8 @@ static int send_all(int fd, const void *data, size_t len, xn_error *err)
     return XN_OK;
 }
 
-int files_clamd_instream(int fd, files_reader *r, uint64_t size, bool *infected,
-                         char signature[96], xn_error *err)
+int files_clamd_instream(int fd, files_reader *r, uint64_t size, bool *infected, char signature[96],
+                         xn_error *err)
 {
     int rc = send_all(fd, "zINSTREAM", sizeof "zINSTREAM", err); /* with its NUL */
     unsigned char *piece = malloc(4 + CLAMD_PIECE);
@@ -139,8 +138,7 @@ int files_clamd_instream(int fd, files_reader *r, uint64_t size, bool *infected,
     while (len && (reply[len - 1] == '\n' || reply[len - 1] == '\r'))
         reply[--len] = '\0';
     if (len == 0)
-        return rc != XN_OK ? rc
-                           : xn_fail(err, XN_EIO, "clamd_failed", "clamd gave no answer");
+        return rc != XN_OK ? rc : xn_fail(err, XN_EIO, "clamd_failed", "clamd gave no answer");
     const char *found = " FOUND";
     size_t flen = strlen(found);
     if (strcmp(reply, "stream: OK") == 0) {
@@ -246,8 +244,7 @@ static int verdict_tx(store_conn *c, void *vctx, xn_error *err)
 
 /* Scans one pending content: XN_OK with a verdict stored, XN_EIO when clamd failed (the
  * failure stored for the next attempt). */
-static int scan_blob(files_store *f, int64_t blob_id, uint64_t size, char state[16],
-                     xn_error *err)
+static int scan_blob(files_store *f, int64_t blob_id, uint64_t size, char state[16], xn_error *err)
 {
     files_info fi = {.blob_id = blob_id, .size = (int64_t)size};
     files_reader *r = NULL;

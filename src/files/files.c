@@ -63,7 +63,7 @@ struct files_upload {
     audit_actor actor;
     char name[FILES_MAX_NAME + 1];
     crypto_hasher hash;
-    bool hashing;     /* hash holds a state to finish */
+    bool hashing;       /* hash holds a state to finish */
     unsigned char *buf; /* the chunk being filled: FILES_CHUNK bytes */
     size_t fill;
     uint64_t total;  /* bytes taken so far */
@@ -74,8 +74,8 @@ struct files_upload {
     bool finished; /* committed */
 };
 
-int files_upload_begin(files_store *f, const audit_actor *actor, const char *name,
-                       int64_t declared, files_upload **out, xn_error *err)
+int files_upload_begin(files_store *f, const audit_actor *actor, const char *name, int64_t declared,
+                       files_upload **out, xn_error *err)
 {
     int rc = files_check_name(name, name ? strlen(name) : 0, err);
     if (rc != XN_OK)
@@ -155,7 +155,7 @@ static int flush_chunk(files_upload *u, xn_error *err)
         return XN_OK;
     if (u->seq == 0) {
         files_detect(u->f, u->buf, u->fill, u->type);
-        int rc = files_check_type(u->name, u->type, err);
+        int rc = files_check_type(u->name, u->type, u->buf, u->fill, err);
         if (rc != XN_OK)
             return rc;
     }
@@ -283,10 +283,9 @@ static int finish_tx(store_conn *c, void *vctx, xn_error *err)
         return rc;
     char oid[24];
     snprintf(oid, sizeof oid, "%lld", (long long)id);
-    json_t *detail =
-        json_pack("{s:s, s:s, s:I, s:s, s:s, s:b}", "name", u->name, "digest", ctx->digest,
-                  "size", (json_int_t)u->total, "type", ctx->out->type, "scan", ctx->out->scan,
-                  "deduplicated", blob != u->blob_id);
+    json_t *detail = json_pack("{s:s, s:s, s:I, s:s, s:s, s:b}", "name", u->name, "digest",
+                               ctx->digest, "size", (json_int_t)u->total, "type", ctx->out->type,
+                               "scan", ctx->out->scan, "deduplicated", blob != u->blob_id);
     char *text = json_dumps(detail, JSON_COMPACT);
     json_decref(detail);
     audit_event ev = {.action = "file.upload",
@@ -505,8 +504,8 @@ static int read_audit_tx(store_conn *c, void *vctx, xn_error *err)
     read_audit_ctx *r = vctx;
     char oid[24];
     snprintf(oid, sizeof oid, "%lld", (long long)r->fi->id);
-    json_t *detail = json_pack("{s:s, s:s, s:I, s:s}", "name", r->fi->name, "digest",
-                               r->fi->digest, "size", (json_int_t)r->fi->size, "scan", r->fi->scan);
+    json_t *detail = json_pack("{s:s, s:s, s:I, s:s}", "name", r->fi->name, "digest", r->fi->digest,
+                               "size", (json_int_t)r->fi->size, "scan", r->fi->scan);
     if (r->reason)
         json_object_set_new(detail, "reason", json_string(r->reason));
     char *text = json_dumps(detail, JSON_COMPACT);
@@ -562,8 +561,8 @@ static int load_chunk(files_reader *r, int64_t seq)
     if (store_acquire(r->f->db, &c, &err) != XN_OK)
         return -1;
     store_stmt *st;
-    int rc = store_prepare(c, "SELECT data FROM file_chunk WHERE blob_id = $1 AND seq = $2", &st,
-                           &err);
+    int rc =
+        store_prepare(c, "SELECT data FROM file_chunk WHERE blob_id = $1 AND seq = $2", &st, &err);
     if (rc == XN_OK) {
         store_bind_int(st, 1, r->blob_id);
         store_bind_int(st, 2, seq);
@@ -622,10 +621,10 @@ int files_disposition(const char *name, char *out, size_t size)
     xn_buf_init(&b, size - 1);
     int rc = xn_buf_puts(&b, "attachment; filename=\"");
     for (const unsigned char *p = (const unsigned char *)name; rc == XN_OK && *p; p++) {
-        char ch = (char)((*p < 0x20 || *p >= 0x7f || *p == '"' || *p == '\\' || *p == '%' ||
-                          *p == ';')
-                             ? '_'
-                             : *p);
+        char ch =
+            (char)((*p < 0x20 || *p >= 0x7f || *p == '"' || *p == '\\' || *p == '%' || *p == ';')
+                       ? '_'
+                       : *p);
         if ((*p & 0xC0) == 0x80) /* one stand-in per character, not per byte */
             continue;
         rc = xn_buf_append(&b, &ch, 1);

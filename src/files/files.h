@@ -81,11 +81,14 @@ uint64_t files_max_size(const files_store *f);
  * it is refused). */
 int files_check_name(const char *name, size_t len, xn_error *err);
 /*
- * Whether content of detected media type `type` (libmagic's MIME type) may carry `name`'s
- * extension: XN_OK, or XN_EINVAL with field "filename" and code bad_extension (the extension
- * is not an evidence type) or field "file" and code type_mismatch.
+ * Whether content of detected media type `type` (libmagic's MIME type), beginning with the len
+ * bytes at head, may carry `name`'s extension: XN_OK, or XN_EINVAL with field "filename" and
+ * code bad_extension (the extension is not an evidence type) or field "file" and code
+ * type_mismatch (another type, or a text file holding HTML, SVG or XML markup in its first
+ * 4 KiB, which a browser that sniffs would run).
  */
-int files_check_type(const char *name, const char *type, xn_error *err);
+int files_check_type(const char *name, const char *type, const void *head, size_t len,
+                     xn_error *err);
 /* libmagic's MIME type of the first bytes of a content into type ("application/octet-stream"
  * when it cannot tell). Safe from any thread. */
 void files_detect(files_store *f, const void *head, size_t len, char type[FILES_MAX_TYPE]);
@@ -116,8 +119,8 @@ typedef struct files_info {
  * here (files_check_name). On success *out must be ended with files_upload_free. actor's
  * strings must outlive the upload.
  */
-int files_upload_begin(files_store *f, const audit_actor *actor, const char *name,
-                       int64_t declared, files_upload **out, xn_error *err);
+int files_upload_begin(files_store *f, const audit_actor *actor, const char *name, int64_t declared,
+                       files_upload **out, xn_error *err);
 /* Takes the next piece of the body. XN_ETOOBIG past files.max_size, XN_EINVAL for a type that
  * does not match the name (detected on the first chunk); after an error the upload only waits
  * for files_upload_free, and nothing of it stays stored. */
@@ -179,8 +182,8 @@ int files_scan_pending(files_store *f, int max, int *scanned, xn_error *err);
  * reader (in pieces of at most 1 MiB), then reads the answer. *infected and signature
  * (what was found) on a verdict; XN_EIO with clamd's error otherwise. Exposed for tests.
  */
-int files_clamd_instream(int fd, files_reader *r, uint64_t size, bool *infected,
-                         char signature[96], xn_error *err);
+int files_clamd_instream(int fd, files_reader *r, uint64_t size, bool *infected, char signature[96],
+                         xn_error *err);
 /* Connects to files.clamd (a unix socket path or host:port) with 30 s send/receive timeouts;
  * returns the socket or -1 with err filled. */
 int files_clamd_connect(const char *where, xn_error *err);

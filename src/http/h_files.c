@@ -61,6 +61,7 @@ static int upload_open(http_req *req, http_resp *resp, int64_t declared)
     xn_error err;
     files_store *f = req->app->files;
     const char *name = NULL;
+    req->body_max = files_max_size(f); /* also bounds the drain of a refused body */
     int rc = decode_filename(req, http_header(req, "X-Filename"), &name, &err);
     audit_actor *actor = xn_arena_alloc(req->arena, sizeof *actor);
     if (rc == XN_OK && !actor)
@@ -76,7 +77,6 @@ static int upload_open(http_req *req, http_resp *resp, int64_t declared)
         http_fail(req, resp, &err);
         return rc;
     }
-    req->body_max = files_max_size(f);
     return 0;
 }
 
@@ -141,8 +141,8 @@ static int readable(http_req *req, http_resp *resp, files_info *fi)
     if (rc == XN_EDENIED || (rc == XN_ENOTFOUND && fi->id == id)) {
         audit_actor actor = auth_actor(req->who);
         xn_error ignored;
-        files_audit_read(f, &actor, fi, AUDIT_DENIED, rc == XN_EDENIED ? "permission" : "quarantined",
-                         &ignored);
+        files_audit_read(f, &actor, fi, AUDIT_DENIED,
+                         rc == XN_EDENIED ? "permission" : "quarantined", &ignored);
     }
     http_fail(req, resp, &err);
     return rc;

@@ -111,8 +111,9 @@ typedef int (*http_handler)(http_req *req, http_resp *resp);
  *      byte of the body is read);
  *   2. stream->open(req, resp, declared): declared is Content-Length, or -1 for a chunked body.
  *      It sets req->stream to its state and req->body_max to the bound it accepts (default
- *      http.max_body), or refuses: it fills resp and returns non-zero, and the answer goes at
- *      once (a 413 for a declared length over the bound never reads the body);
+ *      http.max_body), or refuses: it fills resp and returns non-zero; the body is then read
+ *      and dropped up to body_max plus the drain margin and answered, or answered at once
+ *      when its declared length is past that (so its bytes are never read);
  *   3. stream->write(req, data, len, resp) for every piece, in order. Non-zero refuses with
  *      resp: stream->close(req, false) is called at once, the rest of the body is read and
  *      dropped up to body_max plus the drain margin (so the client can read the answer), and

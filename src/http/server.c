@@ -539,13 +539,17 @@ static void begin_stream(req_ctx *ctx, const http_route *r, struct MHD_Connectio
     }
     xn_buf_release(&ctx->body); /* never used: the body is not kept */
     ctx->req.body_max = (uint64_t)ctx->srv->app->cfg->max_body;
-    if (r->stream->open(&ctx->req, &ctx->resp, declared) != 0) {
+    int refused = r->stream->open(&ctx->req, &ctx->resp, declared);
+    ctx->drain_limit = drain_limit((size_t)ctx->req.body_max);
+    if (refused) {
+        /* as for any body: answered once a body within the drain margin has been read and
+         * dropped (so the answer is not lost to a reset), at once past it */
         ctx->ready = true;
-        send_resp(ctx);
+        if (declared >= 0 && (uint64_t)declared > ctx->drain_limit)
+            send_resp(ctx);
         return;
     }
     ctx->stream_open = true;
-    ctx->drain_limit = drain_limit((size_t)ctx->req.body_max);
 }
 
 /* Decides what the request is before any body arrives; answers at once only to refuse a body. */
@@ -776,8 +780,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                 close_stream(ctx, false); /* refused: the rest is dropped, then the answer */
                 ctx->ready = true;
             }
-        } else if (wanted &&
-                   xn_buf_append(&ctx->body, upload_data, *upload_data_size) != XN_OK) {
+        } else if (wanted && xn_buf_append(&ctx->body, upload_data, *upload_data_size) != XN_OK) {
             ctx->body_too_big = true; /* dropped from here on; 413 when it ends */
             xn_buf_release(&ctx->body);
         }
