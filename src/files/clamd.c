@@ -21,9 +21,10 @@
 #include <unistd.h>
 
 #define CLAMD_TIMEOUT_S 30
-#define CLAMD_PIECE     ((size_t)256 << 10) /* bytes per INSTREAM chunk (StreamMaxLength aside) */
-#define RETRY_FIRST_US  ((int64_t)5 * 1000000)
-#define RETRY_MAX_US    ((int64_t)3600 * 1000000)
+#define CLAMD_PIECE     (FILES_CHUNK - 4) /* bytes per INSTREAM chunk, with its length in one buffer \
+                                           */
+#define RETRY_FIRST_US ((int64_t)5 * 1000000)
+#define RETRY_MAX_US   ((int64_t)3600 * 1000000)
 
 static void set_timeouts(int fd)
 {
@@ -100,7 +101,7 @@ int files_clamd_instream(int fd, files_reader *r, uint64_t size, bool *infected,
                          xn_error *err)
 {
     int rc = send_all(fd, "zINSTREAM", sizeof "zINSTREAM", err); /* with its NUL */
-    unsigned char *piece = malloc(4 + CLAMD_PIECE);
+    unsigned char *piece = files_chunk_alloc();
     if (!piece)
         return xn_fail(err, XN_ENOMEM, "no_memory", "out of memory");
     for (uint64_t pos = 0; rc == XN_OK && pos < size;) {
@@ -115,7 +116,7 @@ int files_clamd_instream(int fd, files_reader *r, uint64_t size, bool *infected,
         rc = send_all(fd, piece, 4 + (size_t)n, err);
         pos += (uint64_t)n;
     }
-    free(piece);
+    files_chunk_free(piece);
     if (rc == XN_OK) {
         static const unsigned char end[4] = {0, 0, 0, 0};
         rc = send_all(fd, end, sizeof end, err);

@@ -10,6 +10,22 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+
+/* Chunk buffers are mapped, not malloc'd: the allocator would keep a freed 1 MiB block in the
+ * thread's arena (its mmap threshold grows after the first free), so each worker thread would
+ * hold on to the memory of its largest transfer. */
+void *files_chunk_alloc(void)
+{
+    void *p = mmap(NULL, FILES_CHUNK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+void files_chunk_free(void *p)
+{
+    if (p)
+        munmap(p, FILES_CHUNK);
+}
 
 int files_open(files_store **out, const xn_config *cfg, store *db, audit_trail *trail,
                xn_error *err)
@@ -90,13 +106,13 @@ int files_upload_begin(files_store *f, const audit_actor *actor, const char *nam
     u->f = f;
     u->actor = *actor;
     snprintf(u->name, sizeof u->name, "%s", name);
-    u->buf = malloc(FILES_CHUNK);
+    u->buf = files_chunk_alloc();
     if (!u->buf) {
         free(u);
         return xn_fail(err, XN_ENOMEM, "no_memory", "内存不足");
     }
     if (crypto_hasher_init(&u->hash, f->alg, NULL) != XN_OK) {
-        free(u->buf);
+        files_chunk_free(u->buf);
         free(u);
         return xn_fail(err, XN_EINTERNAL, "hash", "cannot start the digest");
     }
@@ -346,7 +362,7 @@ void files_upload_free(files_upload *u)
         uint8_t d[CRYPTO_HASH_BYTES];
         crypto_hasher_final(&u->hash, d);
     }
-    free(u->buf);
+    files_chunk_free(u->buf);
     free(u);
 }
 
@@ -540,7 +556,7 @@ struct files_reader {
 int files_reader_open(files_store *f, const files_info *fi, files_reader **out, xn_error *err)
 {
     files_reader *r = xn_xcalloc(1, sizeof *r);
-    r->buf = malloc(FILES_CHUNK);
+    r->buf = files_chunk_alloc();
     if (!r->buf) {
         free(r);
         return xn_fail(err, XN_ENOMEM, "no_memory", "内存不足");
@@ -607,7 +623,7 @@ void files_reader_free(files_reader *r)
 {
     if (!r)
         return;
-    free(r->buf);
+    files_chunk_free(r->buf);
     free(r);
 }
 

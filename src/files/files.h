@@ -66,7 +66,7 @@ typedef struct files_store files_store;
 /*
  * Opens the room: libmagic's database (XN_EIO when it cannot be loaded), the digest algorithm
  * of crypto.mode, files.max_size and files.clamd. db and trail stay the caller's and must
- * outlive the room.
+ * outlive the room; both NULL give a room that serves only files_detect (the fuzz harness).
  */
 int files_open(files_store **out, const xn_config *cfg, store *db, audit_trail *trail,
                xn_error *err);

@@ -16,6 +16,11 @@ struct files_store {
     struct magic_set *magic; /* libmagic's handle: one thread at a time */
 };
 
+/* A FILES_CHUNK buffer mapped for one transfer (NULL when the system refuses), and its
+ * release (NULL is fine). */
+void *files_chunk_alloc(void);
+void files_chunk_free(void *p);
+
 /* Deletes a staged ('uploading') content and its chunks inside the caller's transaction;
  * committed content is never touched. */
 int files_delete_blob(store_conn *c, int64_t blob_id, xn_error *err);
