@@ -21,8 +21,8 @@
 #include <unistd.h>
 
 #define CLAMD_TIMEOUT_S 30
-#define CLAMD_PIECE     (FILES_CHUNK - 4) /* bytes per INSTREAM chunk, with its length in one buffer \
-                                           */
+/* bytes per INSTREAM chunk: with its 4-byte length it fills one chunk buffer */
+#define CLAMD_PIECE    (FILES_CHUNK - 4)
 #define RETRY_FIRST_US ((int64_t)5 * 1000000)
 #define RETRY_MAX_US   ((int64_t)3600 * 1000000)
 
