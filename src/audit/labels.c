@@ -58,6 +58,12 @@ static const label labels[] = {
     {"action", "auth.agent_token_create", "签发代理令牌", "Agent token issued"},
     {"action", "auth.agent_token_revoke", "吊销代理令牌", "Agent token revoked"},
     {"action", "auth.agent_check", "代理令牌校验", "Agent token checked"},
+    /* evidence files */
+    {"action", "file.upload", "上传文件", "File uploaded"},
+    {"action", "file.download", "下载文件", "File downloaded"},
+    {"action", "file.scan", "文件查毒", "File scanned"},
+    {"action", "files.scan", "文件查毒任务", "Pending virus checks"},
+    {"action", "files.purge", "未完成上传清理", "Unfinished uploads purged"},
     /* the job runner and notifications */
     {"action", "jobs.run", "立即运行任务", "Job run on demand"},
     {"action", "jobs.kind_failing", "任务连续失败", "Job kind failing"},
@@ -160,6 +166,8 @@ static const label labels[] = {
     {"permission", "account.review", "账号年度复核", "Review accounts yearly"},
     {"permission", "text.lexicon", "管理敏感词库", "Manage lexicons"},
     {"permission", "system.status", "查看服务器状态详情", "View the server status in detail"},
+    {"permission", "file.read", "查看他人上传的文件", "Read others' files"},
+    {"permission", "file.quarantine", "查看已隔离文件", "See quarantined files"},
     {"permission", "jobs.manage", "管理系统任务", "Manage system jobs"},
     {"permission", "notify.manage", "管理通知渠道", "Manage notification channels"},
 

@@ -22,6 +22,7 @@ const char *const auth_permissions[] = {
     "account.review",      "text.lexicon",
     "policy.manage",       "system.status",       "user.unlock",
     "jobs.manage",         "notify.manage",
+    "file.read",           "file.quarantine",
     NULL,
 };
 /* clang-format on */

@@ -278,6 +278,8 @@ typedef struct xn_config {
     int64_t syslog_idle_timeout;    /* syslog.idle_timeout: seconds a TCP sender may be silent */
     int64_t jobs_workers;           /* jobs.workers: job runner threads */
     int64_t notify_robot_rate;      /* notify.robot_rate_per_minute: robots' default rate */
+    int64_t files_max_size;         /* files.max_size: largest evidence file, bytes */
+    char files_clamd[256];          /* files.clamd: clamd's unix socket path or host:port; "" off */
 } xn_config;
 
 /* text.lexicons' default, relative to the working directory (the shipped lexicons, which are

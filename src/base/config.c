@@ -181,6 +181,17 @@ static int set_syslog_tcp(xn_config *c, const char *v, xn_error *e)
     return set_addr(c->syslog_tcp, sizeof c->syslog_tcp, v, 0, e);
 }
 
+/* PUB-12: clamd's socket: an absolute unix socket path, or host:port; "" is off. */
+static int set_files_clamd(xn_config *c, const char *v, xn_error *e)
+{
+    if (*v == '/') {
+        if (strlen(v) >= 108) /* sun_path */
+            return xn_fail(e, XN_EINVAL, "bad_config", "a unix socket path is at most 107 bytes");
+        return set_path(c->files_clamd, sizeof c->files_clamd, v, e);
+    }
+    return set_addr(c->files_clamd, sizeof c->files_clamd, v, 1, e);
+}
+
 static const setting settings[] = {
     {"server", "listen", "address and port of the HTTP server", "127.0.0.1:8080", set_listen},
     {"server", "db", "SQLite database file", "var/xinan.db", set_db},
@@ -249,6 +260,12 @@ static const setting settings[] = {
     {"notify", "robot_rate_per_minute",
      "messages a minute a new WeCom or DingTalk channel sends (the excess waits; 0: no limit)",
      "20", INT(notify_robot_rate, 0, 100000)},
+    {"files", "max_size", "largest evidence file accepted, bytes", "52428800",
+     INT(files_max_size, 1024, (int64_t)4 << 30)},
+    {"files", "clamd",
+     "clamd's socket for the virus check: unix socket path or host:port (\"\": none, files are "
+     "marked unscanned)",
+     "", set_files_clamd},
 };
 #define NSETTINGS (sizeof settings / sizeof settings[0])
 

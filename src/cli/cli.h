@@ -10,6 +10,7 @@
 #include "audit/audit.h"
 #include "auth/auth.h"
 #include "base/base.h"
+#include "files/files.h"
 #include "jobs/jobs.h"
 #include "notify/notify.h"
 #include "store/store.h"
@@ -77,6 +78,7 @@ typedef struct cli_serve_app {
     audit_trail *trail;
     const auth_settings *auth;
     jobs_runner *jobs;
+    files_store *files;
 } cli_serve_app;
 
 /* The server's job kinds (job_kinds.c). */

@@ -2,6 +2,7 @@
 #include "audit/audit.h"
 #include "cli/cli.h"
 #include "crypto/crypto.h"
+#include "files/files.h"
 #include "http/http.h"
 #include "lexicon/lexicon.h"
 
@@ -135,6 +136,7 @@ int cli_cmd_serve(int argc, char **argv)
     auth_settings auth = {0};
     lexicon_live *lexicons = NULL;
     audit_syslog *syslog = NULL;
+    files_store *files = NULL;
     http_server *srv = NULL;
     jobs_runner *jobs = NULL;
     notify_ctx *notify = NULL;
@@ -180,6 +182,10 @@ int cli_cmd_serve(int argc, char **argv)
         fprintf(stderr, "xinan: %s\n", err.message);
         goto out;
     }
+    if (files_open(&files, &cfg, db, trail, &err) != XN_OK) {
+        fprintf(stderr, "xinan: files: %s\n", err.message);
+        goto out;
+    }
     /* The periodic work of every room (job_kinds.c). Under the test clock periods are capped
      * at a second and idle workers look again every second, so a moved clock is seen. */
     notify_options nopt = {.db = db,
@@ -193,8 +199,13 @@ int cli_cmd_serve(int argc, char **argv)
         fprintf(stderr, "xinan: notify: %s\n", err.message);
         goto out;
     }
-    cli_serve_app serve = {
-        .notify = notify, .cfg = &cfg, .log = &log, .db = db, .trail = trail, .auth = &auth};
+    cli_serve_app serve = {.notify = notify,
+                           .cfg = &cfg,
+                           .log = &log,
+                           .db = db,
+                           .trail = trail,
+                           .auth = &auth,
+                           .files = files};
     jobs_options jopt = {.db = db,
                          .trail = trail,
                          .kinds = cli_job_kinds,
@@ -221,7 +232,8 @@ int cli_cmd_serve(int argc, char **argv)
                     .lexicons = lexicons,
                     .syslog = syslog,
                     .jobs = jobs,
-                    .notify = notify};
+                    .notify = notify,
+                    .files = files};
     if (http_start(&srv, &app, &err) != XN_OK) {
         fprintf(stderr, "xinan: %s\n", err.message);
         goto out;
@@ -252,6 +264,7 @@ out:
     jobs_stop(jobs);
     notify_free(notify);
     audit_syslog_stop(syslog);
+    files_free(files);
     lexicon_live_free(lexicons);
     auth_dict_free(dict);
     crypto_wipe(auth.field_key, sizeof auth.field_key);

@@ -90,6 +90,27 @@ static int lifecycle_job(jobs_run *run, xn_error *err)
     return XN_OK;
 }
 
+/* PUB-12: virus checks still pending (clamd was away, or the check after upload failed). */
+static int files_scan_job(jobs_run *run, xn_error *err)
+{
+    int scanned = 0;
+    int rc = files_scan_pending(app_of(run)->files, 16, &scanned, err);
+    if (rc == XN_OK && scanned)
+        json_object_set_new(run->summary, "scanned", json_integer(scanned));
+    return rc;
+}
+
+/* Uploads a crash or a dropped connection left half-stored, after an hour. */
+static int files_purge_job(jobs_run *run, xn_error *err)
+{
+    int64_t purged = 0;
+    int rc =
+        files_purge_stale(app_of(run)->files, xn_now_us(), (int64_t)3600 * 1000000, &purged, err);
+    if (rc == XN_OK && purged)
+        json_object_set_new(run->summary, "purged", json_integer(purged));
+    return rc;
+}
+
 /* clang-format off */
 const jobs_kind cli_job_kinds[] = {
     {.name = "audit.tick", .title = "审计纪元与见证", .period_s = 5, .timeout_s = 300,
@@ -111,6 +132,10 @@ const jobs_kind cli_job_kinds[] = {
      .attempts = 3, .run = notify_deliver_job},
     {.name = "notify.watch", .title = "通知渠道故障提醒", .period_s = 60, .timeout_s = 60,
      .attempts = 1, .run = notify_watch_job},
+    {.name = "files.scan", .title = "文件查毒", .period_s = 5, .timeout_s = 600,
+     .attempts = 1, .run = files_scan_job},
+    {.name = "files.purge", .title = "未完成上传清理", .period_s = 3600, .timeout_s = 600,
+     .attempts = 3, .run = files_purge_job},
 };
 /* clang-format on */
 const size_t cli_job_kinds_count = sizeof cli_job_kinds / sizeof cli_job_kinds[0];

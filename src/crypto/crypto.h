@@ -14,20 +14,23 @@
 #define CRYPTO_KEY_BYTES  32
 
 typedef enum crypto_alg {
-    CRYPTO_B2 = 1,  /* BLAKE2b-256; keyed BLAKE2b-256 as the MAC */
-    CRYPTO_SM3 = 2, /* SM3; HMAC-SM3 as the MAC */
+    CRYPTO_B2 = 1,     /* BLAKE2b-256; keyed BLAKE2b-256 as the MAC */
+    CRYPTO_SM3 = 2,    /* SM3; HMAC-SM3 as the MAC */
+    CRYPTO_SHA256 = 3, /* SHA-256 (OpenSSL), plain hashes only: the digest of evidence files */
 } crypto_alg;
 
-/* "b2" / "sm3": the id stored beside values. */
+/* "b2" / "sm3" / "sha256": the id stored beside values. */
 const char *crypto_alg_id(crypto_alg alg);
-/* Parses a stored id; XN_EINVAL when unknown. */
+/* Parses a stored id of a MAC algorithm ("b2", "sm3"); XN_EINVAL otherwise ("sha256" too,
+ * which makes no MAC). */
 int crypto_alg_parse(const char *id, crypto_alg *out);
 /* The algorithm crypto.mode selects ("gm" → SM3, otherwise BLAKE2b). */
 crypto_alg crypto_alg_for_mode(const char *mode);
 
 /*
  * Incremental hashing or MAC: init (key NULL for a plain hash), update, final. The state is
- * big enough for either algorithm and needs no cleanup beyond final.
+ * big enough for any algorithm and needs no cleanup beyond final. CRYPTO_SHA256 takes no key
+ * (XN_EINVAL).
  */
 typedef struct crypto_hasher {
     crypto_alg alg;

@@ -43,9 +43,24 @@ const EVP_MD *crypto_sm3(void)
     return sm3_fetched ? sm3_fetched : EVP_sm3();
 }
 
+/* SHA-256, fetched once for the same reason. */
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+static const EVP_MD *sha256_fetched;
+
+static void sha256_fetch(void)
+{
+    sha256_fetched = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+static const EVP_MD *sha256_md(void)
+{
+    pthread_once(&sha256_once, sha256_fetch);
+    return sha256_fetched ? sha256_fetched : EVP_sha256();
+}
+
 const char *crypto_alg_id(crypto_alg alg)
 {
-    return alg == CRYPTO_SM3 ? "sm3" : "b2";
+    return alg == CRYPTO_SM3 ? "sm3" : alg == CRYPTO_SHA256 ? "sha256" : "b2";
 }
 
 int crypto_alg_parse(const char *id, crypto_alg *out)
@@ -75,11 +90,14 @@ int crypto_hasher_init(crypto_hasher *h, crypto_alg alg, const uint8_t *key)
                    ? XN_OK
                    : XN_EINTERNAL;
     }
+    if (alg == CRYPTO_SHA256 && key)
+        return XN_EINVAL;
+    /* SHA-256 shares the SM3 side's OpenSSL state (never keyed) */
     sm3_state *st = (sm3_state *)h->state;
     st->ctx = EVP_MD_CTX_new();
     if (!st->ctx)
         return XN_ENOMEM;
-    if (EVP_DigestInit_ex(st->ctx, crypto_sm3(), NULL) != 1) {
+    if (EVP_DigestInit_ex(st->ctx, alg == CRYPTO_SHA256 ? sha256_md() : crypto_sm3(), NULL) != 1) {
         EVP_MD_CTX_free(st->ctx);
         return XN_EINTERNAL;
     }
@@ -167,6 +185,8 @@ static EVP_MD_CTX *sm3_padded(const uint8_t key[CRYPTO_KEY_BYTES], uint8_t pad)
 int crypto_mac_key_init(crypto_mac_key *k, crypto_alg alg, const uint8_t key[CRYPTO_KEY_BYTES])
 {
     *k = (crypto_mac_key){.alg = alg};
+    if (alg == CRYPTO_SHA256)
+        return XN_EINVAL;
     memcpy(k->raw, key, CRYPTO_KEY_BYTES);
     if (alg == CRYPTO_B2) {
         crypto_b2_keyed_start(k->b2_start, key);

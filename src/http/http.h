@@ -13,6 +13,7 @@
 #include "audit/audit.h"
 #include "auth/auth.h"
 #include "base/base.h"
+#include "files/files.h"
 #include "jobs/jobs.h"
 #include "lexicon/lexicon.h"
 #include "notify/notify.h"
@@ -47,6 +48,7 @@ typedef struct http_app {
     jobs_runner *jobs;         /* the job runner (系统任务) */
     notify_ctx *notify;        /* channels, groups, the outbox */
     bool secure_cookies; /* __Host- cookie with Secure (http.secure_cookies, set by http_start) */
+    files_store *files;  /* evidence files (uploads, downloads, the virus check) */
 } http_app;
 
 #define HTTP_MAX_PARAMS 8
@@ -65,6 +67,8 @@ typedef struct http_req {
     json_t *json;        /* parsed body for routes with HTTP_JSON_BODY, owned by the request */
     const char *peer;    /* the client's address (http_client_address), never NULL */
     auth_principal *who; /* the signed-in person on routes that need one; else NULL */
+    void *stream;        /* HTTP_STREAM_BODY: the route's state from http_stream.open */
+    uint64_t body_max;   /* HTTP_STREAM_BODY: the bound open accepts (drained past it) */
     char request_id[17];
     void *conn; /* the library's connection; only http/ uses it */
 } http_req;
@@ -76,10 +80,15 @@ typedef struct http_resp {
     const char *cache_control; /* NULL: "no-store" */
     char allow[64];            /* for 405 */
     char set_cookie[160];      /* a Set-Cookie value, or "" */
-    char disposition[320];     /* a Content-Disposition value (downloads), or "" */
+    char disposition[1024];    /* a Content-Disposition value (downloads), or "" */
     bool has_file;             /* the body is file_fd's file_size bytes, not `body` */
     int file_fd;               /* with has_file: sent from its start, then closed */
     uint64_t file_size;
+    /* A body produced piece by piece (http_stream_response), or read NULL. */
+    ssize_t (*read)(void *cls, uint64_t pos, void *buf, size_t max);
+    void (*read_free)(void *cls);
+    void *read_cls;
+    uint64_t read_size;
 } http_resp;
 
 typedef int (*http_handler)(http_req *req, http_resp *resp);
@@ -98,6 +107,33 @@ typedef int (*http_handler)(http_req *req, http_resp *resp);
 /* A public route that is never refused to an address over its failures (health, metrics:
  * monitors poll them and they cannot fail). */
 #define HTTP_UNLIMITED 0x8
+
+/*
+ * The body is not kept: it goes to the route's http_stream piece by piece as it arrives (an
+ * upload of any size in bounded memory). The order for such a route:
+ *   1. the head has arrived: authenticate and authorise (a refusal is answered at once, and no
+ *      byte of the body is read);
+ *   2. stream->open(req, resp, declared): declared is Content-Length, or -1 for a chunked body.
+ *      It sets req->stream to its state and req->body_max to the bound it accepts (default
+ *      http.max_body), or refuses: it fills resp and returns non-zero; the body is then read
+ *      and dropped up to body_max plus the drain margin and answered, or answered at once
+ *      when its declared length is past that (so its bytes are never read);
+ *   3. stream->write(req, data, len, resp) for every piece, in order. Non-zero refuses with
+ *      resp: stream->close(req, false) is called at once, the rest of the body is read and
+ *      dropped up to body_max plus the drain margin (so the client can read the answer), and
+ *      the answer goes when the body ends;
+ *   4. the body has ended: the route's handler runs as for any route (req->body is NULL) and
+ *      answers; then stream->close(req, true);
+ * and stream->close(req, false) when the client goes away first. close is called exactly once
+ * after an open that succeeded, and frees req->stream.
+ */
+#define HTTP_STREAM_BODY 0x10
+
+typedef struct http_stream {
+    int (*open)(http_req *req, http_resp *resp, int64_t declared);
+    int (*write)(http_req *req, const char *data, size_t len, http_resp *resp);
+    void (*close)(http_req *req, bool completed);
+} http_stream;
 
 /* http_route.perm: NULL for public routes, HTTP_SIGNED_IN for any session, else a
  * permission ("audit.read") the session must hold. */
@@ -121,6 +157,7 @@ typedef struct http_route {
     unsigned flags;
     const char *perm;
     const char *summary;
+    const http_stream *stream; /* with HTTP_STREAM_BODY, else NULL */
 } http_route;
 
 /* The route table, ended by an entry with a NULL method. */
@@ -149,6 +186,15 @@ bool http_parse_severities(const char *list, unsigned *mask);
 /* Hands an open file to the response as its body (the response closes it). */
 void http_file(http_resp *resp, int status, const char *content_type, int fd, uint64_t size,
                const char *disposition);
+/*
+ * A body of size bytes produced by read(cls, pos, buf, max) as the client takes it: the bytes
+ * from pos, at most max, their count returned (-1 on an error, which cuts the connection).
+ * read_free(cls) runs once when the response is done or cannot be sent. disposition as in
+ * http_file.
+ */
+void http_stream_response(http_resp *resp, int status, const char *content_type, uint64_t size,
+                          ssize_t (*read)(void *cls, uint64_t pos, void *buf, size_t max),
+                          void (*read_free)(void *cls), void *cls, const char *disposition);
 /* A request header, or NULL. */
 const char *http_header(const http_req *req, const char *name);
 
@@ -258,6 +304,10 @@ int http_h_notify_groups(http_req *req, http_resp *resp);
 int http_h_notify_group_create(http_req *req, http_resp *resp);
 int http_h_notify_messages(http_req *req, http_resp *resp);
 int http_h_notify_group_test(http_req *req, http_resp *resp);
+int http_h_file_upload(http_req *req, http_resp *resp);
+int http_h_file_download(http_req *req, http_resp *resp);
+int http_h_file_meta(http_req *req, http_resp *resp);
+extern const http_stream http_file_upload_stream;
 
 /* The path router, exposed for tests and the fuzz harness. Splits `path` (raw, without query)
  * into segments, percent-decodes each, and finds the route. Returns the route index, -1 when no

@@ -150,5 +150,12 @@ const http_route http_routes[] = {
     {"GET", "/api/logs/stats", http_h_logs_stats, 0, "log.read", "received log statistics"},
     {"GET", "/api/logs/:id/raw", http_h_log_raw, 0, "log.read",
      "the raw bytes of one received message"},
+    /* evidence files (room files/): any signed-in person uploads; who reads is files.h's rule */
+    {"POST", "/api/files", http_h_file_upload, HTTP_STREAM_BODY, ANY,
+     "upload an evidence file (raw body, X-Filename percent-encoded; up to files.max_size)",
+     &http_file_upload_stream},
+    {"GET", "/api/files/:id", http_h_file_download, 0, ANY,
+     "download a file (attachment; its uploader, file.read, file.quarantine when infected)"},
+    {"GET", "/api/files/:id/meta", http_h_file_meta, 0, ANY, "a file's metadata and scan state"},
     {NULL, NULL, NULL, 0, NULL, NULL},
 };

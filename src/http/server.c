@@ -66,6 +66,7 @@ typedef struct req_ctx {
     bool queued;             /* a response has been handed to the library */
     bool ready;              /* resp is decided (an error found before the body) */
     const http_asset *asset; /* a static file to send */
+    bool stream_open;        /* HTTP_STREAM_BODY: open succeeded, close not yet called */
     bool body_too_big;       /* the body passed its limit: 413 once it ends */
     uint64_t body_seen;      /* bytes of body received, kept or not */
     uint64_t drain_limit;    /* past this many, reading stops and the connection closes */
@@ -255,6 +256,54 @@ static void queue(req_ctx *ctx, struct MHD_Response *r, int status)
     ctx->queued = true;
 }
 
+/* A streamed response: the handler's reader behind the library's callback. */
+typedef struct body_reader {
+    ssize_t (*read)(void *cls, uint64_t pos, void *buf, size_t max);
+    void (*read_free)(void *cls);
+    void *cls;
+} body_reader;
+
+#define STREAM_BLOCK ((size_t)256 << 10) /* the library's buffer per streamed response */
+
+static ssize_t body_reader_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    body_reader *b = cls;
+    ssize_t n = b->read(b->cls, pos, buf, max);
+    return n > 0 ? n : MHD_CONTENT_READER_END_WITH_ERROR; /* the size is known: 0 is short */
+}
+
+static void body_reader_free(void *cls)
+{
+    body_reader *b = cls;
+    if (b->read_free)
+        b->read_free(b->cls);
+    free(b);
+}
+
+static void drop_stream_response(http_resp *resp)
+{
+    if (resp->read && resp->read_free)
+        resp->read_free(resp->read_cls);
+    resp->read = NULL;
+    resp->read_free = NULL;
+    resp->read_cls = NULL;
+}
+
+void http_stream_response(http_resp *resp, int status, const char *content_type, uint64_t size,
+                          ssize_t (*read)(void *cls, uint64_t pos, void *buf, size_t max),
+                          void (*read_free)(void *cls), void *cls, const char *disposition)
+{
+    drop_stream_response(resp);
+    xn_buf_reset(&resp->body);
+    resp->status = status;
+    resp->content_type = content_type;
+    resp->read = read;
+    resp->read_free = read_free;
+    resp->read_cls = cls;
+    resp->read_size = size;
+    snprintf(resp->disposition, sizeof resp->disposition, "%s", disposition ? disposition : "");
+}
+
 void http_file(http_resp *resp, int status, const char *content_type, int fd, uint64_t size,
                const char *disposition)
 {
@@ -277,6 +326,16 @@ static void send_resp(req_ctx *ctx)
         resp->has_file = false;
         if (!r) {
             close(resp->file_fd);
+            return;
+        }
+    } else if (resp->read) {
+        body_reader *b = xn_xmalloc(sizeof *b);
+        *b = (body_reader){resp->read, resp->read_free, resp->read_cls};
+        resp->read = NULL; /* the library owns it now: body_reader_free releases it */
+        r = MHD_create_response_from_callback(resp->read_size, STREAM_BLOCK, body_reader_read, b,
+                                              body_reader_free);
+        if (!r) {
+            body_reader_free(b);
             return;
         }
     } else {
@@ -454,6 +513,45 @@ static uint64_t drain_limit(size_t max_body)
     return (uint64_t)max_body + (max_body > DRAIN_EXTRA ? max_body : DRAIN_EXTRA);
 }
 
+static bool authorise(req_ctx *ctx, const http_route *route);
+
+/* Ends a streamed body's state once (http.h, HTTP_STREAM_BODY). */
+static void close_stream(req_ctx *ctx, bool completed)
+{
+    if (!ctx->stream_open)
+        return;
+    ctx->stream_open = false;
+    http_routes[ctx->route].stream->close(&ctx->req, completed);
+    ctx->req.stream = NULL;
+}
+
+/* A streamed body's route, its head complete: authorise, then let the route open its stream,
+ * before any byte of the body is read. */
+static void begin_stream(req_ctx *ctx, const http_route *r, struct MHD_Connection *conn)
+{
+    if (r->perm && !authorise(ctx, r))
+        return;
+    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+    int64_t declared = -1;
+    if (cl && xn_parse_int64(cl, 0, INT64_MAX, &declared) != XN_OK) {
+        send_error(ctx, 400, "bad_length", "Content-Length 无效 (bad Content-Length)");
+        return;
+    }
+    xn_buf_release(&ctx->body); /* never used: the body is not kept */
+    ctx->req.body_max = (uint64_t)ctx->srv->app->cfg->max_body;
+    int refused = r->stream->open(&ctx->req, &ctx->resp, declared);
+    ctx->drain_limit = drain_limit((size_t)ctx->req.body_max);
+    if (refused) {
+        /* as for any body: answered once a body within the drain margin has been read and
+         * dropped (so the answer is not lost to a reset), at once past it */
+        ctx->ready = true;
+        if (declared >= 0 && (uint64_t)declared > ctx->drain_limit)
+            send_resp(ctx);
+        return;
+    }
+    ctx->stream_open = true;
+}
+
 /* Decides what the request is before any body arrives; answers at once only to refuse a body. */
 static void begin_request(req_ctx *ctx, const char *method, const char *url,
                           struct MHD_Connection *conn)
@@ -508,6 +606,10 @@ static void begin_request(req_ctx *ctx, const char *method, const char *url,
         MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length")) {
         send_error(ctx, 400, "bad_framing",
                    "请求同时带有 Content-Length 与 Transfer-Encoding (ambiguous body framing)");
+        return;
+    }
+    if (r->flags & HTTP_STREAM_BODY) {
+        begin_stream(ctx, r, conn);
         return;
     }
     if (r->flags & HTTP_TEXT_BODY) {
@@ -595,6 +697,13 @@ static void run_handler(req_ctx *ctx)
     const http_route *route = &http_routes[ctx->route];
     req->body = ctx->body.data;
     req->body_len = ctx->body.len;
+    if (route->flags & HTTP_STREAM_BODY) {
+        /* authorised before the body; the handler ends the stream */
+        route->handler(req, &ctx->resp);
+        close_stream(ctx, true);
+        send_resp(ctx);
+        return;
+    }
     if (route->perm && !authorise(ctx, route))
         return;
     if (route->flags & HTTP_JSON_BODY) {
@@ -666,7 +775,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (*upload_data_size > 0) {
         ctx->body_seen += *upload_data_size;
         bool wanted = !ctx->queued && !ctx->ready && !ctx->asset && !ctx->body_too_big;
-        if (wanted && xn_buf_append(&ctx->body, upload_data, *upload_data_size) != XN_OK) {
+        if (ctx->stream_open) {
+            const http_stream *stream = http_routes[ctx->route].stream;
+            if (wanted &&
+                stream->write(&ctx->req, upload_data, *upload_data_size, &ctx->resp) != 0) {
+                close_stream(ctx, false); /* refused: the rest is dropped, then the answer */
+                ctx->ready = true;
+            }
+        } else if (wanted && xn_buf_append(&ctx->body, upload_data, *upload_data_size) != XN_OK) {
             ctx->body_too_big = true; /* dropped from here on; 413 when it ends */
             xn_buf_release(&ctx->body);
         }
@@ -702,6 +818,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     req_ctx *ctx = *con_cls;
     if (!ctx)
         return;
+    close_stream(ctx, false); /* the client went away mid-body */
+    drop_stream_response(&ctx->resp);
     int64_t took = xn_monotonic_us() - ctx->started_us;
     int status = ctx->queued ? ctx->resp.status : 0;
     if (!ctx->queued)

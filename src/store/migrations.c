@@ -611,6 +611,45 @@ static const store_migration migrations[] = {
                "CREATE INDEX notify_attempt_delivery ON notify_attempt (delivery_id);"
                "INSERT INTO role_permission (role_id, permission) VALUES (1, 'notify.manage');",
     },
+    {
+        .version = 15,
+        .name = "evidence files: content in chunks, uploads, the virus check",
+        /* Room files/ (files.h). file_blob: one content, deduplicated by digest ("sha256:…" or
+         * "sm3:…"; NULL while its upload is under way, state 'uploading'), its detected type and
+         * the virus check's state (PUB-12) with the next attempt of a pending scan.
+         * file_chunk: the bytes, 1 MiB a row. evidence_file: who uploaded what under which name.
+         * file.read (安全管理员, 审计管理员) reads anyone's files; file.quarantine (安全管理员)
+         * alone sees infected ones. */
+        .sql = "CREATE TABLE file_blob ("
+               " id INTEGER PRIMARY KEY,"
+               " digest TEXT UNIQUE,"
+               " size INTEGER NOT NULL DEFAULT 0,"
+               " type TEXT NOT NULL DEFAULT '',"
+               " state TEXT NOT NULL CHECK (state IN ('uploading', 'pending', 'clean',"
+               " 'infected', 'unscanned')),"
+               " signature TEXT,"
+               " scan_attempts INTEGER NOT NULL DEFAULT 0,"
+               " scan_next_at INTEGER NOT NULL DEFAULT 0,"
+               " scan_error TEXT,"
+               " scanned_at INTEGER,"
+               " created_at INTEGER NOT NULL);"
+               "CREATE INDEX file_blob_state ON file_blob (state, scan_next_at);"
+               "CREATE TABLE file_chunk ("
+               " blob_id INTEGER NOT NULL REFERENCES file_blob (id),"
+               " seq INTEGER NOT NULL,"
+               " data BLOB NOT NULL,"
+               " PRIMARY KEY (blob_id, seq));"
+               "CREATE TABLE evidence_file ("
+               " id INTEGER PRIMARY KEY,"
+               " blob_id INTEGER NOT NULL REFERENCES file_blob (id),"
+               " name TEXT NOT NULL,"
+               " uploaded_by INTEGER NOT NULL REFERENCES app_user (id),"
+               " uploaded_at INTEGER NOT NULL);"
+               "CREATE INDEX evidence_file_blob ON evidence_file (blob_id);"
+               "CREATE INDEX evidence_file_uploader ON evidence_file (uploaded_by, uploaded_at);"
+               "INSERT INTO role_permission (role_id, permission) VALUES (2, 'file.read'),"
+               " (2, 'file.quarantine'), (3, 'file.read');",
+    },
     {0, NULL, NULL, NULL, NULL},
 };
 
