@@ -21,6 +21,7 @@ const char *const auth_permissions[] = {
     "user.apply",          "agent.manage",
     "account.review",      "text.lexicon",
     "policy.manage",       "system.status",
+    "calendar.manage",
     NULL,
 };
 /* clang-format on */

@@ -13,6 +13,7 @@
 #include "audit/audit.h"
 #include "auth/auth.h"
 #include "base/base.h"
+#include "calendar/calendar.h"
 #include "lexicon/lexicon.h"
 #include "store/store.h"
 #include "text/text.h"
@@ -41,6 +42,7 @@ typedef struct http_app {
     const auth_settings *auth; /* sign-in, sessions and the password policy */
     int64_t started_us;        /* monotonic */
     lexicon_live *lexicons;    /* content checks: the live, administered set */
+    calendar_live *calendar;   /* the working-day calendar: shipped and imported years */
     audit_syslog *syslog;      /* the syslog receiver for /metrics, NULL when off */
     bool secure_cookies; /* __Host- cookie with Secure (http.secure_cookies, set by http_start) */
 } http_app;
@@ -239,6 +241,10 @@ int http_h_audit_alert_ack(http_req *req, http_resp *resp);
 int http_h_logs(http_req *req, http_resp *resp);
 int http_h_logs_stats(http_req *req, http_resp *resp);
 int http_h_log_raw(http_req *req, http_resp *resp);
+int http_h_calendar_status(http_req *req, http_resp *resp);
+int http_h_calendar_workdays(http_req *req, http_resp *resp);
+int http_h_calendar_year(http_req *req, http_resp *resp);
+int http_h_calendar_import(http_req *req, http_resp *resp);
 
 /* The path router, exposed for tests and the fuzz harness. Splits `path` (raw, without query)
  * into segments, percent-decodes each, and finds the route. Returns the route index, -1 when no

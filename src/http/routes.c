@@ -119,5 +119,14 @@ const http_route http_routes[] = {
     {"GET", "/api/logs/stats", http_h_logs_stats, 0, "log.read", "received log statistics"},
     {"GET", "/api/logs/:id/raw", http_h_log_raw, 0, "log.read",
      "the raw bytes of one received message"},
+    /* the working-day calendar (OBL): its literal routes come before /:year */
+    {"GET", "/api/calendar/status", http_h_calendar_status, 0, ANY,
+     "the years known and the home page's warning while next year is missing"},
+    {"GET", "/api/calendar/workdays", http_h_calendar_workdays, 0, ANY,
+     "a date N working days from another (?from=YYYY-MM-DD&n=N), estimated when unknown"},
+    {"GET", "/api/calendar/:year", http_h_calendar_year, 0, ANY,
+     "a year's holidays and adjusted working days, its notice and source, or estimated"},
+    {"PUT", "/api/calendar/:year", http_h_calendar_import, HTTP_TEXT_BODY, "calendar.manage",
+     "import a year's file (text/plain, checked line by line)"},
     {NULL, NULL, NULL, 0, NULL, NULL},
 };
