@@ -187,11 +187,13 @@ static bool field(const char *s, size_t n, size_t *at, const char **f, size_t *f
     return true;
 }
 
-/* The rest of the line after *at, blanks around it dropped. */
+/* The rest of the line from at, blanks around it dropped. */
 static void rest(const char *s, size_t n, size_t at, const char **r, size_t *rn)
 {
     while (at < n && blank(s[at]))
         at++;
+    while (n > at && blank(s[n - 1]))
+        n--;
     *r = s + at;
     *rn = n - at;
 }
@@ -210,6 +212,7 @@ static void year_line(parser *p, size_t ln, const char *s, size_t n, size_t at)
         refuse(p, ln, "header_twice", "year 行只能有一行（第 %zu 行已有）", p->year_line);
         return;
     }
+    p->year_line = ln; /* even when refused below: it is there, only wrong */
     if (p->first_date) {
         refuse(p, ln, "header_late", "year 行须写在所有日期行之前");
         return;
@@ -221,7 +224,6 @@ static void year_line(parser *p, size_t ln, const char *s, size_t n, size_t at)
                XN_DATE_MAX_YEAR);
         return;
     }
-    p->year_line = ln;
     if (p->year && y != p->year) {
         refuse(p, ln, "wrong_year", "文件写的是 %d 年，导入的是 %d 年", y, p->year);
         return;
@@ -238,11 +240,11 @@ static void notice_line(parser *p, size_t ln, const char *s, size_t n, size_t at
         refuse(p, ln, "header_twice", "notice 行只能有一行（第 %zu 行已有）", p->notice_line);
         return;
     }
+    p->notice_line = ln; /* even when refused below: it is there, only wrong */
     if (p->first_date) {
         refuse(p, ln, "header_late", "notice 行须写在所有日期行之前");
         return;
     }
-    p->notice_line = ln;
     rest(s, n, at, &r, &rn);
     if (rn == 0 || rn > XN_CAL_MAX_NOTICE) {
         refuse(p, ln, "bad_notice",
