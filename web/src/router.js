@@ -29,6 +29,7 @@ const ReviewPage = () => import('./views/ReviewPage.vue');
 const AgentsPage = () => import('./views/AgentsPage.vue');
 const ResetRequestPage = () => import('./views/ResetRequestPage.vue');
 const LexiconsPage = () => import('./views/LexiconsPage.vue');
+const WorkCalendarPage = () => import('./views/WorkCalendarPage.vue');
 
 const builtPages = {
   accounts: AccountsPage,
@@ -41,6 +42,7 @@ const builtPages = {
   review: ReviewPage,
   agents: AgentsPage,
   lexicons: LexiconsPage,
+  workdays: WorkCalendarPage,
 };
 
 const moduleRoutes = modules.flatMap((m) =>
