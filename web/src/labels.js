@@ -59,6 +59,7 @@ const PERMISSIONS = {
   'agent.manage': { 'zh-CN': '管理代理令牌', en: 'Manage agent tokens' },
   'account.review': { 'zh-CN': '账号年度复核', en: 'Review accounts yearly' },
   'system.status': { 'zh-CN': '查看服务器状态详情', en: 'View the server status in detail' },
+  'calendar.manage': { 'zh-CN': '导入工作日历', en: 'Import the working-day calendar' },
 };
 
 const ACTIONS = {
@@ -93,6 +94,7 @@ const ACTIONS = {
   'auth.agent_check': { 'zh-CN': '代理令牌校验', en: 'Agent token checked' },
   'audit.init': { 'zh-CN': '审计初始化', en: 'Audit trail started' },
   'audit.purge': { 'zh-CN': '清理过期审计记录', en: 'Old records purged' },
+  'calendar.import': { 'zh-CN': '导入工作日历', en: 'Working-day calendar imported' },
 };
 
 const REQUEST_KINDS = {
