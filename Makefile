@@ -104,6 +104,14 @@ $(BUILD)/gen/lexicons.c: $(LEXICONS_DEPS)
 	$(say) "  GEN   $@"
 	$(Q)scripts/gen-lexicons.sh $@
 
+# The shipped working-day calendars (data/calendar/YYYY.txt), built in the same way so that a
+# server or `xinan calendar` run in any directory knows the shipped years (src/calendar).
+CALENDAR_DEPS := scripts/gen-calendar.sh $(wildcard data/calendar/*.txt)
+$(BUILD)/gen/calendar.c: $(CALENDAR_DEPS)
+	@mkdir -p $(dir $@)
+	$(say) "  GEN   $@"
+	$(Q)scripts/gen-calendar.sh $@
+
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	$(say) "  CC    $<"
 	$(Q)$(CC) $(CFLAGS) -Wno-overlength-strings -c $< -o $@
@@ -120,16 +128,17 @@ $(LIB): $(LIB_OBJ)
 	$(Q)ar rcs $@ $^
 
 $(BIN): $(BUILD)/obj/$(MAIN_SRC:.c=.o) $(LIB) $(BUILD)/gen/assets.o $(BUILD)/gen/pwdict.o \
-        $(BUILD)/gen/lexicons.o
+        $(BUILD)/gen/lexicons.o $(BUILD)/gen/calendar.o
 	$(say) "  LD    $@"
 	$(Q)$(CC) $(LDSAN) -o $@ $(BUILD)/obj/$(MAIN_SRC:.c=.o) $(BUILD)/gen/assets.o \
-	    $(BUILD)/gen/pwdict.o $(BUILD)/gen/lexicons.o $(LIB) $(LDLIBS)
+	    $(BUILD)/gen/pwdict.o $(BUILD)/gen/lexicons.o $(BUILD)/gen/calendar.o $(LIB) $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIB) $(BUILD)/gen/assets_empty.o $(BUILD)/gen/pwdict.o
+$(BUILD)/tests/%: tests/unit/%.c $(LIB) $(BUILD)/gen/assets_empty.o $(BUILD)/gen/pwdict.o \
+                  $(BUILD)/gen/calendar.o
 	@mkdir -p $(dir $@)
 	$(say) "  TEST  $@"
 	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -Itests/unit $(LDSAN) -o $@ $< $(BUILD)/gen/assets_empty.o \
-	    $(BUILD)/gen/pwdict.o $(LIB) $(LDLIBS) -lcmocka
+	    $(BUILD)/gen/pwdict.o $(BUILD)/gen/calendar.o $(LIB) $(LDLIBS) -lcmocka
 
 -include $(shell find $(BUILD)/obj $(BUILD)/tests -name '*.d' 2>/dev/null)
 

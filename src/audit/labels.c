@@ -58,6 +58,8 @@ static const label labels[] = {
     {"action", "auth.agent_token_create", "签发代理令牌", "Agent token issued"},
     {"action", "auth.agent_token_revoke", "吊销代理令牌", "Agent token revoked"},
     {"action", "auth.agent_check", "代理令牌校验", "Agent token checked"},
+    /* the working-day calendar */
+    {"action", "calendar.import", "导入节假日安排", "Holiday arrangement imported"},
     /* evidence files */
     {"action", "file.upload", "上传文件", "File uploaded"},
     {"action", "file.download", "下载文件", "File downloaded"},
@@ -168,6 +170,7 @@ static const label labels[] = {
     {"permission", "system.status", "查看服务器状态详情", "View the server status in detail"},
     {"permission", "file.read", "查看他人上传的文件", "Read others' files"},
     {"permission", "file.quarantine", "查看已隔离文件", "See quarantined files"},
+    {"permission", "calendar.manage", "管理工作日历", "Manage the working-day calendar"},
     {"permission", "jobs.manage", "管理系统任务", "Manage system jobs"},
     {"permission", "notify.manage", "管理通知渠道", "Manage notification channels"},
 

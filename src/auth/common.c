@@ -23,6 +23,7 @@ const char *const auth_permissions[] = {
     "policy.manage",       "system.status",       "user.unlock",
     "jobs.manage",         "notify.manage",
     "file.read",           "file.quarantine",
+    "calendar.manage",
     NULL,
 };
 /* clang-format on */

@@ -213,6 +213,118 @@ void xn_time_format(int64_t epoch_us, char out[XN_TIME_STR]);
 int xn_time_parse(const char *s, int64_t *epoch_us);
 
 /* ------------------------------------------------------------------------------------------ */
+/* Dates and the working-day calendar (OBL: the State Council's holidays and 调休)             */
+/* ------------------------------------------------------------------------------------------ */
+
+/* A date is a day number: days since 1970-01-01 in the Gregorian calendar, a date as it is
+ * read in Asia/Shanghai. Years 1970..9999 only. */
+#define XN_DATE_MIN_YEAR 1970
+#define XN_DATE_MAX_YEAR 9999
+#define XN_DATE_STR      11 /* "YYYY-MM-DD" and its NUL */
+
+/* Parses exactly "YYYY-MM-DD" (n bytes, nothing around it) naming a real date of years
+ * 1970..9999; false for anything else (2025-02-29, 2025-1-5, 2025-01-01x). */
+bool xn_date_parse(const char *s, size_t n, int32_t *day);
+/* The day number of a real date (y, m, d are checked); false when there is no such date. */
+bool xn_date_from_ymd(int y, int m, int d, int32_t *day);
+void xn_date_ymd(int32_t day, int *y, int *m, int *d);
+void xn_date_format(int32_t day, char out[XN_DATE_STR]);
+/* 0 Sunday, 1 Monday … 6 Saturday. */
+int xn_date_weekday(int32_t day);
+/* The Shanghai date of an instant (UTC epoch µs). */
+int32_t xn_date_of(int64_t epoch_us);
+
+/*
+ * The working-day calendar: a set of years, each built from the text of one year file (the
+ * State Council's yearly notice; data/calendar/README.md describes the format). A day listed
+ * `holiday` is a day off (the statutory holiday and the rest days moved next to it), a day
+ * listed `workday` is an adjusted working day on a weekend (调休上班); any other day works
+ * Monday to Friday. A year the calendar has no file for counts Monday to Friday too, and every
+ * answer that looked at such a year says so (estimated), because its holidays are unknown.
+ * The calendar knows nothing of where the texts come from (shipped or imported: calendar/).
+ */
+#define XN_CAL_MAX_TEXT     (64u << 10) /* bytes of one year file */
+#define XN_CAL_MAX_NAME     64          /* bytes of a day's name (元旦, 春节调休上班) */
+#define XN_CAL_MAX_NOTICE   256         /* bytes of the notice a year cites */
+#define XN_CAL_MAX_ERRORS   10          /* bad lines listed in one refusal */
+#define XN_CAL_MAX_WORKDAYS 3650        /* |N| of xn_calendar_add_workdays */
+
+typedef enum xn_day_kind {
+    XN_DAY_ORDINARY = 0, /* not listed: Monday to Friday work, Saturday and Sunday rest */
+    XN_DAY_HOLIDAY = 1,  /* listed "holiday": a day off */
+    XN_DAY_WORKDAY = 2,  /* listed "workday": a Saturday or Sunday that is worked */
+} xn_day_kind;
+
+typedef struct xn_cal_day {
+    int32_t day;
+    xn_day_kind kind;
+    char name[XN_CAL_MAX_NAME + 1];
+} xn_cal_day;
+
+/* One year's arrangement: its listed days in date order. */
+typedef struct xn_cal_year {
+    int year;
+    char notice[XN_CAL_MAX_NOTICE + 1]; /* the notice it comes from, as its file cites it */
+    bool imported;                      /* set by the owner: imported, not shipped */
+    size_t n;
+    xn_cal_day days[366];
+} xn_cal_year;
+
+/* A refused year file: the first XN_CAL_MAX_ERRORS bad lines, and how many there were. Line 0
+ * stands for the file as a whole (a missing `year` or `notice` line, no listed day). */
+typedef struct xn_cal_bad_line {
+    size_t line;
+    char code[32];
+    char reason[160];
+} xn_cal_bad_line;
+typedef struct xn_cal_refusal {
+    size_t total, n;
+    xn_cal_bad_line lines[XN_CAL_MAX_ERRORS];
+} xn_cal_refusal;
+
+/*
+ * Parses one year file strictly. year: the year the file must be for (0: the one its `year`
+ * line names). On success *out is a new year (xn_cal_year_free). Otherwise XN_ETOOBIG
+ * ("too_large") for more than XN_CAL_MAX_TEXT bytes, or XN_EINVAL "bad_calendar" naming the
+ * first bad lines in the message, every bad line counted in bad (may be NULL): not_utf8,
+ * control_char, bad_line (neither a date line nor year/notice), bad_date (no such date),
+ * wrong_year (a date or `year` line of another year), duplicate_date, bad_kind (not holiday
+ * or workday), workday_not_weekend, bad_name, bad_notice, header_twice, header_late (year or
+ * notice after the first date), no_year, no_notice, no_days.
+ */
+int xn_cal_year_parse(const char *text, size_t len, int year, xn_cal_year **out,
+                      xn_cal_refusal *bad, xn_error *err);
+void xn_cal_year_free(xn_cal_year *y);
+/* The listed day, or NULL. */
+const xn_cal_day *xn_cal_year_find(const xn_cal_year *y, int32_t day);
+
+typedef struct xn_calendar xn_calendar;
+
+xn_calendar *xn_calendar_new(void);
+void xn_calendar_free(xn_calendar *c);
+/* Puts y (taken) into c, replacing and freeing a year already there with the same number. */
+void xn_calendar_put(xn_calendar *c, xn_cal_year *y);
+/* The year's arrangement, or NULL when c has none (its days are estimated). */
+const xn_cal_year *xn_calendar_year(const xn_calendar *c, int year);
+/* The years held, ascending, up to max into years; returns how many c holds. */
+size_t xn_calendar_years(const xn_calendar *c, int *years, size_t max);
+/*
+ * Whether day is a working day. *estimated (may be NULL) is set when its year has no data
+ * (then Monday to Friday count); *entry (may be NULL) gets the listed day or NULL.
+ */
+bool xn_calendar_is_workday(const xn_calendar *c, int32_t day, bool *estimated,
+                            const xn_cal_day **entry);
+/*
+ * The deadline n working days from `from`: for n > 0 the n-th working day after it (from
+ * itself never counts), for n < 0 the |n|-th working day before it, for n = 0 `from` when it
+ * is a working day, else the next working day. *estimated is set when any day looked at lies
+ * in a year without data. XN_EINVAL when |n| > XN_CAL_MAX_WORKDAYS or the walk leaves years
+ * 1970..9999.
+ */
+int xn_calendar_add_workdays(const xn_calendar *c, int32_t from, int64_t n, int32_t *out,
+                             bool *estimated, xn_error *err);
+
+/* ------------------------------------------------------------------------------------------ */
 /* Logging: one line per event, key=value (default) or JSON.                                   */
 /* ------------------------------------------------------------------------------------------ */
 

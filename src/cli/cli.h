@@ -99,5 +99,7 @@ int cli_cmd_text_check(int argc, char **argv);
 int cli_cmd_audit_verify(int argc, char **argv);
 int cli_cmd_passwd_check(int argc, char **argv);
 int cli_cmd_user_appoint(int argc, char **argv);
+int cli_cmd_calendar_add_workdays(int argc, char **argv);
+int cli_cmd_calendar_is_workday(int argc, char **argv);
 
 #endif

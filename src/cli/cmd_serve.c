@@ -1,5 +1,6 @@
 /* `xinan serve`, `xinan init`, `xinan version`. */
 #include "audit/audit.h"
+#include "calendar/calendar.h"
 #include "cli/cli.h"
 #include "crypto/crypto.h"
 #include "files/files.h"
@@ -135,6 +136,7 @@ int cli_cmd_serve(int argc, char **argv)
     auth_dict *dict = NULL;
     auth_settings auth = {0};
     lexicon_live *lexicons = NULL;
+    calendar_live *calendar = NULL;
     audit_syslog *syslog = NULL;
     files_store *files = NULL;
     http_server *srv = NULL;
@@ -177,6 +179,11 @@ int cli_cmd_serve(int argc, char **argv)
     auth.dict = dict;
     if (open_lexicons(&cfg, &log, db, trail, &lexicons) != 0)
         goto out;
+    /* OBL: the shipped years, replaced by any imported into the database */
+    if (calendar_live_open(&calendar, db, trail, calendar_builtins, &err) != XN_OK) {
+        fprintf(stderr, "xinan: calendar: %s\n", err.message);
+        goto out;
+    }
     /* AUD-5: the syslog receiver runs on the migrated store and stops before it closes. */
     if (audit_syslog_start(&syslog, &cfg, db, &log, &err) != XN_OK) {
         fprintf(stderr, "xinan: %s\n", err.message);
@@ -230,6 +237,7 @@ int cli_cmd_serve(int argc, char **argv)
                     .auth = &auth,
                     .started_us = xn_monotonic_us(),
                     .lexicons = lexicons,
+                    .calendar = calendar,
                     .syslog = syslog,
                     .jobs = jobs,
                     .notify = notify,
@@ -265,6 +273,7 @@ out:
     notify_free(notify);
     audit_syslog_stop(syslog);
     files_free(files);
+    calendar_live_free(calendar);
     lexicon_live_free(lexicons);
     auth_dict_free(dict);
     crypto_wipe(auth.field_key, sizeof auth.field_key);

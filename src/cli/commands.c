@@ -34,5 +34,13 @@ const cli_command cli_commands[] = {
      "break-glass, run by the host's root: grant a role directly when no security or audit "
      "administrator is left (loudly audited as auth.break_glass)",
      "ACCOUNT ROLE --reason TEXT [--config FILE] [--db PATH]", cli_cmd_user_appoint},
+    {"calendar", "add-workdays",
+     "print the date N working days from a date (N < 0: before it; 0: that day or the next "
+     "working day), by the State Council's holidays; with --db/--config also the imported years",
+     "YYYY-MM-DD N [--db PATH] [--config FILE]", cli_cmd_calendar_add_workdays},
+    {"calendar", "is-workday",
+     "exit 0 when a date is a working day, 1 when it is a day off (a year without data counts "
+     "Monday to Friday and is reported estimated)",
+     "YYYY-MM-DD [--db PATH] [--config FILE]", cli_cmd_calendar_is_workday},
     {NULL, NULL, NULL, NULL, NULL},
 };

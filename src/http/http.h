@@ -13,6 +13,7 @@
 #include "audit/audit.h"
 #include "auth/auth.h"
 #include "base/base.h"
+#include "calendar/calendar.h"
 #include "files/files.h"
 #include "jobs/jobs.h"
 #include "lexicon/lexicon.h"
@@ -44,6 +45,7 @@ typedef struct http_app {
     const auth_settings *auth; /* sign-in, sessions and the password policy */
     int64_t started_us;        /* monotonic */
     lexicon_live *lexicons;    /* content checks: the live, administered set */
+    calendar_live *calendar;   /* the working-day calendar: shipped and imported years */
     audit_syslog *syslog;      /* the syslog receiver for /metrics, NULL when off */
     jobs_runner *jobs;         /* the job runner (系统任务) */
     notify_ctx *notify;        /* channels, groups, the outbox */
@@ -308,6 +310,10 @@ int http_h_file_upload(http_req *req, http_resp *resp);
 int http_h_file_download(http_req *req, http_resp *resp);
 int http_h_file_meta(http_req *req, http_resp *resp);
 extern const http_stream http_file_upload_stream;
+int http_h_calendar_status(http_req *req, http_resp *resp);
+int http_h_calendar_workdays(http_req *req, http_resp *resp);
+int http_h_calendar_year(http_req *req, http_resp *resp);
+int http_h_calendar_import(http_req *req, http_resp *resp);
 
 /* The path router, exposed for tests and the fuzz harness. Splits `path` (raw, without query)
  * into segments, percent-decodes each, and finds the route. Returns the route index, -1 when no

@@ -157,5 +157,14 @@ const http_route http_routes[] = {
     {"GET", "/api/files/:id", http_h_file_download, 0, ANY,
      "download a file (attachment; its uploader, file.read, file.quarantine when infected)"},
     {"GET", "/api/files/:id/meta", http_h_file_meta, 0, ANY, "a file's metadata and scan state"},
+    /* the working-day calendar (OBL): its literal routes come before /:year */
+    {"GET", "/api/calendar/status", http_h_calendar_status, 0, ANY,
+     "the years known and the home page's warning while next year is missing"},
+    {"GET", "/api/calendar/workdays", http_h_calendar_workdays, 0, ANY,
+     "a date N working days from another (?from=YYYY-MM-DD&n=N), estimated when unknown"},
+    {"GET", "/api/calendar/:year", http_h_calendar_year, 0, ANY,
+     "a year's holidays and adjusted working days, its notice and source, or estimated"},
+    {"PUT", "/api/calendar/:year", http_h_calendar_import, HTTP_TEXT_BODY, "calendar.manage",
+     "import a year's file (text/plain, checked line by line)"},
     {NULL, NULL, NULL, 0, NULL, NULL},
 };

@@ -650,6 +650,24 @@ static const store_migration migrations[] = {
                "INSERT INTO role_permission (role_id, permission) VALUES (2, 'file.read'),"
                " (2, 'file.quarantine'), (3, 'file.read');",
     },
+    {
+        .version = 16,
+        .name = "the working-day calendar's imported years",
+        /* OBL (room calendar/). calendar_year: a year of the State Council's holiday
+         * arrangement imported by a security administrator, its year file's text as imported
+         * (data/calendar/README.md), the notice it cites and its counts of listed days; it
+         * stands in for a year shipped in the binary. The security administrator holds
+         * calendar.manage. */
+        .sql = "CREATE TABLE calendar_year ("
+               " year INTEGER PRIMARY KEY CHECK (year BETWEEN 1970 AND 9999),"
+               " source TEXT NOT NULL,"
+               " notice TEXT NOT NULL,"
+               " holidays INTEGER NOT NULL,"
+               " workdays INTEGER NOT NULL,"
+               " imported_at INTEGER NOT NULL,"
+               " imported_by TEXT NOT NULL);"
+               "INSERT INTO role_permission (role_id, permission) VALUES (2, 'calendar.manage');",
+    },
     {0, NULL, NULL, NULL, NULL},
 };
 

@@ -136,6 +136,12 @@ export const modules = [
   {
     key: 'calendar',
     perms: [],
+    // The overview stays "under construction" until the duties are built; the working-day
+    // calendar is open to everyone signed in, its import to calendar.manage.
+    pages: [
+      { path: '/calendar', name: 'calendar', overview: true, perm: null, title: { 'zh-CN': '概览', en: 'Overview' } },
+      { path: '/calendar/workdays', name: 'workdays', perm: null, title: { 'zh-CN': '工作日历', en: 'Working days' } },
+    ],
     path: '/calendar',
     icon: 'Calendar',
     name: { 'zh-CN': '合规日历', en: 'Compliance calendar' },

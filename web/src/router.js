@@ -31,6 +31,7 @@ const ResetRequestPage = () => import('./views/ResetRequestPage.vue');
 const LexiconsPage = () => import('./views/LexiconsPage.vue');
 const JobsPage = () => import('./views/JobsPage.vue');
 const NotifyPage = () => import('./views/NotifyPage.vue');
+const WorkCalendarPage = () => import('./views/WorkCalendarPage.vue');
 
 const builtPages = {
   accounts: AccountsPage,
@@ -45,6 +46,7 @@ const builtPages = {
   lexicons: LexiconsPage,
   jobs: JobsPage,
   notify: NotifyPage,
+  workdays: WorkCalendarPage,
 };
 
 const moduleRoutes = modules.flatMap((m) =>
