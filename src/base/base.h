@@ -168,6 +168,9 @@ int xn_check_text(const char *s, size_t max, xn_text_kind kind, bool required, c
                   const char *label, xn_error *err);
 /* Copies at most dst_size-1 bytes; returns XN_ETOOBIG (and copies nothing) when src is longer. */
 int xn_strlcpy(char *dst, const char *src, size_t dst_size);
+/* Exactly n ASCII digits at s (n <= 9) into *out; false at anything else. For fixed-width
+ * fields such as the parts of YYYY-MM-DD. */
+bool xn_digits(const char *s, int n, int *out);
 /* Parses a whole decimal integer within [min, max]; no trailing garbage. */
 int xn_parse_int64(const char *s, int64_t min, int64_t max, int64_t *out);
 /* Lower-case hex of n bytes into out (2n+1 bytes). */

@@ -64,31 +64,19 @@ void xn_date_ymd(int32_t day, int *y, int *m, int *d)
     *y = (int)(yoe + era * 400 + (*m <= 2));
 }
 
-static bool digits(const char *s, int n, int *out)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-        v = v * 10 + (s[i] - '0');
-    }
-    *out = v;
-    return true;
-}
-
 /* The shape YYYY-MM-DD, whether or not the date exists. */
 static bool date_shaped(const char *s, size_t n)
 {
     int v;
-    return n == 10 && s[4] == '-' && s[7] == '-' && digits(s, 4, &v) && digits(s + 5, 2, &v) &&
-           digits(s + 8, 2, &v);
+    return n == 10 && s[4] == '-' && s[7] == '-' && xn_digits(s, 4, &v) &&
+           xn_digits(s + 5, 2, &v) && xn_digits(s + 8, 2, &v);
 }
 
 bool xn_date_parse(const char *s, size_t n, int32_t *day)
 {
     int y = 0, m = 0, d = 0;
-    if (!s || n != 10 || s[4] != '-' || s[7] != '-' || !digits(s, 4, &y) || !digits(s + 5, 2, &m) ||
-        !digits(s + 8, 2, &d))
+    if (!s || n != 10 || s[4] != '-' || s[7] != '-' || !xn_digits(s, 4, &y) ||
+        !xn_digits(s + 5, 2, &m) || !xn_digits(s + 8, 2, &d))
         return false;
     return xn_date_from_ymd(y, m, d, day);
 }
@@ -217,7 +205,7 @@ static void year_line(parser *p, size_t ln, const char *s, size_t n, size_t at)
         refuse(p, ln, "header_late", "year 行须写在所有日期行之前");
         return;
     }
-    bool ok = field(s, n, &at, &f, &fn) && fn == 4 && digits(f, 4, &y);
+    bool ok = field(s, n, &at, &f, &fn) && fn == 4 && xn_digits(f, 4, &y);
     rest(s, n, at, &r, &rn);
     if (!ok || rn > 0 || y < XN_DATE_MIN_YEAR || y > XN_DATE_MAX_YEAR) {
         refuse(p, ln, "bad_line", "year 行应为 year YYYY（四位年份，%d 至 %d）", XN_DATE_MIN_YEAR,

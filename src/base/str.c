@@ -121,3 +121,15 @@ void xn_random_bytes(void *buf, size_t n)
         n -= (size_t)got;
     }
 }
+
+bool xn_digits(const char *s, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return true;
+}

@@ -42,18 +42,6 @@ void xn_time_format(int64_t epoch_us, char out[XN_TIME_STR])
              (unsigned)tm.tm_sec % 100u, (unsigned)(frac / 1000) % 1000u);
 }
 
-static bool digits(const char *s, int n, int *out)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-        v = v * 10 + (s[i] - '0');
-    }
-    *out = v;
-    return true;
-}
-
 static int days_in_month(int y, int m)
 {
     static const int d[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -65,19 +53,19 @@ int xn_time_parse(const char *s, int64_t *epoch_us)
 {
     size_t n = strlen(s);
     int y, mo, d, h = 0, mi = 0, sec = 0, usec = 0;
-    if (n < 10 || s[4] != '-' || s[7] != '-' || !digits(s, 4, &y) || !digits(s + 5, 2, &mo) ||
-        !digits(s + 8, 2, &d))
+    if (n < 10 || s[4] != '-' || s[7] != '-' || !xn_digits(s, 4, &y) || !xn_digits(s + 5, 2, &mo) ||
+        !xn_digits(s + 8, 2, &d))
         return XN_EINVAL;
     if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo))
         return XN_EINVAL;
     const char *p = s + 10;
     int offset_s = SHANGHAI_OFFSET_S;
     if (*p == 'T' || *p == ' ') {
-        if (strlen(p) < 6 || p[3] != ':' || !digits(p + 1, 2, &h) || !digits(p + 4, 2, &mi))
+        if (strlen(p) < 6 || p[3] != ':' || !xn_digits(p + 1, 2, &h) || !xn_digits(p + 4, 2, &mi))
             return XN_EINVAL;
         p += 6;
         if (*p == ':') {
-            if (!digits(p + 1, 2, &sec))
+            if (!xn_digits(p + 1, 2, &sec))
                 return XN_EINVAL;
             p += 3;
             if (*p == '.') {
@@ -99,8 +87,8 @@ int xn_time_parse(const char *s, int64_t *epoch_us)
             p++;
         } else if (*p == '+' || *p == '-') {
             int oh, om;
-            if (strlen(p) != 6 || p[3] != ':' || !digits(p + 1, 2, &oh) || !digits(p + 4, 2, &om) ||
-                oh > 23 || om > 59)
+            if (strlen(p) != 6 || p[3] != ':' || !xn_digits(p + 1, 2, &oh) ||
+                !xn_digits(p + 4, 2, &om) || oh > 23 || om > 59)
                 return XN_EINVAL;
             offset_s = (oh * 3600 + om * 60) * (*p == '-' ? -1 : 1);
             p += 6;

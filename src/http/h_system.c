@@ -7,16 +7,34 @@
 
 #include <string.h>
 
+/* The database answers (its schema version, how long it took) and the time now: what both the
+ * public health and the administrators' status report. */
+typedef struct db_probe {
+    bool ok;
+    int version;
+    int64_t latency_us;
+    char now[XN_TIME_STR];
+} db_probe;
+
+static void probe(const http_app *app, db_probe *p, xn_error *err)
+{
+    int64_t t0 = xn_monotonic_us();
+    p->version = 0;
+    p->ok = store_schema_version(app->db, &p->version, err) == XN_OK;
+    p->latency_us = xn_monotonic_us() - t0;
+    xn_time_format(xn_now_us(), p->now);
+}
+
 int http_h_health(http_req *req, http_resp *resp)
 {
     http_app *app = req->app;
     xn_error err;
-    int64_t t0 = xn_monotonic_us();
-    int version = 0;
-    bool db_ok = store_schema_version(app->db, &version, &err) == XN_OK;
-    int64_t latency = xn_monotonic_us() - t0;
-    char now[XN_TIME_STR];
-    xn_time_format(xn_now_us(), now);
+    db_probe p;
+    probe(app, &p, &err);
+    bool db_ok = p.ok;
+    int version = p.version;
+    int64_t latency = p.latency_us;
+    const char *now = p.now;
     long long uptime = (long long)((xn_monotonic_us() - app->started_us) / 1000000);
     /* Written directly rather than built as a jansson tree and dumped: that cost about as
      * much as the database query itself (seen under load), and this endpoint is polled. */
@@ -42,12 +60,13 @@ int http_h_system_status(http_req *req, http_resp *resp)
 {
     http_app *app = req->app;
     xn_error err;
-    int64_t t0 = xn_monotonic_us();
-    int version = 0;
-    bool db_ok = store_schema_version(app->db, &version, &err) == XN_OK;
-    int64_t latency = xn_monotonic_us() - t0;
-    char now[XN_TIME_STR], witness[512];
-    xn_time_format(xn_now_us(), now);
+    db_probe p;
+    probe(app, &p, &err);
+    bool db_ok = p.ok;
+    int version = p.version;
+    int64_t latency = p.latency_us;
+    const char *now = p.now;
+    char witness[512];
     audit_witness_file(app->cfg, witness, sizeof witness);
     lexicon_status lex = {.seeded_from = LEXICON_SEED_NONE};
     if (app->lexicons)
