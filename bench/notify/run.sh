@@ -62,6 +62,7 @@ node -e '
   http.get("http://127.0.0.1:" + process.argv[1] + "/stats", (r) => {
     let b = ""; r.on("data", (c) => (b += c)); r.on("end", () => console.log(b));
   });' "$port" >"$out/robot.json"
+# shellcheck disable=SC2016 # JavaScript template literals, not shell
 node -e '
   const fs = require("node:fs");
   const [deliverTxt, robotJson, n] = process.argv.slice(1);
