@@ -87,14 +87,19 @@ int jobs_schedule(jobs_runner *r, store_conn *tx, const char *kind, const char *
         return xn_fail(err, XN_EINVAL, "bad_key", "job key longer than %d bytes", JOBS_MAX_KEY);
     store_stmt *st;
     /* a job leased now keeps its next_run as the claim saw it unless this asks for a new run:
-     * wanted tells the finishing worker that a request came in meanwhile */
+     * wanted tells the finishing worker that a request came in meanwhile. A job not leased
+     * and already due by then is left untouched: its run comes after this commit and sees
+     * what the caller wrote (the claim is a write, so it orders with this transaction), and
+     * not rewriting the row keeps a burst of raises cheap. */
     int rc = store_prepare(tx,
                            "INSERT INTO job (kind, key, next_run, lease_s, created_at)"
                            " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (kind, key) DO UPDATE SET"
                            " next_run = CASE WHEN job.next_run IS NULL OR job.lease_owner IS NOT"
                            " NULL OR job.next_run > excluded.next_run THEN excluded.next_run"
                            " ELSE job.next_run END, wanted = job.wanted + 1,"
-                           " lease_s = excluded.lease_s",
+                           " lease_s = excluded.lease_s"
+                           " WHERE job.next_run IS NULL OR job.lease_owner IS NOT NULL"
+                           " OR job.next_run > excluded.next_run",
                            &st, err);
     if (rc != XN_OK)
         return rc;
