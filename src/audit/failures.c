@@ -15,6 +15,7 @@
 #include <string.h>
 
 #define MAX_SOURCES 4096
+#define INDEX_SLOTS (2 * MAX_SOURCES) /* open addressing over rows, at most half full */
 #define MAX_ACTIONS 8 /* distinct actions counted per source and minute; more go to "other" */
 #define MINUTE_US   (60 * 1000000LL)
 
@@ -36,6 +37,7 @@ struct audit_failures {
     pthread_mutex_t lock;
     source_minute *rows; /* nrows of them, unordered */
     int nrows;
+    int *index; /* INDEX_SLOTS row numbers by hash of (source, minute), -1 empty */
 };
 
 audit_failures *audit_failures_new(void)
@@ -43,6 +45,8 @@ audit_failures *audit_failures_new(void)
     audit_failures *f = xn_xcalloc(1, sizeof *f);
     pthread_mutex_init(&f->lock, NULL);
     f->rows = xn_xcalloc(MAX_SOURCES + 1, sizeof *f->rows);
+    f->index = xn_xcalloc(INDEX_SLOTS, sizeof *f->index);
+    memset(f->index, 0xff, INDEX_SLOTS * sizeof *f->index);
     return f;
 }
 
@@ -52,19 +56,33 @@ void audit_failures_free(audit_failures *f)
         return;
     pthread_mutex_destroy(&f->lock);
     free(f->rows);
+    free(f->index);
     free(f);
+}
+
+static unsigned slot_of(const char *source, int64_t minute)
+{
+    uint32_t h = 2166136261u ^ (uint32_t)minute; /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)source; *p; p++)
+        h = (h ^ *p) * 16777619u;
+    return h & (INDEX_SLOTS - 1);
 }
 
 /* The row of a source in this minute: found, added, or the shared row when the table is full.
  * The shared row keeps counting across a minute it has not been flushed for yet (its minute
- * then moves on), so nothing counted is ever dropped. */
+ * then moves on), so nothing counted is ever dropped. A lookup is one hash probe sequence, not
+ * a walk of the table: a flood from many sources must not serialise on this lock. */
 static source_minute *find_row(audit_failures *f, const char *source, int64_t minute)
 {
-    for (int i = 0; i < f->nrows; i++)
-        if (f->rows[i].minute == minute && strcmp(f->rows[i].source, source) == 0)
-            return &f->rows[i];
+    unsigned slot = slot_of(source, minute);
+    for (; f->index[slot] >= 0; slot = (slot + 1) & (INDEX_SLOTS - 1)) {
+        source_minute *r = &f->rows[f->index[slot]];
+        if (r->minute == minute && strcmp(r->source, source) == 0)
+            return r;
+    }
     source_minute *r;
     if (f->nrows < MAX_SOURCES) {
+        f->index[slot] = f->nrows;
         r = &f->rows[f->nrows++];
         memset(r, 0, sizeof *r);
         snprintf(r->source, sizeof r->source, "%s", source);
@@ -74,6 +92,18 @@ static source_minute *find_row(audit_failures *f, const char *source, int64_t mi
     }
     r->minute = minute;
     return r;
+}
+
+/* Rebuilds the index after rows were compacted. */
+static void reindex(audit_failures *f)
+{
+    memset(f->index, 0xff, INDEX_SLOTS * sizeof *f->index);
+    for (int i = 0; i < f->nrows; i++) {
+        unsigned slot = slot_of(f->rows[i].source, f->rows[i].minute);
+        while (f->index[slot] >= 0)
+            slot = (slot + 1) & (INDEX_SLOTS - 1);
+        f->index[slot] = i;
+    }
 }
 
 /* Counts one more of action; the last slot turns into "other" when more distinct actions come
@@ -164,6 +194,7 @@ int audit_failures_flush(audit_trail *t, bool all, xn_error *err)
         }
     }
     f->nrows = keep;
+    reindex(f);
     source_minute *shared = &f->rows[MAX_SOURCES];
     if (shared->counted && (shared->minute < minute || all)) {
         c.due[c.ndue++] = *shared;
