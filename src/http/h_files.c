@@ -108,8 +108,8 @@ int http_h_file_upload(http_req *req, http_resp *resp)
     files_store *f = req->app->files;
     if (files_upload_finish(req->stream, &fi, &err) != XN_OK)
         return http_fail(req, resp, &err);
-    /* PUB-12: scanned now, bounded by clamd's timeouts; an outage leaves it pending for
-     * files_scan_pending (to become a job of the job runner, which then runs this too) */
+    /* PUB-12: scanned now, bounded by clamd's timeouts, so the uploader sees the verdict; an
+     * outage leaves it pending for the files.scan job (cli/job_kinds.c) */
     if (strcmp(fi.scan, "pending") == 0) {
         char state[16];
         if (files_scan_file(f, fi.id, state, &err) != XN_OK)
