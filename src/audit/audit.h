@@ -30,8 +30,10 @@ typedef struct audit_actor {
     const char *kind;
     int64_t id;
     const char *name;
-    const char *source;  /* client address, NULL when local */
-    const char *session; /* the session's public id, never its token; NULL when none */
+    const char *source;    /* client address, NULL when local */
+    const char *session;   /* the session's public id, never its token; NULL when none */
+    const char *real_name; /* the person's real name, for records people read (timelines);
+                            * not part of the audit record; NULL when unknown */
 } audit_actor;
 
 /* The actor of what the server does on its own (schedules, retention, start-up). */

@@ -60,6 +60,19 @@ static const label labels[] = {
     {"action", "auth.agent_check", "代理令牌校验", "Agent token checked"},
     /* the working-day calendar */
     {"action", "calendar.import", "导入节假日安排", "Holiday arrangement imported"},
+    /* incidents */
+    {"action", "incident.open", "登记安全事件", "Incident opened"},
+    {"action", "incident.alarm", "事件再次告警", "Incident alarm repeated"},
+    {"action", "incident.clock_meet", "确认事件时限", "Incident clock met"},
+    {"action", "incident.clock_suspend", "暂停事件计时", "Incident clock suspended"},
+    {"action", "incident.clock_resume", "恢复事件计时", "Incident clock resumed"},
+    {"action", "incident.escalate", "事件超时升级", "Incident escalated"},
+    {"action", "incident.note", "事件处置记录", "Incident note"},
+    {"action", "incident.step", "完成处置步骤", "Incident step done"},
+    {"action", "incident.attach", "添加事件附件", "Incident attachment"},
+    {"action", "incident.close_request", "提交结案报告", "Incident close requested"},
+    {"action", "incident.close", "批准事件结案", "Incident closed"},
+    {"action", "incident.close_return", "退回结案报告", "Incident close returned"},
     /* evidence files */
     {"action", "file.upload", "上传文件", "File uploaded"},
     {"action", "file.download", "下载文件", "File downloaded"},
@@ -117,6 +130,7 @@ static const label labels[] = {
     {"result", "error", "错误", "Error"},
 
     {"object", "user", "用户", "User"},
+    {"object", "incident", "安全事件", "Incident"},
     {"object", "account", "账号", "Account"},
     {"object", "session", "会话", "Session"},
     {"object", "request", "申请", "Request"},
@@ -171,6 +185,8 @@ static const label labels[] = {
     {"permission", "file.read", "查看他人上传的文件", "Read others' files"},
     {"permission", "file.quarantine", "查看已隔离文件", "See quarantined files"},
     {"permission", "calendar.manage", "管理工作日历", "Manage the working-day calendar"},
+    {"permission", "incident.read", "查看安全事件", "Read incidents"},
+    {"permission", "incident.handle", "登记与处置安全事件", "Open and handle incidents"},
     {"permission", "jobs.manage", "管理系统任务", "Manage system jobs"},
     {"permission", "notify.manage", "管理通知渠道", "Manage notification channels"},
 

@@ -23,7 +23,7 @@ const char *const auth_permissions[] = {
     "policy.manage",       "system.status",       "user.unlock",
     "jobs.manage",         "notify.manage",
     "file.read",           "file.quarantine",
-    "calendar.manage",
+    "calendar.manage",     "incident.read",       "incident.handle",
     NULL,
 };
 /* clang-format on */
@@ -48,7 +48,8 @@ audit_actor auth_actor(const auth_principal *p)
                          .id = p->user_id,
                          .name = p->account,
                          .source = p->source,
-                         .session = p->session_id[0] ? p->session_id : NULL};
+                         .session = p->session_id[0] ? p->session_id : NULL,
+                         .real_name = p->real_name[0] ? p->real_name : NULL};
 }
 
 void auth_settings_default(auth_settings *s, const xn_config *cfg)

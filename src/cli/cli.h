@@ -11,6 +11,7 @@
 #include "auth/auth.h"
 #include "base/base.h"
 #include "files/files.h"
+#include "incident/incident.h"
 #include "jobs/jobs.h"
 #include "notify/notify.h"
 #include "store/store.h"
@@ -79,6 +80,7 @@ typedef struct cli_serve_app {
     const auth_settings *auth;
     jobs_runner *jobs;
     files_store *files;
+    incident_ctx *incidents;
 } cli_serve_app;
 
 /* The server's job kinds (job_kinds.c). */

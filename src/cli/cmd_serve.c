@@ -101,6 +101,8 @@ static void jobs_ready(jobs_runner *r, void *app)
     cli_serve_app *serve = app;
     serve->jobs = r;
     notify_set_jobs(serve->notify, r);
+    /* under the test clock the clocks' job looks again every second, like every period */
+    incident_set_jobs(serve->incidents, r, serve->auth->clock_file ? 1 : 60);
 }
 
 /* The main thread only waits for a stop signal; periodic work runs on the job runner. */
@@ -142,6 +144,7 @@ int cli_cmd_serve(int argc, char **argv)
     http_server *srv = NULL;
     jobs_runner *jobs = NULL;
     notify_ctx *notify = NULL;
+    incident_ctx *incidents = NULL;
     xn_error err;
     status = cli_open_store(&cfg, true, true, &db);
     if (status)
@@ -206,7 +209,14 @@ int cli_cmd_serve(int argc, char **argv)
         fprintf(stderr, "xinan: notify: %s\n", err.message);
         goto out;
     }
+    incident_options iopt = {
+        .db = db, .trail = trail, .notify = notify, .files = files, .auth = &auth};
+    if (incident_open_ctx(&incidents, &iopt, &err) != XN_OK) {
+        fprintf(stderr, "xinan: incidents: %s\n", err.message);
+        goto out;
+    }
     cli_serve_app serve = {.notify = notify,
+                           .incidents = incidents,
                            .cfg = &cfg,
                            .log = &log,
                            .db = db,
@@ -241,7 +251,8 @@ int cli_cmd_serve(int argc, char **argv)
                     .syslog = syslog,
                     .jobs = jobs,
                     .notify = notify,
-                    .files = files};
+                    .files = files,
+                    .incidents = incidents};
     if (http_start(&srv, &app, &err) != XN_OK) {
         fprintf(stderr, "xinan: %s\n", err.message);
         goto out;
@@ -270,6 +281,7 @@ int cli_cmd_serve(int argc, char **argv)
 out:
     http_stop(srv, 0);
     jobs_stop(jobs);
+    incident_free(incidents);
     notify_free(notify);
     audit_syslog_stop(syslog);
     files_free(files);

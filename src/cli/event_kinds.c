@@ -16,6 +16,20 @@ const notify_event_kind cli_event_kinds[] = {
     {.name = "notify.channel_failing", .title = "通知渠道持续失败", .severity = "warning",
      .vars = "channel,error",
      .template = "通知渠道「{channel}」已连续失败超过一小时，消息正在排队等待重试：{error}"},
+    /* INC-2, INC-3: incidents and their clocks */
+    {.name = "incident.opened", .title = "安全事件", .severity = "critical",
+     .vars = "id,title,kind,detected",
+     .template = "【{kind}】{title}（事件 #{id}，发现于 {detected}）。请按应急处置流程立即处理，"
+                 "并在信安「应急事件」中确认各项时限。"},
+    {.name = "incident.clock_due", .title = "事件时限临近", .severity = "warning",
+     .vars = "id,title,kind,detected,clock,due",
+     .template = "事件 #{id}「{title}」：「{clock}」将于 {due} 到期，请尽快完成并在信安中确认。"},
+    {.name = "incident.clock_overdue", .title = "事件时限已超时", .severity = "critical",
+     .vars = "id,title,kind,detected,clock,due",
+     .template = "事件 #{id}「{title}」：「{clock}」已超过期限 {due} 仍未完成，现升级报告领导小组。"},
+    {.name = "incident.close_requested", .title = "事件结案待审批", .severity = "info",
+     .vars = "id,title,kind,detected",
+     .template = "事件 #{id}「{title}」已提交结案报告，请领导审批。"},
 };
 /* clang-format on */
 const size_t cli_event_kinds_count = sizeof cli_event_kinds / sizeof cli_event_kinds[0];

@@ -42,6 +42,8 @@ static int audit_verify_job(jobs_run *run, xn_error *err)
 {
     bool ran = false, intact = true;
     int rc = audit_verify_due(app_of(run)->trail, &ran, &intact, err);
+    if (rc == XN_OK && ran && !intact)
+        rc = incident_audit_failed(app_of(run)->incidents, "scheduled", err);
     if (rc == XN_OK && ran) {
         json_object_set_new(run->summary, "verified", json_true());
         json_object_set_new(run->summary, "intact", json_boolean(intact));
@@ -111,6 +113,12 @@ static int files_purge_job(jobs_run *run, xn_error *err)
     return rc;
 }
 
+/* INC-2, INC-3: reminders before incident clocks run out and escalation when they do. */
+static int incident_clocks_job(jobs_run *run, xn_error *err)
+{
+    return incident_clocks_tick(app_of(run)->incidents, run->now_us, run->summary, err);
+}
+
 /* clang-format off */
 const jobs_kind cli_job_kinds[] = {
     {.name = "audit.tick", .title = "审计纪元与见证", .period_s = 5, .timeout_s = 300,
@@ -136,6 +144,9 @@ const jobs_kind cli_job_kinds[] = {
      .attempts = 1, .run = files_scan_job},
     {.name = "files.purge", .title = "未完成上传清理", .period_s = 3600, .timeout_s = 600,
      .attempts = 3, .run = files_purge_job},
+    /* also scheduled at the next reminder or escalation when it comes sooner */
+    {.name = INCIDENT_JOB, .title = "事件时限提醒与升级", .period_s = 60, .timeout_s = 120,
+     .attempts = 3, .run = incident_clocks_job},
 };
 /* clang-format on */
 const size_t cli_job_kinds_count = sizeof cli_job_kinds / sizeof cli_job_kinds[0];

@@ -435,6 +435,11 @@ int http_h_audit_verify(http_req *req, http_resp *resp)
             return http_error(req, resp, 409, err.code, err.message, NULL);
         return http_fail(req, resp, &err);
     }
+    /* a damaged trail is an incident, one while it stays open (INC-1) */
+    xn_error ierr;
+    if (!intact && incident_audit_failed(req->app->incidents, "manual", &ierr) != XN_OK)
+        xn_log_event(req->app->log, XN_LOG_ERROR, "incident.open_failed", "error", ierr.message,
+                     XN_LOG_END);
     char when[XN_TIME_STR];
     xn_time_format(checked_at, when);
     /* AUD-2: the witness state beside the verdict, as `xinan audit verify` reports it. */

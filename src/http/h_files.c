@@ -134,8 +134,12 @@ static int readable(http_req *req, http_resp *resp, files_info *fi)
     files_store *f = req->app->files;
     int rc = files_get(f, id, fi, &err);
     if (rc == XN_OK)
-        rc = files_may_read(fi, req->who->user_id, auth_can(req->who, "file.read"),
-                            auth_can(req->who, "file.quarantine"), &err);
+        rc = files_may_read(
+            fi, req->who->user_id,
+            auth_can(req->who, "file.read") ||
+                /* evidence on an incident's timeline: its readers */
+                (auth_can(req->who, "incident.read") && incident_has_file(req->app->incidents, id)),
+            auth_can(req->who, "file.quarantine"), &err);
     if (rc == XN_OK)
         return XN_OK;
     if (rc == XN_EDENIED || (rc == XN_ENOTFOUND && fi->id == id)) {

@@ -15,6 +15,7 @@
 #include "base/base.h"
 #include "calendar/calendar.h"
 #include "files/files.h"
+#include "incident/incident.h"
 #include "jobs/jobs.h"
 #include "lexicon/lexicon.h"
 #include "notify/notify.h"
@@ -51,6 +52,7 @@ typedef struct http_app {
     notify_ctx *notify;        /* channels, groups, the outbox */
     bool secure_cookies; /* __Host- cookie with Secure (http.secure_cookies, set by http_start) */
     files_store *files;  /* evidence files (uploads, downloads, the virus check) */
+    incident_ctx *incidents; /* incidents and their clocks */
 } http_app;
 
 #define HTTP_MAX_PARAMS 8
@@ -314,6 +316,19 @@ int http_h_calendar_status(http_req *req, http_resp *resp);
 int http_h_calendar_workdays(http_req *req, http_resp *resp);
 int http_h_calendar_year(http_req *req, http_resp *resp);
 int http_h_calendar_import(http_req *req, http_resp *resp);
+/* incidents (h_incidents.c) */
+int http_h_incidents(http_req *req, http_resp *resp);
+int http_h_incident_kinds(http_req *req, http_resp *resp);
+int http_h_incident(http_req *req, http_resp *resp);
+int http_h_incident_open(http_req *req, http_resp *resp);
+int http_h_incident_clock_meet(http_req *req, http_resp *resp);
+int http_h_incident_clock_suspend(http_req *req, http_resp *resp);
+int http_h_incident_clock_resume(http_req *req, http_resp *resp);
+int http_h_incident_note(http_req *req, http_resp *resp);
+int http_h_incident_step(http_req *req, http_resp *resp);
+int http_h_incident_attach(http_req *req, http_resp *resp);
+int http_h_incident_close(http_req *req, http_resp *resp);
+int http_h_incident_close_decide(http_req *req, http_resp *resp);
 
 /* The path router, exposed for tests and the fuzz harness. Splits `path` (raw, without query)
  * into segments, percent-decodes each, and finds the route. Returns the route index, -1 when no

@@ -369,6 +369,17 @@ static int add_deliveries(store_conn *c, json_t *msg, int64_t id, xn_error *err)
     return rc < 0 ? rc : XN_OK;
 }
 
+int notify_message_deliveries(notify_ctx *n, int64_t message_id, json_t *into, xn_error *err)
+{
+    store_conn *c;
+    int rc = store_acquire(n->opt.db, &c, err);
+    if (rc != XN_OK)
+        return rc;
+    rc = add_deliveries(c, into, message_id, err);
+    store_release(c);
+    return rc;
+}
+
 int notify_messages_json(notify_ctx *n, int limit, json_t **out, xn_error *err)
 {
     if (limit < 1 || limit > 500)

@@ -139,6 +139,9 @@ int notify_groups_json(notify_ctx *n, json_t **out, xn_error *err);
  * the newest `limit` (1..500) messages. */
 int notify_messages_json(notify_ctx *n, int limit, json_t **out, xn_error *err);
 
+/* A message's delivery state into the object into: "state" (as above) and "deliveries". */
+int notify_message_deliveries(notify_ctx *n, int64_t message_id, json_t *into, xn_error *err);
+
 /* ---- job functions (the table in cli/ names them) ---------------------------------------- */
 
 /* notify.deliver: jobs_run.app must point at a struct whose first member is the notify_ctx

@@ -668,6 +668,78 @@ static const store_migration migrations[] = {
                " imported_by TEXT NOT NULL);"
                "INSERT INTO role_permission (role_id, permission) VALUES (2, 'calendar.manage');",
     },
+    {
+        .version = 17,
+        .name = "incidents: clocks, timeline, checklist",
+        /* Room incident/ (incident.h). incident: one per event, its closing report (INC-4) and
+         * keep_until (never purged before); cause: an automatic incident's source, one open at a
+         * time. incident_clock: INC-2/3 clocks on the rules' clock, next_at the reminder or
+         * escalation still to come. incident_entry: the timeline, only ever added to.
+         * incident_step: the kind's checklist as done. 值班员 opens and handles incidents,
+         * 领导 approves closes and suspends clocks; the three administrators and leaders read. */
+        .sql = "CREATE TABLE incident ("
+               " id INTEGER PRIMARY KEY,"
+               " kind TEXT NOT NULL,"
+               " title TEXT NOT NULL,"
+               " state TEXT NOT NULL CHECK (state IN ('open', 'closing', 'closed')),"
+               " drill INTEGER NOT NULL DEFAULT 0,"
+               " site_affected INTEGER NOT NULL DEFAULT 0,"
+               " source TEXT NOT NULL,"
+               " cause TEXT,"
+               " detected_at INTEGER NOT NULL,"
+               " opened_at INTEGER NOT NULL,"
+               " opened_by TEXT NOT NULL,"
+               " close_cause TEXT,"
+               " close_measures TEXT,"
+               " close_lessons TEXT,"
+               " close_prevention TEXT,"
+               " close_requested_by INTEGER,"
+               " close_requested_at INTEGER,"
+               " closed_by TEXT,"
+               " closed_at INTEGER,"
+               " keep_until INTEGER);"
+               "CREATE UNIQUE INDEX incident_open_cause ON incident (cause)"
+               " WHERE cause IS NOT NULL AND state <> 'closed';"
+               "CREATE INDEX incident_state ON incident (state, id);"
+               "CREATE TABLE incident_clock ("
+               " incident_id INTEGER NOT NULL REFERENCES incident (id),"
+               " key TEXT NOT NULL,"
+               " due_at INTEGER NOT NULL,"
+               " state TEXT NOT NULL CHECK (state IN ('running', 'met', 'suspended')),"
+               " reminded INTEGER NOT NULL DEFAULT 0,"
+               " escalated_at INTEGER,"
+               " next_at INTEGER,"
+               " met_at INTEGER,"
+               " met_by TEXT,"
+               " note TEXT,"
+               " suspended_at INTEGER,"
+               " suspended_by TEXT,"
+               " suspend_reason TEXT,"
+               " PRIMARY KEY (incident_id, key));"
+               "CREATE INDEX incident_clock_next ON incident_clock (next_at);"
+               "CREATE TABLE incident_entry ("
+               " id INTEGER PRIMARY KEY,"
+               " incident_id INTEGER NOT NULL REFERENCES incident (id),"
+               " at INTEGER NOT NULL,"
+               " type TEXT NOT NULL,"
+               " actor TEXT NOT NULL,"
+               " clock TEXT,"
+               " text TEXT,"
+               " file_id INTEGER,"
+               " message_id INTEGER);"
+               "CREATE INDEX incident_entry_incident ON incident_entry (incident_id, id);"
+               "CREATE INDEX incident_entry_file ON incident_entry (file_id);"
+               "CREATE TABLE incident_step ("
+               " incident_id INTEGER NOT NULL REFERENCES incident (id),"
+               " step INTEGER NOT NULL,"
+               " done_at INTEGER NOT NULL,"
+               " done_by TEXT NOT NULL,"
+               " PRIMARY KEY (incident_id, step));"
+               "INSERT INTO role_permission (role_id, permission) VALUES"
+               " (8, 'incident.read'), (8, 'incident.handle'), (9, 'incident.read'),"
+               " (9, 'incident.handle'), (1, 'incident.read'), (1, 'incident.handle'),"
+               " (2, 'incident.read'), (2, 'incident.handle'), (3, 'incident.read');",
+    },
     {0, NULL, NULL, NULL, NULL},
 };
 
