@@ -108,8 +108,53 @@ static int card_status(http_req *req, json_t **card, xn_error *err)
     return XN_OK;
 }
 
+/* INC-2: the incidents still open, the ones with an overdue clock first. Nothing while none
+ * is open. */
+static int card_incidents(http_req *req, json_t **card, xn_error *err)
+{
+    json_t *all = NULL;
+    int rc = incident_list_json(req->app->incidents, "open", 200, &all, err);
+    if (rc != XN_OK)
+        return rc;
+    json_t *list = json_object_get(all, "items");
+    *card = NULL;
+    if (json_array_size(list)) {
+        json_t *c = card_new("incidents", "进行中的安全事件", (json_int_t)json_array_size(list),
+                             "/incidents");
+        json_t *items = json_object_get(c, "items");
+        for (int pass = 0; pass < 2; pass++) {
+            size_t i;
+            json_t *inc;
+            json_array_foreach(list, i, inc)
+            {
+                bool overdue = false;
+                size_t j;
+                json_t *k;
+                json_array_foreach(json_object_get(inc, "clocks"), j, k) overdue =
+                    overdue ||
+                    strcmp(json_string_value(json_object_get(k, "state")), "overdue") == 0;
+                if (overdue != (pass == 0) || json_array_size(items) >= CARD_ITEMS)
+                    continue;
+                char title[800], link[48];
+                snprintf(title, sizeof title, "%s%s%s", overdue ? "【超时】" : "",
+                         json_is_true(json_object_get(inc, "drill")) ? "【演练】" : "",
+                         json_string_value(json_object_get(inc, "title")));
+                snprintf(link, sizeof link, "/incidents/%lld",
+                         (long long)json_integer_value(json_object_get(inc, "id")));
+                json_array_append_new(items,
+                                      json_pack("{s:s,s:s,s:O}", "title", title, "link", link, "at",
+                                                json_object_get(inc, "detected_at")));
+            }
+        }
+        *card = c;
+    }
+    json_decref(all);
+    return XN_OK;
+}
+
 /* The table later capabilities extend, in the order the cards are shown. */
 static const workbench_provider providers[] = {
+    {"incidents", "incident.read", card_incidents},
     {"requests", NULL, card_requests},
     {"notifications", NULL, card_notifications},
     {"status", NULL, card_status},

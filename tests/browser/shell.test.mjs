@@ -22,7 +22,7 @@ const NAV = [
   ['nav-accounts', '账号与权限', 'Accounts & permissions', '/accounts', true],
   ['nav-monitor', '网站监测', 'Site monitoring', '/monitor', false],
   ['nav-tamper', '防篡改', 'Anti-tamper', '/tamper', false],
-  ['nav-incidents', '安全事件', 'Security incidents', '/incidents', false],
+  ['nav-incidents', '安全事件', 'Security incidents', '/incidents', true],
   ['nav-ledgers', '台账', 'Registers', '/ledgers', false],
   ['nav-calendar', '合规日历', 'Compliance calendar', '/calendar', false],
   ['nav-settings', '系统设置', 'System settings', '/settings', false],
@@ -153,17 +153,17 @@ describe('web UI shell', { timeout: 180_000 }, () => {
 
   test('a module route by clicking, then deep-link reload through the SPA fallback', async () => {
     await page.goto(`${baseUrl}/`);
-    await byId('nav-incidents').click();
-    await page.waitForURL(`${baseUrl}/incidents`);
-    await assertModulePage('incidents', '安全事件', ['INC-1', 'RSK-3']);
-    await shot('module-incidents-zh');
+    await byId('nav-monitor').click();
+    await page.waitForURL(`${baseUrl}/monitor`);
+    await assertModulePage('monitor', '网站监测', ['MON-1', 'MON-10']);
+    await shot('module-monitor-zh');
 
     // Reloading the deep link gets index.html from the server and the same page again.
     const reload = await page.reload();
     assert.equal(reload.status(), 200);
     assert.match(reload.headers()['content-type'] || '', /^text\/html/);
-    await assertModulePage('incidents', '安全事件', ['INC-1', 'RSK-3']);
-    await assertActiveNav('nav-incidents');
+    await assertModulePage('monitor', '网站监测', ['MON-1', 'MON-10']);
+    await assertActiveNav('nav-monitor');
 
     // A fresh load straight on another module's address works too.
     const direct = await page.goto(`${baseUrl}/ledgers`);
@@ -178,19 +178,19 @@ describe('web UI shell', { timeout: 180_000 }, () => {
   });
 
   test('switch to English, which survives a reload, and back to Chinese', async () => {
-    await page.goto(`${baseUrl}/incidents`);
-    await assertModulePage('incidents', '安全事件', ['INC-1']);
+    await page.goto(`${baseUrl}/monitor`);
+    await assertModulePage('monitor', '网站监测', ['MON-1']);
     await byId('lang-switch').click();
     await page.waitForFunction(() => document.documentElement.lang === 'en');
-    await assertModulePage('incidents', 'Security incidents', ['INC-1']);
+    await assertModulePage('monitor', 'Site monitoring', ['MON-1']);
     assert.equal((await byId('module-badge').innerText()).trim(), 'Under construction');
     assert.equal((await byId('current-user').innerText()).trim(), ADMIN_NAME);
     for (const [id, , en] of NAV) assert.equal((await byId(id).innerText()).trim(), en);
 
     await page.reload();
     await page.waitForFunction(() => document.documentElement.lang === 'en');
-    await assertModulePage('incidents', 'Security incidents', ['INC-1']);
-    await shot('module-incidents-en');
+    await assertModulePage('monitor', 'Site monitoring', ['MON-1']);
+    await shot('module-monitor-en');
 
     await byId('nav-home').click();
     await page.waitForURL(`${baseUrl}/`);

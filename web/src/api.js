@@ -96,8 +96,10 @@ export function setUseHandler(fn) {
   onUse = fn;
 }
 
-async function send(method, path, body, { raw = false, noRedirect = false, contentType = '', background = false } = {}) {
+async function send(method, path, body, { raw = false, noRedirect = false, contentType = '', background = false, fileName = '' } = {}) {
   const headers = { Accept: raw ? '*/*' : 'application/json' };
+  // an evidence file's name travels percent-encoded beside its raw body (POST /api/files)
+  if (fileName) headers['X-Filename'] = encodeURIComponent(fileName);
   // ACC-15: a poll (the bell, the workbench) is not use and must not hold the session open
   if (background) headers['X-Background'] = '1';
   else if (onUse) onUse();
@@ -150,7 +152,8 @@ async function send(method, path, body, { raw = false, noRedirect = false, conte
 // One API call: resolves to the parsed JSON answer, rejects with an ApiError.
 // options: { noRedirect: true } keeps a 401 from leaving the page (sign-in, the first /api/me);
 // { background: true } marks a poll that is not the person's use (X-Background: 1);
-// { contentType: 'text/plain; charset=utf-8' } sends body (a string or a Blob) as it is.
+// { contentType: 'text/plain; charset=utf-8' } sends body (a string or a Blob) as it is;
+// { fileName } names an upload's body (X-Filename).
 export function request(method, path, body, options) {
   return send(method, path, body, options);
 }

@@ -109,7 +109,10 @@ export const modules = [
   },
   {
     key: 'incidents',
-    perms: [],
+    perms: ['incident.read'],
+    pages: [
+      { path: '/incidents', name: 'incidents', perm: 'incident.read', title: { 'zh-CN': '事件看板', en: 'Board' } },
+    ],
     path: '/incidents',
     icon: 'Warning',
     name: { 'zh-CN': '安全事件', en: 'Security incidents' },

@@ -32,6 +32,8 @@ const LexiconsPage = () => import('./views/LexiconsPage.vue');
 const JobsPage = () => import('./views/JobsPage.vue');
 const NotifyPage = () => import('./views/NotifyPage.vue');
 const WorkCalendarPage = () => import('./views/WorkCalendarPage.vue');
+const IncidentsPage = () => import('./views/IncidentsPage.vue');
+const IncidentPage = () => import('./views/IncidentPage.vue');
 
 const builtPages = {
   accounts: AccountsPage,
@@ -47,6 +49,7 @@ const builtPages = {
   jobs: JobsPage,
   notify: NotifyPage,
   workdays: WorkCalendarPage,
+  incidents: IncidentsPage,
 };
 
 const moduleRoutes = modules.flatMap((m) =>
@@ -80,6 +83,8 @@ const routes = [
   { path: '/profile', name: 'profile', component: ProfilePage, meta: { titleKey: 'profile.title' } },
   { path: '/profile/sessions', name: 'my-sessions', component: MySessionsPage, meta: { titleKey: 'sessions.title' } },
   ...moduleRoutes,
+  // one incident (INC-2): its clocks, checklist and timeline; opened from the board or a notice
+  { path: '/incidents/:id(\\d+)', name: 'incident', component: IncidentPage, meta: { module: 'incidents', perms: ['incident.read'], titleKey: 'inc.one' } },
   { path: '/403', name: 'forbidden', component: ForbiddenPage, meta: { titleKey: 'forbidden.title' } },
   { path: '/:pathMatch(.*)*', name: 'not-found', component: NotFoundPage, meta: { titleKey: 'nf.title' } },
 ];
