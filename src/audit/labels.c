@@ -73,6 +73,11 @@ static const label labels[] = {
     {"action", "incident.close_request", "提交结案报告", "Incident close requested"},
     {"action", "incident.close", "批准事件结案", "Incident closed"},
     {"action", "incident.close_return", "退回结案报告", "Incident close returned"},
+    /* incident notices (event kinds) */
+    {"action", "incident.opened", "安全事件通知", "Incident notice"},
+    {"action", "incident.clock_due", "事件时限临近提醒", "Incident clock reminder"},
+    {"action", "incident.clock_overdue", "事件时限超时升级", "Incident clock overdue"},
+    {"action", "incident.close_requested", "事件结案待审批", "Incident close to approve"},
     /* evidence files */
     {"action", "file.upload", "上传文件", "File uploaded"},
     {"action", "file.download", "下载文件", "File downloaded"},
