@@ -73,6 +73,9 @@ static const label labels[] = {
     {"action", "incident.close_request", "提交结案报告", "Incident close requested"},
     {"action", "incident.close", "批准事件结案", "Incident closed"},
     {"action", "incident.close_return", "退回结案报告", "Incident close returned"},
+    {"action", "incident.plan_create", "登记应急预案", "Emergency plan registered"},
+    {"action", "incident.plan_approve", "批准应急预案", "Emergency plan approved"},
+    {"action", "incident.drill_record", "登记应急演练", "Drill recorded"},
     /* incident notices (event kinds) */
     {"action", "incident.opened", "安全事件通知", "Incident notice"},
     {"action", "incident.clock_due", "事件时限临近提醒", "Incident clock reminder"},
@@ -136,6 +139,8 @@ static const label labels[] = {
 
     {"object", "user", "用户", "User"},
     {"object", "incident", "安全事件", "Incident"},
+    {"object", "incident_plan", "应急预案", "Emergency plan"},
+    {"object", "incident_drill", "应急演练", "Drill"},
     {"object", "account", "账号", "Account"},
     {"object", "session", "会话", "Session"},
     {"object", "request", "申请", "Request"},

@@ -258,3 +258,113 @@ int http_h_incident_close_decide(http_req *req, http_resp *resp)
         return fail(req, resp, &err, "incident.close", id);
     return answer(req, resp, 200, id);
 }
+
+/* ---- emergency plans and drills (INC-5) ------------------------------------------------------ */
+
+int http_h_incident_plans(http_req *req, http_resp *resp)
+{
+    json_t *out = NULL;
+    xn_error err;
+    if (incident_plans_json(req->app->incidents, &out, &err) != XN_OK)
+        return http_fail(req, resp, &err);
+    return http_json(resp, 200, out);
+}
+
+/* An optional positive id member (absent or null: 0). */
+static int opt_id(http_req *req, const char *name, int64_t *out, xn_error *err)
+{
+    *out = 0;
+    json_t *v = json_object_get(req->json, name);
+    if (!v || json_is_null(v))
+        return XN_OK;
+    return xn_json_get_int(req->json, name, true, 1, INT64_MAX, out, err);
+}
+
+int http_h_incident_plan_create(http_req *req, http_resp *resp)
+{
+    incident_plan_in in = {0};
+    xn_error err;
+    int rc = opt_text(req, "title", &in.title, &err);
+    if (rc == XN_OK)
+        rc = opt_text(req, "version", &in.version, &err);
+    if (rc == XN_OK)
+        rc = opt_text(req, "scope", &in.scope, &err);
+    if (rc == XN_OK)
+        rc = opt_id(req, "file_id", &in.file_id, &err);
+    json_t *kinds = json_object_get(req->json, "kinds");
+    if (rc == XN_OK && (!json_is_array(kinds) || json_array_size(kinds) > INCIDENT_MAX_PLAN_KINDS))
+        rc = xn_fail_field(&err, XN_EINVAL, "bad_kinds", "kinds",
+                           "kinds 须为事件类别的列表（至多 %d 项）", INCIDENT_MAX_PLAN_KINDS);
+    size_t i;
+    json_t *k;
+    if (rc == XN_OK)
+        json_array_foreach(kinds, i, k) in.kinds[in.nkinds++] = json_string_value(k);
+    int64_t id = 0;
+    audit_actor actor = auth_actor(req->who);
+    if (rc == XN_OK)
+        rc = incident_plan_create(req->app->incidents, &actor, &in, &id, &err);
+    if (rc != XN_OK)
+        return http_refuse(req, resp, &err, "incident.plan_create", "incident_plan", NULL);
+    return http_json(resp, 201, json_pack("{s:I}", "id", (json_int_t)id));
+}
+
+int http_h_incident_plan_approve(http_req *req, http_resp *resp)
+{
+    int64_t id;
+    if (http_id_param(req, resp, &id) != XN_OK)
+        return 0;
+    xn_error err;
+    audit_actor actor = auth_actor(req->who);
+    if (incident_plan_approve(req->app->incidents, &actor, id, &err) != XN_OK) {
+        char oid[24];
+        snprintf(oid, sizeof oid, "%lld", (long long)id);
+        return http_refuse(req, resp, &err, "incident.plan_approve", "incident_plan", oid);
+    }
+    return http_h_incident_plans(req, resp);
+}
+
+int http_h_incident_drills(http_req *req, http_resp *resp)
+{
+    const char *plan = NULL;
+    int64_t plan_id = 0;
+    if (http_query_checked(req, "plan_id", 20, &plan) != XN_OK ||
+        (plan && xn_parse_int64(plan, 1, INT64_MAX, &plan_id) != XN_OK))
+        return http_error(req, resp, 400, "bad_plan", "plan_id 须为预案编号", "plan_id");
+    json_t *out = NULL;
+    xn_error err;
+    if (incident_drills_json(req->app->incidents, plan_id, &out, &err) != XN_OK)
+        return http_fail(req, resp, &err);
+    return http_json(resp, 200, out);
+}
+
+int http_h_incident_drill_create(http_req *req, http_resp *resp)
+{
+    incident_drill_in in = {0};
+    const char *held = NULL;
+    xn_error err;
+    int rc = xn_json_get_int(req->json, "plan_id", true, 1, INT64_MAX, &in.plan_id, &err);
+    if (rc == XN_OK)
+        rc = opt_text(req, "held_at", &held, &err);
+    if (rc == XN_OK && (!held || xn_time_parse(held, &in.held_at) != XN_OK))
+        rc = xn_fail_field(&err, XN_EINVAL, "bad_held_at", "held_at",
+                           "演练时间格式应为 2026-12-06T10:30:00+08:00");
+    static const char *const texts[] = {"title", "command", "records", "analysis", "improvements"};
+    const char **slots[] = {&in.title, &in.command, &in.records, &in.analysis, &in.improvements};
+    for (size_t i = 0; rc == XN_OK && i < 5; i++)
+        rc = opt_text(req, texts[i], slots[i], &err);
+    if (rc == XN_OK)
+        rc = opt_id(req, "scheme_file_id", &in.scheme_file_id, &err);
+    if (rc == XN_OK)
+        rc = opt_id(req, "flow_file_id", &in.flow_file_id, &err);
+    if (rc == XN_OK)
+        rc = opt_id(req, "record_file_id", &in.record_file_id, &err);
+    if (rc == XN_OK)
+        rc = opt_id(req, "incident_id", &in.incident_id, &err);
+    int64_t id = 0;
+    audit_actor actor = auth_actor(req->who);
+    if (rc == XN_OK)
+        rc = incident_drill_create(req->app->incidents, &actor, &in, &id, &err);
+    if (rc != XN_OK)
+        return http_refuse(req, resp, &err, "incident.drill_record", "incident_drill", NULL);
+    return http_json(resp, 201, json_pack("{s:I}", "id", (json_int_t)id));
+}

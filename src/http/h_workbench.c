@@ -152,9 +152,41 @@ static int card_incidents(http_req *req, json_t **card, xn_error *err)
     return XN_OK;
 }
 
+/* INC-5: plans with no drill in the last year (each needs one a year). */
+static int card_drills(http_req *req, json_t **card, xn_error *err)
+{
+    json_t *all = NULL;
+    int rc = incident_plans_json(req->app->incidents, &all, err);
+    if (rc != XN_OK)
+        return rc;
+    json_t *c = card_new("drills", "应急预案待演练", 0, "/incidents/plans");
+    json_t *items = json_object_get(c, "items");
+    json_int_t n = 0;
+    size_t i;
+    json_t *p;
+    json_array_foreach(json_object_get(all, "items"), i, p)
+    {
+        if (!json_is_true(json_object_get(p, "drill_due")))
+            continue;
+        if (n++ < CARD_ITEMS)
+            json_array_append_new(
+                items, json_pack("{s:O,s:s,s:O}", "title", json_object_get(p, "title"), "link",
+                                 "/incidents/plans", "at", json_object_get(p, "last_drill_at")));
+    }
+    json_object_set_new(c, "count", json_integer(n));
+    json_decref(all);
+    if (n == 0) {
+        json_decref(c);
+        c = NULL;
+    }
+    *card = c;
+    return XN_OK;
+}
+
 /* The table later capabilities extend, in the order the cards are shown. */
 static const workbench_provider providers[] = {
     {"incidents", "incident.read", card_incidents},
+    {"drills", "incident.handle", card_drills},
     {"requests", NULL, card_requests},
     {"notifications", NULL, card_notifications},
     {"status", NULL, card_status},

@@ -329,6 +329,11 @@ int http_h_incident_step(http_req *req, http_resp *resp);
 int http_h_incident_attach(http_req *req, http_resp *resp);
 int http_h_incident_close(http_req *req, http_resp *resp);
 int http_h_incident_close_decide(http_req *req, http_resp *resp);
+int http_h_incident_plans(http_req *req, http_resp *resp);
+int http_h_incident_plan_create(http_req *req, http_resp *resp);
+int http_h_incident_plan_approve(http_req *req, http_resp *resp);
+int http_h_incident_drills(http_req *req, http_resp *resp);
+int http_h_incident_drill_create(http_req *req, http_resp *resp);
 
 /* The path router, exposed for tests and the fuzz harness. Splits `path` (raw, without query)
  * into segments, percent-decodes each, and finds the route. Returns the route index, -1 when no

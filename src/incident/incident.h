@@ -148,10 +148,48 @@ int incident_json(incident_ctx *c, int64_t id, json_t **out, xn_error *err);
 int incident_list_json(incident_ctx *c, const char *state, int limit, json_t **out, xn_error *err);
 /* The kinds and clocks as the UI shows them. */
 json_t *incident_kinds_json(void);
-/* Whether file_id is on the timeline of an incident (its readers may download it). */
+/* Whether file_id is on the timeline of an incident or belongs to a plan or a drill (their
+ * readers may download it). */
 bool incident_has_file(incident_ctx *c, int64_t file_id);
 /* The home page: the count of open incidents and of overdue clocks. */
 int incident_summary_json(incident_ctx *c, json_t **out, xn_error *err);
+
+/* ---- emergency plans and drills (INC-5, HS 附件5 §8) ------------------------------------- */
+
+#define INCIDENT_MAX_PLAN_KINDS 16
+
+typedef struct incident_plan_in {
+    const char *title, *version, *scope;
+    const char *kinds[INCIDENT_MAX_PLAN_KINDS]; /* incident kind keys it covers */
+    size_t nkinds;
+    int64_t file_id; /* the plan's document (0: none): one's own clean upload */
+} incident_plan_in;
+
+/* Registers a plan (incident.plan_create); a leader other than its author approves it. */
+int incident_plan_create(incident_ctx *c, const audit_actor *actor, const incident_plan_in *in,
+                         int64_t *id, xn_error *err);
+int incident_plan_approve(incident_ctx *c, const audit_actor *actor, int64_t id, xn_error *err);
+/* {"items":[{id, title, version, scope, kinds, file_id, created_by, created_at, approved_by,
+ *  approved_at, last_drill_at, drills, drill_due}]}: drill_due while the plan has had no drill
+ * in the last 365 days. */
+int incident_plans_json(incident_ctx *c, json_t **out, xn_error *err);
+
+typedef struct incident_drill_in {
+    int64_t plan_id;
+    int64_t held_at; /* µs, not in the future */
+    const char *title;
+    const char *command;      /* 指挥部: its members */
+    const char *records;      /* 文字记录 */
+    const char *analysis;     /* 结果分析 */
+    const char *improvements; /* the plan's improvements (may be empty) */
+    int64_t scheme_file_id, flow_file_id, record_file_id; /* 实施方案, 流程图, 图片记录 */
+    int64_t incident_id; /* the rehearsal incident (drill = true) it ran, 0: none */
+} incident_drill_in;
+
+int incident_drill_create(incident_ctx *c, const audit_actor *actor, const incident_drill_in *in,
+                          int64_t *id, xn_error *err);
+/* {"items":[…]} of one plan (plan_id) or of all (0), newest first. */
+int incident_drills_json(incident_ctx *c, int64_t plan_id, json_t **out, xn_error *err);
 
 /* The job kind's work: reminders and escalations due on the rules' clock now_us, then the
  * next run scheduled at the next one when it falls within the period. */

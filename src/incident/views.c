@@ -357,8 +357,11 @@ bool incident_has_file(incident_ctx *ic, int64_t file_id)
         return false;
     store_stmt *st;
     bool found = false;
-    if (store_prepare(c, "SELECT 1 FROM incident_entry WHERE file_id = $1 LIMIT 1", &st, &err) ==
-        XN_OK) {
+    if (store_prepare(c,
+                      "SELECT 1 FROM incident_entry WHERE file_id = $1 UNION ALL SELECT 1 FROM"
+                      " incident_plan WHERE file_id = $1 UNION ALL SELECT 1 FROM incident_drill"
+                      " WHERE $1 IN (scheme_file_id, flow_file_id, record_file_id) LIMIT 1",
+                      &st, &err) == XN_OK) {
         store_bind_int(st, 1, file_id);
         found = store_step(st, &err) == STORE_ROW;
         if (found)

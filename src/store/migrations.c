@@ -740,6 +740,43 @@ static const store_migration migrations[] = {
                " (9, 'incident.handle'), (1, 'incident.read'), (1, 'incident.handle'),"
                " (2, 'incident.read'), (2, 'incident.handle'), (3, 'incident.read');",
     },
+    {
+        .version = 18,
+        .name = "emergency plans and drills",
+        /* Room incident/ (INC-5, HS 附件5 §8). incident_plan: a plan (应急预案) with its version,
+         * scope, the incident kinds it covers (comma-separated keys), its document (files room)
+         * and a leader's approval. incident_drill: a drill of a plan with what §8 asks for: the
+         * implementation scheme, the command (指挥部), the flow chart, the records, the result
+         * analysis and the improvements; optionally the rehearsal incident (drill = 1) it ran. */
+        .sql = "CREATE TABLE incident_plan ("
+               " id INTEGER PRIMARY KEY,"
+               " title TEXT NOT NULL,"
+               " version TEXT NOT NULL,"
+               " scope TEXT NOT NULL,"
+               " kinds TEXT NOT NULL,"
+               " file_id INTEGER,"
+               " created_by INTEGER NOT NULL,"
+               " created_by_name TEXT NOT NULL,"
+               " created_at INTEGER NOT NULL,"
+               " approved_by_name TEXT,"
+               " approved_at INTEGER);"
+               "CREATE TABLE incident_drill ("
+               " id INTEGER PRIMARY KEY,"
+               " plan_id INTEGER NOT NULL REFERENCES incident_plan (id),"
+               " held_at INTEGER NOT NULL,"
+               " title TEXT NOT NULL,"
+               " command TEXT NOT NULL,"
+               " records TEXT NOT NULL,"
+               " analysis TEXT NOT NULL,"
+               " improvements TEXT NOT NULL,"
+               " scheme_file_id INTEGER,"
+               " flow_file_id INTEGER,"
+               " record_file_id INTEGER,"
+               " incident_id INTEGER REFERENCES incident (id),"
+               " created_by_name TEXT NOT NULL,"
+               " created_at INTEGER NOT NULL);"
+               "CREATE INDEX incident_drill_plan ON incident_drill (plan_id, held_at);",
+    },
     {0, NULL, NULL, NULL, NULL},
 };
 

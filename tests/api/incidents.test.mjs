@@ -257,3 +257,60 @@ test('INC-1: a damaged audit trail opens one incident while it stays open; a rep
   }
 });
 
+
+test('INC-5: a plan approved by another leader, flagged until drilled within the year; a drill needs its records', async () => {
+  let r = await duty.call('POST', '/api/incidents/plans', { title: '网站安全应急预案', version: 'V2.1', scope: '区政府门户网站及政务新媒体', kinds: ['defacement', 'site_down'] });
+  assert.equal(r.status, 201, r.body);
+  const plan = r.json.id;
+  for (const [body, field] of [
+    [{ title: '预案', version: 'V1', scope: 'x', kinds: ['alien'] }, 'kinds'],
+    [{ title: '预案', version: 'V1', scope: 'x', kinds: [] }, 'kinds'],
+    [{ title: '预案', version: 'V1', kinds: ['virus'] }, 'scope'],
+    [{ title: '预案', version: 'V1', scope: 'x', kinds: ['virus'], file_id: 999999 }, 'file_id'],
+  ]) {
+    r = await duty.call('POST', '/api/incidents/plans', body);
+    assert.equal(r.status, 400, r.body);
+    assert.equal(r.json.error.field, field);
+  }
+  let plans = (await duty.call('GET', '/api/incidents/plans')).json.items;
+  assert.equal(plans.length, 1);
+  assert.equal(plans[0].drill_due, true);
+  assert.equal(plans[0].approved_by, null);
+  // the home page tells the people who handle incidents
+  let cards = (await duty.call('GET', '/api/workbench')).json.cards;
+  assert.ok(cards.some((c) => c.kind === 'drills' && c.count === 1));
+  assert.equal((await duty.call('POST', `/api/incidents/plans/${plan}/approve`, {})).status, 403);
+  r = await lead1.call('POST', `/api/incidents/plans/${plan}/approve`, {});
+  assert.equal(r.status, 200, r.body);
+  assert.equal(r.json.items[0].approved_by, '张领导');
+  assert.equal((await lead2.call('POST', `/api/incidents/plans/${plan}/approve`, {})).status, 409);
+
+  // a drill run as a rehearsal incident
+  const rehearsal = (await duty.call('POST', '/api/incidents', { kind: 'defacement', title: '篡改演练', drill: true })).json.id;
+  const real = (await duty.call('POST', '/api/incidents', { kind: 'virus', title: '真实事件' })).json.id;
+  const drill = { plan_id: plan, held_at: new Date().toISOString(), title: '2026 年网页篡改应急演练', command: '总指挥：张领导；成员：王值班、赵员工', records: '09:00 发现篡改；09:05 隔离服务器', analysis: '处置及时，恢复用时 25 分钟', improvements: '增加备用服务器', incident_id: rehearsal };
+  for (const [patch, field] of [[{ records: '' }, 'records'], [{ analysis: undefined }, 'analysis'], [{ command: '' }, 'command'], [{ held_at: '2099-01-01T00:00:00+08:00' }, 'held_at'], [{ incident_id: real }, 'incident_id'], [{ plan_id: 999 }, 'plan_id']]) {
+    r = await duty.call('POST', '/api/incidents/drills', { ...drill, ...patch });
+    assert.equal(r.status, 400, `${field}: ${r.body}`);
+    assert.equal(r.json.error.field, field);
+  }
+  assert.equal((await staff.call('POST', '/api/incidents/drills', drill)).status, 403);
+  r = await duty.call('POST', '/api/incidents/drills', drill);
+  assert.equal(r.status, 201, r.body);
+  plans = (await duty.call('GET', '/api/incidents/plans')).json.items;
+  assert.equal(plans[0].drill_due, false);
+  assert.equal(plans[0].drills, 1);
+  const drills = (await duty.call('GET', `/api/incidents/drills?plan_id=${plan}`)).json.items;
+  assert.equal(drills.length, 1);
+  assert.equal(drills[0].incident_id, rehearsal);
+  assert.match(drills[0].command, /总指挥/);
+  cards = (await duty.call('GET', '/api/workbench')).json.cards;
+  assert.ok(!cards.some((c) => c.kind === 'drills'));
+  assert.equal(auditRows(server.db, 'incident.drill_record').length, 1);
+  assert.equal(auditRows(server.db, 'incident.plan_approve').length, 1);
+  // a year on, the plan is due again
+  moveClock(366 * 86400);
+  plans = (await duty.call('GET', '/api/incidents/plans')).json.items;
+  assert.equal(plans[0].drill_due, true);
+  moveClock(-366 * 86400);
+});
