@@ -108,4 +108,33 @@ describe('incidents on a phone', { timeout: 240_000 }, () => {
     assert.deepEqual(S.problems, []);
     assert.deepEqual(await S.cspViolations(), []);
   });
+  test('a plan is registered, flagged until drilled, and a drill recorded with its records', async () => {
+    const page = S.page;
+    await page.setViewportSize({ width: 1366, height: 900 });
+    await page.goto(`${srv.url}/incidents/plans`);
+    await page.getByTestId('plans-page').waitFor();
+    await page.getByTestId('plan-new').click();
+    await page.getByTestId('plan-title').fill('网站安全应急预案');
+    await page.getByTestId('plan-scope').fill('区政府门户网站');
+    await page.getByTestId('plan-kind-defacement').click();
+    await page.getByTestId('plan-kind-site_down').click();
+    await page.getByTestId('plan-save').click();
+    const due = page.locator('[data-testid^="plan-due-"]');
+    await due.first().waitFor();
+    assert.equal((await due.first().innerText()).trim(), '本年度未演练');
+    await page.locator('[data-testid^="plan-drill-"]').first().click();
+    await page.getByTestId('drill-title').fill('网页篡改应急演练');
+    await page.getByTestId('drill-command').fill('总指挥：张领导');
+    await page.getByTestId('drill-save').click();
+    // the records and the analysis are required: the server names what is missing
+    await page.getByTestId('drill-error').waitFor();
+    assert.match(await page.getByTestId('drill-error').innerText(), /演练记录/);
+    await page.getByTestId('drill-records').fill('09:00 发现篡改，09:05 隔离');
+    await page.getByTestId('drill-analysis').fill('处置及时');
+    await page.getByTestId('drill-save').click();
+    await page.getByTestId('drills-table').getByText('网页篡改应急演练').waitFor();
+    await due.first().waitFor({ state: 'detached' });
+    await S.shot('incident-plans');
+    assert.deepEqual(S.problems, []);
+  });
 });

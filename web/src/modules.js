@@ -112,6 +112,7 @@ export const modules = [
     perms: ['incident.read'],
     pages: [
       { path: '/incidents', name: 'incidents', perm: 'incident.read', title: { 'zh-CN': '事件看板', en: 'Board' } },
+      { path: '/incidents/plans', name: 'incident-plans', perm: 'incident.read', title: { 'zh-CN': '预案与演练', en: 'Plans & drills' } },
     ],
     path: '/incidents',
     icon: 'Warning',

@@ -34,6 +34,7 @@ const NotifyPage = () => import('./views/NotifyPage.vue');
 const WorkCalendarPage = () => import('./views/WorkCalendarPage.vue');
 const IncidentsPage = () => import('./views/IncidentsPage.vue');
 const IncidentPage = () => import('./views/IncidentPage.vue');
+const IncidentPlansPage = () => import('./views/IncidentPlansPage.vue');
 
 const builtPages = {
   accounts: AccountsPage,
@@ -50,6 +51,7 @@ const builtPages = {
   notify: NotifyPage,
   workdays: WorkCalendarPage,
   incidents: IncidentsPage,
+  'incident-plans': IncidentPlansPage,
 };
 
 const moduleRoutes = modules.flatMap((m) =>
