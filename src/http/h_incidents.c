@@ -295,10 +295,8 @@ int http_h_incident_plan_create(http_req *req, http_resp *resp)
     if (rc == XN_OK && (!json_is_array(kinds) || json_array_size(kinds) > INCIDENT_MAX_PLAN_KINDS))
         rc = xn_fail_field(&err, XN_EINVAL, "bad_kinds", "kinds",
                            "kinds 须为事件类别的列表（至多 %d 项）", INCIDENT_MAX_PLAN_KINDS);
-    size_t i;
-    json_t *k;
-    if (rc == XN_OK)
-        json_array_foreach(kinds, i, k) in.kinds[in.nkinds++] = json_string_value(k);
+    for (size_t i = 0; rc == XN_OK && i < json_array_size(kinds); i++)
+        in.kinds[in.nkinds++] = json_string_value(json_array_get(kinds, i));
     int64_t id = 0;
     audit_actor actor = auth_actor(req->who);
     if (rc == XN_OK)

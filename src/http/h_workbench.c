@@ -128,11 +128,11 @@ static int card_incidents(http_req *req, json_t **card, xn_error *err)
             json_array_foreach(list, i, inc)
             {
                 bool overdue = false;
-                size_t j;
-                json_t *k;
-                json_array_foreach(json_object_get(inc, "clocks"), j, k) overdue =
-                    overdue ||
-                    strcmp(json_string_value(json_object_get(k, "state")), "overdue") == 0;
+                json_t *clocks = json_object_get(inc, "clocks");
+                for (size_t j = 0; j < json_array_size(clocks); j++)
+                    overdue = overdue || strcmp(json_string_value(json_object_get(
+                                                    json_array_get(clocks, j), "state")),
+                                                "overdue") == 0;
                 if (overdue != (pass == 0) || json_array_size(items) >= CARD_ITEMS)
                     continue;
                 char title[800], link[48];
