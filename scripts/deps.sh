@@ -5,9 +5,10 @@ set -euo pipefail
 
 run_pkgs=(build-essential pkg-config libmicrohttpd-dev libsqlite3-dev libjansson-dev libinih-dev
           libsodium-dev libssl-dev libcurl4-openssl-dev libutf8proc-dev libargon2-dev
-          libxlsxwriter-dev libopencc-data libqrencode-dev libmagic-dev wamerican wbritish nodejs npm)
+          libxlsxwriter-dev libopencc-data libqrencode-dev libmagic-dev libpango1.0-dev libcairo2-dev
+          fonts-wqy-microhei wamerican wbritish nodejs npm)
 test_pkgs=(libcmocka-dev chromium chromium-driver fonts-wqy-microhei cppcheck clang-format clang libclang-rt-14-dev
-           sqlite3 curl clamav-daemon)
+           sqlite3 curl clamav-daemon poppler-utils)
 bench_pkgs=(wrk nginx-light libhyperscan-dev rsyslog)
 
 want=()

@@ -324,7 +324,7 @@ int http_h_audit_stats(http_req *req, http_resp *resp)
 }
 
 /* A temporary file that has no name once it is open: it leaves with its last descriptor. */
-static const char *tmp_dir(void)
+const char *http_tmp_dir(void)
 {
     const char *d = getenv("TMPDIR");
     return d && d[0] == '/' && strlen(d) < TMP_DIR_MAX ? d : "/tmp";
@@ -335,10 +335,11 @@ static int export_to_file(store_conn *c, const audit_filter *f, bool xlsx, int *
                           xn_error *err)
 {
     char path[TMP_DIR_MAX + 32];
-    snprintf(path, sizeof path, "%s/xinan-export-XXXXXX", tmp_dir());
+    snprintf(path, sizeof path, "%s/xinan-export-XXXXXX", http_tmp_dir());
     int tmp = mkstemp(path);
     if (tmp < 0)
-        return xn_fail(err, XN_EIO, "export", "cannot create a temporary file in %s", tmp_dir());
+        return xn_fail(err, XN_EIO, "export", "cannot create a temporary file in %s",
+                       http_tmp_dir());
     int rc = XN_OK;
     if (xlsx) {
         /* the workbook library writes by name: the name goes as soon as the file is open */

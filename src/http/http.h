@@ -329,6 +329,7 @@ int http_h_incident_step(http_req *req, http_resp *resp);
 int http_h_incident_attach(http_req *req, http_resp *resp);
 int http_h_incident_close(http_req *req, http_resp *resp);
 int http_h_incident_close_decide(http_req *req, http_resp *resp);
+int http_h_incident_report(http_req *req, http_resp *resp);
 int http_h_incident_plans(http_req *req, http_resp *resp);
 int http_h_incident_plan_create(http_req *req, http_resp *resp);
 int http_h_incident_plan_approve(http_req *req, http_resp *resp);

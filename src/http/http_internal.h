@@ -29,6 +29,10 @@ int http_refuse(http_req *req, http_resp *resp, const xn_error *err, const char 
  * (401) is set and a non-zero code returned. */
 int http_agent_authorise(http_req *req, http_resp *resp, const char *scope, auth_agent *out);
 
+/* Where exports are made before they are sent: $TMPDIR when absolute and short, else /tmp. */
+const char *http_tmp_dir(void);
+#define HTTP_XLSX_TYPE "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 /* Content type of an asset path by its extension. */
 const char *http_content_type(const char *path);
 

@@ -186,6 +186,8 @@ const http_route http_routes[] = {
      "open an incident {kind, title, detected_at?, site_affected?, note?, drill?}"},
     {"GET", "/api/incidents/:id", http_h_incident, 0, "incident.read",
      "an incident with its clocks, checklist and timeline"},
+    {"GET", "/api/incidents/:id/report", http_h_incident_report, 0, "incident.read",
+     "the incident report with its timeline to send upward (?format=pdf|xlsx)"},
     {"POST", "/api/incidents/:id/clocks/:key/meet", http_h_incident_clock_meet, J,
      "incident.handle", "a clock met {note}: who and when"},
     {"POST", "/api/incidents/:id/clocks/:key/suspend", http_h_incident_clock_suspend, J,

@@ -146,6 +146,10 @@ int incident_json(incident_ctx *c, int64_t id, json_t **out, xn_error *err);
 /* {"items":[{id, kind, kind_title, title, state, drill, detected_at, clocks:[…]}], "now"}:
  * state "open" (open and closing), "closed" or NULL for all, newest first, at most limit. */
 int incident_list_json(incident_ctx *c, const char *state, int limit, json_t **out, xn_error *err);
+/* The incident report (事件报告, INC-4) written to path: format "pdf" (the Chinese font
+ * embedded) or "xlsx"; XN_EINVAL naming "format" for any other. */
+int incident_report(incident_ctx *c, int64_t id, const char *format, const char *path,
+                    xn_error *err);
 /* The kinds and clocks as the UI shows them. */
 json_t *incident_kinds_json(void);
 /* Whether file_id is on the timeline of an incident or belongs to a plan or a drill (their

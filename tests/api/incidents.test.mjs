@@ -7,7 +7,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, tempDir, waitFor, auditRows, sqlite, sqliteRows } from '../lib/server.mjs';
+import { spawnSync } from 'node:child_process';
+import { startServer, tempDir, waitFor, auditRows, sqlite, sqliteRows, request } from '../lib/server.mjs';
 import { adminClient, appointedClient, userClient, Client, totp, STRONG } from '../lib/session.mjs';
 
 let server; let admin; let sec; let duty; let lead1; let lead2; let staff; let clockFile;
@@ -313,4 +314,33 @@ test('INC-5: a plan approved by another leader, flagged until drilled within the
   plans = (await duty.call('GET', '/api/incidents/plans')).json.items;
   assert.equal(plans[0].drill_due, true);
   moveClock(-366 * 86400);
+});
+
+test('INC-4: the incident report as PDF (text readable, Chinese font embedded) and as xlsx, with the timeline', async () => {
+  let r = await duty.call('POST', '/api/incidents', { kind: 'site_down', title: '门户网站无法访问报告测试', note: '=HYPERLINK("http://x")' });
+  const id = r.json.id;
+  await duty.call('POST', `/api/incidents/${id}/clocks/inform_leaders/meet`, { note: '已报告张领导' });
+  const pdf = await request(server.url, `/api/incidents/${id}/report?format=pdf`, { headers: { Cookie: duty.cookie } });
+  assert.equal(pdf.status, 200);
+  assert.equal(pdf.headers['content-type'], 'application/pdf');
+  assert.match(pdf.headers['content-disposition'], /attachment; .*filename\*=UTF-8''/);
+  const file = join(tempDir(), 'r.pdf');
+  writeFileSync(file, pdf.raw);
+  const text = spawnSync('pdftotext', ['-enc', 'UTF-8', file, '-'], { encoding: 'utf8' });
+  assert.equal(text.status, 0, text.stderr);
+  for (const want of ['安全事件报告', '门户网站无法访问报告测试', '王值班', '已报告张领导', '处置记录', '报告主要领导、分管领导'])
+    assert.ok(text.stdout.replace(/\s+/g, '').includes(want.replace(/\s+/g, '')), `${want} in ${text.stdout.slice(0, 300)}`);
+  const fonts = spawnSync('pdffonts', [file], { encoding: 'utf8' });
+  assert.match(fonts.stdout, /WenQuanYi.*yes/i, 'the font is embedded');
+  const xlsx = await request(server.url, `/api/incidents/${id}/report?format=xlsx`, { headers: { Cookie: duty.cookie } });
+  assert.equal(xlsx.status, 200);
+  assert.equal(xlsx.raw.subarray(0, 2).toString(), 'PK');
+  const x = join(tempDir(), 'r.xlsx');
+  writeFileSync(x, xlsx.raw);
+  const sheet = spawnSync('unzip', ['-p', x, 'xl/sharedStrings.xml'], { encoding: 'utf8' });
+  assert.match(sheet.stdout, /门户网站无法访问报告测试/);
+  assert.doesNotMatch(spawnSync('unzip', ['-p', x, 'xl/worksheets/sheet1.xml'], { encoding: 'utf8' }).stdout, /<f>/, 'no formula');
+  assert.equal((await duty.call('GET', `/api/incidents/${id}/report?format=doc`)).status, 400);
+  assert.equal((await staff.call('GET', `/api/incidents/${id}/report?format=pdf`)).status, 403);
+  assert.equal((await duty.call('GET', '/api/incidents/99999/report?format=pdf')).status, 404);
 });

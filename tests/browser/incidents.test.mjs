@@ -105,6 +105,9 @@ describe('incidents on a phone', { timeout: 240_000 }, () => {
     await page.locator('[data-testid="clock-inform_leaders"][data-state="met"]').waitFor();
     assert.match(await page.getByTestId('clock-inform_leaders').innerText(), /王值班/);
     await S.shot('incident-phone-met');
+    // the report to send upward downloads as a PDF
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('incident-report-pdf').click()]);
+    assert.match(dl.suggestedFilename(), /事件报告-\d+\.pdf$/);
     assert.deepEqual(S.problems, []);
     assert.deepEqual(await S.cspViolations(), []);
   });
