@@ -847,6 +847,17 @@ static int tick_one(tick_ctx *t, store_conn *tx, const due_clock *d, xn_error *e
     return rc;
 }
 
+/* Brings the job forward to the next reminder or escalation of any incident. */
+static int schedule_next(tick_ctx *t, store_conn *tx, xn_error *err)
+{
+    int64_t next = 0;
+    int rc = store_query_int(tx,
+                             "SELECT coalesce(min(next_at), 0) FROM incident_clock WHERE next_at"
+                             " IS NOT NULL AND state = 'running'",
+                             &next, err);
+    return rc == XN_OK && next ? schedule_at(t->c, tx, next, err) : rc;
+}
+
 static int tick_tx(store_conn *tx, void *ctx, xn_error *err)
 {
     tick_ctx *t = ctx;
@@ -881,19 +892,14 @@ static int tick_tx(store_conn *tx, void *ctx, xn_error *err)
     for (size_t i = 0; i < n; i++)
         if ((rc = tick_one(t, tx, &t->list[i], err)) != XN_OK)
             return rc;
-    /* the next reminder or escalation of any incident */
-    rc = store_prepare(tx,
-                       "SELECT min(next_at) FROM incident_clock WHERE next_at IS NOT NULL AND"
-                       " state = 'running'",
-                       &st, err);
-    if (rc != XN_OK)
-        return rc;
-    rc = store_step(st, err);
-    if (rc != STORE_ROW)
-        return rc;
-    int64_t next = store_col_is_null(st, 0) ? 0 : store_col_int(st, 0);
-    store_stmt_done(st);
-    return next ? schedule_at(t->c, tx, next, err) : XN_OK;
+    return schedule_next(t, tx, err);
+}
+
+/* Only the next run's schedule, when no clock is due now. */
+static int schedule_tx(store_conn *tx, void *ctx, xn_error *err)
+{
+    tick_ctx *t = ctx;
+    return schedule_next(t, tx, err);
 }
 
 int incident_clocks_tick(incident_ctx *c, int64_t now_us, json_t *summary, xn_error *err)
@@ -904,6 +910,23 @@ int incident_clocks_tick(incident_ctx *c, int64_t now_us, json_t *summary, xn_er
         return xn_fail(err, XN_ENOMEM, "no_memory", "out of memory");
     int reminded = 0, escalated = 0, rc;
     int64_t late_max = 0;
+    /* most runs find nothing due: look first without taking the write lock */
+    int64_t next = 0;
+    store_conn *conn;
+    rc = store_acquire(c->opt.db, &conn, err);
+    if (rc == XN_OK) {
+        rc = store_query_int(conn,
+                             "SELECT coalesce(min(next_at), 0) FROM incident_clock WHERE next_at"
+                             " IS NOT NULL AND state = 'running'",
+                             &next, err);
+        store_release(conn);
+    }
+    if (rc != XN_OK || next == 0 || next > now_us) {
+        free(t.list);
+        /* nothing due: the next one is brought forward when it comes within the period */
+        bool soon = next && next - now_us <= c->tick_s * INT64_C(1000000);
+        return rc == XN_OK && soon ? store_tx(c->opt.db, schedule_tx, &t, err) : rc;
+    }
     do {
         rc = store_tx(c->opt.db, tick_tx, &t, err);
         reminded += t.reminded;

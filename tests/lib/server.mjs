@@ -123,14 +123,15 @@ export function rawExchange(port, bytes, { timeoutMs = 10000, from } = {}) {
 
 /** Runs one statement with the sqlite3 shell on `db`: its output, trimmed; throws on failure. */
 export function sqlite(db, statement) {
-  const r = spawnSync('sqlite3', [db, statement], { encoding: 'utf8' });
+  // the server's job runner writes now and then: wait for its lock as the server itself would
+  const r = spawnSync('sqlite3', ['-cmd', '.timeout 5000', db, statement], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`sqlite3: ${r.stderr}`);
   return r.stdout.trim();
 }
 
 /** Runs one query with `sqlite3 -json` on `db`: the rows as objects ([] when none). */
 export function sqliteRows(db, query) {
-  const r = spawnSync('sqlite3', ['-json', db, query], { encoding: 'utf8', maxBuffer: 256 << 20 });
+  const r = spawnSync('sqlite3', ['-cmd', '.timeout 5000', '-json', db, query], { encoding: 'utf8', maxBuffer: 256 << 20 });
   if (r.status !== 0) throw new Error(`sqlite3: ${r.stderr}`);
   return r.stdout.trim() ? JSON.parse(r.stdout) : [];
 }
