@@ -204,3 +204,27 @@ int http_h_register_export(http_req *req, http_resp *resp)
               disposition[0] ? disposition : NULL);
     return 0;
 }
+
+/* The people a register row may name (使用人, 保管人, 批准人 …): id, real name and account of
+ * every active account, for those who read registers (the route asks register.read); nothing
+ * more of them. */
+int http_h_register_people(http_req *req, http_resp *resp)
+{
+    json_t *all = NULL;
+    xn_error err;
+    if (auth_users_json(req->app->db, &all, &err) != XN_OK)
+        return http_fail(req, resp, &err);
+    json_t *items = json_array();
+    size_t i;
+    json_t *u;
+    json_array_foreach(json_object_get(all, "items"), i, u)
+    {
+        if (strcmp(json_string_value(json_object_get(u, "status")), "active") != 0)
+            continue;
+        json_array_append_new(items, json_pack("{s:O, s:O, s:O}", "id", json_object_get(u, "id"),
+                                               "name", json_object_get(u, "real_name"), "account",
+                                               json_object_get(u, "account")));
+    }
+    json_decref(all);
+    return http_json(resp, 200, json_pack("{s:o}", "items", items));
+}

@@ -323,6 +323,7 @@ int http_h_incidents(http_req *req, http_resp *resp);
 /* registers (h_registers.c) */
 int http_h_registers(http_req *req, http_resp *resp);
 int http_h_register_flags(http_req *req, http_resp *resp);
+int http_h_register_people(http_req *req, http_resp *resp);
 int http_h_register_rows(http_req *req, http_resp *resp);
 int http_h_register_row(http_req *req, http_resp *resp);
 int http_h_register_create(http_req *req, http_resp *resp);

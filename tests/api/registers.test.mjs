@@ -196,3 +196,11 @@ test('other registers: visits signed out, filings on .gov.cn, one new-media acco
   assert.equal(r.status, 400);
   assert.equal(r.json.error.field, 'unit');
 });
+
+test('the home page carries the registers\' flags for those who read them', async () => {
+  const cards = (await dev.call('GET', '/api/workbench')).json.cards;
+  const card = cards.find((c) => c.kind === 'registers');
+  assert.ok(card && card.count >= 1, JSON.stringify(cards.map((c) => c.kind)));
+  assert.ok(card.items.every((i) => i.link.startsWith('/ledgers?r=')));
+  assert.ok(!(await staff.call('GET', '/api/workbench')).json.cards.some((c) => c.kind === 'registers'));
+});
