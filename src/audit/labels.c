@@ -60,6 +60,11 @@ static const label labels[] = {
     {"action", "auth.agent_check", "代理令牌校验", "Agent token checked"},
     /* the working-day calendar */
     {"action", "calendar.import", "导入节假日安排", "Holiday arrangement imported"},
+    /* registers */
+    {"action", "register.create", "登记台账记录", "Register row added"},
+    {"action", "register.update", "修改台账记录", "Register row changed"},
+    {"action", "register.transition", "办理台账手续", "Register row moved"},
+    {"action", "register.write", "写入台账", "Register written"},
     /* incidents */
     {"action", "incident.open", "登记安全事件", "Incident opened"},
     {"action", "incident.alarm", "事件再次告警", "Incident alarm repeated"},
@@ -139,6 +144,8 @@ static const label labels[] = {
 
     {"object", "user", "用户", "User"},
     {"object", "incident", "安全事件", "Incident"},
+    {"object", "register", "台账", "Register"},
+    {"object", "register_row", "台账记录", "Register row"},
     {"object", "incident_plan", "应急预案", "Emergency plan"},
     {"object", "incident_drill", "应急演练", "Drill"},
     {"object", "account", "账号", "Account"},
@@ -196,6 +203,10 @@ static const label labels[] = {
     {"permission", "file.quarantine", "查看已隔离文件", "See quarantined files"},
     {"permission", "calendar.manage", "管理工作日历", "Manage the working-day calendar"},
     {"permission", "incident.read", "查看安全事件", "Read incidents"},
+    {"permission", "register.read", "查看台账", "Read the registers"},
+    {"permission", "register.assets", "登记设备、介质与机房出入", "Keep devices, media and visits"},
+    {"permission", "register.network", "登记 IP、域名备案与信息系统", "Keep filings and systems"},
+    {"permission", "register.security", "登记服务商、培训、产品、申请与责任书", "Keep the security registers"},
     {"permission", "incident.handle", "登记与处置安全事件", "Open and handle incidents"},
     {"permission", "jobs.manage", "管理系统任务", "Manage system jobs"},
     {"permission", "notify.manage", "管理通知渠道", "Manage notification channels"},
@@ -211,6 +222,7 @@ static const label labels[] = {
     {"room", "content", "信息发布", "Publication"},
     {"room", "duty", "值班", "Duty"},
     {"room", "incident", "安全事件", "Incidents"},
+    {"room", "register", "台账", "Registers"},
     {"room", "org", "组织机构", "Organisation"},
     {"room", "agent", "代理", "Agents"},
     {"room", "account", "账号复核", "Account review"},
@@ -224,6 +236,8 @@ static const label labels[] = {
     {"role", "reviewer2", "二级审核", "Second-level reviewer"},
     {"role", "reviewer3", "三级审核", "Third-level reviewer"},
     {"role", "duty", "值班员", "Duty officer"},
+    {"role", "device_admin", "设备管理员", "Device administrator"},
+    {"role", "network_admin", "网络管理员", "Network administrator"},
     {"role", "leader", "领导", "Leader"},
     {"role", "staff", "普通工作人员", "Staff"},
 

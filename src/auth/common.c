@@ -24,6 +24,8 @@ const char *const auth_permissions[] = {
     "jobs.manage",         "notify.manage",
     "file.read",           "file.quarantine",
     "calendar.manage",     "incident.read",       "incident.handle",
+    "register.read",       "register.assets",     "register.network",
+    "register.security",
     NULL,
 };
 /* clang-format on */

@@ -145,6 +145,7 @@ int cli_cmd_serve(int argc, char **argv)
     jobs_runner *jobs = NULL;
     notify_ctx *notify = NULL;
     incident_ctx *incidents = NULL;
+    register_ctx *registers = NULL;
     xn_error err;
     status = cli_open_store(&cfg, true, true, &db);
     if (status)
@@ -215,6 +216,11 @@ int cli_cmd_serve(int argc, char **argv)
         fprintf(stderr, "xinan: incidents: %s\n", err.message);
         goto out;
     }
+    register_options ropt = {.db = db, .trail = trail, .files = files, .auth = &auth};
+    if (register_open(&registers, &ropt, &err) != XN_OK) {
+        fprintf(stderr, "xinan: registers: %s\n", err.message);
+        goto out;
+    }
     cli_serve_app serve = {.notify = notify,
                            .incidents = incidents,
                            .cfg = &cfg,
@@ -252,7 +258,8 @@ int cli_cmd_serve(int argc, char **argv)
                     .jobs = jobs,
                     .notify = notify,
                     .files = files,
-                    .incidents = incidents};
+                    .incidents = incidents,
+                    .registers = registers};
     if (http_start(&srv, &app, &err) != XN_OK) {
         fprintf(stderr, "xinan: %s\n", err.message);
         goto out;
@@ -282,6 +289,7 @@ out:
     http_stop(srv, 0);
     jobs_stop(jobs);
     incident_free(incidents);
+    register_free(registers);
     notify_free(notify);
     audit_syslog_stop(syslog);
     files_free(files);

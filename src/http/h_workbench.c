@@ -183,13 +183,39 @@ static int card_drills(http_req *req, json_t **card, xn_error *err)
     return XN_OK;
 }
 
+/* LED-1..11, ORG-2: what the registers flag today (devices lent and not returned, re-filings
+ * overdue, media checks due, licences expiring, systems without two administrators …). */
+static int card_registers(http_req *req, json_t **card, xn_error *err)
+{
+    json_t *all = NULL;
+    int rc = register_flags_json(req->app->registers, req->who, &all, err);
+    if (rc != XN_OK)
+        return rc;
+    json_t *list = json_object_get(all, "items");
+    *card = NULL;
+    if (json_array_size(list)) {
+        json_t *c =
+            card_new("registers", "台账提醒", (json_int_t)json_array_size(list), "/ledgers");
+        json_t *items = json_object_get(c, "items");
+        for (size_t i = 0; i < json_array_size(list) && i < CARD_ITEMS; i++) {
+            json_t *f = json_array_get(list, i);
+            char link[64];
+            snprintf(link, sizeof link, "/ledgers?r=%s",
+                     json_string_value(json_object_get(f, "register")));
+            json_array_append_new(items, json_pack("{s:O,s:s,s:n}", "title",
+                                                   json_object_get(f, "flag"), "link", link, "at"));
+        }
+        *card = c;
+    }
+    json_decref(all);
+    return XN_OK;
+}
+
 /* The table later capabilities extend, in the order the cards are shown. */
 static const workbench_provider providers[] = {
-    {"incidents", "incident.read", card_incidents},
-    {"drills", "incident.handle", card_drills},
-    {"requests", NULL, card_requests},
-    {"notifications", NULL, card_notifications},
-    {"status", NULL, card_status},
+    {"incidents", "incident.read", card_incidents}, {"drills", "incident.handle", card_drills},
+    {"registers", "register.read", card_registers}, {"requests", NULL, card_requests},
+    {"notifications", NULL, card_notifications},    {"status", NULL, card_status},
 };
 
 int http_h_workbench(http_req *req, http_resp *resp)

@@ -19,6 +19,7 @@
 #include "jobs/jobs.h"
 #include "lexicon/lexicon.h"
 #include "notify/notify.h"
+#include "register/register.h"
 #include "store/store.h"
 #include "text/text.h"
 
@@ -53,6 +54,7 @@ typedef struct http_app {
     bool secure_cookies; /* __Host- cookie with Secure (http.secure_cookies, set by http_start) */
     files_store *files;  /* evidence files (uploads, downloads, the virus check) */
     incident_ctx *incidents; /* incidents and their clocks */
+    register_ctx *registers; /* the registers (台账) */
 } http_app;
 
 #define HTTP_MAX_PARAMS 8
@@ -318,6 +320,17 @@ int http_h_calendar_year(http_req *req, http_resp *resp);
 int http_h_calendar_import(http_req *req, http_resp *resp);
 /* incidents (h_incidents.c) */
 int http_h_incidents(http_req *req, http_resp *resp);
+/* registers (h_registers.c) */
+int http_h_registers(http_req *req, http_resp *resp);
+int http_h_register_flags(http_req *req, http_resp *resp);
+int http_h_register_people(http_req *req, http_resp *resp);
+int http_h_register_rows(http_req *req, http_resp *resp);
+int http_h_register_row(http_req *req, http_resp *resp);
+int http_h_register_create(http_req *req, http_resp *resp);
+int http_h_register_update(http_req *req, http_resp *resp);
+int http_h_register_transition(http_req *req, http_resp *resp);
+int http_h_register_history(http_req *req, http_resp *resp);
+int http_h_register_export(http_req *req, http_resp *resp);
 int http_h_incident_kinds(http_req *req, http_resp *resp);
 int http_h_incident(http_req *req, http_resp *resp);
 int http_h_incident_open(http_req *req, http_resp *resp);

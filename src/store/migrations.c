@@ -777,6 +777,56 @@ static const store_migration migrations[] = {
                " created_at INTEGER NOT NULL);"
                "CREATE INDEX incident_drill_plan ON incident_drill (plan_id, held_at);",
     },
+    {
+        .version = 19,
+        .name = "registers: rows, values, unique keys, history; the positions that keep them",
+        /* Room register/ (register.h). register_row: one row of any register, its values as a
+         * JSON object of canonical text, its state and a search text; register_value: each
+         * non-empty value (the per-field filters); register_unique: the unique constraints of
+         * rows that hold them; register_history: every change, field by field. ZJ 5-8: 设备管理员
+         * keeps devices, media and machine-room visits, 网络管理员 the filings and systems, the
+         * security administrator the rest; those who keep or inspect registers read them. */
+        .sql = "CREATE TABLE register_row ("
+               " id INTEGER PRIMARY KEY,"
+               " reg TEXT NOT NULL,"
+               " state TEXT NOT NULL,"
+               " data TEXT NOT NULL,"
+               " search TEXT NOT NULL,"
+               " created_at INTEGER NOT NULL,"
+               " created_by TEXT NOT NULL,"
+               " updated_at INTEGER NOT NULL,"
+               " retired_at INTEGER);"
+               "CREATE INDEX register_row_reg ON register_row (reg, id);"
+               "CREATE TABLE register_value ("
+               " row_id INTEGER NOT NULL REFERENCES register_row (id),"
+               " field TEXT NOT NULL,"
+               " value TEXT NOT NULL,"
+               " PRIMARY KEY (row_id, field));"
+               "CREATE INDEX register_value_lookup ON register_value (field, value, row_id);"
+               "CREATE TABLE register_unique ("
+               " reg TEXT NOT NULL,"
+               " fields TEXT NOT NULL,"
+               " value TEXT NOT NULL,"
+               " row_id INTEGER NOT NULL REFERENCES register_row (id),"
+               " PRIMARY KEY (reg, fields, value));"
+               "CREATE INDEX register_unique_row ON register_unique (row_id);"
+               "CREATE TABLE register_history ("
+               " id INTEGER PRIMARY KEY,"
+               " row_id INTEGER NOT NULL REFERENCES register_row (id),"
+               " at INTEGER NOT NULL,"
+               " actor TEXT NOT NULL,"
+               " kind TEXT NOT NULL,"
+               " reason TEXT,"
+               " changes TEXT NOT NULL);"
+               "CREATE INDEX register_history_row ON register_history (row_id, id);"
+               "INSERT INTO role (id, code, name, admin, reviewer) VALUES"
+               " (11, 'device_admin', '设备管理员', 0, 0),"
+               " (12, 'network_admin', '网络管理员', 0, 0);"
+               "INSERT INTO role_permission (role_id, permission) VALUES"
+               " (11, 'register.read'), (11, 'register.assets'), (12, 'register.read'),"
+               " (12, 'register.network'), (2, 'register.read'), (2, 'register.security'),"
+               " (1, 'register.read'), (3, 'register.read'), (9, 'register.read');",
+    },
     {0, NULL, NULL, NULL, NULL},
 };
 

@@ -137,10 +137,10 @@ test('separation of duties, outsourced staff and four-eyes approval', async () =
 test('roles, their permissions and the requests inbox are listed', async () => {
   let r = await admin.call('GET', '/api/roles');
   assert.equal(r.status, 200);
-  assert.equal(r.json.items.length, 10);
+  assert.equal(r.json.items.length, 12);
   const auditor = r.json.items.find((x) => x.code === 'auditor');
   assert.equal(auditor.name, '审计管理员');
-  assert.equal(auditor.permissions, 'audit.read,file.read,incident.read,log.read');
+  assert.equal(auditor.permissions, 'audit.read,file.read,incident.read,log.read,register.read');
   assert.ok(r.json.permissions.includes('role.approve'));
   r = await admin.call('GET', '/api/requests?status=approved');
   assert.equal(r.status, 200);

@@ -23,7 +23,7 @@ const NAV = [
   ['nav-monitor', '网站监测', 'Site monitoring', '/monitor', false],
   ['nav-tamper', '防篡改', 'Anti-tamper', '/tamper', false],
   ['nav-incidents', '安全事件', 'Security incidents', '/incidents', true],
-  ['nav-ledgers', '台账', 'Registers', '/ledgers', false],
+  ['nav-ledgers', '台账管理', 'Registers', '/ledgers', true],
   ['nav-calendar', '合规日历', 'Compliance calendar', '/calendar', false],
   ['nav-settings', '系统设置', 'System settings', '/settings', false],
 ];
@@ -166,10 +166,10 @@ describe('web UI shell', { timeout: 180_000 }, () => {
     await assertActiveNav('nav-monitor');
 
     // A fresh load straight on another module's address works too.
-    const direct = await page.goto(`${baseUrl}/ledgers`);
+    const direct = await page.goto(`${baseUrl}/tamper`);
     assert.equal(direct.status(), 200);
-    await assertModulePage('ledgers', '台账', ['LED-1', 'LED-11']);
-    await assertActiveNav('nav-ledgers');
+    await assertModulePage('tamper', '防篡改', ['MON-4']);
+    await assertActiveNav('nav-tamper');
 
     // The fallback is for UI routes only: an unknown API route stays a JSON 404.
     const api = await page.request.get(`${baseUrl}/api/no-such-route`);

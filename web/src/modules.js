@@ -126,10 +126,11 @@ export const modules = [
   },
   {
     key: 'ledgers',
-    perms: [],
+    perms: ['register.read'],
+    pages: [{ path: '/ledgers', name: 'registers', perm: 'register.read', title: { 'zh-CN': '台账', en: 'Registers' } }],
     path: '/ledgers',
     icon: 'Notebook',
-    name: { 'zh-CN': '台账', en: 'Registers' },
+    name: { 'zh-CN': '台账管理', en: 'Registers' },
     desc: {
       'zh-CN':
         '设备、机房出入、移动及涉密存储介质、维修外借与报废、外包服务商、互联网 IP 与域名备案、政务新媒体账号、培训、信息系统定级、各类申请与安全产品等台账，统一的登记、变更留痕与审批。',

@@ -33,6 +33,7 @@ const JobsPage = () => import('./views/JobsPage.vue');
 const NotifyPage = () => import('./views/NotifyPage.vue');
 const WorkCalendarPage = () => import('./views/WorkCalendarPage.vue');
 const IncidentsPage = () => import('./views/IncidentsPage.vue');
+const RegistersPage = () => import('./views/RegistersPage.vue');
 const IncidentPage = () => import('./views/IncidentPage.vue');
 const IncidentPlansPage = () => import('./views/IncidentPlansPage.vue');
 
@@ -51,6 +52,7 @@ const builtPages = {
   notify: NotifyPage,
   workdays: WorkCalendarPage,
   incidents: IncidentsPage,
+  registers: RegistersPage,
   'incident-plans': IncidentPlansPage,
 };
 

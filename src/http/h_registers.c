@@ -1,0 +1,230 @@
+/*
+ * Registers (台账, LED-1..11, ORG-3): the definitions, a register's rows with filters, search
+ * and paging, one row, create, edit with a reason, transitions, history, CSV export and the
+ * home page's flags. The register room validates and records; these handlers translate and
+ * check each register's own read and write permissions (the route table asks only for a
+ * session, since the permission depends on :key).
+ */
+#include "http/http_internal.h"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* The register of :key the person may read (write: and write); else answers 404 or 403. */
+static const register_def *reg_param(http_req *req, http_resp *resp, bool write)
+{
+    const register_def *d = register_find(http_param(req, "key"));
+    if (!d || !auth_can(req->who, d->read_perm)) {
+        http_error(req, resp, 404, "no_register", "没有这个台账", "key");
+        return NULL;
+    }
+    if (write && !auth_can(req->who, d->write_perm)) {
+        xn_error err;
+        xn_fail(&err, XN_EDENIED, "forbidden", "您没有登记「%s」的权限", d->name);
+        http_refuse(req, resp, &err, "register.write", "register", d->key);
+        return NULL;
+    }
+    return d;
+}
+
+static int refuse(http_req *req, http_resp *resp, const xn_error *err, const char *action,
+                  int64_t id)
+{
+    char oid[24];
+    snprintf(oid, sizeof oid, "%lld", (long long)id);
+    return http_refuse(req, resp, err, action, "register_row", id ? oid : NULL);
+}
+
+int http_h_registers(http_req *req, http_resp *resp)
+{
+    return http_json(resp, 200, register_defs_json(req->who));
+}
+
+int http_h_register_flags(http_req *req, http_resp *resp)
+{
+    json_t *out = NULL;
+    xn_error err;
+    if (register_flags_json(req->app->registers, req->who, &out, &err) != XN_OK)
+        return http_fail(req, resp, &err);
+    return http_json(resp, 200, out);
+}
+
+int http_h_register_rows(http_req *req, http_resp *resp)
+{
+    const register_def *d = reg_param(req, resp, false);
+    if (!d)
+        return 0;
+    register_query q = {0};
+    const char *limit = NULL, *after = NULL;
+    int64_t n = 0;
+    if (http_query_checked(req, "q", 200, &q.q) != XN_OK)
+        return http_error(req, resp, 400, "bad_query", "检索词无效", "q");
+    if (q.q && !*q.q)
+        q.q = NULL;
+    if (http_query_checked(req, "state", 32, &q.state) != XN_OK)
+        return http_error(req, resp, 400, "bad_state", "状态无效", "state");
+    if (http_query_checked(req, "limit", 8, &limit) != XN_OK ||
+        (limit && xn_parse_int64(limit, 1, REGISTER_MAX_PAGE, &n) != XN_OK))
+        return http_error(req, resp, 400, "bad_limit", "limit 须为 1 至 500", "limit");
+    q.limit = (int)n;
+    if (http_query_checked(req, "after", 20, &after) != XN_OK ||
+        (after && xn_parse_int64(after, 1, INT64_MAX, &q.after) != XN_OK))
+        return http_error(req, resp, 400, "bad_after", "after 须为记录编号", "after");
+    /* a filter per field given: its value checked as the field's type, compared exactly */
+    for (const register_field *f = d->fields; f->key; f++) {
+        const char *v = NULL;
+        if (http_query_checked(req, f->key, REGISTER_MAX_VALUE, &v) != XN_OK)
+            return http_error(req, resp, 400, "bad_value", "筛选条件无效", f->key);
+        if (!v || !*v)
+            continue;
+        if (q.nfilters == 8)
+            return http_error(req, resp, 400, "too_many_filters", "筛选条件至多 8 个", f->key);
+        char *canon = xn_arena_alloc(req->arena, REGISTER_MAX_VALUE + 64);
+        json_t *j = json_string(v);
+        xn_error err;
+        int rc = register_value(NULL, f, j, canon, REGISTER_MAX_VALUE + 64, &err);
+        json_decref(j);
+        if (rc != XN_OK)
+            return http_fail(req, resp, &err);
+        q.fields[q.nfilters] = f->key;
+        q.values[q.nfilters++] = canon;
+    }
+    json_t *out = NULL;
+    xn_error err;
+    if (register_rows_json(req->app->registers, d, &q, &out, &err) != XN_OK)
+        return http_fail(req, resp, &err);
+    return http_json(resp, 200, out);
+}
+
+int http_h_register_row(http_req *req, http_resp *resp)
+{
+    const register_def *d = reg_param(req, resp, false);
+    int64_t id;
+    if (!d || http_id_param(req, resp, &id) != XN_OK)
+        return 0;
+    json_t *out = NULL;
+    xn_error err;
+    if (register_row_json(req->app->registers, d, id, &out, &err) != XN_OK)
+        return http_fail(req, resp, &err);
+    return http_json(resp, 200, out);
+}
+
+int http_h_register_create(http_req *req, http_resp *resp)
+{
+    const register_def *d = reg_param(req, resp, true);
+    if (!d)
+        return 0;
+    int64_t id = 0;
+    xn_error err;
+    audit_actor actor = auth_actor(req->who);
+    if (register_create(req->app->registers, d, &actor, req->json, &id, &err) != XN_OK)
+        return refuse(req, resp, &err, "register.create", 0);
+    return http_json(resp, 201, json_pack("{s:I}", "id", (json_int_t)id));
+}
+
+int http_h_register_update(http_req *req, http_resp *resp)
+{
+    const register_def *d = reg_param(req, resp, true);
+    int64_t id;
+    if (!d || http_id_param(req, resp, &id) != XN_OK)
+        return 0;
+    xn_error err;
+    const char *reason = json_string_value(json_object_get(req->json, "reason"));
+    audit_actor actor = auth_actor(req->who);
+    int rc = register_update(req->app->registers, d, &actor, id, req->json, reason, &err);
+    if (rc != XN_OK)
+        return refuse(req, resp, &err, "register.update", id);
+    return http_h_register_row(req, resp);
+}
+
+int http_h_register_transition(http_req *req, http_resp *resp)
+{
+    const register_def *d = reg_param(req, resp, true);
+    int64_t id;
+    if (!d || http_id_param(req, resp, &id) != XN_OK)
+        return 0;
+    xn_error err;
+    const char *to = json_string_value(json_object_get(req->json, "to"));
+    audit_actor actor = auth_actor(req->who);
+    if (register_transition_run(req->app->registers, d, &actor, id, to, req->json, &err) != XN_OK)
+        return refuse(req, resp, &err, "register.transition", id);
+    return http_h_register_row(req, resp);
+}
+
+int http_h_register_history(http_req *req, http_resp *resp)
+{
+    const register_def *d = reg_param(req, resp, false);
+    int64_t id;
+    if (!d || http_id_param(req, resp, &id) != XN_OK)
+        return 0;
+    json_t *out = NULL;
+    xn_error err;
+    if (register_history_json(req->app->registers, d, id, &out, &err) != XN_OK)
+        return http_fail(req, resp, &err);
+    return http_json(resp, 200, out);
+}
+
+int http_h_register_export(http_req *req, http_resp *resp)
+{
+    const register_def *d = reg_param(req, resp, false);
+    if (!d)
+        return 0;
+    const char *format = NULL;
+    if (http_query_checked(req, "format", 8, &format) != XN_OK || (format && strcmp(format, "csv")))
+        return http_error(req, resp, 400, "bad_format", "导出格式目前只能是 csv", "format");
+    char path[512];
+    snprintf(path, sizeof path, "%s/xinan-register-XXXXXX", http_tmp_dir());
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return http_error(req, resp, 500, "internal", "服务器内部错误 (internal server error)",
+                          NULL);
+    unlink(path);
+    int wfd = dup(fd);
+    FILE *out = wfd >= 0 ? fdopen(wfd, "w") : NULL;
+    xn_error err;
+    int rc = out ? register_export_csv(req->app->registers, d, out, &err)
+                 : xn_fail(&err, XN_EIO, "export", "cannot write the temporary file");
+    if (out && fclose(out) != 0 && rc == XN_OK)
+        rc = xn_fail(&err, XN_EIO, "export", "cannot write the temporary file");
+    struct stat st;
+    if (rc == XN_OK && (fstat(fd, &st) != 0 || lseek(fd, 0, SEEK_SET) != 0))
+        rc = xn_fail(&err, XN_EIO, "export", "cannot read the temporary file");
+    if (rc != XN_OK) {
+        close(fd);
+        return http_fail(req, resp, &err);
+    }
+    char name[160], disposition[512];
+    snprintf(name, sizeof name, "%s.csv", d->name);
+    if (files_disposition(name, disposition, sizeof disposition) != XN_OK)
+        disposition[0] = '\0';
+    http_file(resp, 200, "text/csv; charset=utf-8", fd, (uint64_t)st.st_size,
+              disposition[0] ? disposition : NULL);
+    return 0;
+}
+
+/* The people a register row may name (使用人, 保管人, 批准人 …): id, real name and account of
+ * every active account, for those who read registers (the route asks register.read); nothing
+ * more of them. */
+int http_h_register_people(http_req *req, http_resp *resp)
+{
+    json_t *all = NULL;
+    xn_error err;
+    if (auth_users_json(req->app->db, &all, &err) != XN_OK)
+        return http_fail(req, resp, &err);
+    json_t *items = json_array();
+    size_t i;
+    json_t *u;
+    json_array_foreach(json_object_get(all, "items"), i, u)
+    {
+        if (strcmp(json_string_value(json_object_get(u, "status")), "active") != 0)
+            continue;
+        json_array_append_new(items, json_pack("{s:O, s:O, s:O}", "id", json_object_get(u, "id"),
+                                               "name", json_object_get(u, "real_name"), "account",
+                                               json_object_get(u, "account")));
+    }
+    json_decref(all);
+    return http_json(resp, 200, json_pack("{s:o}", "items", items));
+}

@@ -1,0 +1,872 @@
+/*
+ * The one engine behind every register (register.h). Tables: register_row (the values as a JSON
+ * object of canonical text, the state, a search text), register_value (one row per non-empty
+ * value: the per-field filters), register_unique (the unique constraints of rows that hold
+ * them) and register_history (every change, field by field, with who, when and why; the audit
+ * trail gets its record in the same transaction).
+ */
+#include "register/register_int.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define US_PER_DAY (86400 * INT64_C(1000000))
+
+int register_open(register_ctx **out, const register_options *opt, xn_error *err)
+{
+    for (size_t i = 0; i < register_defs_count; i++)
+        if (register_def_check(&register_defs[i], err) != XN_OK)
+            return err->status;
+    register_ctx *c = calloc(1, sizeof *c);
+    if (!c)
+        return xn_fail(err, XN_ENOMEM, "no_memory", "out of memory");
+    c->opt = *opt;
+    *out = c;
+    return XN_OK;
+}
+
+void register_free(register_ctx *c)
+{
+    free(c);
+}
+
+static const char *text_of(const json_t *data, const char *key)
+{
+    const char *v = json_string_value(json_object_get(data, key));
+    return v ? v : "";
+}
+
+static const register_state *state_find(const register_def *d, const char *key)
+{
+    for (const register_state *s = d->states; key && s->key; s++)
+        if (strcmp(s->key, key) == 0)
+            return s;
+    return NULL;
+}
+
+static bool in_list(const char *list, const char *item)
+{
+    size_t n = strlen(item);
+    for (const char *p = list; p && *p;) {
+        size_t len = strcspn(p, ",");
+        if (len == n && strncmp(p, item, n) == 0)
+            return true;
+        p += len + (p[len] == ',');
+    }
+    return false;
+}
+
+static const char *enum_label(const register_field *f, const char *value)
+{
+    for (const register_option *o = f->options; o && o->value; o++)
+        if (strcmp(o->value, value) == 0)
+            return o->label;
+    return value;
+}
+
+/* The searchable values (enum labels as people read them), lower-cased ASCII. */
+static char *search_text(const register_def *d, const json_t *data)
+{
+    xn_buf b;
+    xn_buf_init(&b, 1 << 20);
+    for (const register_field *f = d->fields; f->key; f++) {
+        const char *v = text_of(data, f->key);
+        if (!f->search || !*v)
+            continue;
+        xn_buf_puts(&b, f->type == RT_ENUM ? enum_label(f, v) : v);
+        xn_buf_puts(&b, "\x1f");
+    }
+    char *s = strndup(b.data ? b.data : "", b.len);
+    xn_buf_release(&b);
+    for (char *p = s; p && *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    return s;
+}
+
+bool register_row_exists(register_ctx *c, const char *reg, int64_t id)
+{
+    store_conn *conn;
+    xn_error err;
+    if (store_acquire(c->opt.db, &conn, &err) != XN_OK)
+        return false;
+    store_stmt *st;
+    bool found = false;
+    if (store_prepare(conn,
+                      "SELECT 1 FROM register_row WHERE id = $1 AND reg = $2 AND retired_at IS"
+                      " NULL",
+                      &st, &err) == XN_OK) {
+        store_bind_int(st, 1, id);
+        store_bind_text(st, 2, reg, -1);
+        found = store_step(st, &err) == STORE_ROW;
+        if (found)
+            store_stmt_done(st);
+    }
+    store_release(conn);
+    return found;
+}
+
+/* ---- checking input ------------------------------------------------------------------------ */
+
+/*
+ * Validates the members of in into data (canonical text; "" clears a value). Members other
+ * than fields are refused, except those named in `skip` (comma-separated: "reason", "to").
+ */
+static int take_values(register_ctx *c, const register_def *d, const json_t *in, const char *skip,
+                       json_t *data, xn_error *err)
+{
+    if (!json_is_object(in))
+        return xn_fail(err, XN_EINVAL, "bad_body", "请求体应为 JSON 对象");
+    const char *key;
+    json_t *v;
+    char *buf = malloc(REGISTER_MAX_VALUE + 64);
+    if (!buf)
+        return xn_fail(err, XN_ENOMEM, "no_memory", "out of memory");
+    int rc = XN_OK;
+    json_object_foreach((json_t *)in, key, v)
+    {
+        if (in_list(skip, key))
+            continue;
+        const register_field *f = register_field_find(d, key);
+        if (!f) {
+            rc = xn_fail_field(err, XN_EINVAL, "unknown_field", key, "%s 没有字段「%s」", d->name,
+                               key);
+            break;
+        }
+        if (json_is_null(v)) {
+            json_object_set_new(data, key, json_string(""));
+            continue;
+        }
+        if ((rc = register_value(c, f, v, buf, REGISTER_MAX_VALUE + 64, err)) != XN_OK)
+            break;
+        json_object_set_new(data, key, json_string(buf));
+    }
+    free(buf);
+    return rc;
+}
+
+static int check_required(const register_def *d, const json_t *data, xn_error *err)
+{
+    for (const register_field *f = d->fields; f->key; f++)
+        if (f->required && !*text_of(data, f->key))
+            return xn_fail_field(err, XN_EINVAL, "required", f->key, "请填写%s", f->label);
+    return XN_OK;
+}
+
+/* ---- writing -------------------------------------------------------------------------------- */
+
+static int put_values(store_conn *tx, const register_def *d, int64_t id, const json_t *data,
+                      xn_error *err)
+{
+    store_stmt *st;
+    int rc = store_prepare(tx, "DELETE FROM register_value WHERE row_id = $1", &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, id);
+    if ((rc = store_step(st, err)) < 0)
+        return rc;
+    for (const register_field *f = d->fields; f->key; f++) {
+        const char *v = text_of(data, f->key);
+        if (!*v)
+            continue;
+        rc = store_prepare(
+            tx, "INSERT INTO register_value (row_id, field, value) VALUES ($1, $2, $3)", &st, err);
+        if (rc != XN_OK)
+            return rc;
+        store_bind_int(st, 1, id);
+        store_bind_text(st, 2, f->key, -1);
+        store_bind_text(st, 3, v, -1);
+        if ((rc = store_step(st, err)) < 0)
+            return rc;
+    }
+    return XN_OK;
+}
+
+/* The unique constraints of a row in state; XN_ECONFLICT naming the first field on a clash. */
+static int put_uniques(store_conn *tx, const register_def *d, int64_t id, const json_t *data,
+                       const char *state, xn_error *err)
+{
+    store_stmt *st;
+    int rc = store_prepare(tx, "DELETE FROM register_unique WHERE row_id = $1", &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, id);
+    if ((rc = store_step(st, err)) < 0)
+        return rc;
+    const register_state *s = state_find(d, state);
+    if (s && s->frees_unique)
+        return XN_OK;
+    for (const register_unique *u = d->uniques; u && u->fields; u++) {
+        char value[REGISTER_MAX_VALUE], first[64] = "";
+        size_t used = 0;
+        bool empty = false;
+        for (const char *p = u->fields; *p && !empty;) {
+            size_t n = strcspn(p, ",");
+            char key[64];
+            snprintf(key, sizeof key, "%.*s", (int)n, p);
+            if (!first[0])
+                snprintf(first, sizeof first, "%s", key);
+            const char *v = text_of(data, key);
+            empty = !*v;
+            used += (size_t)snprintf(value + used, sizeof value - used, "%s\x1f", v);
+            if (used >= sizeof value)
+                return xn_fail_field(err, XN_EINVAL, "too_long", key, "内容过长");
+            p += n + (p[n] == ',');
+        }
+        if (empty)
+            continue; /* unique among the rows that have a value */
+        rc = store_prepare(tx,
+                           "INSERT INTO register_unique (reg, fields, value, row_id) VALUES ($1,"
+                           " $2, $3, $4) ON CONFLICT (reg, fields, value) DO NOTHING",
+                           &st, err);
+        if (rc != XN_OK)
+            return rc;
+        store_bind_text(st, 1, d->key, -1);
+        store_bind_text(st, 2, u->fields, -1);
+        store_bind_text(st, 3, value, -1);
+        store_bind_int(st, 4, id);
+        if ((rc = store_step(st, err)) < 0)
+            return rc;
+        if (store_changes(tx) == 0) {
+            const register_field *f = register_field_find(d, first);
+            return xn_fail_field(err, XN_ECONFLICT, "duplicate", first,
+                                 strchr(u->fields, ',') ? "%s等组合已被另一条记录使用"
+                                                        : "%s已被另一条记录使用",
+                                 f ? f->label : first);
+        }
+    }
+    return XN_OK;
+}
+
+static int write_row(store_conn *tx, const register_def *d, int64_t id, const json_t *data,
+                     const char *state, int64_t now, xn_error *err)
+{
+    char *dump = json_dumps(data, JSON_COMPACT | JSON_SORT_KEYS);
+    char *search = search_text(d, data);
+    store_stmt *st;
+    int rc = store_prepare(tx,
+                           "UPDATE register_row SET data = $2, search = $3, state = $4,"
+                           " updated_at = $5 WHERE id = $1",
+                           &st, err);
+    if (rc == XN_OK) {
+        store_bind_int(st, 1, id);
+        store_bind_text(st, 2, dump, -1);
+        store_bind_text(st, 3, search, -1);
+        store_bind_text(st, 4, state, -1);
+        store_bind_int(st, 5, now);
+        rc = store_step(st, err);
+    }
+    free(dump);
+    free(search);
+    if (rc >= 0)
+        rc = put_values(tx, d, id, data, err);
+    if (rc >= 0)
+        rc = put_uniques(tx, d, id, data, state, err);
+    return rc < 0 ? rc : XN_OK;
+}
+
+/* The history entry and its audit record, in the same transaction. */
+static int record_change(register_ctx *c, store_conn *tx, const register_def *d, int64_t id,
+                         const audit_actor *actor, const char *kind, const char *reason,
+                         json_t *changes, int64_t now, xn_error *err)
+{
+    char *dump = json_dumps(changes, JSON_COMPACT);
+    store_stmt *st;
+    int rc = store_prepare(tx,
+                           "INSERT INTO register_history (row_id, at, actor, kind, reason,"
+                           " changes) VALUES ($1, $2, $3, $4, $5, $6)",
+                           &st, err);
+    if (rc == XN_OK) {
+        store_bind_int(st, 1, id);
+        store_bind_int(st, 2, now);
+        store_bind_text(st, 3,
+                        actor->real_name && *actor->real_name ? actor->real_name : actor->name, -1);
+        store_bind_text(st, 4, kind, -1);
+        if (reason)
+            store_bind_text(st, 5, reason, -1);
+        else
+            store_bind_null(st, 5);
+        store_bind_text(st, 6, dump, -1);
+        rc = store_step(st, err);
+    }
+    free(dump);
+    if (rc < 0)
+        return rc;
+    char action[48], oid[24];
+    snprintf(action, sizeof action, "register.%s", kind);
+    snprintf(oid, sizeof oid, "%lld", (long long)id);
+    json_t *detail =
+        json_pack("{s:s, s:O, s:s?}", "register", d->key, "changes", changes, "reason", reason);
+    char *dj = json_dumps(detail, JSON_COMPACT);
+    json_decref(detail);
+    audit_event ev = {.action = action,
+                      .actor = actor,
+                      .object_type = "register_row",
+                      .object_id = oid,
+                      .result = AUDIT_OK,
+                      .detail_json = dj};
+    rc = audit_append(c->opt.trail, tx, &ev, err);
+    free(dj);
+    return rc;
+}
+
+/* [{field, before, after}] of the fields that differ (state as field "state"). */
+static json_t *diff(const register_def *d, const json_t *before, const json_t *after,
+                    const char *state_before, const char *state_after)
+{
+    json_t *list = json_array();
+    if (state_before && strcmp(state_before, state_after) != 0)
+        json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "field", "state", "before",
+                                              state_before, "after", state_after));
+    for (const register_field *f = d->fields; f->key; f++) {
+        const char *b = before ? text_of(before, f->key) : "", *a = text_of(after, f->key);
+        if (strcmp(a, b) != 0)
+            json_array_append_new(list, json_pack("{s:s, s:o, s:o}", "field", f->key, "before",
+                                                  *b ? json_string(b) : json_null(), "after",
+                                                  *a ? json_string(a) : json_null()));
+    }
+    return list;
+}
+
+typedef struct change_ctx {
+    register_ctx *c;
+    const register_def *d;
+    const audit_actor *actor;
+    int64_t id, now;
+    json_t *data;      /* the new values */
+    const char *state; /* the new state */
+    const char *kind;  /* create, update, transition */
+    const char *reason;
+    const register_transition *t;
+    const json_t *in;
+    const char *to;
+} change_ctx;
+
+static int create_tx(store_conn *tx, void *ctx, xn_error *err)
+{
+    change_ctx *x = ctx;
+    store_stmt *st;
+    int rc = store_prepare(tx,
+                           "INSERT INTO register_row (reg, state, data, search, created_at,"
+                           " created_by, updated_at) VALUES ($1, $2, '{}', '', $3, $4, $3)"
+                           " RETURNING id",
+                           &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_text(st, 1, x->d->key, -1);
+    store_bind_text(st, 2, x->state, -1);
+    store_bind_int(st, 3, x->now);
+    store_bind_text(st, 4, x->actor->name, -1);
+    rc = store_step(st, err);
+    if (rc != STORE_ROW)
+        return rc < 0 ? rc : xn_fail(err, XN_EIO, "db_error", "no id for the new row");
+    x->id = store_col_int(st, 0);
+    store_stmt_done(st);
+    if ((rc = write_row(tx, x->d, x->id, x->data, x->state, x->now, err)) != XN_OK)
+        return rc;
+    json_t *changes = diff(x->d, NULL, x->data, NULL, x->state);
+    rc = record_change(x->c, tx, x->d, x->id, x->actor, "create", NULL, changes, x->now, err);
+    json_decref(changes);
+    return rc;
+}
+
+int register_create(register_ctx *c, const register_def *d, const audit_actor *actor,
+                    const json_t *in, int64_t *id, xn_error *err)
+{
+    json_t *data = json_object();
+    int rc = take_values(c, d, in, "", data, err);
+    for (const register_field *f = d->fields; rc == XN_OK && f->key; f++)
+        if (f->step && *text_of(data, f->key))
+            rc = xn_fail_field(err, XN_EINVAL, "step_field", f->key, "%s在办理相应手续时填写",
+                               f->label);
+    if (rc == XN_OK)
+        rc = check_required(d, data, err);
+    if (rc == XN_OK && d->check)
+        rc = d->check(d, data, err);
+    change_ctx x = {.c = c,
+                    .d = d,
+                    .actor = actor,
+                    .data = data,
+                    .state = d->states[0].key,
+                    .now = auth_now(c->opt.auth)};
+    if (rc == XN_OK)
+        rc = store_tx(c->opt.db, create_tx, &x, err);
+    json_decref(data);
+    if (rc == XN_OK)
+        *id = x.id;
+    return rc;
+}
+
+/* Reads the row's values and state (XN_ENOTFOUND when the register has no such row). */
+static int load_row(store_conn *tx, const register_def *d, int64_t id, json_t **data,
+                    char state[32], xn_error *err)
+{
+    store_stmt *st;
+    int rc = store_prepare(tx,
+                           "SELECT data, state FROM register_row WHERE id = $1 AND reg = $2 AND"
+                           " retired_at IS NULL",
+                           &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, id);
+    store_bind_text(st, 2, d->key, -1);
+    rc = store_step(st, err);
+    if (rc == STORE_DONE)
+        return xn_fail(err, XN_ENOTFOUND, "not_found", "%s中没有这条记录", d->name);
+    if (rc != STORE_ROW)
+        return rc;
+    *data = json_loads(store_col_text(st, 0), 0, NULL);
+    snprintf(state, 32, "%s", store_col_text(st, 1));
+    store_stmt_done(st);
+    return *data ? XN_OK : xn_fail(err, XN_EINTERNAL, "bad_row", "a stored row is not JSON");
+}
+
+static const register_transition *find_transition(const register_def *d, const char *state,
+                                                  const char *to)
+{
+    for (const register_transition *t = d->transitions; t && t->key; t++)
+        if ((strcmp(t->key, to) == 0 || strcmp(t->to, to) == 0) && in_list(t->from, state))
+            return t;
+    return NULL;
+}
+
+static int change_tx(store_conn *tx, void *ctx, xn_error *err)
+{
+    change_ctx *x = ctx;
+    json_t *before = NULL;
+    char state[32];
+    int rc = load_row(tx, x->d, x->id, &before, state, err);
+    if (rc != XN_OK)
+        return rc;
+    json_t *data = json_deep_copy(before);
+    const char *new_state = state;
+    x->t = NULL;
+    if (x->to) {
+        x->t = find_transition(x->d, state, x->to);
+        if (!x->t) {
+            const register_state *s = state_find(x->d, state);
+            rc = xn_fail_field(err, XN_ECONFLICT, "bad_transition", "to",
+                               "记录当前为「%s」，不能办理「%s」", s ? s->label : state, x->to);
+        } else {
+            new_state = x->t->to;
+        }
+    }
+    if (rc == XN_OK)
+        rc = take_values(x->c, x->d, x->in, x->to ? "to" : "reason", data, err);
+    /* a transition carries each of its fields in the request itself */
+    for (const char *p = x->t ? x->t->requires : ""; rc == XN_OK && *p;) {
+        size_t n = strcspn(p, ",");
+        char key[64];
+        snprintf(key, sizeof key, "%.*s", (int)n, p);
+        const json_t *v = json_object_get(x->in, key);
+        const register_field *f = register_field_find(x->d, key);
+        if (!v || json_is_null(v) || !*text_of(data, key))
+            rc = xn_fail_field(err, XN_EINVAL, "required", key, "办理「%s」须填写%s", x->t->label,
+                               f ? f->label : key);
+        p += n + (p[n] == ',');
+    }
+    if (rc == XN_OK)
+        rc = check_required(x->d, data, err);
+    if (rc == XN_OK && x->t && x->t->check)
+        rc = x->t->check(x->d, data, err);
+    if (rc == XN_OK && x->d->check)
+        rc = x->d->check(x->d, data, err);
+    json_t *changes = rc == XN_OK ? diff(x->d, before, data, state, new_state) : NULL;
+    if (rc == XN_OK && !x->t && json_array_size(changes) == 0)
+        rc = xn_fail(err, XN_EINVAL, "no_change", "没有修改任何内容");
+    if (rc == XN_OK)
+        rc = write_row(tx, x->d, x->id, data, new_state, x->now, err);
+    if (rc == XN_OK) {
+        char reason[160];
+        if (x->t)
+            snprintf(reason, sizeof reason, "%s", x->t->label);
+        rc = record_change(x->c, tx, x->d, x->id, x->actor, x->t ? "transition" : "update",
+                           x->t ? reason : x->reason, changes, x->now, err);
+    }
+    json_decref(changes);
+    json_decref(before);
+    json_decref(data);
+    return rc;
+}
+
+int register_update(register_ctx *c, const register_def *d, const audit_actor *actor, int64_t id,
+                    const json_t *in, const char *reason, xn_error *err)
+{
+    if (xn_check_text(reason, 1000, XN_TEXT_FREE, true, "reason", "修改原因", err) != XN_OK)
+        return err->status;
+    change_ctx x = {.c = c,
+                    .d = d,
+                    .actor = actor,
+                    .id = id,
+                    .in = in,
+                    .reason = reason,
+                    .now = auth_now(c->opt.auth)};
+    return store_tx(c->opt.db, change_tx, &x, err);
+}
+
+int register_transition_run(register_ctx *c, const register_def *d, const audit_actor *actor,
+                            int64_t id, const char *to, const json_t *in, xn_error *err)
+{
+    if (!to || !*to)
+        return xn_fail_field(err, XN_EINVAL, "required", "to", "请选择要办理的手续");
+    change_ctx x = {
+        .c = c, .d = d, .actor = actor, .id = id, .in = in, .to = to, .now = auth_now(c->opt.auth)};
+    return store_tx(c->opt.db, change_tx, &x, err);
+}
+
+/* ---- reading -------------------------------------------------------------------------------- */
+
+static int32_t today_of(register_ctx *c)
+{
+    return xn_date_of(auth_now(c->opt.auth));
+}
+
+static json_t *row_json(const register_def *d, int64_t id, const char *state, const char *data_text,
+                        int64_t created, int64_t updated, int32_t today)
+{
+    json_t *data = json_loads(data_text, 0, NULL);
+    if (!data)
+        data = json_object();
+    json_t *o = json_pack("{s:I, s:s, s:s, s:I, s:I}", "id", (json_int_t)id, "state", state,
+                          "state_label", state_find(d, state) ? state_find(d, state)->label : state,
+                          "created_at", (json_int_t)created, "updated_at", (json_int_t)updated);
+    json_t *labels = json_object();
+    for (const register_field *f = d->fields; f->key; f++) {
+        const char *v = text_of(data, f->key);
+        json_object_set_new(o, f->key, *v ? json_string(v) : json_null());
+        if (f->type == RT_ENUM && *v)
+            json_object_set_new(labels, f->key, json_string(enum_label(f, v)));
+    }
+    json_object_set_new(o, "labels", labels);
+    json_t *flags = json_array();
+    char buf[512];
+    if (d->flag && d->flag(data, state, today, buf, sizeof buf))
+        json_array_append_new(flags, json_string(buf));
+    json_object_set_new(o, "flags", flags);
+    json_decref(data);
+    return o;
+}
+
+int register_rows_json(register_ctx *c, const register_def *d, const register_query *q,
+                       json_t **out, xn_error *err)
+{
+    int limit = q->limit > 0 && q->limit <= REGISTER_MAX_PAGE ? q->limit : 50;
+    xn_buf sql;
+    xn_buf_init(&sql, 8192);
+    xn_buf_puts(&sql, "SELECT r.id, r.state, r.data, r.created_at, r.updated_at FROM register_row r"
+                      " WHERE r.reg = $1 AND r.retired_at IS NULL AND r.id < $2");
+    if (q->state)
+        xn_buf_puts(&sql, " AND r.state = $3");
+    if (q->q)
+        xn_buf_puts(&sql, " AND r.search LIKE $4 ESCAPE '\\'");
+    for (int i = 0; i < q->nfilters && i < 8; i++)
+        xn_buf_printf(&sql,
+                      " AND EXISTS (SELECT 1 FROM register_value v WHERE v.row_id = r.id AND"
+                      " v.field = $%d AND v.value = $%d)",
+                      6 + 2 * i, 7 + 2 * i);
+    xn_buf_puts(&sql, " ORDER BY r.id DESC LIMIT $5");
+    store_conn *conn;
+    int rc = store_acquire(c->opt.db, &conn, err);
+    if (rc != XN_OK) {
+        xn_buf_release(&sql);
+        return rc;
+    }
+    store_stmt *st;
+    rc = store_prepare(conn, sql.data, &st, err);
+    xn_buf_release(&sql);
+    json_t *rows = json_array();
+    int64_t last = 0;
+    if (rc == XN_OK) {
+        store_bind_text(st, 1, d->key, -1);
+        store_bind_int(st, 2, q->after > 0 ? q->after : INT64_MAX);
+        if (q->state)
+            store_bind_text(st, 3, q->state, -1);
+        char *like = NULL;
+        if (q->q) {
+            /* a substring, its LIKE wildcards taken literally, ASCII case-folded */
+            size_t n = strlen(q->q);
+            like = malloc(2 * n + 3);
+            size_t j = 0;
+            like[j++] = '%';
+            for (size_t i = 0; i < n; i++) {
+                if (q->q[i] == '%' || q->q[i] == '_' || q->q[i] == '\\')
+                    like[j++] = '\\';
+                like[j++] = (char)tolower((unsigned char)q->q[i]);
+            }
+            like[j++] = '%';
+            like[j] = '\0';
+            store_bind_text(st, 4, like, -1);
+        }
+        store_bind_int(st, 5, limit + 1);
+        for (int i = 0; i < q->nfilters && i < 8; i++) {
+            store_bind_text(st, 6 + 2 * i, q->fields[i], -1);
+            store_bind_text(st, 7 + 2 * i, q->values[i], -1);
+        }
+        int32_t today = today_of(c);
+        int n = 0;
+        while ((rc = store_step(st, err)) == STORE_ROW) {
+            if (n++ == limit) {
+                store_stmt_done(st);
+                break;
+            }
+            last = store_col_int(st, 0);
+            json_array_append_new(rows,
+                                  row_json(d, last, store_col_text(st, 1), store_col_text(st, 2),
+                                           store_col_int(st, 3), store_col_int(st, 4), today));
+        }
+        free(like);
+        if (rc == STORE_ROW || rc == STORE_DONE)
+            rc = n > limit ? 1 : XN_OK;
+    }
+    store_release(conn);
+    if (rc < 0) {
+        json_decref(rows);
+        return rc;
+    }
+    *out =
+        json_pack("{s:o, s:o}", "rows", rows, "next", rc == 1 ? json_integer(last) : json_null());
+    return XN_OK;
+}
+
+int register_row_json(register_ctx *c, const register_def *d, int64_t id, json_t **out,
+                      xn_error *err)
+{
+    store_conn *conn;
+    int rc = store_acquire(c->opt.db, &conn, err);
+    if (rc != XN_OK)
+        return rc;
+    store_stmt *st;
+    rc = store_prepare(conn,
+                       "SELECT state, data, created_at, updated_at FROM register_row WHERE id = $1"
+                       " AND reg = $2 AND retired_at IS NULL",
+                       &st, err);
+    if (rc == XN_OK) {
+        store_bind_int(st, 1, id);
+        store_bind_text(st, 2, d->key, -1);
+        rc = store_step(st, err);
+        if (rc == STORE_ROW) {
+            *out = row_json(d, id, store_col_text(st, 0), store_col_text(st, 1),
+                            store_col_int(st, 2), store_col_int(st, 3), today_of(c));
+            store_stmt_done(st);
+            rc = XN_OK;
+        } else if (rc == STORE_DONE) {
+            rc = xn_fail(err, XN_ENOTFOUND, "not_found", "%s中没有这条记录", d->name);
+        }
+    }
+    store_release(conn);
+    return rc;
+}
+
+int register_history_json(register_ctx *c, const register_def *d, int64_t id, json_t **out,
+                          xn_error *err)
+{
+    json_t *row = NULL;
+    int rc = register_row_json(c, d, id, &row, err);
+    json_decref(row);
+    if (rc != XN_OK)
+        return rc;
+    store_conn *conn;
+    if ((rc = store_acquire(c->opt.db, &conn, err)) != XN_OK)
+        return rc;
+    store_stmt *st;
+    json_t *list = json_array();
+    rc = store_prepare(conn,
+                       "SELECT at, actor, kind, reason, changes FROM register_history WHERE"
+                       " row_id = $1 ORDER BY id",
+                       &st, err);
+    if (rc == XN_OK)
+        store_bind_int(st, 1, id);
+    while (rc == XN_OK && (rc = store_step(st, err)) == STORE_ROW) {
+        rc = XN_OK;
+        json_t *changes = json_loads(store_col_text(st, 4), 0, NULL);
+        char at[XN_TIME_STR];
+        xn_time_format(store_col_int(st, 0), at);
+        json_array_append_new(
+            list,
+            json_pack("{s:I, s:s, s:s, s:s, s:o, s:o}", "at", (json_int_t)store_col_int(st, 0),
+                      "at_text", at, "actor", store_col_text(st, 1), "kind", store_col_text(st, 2),
+                      "reason",
+                      store_col_is_null(st, 3) ? json_null() : json_string(store_col_text(st, 3)),
+                      "changes", changes ? changes : json_array()));
+    }
+    store_release(conn);
+    if (rc < 0) {
+        json_decref(list);
+        return rc;
+    }
+    *out = list;
+    return XN_OK;
+}
+
+json_t *register_defs_json(const auth_principal *p)
+{
+    static const char *const type_names[] = {
+        "text",  "longtext", "integer",    "decimal", "date",    "datetime", "bool",
+        "enum",  "person",   "department", "ipv4",    "ipv6",    "cidr",     "mac",
+        "phone", "email",    "domain",     "url",     "secrecy", "file",     "ref"};
+    json_t *list = json_array();
+    for (size_t i = 0; i < register_defs_count; i++) {
+        const register_def *d = &register_defs[i];
+        if (p && !auth_can(p, d->read_perm))
+            continue;
+        json_t *fields = json_array(), *states = json_array(), *transitions = json_array(),
+               *uniques = json_array();
+        for (const register_field *f = d->fields; f->key; f++) {
+            json_t *o =
+                json_pack("{s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:s?}", "key", f->key, "label",
+                          f->label, "type", type_names[f->type], "required", f->required, "list",
+                          f->list, "searchable", f->search, "step", f->step, "help", f->help);
+            if (f->options) {
+                json_t *opts = json_array();
+                for (const register_option *op = f->options; op->value; op++)
+                    json_array_append_new(
+                        opts, json_pack("{s:s, s:s}", "value", op->value, "label", op->label));
+                json_object_set_new(o, "options", opts);
+            }
+            if (f->type == RT_SECRECY)
+                json_object_set_new(o, "options",
+                                    json_pack("[{s:s,s:s},{s:s,s:s},{s:s,s:s},{s:s,s:s},{s:s,s:s}]",
+                                              "value", "绝密", "label", "绝密", "value", "机密",
+                                              "label", "机密", "value", "秘密", "label", "秘密",
+                                              "value", "内部", "label", "内部", "value", "公开",
+                                              "label", "公开"));
+            if (f->ref)
+                json_object_set_new(o, "ref", json_string(f->ref));
+            bool unique = false;
+            for (const register_unique *u = d->uniques; u && u->fields; u++)
+                unique = unique || in_list(u->fields, f->key);
+            json_object_set_new(o, "unique", json_boolean(unique));
+            json_array_append_new(fields, o);
+        }
+        for (const register_state *s = d->states; s->key; s++)
+            json_array_append_new(states,
+                                  json_pack("{s:s, s:s}", "key", s->key, "label", s->label));
+        for (const register_transition *t = d->transitions; t && t->key; t++) {
+            json_t *from = json_array(), *req = json_array();
+            for (const char *q = t->from; *q;) {
+                size_t n = strcspn(q, ",");
+                json_array_append_new(from, json_stringn(q, n));
+                q += n + (q[n] == ',');
+            }
+            for (const char *q = t->requires; *q;) {
+                size_t n = strcspn(q, ",");
+                json_array_append_new(req, json_stringn(q, n));
+                q += n + (q[n] == ',');
+            }
+            json_array_append_new(transitions,
+                                  json_pack("{s:s, s:s, s:o, s:s, s:o}", "key", t->key, "label",
+                                            t->label, "from", from, "to", t->to, "requires", req));
+        }
+        for (const register_unique *u = d->uniques; u && u->fields; u++)
+            json_array_append_new(uniques, json_string(u->fields));
+        json_array_append_new(
+            list,
+            json_pack("{s:s, s:s, s:s, s:i, s:o, s:o, s:o, s:o, s:b, s:s, s:s}", "key", d->key,
+                      "name", d->name, "requirements", d->reqs, "retention_days", d->retention_days,
+                      "fields", fields, "states", states, "transitions", transitions, "uniques",
+                      uniques, "can_write", p && auth_can(p, d->write_perm), "read_permission",
+                      d->read_perm, "write_permission", d->write_perm));
+    }
+    return list;
+}
+
+/* ---- export --------------------------------------------------------------------------------- */
+
+static void csv_cell(FILE *out, const char *v)
+{
+    /* a cell a spreadsheet would run is written as text */
+    bool guard =
+        v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@' || v[0] == '\t' || v[0] == '\r';
+    bool quote = guard || strpbrk(v, ",\"\r\n") != NULL;
+    if (quote)
+        fputc('"', out);
+    if (guard)
+        fputc('\'', out);
+    for (const char *p = v; *p; p++) {
+        if (*p == '"')
+            fputc('"', out);
+        fputc(*p, out);
+    }
+    if (quote)
+        fputc('"', out);
+}
+
+int register_export_csv(register_ctx *c, const register_def *d, FILE *out, xn_error *err)
+{
+    fputs("\xEF\xBB\xBF编号,状态", out);
+    for (const register_field *f = d->fields; f->key; f++) {
+        fputc(',', out);
+        csv_cell(out, f->label);
+    }
+    fputs("\r\n", out);
+    store_conn *conn;
+    int rc = store_acquire(c->opt.db, &conn, err);
+    if (rc != XN_OK)
+        return rc;
+    store_stmt *st;
+    rc = store_prepare(conn,
+                       "SELECT id, state, data FROM register_row WHERE reg = $1 AND retired_at IS"
+                       " NULL ORDER BY id",
+                       &st, err);
+    if (rc == XN_OK)
+        store_bind_text(st, 1, d->key, -1);
+    while (rc == XN_OK && (rc = store_step(st, err)) == STORE_ROW) {
+        rc = XN_OK;
+        const register_state *s = state_find(d, store_col_text(st, 1));
+        fprintf(out, "%lld,", (long long)store_col_int(st, 0));
+        csv_cell(out, s ? s->label : store_col_text(st, 1));
+        json_t *data = json_loads(store_col_text(st, 2), 0, NULL);
+        for (const register_field *f = d->fields; f->key; f++) {
+            const char *v = text_of(data, f->key);
+            fputc(',', out);
+            csv_cell(out, f->type == RT_ENUM && *v ? enum_label(f, v) : v);
+        }
+        json_decref(data);
+        fputs("\r\n", out);
+    }
+    store_release(conn);
+    return rc < 0 ? rc : XN_OK;
+}
+
+int register_flags_json(register_ctx *c, const auth_principal *p, json_t **out, xn_error *err)
+{
+    json_t *items = json_array();
+    int32_t today = today_of(c);
+    store_conn *conn;
+    int rc = store_acquire(c->opt.db, &conn, err);
+    if (rc != XN_OK) {
+        json_decref(items);
+        return rc;
+    }
+    for (size_t i = 0; rc == XN_OK && i < register_defs_count; i++) {
+        const register_def *d = &register_defs[i];
+        if (!d->flag || (p && !auth_can(p, d->read_perm)))
+            continue;
+        store_stmt *st;
+        rc = store_prepare(conn,
+                           "SELECT id, state, data FROM register_row WHERE reg = $1 AND"
+                           " retired_at IS NULL ORDER BY id",
+                           &st, err);
+        if (rc != XN_OK)
+            break;
+        store_bind_text(st, 1, d->key, -1);
+        while ((rc = store_step(st, err)) == STORE_ROW) {
+            json_t *data = json_loads(store_col_text(st, 2), 0, NULL);
+            char buf[512];
+            if (data && d->flag(data, store_col_text(st, 1), today, buf, sizeof buf) &&
+                json_array_size(items) < 500)
+                json_array_append_new(
+                    items, json_pack("{s:s, s:s, s:I, s:s}", "register", d->key, "register_name",
+                                     d->name, "id", (json_int_t)store_col_int(st, 0), "flag", buf));
+            json_decref(data);
+        }
+        rc = rc < 0 ? rc : XN_OK;
+    }
+    store_release(conn);
+    if (rc < 0) {
+        json_decref(items);
+        return rc;
+    }
+    *out = json_pack("{s:o}", "items", items);
+    return XN_OK;
+}
