@@ -7,11 +7,7 @@
  */
 #include "http/http_internal.h"
 
-#include <fcntl.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 /* An optional string member that may be absent or null, free text checked by the room. */
 static int opt_text(http_req *req, const char *name, const char **out, xn_error *err)
@@ -371,6 +367,18 @@ int http_h_incident_drill_create(http_req *req, http_resp *resp)
     return http_json(resp, 201, json_pack("{s:I}", "id", (json_int_t)id));
 }
 
+typedef struct report_job {
+    incident_ctx *incidents;
+    int64_t id;
+    const char *format;
+} report_job;
+
+static int make_report(const char *path, void *ctx, xn_error *err)
+{
+    report_job *j = ctx;
+    return incident_report(j->incidents, j->id, j->format, path, err);
+}
+
 int http_h_incident_report(http_req *req, http_resp *resp)
 {
     int64_t id;
@@ -380,32 +388,10 @@ int http_h_incident_report(http_req *req, http_resp *resp)
     if (http_query_checked(req, "format", 8, &format) != XN_OK || !format ||
         (strcmp(format, "pdf") != 0 && strcmp(format, "xlsx") != 0))
         return http_error(req, resp, 400, "bad_format", "报告格式只能是 pdf 或 xlsx", "format");
-    char path[512];
-    snprintf(path, sizeof path, "%s/xinan-report-XXXXXX", http_tmp_dir());
-    int fd = mkstemp(path);
-    if (fd < 0)
-        return http_error(req, resp, 500, "internal", "服务器内部错误 (internal server error)",
-                          NULL);
-    /* the writers open the file by name; the name goes as soon as it is read back */
-    close(fd);
-    xn_error err;
-    int rc = incident_report(req->app->incidents, id, format, path, &err);
-    fd = rc == XN_OK ? open(path, O_RDONLY | O_CLOEXEC) : -1;
-    unlink(path);
-    struct stat st;
-    if (rc != XN_OK || fd < 0 || fstat(fd, &st) != 0) {
-        if (fd >= 0)
-            close(fd);
-        return rc != XN_OK ? http_fail(req, resp, &err)
-                           : http_error(req, resp, 500, "internal",
-                                        "服务器内部错误 (internal server error)", NULL);
-    }
-    bool pdf = strcmp(format, "pdf") == 0;
-    char name[64], disposition[256];
+    char name[64];
     snprintf(name, sizeof name, "事件报告-%lld.%s", (long long)id, format);
-    if (files_disposition(name, disposition, sizeof disposition) != XN_OK)
-        disposition[0] = '\0';
-    http_file(resp, 200, pdf ? "application/pdf" : HTTP_XLSX_TYPE, fd, (uint64_t)st.st_size,
-              disposition[0] ? disposition : NULL);
-    return 0;
+    report_job job = {.incidents = req->app->incidents, .id = id, .format = format};
+    return http_send_made(req, resp,
+                          strcmp(format, "pdf") == 0 ? "application/pdf" : HTTP_XLSX_TYPE, name,
+                          make_report, &job);
 }

@@ -7,11 +7,7 @@
  */
 #include "http/http_internal.h"
 
-#include <fcntl.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 /* The register of :key the person may read (write: and write); else answers 404 or 403. */
 static const register_def *reg_param(http_req *req, http_resp *resp, bool write)
@@ -167,6 +163,23 @@ int http_h_register_history(http_req *req, http_resp *resp)
     return http_json(resp, 200, out);
 }
 
+typedef struct export_job {
+    register_ctx *registers;
+    const register_def *def;
+} export_job;
+
+static int make_csv(const char *path, void *ctx, xn_error *err)
+{
+    export_job *j = ctx;
+    FILE *out = fopen(path, "w");
+    if (!out)
+        return xn_fail(err, XN_EIO, "export", "cannot write the temporary file");
+    int rc = register_export_csv(j->registers, j->def, out, err);
+    if (fclose(out) != 0 && rc == XN_OK)
+        rc = xn_fail(err, XN_EIO, "export", "cannot write the temporary file");
+    return rc;
+}
+
 int http_h_register_export(http_req *req, http_resp *resp)
 {
     const register_def *d = reg_param(req, resp, false);
@@ -175,34 +188,10 @@ int http_h_register_export(http_req *req, http_resp *resp)
     const char *format = NULL;
     if (http_query_checked(req, "format", 8, &format) != XN_OK || (format && strcmp(format, "csv")))
         return http_error(req, resp, 400, "bad_format", "导出格式目前只能是 csv", "format");
-    char path[512];
-    snprintf(path, sizeof path, "%s/xinan-register-XXXXXX", http_tmp_dir());
-    int fd = mkstemp(path);
-    if (fd < 0)
-        return http_error(req, resp, 500, "internal", "服务器内部错误 (internal server error)",
-                          NULL);
-    unlink(path);
-    int wfd = dup(fd);
-    FILE *out = wfd >= 0 ? fdopen(wfd, "w") : NULL;
-    xn_error err;
-    int rc = out ? register_export_csv(req->app->registers, d, out, &err)
-                 : xn_fail(&err, XN_EIO, "export", "cannot write the temporary file");
-    if (out && fclose(out) != 0 && rc == XN_OK)
-        rc = xn_fail(&err, XN_EIO, "export", "cannot write the temporary file");
-    struct stat st;
-    if (rc == XN_OK && (fstat(fd, &st) != 0 || lseek(fd, 0, SEEK_SET) != 0))
-        rc = xn_fail(&err, XN_EIO, "export", "cannot read the temporary file");
-    if (rc != XN_OK) {
-        close(fd);
-        return http_fail(req, resp, &err);
-    }
-    char name[160], disposition[512];
+    char name[160];
     snprintf(name, sizeof name, "%s.csv", d->name);
-    if (files_disposition(name, disposition, sizeof disposition) != XN_OK)
-        disposition[0] = '\0';
-    http_file(resp, 200, "text/csv; charset=utf-8", fd, (uint64_t)st.st_size,
-              disposition[0] ? disposition : NULL);
-    return 0;
+    export_job job = {.registers = req->app->registers, .def = d};
+    return http_send_made(req, resp, "text/csv; charset=utf-8", name, make_csv, &job);
 }
 
 /* The people a register row may name (使用人, 保管人, 批准人 …): id, real name and account of

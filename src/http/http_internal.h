@@ -33,6 +33,12 @@ int http_agent_authorise(http_req *req, http_resp *resp, const char *scope, auth
 const char *http_tmp_dir(void);
 #define HTTP_XLSX_TYPE "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
+/* Makes a file at path for one answer (0, or an error the answer reports). */
+typedef int (*http_make_fn)(const char *path, void *ctx, xn_error *err);
+/* Answers with the file make writes, as an attachment named name (export.c). */
+int http_send_made(http_req *req, http_resp *resp, const char *content_type, const char *name,
+                   http_make_fn make, void *ctx);
+
 /* Content type of an asset path by its extension. */
 const char *http_content_type(const char *path);
 

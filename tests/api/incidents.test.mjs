@@ -9,22 +9,14 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { startServer, tempDir, waitFor, auditRows, sqlite, sqliteRows, request } from '../lib/server.mjs';
-import { adminClient, appointedClient, userClient, Client, totp, STRONG } from '../lib/session.mjs';
+import { adminClient, appointedClient, userClient, Client, totp, STRONG, grantedClient } from '../lib/session.mjs';
 
 let server; let admin; let sec; let duty; let lead1; let lead2; let staff; let clockFile;
 let offset = 0;
 function moveClock(seconds) { offset += seconds; writeFileSync(clockFile, String(offset)); }
 const MIN = 60 * 1e6;
 
-async function withRole(account, role, realName) {
-  const c = await userClient(server, admin, account, { realName });
-  const r = await admin.call('POST', `/api/users/${c.id}/roles`, { role, reason: '应急值守' });
-  assert.equal(r.status, 201, r.body);
-  const d = await sec.call('POST', `/api/requests/${r.json.request_id}/decision`, { decision: 'approve' });
-  assert.equal(d.status, 200, d.body);
-  assert.equal((await c.login(account, STRONG)).status, 200);
-  return c;
-}
+const withRole = (account, role, realName) => grantedClient(server, admin, sec, account, role, { realName });
 
 before(async () => {
   const dir = tempDir();

@@ -9,19 +9,12 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, tempDir, auditRows, sqliteRows, request } from '../lib/server.mjs';
-import { adminClient, appointedClient, userClient, STRONG } from '../lib/session.mjs';
+import { adminClient, appointedClient, userClient, STRONG, grantedClient } from '../lib/session.mjs';
 
 let server; let admin; let sec; let dev; let staff; let clockFile; let offset = 0;
 const moveClock = (s) => { offset += s; writeFileSync(clockFile, String(offset)); };
 
-async function withRole(account, role, realName) {
-  const c = await userClient(server, admin, account, { realName });
-  const r = await admin.call('POST', `/api/users/${c.id}/roles`, { role, reason: '岗位任命' });
-  assert.equal(r.status, 201, r.body);
-  assert.equal((await sec.call('POST', `/api/requests/${r.json.request_id}/decision`, { decision: 'approve' })).status, 200);
-  assert.equal((await c.login(account, STRONG)).status, 200);
-  return c;
-}
+const withRole = (account, role, realName) => grantedClient(server, admin, sec, account, role, { realName });
 
 before(async () => {
   const dir = tempDir();

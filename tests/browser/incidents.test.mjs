@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, tempDir } from '../lib/server.mjs';
-import { STRONG, adminClient, appointedClient, userClient } from '../lib/session.mjs';
+import { STRONG, adminClient, appointedClient, grantedClient } from '../lib/session.mjs';
 import { launch, newPage, uiSignIn } from '../lib/browser.mjs';
 import { countdown, span } from '../../web/src/incident-clock.js';
 
@@ -41,10 +41,7 @@ describe('incidents on a phone', { timeout: 240_000 }, () => {
     srv = await startServer({ dir, env: { XINAN_TEST_CLOCK: clock } });
     const admin = await adminClient(srv);
     const sec = await appointedClient(srv, admin, 'sec1', 'secadmin');
-    await userClient(srv, admin, 'duty1', { realName: '王值班' }).then(async (c) => {
-      const r = await admin.call('POST', `/api/users/${c.id}/roles`, { role: 'duty', reason: '值班' });
-      await sec.call('POST', `/api/requests/${r.json.request_id}/decision`, { decision: 'approve' });
-    });
+    await grantedClient(srv, admin, sec, 'duty1', 'duty', { realName: '王值班' });
     browser = await launch();
     S = await newPage(browser);
     await S.page.setViewportSize({ width: 390, height: 844 });

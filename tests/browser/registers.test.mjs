@@ -11,7 +11,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from '../lib/server.mjs';
-import { STRONG, adminClient, appointedClient, userClient } from '../lib/session.mjs';
+import { STRONG, adminClient, appointedClient, grantedClient } from '../lib/session.mjs';
 import { launch, newPage, uiSignIn } from '../lib/browser.mjs';
 
 let srv; let browser; let S;
@@ -21,9 +21,7 @@ describe('the register page', { timeout: 240_000 }, () => {
     srv = await startServer();
     const admin = await adminClient(srv);
     const sec = await appointedClient(srv, admin, 'sec1', 'secadmin');
-    const c = await userClient(srv, admin, 'dev1', { realName: '设备员' });
-    const r = await admin.call('POST', `/api/users/${c.id}/roles`, { role: 'device_admin', reason: '设备管理' });
-    await sec.call('POST', `/api/requests/${r.json.request_id}/decision`, { decision: 'approve' });
+    await grantedClient(srv, admin, sec, 'dev1', 'device_admin', { realName: '设备员' });
     browser = await launch();
     S = await newPage(browser);
     await uiSignIn(S.page, srv.url, 'dev1', STRONG);

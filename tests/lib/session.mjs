@@ -131,3 +131,19 @@ export async function appointedClient(server, admin, account, role, { realName =
   fresh.totpSecret = c.totpSecret;
   return fresh;
 }
+
+/**
+ * Creates an account holding an ordinary role granted the four-eyes way: `admin` (the system
+ * administrator) asks, `sec` (a security administrator) approves; the person then signs in
+ * again, as a grant ends the sessions. Returns that signed-in client (id).
+ */
+export async function grantedClient(server, admin, sec, account, role, { realName = '李娜' } = {}) {
+  const c = await userClient(server, admin, account, { realName });
+  let r = await admin.call('POST', `/api/users/${c.id}/roles`, { role, reason: '岗位任命' });
+  if (r.status !== 201) throw new Error(`ask ${role} for ${account}: ${r.status} ${r.body}`);
+  r = await sec.call('POST', `/api/requests/${r.json.request_id}/decision`, { decision: 'approve' });
+  if (r.status !== 200) throw new Error(`approve ${role} for ${account}: ${r.status} ${r.body}`);
+  r = await c.login(account, STRONG);
+  if (r.status !== 200) throw new Error(`login ${account}: ${r.status} ${r.body}`);
+  return c;
+}

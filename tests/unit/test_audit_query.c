@@ -539,7 +539,7 @@ static void csv_is_quoted_and_defused(void **state)
      * (labels.c), codes without a name as they are */
     assert_non_null(strstr(csv, ",2026-11-21T10:05:00.000+08:00,'=1+2,'@10.0.0.1,incident.create,"
                                 "安全事件,9,成功,\"{\"\"title\"\":\"\"页面被篡改\"\"}\"\r\n"));
-    assert_non_null(strstr(csv, ",register,'-7,成功,"));
+    assert_non_null(strstr(csv, ",台账,'-7,成功,"));
     /* quotes doubled, commas and line breaks inside quotes */
     assert_non_null(
         strstr(csv, ",\"{\"\"title\"\":\"\"=HYPERLINK(\\\"\"http://x\\\"\")\"\",\"\"note\"\":"
