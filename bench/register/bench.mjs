@@ -35,7 +35,7 @@ try {
   await Promise.all([worker(), worker(), worker(), worker()]);
   console.log(`added ${rows} devices through the API in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const before = srv.logs().length;
-  const queries = ['?type=server&limit=50', `?q=${encodeURIComponent('档案')}&limit=50`, '?ip=10.1.2.3', '?type=printer&secret=yes&limit=50'];
+  const queries = ['?type=server&limit=50', `?q=${encodeURIComponent('档案')}&limit=50`, '?ip=10.1.2.3', '?type=pc&secret=yes&limit=50'];
   for (let i = 0; i < lists; i++) {
     const q = queries[i % queries.length];
     const r = await dev.call('GET', `/api/registers/devices/rows${q}`);
@@ -44,6 +44,16 @@ try {
   }
   const ms = srv.logs().slice(before).split('\n').filter((l) => l.includes('event=http.request') && l.includes('method=GET path=/api/registers/devices/rows '))
     .map((l) => Number((l.match(/ ms=([\d.]+)/) || [])[1])).filter((x) => Number.isFinite(x));
+  // the worst case: two filters that match nothing (printers are never secret here), so the
+  // first filter's 20,000 rows are all looked at
+  const worst = [];
+  for (let i = 0; i < 20; i++) {
+    const b = srv.logs().length;
+    await dev.call('GET', '/api/registers/devices/rows?type=printer&secret=yes&limit=50');
+    const m = srv.logs().slice(b).match(/ ms=([\d.]+)/);
+    if (m) worst.push(Number(m[1]));
+  }
+  console.log(`two filters matching nothing (20,000 rows under the first): median ${pct(worst, 0.5).toFixed(2)} ms at the server`);
   console.log(`filtered list pages (${ms.length}, ${rows} rows): p50 ${pct(ms, 0.5).toFixed(2)} ms, p99 ${pct(ms, 0.99).toFixed(2)} ms, max ${Math.max(...ms).toFixed(2)} ms at the server (target p99 <= 50 ms)`);
 } finally {
   await srv.stop();
