@@ -385,6 +385,49 @@ static int check_root(const char *root, xn_error *err)
     return XN_OK;
 }
 
+static int cmp_line_path(const void *a, const void *b)
+{
+    const char *pa = *(char *const *)a, *pb = *(char *const *)b;
+    for (int i = 0; i < 4; i++) {
+        pa = strchr(pa, '\t') + 1;
+        pb = strchr(pb, '\t') + 1;
+    }
+    size_t la = strcspn(pa, "\t"), lb = strcspn(pb, "\t");
+    int c = memcmp(pa, pb, la < lb ? la : lb);
+    return c ? c : (la > lb) - (la < lb);
+}
+
+/* The walk writes each directory's names sorted; the manifest wants the whole list sorted by
+ * path ("a-x" comes before "a/b"). */
+static void sort_lines(char *text, size_t len)
+{
+    char *body = text + strlen("xinan-guard-manifest 1\n");
+    size_t n = 0;
+    for (char *p = body; p < text + len; p++)
+        n += *p == '\n';
+    char **lines = malloc((n ? n : 1) * sizeof *lines);
+    char *copy = malloc(len + 1);
+    if (!lines || !copy) {
+        free(lines);
+        free(copy);
+        return;
+    }
+    memcpy(copy, body, (size_t)(text + len - body));
+    copy[text + len - body] = '\0';
+    size_t i = 0;
+    for (char *p = copy; *p; p = strchr(p, '\n') + 1)
+        lines[i++] = p;
+    qsort(lines, n, sizeof *lines, cmp_line_path);
+    char *o = body;
+    for (i = 0; i < n; i++) {
+        size_t l = strcspn(lines[i], "\n") + 1;
+        memcpy(o, lines[i], l);
+        o += l;
+    }
+    free(lines);
+    free(copy);
+}
+
 int guard_baseline(const guard_opts *o, xn_error *err)
 {
     if (sodium_init() < 0)
@@ -416,6 +459,7 @@ int guard_baseline(const guard_opts *o, xn_error *err)
     }
     walk_dir(&w, fd, "");
     fclose(mem);
+    sort_lines(text, len);
     guard_manifest m;
     rc = guard_manifest_parse(text, len, &m, err);
     if (rc == XN_OK && w.errors == 0) {
