@@ -67,8 +67,8 @@ test('run restores modified, truncated, deleted, chmod, symlinked and renamed-ov
   await sleep(100);
   fs.chmodSync(f('index.html'), 0o666);
   await sleep(100);
-  fs.rmSync(f('a/other.html'));
-  fs.symlinkSync('/etc/passwd', f('a/other.html'));
+  fs.symlinkSync('/etc/passwd', path.join(root, '..', 'sym'));
+  fs.renameSync(path.join(root, '..', 'sym'), f('a/other.html'));
   await sleep(100);
   fs.writeFileSync(f('evil'), 'x');
   fs.renameSync(f('evil'), f('a/b/page.html'));
