@@ -103,5 +103,8 @@ int cli_cmd_passwd_check(int argc, char **argv);
 int cli_cmd_user_appoint(int argc, char **argv);
 int cli_cmd_calendar_add_workdays(int argc, char **argv);
 int cli_cmd_calendar_is_workday(int argc, char **argv);
+int cli_cmd_guard_baseline(int argc, char **argv);
+int cli_cmd_guard_verify(int argc, char **argv);
+int cli_cmd_guard_run(int argc, char **argv);
 
 #endif

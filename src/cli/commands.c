@@ -42,5 +42,15 @@ const cli_command cli_commands[] = {
      "exit 0 when a date is a working day, 1 when it is a day off (a year without data counts "
      "Monday to Friday and is reported estimated)",
      "YYYY-MM-DD [--db PATH] [--config FILE]", cli_cmd_calendar_is_workday},
+    {"guard", "baseline",
+     "make and sign the manifest of a document root and keep a copy of every approved file",
+     "--root DIR --state DIR", cli_cmd_guard_baseline},
+    {"guard", "verify",
+     "compare a document root with its signed manifest once (exit 1 on differences, one JSON "
+     "line each)",
+     "--root DIR --state DIR", cli_cmd_guard_verify},
+    {"guard", "run",
+     "enforce the manifest until SIGTERM: restore changed files, quarantine added ones",
+     "--root DIR --state DIR [--scan-minutes N] [--inotify]", cli_cmd_guard_run},
     {NULL, NULL, NULL, NULL, NULL},
 };

@@ -1,0 +1,99 @@
+/*
+ * `xinan guard baseline|verify|run`: the file-integrity agent in local mode (MON-4,
+ * SZ 网页防篡改). Exit 0 success (verify: identical), 1 differences or failure, 2 usage.
+ */
+#include "cli/cli.h"
+#include "guard/guard.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int parse(int argc, char **argv, guard_opts *o, bool run)
+{
+    static const struct option opts[] = {
+        {"root", required_argument, NULL, 'r'},  {"state", required_argument, NULL, 's'},
+        {"block", no_argument, NULL, 'b'},       {"scan-minutes", required_argument, NULL, 'm'},
+        {"inotify", no_argument, NULL, 'i'},     {"server", required_argument, NULL, 'S'},
+        {"token", required_argument, NULL, 'T'}, {NULL, 0, NULL, 0},
+    };
+    *o = (guard_opts){.scan_minutes = 10};
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'r':
+            o->root = optarg;
+            break;
+        case 's':
+            o->state = optarg;
+            break;
+        case 'b':
+            o->block = true;
+            break;
+        case 'i':
+            o->force_inotify = true;
+            break;
+        case 'm': {
+            char *end;
+            unsigned long v = strtoul(optarg, &end, 10);
+            if (*end || v < 1 || v > 1440) {
+                fprintf(stderr, "%s: --scan-minutes must be 1..1440\n", argv[0]);
+                return 2;
+            }
+            o->scan_minutes = (unsigned)v;
+            break;
+        }
+        case 'S':
+        case 'T':
+            fprintf(stderr, "%s: --server/--token are not yet available (local mode only)\n",
+                    argv[0]);
+            return 2;
+        default:
+            return 2;
+        }
+    }
+    if (!o->root || !o->state || optind != argc || (!run && (o->block || o->force_inotify))) {
+        fprintf(stderr, "%s: usage: --root DIR --state DIR%s\n", argv[0],
+                run ? " [--block] [--scan-minutes N] [--inotify]" : "");
+        return 2;
+    }
+    return 0;
+}
+
+static int report(const char *cmd, int rc, const xn_error *err)
+{
+    if (rc == 0 || rc == 1)
+        return rc;
+    fprintf(stderr, "%s: %s (%s)\n", cmd, err->message, err->code);
+    return rc == XN_EINVAL && !strcmp(err->code, "not_yet") ? 2 : 1;
+}
+
+int cli_cmd_guard_baseline(int argc, char **argv)
+{
+    guard_opts o;
+    if (parse(argc, argv, &o, false))
+        return 2;
+    xn_error err = {0};
+    return report(argv[0], guard_baseline(&o, &err), &err);
+}
+
+int cli_cmd_guard_verify(int argc, char **argv)
+{
+    guard_opts o;
+    if (parse(argc, argv, &o, false))
+        return 2;
+    xn_error err = {0};
+    int rc = guard_verify(&o, &err);
+    return report(argv[0], rc, &err);
+}
+
+int cli_cmd_guard_run(int argc, char **argv)
+{
+    guard_opts o;
+    if (parse(argc, argv, &o, true))
+        return 2;
+    xn_error err = {0};
+    return report(argv[0], guard_run(&o, &err), &err);
+}
