@@ -216,7 +216,8 @@ int cli_cmd_serve(int argc, char **argv)
         fprintf(stderr, "xinan: incidents: %s\n", err.message);
         goto out;
     }
-    register_options ropt = {.db = db, .trail = trail, .files = files, .auth = &auth};
+    register_options ropt = {
+        .db = db, .trail = trail, .files = files, .auth = &auth, .calendar = calendar};
     if (register_open(&registers, &ropt, &err) != XN_OK) {
         fprintf(stderr, "xinan: registers: %s\n", err.message);
         goto out;

@@ -258,7 +258,14 @@ static const register_field filing_fields[] = {
      .label = "应重新备案日期",
      .type = RT_DATE,
      .list = true,
-     .help = "变更后 5 个工作日内"},
+     .computed = true,
+     .help = "变更日期后 5 个工作日（按国务院节假日安排计算）"},
+    {.key = "refile_estimated",
+     .label = "期限为估算",
+     .type = RT_ENUM,
+     .computed = true,
+     .options = yes_no,
+     .help = "该年节假日安排尚未导入，按周一至周五估算"},
     {.key = "refiled_on", .label = "重新备案日期", .type = RT_DATE},
     {NULL},
 };
@@ -277,6 +284,20 @@ static int filing_check(const register_def *d, const json_t *data, xn_error *err
     if (strcmp(kind, "domain") == 0 && (n < 7 || strcmp(dom + n - 7, ".gov.cn") != 0))
         return xn_fail_field(err, XN_EINVAL, "not_gov_cn", "domain",
                              "政府网站域名应为 .gov.cn 域名");
+    return XN_OK;
+}
+
+/* LED-6: a change is filed again within 5 working days of it (the calendar room counts them) */
+static int filing_derive(register_ctx *c, json_t *data, xn_error *err)
+{
+    const char *changed = text_of(data, "changed_on");
+    char by[XN_DATE_STR] = "";
+    bool estimated = false;
+    if (*changed && register_workdays_after(c, changed, 5, by, &estimated, err) != XN_OK)
+        return err->status;
+    json_object_set_new(data, "refile_by", json_string(by));
+    json_object_set_new(data, "refile_estimated",
+                        json_string(*by ? (estimated ? "yes" : "no") : ""));
     return XN_OK;
 }
 
@@ -542,6 +563,7 @@ const register_def register_defs[] = {
      .states = active_states,
      .uniques = filing_uniques,
      .check = filing_check,
+     .derive = filing_derive,
      .flag = filing_flag},
     {.key = "new_media",
      .name = "政务新媒体账号台账",

@@ -128,6 +128,11 @@ static int take_values(register_ctx *c, const register_def *d, const json_t *in,
         if (in_list(skip, key))
             continue;
         const register_field *f = register_field_find(d, key);
+        if (f && f->computed) {
+            rc = xn_fail_field(err, XN_EINVAL, "computed_field", key, "%s由系统计算，不能填写",
+                               f->label);
+            break;
+        }
         if (!f) {
             rc = xn_fail_field(err, XN_EINVAL, "unknown_field", key, "%s 没有字段「%s」", d->name,
                                key);
@@ -379,6 +384,8 @@ int register_create(register_ctx *c, const register_def *d, const audit_actor *a
         if (f->step && *text_of(data, f->key))
             rc = xn_fail_field(err, XN_EINVAL, "step_field", f->key, "%s在办理相应手续时填写",
                                f->label);
+    if (rc == XN_OK && d->derive)
+        rc = d->derive(c, data, err);
     if (rc == XN_OK)
         rc = check_required(d, data, err);
     if (rc == XN_OK && d->check)
@@ -465,6 +472,8 @@ static int change_tx(store_conn *tx, void *ctx, xn_error *err)
                                f ? f->label : key);
         p += n + (p[n] == ',');
     }
+    if (rc == XN_OK && x->d->derive)
+        rc = x->d->derive(x->c, data, err);
     if (rc == XN_OK)
         rc = check_required(x->d, data, err);
     if (rc == XN_OK && x->t && x->t->check)
@@ -512,6 +521,29 @@ int register_transition_run(register_ctx *c, const register_def *d, const audit_
     change_ctx x = {
         .c = c, .d = d, .actor = actor, .id = id, .in = in, .to = to, .now = auth_now(c->opt.auth)};
     return store_tx(c->opt.db, change_tx, &x, err);
+}
+
+int register_workdays_after(register_ctx *c, const char *date, int n, char out[XN_DATE_STR],
+                            bool *estimated, xn_error *err)
+{
+    int32_t day, to;
+    if (!date || !xn_date_parse(date, strlen(date), &day))
+        return xn_fail(err, XN_EINVAL, "bad_date", "日期无效");
+    *estimated = false;
+    int rc;
+    if (c->opt.calendar) {
+        rc = calendar_add_workdays(c->opt.calendar, day, n, &to, estimated, err);
+    } else {
+        /* no calendar: every year counts Monday to Friday, marked estimated */
+        xn_calendar *none = xn_calendar_new();
+        if (!none)
+            return xn_fail(err, XN_ENOMEM, "no_memory", "out of memory");
+        rc = xn_calendar_add_workdays(none, day, n, &to, estimated, err);
+        xn_calendar_free(none);
+    }
+    if (rc == XN_OK)
+        xn_date_format(to, out);
+    return rc;
 }
 
 /* ---- reading -------------------------------------------------------------------------------- */
@@ -726,6 +758,7 @@ json_t *register_defs_json(const auth_principal *p)
                 json_pack("{s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:s?}", "key", f->key, "label",
                           f->label, "type", type_names[f->type], "required", f->required, "list",
                           f->list, "searchable", f->search, "step", f->step, "help", f->help);
+            json_object_set_new(o, "computed", json_boolean(f->computed));
             if (f->options) {
                 json_t *opts = json_array();
                 for (const register_option *op = f->options; op->value; op++)

@@ -17,11 +17,14 @@
 #include "audit/audit.h"
 #include "auth/auth.h"
 #include "base/base.h"
+#include "calendar/calendar.h"
 #include "files/files.h"
 #include "store/store.h"
 
 #define REGISTER_MAX_VALUE 8192 /* bytes of one value (long text) */
 #define REGISTER_MAX_PAGE  500
+
+typedef struct register_ctx register_ctx;
 
 typedef enum register_type {
     RT_TEXT,
@@ -55,9 +58,10 @@ typedef struct register_field {
     const char *key, *label;
     register_type type;
     bool required;
-    bool list;   /* a column of the list */
-    bool search; /* searched by ?q= */
-    bool step;   /* filled at a transition only, not in the create form */
+    bool list;     /* a column of the list */
+    bool search;   /* searched by ?q= */
+    bool step;     /* filled at a transition only, not in the create form */
+    bool computed; /* set by the register's derive rule, never by input */
     const char *help;
     const register_option *options; /* RT_ENUM, ended by {NULL} */
     const char *ref;                /* RT_REF: the register a value points into */
@@ -93,6 +97,8 @@ typedef struct register_def {
     const register_transition *transitions; /* ended by {NULL}; may be NULL */
     const register_unique *uniques;         /* ended by {NULL}; may be NULL */
     register_check_fn check;                /* a rule of the row as a whole, may be NULL */
+    /* Fills the computed fields from the others before the row is checked (NULL: none). */
+    int (*derive)(register_ctx *c, json_t *data, xn_error *err);
     /* What the home page flags on a row today (a Chinese sentence into buf), or false. */
     bool (*flag)(const json_t *data, const char *state, int32_t today, char *buf, size_t size);
 } register_def;
@@ -108,7 +114,6 @@ int register_def_check(const register_def *d, xn_error *err);
 /* The validator of a field's type: the value (a JSON string, number or boolean) into its
  * canonical text in out. db is used by the person, department, file and reference types
  * (NULL: their existence is not checked). XN_EINVAL naming the field, in Chinese. */
-typedef struct register_ctx register_ctx;
 int register_value(register_ctx *c, const register_field *f, const json_t *value, char *out,
                    size_t size, xn_error *err);
 
@@ -117,10 +122,16 @@ typedef struct register_options {
     audit_trail *trail;
     files_store *files;
     const auth_settings *auth; /* auth_now, the rules' clock */
+    calendar_live *calendar;   /* working-day deadlines (OBL); NULL: Monday to Friday */
 } register_options;
 
 int register_open(register_ctx **out, const register_options *opt, xn_error *err);
 void register_free(register_ctx *c);
+
+/* The date n working days after date (YYYY-MM-DD) into out; *estimated when a year without
+ * holiday data was counted Monday to Friday. XN_EINVAL for a date that does not parse. */
+int register_workdays_after(register_ctx *c, const char *date, int n, char out[XN_DATE_STR],
+                            bool *estimated, xn_error *err);
 
 /* The definitions as the API shows them, with can_write for principal p. */
 json_t *register_defs_json(const auth_principal *p);

@@ -197,3 +197,23 @@ test('the home page carries the registers\' flags for those who read them', asyn
   assert.ok(card.items.every((i) => i.link.startsWith('/ledgers?r=')));
   assert.ok(!(await staff.call('GET', '/api/workbench')).json.cards.some((c) => c.kind === 'registers'));
 });
+
+test('LED-6, OBL: a filing changed is due again 5 working days later by the holiday calendar, estimated where no year is known', async () => {
+  const net = await withRole('net2', 'network_admin', '网管二');
+  const want = (await net.call('GET', '/api/calendar/workdays?from=2026-09-30&n=5')).json;
+  let r = await net.call('POST', '/api/registers/filings/rows', { kind: 'ip', address: '202.96.1.0/24', filing_no: '备2026-001', changed_on: '2026-09-30' });
+  assert.equal(r.status, 201, r.body);
+  let row = (await net.call('GET', `/api/registers/filings/rows/${r.json.id}`)).json;
+  assert.equal(row.refile_by, want.date, 'the National Day holidays do not count');
+  assert.equal(row.refile_estimated, 'no');
+  assert.notEqual(want.date, '2026-10-07', 'a plain Monday-to-Friday count would say 2026-10-07');
+  // a year the calendar does not know: counted Monday to Friday and marked
+  r = await net.call('PATCH', `/api/registers/filings/rows/${r.json.id}`, { changed_on: '2031-03-03', reason: '变更 IP 段' });
+  assert.equal(r.status, 200, r.body);
+  assert.equal(r.json.refile_by, '2031-03-10');
+  assert.equal(r.json.refile_estimated, 'yes');
+  // the deadline is computed, never entered
+  r = await net.call('POST', '/api/registers/filings/rows', { kind: 'ip', address: '202.96.2.0/24', filing_no: '备2026-002', refile_by: '2099-01-01' });
+  assert.equal(r.status, 400);
+  assert.equal(r.json.error.field, 'refile_by');
+});
