@@ -51,10 +51,12 @@ test('a forged manifest is refused; a symlink root is refused', () => {
   assert.match(s.stderr, /symlink/);
 });
 
-test('run restores modified, truncated, deleted, chmod, symlinked and renamed-over files and quarantines additions', async () => {
+test('run restores modified, truncated, deleted, chmod, symlinked and renamed-over files and quarantines additions', async (t) => {
   const { root, state } = tree();
   assert.equal(guard('baseline', '--root', root, '--state', state).status, 0);
   const p = spawn(BIN, ['guard', 'run', '--root', root, '--state', state, '--inotify']);
+  // a failed assertion must not leave the agent running (the test process would never end)
+  t.after(() => { if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL'); });
   let out = '';
   p.stdout.on('data', (d) => (out += d));
   await sleep(400);
@@ -73,8 +75,12 @@ test('run restores modified, truncated, deleted, chmod, symlinked and renamed-ov
   fs.writeFileSync(f('evil'), 'x');
   fs.renameSync(f('evil'), f('a/b/page.html'));
   await sleep(100);
-  fs.mkdirSync(f('new/deep/er'), { recursive: true });
-  fs.writeFileSync(f('new/deep/er/x.php'), '<?php');
+  // a tree dropped in at once, as an attacker would (built outside, renamed in): the agent
+  // quarantines a directory made in the root before anything can be written into it
+  const drop = path.join(root, '..', 'drop');
+  fs.mkdirSync(path.join(drop, 'deep/er'), { recursive: true });
+  fs.writeFileSync(path.join(drop, 'deep/er/x.php'), '<?php');
+  fs.renameSync(drop, f('new'));
   fs.writeFileSync(f('added.html'), 'x');
   await sleep(800);
   p.kill('SIGTERM');
@@ -88,11 +94,12 @@ test('run restores modified, truncated, deleted, chmod, symlinked and renamed-ov
   assert.ok(fs.readdirSync(path.join(state, 'quarantine')).length >= 2);
 });
 
-test('a write storm still ends with the tree identical to the manifest', async () => {
+test('a write storm still ends with the tree identical to the manifest', async (t) => {
   const { root, state } = tree();
   for (let i = 0; i < 200; i++) fs.writeFileSync(path.join(root, 'a', `f${i}.html`), `${i}\n`);
   assert.equal(guard('baseline', '--root', root, '--state', state).status, 0);
   const p = spawn(BIN, ['guard', 'run', '--root', root, '--state', state]);
+  t.after(() => { if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL'); });
   p.stdout.resume();
   await sleep(400);
   for (let round = 0; round < 20; round++)
