@@ -50,6 +50,7 @@ typedef struct audit_event {
     const char *object_id;
     const char *result;      /* AUDIT_OK, AUDIT_DENIED or AUDIT_ERROR */
     const char *detail_json; /* a JSON object or NULL; never secrets */
+    int64_t *seq_out;        /* optional: receives the record's number (review forms cite it) */
 } audit_event;
 
 /* The verification seed: epoch 0's key, shown once at initialisation and kept offline. */

@@ -511,6 +511,8 @@ static int append_locked(audit_trail *t, store_conn *tx, const audit_event *ev, 
     s->head_seq = r.seq;
     memcpy(s->head_hash, r.hash, CRYPTO_HASH_BYTES);
     t->head_moved = true;
+    if (ev->seq_out)
+        *ev->seq_out = r.seq;
     return XN_OK;
 }
 
