@@ -25,7 +25,8 @@ const char *const auth_permissions[] = {
     "file.read",           "file.quarantine",
     "calendar.manage",     "incident.read",       "incident.handle",
     "register.read",       "register.assets",     "register.network",
-    "register.security",
+    "register.security",   "content.read",        "column.manage",
+    "publish.sources",     "content.publish",     "content.withdraw",
     NULL,
 };
 /* clang-format on */

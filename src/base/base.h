@@ -395,6 +395,7 @@ typedef struct xn_config {
     int64_t notify_robot_rate;      /* notify.robot_rate_per_minute: robots' default rate */
     int64_t files_max_size;         /* files.max_size: largest evidence file, bytes */
     char files_clamd[256];          /* files.clamd: clamd's unix socket path or host:port; "" off */
+    char publish_site_root[512];    /* publish.site_root: the static site ("": <db dir>/site) */
 } xn_config;
 
 /* text.lexicons' default, relative to the working directory (the shipped lexicons, which are

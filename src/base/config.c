@@ -182,6 +182,15 @@ static int set_syslog_tcp(xn_config *c, const char *v, xn_error *e)
 }
 
 /* PUB-12: clamd's socket: an absolute unix socket path, or host:port; "" is off. */
+static int set_publish_site_root(xn_config *c, const char *v, xn_error *e)
+{
+    if (!*v) {
+        c->publish_site_root[0] = '\0';
+        return XN_OK;
+    }
+    return set_path(c->publish_site_root, sizeof c->publish_site_root, v, e);
+}
+
 static int set_files_clamd(xn_config *c, const char *v, xn_error *e)
 {
     if (*v == '/') {
@@ -266,6 +275,10 @@ static const setting settings[] = {
      "clamd's socket for the virus check: unix socket path or host:port (\"\": none, files are "
      "marked unscanned)",
      "", set_files_clamd},
+    {"publish", "site_root",
+     "directory of the static site that reviewed items are published to (\"\": site/ beside the "
+     "database)",
+     "", set_publish_site_root},
 };
 #define NSETTINGS (sizeof settings / sizeof settings[0])
 

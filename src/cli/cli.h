@@ -12,6 +12,7 @@
 #include "base/base.h"
 #include "files/files.h"
 #include "incident/incident.h"
+#include "publish/publish.h"
 #include "jobs/jobs.h"
 #include "notify/notify.h"
 #include "store/store.h"
@@ -81,6 +82,7 @@ typedef struct cli_serve_app {
     jobs_runner *jobs;
     files_store *files;
     incident_ctx *incidents;
+    publish_ctx *publish;
 } cli_serve_app;
 
 /* The server's job kinds (job_kinds.c). */

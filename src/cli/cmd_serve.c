@@ -101,6 +101,7 @@ static void jobs_ready(jobs_runner *r, void *app)
     cli_serve_app *serve = app;
     serve->jobs = r;
     notify_set_jobs(serve->notify, r);
+    publish_set_jobs(serve->publish, r);
     /* under the test clock the clocks' job looks again every second, like every period */
     incident_set_jobs(serve->incidents, r, serve->auth->clock_file ? 1 : 60);
 }
@@ -146,6 +147,7 @@ int cli_cmd_serve(int argc, char **argv)
     notify_ctx *notify = NULL;
     incident_ctx *incidents = NULL;
     register_ctx *registers = NULL;
+    publish_ctx *publish = NULL;
     xn_error err;
     status = cli_open_store(&cfg, true, true, &db);
     if (status)
@@ -222,8 +224,34 @@ int cli_cmd_serve(int argc, char **argv)
         fprintf(stderr, "xinan: registers: %s\n", err.message);
         goto out;
     }
+    /* PUB: the site directory (publish.site_root, beside the database by default) and the
+     * signing key of its manifest */
+    char db_dir[sizeof cfg.db_path], site_root[1100], publish_state[1100];
+    xn_strlcpy(db_dir, cfg.db_path, sizeof db_dir);
+    char *slash = strrchr(db_dir, '/');
+    if (slash)
+        *slash = '\0';
+    else
+        xn_strlcpy(db_dir, ".", sizeof db_dir);
+    snprintf(site_root, sizeof site_root, "%s", cfg.publish_site_root);
+    if (!*site_root)
+        snprintf(site_root, sizeof site_root, "%s/site", db_dir);
+    snprintf(publish_state, sizeof publish_state, "%s/publish", db_dir);
+    publish_options popt = {.db = db,
+                            .trail = trail,
+                            .notify = notify,
+                            .files = files,
+                            .lexicons = lexicons,
+                            .auth = &auth,
+                            .site_root = site_root,
+                            .state_dir = publish_state};
+    if (publish_open(&publish, &popt, &err) != XN_OK) {
+        fprintf(stderr, "xinan: publishing: %s\n", err.message);
+        goto out;
+    }
     cli_serve_app serve = {.notify = notify,
                            .incidents = incidents,
+                           .publish = publish,
                            .cfg = &cfg,
                            .log = &log,
                            .db = db,
@@ -260,7 +288,8 @@ int cli_cmd_serve(int argc, char **argv)
                     .notify = notify,
                     .files = files,
                     .incidents = incidents,
-                    .registers = registers};
+                    .registers = registers,
+                    .publish = publish};
     if (http_start(&srv, &app, &err) != XN_OK) {
         fprintf(stderr, "xinan: %s\n", err.message);
         goto out;
@@ -291,6 +320,7 @@ out:
     jobs_stop(jobs);
     incident_free(incidents);
     register_free(registers);
+    publish_free(publish);
     notify_free(notify);
     audit_syslog_stop(syslog);
     files_free(files);

@@ -30,6 +30,11 @@ const notify_event_kind cli_event_kinds[] = {
     {.name = "incident.close_requested", .title = "事件结案待审批", .severity = "info",
      .vars = "id,title,kind,detected",
      .template = "事件 #{id}「{title}」已提交结案报告，请领导审批。"},
+    /* PUB-6: a published item's re-check found what its review did not keep */
+    {.name = "publish.recheck_hit", .title = "已发布稿件复查命中", .severity = "warning",
+     .vars = "title,hits",
+     .template = "已发布稿件「{title}」复查发现 {hits} 处未经审核保留的命中，请一级审核人复核，"
+                 "需要时更正或撤稿。"},
 };
 /* clang-format on */
 const size_t cli_event_kinds_count = sizeof cli_event_kinds / sizeof cli_event_kinds[0];

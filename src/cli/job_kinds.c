@@ -119,6 +119,24 @@ static int incident_clocks_job(jobs_run *run, xn_error *err)
     return incident_clocks_tick(app_of(run)->incidents, run->now_us, run->summary, err);
 }
 
+/* PUB-2: scheduled publications that are due. */
+static int publish_release_run(jobs_run *run, xn_error *err)
+{
+    return publish_release_job(app_of(run)->publish, run->now_us, run->summary, err);
+}
+
+/* PUB-6: published items checked again (weekly, and after a lexicon changes). */
+static int publish_recheck_run(jobs_run *run, xn_error *err)
+{
+    return publish_recheck_job(app_of(run)->publish, run->summary, err);
+}
+
+/* The signed manifest of the site target, written again after the site changed. */
+static int publish_manifest_run(jobs_run *run, xn_error *err)
+{
+    return publish_manifest_job(app_of(run)->publish, run->summary, err);
+}
+
 /* clang-format off */
 const jobs_kind cli_job_kinds[] = {
     {.name = "audit.tick", .title = "审计纪元与见证", .period_s = 5, .timeout_s = 300,
@@ -147,6 +165,13 @@ const jobs_kind cli_job_kinds[] = {
     /* also scheduled at the next reminder or escalation when it comes sooner */
     {.name = INCIDENT_JOB, .title = "事件时限提醒与升级", .period_s = 60, .timeout_s = 120,
      .attempts = 3, .run = incident_clocks_job},
+    /* also scheduled at a chosen publication time */
+    {.name = PUBLISH_JOB_RELEASE, .title = "定时发布", .period_s = 60, .timeout_s = 300,
+     .attempts = 3, .run = publish_release_run},
+    {.name = PUBLISH_JOB_RECHECK, .title = "已发布内容复查", .period_s = 7 * 86400,
+     .timeout_s = 3600, .attempts = 3, .run = publish_recheck_run},
+    {.name = PUBLISH_JOB_SITE, .title = "网站文件清单签名", .period_s = 0, .timeout_s = 300,
+     .attempts = 3, .run = publish_manifest_run},
 };
 /* clang-format on */
 const size_t cli_job_kinds_count = sizeof cli_job_kinds / sizeof cli_job_kinds[0];

@@ -71,6 +71,12 @@ int http_h_lexicon_import(http_req *req, http_resp *resp)
     if (lexicon_import(req->app->lexicons, name, req->body, req->body ? req->body_len : 0, mode,
                        &actor, &res, &bad, &err) != XN_OK)
         return http_fail_with(req, resp, &err, bad.total ? lexicon_refusal_json(&bad) : NULL);
+    /* PUB-6: what is on the site is checked again against the changed lexicons */
+    xn_error later;
+    if (req->app->jobs &&
+        jobs_run_now(req->app->jobs, &audit_system_actor, PUBLISH_JOB_RECHECK, &later) != XN_OK)
+        xn_log_event(req->app->log, XN_LOG_WARN, "publish.recheck_not_started", "error",
+                     later.message, XN_LOG_END);
     return http_json(resp, 200,
                      json_pack("{s:s, s:s, s:I, s:I, s:I, s:s}", "name", name, "mode",
                                mode == LEXICON_MERGE ? "merge" : "replace", "entries",

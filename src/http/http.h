@@ -20,6 +20,7 @@
 #include "lexicon/lexicon.h"
 #include "notify/notify.h"
 #include "register/register.h"
+#include "publish/publish.h"
 #include "store/store.h"
 #include "text/text.h"
 
@@ -55,6 +56,7 @@ typedef struct http_app {
     files_store *files;  /* evidence files (uploads, downloads, the virus check) */
     incident_ctx *incidents; /* incidents and their clocks */
     register_ctx *registers; /* the registers (台账) */
+    publish_ctx *publish;    /* publishing review and the site */
 } http_app;
 
 #define HTTP_MAX_PARAMS 8
@@ -109,6 +111,11 @@ typedef int (*http_handler)(http_req *req, http_resp *resp);
  * req->body; for imports, whose size is not bounded by http.max_body. */
 #define HTTP_TEXT_BODY     0x4
 #define HTTP_MAX_TEXT_BODY (16u << 20)
+
+/* With HTTP_JSON_BODY: the JSON body may be up to HTTP_MAX_CONTENT_BODY bytes whatever
+ * http.max_body says (content items: a body of 2 MiB of HTML, escaped in JSON). */
+#define HTTP_CONTENT_BODY     0x20
+#define HTTP_MAX_CONTENT_BODY (6u << 20)
 
 /* A public route that is never refused to an address over its failures (health, metrics:
  * monitors poll them and they cannot fail). */
@@ -318,6 +325,22 @@ int http_h_calendar_status(http_req *req, http_resp *resp);
 int http_h_calendar_workdays(http_req *req, http_resp *resp);
 int http_h_calendar_year(http_req *req, http_resp *resp);
 int http_h_calendar_import(http_req *req, http_resp *resp);
+/* publishing review (h_publish.c) */
+int http_h_columns(http_req *req, http_resp *resp);
+int http_h_column_create(http_req *req, http_resp *resp);
+int http_h_publish_sources(http_req *req, http_resp *resp);
+int http_h_publish_source_create(http_req *req, http_resp *resp);
+int http_h_publish_source_delete(http_req *req, http_resp *resp);
+int http_h_content_list(http_req *req, http_resp *resp);
+int http_h_content_create(http_req *req, http_resp *resp);
+int http_h_content(http_req *req, http_resp *resp);
+int http_h_content_update(http_req *req, http_resp *resp);
+int http_h_content_version(http_req *req, http_resp *resp);
+int http_h_content_submit(http_req *req, http_resp *resp);
+int http_h_content_review(http_req *req, http_resp *resp);
+int http_h_content_publish(http_req *req, http_resp *resp);
+int http_h_content_withdraw(http_req *req, http_resp *resp);
+int http_h_content_form(http_req *req, http_resp *resp);
 /* incidents (h_incidents.c) */
 int http_h_incidents(http_req *req, http_resp *resp);
 /* registers (h_registers.c) */

@@ -612,8 +612,8 @@ static void begin_request(req_ctx *ctx, const char *method, const char *url,
         begin_stream(ctx, r, conn);
         return;
     }
-    if (r->flags & HTTP_TEXT_BODY) {
-        max_body = HTTP_MAX_TEXT_BODY;
+    if (r->flags & (HTTP_TEXT_BODY | HTTP_CONTENT_BODY)) {
+        max_body = r->flags & HTTP_TEXT_BODY ? HTTP_MAX_TEXT_BODY : HTTP_MAX_CONTENT_BODY;
         xn_buf_release(&ctx->body);
         xn_buf_init(&ctx->body, max_body);
     }
@@ -709,7 +709,10 @@ static void run_handler(req_ctx *ctx)
     if (route->flags & HTTP_JSON_BODY) {
         xn_error err;
         req->json = xn_json_parse(req->body ? req->body : "", req->body_len,
-                                  (size_t)req->app->cfg->max_body, &err);
+                                  route->flags & HTTP_CONTENT_BODY
+                                      ? HTTP_MAX_CONTENT_BODY
+                                      : (size_t)req->app->cfg->max_body,
+                                  &err);
         if (!req->json) {
             int status = err.status == XN_ETOOBIG ? 413 : 400;
             send_error(ctx, status, err.code, err.message);
