@@ -93,6 +93,7 @@ static const label labels[] = {
     {"action", "publish.column_create", "新增栏目", "Column added"},
     {"action", "publish.source_add", "新增转载来源", "Reprint source allowed"},
     {"action", "publish.source_remove", "移除转载来源", "Reprint source removed"},
+    {"action", "publish.site_rebuild", "重新生成网站页面", "Site rendered again"},
     {"action", "publish.recheck_hit", "复查命中通知", "Re-check hit notice"},
     /* incident notices (event kinds) */
     {"action", "incident.opened", "安全事件通知", "Incident notice"},
@@ -161,6 +162,7 @@ static const label labels[] = {
     {"object", "content", "稿件", "Content item"},
     {"object", "column", "栏目", "Column"},
     {"object", "source", "转载来源", "Reprint source"},
+    {"object", "site", "网站", "Site"},
     {"object", "register_row", "台账记录", "Register row"},
     {"object", "incident_plan", "应急预案", "Emergency plan"},
     {"object", "incident_drill", "应急演练", "Drill"},

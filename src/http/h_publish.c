@@ -421,3 +421,13 @@ int http_h_publish_source_delete(http_req *req, http_resp *resp)
         return http_fail(req, resp, &err);
     return http_json(resp, 200, json_pack("{s:b}", "removed", true));
 }
+
+int http_h_publish_site_rebuild(http_req *req, http_resp *resp)
+{
+    xn_error err;
+    int64_t pages = 0;
+    audit_actor actor = auth_actor(req->who);
+    if (publish_site_rebuild(req->app->publish, &actor, &pages, &err) != XN_OK)
+        return http_refuse(req, resp, &err, "publish.site_rebuild", "site", NULL);
+    return http_json(resp, 200, json_pack("{s:I}", "pages", (json_int_t)pages));
+}

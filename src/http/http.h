@@ -341,6 +341,7 @@ int http_h_content_review(http_req *req, http_resp *resp);
 int http_h_content_publish(http_req *req, http_resp *resp);
 int http_h_content_withdraw(http_req *req, http_resp *resp);
 int http_h_content_form(http_req *req, http_resp *resp);
+int http_h_publish_site_rebuild(http_req *req, http_resp *resp);
 /* incidents (h_incidents.c) */
 int http_h_incidents(http_req *req, http_resp *resp);
 /* registers (h_registers.c) */

@@ -198,6 +198,8 @@ const http_route http_routes[] = {
      "allow a reprint source {name, url} (security administrator)"},
     {"DELETE", "/api/publish/sources/:id", http_h_publish_source_delete, 0, "publish.sources",
      "remove a reprint source"},
+    {"POST", "/api/publish/site/rebuild", http_h_publish_site_rebuild, 0, "column.manage",
+     "render every published page and index again (system administrator)"},
     {"GET", "/api/content", http_h_content_list, 0, "content.read",
      "content items (?state=&mine=&queue=1..4|mine)"},
     {"POST", "/api/content", http_h_content_create, J | HTTP_CONTENT_BODY, "content.draft",

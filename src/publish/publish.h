@@ -96,6 +96,10 @@ int publish_source_create(publish_ctx *p, const audit_actor *actor, const char *
 int publish_source_delete(publish_ctx *p, const audit_actor *actor, int64_t id, xn_error *err);
 int publish_sources_json(publish_ctx *p, json_t **out, xn_error *err);
 
+/* Renders every published page, the columns' indexes and the home page again from the
+ * database (after a change of templates, or to a new site directory); audited. */
+int publish_site_rebuild(publish_ctx *p, const audit_actor *actor, int64_t *pages, xn_error *err);
+
 /* ---- items ------------------------------------------------------------------------------ */
 
 typedef struct publish_item_in {

@@ -205,15 +205,17 @@ static int write_home(publish_ctx *p, store_conn *tx, xn_error *err)
     return rc < 0 ? rc : XN_OK;
 }
 
-int publish_site_put(publish_ctx *p, store_conn *tx, int64_t item, char *path_out, size_t size,
-                     xn_error *err)
+/* The item's own page. */
+static int write_page(publish_ctx *p, store_conn *tx, int64_t item, int64_t *column,
+                      char *path_out, size_t size, xn_error *err)
 {
     store_stmt *st;
     int rc = store_prepare(tx,
                            "SELECT c.id, c.name, c.path, v.title, v.body_html, i.source_kind,"
-                           " coalesce(i.source_name, ''), coalesce(i.source_url, ''), i.author_name"
+                           " coalesce(i.source_name, ''), coalesce(i.published_at, 0)"
                            " FROM content_item i JOIN publish_column c ON c.id = i.column_id"
-                           " JOIN content_version v ON v.item_id = i.id AND v.version = i.version"
+                           " JOIN content_version v ON v.item_id = i.id"
+                           " AND v.version = coalesce(i.published_version, i.version)"
                            " WHERE i.id = $1",
                            &st, err);
     if (rc != XN_OK)
@@ -221,10 +223,10 @@ int publish_site_put(publish_ctx *p, store_conn *tx, int64_t item, char *path_ou
     store_bind_int(st, 1, item);
     if ((rc = store_step(st, err)) != STORE_ROW)
         return rc < 0 ? rc : xn_fail(err, XN_ENOTFOUND, "not_found", "稿件不存在");
-    int64_t column = store_col_int(st, 0);
+    *column = store_col_int(st, 0);
     char rel[260], day[16];
     snprintf(rel, sizeof rel, "%s/%lld.html", store_col_text(st, 2), (long long)item);
-    date_of(publish_now(p), day);
+    date_of(store_col_int(st, 7) ? store_col_int(st, 7) : publish_now(p), day);
     xn_buf b;
     xn_buf_init(&b, 8u << 20);
     page_head(&b, store_col_text(st, 3));
@@ -244,12 +246,98 @@ int publish_site_put(publish_ctx *p, store_conn *tx, int64_t item, char *path_ou
     store_stmt_done(st);
     rc = put_file(p, tx, rel, &b, item, err);
     xn_buf_release(&b);
+    if (rc == XN_OK && xn_strlcpy(path_out, rel, size) != XN_OK)
+        rc = xn_fail(err, XN_EINTERNAL, "internal", "page path too long");
+    return rc;
+}
+
+int publish_site_put(publish_ctx *p, store_conn *tx, int64_t item, char *path_out, size_t size,
+                     xn_error *err)
+{
+    int64_t column = 0;
+    int rc = write_page(p, tx, item, &column, path_out, size, err);
     if (rc == XN_OK)
         rc = write_index(p, tx, column, err);
     if (rc == XN_OK)
         rc = write_home(p, tx, err);
-    if (rc == XN_OK && xn_strlcpy(path_out, rel, size) != XN_OK)
-        rc = xn_fail(err, XN_EINTERNAL, "internal", "page path too long");
+    return rc;
+}
+
+typedef struct rebuild_ctx {
+    publish_ctx *p;
+    const audit_actor *actor;
+    int64_t pages;
+} rebuild_ctx;
+
+static int rebuild_tx(store_conn *tx, void *ctx, xn_error *err)
+{
+    rebuild_ctx *r = ctx;
+    store_stmt *st;
+    int rc = store_exec(tx, "DELETE FROM site_file", err);
+    if (rc == XN_OK)
+        rc = store_prepare(tx,
+                           "SELECT id, published_path FROM content_item WHERE state = 'published'"
+                           " ORDER BY id",
+                           &st, err);
+    if (rc != XN_OK)
+        return rc;
+    /* the ids first: writing a page runs statements of its own */
+    int64_t *ids = NULL;
+    size_t n = 0, cap = 0;
+    while ((rc = store_step(st, err)) == STORE_ROW) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 1024;
+            int64_t *ni = realloc(ids, cap * sizeof *ids);
+            if (!ni) {
+                store_stmt_done(st);
+                free(ids);
+                return xn_fail(err, XN_ENOMEM, "no_memory", "out of memory");
+            }
+            ids = ni;
+        }
+        ids[n++] = store_col_int(st, 0);
+    }
+    for (size_t i = 0; rc >= 0 && i < n; i++) {
+        int64_t column;
+        char rel[260];
+        rc = write_page(r->p, tx, ids[i], &column, rel, sizeof rel, err);
+    }
+    free(ids);
+    if (rc < 0)
+        return rc;
+    r->pages = (int64_t)n;
+    rc = store_prepare(tx,
+                       "SELECT DISTINCT column_id FROM content_item WHERE state = 'published'"
+                       " ORDER BY 1",
+                       &st, err);
+    if (rc != XN_OK)
+        return rc;
+    int64_t cols[4096];
+    size_t nc = 0;
+    while ((rc = store_step(st, err)) == STORE_ROW && nc < 4096)
+        cols[nc++] = store_col_int(st, 0);
+    if (rc == STORE_ROW)
+        store_stmt_done(st);
+    for (size_t i = 0; rc >= 0 && i < nc; i++)
+        rc = write_index(r->p, tx, cols[i], err);
+    if (rc >= 0)
+        rc = write_home(r->p, tx, err);
+    if (rc >= 0)
+        rc = publish_site_changed(r->p, tx, err);
+    if (rc >= 0)
+        rc = publish_record(r->p, tx, r->actor, "publish.site_rebuild", "site", 0,
+                            json_pack("{s:I}", "pages", (json_int_t)r->pages), NULL, err);
+    return rc < 0 ? rc : XN_OK;
+}
+
+int publish_site_rebuild(publish_ctx *p, const audit_actor *actor, int64_t *pages, xn_error *err)
+{
+    rebuild_ctx r = {.p = p, .actor = actor};
+    pthread_mutex_lock(&p->site_lock);
+    int rc = store_tx(p->opt.db, rebuild_tx, &r, err);
+    pthread_mutex_unlock(&p->site_lock);
+    if (rc == XN_OK)
+        *pages = r.pages;
     return rc;
 }
 

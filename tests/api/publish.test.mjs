@@ -5,7 +5,7 @@
 // refused with nothing stored. People act in their own roles: 信息员, 一/二/三级审核, 领导.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { createPublicKey, verify } from 'node:crypto';
@@ -377,6 +377,19 @@ test('PUB-6: a lexicon change re-checks the site and tells the level-1 reviewers
   assert.ok(auditRows(server.db, 'content.recheck').length >= 1);
   const queue = await rev1.call('GET', '/api/content?state=published');
   assert.ok(queue.json.items.find((i) => i.id === item.id).recheck_hits === 1);
+});
+
+test('the whole site is rendered again from the database: pages, indexes, home, manifest', async () => {
+  const items = (await editor.call('GET', '/api/content?state=published')).json.items;
+  assert.ok(items.length >= 2);
+  for (const i of items) rmSync(join(server.site, i.published_path));
+  let r = await editor.call('POST', '/api/publish/site/rebuild');
+  assert.equal(r.status, 403);
+  r = await admin.call('POST', '/api/publish/site/rebuild');
+  assert.equal(r.status, 200, r.body);
+  assert.equal(r.json.pages, items.length);
+  for (const i of items) assert.ok(existsSync(join(server.site, i.published_path)), i.published_path);
+  assert.equal(auditRows(server.db, 'publish.site_rebuild').filter((x) => x.result === 'ok').length, 1);
 });
 
 test('lists: my drafts, my queue by level, by state', async () => {
