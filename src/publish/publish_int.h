@@ -13,6 +13,7 @@ struct publish_ctx {
     char site_root[512];
     char state_dir[512];
     pthread_mutex_t site_lock; /* one writer of the site directory at a time */
+    bool rebuilding;           /* under site_lock: pages are synced once at the end */
 };
 
 int64_t publish_now(const publish_ctx *p);

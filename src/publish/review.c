@@ -473,17 +473,23 @@ static int version_text(store_conn *tx, int64_t id, int version, char **title, c
     return XN_OK;
 }
 
-static bool has_reason(store_conn *tx, int64_t id, const char *key, xn_error *err)
+/* The hits kept with a reason on this item, as an object of keys (one query, not one a hit). */
+static int reasons_kept(store_conn *tx, int64_t id, json_t **out, xn_error *err)
 {
     store_stmt *st;
-    if (store_prepare(tx, "SELECT 1 FROM content_reason WHERE item_id = $1 AND hit = $2", &st,
-                      err) != XN_OK)
-        return false;
+    int rc = store_prepare(tx, "SELECT hit FROM content_reason WHERE item_id = $1", &st, err);
+    if (rc != XN_OK)
+        return rc;
     store_bind_int(st, 1, id);
-    store_bind_text(st, 2, key, -1);
-    int rc = store_step(st, err);
-    store_stmt_done(st);
-    return rc == STORE_ROW;
+    json_t *kept = json_object();
+    while ((rc = store_step(st, err)) == STORE_ROW)
+        json_object_set_new(kept, store_col_text(st, 0), json_true());
+    if (rc < 0) {
+        json_decref(kept);
+        return rc;
+    }
+    *out = kept;
+    return XN_OK;
 }
 
 /* The checks of the current version against the reasons kept: whether level 2 is needed
@@ -498,6 +504,9 @@ static int evaluate(change *x, store_conn *tx, int level, bool *needs_level2, xn
         rc = publish_checks(x->p, title, text, &checks, err);
     free(title);
     free(text);
+    json_t *kept_keys = NULL;
+    if (rc == XN_OK && (rc = reasons_kept(tx, x->id, &kept_keys, err)) != XN_OK)
+        json_decref(checks);
     if (rc != XN_OK)
         return rc;
     *needs_level2 = false;
@@ -508,7 +517,7 @@ static int evaluate(change *x, store_conn *tx, int level, bool *needs_level2, xn
     {
         const char *key = json_string_value(json_object_get(h, "key"));
         const char *r = json_string_value(json_object_get(h, "rule"));
-        bool kept = has_reason(tx, x->id, key, err);
+        bool kept = json_object_get(kept_keys, key) != NULL;
         if (strcmp(r, "level2") == 0)
             *needs_level2 = true;
         bool blocks = strcmp(r, "remove") == 0 ||
@@ -529,6 +538,7 @@ static int evaluate(change *x, store_conn *tx, int level, bool *needs_level2, xn
                                "检查命中“%s”尚未处理：请修改，或由审核人写明保留理由", shown);
     }
     json_decref(checks);
+    json_decref(kept_keys);
     return rc;
 }
 

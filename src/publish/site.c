@@ -55,7 +55,7 @@ static void page_head(xn_buf *b, const char *title)
 
 /* Writes data to root/rel through a temporary file renamed over it; the digest of what was
  * written in hex. */
-static int write_atomic(const char *root, const char *rel, const xn_buf *data,
+static int write_atomic(const char *root, const char *rel, const xn_buf *data, bool sync,
                         char hex[crypto_hash_sha256_BYTES * 2 + 1], xn_error *err)
 {
     char path[1200], tmp[1300];
@@ -85,7 +85,7 @@ static int write_atomic(const char *root, const char *rel, const xn_buf *data,
         off += (size_t)n;
     }
     fchmod(fd, 0644);
-    if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp, path) != 0) {
+    if ((sync && fsync(fd) != 0) || close(fd) != 0 || rename(tmp, path) != 0) {
         unlink(tmp);
         return xn_fail(err, XN_EIO, "site_write", "cannot write %s", path);
     }
@@ -122,7 +122,8 @@ static int put_file(publish_ctx *p, store_conn *tx, const char *rel, const xn_bu
                     xn_error *err)
 {
     char hex[crypto_hash_sha256_BYTES * 2 + 1];
-    int rc = write_atomic(p->site_root, rel, b, hex, err);
+    /* a rebuild syncs the whole file system once at its end instead of every page */
+    int rc = write_atomic(p->site_root, rel, b, !p->rebuilding, hex, err);
     return rc == XN_OK ? record_file(tx, rel, b->len, hex, item, err) : rc;
 }
 
@@ -334,7 +335,14 @@ int publish_site_rebuild(publish_ctx *p, const audit_actor *actor, int64_t *page
 {
     rebuild_ctx r = {.p = p, .actor = actor};
     pthread_mutex_lock(&p->site_lock);
+    p->rebuilding = true;
     int rc = store_tx(p->opt.db, rebuild_tx, &r, err);
+    p->rebuilding = false;
+    int fd = open(p->site_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        syncfs(fd);
+        close(fd);
+    }
     pthread_mutex_unlock(&p->site_lock);
     if (rc == XN_OK)
         *pages = r.pages;
@@ -380,7 +388,9 @@ int publish_site_remove(publish_ctx *p, store_conn *tx, int64_t item, xn_error *
 
 int publish_site_changed(publish_ctx *p, store_conn *tx, xn_error *err)
 {
-    return p->jobs ? jobs_schedule(p->jobs, tx, PUBLISH_JOB_SITE, "", xn_now_us(), err) : XN_OK;
+    /* a second on: a burst of publications is signed once, not once each */
+    return p->jobs ? jobs_schedule(p->jobs, tx, PUBLISH_JOB_SITE, "", xn_now_us() + 1000000, err)
+                   : XN_OK;
 }
 
 /* ---- the signed manifest ---------------------------------------------------------------- */
@@ -414,7 +424,7 @@ static int write_plain(const char *dir, const char *name, const void *data, size
 {
     xn_buf b = {.data = (char *)data, .len = len};
     char hex[crypto_hash_sha256_BYTES * 2 + 1];
-    return write_atomic(dir, name, &b, hex, err);
+    return write_atomic(dir, name, &b, true, hex, err);
 }
 
 static int cmp_str(const void *a, const void *b)

@@ -36,7 +36,8 @@ function auditActions() {
     }
     for (const m of text.matchAll(/"([a-z]+\.[a-z_]+)"/g)) codes.add(m[1]);
   }
-  return [...codes].filter((c) => !logEvents.has(c) && !c.startsWith('l.') && !c.endsWith('.conf')).sort();
+  // file names are not actions
+  return [...codes].filter((c) => !logEvents.has(c) && !c.startsWith('l.') && !/\.(conf|html|pub|sig|pdf)$/.test(c)).sort();
 }
 
 let server;
