@@ -313,6 +313,7 @@ int http_h_notify_group_test(http_req *req, http_resp *resp);
 int http_h_file_upload(http_req *req, http_resp *resp);
 int http_h_file_download(http_req *req, http_resp *resp);
 int http_h_file_meta(http_req *req, http_resp *resp);
+int http_h_files(http_req *req, http_resp *resp);
 extern const http_stream http_file_upload_stream;
 int http_h_calendar_status(http_req *req, http_resp *resp);
 int http_h_calendar_workdays(http_req *req, http_resp *resp);

@@ -151,6 +151,8 @@ const http_route http_routes[] = {
     {"GET", "/api/logs/:id/raw", http_h_log_raw, 0, "log.read",
      "the raw bytes of one received message"},
     /* evidence files (room files/): any signed-in person uploads; who reads is files.h's rule */
+    {"GET", "/api/files", http_h_files, 0, ANY,
+     "the files one may see, newest first (?cursor=&limit=) → {items, next}"},
     {"POST", "/api/files", http_h_file_upload, HTTP_STREAM_BODY, ANY,
      "upload an evidence file (raw body, X-Filename percent-encoded; up to files.max_size)",
      &http_file_upload_stream},
