@@ -309,6 +309,8 @@ int http_h_notify_channel_test(http_req *req, http_resp *resp);
 int http_h_notify_groups(http_req *req, http_resp *resp);
 int http_h_notify_group_create(http_req *req, http_resp *resp);
 int http_h_notify_messages(http_req *req, http_resp *resp);
+int http_h_notify_kinds(http_req *req, http_resp *resp);
+int http_h_notify_kind_template(http_req *req, http_resp *resp);
 int http_h_notify_group_test(http_req *req, http_resp *resp);
 int http_h_file_upload(http_req *req, http_resp *resp);
 int http_h_file_download(http_req *req, http_resp *resp);

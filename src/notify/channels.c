@@ -387,7 +387,7 @@ static int test_tx(store_conn *tx, void *ctx, xn_error *err)
     json_t *vars = json_pack("{s:s}", "channel", name);
     xn_buf body;
     xn_buf_init(&body, NOTIFY_MAX_TEXT);
-    rc = notify_render(k->template, k->vars, vars, &body, err);
+    rc = notify_render_kind(c->n, tx, k, vars, &body, err);
     char oid[24];
     snprintf(oid, sizeof oid, "%lld", (long long)c->id);
     if (rc == XN_OK)

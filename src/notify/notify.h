@@ -8,7 +8,8 @@
  *     json_t *vars = json_pack("{s:s}", "channel", name);
  *     rc = notify_raise(n, tx, "notify.test", "值班员", "notify_channel", "3", vars, err);
  *
- * It renders the event kind's Chinese template, writes the message and one delivery per
+ * It renders the event kind's Chinese template (as the system administrator edited it, else the
+ * table's default), writes the message and one delivery per
  * channel of the group (the outbox), gives the in-app channel's people their notification at
  * once, and schedules the channel's delivery job: a change rolled back sends nothing, and a
  * crash loses nothing. Each delivery has a key (message, channel) so a message delivered to a
@@ -38,6 +39,7 @@
 #define NOTIFY_MAX_MAIL      254
 #define NOTIFY_MAX_MEMBERS   200
 #define NOTIFY_MAX_TEXT      4000 /* bytes of a rendered message body */
+#define NOTIFY_MAX_TEMPLATE  2000 /* bytes of an edited template */
 #define NOTIFY_INAPP_CHANNEL 1    /* the in-app channel's id */
 #define NOTIFY_RETRY_FIRST_S 60
 #define NOTIFY_RETRY_MAX_S   86400
@@ -88,6 +90,22 @@ int notify_raise(notify_ctx *n, store_conn *tx, const char *kind, const char *gr
                  int64_t *message_id, xn_error *err);
 
 /* ---- administration (the system administrator, notify.manage; each change audited) ------ */
+
+/*
+ * The event kinds with their templates: {"items":[{kind, title, severity, vars:[…],
+ * default_template, template (the one in effect), customized, updated_at?, updated_by?}]}.
+ */
+int notify_kinds_json(notify_ctx *n, json_t **out, xn_error *err);
+/*
+ * Replaces kind's template (stored in the database; every later raise renders it). NULL, ""
+ * or the default itself restores the default. XN_ENOTFOUND for an unknown kind; XN_EINVAL with
+ * field "template" for text over NOTIFY_MAX_TEMPLATE bytes, control or direction characters,
+ * a blank template, a malformed {…} or a variable the kind does not have (code
+ * unknown_variable, the message listing the kind's variables). Audited as
+ * notify.template_update with the previous and the new template.
+ */
+int notify_template_set(notify_ctx *n, const audit_actor *actor, const char *kind,
+                        const char *tmpl, xn_error *err);
 
 typedef struct notify_channel_in {
     const char *kind; /* "wecom" | "dingtalk" | "webhook" | "mail"; NULL on update: keep */

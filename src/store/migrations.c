@@ -827,6 +827,18 @@ static const store_migration migrations[] = {
                " (12, 'register.network'), (2, 'register.read'), (2, 'register.security'),"
                " (1, 'register.read'), (3, 'register.read'), (9, 'register.read');",
     },
+    {
+        .version = 21,
+        .name = "notifications: the event kinds' templates as edited",
+        /* Room notify/ (templates.c). notify_template: an event kind's template as the system
+         * administrator replaced it, one row per kind changed; a kind without a row uses the
+         * default of the kinds' table. */
+        .sql = "CREATE TABLE notify_template ("
+               " kind TEXT PRIMARY KEY,"
+               " template TEXT NOT NULL,"
+               " updated_at INTEGER NOT NULL,"
+               " updated_by TEXT NOT NULL);",
+    },
     {0, NULL, NULL, NULL, NULL},
 };
 
