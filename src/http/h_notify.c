@@ -41,6 +41,8 @@ static int channel_in(http_req *req, bool create, notify_channel_in *in, xn_erro
     if (rc == XN_OK)
         rc = opt_str(req, "mail_from", NOTIFY_MAX_MAIL, &in->mail_from, err);
     if (rc == XN_OK)
+        rc = opt_str(req, "msgtype", 16, &in->msgtype, err);
+    if (rc == XN_OK)
         rc = opt_rate(req, &in->rate_per_min, err);
     return rc;
 }

@@ -113,6 +113,7 @@ typedef struct notify_channel_in {
     const char *url;       /* http(s) for robots and webhooks; smtp:// or smtps://host:port */
     const char *secret;    /* NULL: none (create) or keep (update); "" on update: remove */
     const char *mail_from; /* mail only */
+    const char *msgtype;   /* wecom only: "text" or "markdown"; NULL: text (create) or keep */
     int64_t rate_per_min;  /* -1: default (create) or keep (update) */
 } notify_channel_in;
 
@@ -124,8 +125,8 @@ int notify_channel_delete(notify_ctx *n, const audit_actor *actor, int64_t id, x
 /* Sends a test message to this channel alone (raised and delivered like any other). */
 int notify_channel_test(notify_ctx *n, const audit_actor *actor, int64_t id, int64_t *message_id,
                         xn_error *err);
-/* {"items":[{id, kind, name, url, secret: "******"|null, has_secret, mail_from, rate_per_min,
- *  failing_since, last_error, created_at, updated_at}]} */
+/* {"items":[{id, kind, name, url, secret: "******"|null, has_secret, mail_from, msgtype,
+ *  rate_per_min, failing_since, last_error, created_at, updated_at}]} */
 int notify_channels_json(notify_ctx *n, json_t **out, xn_error *err);
 
 typedef struct notify_member_in {

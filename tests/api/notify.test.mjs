@@ -163,6 +163,55 @@ test('mail goes through a real SMTP server with an RFC 2047 subject', async () =
   assert.match(Buffer.from(body, 'base64').toString('utf8'), /这是信安发出的测试消息（渠道：邮件）/);
 });
 
+test('a WeCom robot set to markdown gets the markdown format: the title in colour, the body kept as text', async () => {
+  let r = await admin.call('POST', '/api/notify/channels', { kind: 'wecom', name: 'Markdown群', url: `${robot.url}/md?key=m1`, msgtype: 'markdown' });
+  assert.equal(r.status, 201, r.body);
+  const ch = r.json.id;
+  let list = (await admin.call('GET', '/api/notify/channels')).json.items;
+  assert.equal(list.find((c) => c.id === ch).msgtype, 'markdown');
+  assert.equal(list.find((c) => c.name === '值班群').msgtype, 'text');
+  assert.deepEqual(JSON.parse(auditRows(server.db, 'notify.channel_create').at(-1).detail).msgtype, 'markdown');
+
+  // a body holding what markdown would read as markup (as a person's text in a message might)
+  r = await admin.call('PUT', '/api/notify/kinds/notify.test/template', { template: '渠道 {channel}：**勿**点 [链接](http://e.example) <@all> `x` #1' });
+  assert.equal(r.status, 200, r.body);
+  try {
+    const before = robot.requests.length;
+    r = await admin.call('POST', `/api/notify/channels/${ch}/test`);
+    assert.equal(r.status, 202, r.body);
+    const got = await waitFor(() => robot.requests.slice(before).find((q) => q.path === '/md'), 'the markdown request');
+    assert.equal(got.query.key, 'm1');
+    assert.deepEqual(Object.keys(got.body).sort(), ['markdown', 'msgtype']);
+    assert.equal(got.body.msgtype, 'markdown');
+    assert.deepEqual(Object.keys(got.body.markdown), ['content']);
+    assert.equal(got.body.markdown.content,
+      '<font color="info">**【测试消息】**</font>\n渠道 Markdown群：＊＊勿＊＊点 ［链接］(http://e.example) ＜@all＞ ｀x｀ ＃1');
+    await waitFor(async () => (await messages()).find((x) => x.id === r.json.message_id && x.state === 'sent'), 'delivered');
+
+    // back to text: the text format with its mentions list again
+    r = await admin.call('PATCH', `/api/notify/channels/${ch}`, { msgtype: 'text' });
+    assert.equal(r.status, 200, r.body);
+    list = (await admin.call('GET', '/api/notify/channels')).json.items;
+    assert.equal(list.find((c) => c.id === ch).msgtype, 'text');
+    const again = robot.requests.length;
+    r = await admin.call('POST', `/api/notify/channels/${ch}/test`);
+    const text = await waitFor(() => robot.requests.slice(again).find((q) => q.path === '/md'), 'the text request');
+    assert.equal(text.body.msgtype, 'text');
+    assert.equal(text.body.text.content, '【测试消息】\n渠道 Markdown群：**勿**点 [链接](http://e.example) <@all> `x` #1');
+    assert.deepEqual(text.body.text.mentioned_mobile_list, []);
+  } finally {
+    await admin.call('PUT', '/api/notify/kinds/notify.test/template', { template: null });
+  }
+  r = await admin.call('PATCH', `/api/notify/channels/${ch}`, { msgtype: 'markdown' });
+  assert.equal(r.status, 200, r.body);
+  r = await admin.call('PATCH', `/api/notify/channels/${ch}`, { msgtype: 'rich' });
+  assert.equal(r.status, 400, r.body);
+  assert.equal(r.json.error.field, 'msgtype');
+  assert.match(r.json.error.message, /消息类型/);
+  r = await admin.call('DELETE', `/api/notify/channels/${ch}`);
+  assert.equal(r.status, 200, r.body);
+});
+
 test('secrets are masked in every answer and never in the audit trail', async () => {
   const r = await admin.call('GET', '/api/notify/channels');
   const ding = r.json.items.find((c) => c.kind === 'dingtalk');
@@ -187,6 +236,10 @@ test('bad channel input is refused naming the field, and nothing is stored', asy
     [{ kind: 'mail', name: 'a', url: 'smtp://mail.example.com:25', mail_from: 'nobody' }, 'mail_from'],
     [{ kind: 'sms', name: 'a', url: 'https://example.com/' }, 'kind'],
     [{ kind: 'wecom', name: '', url: 'https://example.com/' }, 'name'],
+    [{ kind: 'wecom', name: 'a', url: 'https://example.com/', msgtype: 'html' }, 'msgtype'],
+    [{ kind: 'wecom', name: 'a', url: 'https://example.com/', msgtype: 7 }, 'msgtype'],
+    [{ kind: 'webhook', name: 'a', url: 'https://example.com/', msgtype: 'markdown' }, 'msgtype'],
+    [{ kind: 'dingtalk', name: 'a', url: 'https://example.com/', secret: 's', msgtype: 'text' }, 'msgtype'],
   ];
   const dump = dumpDb(server.db).replace(BACKGROUND_ROWS, '');
   for (const [body, field] of cases) {
@@ -238,6 +291,8 @@ test('an edited template is what the next message says, to a robot too; audited;
   let r = await admin.call('POST', '/api/notify/channels', { kind: 'wecom', name: '模板群', url: `${robot.url}/tpl` });
   assert.equal(r.status, 201, r.body);
   const ch = r.json.id;
+  const trail = () => auditRows(server.db, 'notify.template_update').slice(earlier);
+  const earlier = auditRows(server.db, 'notify.template_update').length;
   const template = '【演练】渠道 {channel} 工作正常，无需处理。';
   r = await putTemplate('notify.test', template);
   assert.equal(r.status, 200, r.body);
@@ -266,7 +321,7 @@ test('an edited template is what the next message says, to a robot too; audited;
   assert.equal((await messages()).find((x) => x.id === r.json.message_id).body, '接收组 模板组 的测试');
 
   // audited with what it was and what it became
-  const rows = auditRows(server.db, 'notify.template_update');
+  const rows = trail();
   assert.equal(rows.length, 2);
   assert.equal(rows[0].actor_name, 'admin');
   assert.equal(rows[0].object_id, 'notify.test');
@@ -284,7 +339,7 @@ test('an edited template is what the next message says, to a robot too; audited;
   assert.equal(r.status, 200, r.body);
   assert.equal((await kinds()).find((x) => x.kind === 'notify.group_test').customized, false);
   assert.deepEqual(sqliteRows(server.db, 'SELECT kind FROM notify_template'), []);
-  const last = auditRows(server.db, 'notify.template_update');
+  const last = trail();
   assert.equal(last.length, 4);
   assert.deepEqual(JSON.parse(last[2].detail), { kind: 'notify.test', template: null, previous: template, restored: true });
 });
