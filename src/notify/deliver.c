@@ -315,8 +315,8 @@ static void send_robot(CURL *h, const channel_row *ch, const pending *p, json_t 
     char *body;
     if (markdown) {
         xn_strlcpy(url, ch->url, sizeof url);
-        body = dump(json_pack("{s:s,s:{s:s}}", "msgtype", "markdown", "markdown", "content",
-                              text.data));
+        body = dump(
+            json_pack("{s:s,s:{s:s}}", "msgtype", "markdown", "markdown", "content", text.data));
     } else if (strcmp(ch->kind, "wecom") == 0) {
         xn_strlcpy(url, ch->url, sizeof url);
         body = dump(json_pack("{s:s,s:{s:s,s:O}}", "msgtype", "text", "text", "content", text.data,

@@ -104,8 +104,8 @@ int notify_kinds_json(notify_ctx *n, json_t **out, xn_error *err);
  * unknown_variable, the message listing the kind's variables). Audited as
  * notify.template_update with the previous and the new template.
  */
-int notify_template_set(notify_ctx *n, const audit_actor *actor, const char *kind,
-                        const char *tmpl, xn_error *err);
+int notify_template_set(notify_ctx *n, const audit_actor *actor, const char *kind, const char *tmpl,
+                        xn_error *err);
 
 typedef struct notify_channel_in {
     const char *kind; /* "wecom" | "dingtalk" | "webhook" | "mail"; NULL on update: keep */

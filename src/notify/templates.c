@@ -44,8 +44,8 @@ int notify_render_kind(notify_ctx *n, store_conn *tx, const notify_event_kind *k
         free(tmpl);
         if (rc != XN_EINVAL)
             return rc;
-        xn_log_event(n->opt.log, XN_LOG_WARN, "notify.template_fallback", "kind", k->name,
-                     "error", err->message, XN_LOG_END);
+        xn_log_event(n->opt.log, XN_LOG_WARN, "notify.template_fallback", "kind", k->name, "error",
+                     err->message, XN_LOG_END);
         xn_buf_reset(out);
     }
     return notify_render(k->template, k->vars, vars, out, err);
@@ -73,14 +73,14 @@ int notify_kinds_json(notify_ctx *n, json_t **out, xn_error *err)
         return rc;
     store_stmt *st;
     json_t *stored = json_object();
-    rc = store_prepare(c, "SELECT kind, template, updated_at, updated_by FROM notify_template",
-                       &st, err);
+    rc = store_prepare(c, "SELECT kind, template, updated_at, updated_by FROM notify_template", &st,
+                       err);
     while (rc == XN_OK && (rc = store_step(st, err)) == STORE_ROW) {
         rc = XN_OK;
         json_object_set_new(stored, store_col_text(st, 0),
                             json_pack("{s:s, s:I, s:s}", "template", store_col_text(st, 1),
-                                      "updated_at", (json_int_t)store_col_int(st, 2),
-                                      "updated_by", store_col_text(st, 3)));
+                                      "updated_at", (json_int_t)store_col_int(st, 2), "updated_by",
+                                      store_col_text(st, 3)));
     }
     store_release(c);
     if (rc < 0) {
@@ -169,8 +169,8 @@ static bool blank(const char *s)
     return true;
 }
 
-int notify_template_set(notify_ctx *n, const audit_actor *actor, const char *kind,
-                        const char *tmpl, xn_error *err)
+int notify_template_set(notify_ctx *n, const audit_actor *actor, const char *kind, const char *tmpl,
+                        xn_error *err)
 {
     const notify_event_kind *k = notify_find_kind(n, kind);
     if (!k)
@@ -178,8 +178,8 @@ int notify_template_set(notify_ctx *n, const audit_actor *actor, const char *kin
     if (tmpl && !*tmpl)
         tmpl = NULL;
     if (tmpl) {
-        int rc = xn_check_text(tmpl, NOTIFY_MAX_TEMPLATE, XN_TEXT_FREE, true, "template", "模板",
-                               err);
+        int rc =
+            xn_check_text(tmpl, NOTIFY_MAX_TEMPLATE, XN_TEXT_FREE, true, "template", "模板", err);
         if (rc == XN_OK && blank(tmpl))
             rc = xn_fail_field(err, XN_EINVAL, "required", "template", "模板不能为空");
         if (rc == XN_OK && (rc = notify_template_check(tmpl, k->vars, err)) != XN_OK &&
