@@ -121,6 +121,7 @@ static const label labels[] = {
     {"action", "notify.channel_delete", "删除通知渠道", "Channel deleted"},
     {"action", "notify.channel_test", "发送测试消息", "Test message sent"},
     {"action", "notify.channel_failing", "通知渠道持续失败", "Channel failing"},
+    {"action", "notify.template_update", "修改通知模板", "Notification template changed"},
     {"action", "notify.group_create", "新建接收组", "Recipient group created"},
     {"action", "notify.group_test", "向接收组发送测试消息", "Group test message"},
     {"action", "notify.test", "测试消息", "Test message"},
@@ -158,6 +159,7 @@ static const label labels[] = {
 
     {"object", "user", "用户", "User"},
     {"object", "incident", "安全事件", "Incident"},
+    {"object", "notify_kind", "通知事件类型", "Notification event kind"},
     {"object", "register", "台账", "Register"},
     {"object", "content", "稿件", "Content item"},
     {"object", "column", "栏目", "Column"},

@@ -494,6 +494,70 @@ json_t *files_info_json(const files_info *fi)
     return o;
 }
 
+int files_list_json(files_store *f, int64_t user_id, bool can_read, bool can_quarantine,
+                    int64_t cursor, int limit, json_t **out, xn_error *err)
+{
+    if (limit < 1 || limit > FILES_PAGE_MAX)
+        return xn_fail_field(err, XN_EINVAL, "bad_limit", "limit", "每页条数必须是 1 到 %d 的整数",
+                             FILES_PAGE_MAX);
+    store_conn *c = NULL;
+    int rc = store_acquire(f->db, &c, err);
+    if (rc != XN_OK)
+        return rc;
+    store_stmt *st;
+    /* one more row than the page tells whether another page follows */
+    rc = store_prepare(c,
+                       "SELECT e.id, e.blob_id, e.name, b.digest, b.size, b.type, b.state, "
+                       "b.signature, e.uploaded_by, e.uploaded_at, b.scanned_at, u.real_name "
+                       "FROM evidence_file e JOIN file_blob b ON b.id = e.blob_id "
+                       "LEFT JOIN app_user u ON u.id = e.uploaded_by "
+                       "WHERE e.id < $1 AND ($2 = 1 OR e.uploaded_by = $3) "
+                       "AND ($4 = 1 OR b.state <> 'infected') "
+                       "ORDER BY e.id DESC LIMIT $5",
+                       &st, err);
+    json_t *items = json_array();
+    int64_t last = 0;
+    int n = 0;
+    if (rc == XN_OK) {
+        store_bind_int(st, 1, cursor > 0 ? cursor : INT64_MAX);
+        store_bind_int(st, 2, can_read ? 1 : 0);
+        store_bind_int(st, 3, user_id);
+        store_bind_int(st, 4, can_quarantine ? 1 : 0);
+        store_bind_int(st, 5, (int64_t)limit + 1);
+        while ((rc = store_step(st, err)) == STORE_ROW) {
+            if (n++ == limit) {
+                store_stmt_done(st);
+                break;
+            }
+            files_info fi = {.id = store_col_int(st, 0),
+                             .blob_id = store_col_int(st, 1),
+                             .size = store_col_int(st, 4),
+                             .uploaded_by = store_col_int(st, 8),
+                             .uploaded_at = store_col_int(st, 9),
+                             .scanned_at = store_col_int(st, 10)};
+            snprintf(fi.name, sizeof fi.name, "%s", store_col_text(st, 2));
+            snprintf(fi.digest, sizeof fi.digest, "%s", store_col_text(st, 3));
+            snprintf(fi.type, sizeof fi.type, "%s", store_col_text(st, 5));
+            snprintf(fi.scan, sizeof fi.scan, "%s", store_col_text(st, 6));
+            snprintf(fi.signature, sizeof fi.signature, "%s", store_col_text(st, 7));
+            json_t *o = files_info_json(&fi);
+            json_object_set_new(o, "uploader", json_string(store_col_text(st, 11)));
+            json_array_append_new(items, o);
+            last = fi.id;
+        }
+        if (rc == STORE_ROW || rc == STORE_DONE)
+            rc = XN_OK;
+    }
+    store_release(c);
+    if (rc != XN_OK) {
+        json_decref(items);
+        return rc;
+    }
+    *out = json_pack("{s:o, s:o}", "items", items, "next",
+                     n > limit ? json_integer(last) : json_null());
+    return XN_OK;
+}
+
 int files_may_read(const files_info *fi, int64_t user_id, bool can_read, bool can_quarantine,
                    xn_error *err)
 {

@@ -143,6 +143,22 @@ int files_get(files_store *f, int64_t id, files_info *out, xn_error *err);
  * uploaded_at_text, scanned_at?} (scan_text: 未查毒, 待查毒, 无毒, 已隔离). */
 json_t *files_info_json(const files_info *fi);
 
+/* Pages of the files list: at most FILES_PAGE_MAX a page, FILES_PAGE_DEFAULT when no limit is
+ * asked for. */
+#define FILES_PAGE_MAX     200
+#define FILES_PAGE_DEFAULT 50
+
+/*
+ * The files a person may see, newest first (by upload, i.e. by id), as
+ * {items: [files_info_json + uploader (the uploader's name)], next}: their own uploads, or
+ * everyone's when can_read (file.read); infected content only when can_quarantine, to its
+ * uploader too as files_may_read has it. cursor 0 starts at the newest; else the page holds
+ * files older than the file with that id. next is the cursor of the following page, null at
+ * the end. limit is 1..FILES_PAGE_MAX.
+ */
+int files_list_json(files_store *f, int64_t user_id, bool can_read, bool can_quarantine,
+                    int64_t cursor, int limit, json_t **out, xn_error *err);
+
 /* Whether a person may read a file (see the top of this header): user_id, and whether they
  * hold file.read and file.quarantine. XN_OK, XN_ENOTFOUND (infected content to anyone without
  * file.quarantine: its existence is not disclosed), XN_EDENIED, or XN_ECONFLICT code

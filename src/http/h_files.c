@@ -2,8 +2,9 @@
  * Evidence files (room files/): POST /api/files streams the raw body into the database
  * (HTTP_STREAM_BODY; the name in X-Filename, percent-encoded UTF-8) and answers 201
  * {id, digest, size, type, scan}; GET /api/files/:id downloads as an attachment, streamed from
- * the chunks; GET /api/files/:id/meta gives the metadata. Who may read which file is the files
- * room's rule (files_may_read); every download and every refusal is recorded.
+ * the chunks; GET /api/files/:id/meta gives the metadata; GET /api/files lists the files the
+ * caller may see, newest first (?cursor=&limit=). Who may read which file is the files room's
+ * rule (files_may_read); every download and every refusal is recorded.
  */
 #include "http/http_internal.h"
 
@@ -195,4 +196,24 @@ int http_h_file_meta(http_req *req, http_resp *resp)
     if (readable(req, resp, &fi) != XN_OK)
         return 0;
     return http_json(resp, 200, files_info_json(&fi));
+}
+
+int http_h_files(http_req *req, http_resp *resp)
+{
+    const char *v = NULL;
+    int64_t limit = FILES_PAGE_DEFAULT, cursor = 0;
+    if (http_query_checked(req, "limit", 8, &v) != XN_OK ||
+        (v && *v && xn_parse_int64(v, 1, FILES_PAGE_MAX, &limit) != XN_OK))
+        return http_error(req, resp, 400, "bad_limit", "每页条数必须是 1 到 200 的整数", "limit");
+    v = NULL;
+    if (http_query_checked(req, "cursor", 20, &v) != XN_OK ||
+        (v && *v && xn_parse_int64(v, 1, INT64_MAX, &cursor) != XN_OK))
+        return http_error(req, resp, 400, "bad_cursor", "cursor 须为上一页答复中的 next", "cursor");
+    json_t *out = NULL;
+    xn_error err;
+    if (files_list_json(req->app->files, req->who->user_id, auth_can(req->who, "file.read"),
+                        auth_can(req->who, "file.quarantine"), cursor, (int)limit, &out,
+                        &err) != XN_OK)
+        return http_fail(req, resp, &err);
+    return http_json(resp, 200, out);
 }

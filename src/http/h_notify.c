@@ -1,6 +1,7 @@
 /*
  * Notifications (system administrator, notify.manage): channels with their secrets masked,
- * a test message per channel, recipient groups, and the messages with their delivery state.
+ * a test message per channel, recipient groups, the messages with their delivery state, and
+ * the event kinds with their editable templates.
  */
 #include "http/http_internal.h"
 
@@ -39,6 +40,8 @@ static int channel_in(http_req *req, bool create, notify_channel_in *in, xn_erro
         rc = opt_str(req, "secret", 4096, &in->secret, err);
     if (rc == XN_OK)
         rc = opt_str(req, "mail_from", NOTIFY_MAX_MAIL, &in->mail_from, err);
+    if (rc == XN_OK)
+        rc = opt_str(req, "msgtype", 16, &in->msgtype, err);
     if (rc == XN_OK)
         rc = opt_rate(req, &in->rate_per_min, err);
     return rc;
@@ -201,4 +204,43 @@ int http_h_notify_group_test(http_req *req, http_resp *resp)
         return http_refuse(req, resp, &err, "notify.group_test", "notify_group",
                            http_param(req, "id"));
     return http_json(resp, 202, json_pack("{s:I}", "message_id", (json_int_t)message));
+}
+
+int http_h_notify_kinds(http_req *req, http_resp *resp)
+{
+    xn_error err;
+    json_t *out;
+    if (notify_kinds_json(req->app->notify, &out, &err) != XN_OK)
+        return http_fail(req, resp, &err);
+    return http_json(resp, 200, out);
+}
+
+/* {template}: the new template; null or "" restores the default. */
+int http_h_notify_kind_template(http_req *req, http_resp *resp)
+{
+    xn_error err;
+    const char *kind = http_param(req, "kind");
+    const char *tmpl = NULL;
+    audit_actor actor = auth_actor(req->who);
+    int rc = XN_OK;
+    /* the text's checks are the room's (Chinese messages naming the field); here only its
+     * shape: a string without NUL, or null */
+    json_t *v = json_object_get(req->json, "template");
+    if (!v)
+        rc = xn_fail_field(&err, XN_EINVAL, "required", "template",
+                           "缺少模板 template（恢复默认模板请传 null 或空字符串）");
+    else if (!json_is_null(v) && !json_is_string(v))
+        rc = xn_fail_field(&err, XN_EINVAL, "bad_type", "template", "模板须是文本或 null");
+    else if (json_is_string(v) && json_string_length(v) > NOTIFY_MAX_TEMPLATE)
+        rc = xn_fail_field(&err, XN_EINVAL, "too_long", "template", "模板不能超过 %d 字节",
+                           NOTIFY_MAX_TEMPLATE);
+    else if (json_is_string(v) && strlen(json_string_value(v)) != json_string_length(v))
+        rc = xn_fail_field(&err, XN_EINVAL, "bad_text", "template", "模板不能包含控制字符");
+    else if (json_is_string(v))
+        tmpl = json_string_value(v);
+    if (rc == XN_OK)
+        rc = notify_template_set(req->app->notify, &actor, kind, tmpl, &err);
+    if (rc != XN_OK)
+        return http_refuse(req, resp, &err, "notify.template_update", "notify_kind", kind);
+    return http_json(resp, 200, json_pack("{s:b}", "ok", true));
 }

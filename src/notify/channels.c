@@ -98,6 +98,13 @@ static int check_channel(const notify_ctx *n, const notify_channel_in *in, bool 
         rc = xn_fail_field(err, XN_EINVAL, "bad_mail_from", "mail_from", "只有邮件渠道有发件人");
     if (rc == XN_OK && (mail && (create || in->mail_from)))
         rc = check_mail(in->mail_from, "mail_from", true, err);
+    if (rc == XN_OK && in->msgtype && (!in->kind || strcmp(in->kind, "wecom") != 0))
+        rc = xn_fail_field(err, XN_EINVAL, "bad_msgtype", "msgtype",
+                           "只有企业微信机器人可以选择消息类型");
+    if (rc == XN_OK && in->msgtype && strcmp(in->msgtype, "text") != 0 &&
+        strcmp(in->msgtype, "markdown") != 0)
+        rc = xn_fail_field(err, XN_EINVAL, "bad_msgtype", "msgtype",
+                           "消息类型只能是 text（文本）或 markdown");
     if (rc == XN_OK && (in->rate_per_min < -1 || in->rate_per_min > 100000))
         rc = xn_fail_field(err, XN_EINVAL, "bad_rate", "rate_per_min",
                            "每分钟条数须在 0（不限）到 100000 之间");
@@ -206,7 +213,8 @@ static int create_tx(store_conn *tx, void *ctx, xn_error *err)
     store_stmt *st;
     rc = store_prepare(tx,
                        "INSERT INTO notify_channel (kind, name, url, mail_from, rate_per_min,"
-                       " created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+                       " created_at, updated_at, msgtype) VALUES ($1, $2, $3, $4, $5, $6, $6, $7)"
+                       " RETURNING id",
                        &st, err);
     if (rc != XN_OK)
         return rc;
@@ -216,6 +224,7 @@ static int create_tx(store_conn *tx, void *ctx, xn_error *err)
     store_bind_text(st, 4, in->mail_from, -1);
     store_bind_int(st, 5, rate);
     store_bind_int(st, 6, now);
+    store_bind_text(st, 7, in->msgtype ? in->msgtype : "text", -1);
     rc = store_step(st, err);
     if (rc != STORE_ROW)
         return rc < 0 ? rc : XN_EINTERNAL;
@@ -229,6 +238,8 @@ static int create_tx(store_conn *tx, void *ctx, xn_error *err)
     json_t *d =
         json_pack("{s:s,s:s,s:s,s:b,s:I}", "kind", in->kind, "name", in->name, "url", in->url,
                   "secret", in->secret && *in->secret, "rate_per_min", (json_int_t)rate);
+    if (in->msgtype)
+        json_object_set_new(d, "msgtype", json_string(in->msgtype));
     rc = notify_audit(c->n, tx, c->actor, "notify.channel_create", "notify_channel", c->id, d, err);
     json_decref(d);
     return rc;
@@ -285,7 +296,8 @@ static int update_tx(store_conn *tx, void *ctx, xn_error *err)
     rc = store_prepare(tx,
                        "UPDATE notify_channel SET name = coalesce($2, name), url = coalesce($3,"
                        " url), mail_from = coalesce($4, mail_from), rate_per_min = CASE WHEN"
-                       " $5 < 0 THEN rate_per_min ELSE $5 END, updated_at = $6 WHERE id = $1",
+                       " $5 < 0 THEN rate_per_min ELSE $5 END, updated_at = $6, msgtype ="
+                       " coalesce($7, msgtype) WHERE id = $1",
                        &st, err);
     if (rc != XN_OK)
         return rc;
@@ -295,6 +307,7 @@ static int update_tx(store_conn *tx, void *ctx, xn_error *err)
     store_bind_text(st, 4, in->mail_from, -1);
     store_bind_int(st, 5, in->rate_per_min);
     store_bind_int(st, 6, xn_now_us());
+    store_bind_text(st, 7, in->msgtype, -1);
     rc = notify_step_done(st, err);
     if (rc == XN_OK && in->secret)
         rc = store_secret(c->n, tx, c->id, in->secret, err);
@@ -309,6 +322,8 @@ static int update_tx(store_conn *tx, void *ctx, xn_error *err)
         json_object_set_new(d, "secret", json_string(*in->secret ? "replaced" : "removed"));
     if (in->rate_per_min >= 0)
         json_object_set_new(d, "rate_per_min", json_integer(in->rate_per_min));
+    if (in->msgtype)
+        json_object_set_new(d, "msgtype", json_string(in->msgtype));
     rc = notify_audit(c->n, tx, c->actor, "notify.channel_update", "notify_channel", c->id, d, err);
     json_decref(d);
     return rc;
@@ -387,7 +402,7 @@ static int test_tx(store_conn *tx, void *ctx, xn_error *err)
     json_t *vars = json_pack("{s:s}", "channel", name);
     xn_buf body;
     xn_buf_init(&body, NOTIFY_MAX_TEXT);
-    rc = notify_render(k->template, k->vars, vars, &body, err);
+    rc = notify_render_kind(c->n, tx, k, vars, &body, err);
     char oid[24];
     snprintf(oid, sizeof oid, "%lld", (long long)c->id);
     if (rc == XN_OK)
@@ -430,7 +445,8 @@ int notify_channels_json(notify_ctx *n, json_t **out, xn_error *err)
     store_stmt *st;
     rc = store_prepare(c,
                        "SELECT id, kind, name, url, secret IS NOT NULL, mail_from, rate_per_min,"
-                       " failing_since, last_error, created_at, updated_at FROM notify_channel"
+                       " failing_since, last_error, created_at, updated_at, msgtype FROM"
+                       " notify_channel"
                        " WHERE deleted_at IS NULL ORDER BY id",
                        &st, err);
     json_t *items = json_array();
@@ -446,6 +462,8 @@ int notify_channels_json(notify_ctx *n, json_t **out, xn_error *err)
                              "failing_since", int_or_null(st, 7), "last_error", text_or_null(st, 8),
                              "created_at", (json_int_t)store_col_int(st, 9), "updated_at",
                              (json_int_t)store_col_int(st, 10)));
+        json_object_set_new(json_array_get(items, json_array_size(items) - 1), "msgtype",
+                            json_string(store_col_text(st, 11)));
     }
     store_release(c);
     if (rc < 0) {

@@ -284,7 +284,7 @@ int notify_raise(notify_ctx *n, store_conn *tx, const char *kind, const char *gr
     xn_buf body;
     xn_buf_init(&body, NOTIFY_MAX_TEXT);
     json_t *empty = vars ? NULL : json_object();
-    int rc = notify_render(k->template, k->vars, vars ? vars : empty, &body, err);
+    int rc = notify_render_kind(n, tx, k, vars ? vars : empty, &body, err);
     json_decref(empty);
     int64_t group_id = 0;
     int64_t channels[64];

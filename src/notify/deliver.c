@@ -5,7 +5,10 @@
  *
  * Formats (what the receivers check):
  *   wecom     POST {"msgtype":"text","text":{"content","mentioned_mobile_list"}}; ok when the
- *             answer's errcode is 0.
+ *             answer's errcode is 0. A channel whose msgtype is "markdown" sends
+ *             {"msgtype":"markdown","markdown":{"content"}} instead: the title bold in the
+ *             severity's colour, the body as text (see content_markdown). WeCom's markdown
+ *             messages have no mentioned_mobile_list, so nobody is @-mentioned by mobile.
  *   dingtalk  POST url&timestamp=<ms>&sign=<urlencode(base64(HMAC-SHA256(secret,
  *             timestamp "\n" secret)))> {"msgtype":"text","text":{"content"},"at":{"atMobiles",
  *             "isAtAll":false}}; ok when errcode is 0.
@@ -35,6 +38,7 @@ typedef struct channel_row {
     char url[NOTIFY_MAX_URL + 1];
     char secret[NOTIFY_MAX_SECRET + 1];
     char mail_from[NOTIFY_MAX_MAIL + 1];
+    char msgtype[16]; /* wecom: "text" or "markdown" */
     int64_t rate;
     bool live;
 } channel_row;
@@ -69,7 +73,7 @@ static int load_channel(notify_ctx *n, store_conn *c, int64_t id, channel_row *c
     store_stmt *st;
     int rc = store_prepare(c,
                            "SELECT kind, name, url, secret, mail_from, rate_per_min,"
-                           " deleted_at IS NULL FROM notify_channel WHERE id = $1",
+                           " deleted_at IS NULL, msgtype FROM notify_channel WHERE id = $1",
                            &st, err);
     if (rc != XN_OK)
         return rc;
@@ -85,6 +89,7 @@ static int load_channel(notify_ctx *n, store_conn *c, int64_t id, channel_row *c
     xn_strlcpy(ch->mail_from, store_col_text(st, 4), sizeof ch->mail_from);
     ch->rate = store_col_int(st, 5);
     ch->live = store_col_int(st, 6) != 0;
+    xn_strlcpy(ch->msgtype, store_col_text(st, 7), sizeof ch->msgtype);
     rc = notify_open_secret(n, id, store_col_blob(st, 3), store_col_bytes(st, 3), ch->secret,
                             sizeof ch->secret, err);
     store_stmt_done(st);
@@ -263,17 +268,56 @@ static void content_text(const pending *p, xn_buf *out)
     xn_buf_printf(out, "【%s】\n%s", p->title, p->body);
 }
 
+/* s as markdown text: the characters WeCom's markdown reads as markup (headings, bold, links,
+ * code, quotes, <font> and <@mentions>) become their full-width forms, so the text of a
+ * message (an incident's title as someone typed it) cannot add a link, a mention or a colour. */
+static void append_plain(xn_buf *out, const char *s)
+{
+    static const char plain[] = "<>[]*`#";
+    static const char *const wide[] = {"＜", "＞", "［", "］", "＊", "｀", "＃"};
+    for (const char *run = s;; s++) {
+        const char *hit = *s ? strchr(plain, *s) : NULL;
+        if (*s && !hit)
+            continue;
+        xn_buf_append(out, run, (size_t)(s - run));
+        if (!*s)
+            return;
+        xn_buf_puts(out, wide[hit - plain]);
+        run = s + 1;
+    }
+}
+
+/* WeCom markdown: 【title】 bold, green for information and orange-red for warnings and
+ * critical events (WeCom's "info" and "warning" colours), then the body as text. */
+static void content_markdown(const pending *p, xn_buf *out)
+{
+    xn_buf_printf(out, "<font color=\"%s\">**【",
+                  strcmp(p->severity, "info") == 0 ? "info" : "warning");
+    append_plain(out, p->title);
+    xn_buf_puts(out, "】**</font>\n");
+    append_plain(out, p->body);
+}
+
 static void send_robot(CURL *h, const channel_row *ch, const pending *p, json_t *mobiles,
                        outcome *o)
 {
+    bool markdown = strcmp(ch->kind, "wecom") == 0 && strcmp(ch->msgtype, "markdown") == 0;
     xn_buf text;
-    xn_buf_init(&text, NOTIFY_MAX_TEXT * 2);
-    content_text(p, &text);
+    /* room for markdown's full-width forms: three bytes for one */
+    xn_buf_init(&text, NOTIFY_MAX_TEXT * 4);
+    if (markdown)
+        content_markdown(p, &text);
+    else
+        content_text(p, &text);
     struct curl_slist *headers =
         curl_slist_append(NULL, "Content-Type: application/json; charset=utf-8");
     char url[NOTIFY_MAX_URL + 200];
     char *body;
-    if (strcmp(ch->kind, "wecom") == 0) {
+    if (markdown) {
+        xn_strlcpy(url, ch->url, sizeof url);
+        body = dump(
+            json_pack("{s:s,s:{s:s}}", "msgtype", "markdown", "markdown", "content", text.data));
+    } else if (strcmp(ch->kind, "wecom") == 0) {
         xn_strlcpy(url, ch->url, sizeof url);
         body = dump(json_pack("{s:s,s:{s:s,s:O}}", "msgtype", "text", "text", "content", text.data,
                               "mentioned_mobile_list", mobiles));

@@ -8,7 +8,8 @@
  *     json_t *vars = json_pack("{s:s}", "channel", name);
  *     rc = notify_raise(n, tx, "notify.test", "值班员", "notify_channel", "3", vars, err);
  *
- * It renders the event kind's Chinese template, writes the message and one delivery per
+ * It renders the event kind's Chinese template (as the system administrator edited it, else the
+ * table's default), writes the message and one delivery per
  * channel of the group (the outbox), gives the in-app channel's people their notification at
  * once, and schedules the channel's delivery job: a change rolled back sends nothing, and a
  * crash loses nothing. Each delivery has a key (message, channel) so a message delivered to a
@@ -38,6 +39,7 @@
 #define NOTIFY_MAX_MAIL      254
 #define NOTIFY_MAX_MEMBERS   200
 #define NOTIFY_MAX_TEXT      4000 /* bytes of a rendered message body */
+#define NOTIFY_MAX_TEMPLATE  2000 /* bytes of an edited template */
 #define NOTIFY_INAPP_CHANNEL 1    /* the in-app channel's id */
 #define NOTIFY_RETRY_FIRST_S 60
 #define NOTIFY_RETRY_MAX_S   86400
@@ -89,12 +91,29 @@ int notify_raise(notify_ctx *n, store_conn *tx, const char *kind, const char *gr
 
 /* ---- administration (the system administrator, notify.manage; each change audited) ------ */
 
+/*
+ * The event kinds with their templates: {"items":[{kind, title, severity, vars:[…],
+ * default_template, template (the one in effect), customized, updated_at?, updated_by?}]}.
+ */
+int notify_kinds_json(notify_ctx *n, json_t **out, xn_error *err);
+/*
+ * Replaces kind's template (stored in the database; every later raise renders it). NULL, ""
+ * or the default itself restores the default. XN_ENOTFOUND for an unknown kind; XN_EINVAL with
+ * field "template" for text over NOTIFY_MAX_TEMPLATE bytes, control or direction characters,
+ * a blank template, a malformed {…} or a variable the kind does not have (code
+ * unknown_variable, the message listing the kind's variables). Audited as
+ * notify.template_update with the previous and the new template.
+ */
+int notify_template_set(notify_ctx *n, const audit_actor *actor, const char *kind, const char *tmpl,
+                        xn_error *err);
+
 typedef struct notify_channel_in {
     const char *kind; /* "wecom" | "dingtalk" | "webhook" | "mail"; NULL on update: keep */
     const char *name;
     const char *url;       /* http(s) for robots and webhooks; smtp:// or smtps://host:port */
     const char *secret;    /* NULL: none (create) or keep (update); "" on update: remove */
     const char *mail_from; /* mail only */
+    const char *msgtype;   /* wecom only: "text" or "markdown"; NULL: text (create) or keep */
     int64_t rate_per_min;  /* -1: default (create) or keep (update) */
 } notify_channel_in;
 
@@ -106,8 +125,8 @@ int notify_channel_delete(notify_ctx *n, const audit_actor *actor, int64_t id, x
 /* Sends a test message to this channel alone (raised and delivered like any other). */
 int notify_channel_test(notify_ctx *n, const audit_actor *actor, int64_t id, int64_t *message_id,
                         xn_error *err);
-/* {"items":[{id, kind, name, url, secret: "******"|null, has_secret, mail_from, rate_per_min,
- *  failing_since, last_error, created_at, updated_at}]} */
+/* {"items":[{id, kind, name, url, secret: "******"|null, has_secret, mail_from, msgtype,
+ *  rate_per_min, failing_since, last_error, created_at, updated_at}]} */
 int notify_channels_json(notify_ctx *n, json_t **out, xn_error *err);
 
 typedef struct notify_member_in {

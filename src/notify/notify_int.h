@@ -21,6 +21,10 @@ int notify_write(notify_ctx *n, store_conn *tx, const notify_event_kind *k, int6
                  const char *object_type, const char *object_id, const char *body,
                  const int64_t *channels, size_t nchannels, int64_t *message_id, xn_error *err);
 
+/* Renders kind k's template as stored (templates.c), or its default, with vars into out. */
+int notify_render_kind(notify_ctx *n, store_conn *tx, const notify_event_kind *k,
+                       const json_t *vars, xn_buf *out, xn_error *err);
+
 /* Opens a channel's sealed secret into out ("" when none). */
 int notify_open_secret(const notify_ctx *n, int64_t id, const void *sealed, size_t len, char *out,
                        size_t out_size, xn_error *err);

@@ -936,6 +936,21 @@ static const store_migration migrations[] = {
                " (5, 'content.withdraw'), (6, 'content.withdraw'), (7, 'content.withdraw'),"
                " (9, 'content.withdraw');",
     },
+    {
+        .version = 21,
+        .name = "notifications: the event kinds' templates as edited; WeCom's message type",
+        /* Room notify/ (templates.c, deliver.c). notify_template: an event kind's template as
+         * the system administrator replaced it, one row per kind changed; a kind without a row
+         * uses the default of the kinds' table. notify_channel.msgtype: what a WeCom robot is
+         * sent, text (with @-mentions) or markdown. */
+        .sql = "CREATE TABLE notify_template ("
+               " kind TEXT PRIMARY KEY,"
+               " template TEXT NOT NULL,"
+               " updated_at INTEGER NOT NULL,"
+               " updated_by TEXT NOT NULL);"
+               "ALTER TABLE notify_channel ADD COLUMN msgtype TEXT NOT NULL DEFAULT 'text'"
+               " CHECK (msgtype IN ('text', 'markdown'));",
+    },
     {0, NULL, NULL, NULL, NULL},
 };
 

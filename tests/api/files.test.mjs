@@ -257,6 +257,75 @@ test('with clamd stopped an upload stays pending, is not downloadable, and is sc
   }
 });
 
+test("the files list: a person's own uploads newest first with their state and uploader, paged; file.read sees all, infected only file.quarantine", async () => {
+  const carol = await userClient(srv, admin, 'carol', { realName: '陈静' });
+  const names = ['第一份.txt', '第二份.pdf', '第三份.txt'];
+  const ids = [];
+  for (const [i, name] of names.entries()) {
+    const body = name.endsWith('.pdf') ? pdf(3000) : Buffer.from(`材料 ${i}\n`);
+    const up = await upload(carol, name, body);
+    assert.equal(up.status, 201, up.body);
+    ids.push(up.json.id);
+  }
+  const eicar = await upload(carol, '可疑.txt', EICAR);
+  assert.equal(eicar.json.scan, 'infected');
+
+  let r = await carol.call('GET', '/api/files');
+  assert.equal(r.status, 200, r.body);
+  // the infected upload is hidden from its uploader as everywhere else
+  assert.deepEqual(r.json.items.map((f) => f.id), [...ids].reverse());
+  assert.equal(r.json.next, null);
+  const [third, second] = r.json.items;
+  assert.equal(third.name, '第三份.txt');
+  assert.equal(third.scan, 'clean');
+  assert.equal(third.scan_text, '无毒');
+  assert.equal(third.uploader, '陈静');
+  assert.equal(third.uploaded_by, carol.id);
+  assert.equal(third.type, 'text/plain');
+  assert.equal(third.size, Buffer.byteLength('材料 2\n'));
+  assert.ok(Number.isInteger(third.uploaded_at) && third.uploaded_at_text);
+  assert.equal(second.type, 'application/pdf');
+  assert.equal(second.size, 3000);
+
+  // paged: two, then the one left
+  r = await carol.call('GET', '/api/files?limit=2');
+  assert.deepEqual(r.json.items.map((f) => f.id), [ids[2], ids[1]]);
+  assert.equal(r.json.next, ids[1]);
+  r = await carol.call('GET', `/api/files?limit=2&cursor=${r.json.next}`);
+  assert.deepEqual(r.json.items.map((f) => f.id), [ids[0]]);
+  assert.equal(r.json.next, null);
+
+  // someone else sees none of carol's files; holders of file.read see them; infected content
+  // only the security administrator (file.quarantine)
+  r = await bob.call('GET', '/api/files?limit=200');
+  assert.ok(r.json.items.every((f) => f.uploaded_by === bob.id), r.body);
+  assert.ok(r.json.items.length >= 1);
+  const all = [];
+  for (let cursor = ''; ;) {
+    r = await sec.call('GET', `/api/files?limit=3${cursor && `&cursor=${cursor}`}`);
+    assert.equal(r.status, 200, r.body);
+    all.push(...r.json.items);
+    if (r.json.next === null) break;
+    cursor = r.json.next;
+  }
+  const seen = all.map((f) => f.id);
+  assert.deepEqual(seen, [...seen].sort((a, b) => b - a), 'newest first');
+  assert.equal(new Set(seen).size, seen.length, 'no file twice across pages');
+  for (const id of [...ids, eicar.json.id]) assert.ok(seen.includes(id), `sec sees ${id}`);
+  assert.equal(all.find((f) => f.id === eicar.json.id).scan, 'infected');
+  assert.ok(all.some((f) => f.uploader === '王芳'));
+
+  // bad paging input names its parameter; signed-out callers get nothing
+  for (const [q, field] of [['limit=0', 'limit'], ['limit=201', 'limit'], ['limit=x', 'limit'], ['cursor=-1', 'cursor'], ['cursor=abc', 'cursor']]) {
+    r = await carol.call('GET', `/api/files?${q}`);
+    assert.equal(r.status, 400, `${q}: ${r.body}`);
+    assert.equal(r.json.error.field, field, q);
+    assert.match(r.json.error.message, /[\u4e00-\u9fff]/, q);
+  }
+  r = await request(srv.url, '/api/files');
+  assert.equal(r.status, 401);
+});
+
 test('without clamd configured files are stored unscanned (未查毒) and readable', async () => {
   const other = await startServer();
   try {

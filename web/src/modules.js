@@ -146,6 +146,8 @@ export const modules = [
     pages: [
       { path: '/calendar', name: 'calendar', overview: true, perm: null, title: { 'zh-CN': '概览', en: 'Overview' } },
       { path: '/calendar/workdays', name: 'workdays', perm: null, title: { 'zh-CN': '工作日历', en: 'Working days' } },
+      // evidence files: anyone signed in uploads and sees their own; file.read sees all
+      { path: '/calendar/files', name: 'files', perm: null, title: { 'zh-CN': '证据文件', en: 'Evidence files' } },
     ],
     path: '/calendar',
     icon: 'Calendar',

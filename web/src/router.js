@@ -32,6 +32,7 @@ const LexiconsPage = () => import('./views/LexiconsPage.vue');
 const JobsPage = () => import('./views/JobsPage.vue');
 const NotifyPage = () => import('./views/NotifyPage.vue');
 const WorkCalendarPage = () => import('./views/WorkCalendarPage.vue');
+const FilesPage = () => import('./views/FilesPage.vue');
 const IncidentsPage = () => import('./views/IncidentsPage.vue');
 const RegistersPage = () => import('./views/RegistersPage.vue');
 const IncidentPage = () => import('./views/IncidentPage.vue');
@@ -51,6 +52,7 @@ const builtPages = {
   jobs: JobsPage,
   notify: NotifyPage,
   workdays: WorkCalendarPage,
+  files: FilesPage,
   incidents: IncidentsPage,
   registers: RegistersPage,
   'incident-plans': IncidentPlansPage,
