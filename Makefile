@@ -112,6 +112,13 @@ $(BUILD)/gen/calendar.c: $(CALENDAR_DEPS)
 	$(say) "  GEN   $@"
 	$(Q)scripts/gen-calendar.sh $@
 
+# The requirement catalogue (data/requirements/catalogue.md) the compliance report reads.
+REQUIREMENTS_DEPS := scripts/gen-requirements.sh data/requirements/catalogue.md
+$(BUILD)/gen/requirements.c: $(REQUIREMENTS_DEPS)
+	@mkdir -p $(dir $@)
+	$(say) "  GEN   $@"
+	$(Q)scripts/gen-requirements.sh $@
+
 $(BUILD)/gen/%.o: $(BUILD)/gen/%.c
 	$(say) "  CC    $<"
 	$(Q)$(CC) $(CFLAGS) -Wno-overlength-strings -c $< -o $@
@@ -128,10 +135,11 @@ $(LIB): $(LIB_OBJ)
 	$(Q)ar rcs $@ $^
 
 $(BIN): $(BUILD)/obj/$(MAIN_SRC:.c=.o) $(LIB) $(BUILD)/gen/assets.o $(BUILD)/gen/pwdict.o \
-        $(BUILD)/gen/lexicons.o $(BUILD)/gen/calendar.o
+        $(BUILD)/gen/lexicons.o $(BUILD)/gen/calendar.o $(BUILD)/gen/requirements.o
 	$(say) "  LD    $@"
 	$(Q)$(CC) $(LDSAN) -o $@ $(BUILD)/obj/$(MAIN_SRC:.c=.o) $(BUILD)/gen/assets.o \
-	    $(BUILD)/gen/pwdict.o $(BUILD)/gen/lexicons.o $(BUILD)/gen/calendar.o $(LIB) $(LDLIBS)
+	    $(BUILD)/gen/pwdict.o $(BUILD)/gen/lexicons.o $(BUILD)/gen/calendar.o \
+	    $(BUILD)/gen/requirements.o $(LIB) $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB) $(BUILD)/gen/assets_empty.o $(BUILD)/gen/pwdict.o \
                   $(BUILD)/gen/calendar.o

@@ -95,6 +95,8 @@ static const label labels[] = {
     {"action", "publish.source_remove", "移除转载来源", "Reprint source removed"},
     {"action", "publish.site_rebuild", "重新生成网站页面", "Site rendered again"},
     {"action", "publish.recheck_hit", "复查命中通知", "Re-check hit notice"},
+    /* the compliance report */
+    {"action", "compliance.decide", "判定合规要求", "Requirement decided"},
     /* incident notices (event kinds) */
     {"action", "incident.opened", "安全事件通知", "Incident notice"},
     {"action", "incident.clock_due", "事件时限临近提醒", "Incident clock reminder"},
@@ -165,6 +167,7 @@ static const label labels[] = {
     {"object", "column", "栏目", "Column"},
     {"object", "source", "转载来源", "Reprint source"},
     {"object", "site", "网站", "Site"},
+    {"object", "requirement", "合规要求", "Requirement"},
     {"object", "register_row", "台账记录", "Register row"},
     {"object", "incident_plan", "应急预案", "Emergency plan"},
     {"object", "incident_drill", "应急演练", "Drill"},
@@ -217,6 +220,8 @@ static const label labels[] = {
     {"permission", "publish.sources", "管理转载来源", "Manage reprint sources"},
     {"permission", "content.publish", "发布稿件", "Publish content"},
     {"permission", "content.withdraw", "撤稿", "Withdraw content"},
+    {"permission", "compliance.read", "查看合规报告", "Read the compliance report"},
+    {"permission", "compliance.manage", "判定合规要求", "Decide requirements"},
     {"permission", "duty.watch", "值班读网", "Duty watch"},
     {"permission", "incident.approve", "审批事件处置", "Approve incident handling"},
     {"permission", "org.manage", "管理组织机构", "Manage the organisation"},
@@ -246,6 +251,7 @@ static const label labels[] = {
     {"room", "log", "设备日志", "Device logs"},
     {"room", "content", "信息发布", "Publication"},
     {"room", "publish", "信息发布设置", "Publication settings"},
+    {"room", "compliance", "合规报告", "Compliance report"},
     {"room", "duty", "值班", "Duty"},
     {"room", "incident", "安全事件", "Incidents"},
     {"room", "register", "台账", "Registers"},

@@ -148,6 +148,7 @@ int cli_cmd_serve(int argc, char **argv)
     incident_ctx *incidents = NULL;
     register_ctx *registers = NULL;
     publish_ctx *publish = NULL;
+    oblig_ctx *oblig = NULL;
     xn_error err;
     status = cli_open_store(&cfg, true, true, &db);
     if (status)
@@ -249,6 +250,19 @@ int cli_cmd_serve(int argc, char **argv)
         fprintf(stderr, "xinan: publishing: %s\n", err.message);
         goto out;
     }
+    oblig_options oopt = {.db = db,
+                          .trail = trail,
+                          .files = files,
+                          .lexicons = lexicons,
+                          .registers = registers,
+                          .auth = &auth,
+                          .cfg = &cfg,
+                          .catalogue = oblig_catalogue_text,
+                          .catalogue_len = oblig_catalogue_len};
+    if (oblig_open(&oblig, &oopt, &err) != XN_OK) {
+        fprintf(stderr, "xinan: compliance: %s\n", err.message);
+        goto out;
+    }
     cli_serve_app serve = {.notify = notify,
                            .incidents = incidents,
                            .publish = publish,
@@ -289,7 +303,8 @@ int cli_cmd_serve(int argc, char **argv)
                     .files = files,
                     .incidents = incidents,
                     .registers = registers,
-                    .publish = publish};
+                    .publish = publish,
+                    .oblig = oblig};
     if (http_start(&srv, &app, &err) != XN_OK) {
         fprintf(stderr, "xinan: %s\n", err.message);
         goto out;
@@ -321,6 +336,7 @@ out:
     incident_free(incidents);
     register_free(registers);
     publish_free(publish);
+    oblig_free(oblig);
     notify_free(notify);
     audit_syslog_stop(syslog);
     files_free(files);

@@ -21,6 +21,7 @@
 #include "notify/notify.h"
 #include "register/register.h"
 #include "publish/publish.h"
+#include "oblig/oblig.h"
 #include "store/store.h"
 #include "text/text.h"
 
@@ -57,6 +58,7 @@ typedef struct http_app {
     incident_ctx *incidents; /* incidents and their clocks */
     register_ctx *registers; /* the registers (台账) */
     publish_ctx *publish;    /* publishing review and the site */
+    oblig_ctx *oblig;        /* the compliance report */
 } http_app;
 
 #define HTTP_MAX_PARAMS 8
@@ -345,6 +347,11 @@ int http_h_content_publish(http_req *req, http_resp *resp);
 int http_h_content_withdraw(http_req *req, http_resp *resp);
 int http_h_content_form(http_req *req, http_resp *resp);
 int http_h_publish_site_rebuild(http_req *req, http_resp *resp);
+/* the compliance report (h_compliance.c) */
+int http_h_compliance(http_req *req, http_resp *resp);
+int http_h_compliance_pdf(http_req *req, http_resp *resp);
+int http_h_compliance_xlsx(http_req *req, http_resp *resp);
+int http_h_compliance_decide(http_req *req, http_resp *resp);
 /* incidents (h_incidents.c) */
 int http_h_incidents(http_req *req, http_resp *resp);
 /* registers (h_registers.c) */

@@ -193,6 +193,15 @@ const http_route http_routes[] = {
      "a transition (repair, lend, dispose …) {to, …fields it requires}"},
     {"GET", "/api/registers/:key/rows/:id/history", http_h_register_history, 0, ANY,
      "every change of a row: who, when, why, field by field"},
+    /* the compliance report (RPT) */
+    {"GET", "/api/compliance", http_h_compliance, 0, "compliance.read",
+     "every requirement of the catalogue with its status and evidence"},
+    {"GET", "/api/compliance/report.pdf", http_h_compliance_pdf, 0, "compliance.read",
+     "the compliance report as PDF"},
+    {"GET", "/api/compliance/report.xlsx", http_h_compliance_xlsx, 0, "compliance.read",
+     "the compliance report as xlsx"},
+    {"PUT", "/api/compliance/:id", http_h_compliance_decide, J, "compliance.manage",
+     "decide a requirement {status: not_applicable|met|null, reason, file_id?}"},
     /* publishing review (PUB-1..13): literal routes before /:id */
     {"GET", "/api/columns", http_h_columns, 0, "content.read",
      "the site's columns with their update period and staleness"},

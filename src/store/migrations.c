@@ -951,6 +951,24 @@ static const store_migration migrations[] = {
                "ALTER TABLE notify_channel ADD COLUMN msgtype TEXT NOT NULL DEFAULT 'text'"
                " CHECK (msgtype IN ('text', 'markdown'));",
     },
+    {
+        .version = 22,
+        .name = "the compliance report: decisions of the security administrator",
+        /* Room oblig/ (oblig.h). compliance_decision: a requirement declared not applicable
+         * with a reason, or met with a note and an evidence file (files room) where no
+         * automatic check reads the state. Those who keep or inspect security read the
+         * report; the security administrator decides. */
+        .sql = "CREATE TABLE compliance_decision ("
+               " req_id TEXT PRIMARY KEY,"
+               " status TEXT NOT NULL CHECK (status IN ('not_applicable', 'met')),"
+               " reason TEXT NOT NULL,"
+               " file_id INTEGER,"
+               " by_name TEXT NOT NULL,"
+               " at INTEGER NOT NULL);"
+               "INSERT INTO role_permission (role_id, permission) VALUES"
+               " (1, 'compliance.read'), (2, 'compliance.read'), (3, 'compliance.read'),"
+               " (9, 'compliance.read'), (2, 'compliance.manage');",
+    },
     {0, NULL, NULL, NULL, NULL},
 };
 

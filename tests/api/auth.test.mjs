@@ -140,7 +140,7 @@ test('roles, their permissions and the requests inbox are listed', async () => {
   assert.equal(r.json.items.length, 12);
   const auditor = r.json.items.find((x) => x.code === 'auditor');
   assert.equal(auditor.name, '审计管理员');
-  assert.equal(auditor.permissions, 'audit.read,content.read,file.read,incident.read,log.read,register.read');
+  assert.equal(auditor.permissions, 'audit.read,compliance.read,content.read,file.read,incident.read,log.read,register.read');
   assert.ok(r.json.permissions.includes('role.approve'));
   r = await admin.call('GET', '/api/requests?status=approved');
   assert.equal(r.status, 200);
