@@ -27,7 +27,7 @@ const char *const auth_permissions[] = {
     "register.read",       "register.assets",     "register.network",
     "register.security",   "content.read",        "column.manage",
     "publish.sources",     "content.publish",     "content.withdraw",
-    "compliance.read",     "compliance.manage",
+    "compliance.read",     "compliance.manage",   "duty.plan",           "duty.read",
     NULL,
 };
 /* clang-format on */

@@ -13,6 +13,7 @@
 #include "files/files.h"
 #include "incident/incident.h"
 #include "publish/publish.h"
+#include "oblig/oblig.h"
 #include "jobs/jobs.h"
 #include "notify/notify.h"
 #include "store/store.h"
@@ -83,6 +84,7 @@ typedef struct cli_serve_app {
     files_store *files;
     incident_ctx *incidents;
     publish_ctx *publish;
+    oblig_ctx *oblig;
 } cli_serve_app;
 
 /* The server's job kinds (job_kinds.c). */

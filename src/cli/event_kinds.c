@@ -30,6 +30,10 @@ const notify_event_kind cli_event_kinds[] = {
     {.name = "incident.close_requested", .title = "事件结案待审批", .severity = "info",
      .vars = "id,title,kind,detected",
      .template = "事件 #{id}「{title}」已提交结案报告，请领导审批。"},
+    /* MON-2: the person on duty has not checked in */
+    {.name = "duty.checkin_missed", .title = "值班人员未签到", .severity = "warning",
+     .vars = "date,name,phone",
+     .template = "{date} 的值班人员{name}（{phone}）上班一小时后仍未签到，请带班领导核实。"},
     /* PUB-6: a published item's re-check found what its review did not keep */
     {.name = "publish.recheck_hit", .title = "已发布稿件复查命中", .severity = "warning",
      .vars = "title,hits",

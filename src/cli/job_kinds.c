@@ -137,6 +137,12 @@ static int publish_manifest_run(jobs_run *run, xn_error *err)
     return publish_manifest_job(app_of(run)->publish, run->summary, err);
 }
 
+/* MON-2, ORG-4: a person on duty who has not checked in an hour into the shift. */
+static int duty_watch_run(jobs_run *run, xn_error *err)
+{
+    return oblig_duty_watch(app_of(run)->oblig, run->summary, err);
+}
+
 /* clang-format off */
 const jobs_kind cli_job_kinds[] = {
     {.name = "audit.tick", .title = "审计纪元与见证", .period_s = 5, .timeout_s = 300,
@@ -172,6 +178,8 @@ const jobs_kind cli_job_kinds[] = {
      .timeout_s = 3600, .attempts = 3, .run = publish_recheck_run},
     {.name = PUBLISH_JOB_SITE, .title = "网站文件清单签名", .period_s = 0, .timeout_s = 300,
      .attempts = 3, .run = publish_manifest_run},
+    {.name = "duty.watch", .title = "值班签到检查", .period_s = 60, .timeout_s = 60,
+     .attempts = 1, .run = duty_watch_run},
 };
 /* clang-format on */
 const size_t cli_job_kinds_count = sizeof cli_job_kinds / sizeof cli_job_kinds[0];

@@ -347,11 +347,17 @@ int http_h_content_publish(http_req *req, http_resp *resp);
 int http_h_content_withdraw(http_req *req, http_resp *resp);
 int http_h_content_form(http_req *req, http_resp *resp);
 int http_h_publish_site_rebuild(http_req *req, http_resp *resp);
-/* the compliance report (h_compliance.c) */
+/* the compliance report, duties and the roster (h_oblig.c) */
 int http_h_compliance(http_req *req, http_resp *resp);
 int http_h_compliance_pdf(http_req *req, http_resp *resp);
 int http_h_compliance_xlsx(http_req *req, http_resp *resp);
 int http_h_compliance_decide(http_req *req, http_resp *resp);
+int http_h_obligations(http_req *req, http_resp *resp);
+int http_h_obligation_evidence(http_req *req, http_resp *resp);
+int http_h_duty_roster(http_req *req, http_resp *resp);
+int http_h_duty_plan(http_req *req, http_resp *resp);
+int http_h_duty_key_date(http_req *req, http_resp *resp);
+int http_h_duty_checkin(http_req *req, http_resp *resp);
 /* incidents (h_incidents.c) */
 int http_h_incidents(http_req *req, http_resp *resp);
 /* registers (h_registers.c) */

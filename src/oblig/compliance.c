@@ -22,6 +22,10 @@ int oblig_open(oblig_ctx **out, const oblig_options *opt, xn_error *err)
         free(o);
         return rc;
     }
+    if ((rc = oblig_duties_seed(o, err)) != XN_OK) {
+        oblig_free(o);
+        return rc;
+    }
     *out = o;
     return XN_OK;
 }

@@ -19,8 +19,11 @@
 #include "audit/audit.h"
 #include "auth/auth.h"
 #include "base/base.h"
+#include "calendar/calendar.h"
 #include "files/files.h"
+#include "incident/incident.h"
 #include "lexicon/lexicon.h"
+#include "notify/notify.h"
 #include "register/register.h"
 #include "store/store.h"
 
@@ -56,6 +59,9 @@ typedef struct oblig_options {
     files_store *files;
     lexicon_live *lexicons;
     register_ctx *registers;   /* the registers and their flags */
+    calendar_live *calendar;   /* due dates on working days */
+    notify_ctx *notify;        /* reminders and the missing check-in */
+    incident_ctx *incidents;   /* an anomaly found on duty opens one */
     const auth_settings *auth; /* the rules' clock */
     const xn_config *cfg;      /* retention and the virus check as configured */
     const char *catalogue;     /* the catalogue's text */
@@ -75,6 +81,57 @@ int oblig_compliance_json(oblig_ctx *o, json_t **out, xn_error *err);
  * without an automatic check), or NULL to withdraw the decision. Audited. */
 int oblig_decide(oblig_ctx *o, const audit_actor *actor, const char *id, const char *status,
                  const char *reason, int64_t file_id, xn_error *err);
+
+/* ---- periodic duties (OBL) --------------------------------------------------------------- */
+
+/* A duty as shipped: its rule ("daily", "weekly", "monthly", "quarterly", "half_yearly",
+ * "yearly", or "days" every N), the role that owns it and the evidence that fulfils it: "file"
+ * (attached by the owner) or one xinan holds itself ("account_review", "drill", "training",
+ * "verification"). */
+typedef struct oblig_duty {
+    const char *key, *title, *reqs, *rule;
+    int every;
+    const char *owner, *evidence;
+} oblig_duty;
+
+extern const oblig_duty oblig_duties[];
+extern const size_t oblig_duties_count;
+
+bool oblig_rule_valid(const char *rule, int every);
+/* The period of rule holding day: [start, end) and its key ("2026-12", "2026-Q4", "W2026-11-30"). */
+void oblig_period(const char *rule, int every, int32_t day, int32_t *start, int32_t *end,
+                  char key[24]);
+/* Adds the shipped duties the database does not hold yet. */
+int oblig_duties_seed(oblig_ctx *o, xn_error *err);
+/* {today, items:[{id, key, title, reqs, rule, rule_text, owner, owner_name, evidence_kind,
+ *  period, period_start, period_end, due_date, state upcoming|due|done|overdue, evidence:[…],
+ *  mine}]}: each duty's current period, and the period before while it is overdue. */
+int oblig_obligations_json(oblig_ctx *o, const auth_principal *who, const char *state,
+                           json_t **out, xn_error *err);
+/* Evidence for a duty's current period (or the overdue one before, naming its key): a clean
+ * file and a note, by the owning role or the security administrator. Audited. */
+int oblig_evidence_add(oblig_ctx *o, const auth_principal *who, int64_t id, const char *period,
+                       int64_t file_id, const char *note, xn_error *err);
+
+/* ---- the duty roster (MON-2, ORG-4, HS 附件3) ---------------------------------------------- */
+
+/* {month, days:[{date, weekday, holiday, needs_leader, key_date?, on_duty:{id, name, phone}|null,
+ *  leader, checkins:[{at, read, anomaly, incident_id}]}], gaps, without_leader}; month
+ * "YYYY-MM". */
+int oblig_roster_json(oblig_ctx *o, const char *month, json_t **out, xn_error *err);
+/* Plans a day (today or later): a 值班员 on duty, and a leader (领导) — required on holidays and
+ * key dates. One person a day: planning a day again replaces its person. Audited. */
+int oblig_roster_set(oblig_ctx *o, const audit_actor *actor, const char *date, int64_t user,
+                     int64_t leader, xn_error *err);
+int oblig_key_date_set(oblig_ctx *o, const audit_actor *actor, const char *date, const char *name,
+                       xn_error *err);
+/* Today's person on duty checks in: what was read, any anomaly; open_incident opens an incident
+ * of the anomaly at once (*incident_id). XN_EDENIED for anyone not on duty today. */
+int oblig_checkin(oblig_ctx *o, const audit_actor *actor, const char *read, const char *anomaly,
+                  bool open_incident, int64_t *incident_id, xn_error *err);
+/* The job duty.watch: a day whose person has not checked in an hour after the shift starts
+ * (08:30) tells the leaders, once. */
+int oblig_duty_watch(oblig_ctx *o, json_t *summary, xn_error *err);
 
 /* The report as "pdf" or "xlsx" written to path (cover: unit, period, who made it). */
 int oblig_report(oblig_ctx *o, const char *format, const char *made_by, const char *path,

@@ -969,6 +969,62 @@ static const store_migration migrations[] = {
                " (1, 'compliance.read'), (2, 'compliance.read'), (3, 'compliance.read'),"
                " (9, 'compliance.read'), (2, 'compliance.manage');",
     },
+    {
+        .version = 23,
+        .name = "periodic duties and their evidence; the duty roster",
+        /* Room oblig/ (oblig.h). obligation: a periodic duty (shipped, then kept here: the
+         * security administrator may change owner, rule and whether it applies);
+         * obligation_evidence: what fulfilled it in a period (a clean file and a note).
+         * duty_day: the 读网值班 roster, one person on duty a day and a leader on duty (带班领导)
+         * on holidays and key dates; duty_key_date: the key dates the security administrator
+         * marks; duty_checkin: the person on duty's check-in, what was read and any anomaly.
+         * The security administrator plans the roster, 值班员 check in. */
+        .sql = "CREATE TABLE obligation ("
+               " id INTEGER PRIMARY KEY,"
+               " key TEXT NOT NULL UNIQUE,"
+               " title TEXT NOT NULL,"
+               " reqs TEXT NOT NULL,"
+               " rule TEXT NOT NULL,"
+               " every INTEGER NOT NULL,"
+               " owner_role TEXT NOT NULL,"
+               " evidence_kind TEXT NOT NULL,"
+               " enabled INTEGER NOT NULL,"
+               " created_at INTEGER NOT NULL,"
+               " updated_at INTEGER NOT NULL,"
+               " updated_by TEXT NOT NULL);"
+               "CREATE TABLE obligation_evidence ("
+               " id INTEGER PRIMARY KEY,"
+               " obligation_id INTEGER NOT NULL REFERENCES obligation (id),"
+               " period TEXT NOT NULL,"
+               " file_id INTEGER NOT NULL,"
+               " note TEXT NOT NULL,"
+               " by_id INTEGER NOT NULL,"
+               " by_name TEXT NOT NULL,"
+               " at INTEGER NOT NULL);"
+               "CREATE INDEX obligation_evidence_period ON obligation_evidence"
+               " (obligation_id, period);"
+               "CREATE TABLE duty_day ("
+               " day INTEGER PRIMARY KEY,"
+               " user_id INTEGER NOT NULL REFERENCES app_user (id),"
+               " leader_id INTEGER REFERENCES app_user (id),"
+               " planned_by TEXT NOT NULL,"
+               " planned_at INTEGER NOT NULL,"
+               " missed_told INTEGER NOT NULL DEFAULT 0);"
+               "CREATE TABLE duty_key_date ("
+               " day INTEGER PRIMARY KEY,"
+               " name TEXT NOT NULL);"
+               "CREATE TABLE duty_checkin ("
+               " id INTEGER PRIMARY KEY,"
+               " day INTEGER NOT NULL,"
+               " user_id INTEGER NOT NULL,"
+               " at INTEGER NOT NULL,"
+               " read_text TEXT NOT NULL,"
+               " anomaly TEXT,"
+               " incident_id INTEGER);"
+               "CREATE INDEX duty_checkin_day ON duty_checkin (day, id);"
+               "INSERT INTO role_permission (role_id, permission) VALUES (2, 'duty.plan'),"
+               " (8, 'duty.read'), (9, 'duty.read'), (2, 'duty.read'), (1, 'duty.read');",
+    },
     {0, NULL, NULL, NULL, NULL},
 };
 

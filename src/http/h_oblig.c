@@ -1,0 +1,202 @@
+/*
+ * The compliance report (RPT): every requirement of the catalogue with its status and evidence,
+ * its PDF and xlsx for inspectors, and the security administrator's decisions (not applicable
+ * with a reason; met with an evidence file where no automatic check applies).
+ */
+#include "http/http_internal.h"
+
+#include <string.h>
+
+int http_h_compliance(http_req *req, http_resp *resp)
+{
+    json_t *out = NULL;
+    xn_error err;
+    if (oblig_compliance_json(req->app->oblig, &out, &err) != XN_OK)
+        return http_fail(req, resp, &err);
+    return http_json(resp, 200, out);
+}
+
+typedef struct report_job {
+    oblig_ctx *o;
+    const char *format, *made_by;
+} report_job;
+
+static int make_report(const char *path, void *ctx, xn_error *err)
+{
+    report_job *j = ctx;
+    return oblig_report(j->o, j->format, j->made_by, path, err);
+}
+
+static int send_report(http_req *req, http_resp *resp, const char *format)
+{
+    char made_by[AUTH_MAX_NAME + AUTH_MAX_ACCOUNT + 16];
+    snprintf(made_by, sizeof made_by, "%s（%s）",
+             req->who->real_name[0] ? req->who->real_name : req->who->account, req->who->account);
+    report_job job = {.o = req->app->oblig, .format = format, .made_by = made_by};
+    return http_send_made(req, resp,
+                          strcmp(format, "pdf") == 0 ? "application/pdf" : HTTP_XLSX_TYPE,
+                          strcmp(format, "pdf") == 0 ? "合规报告.pdf" : "合规报告.xlsx",
+                          make_report, &job);
+}
+
+int http_h_compliance_pdf(http_req *req, http_resp *resp)
+{
+    return send_report(req, resp, "pdf");
+}
+
+int http_h_compliance_xlsx(http_req *req, http_resp *resp)
+{
+    return send_report(req, resp, "xlsx");
+}
+
+int http_h_compliance_decide(http_req *req, http_resp *resp)
+{
+    const char *id = http_param(req, "id");
+    xn_error err;
+    const char *status = NULL, *reason = NULL;
+    int rc = XN_OK;
+    json_t *s = json_object_get(req->json, "status");
+    if (s && !json_is_null(s))
+        rc = http_body_string(req, "status", 32, true, &status, &err);
+    if (rc == XN_OK && json_is_string(json_object_get(req->json, "reason")))
+        rc = http_body_string(req, "reason", OBLIG_MAX_REASON, false, &reason, &err);
+    int64_t file_id = 0;
+    json_t *f = json_object_get(req->json, "file_id");
+    if (rc == XN_OK && f && !json_is_null(f)) {
+        if (!json_is_integer(f) || json_integer_value(f) <= 0)
+            rc = xn_fail_field(&err, XN_EINVAL, "bad_file", "file_id", "证据文件编号不正确");
+        else
+            file_id = json_integer_value(f);
+    }
+    audit_actor actor = auth_actor(req->who);
+    if (rc == XN_OK)
+        rc = oblig_decide(req->app->oblig, &actor, id, status, reason, file_id, &err);
+    if (rc != XN_OK)
+        return http_refuse(req, resp, &err, "compliance.decide", "requirement", id);
+    return http_h_compliance(req, resp);
+}
+
+/* ---- periodic duties (OBL) ------------------------------------------------------------- */
+
+int http_h_obligations(http_req *req, http_resp *resp)
+{
+    const char *state = NULL;
+    if (http_query_checked(req, "state", 16, &state) != XN_OK ||
+        (state && strcmp(state, "upcoming") != 0 && strcmp(state, "due") != 0 &&
+         strcmp(state, "done") != 0 && strcmp(state, "overdue") != 0))
+        return http_error(req, resp, 400, "bad_state", "state 须为 upcoming、due、done 或 overdue",
+                          "state");
+    json_t *out = NULL;
+    xn_error err;
+    if (oblig_obligations_json(req->app->oblig, req->who, state, &out, &err) != XN_OK)
+        return http_fail(req, resp, &err);
+    return http_json(resp, 200, out);
+}
+
+int http_h_obligation_evidence(http_req *req, http_resp *resp)
+{
+    int64_t id;
+    if (http_id_param(req, resp, &id) != XN_OK)
+        return 0;
+    xn_error err;
+    const char *note = NULL, *period = NULL;
+    int rc = http_body_string(req, "note", OBLIG_MAX_REASON, false, &note, &err);
+    if (rc == XN_OK && json_is_string(json_object_get(req->json, "period")))
+        rc = http_body_string(req, "period", 24, false, &period, &err);
+    json_t *f = json_object_get(req->json, "file_id");
+    int64_t file_id = json_is_integer(f) && json_integer_value(f) > 0 ? json_integer_value(f) : 0;
+    if (rc == XN_OK && f && !json_is_null(f) && !file_id)
+        rc = xn_fail_field(&err, XN_EINVAL, "bad_file", "file_id", "证据文件编号不正确");
+    if (rc == XN_OK)
+        rc = oblig_evidence_add(req->app->oblig, req->who, id, period, file_id, note, &err);
+    if (rc != XN_OK) {
+        char oid[24];
+        snprintf(oid, sizeof oid, "%lld", (long long)id);
+        return http_refuse(req, resp, &err, "oblig.evidence", "obligation", oid);
+    }
+    return http_h_obligations(req, resp);
+}
+
+/* ---- the duty roster ---------------------------------------------------------------------- */
+
+int http_h_duty_roster(http_req *req, http_resp *resp)
+{
+    const char *month = NULL;
+    char now_month[8];
+    if (http_query_checked(req, "month", 8, &month) != XN_OK)
+        return http_error(req, resp, 400, "bad_month", "月份格式应为 YYYY-MM", "month");
+    if (!month) {
+        char d[XN_DATE_STR];
+        xn_date_format(xn_date_of(auth_now(req->app->auth)), d);
+        memcpy(now_month, d, 7);
+        now_month[7] = '\0';
+        month = now_month;
+    }
+    json_t *out = NULL;
+    xn_error err;
+    if (oblig_roster_json(req->app->oblig, month, &out, &err) != XN_OK)
+        return http_fail(req, resp, &err);
+    return http_json(resp, 200, out);
+}
+
+static int64_t id_member(const json_t *obj, const char *name)
+{
+    json_t *v = json_object_get(obj, name);
+    return json_is_integer(v) && json_integer_value(v) > 0 ? json_integer_value(v) : 0;
+}
+
+int http_h_duty_plan(http_req *req, http_resp *resp)
+{
+    xn_error err;
+    const char *date = NULL;
+    int rc = http_body_string(req, "date", 16, true, &date, &err);
+    json_t *lv = json_object_get(req->json, "leader_id");
+    if (rc == XN_OK && lv && !json_is_null(lv) && !id_member(req->json, "leader_id"))
+        rc = xn_fail_field(&err, XN_EINVAL, "bad_leader", "leader_id", "带班领导编号不正确");
+    audit_actor actor = auth_actor(req->who);
+    if (rc == XN_OK)
+        rc = oblig_roster_set(req->app->oblig, &actor, date, id_member(req->json, "user_id"),
+                              id_member(req->json, "leader_id"), &err);
+    if (rc != XN_OK)
+        return http_refuse(req, resp, &err, "duty.plan", "duty_day", date);
+    return http_json(resp, 200, json_pack("{s:s}", "date", date));
+}
+
+int http_h_duty_key_date(http_req *req, http_resp *resp)
+{
+    xn_error err;
+    const char *date = NULL, *name = NULL;
+    int rc = http_body_string(req, "date", 16, true, &date, &err);
+    if (rc == XN_OK)
+        rc = http_body_string(req, "name", 120, true, &name, &err);
+    audit_actor actor = auth_actor(req->who);
+    if (rc == XN_OK)
+        rc = oblig_key_date_set(req->app->oblig, &actor, date, name, &err);
+    if (rc != XN_OK)
+        return http_refuse(req, resp, &err, "duty.key_date", "duty_day", date);
+    return http_json(resp, 200, json_pack("{s:s, s:s}", "date", date, "name", name));
+}
+
+int http_h_duty_checkin(http_req *req, http_resp *resp)
+{
+    xn_error err;
+    const char *read = NULL, *anomaly = NULL;
+    int rc = http_body_string(req, "read", OBLIG_MAX_REASON, true, &read, &err);
+    if (rc == XN_OK && json_is_string(json_object_get(req->json, "anomaly")))
+        rc = http_body_string(req, "anomaly", OBLIG_MAX_REASON, false, &anomaly, &err);
+    json_t *oi = json_object_get(req->json, "open_incident");
+    if (rc == XN_OK && oi && !json_is_boolean(oi))
+        rc = xn_fail_field(&err, XN_EINVAL, "bad_type", "open_incident",
+                           "open_incident 须为 true 或 false");
+    audit_actor actor = auth_actor(req->who);
+    int64_t incident = 0;
+    if (rc == XN_OK)
+        rc = oblig_checkin(req->app->oblig, &actor, read, anomaly, json_is_true(oi), &incident,
+                           &err);
+    if (rc != XN_OK)
+        return http_refuse(req, resp, &err, "duty.checkin", "duty_day", NULL);
+    json_t *out = json_pack("{s:b}", "checked_in", true);
+    if (incident)
+        json_object_set_new(out, "incident_id", json_integer(incident));
+    return http_json(resp, 201, out);
+}

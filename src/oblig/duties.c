@@ -1,0 +1,434 @@
+/*
+ * Periodic duties (OBL): each a rule, an owner and the evidence that fulfils it, shipped as a
+ * table and kept in the database, where the security administrator may change the owner, the
+ * rule and whether it applies (audited). A duty's current period and the one before are
+ * computed from the rule on Shanghai dates; the due date is the period's last working day on
+ * the working-day calendar. Evidence xinan holds itself (the yearly account review, a drill,
+ * a training row, a verification of the audit trail) is found on its own; the rest is
+ * attached by the owner as a clean file with a note.
+ */
+#include "oblig/oblig_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* clang-format off */
+const oblig_duty oblig_duties[] = {
+    {"backup_daily", "每日增量备份", "BAK-1", "daily", 1, "sysadmin", "file"},
+    {"backup_weekly", "每周全量备份及备份日志", "BAK-1,BAK-2", "weekly", 1, "sysadmin", "file"},
+    {"media_check", "长期保存介质年度检查", "BAK-3,LED-3", "yearly", 1, "device_admin", "file"},
+    {"restore_drill", "备份恢复演练", "BAK-4", "yearly", 1, "sysadmin", "file"},
+    {"password_age", "口令期限检查", "ACC-10", "monthly", 1, "secadmin", "file"},
+    {"account_review", "年度账号复核", "ACC-14", "yearly", 1, "secadmin", "account_review"},
+    {"risk_internal", "季度内部风险评估", "RSK-1", "quarterly", 1, "secadmin", "file"},
+    {"risk_external", "年度外部风险评估", "RSK-1", "yearly", 1, "secadmin", "file"},
+    {"self_inspection", "半年安全自查", "RSK-2", "half_yearly", 1, "secadmin", "file"},
+    {"drill", "年度应急演练", "INC-5", "yearly", 1, "secadmin", "drill"},
+    {"training", "年度安全培训", "LED-8", "yearly", 1, "secadmin", "training"},
+    {"audit_verify", "审计记录校验", "AUD-2", "monthly", 1, "auditor", "verification"},
+    {"ip_reconcile", "设备与 IP 地址月度核对", "MON-8", "monthly", 1, "network_admin", "file"},
+    {"new_media_activity", "政务新媒体活跃度检查", "MON-5", "days", 15, "secadmin", "file"},
+    {"new_media_notice", "政务新媒体月度书面通报", "MON-5", "monthly", 1, "secadmin", "file"},
+};
+/* clang-format on */
+const size_t oblig_duties_count = sizeof oblig_duties / sizeof oblig_duties[0];
+
+static const char *const rules[] = {"daily", "weekly", "monthly", "quarterly",
+                                    "half_yearly", "yearly", "days", NULL};
+
+bool oblig_rule_valid(const char *rule, int every)
+{
+    for (int i = 0; rules[i]; i++)
+        if (strcmp(rule, rules[i]) == 0)
+            return strcmp(rule, "days") == 0 ? every >= 1 && every <= 366 : every == 1;
+    return false;
+}
+
+/* The period of `rule` holding day: its first day, the first day after it and its key. */
+void oblig_period(const char *rule, int every, int32_t day, int32_t *start, int32_t *end,
+                  char key[24])
+{
+    int y, m, d;
+    xn_date_ymd(day, &y, &m, &d);
+    if (strcmp(rule, "daily") == 0) {
+        *start = day;
+        *end = day + 1;
+        xn_date_format(day, key);
+    } else if (strcmp(rule, "weekly") == 0) {
+        int wd = (xn_date_weekday(day) + 6) % 7; /* Monday 0 */
+        *start = day - wd;
+        *end = *start + 7;
+        char first[XN_DATE_STR];
+        xn_date_format(*start, first);
+        snprintf(key, 24, "W%s", first);
+    } else if (strcmp(rule, "days") == 0) {
+        int32_t n = every > 0 ? every : 1;
+        *start = day - day % n;
+        *end = *start + n;
+        char first[XN_DATE_STR];
+        xn_date_format(*start, first);
+        snprintf(key, 24, "D%d-%s", (int)n, first);
+    } else {
+        int months = strcmp(rule, "monthly") == 0     ? 1
+                     : strcmp(rule, "quarterly") == 0 ? 3
+                     : strcmp(rule, "half_yearly") == 0 ? 6
+                                                        : 12;
+        int first_m = (m - 1) / months * months + 1;
+        xn_date_from_ymd(y, first_m, 1, start);
+        int ny = first_m + months > 12 ? y + 1 : y;
+        int nm = first_m + months > 12 ? first_m + months - 12 : first_m + months;
+        xn_date_from_ymd(ny, nm, 1, end);
+        if (months == 12)
+            snprintf(key, 24, "%04d", y);
+        else if (months == 6)
+            snprintf(key, 24, "%04d-H%d", y, first_m == 1 ? 1 : 2);
+        else if (months == 3)
+            snprintf(key, 24, "%04d-Q%d", y, (first_m - 1) / 3 + 1);
+        else
+            snprintf(key, 24, "%04d-%02d", y, m);
+    }
+}
+
+int oblig_duties_seed(oblig_ctx *o, xn_error *err)
+{
+    store_conn *c;
+    int rc = store_acquire(o->opt.db, &c, err);
+    if (rc != XN_OK)
+        return rc;
+    int64_t now = o->opt.auth ? auth_now(o->opt.auth) : xn_now_us();
+    for (size_t i = 0; rc == XN_OK && i < oblig_duties_count; i++) {
+        const oblig_duty *d = &oblig_duties[i];
+        store_stmt *st;
+        rc = store_prepare(c,
+                           "INSERT INTO obligation (key, title, reqs, rule, every, owner_role,"
+                           " evidence_kind, enabled, created_at, updated_at, updated_by)"
+                           " VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8, '系统')"
+                           " ON CONFLICT (key) DO NOTHING",
+                           &st, err);
+        if (rc != XN_OK)
+            break;
+        store_bind_text(st, 1, d->key, -1);
+        store_bind_text(st, 2, d->title, -1);
+        store_bind_text(st, 3, d->reqs, -1);
+        store_bind_text(st, 4, d->rule, -1);
+        store_bind_int(st, 5, d->every);
+        store_bind_text(st, 6, d->owner, -1);
+        store_bind_text(st, 7, d->evidence, -1);
+        store_bind_int(st, 8, now);
+        rc = store_step(st, err);
+        store_stmt_done(st);
+        rc = rc < 0 ? rc : XN_OK;
+    }
+    store_release(c);
+    return rc;
+}
+
+static int64_t day_us(int32_t day)
+{
+    return ((int64_t)day * 86400 - 8 * 3600) * 1000000; /* Shanghai midnight */
+}
+
+static const char *rule_text(const char *rule, int every, char *buf, size_t size)
+{
+    if (strcmp(rule, "days") == 0) {
+        snprintf(buf, size, "每 %d 天", every);
+        return buf;
+    }
+    return strcmp(rule, "daily") == 0       ? "每日"
+           : strcmp(rule, "weekly") == 0    ? "每周"
+           : strcmp(rule, "monthly") == 0   ? "每月"
+           : strcmp(rule, "quarterly") == 0 ? "每季度"
+           : strcmp(rule, "half_yearly") == 0 ? "每半年"
+                                              : "每年";
+}
+
+/* The period's last working day: its due date. */
+static int32_t due_day(oblig_ctx *o, int32_t start, int32_t end)
+{
+    for (int32_t d = end - 1; d >= start; d--) {
+        bool est;
+        if (!o->opt.calendar || calendar_is_workday(o->opt.calendar, d, &est))
+            return d;
+    }
+    return end - 1;
+}
+
+/* Evidence of one period: what xinan holds itself and what was attached. */
+static int period_evidence(store_conn *c, int64_t id, const char *kind,
+                           const char *period, int32_t start, int32_t end, json_t *out,
+                           xn_error *err)
+{
+    static const struct {
+        const char *kind, *sql, *text;
+    } auto_kinds[] = {
+        {"account_review", "SELECT count(*), coalesce(max(at), 0) FROM account_review"
+                           " WHERE at >= $1 AND at < $2", "年度账号复核记录"},
+        {"drill", "SELECT count(*), coalesce(max(held_at), 0) FROM incident_drill"
+                  " WHERE held_at >= $1 AND held_at < $2", "应急演练记录"},
+        {"training", "SELECT count(*), coalesce(max(created_at), 0) FROM register_row"
+                     " WHERE reg = 'trainings' AND created_at >= $1 AND created_at < $2",
+         "安全培训台账记录"},
+        {"verification", "SELECT count(*), coalesce(max(at), 0) FROM audit_verification"
+                         " WHERE intact = 1 AND at >= $1 AND at < $2", "审计记录校验（完整）"},
+    };
+    store_stmt *st;
+    int rc;
+    for (size_t i = 0; i < sizeof auto_kinds / sizeof auto_kinds[0]; i++) {
+        if (strcmp(kind, auto_kinds[i].kind) != 0)
+            continue;
+        rc = store_prepare(c, auto_kinds[i].sql, &st, err);
+        if (rc != XN_OK)
+            return rc;
+        store_bind_int(st, 1, day_us(start));
+        store_bind_int(st, 2, day_us(end));
+        rc = store_step(st, err);
+        if (rc == STORE_ROW) {
+            int64_t n = store_col_int(st, 0), at = store_col_int(st, 1);
+            store_stmt_done(st);
+            if (n > 0) {
+                char t[XN_TIME_STR];
+                xn_time_format(at, t);
+                t[10] = '\0';
+                json_array_append_new(out, json_pack("{s:s, s:s, s:I}", "kind", kind, "text",
+                                                     auto_kinds[i].text, "at", (json_int_t)at));
+                (void)t;
+            }
+        }
+        if (rc < 0)
+            return rc;
+    }
+    rc = store_prepare(c,
+                       "SELECT file_id, note, by_name, at FROM obligation_evidence"
+                       " WHERE obligation_id = $1 AND period = $2 ORDER BY id",
+                       &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, id);
+    store_bind_text(st, 2, period, -1);
+    while ((rc = store_step(st, err)) == STORE_ROW)
+        json_array_append_new(out, json_pack("{s:s, s:I, s:s, s:s, s:I}", "kind", "file",
+                                             "file_id", (json_int_t)store_col_int(st, 0), "text",
+                                             store_col_text(st, 1), "by", store_col_text(st, 2),
+                                             "at", (json_int_t)store_col_int(st, 3)));
+    return rc < 0 ? rc : XN_OK;
+}
+
+static json_t *date_json(int32_t day)
+{
+    char t[XN_DATE_STR];
+    xn_date_format(day, t);
+    return json_string(t);
+}
+
+/* The window before the due date in which a duty counts as due (not merely upcoming). */
+static int32_t due_window(int32_t start, int32_t end)
+{
+    int32_t len = end - start;
+    return len <= 1 ? 1 : len <= 7 ? 2 : len <= 31 ? 7 : 14;
+}
+
+static bool holds_role(const auth_principal *who, const char *role)
+{
+    for (int i = 0; who && i < who->nroles; i++)
+        if (strcmp(who->roles[i], role) == 0)
+            return true;
+    return false;
+}
+
+int oblig_obligations_json(oblig_ctx *o, const auth_principal *who, const char *state,
+                           json_t **out, xn_error *err)
+{
+    store_conn *c;
+    int rc = store_acquire(o->opt.db, &c, err);
+    if (rc != XN_OK)
+        return rc;
+    store_stmt *st;
+    rc = store_prepare(c,
+                       "SELECT o.id, o.key, o.title, o.reqs, o.rule, o.every, o.owner_role,"
+                       " coalesce(r.name, o.owner_role), o.evidence_kind, o.created_at"
+                       " FROM obligation o LEFT JOIN role r ON r.code = o.owner_role"
+                       " WHERE o.enabled = 1 ORDER BY o.id",
+                       &st, err);
+    if (rc != XN_OK) {
+        store_release(c);
+        return rc;
+    }
+    typedef struct row {
+        int64_t id, created;
+        char key[48], title[200], reqs[64], rule[16], owner[32], owner_name[64], kind[32];
+        int every;
+    } row;
+    row rows[64];
+    size_t n = 0;
+    while ((rc = store_step(st, err)) == STORE_ROW && n < 64) {
+        row *r = &rows[n++];
+        r->id = store_col_int(st, 0);
+        xn_strlcpy(r->key, store_col_text(st, 1), sizeof r->key);
+        xn_strlcpy(r->title, store_col_text(st, 2), sizeof r->title);
+        xn_strlcpy(r->reqs, store_col_text(st, 3), sizeof r->reqs);
+        xn_strlcpy(r->rule, store_col_text(st, 4), sizeof r->rule);
+        r->every = (int)store_col_int(st, 5);
+        xn_strlcpy(r->owner, store_col_text(st, 6), sizeof r->owner);
+        xn_strlcpy(r->owner_name, store_col_text(st, 7), sizeof r->owner_name);
+        xn_strlcpy(r->kind, store_col_text(st, 8), sizeof r->kind);
+        r->created = store_col_int(st, 9);
+    }
+    if (rc == STORE_ROW)
+        store_stmt_done(st);
+    json_t *items = json_array();
+    int64_t now = o->opt.auth ? auth_now(o->opt.auth) : xn_now_us();
+    int32_t today = xn_date_of(now);
+    for (size_t i = 0; rc >= 0 && i < n; i++) {
+        row *r = &rows[i];
+        int32_t s, e, ps, pe;
+        char key[24], pkey[24], rbuf[32];
+        oblig_period(r->rule, r->every, today, &s, &e, key);
+        oblig_period(r->rule, r->every, s - 1, &ps, &pe, pkey);
+        /* the period before, when the duty already applied for all of it and went undone */
+        for (int which = 0; rc >= 0 && which < 2; which++) {
+            int32_t a = which ? s : ps, b = which ? e : pe;
+            if (!which && day_us(a) < r->created)
+                continue;
+            json_t *ev = json_array();
+            rc = period_evidence(c, r->id, r->kind, which ? key : pkey, a, b, ev, err);
+            if (rc < 0) {
+                json_decref(ev);
+                break;
+            }
+            int32_t due = due_day(o, a, b);
+            const char *st_name = json_array_size(ev) ? "done"
+                                  : !which            ? "overdue"
+                                  : today > due       ? "overdue"
+                                  : today >= due - due_window(a, b) + 1 ? "due"
+                                                                          : "upcoming";
+            if (!which && strcmp(st_name, "done") == 0) {
+                json_decref(ev);
+                continue; /* the period before is only listed while it is overdue */
+            }
+            if (state && strcmp(state, st_name) != 0) {
+                json_decref(ev);
+                continue;
+            }
+            json_array_append_new(
+                items,
+                json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:o, s:o, s:o,"
+                          " s:s, s:o, s:b}",
+                          "id", (json_int_t)r->id, "key", r->key, "title", r->title, "reqs",
+                          r->reqs, "rule", r->rule, "rule_text",
+                          rule_text(r->rule, r->every, rbuf, sizeof rbuf), "every", r->every,
+                          "owner", r->owner, "owner_name", r->owner_name, "evidence_kind",
+                          r->kind, "period", which ? key : pkey, "period_start", date_json(a),
+                          "period_end", date_json(b - 1), "due_date", date_json(due), "state",
+                          st_name, "evidence", ev, "mine", holds_role(who, r->owner)));
+        }
+    }
+    store_release(c);
+    if (rc < 0) {
+        json_decref(items);
+        return rc;
+    }
+    *out = json_pack("{s:o, s:o}", "items", items, "today", date_json(today));
+    return XN_OK;
+}
+
+typedef struct evidence_ctx {
+    oblig_ctx *o;
+    const audit_actor *actor;
+    int64_t id, file_id;
+    const char *note, *period;
+} evidence_ctx;
+
+static int evidence_tx(store_conn *tx, void *ctx, xn_error *err)
+{
+    evidence_ctx *x = ctx;
+    store_stmt *st;
+    int rc = store_prepare(tx,
+                           "INSERT INTO obligation_evidence (obligation_id, period, file_id, note,"
+                           " by_id, by_name, at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                           &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, x->id);
+    store_bind_text(st, 2, x->period, -1);
+    store_bind_int(st, 3, x->file_id);
+    store_bind_text(st, 4, x->note, -1);
+    store_bind_int(st, 5, x->actor->id);
+    store_bind_text(st, 6,
+                    x->actor->real_name && *x->actor->real_name ? x->actor->real_name
+                                                                : x->actor->name,
+                    -1);
+    store_bind_int(st, 7, x->o->opt.auth ? auth_now(x->o->opt.auth) : xn_now_us());
+    rc = store_step(st, err);
+    store_stmt_done(st);
+    if (rc < 0)
+        return rc;
+    char oid[24], *dj;
+    snprintf(oid, sizeof oid, "%lld", (long long)x->id);
+    json_t *detail = json_pack("{s:s, s:I, s:s}", "period", x->period, "file_id",
+                               (json_int_t)x->file_id, "note", x->note);
+    dj = json_dumps(detail, JSON_COMPACT);
+    json_decref(detail);
+    audit_event ev = {.action = "oblig.evidence",
+                      .actor = x->actor,
+                      .object_type = "obligation",
+                      .object_id = oid,
+                      .result = AUDIT_OK,
+                      .detail_json = dj};
+    rc = audit_append(x->o->opt.trail, tx, &ev, err);
+    free(dj);
+    return rc;
+}
+
+int oblig_evidence_add(oblig_ctx *o, const auth_principal *who, int64_t id, const char *period,
+                       int64_t file_id, const char *note, xn_error *err)
+{
+    store_conn *c;
+    int rc = store_acquire(o->opt.db, &c, err);
+    if (rc != XN_OK)
+        return rc;
+    store_stmt *st;
+    char owner[32] = "", rule[16] = "";
+    int every = 1;
+    rc = store_prepare(c, "SELECT owner_role, rule, every FROM obligation WHERE id = $1", &st,
+                       err);
+    if (rc == XN_OK) {
+        store_bind_int(st, 1, id);
+        rc = store_step(st, err);
+        if (rc == STORE_ROW) {
+            xn_strlcpy(owner, store_col_text(st, 0), sizeof owner);
+            xn_strlcpy(rule, store_col_text(st, 1), sizeof rule);
+            every = (int)store_col_int(st, 2);
+            store_stmt_done(st);
+            rc = XN_OK;
+        } else if (rc == STORE_DONE) {
+            rc = xn_fail(err, XN_ENOTFOUND, "not_found", "该职责不存在");
+        }
+    }
+    store_release(c);
+    if (rc != XN_OK)
+        return rc;
+    if (!holds_role(who, owner) && !auth_can(who, "compliance.manage"))
+        return xn_fail(err, XN_EDENIED, "not_owner", "只有该职责的负责岗位或安全管理员可以提交证据");
+    rc = xn_check_text(note, OBLIG_MAX_REASON, XN_TEXT_FREE, true, "note", "完成情况说明", err);
+    if (rc != XN_OK)
+        return rc;
+    /* the current period, or the one before it while that one is overdue */
+    int64_t now = o->opt.auth ? auth_now(o->opt.auth) : xn_now_us();
+    int32_t s, e, ps, pe;
+    char key[24], pkey[24];
+    oblig_period(rule, every, xn_date_of(now), &s, &e, key);
+    oblig_period(rule, every, s - 1, &ps, &pe, pkey);
+    if (period && strcmp(period, key) != 0 && strcmp(period, pkey) != 0)
+        return xn_fail_field(err, XN_EINVAL, "bad_period", "period",
+                             "证据只能提交到本期（%s）或上一期（%s）", key, pkey);
+    files_info fi;
+    if (!file_id || !o->opt.files || files_get(o->opt.files, file_id, &fi, err) != XN_OK)
+        return xn_fail_field(err, XN_EINVAL, "bad_file", "file_id", "须附上证据文件");
+    if (strcmp(fi.scan, "clean") != 0)
+        return xn_fail_field(err, XN_EINVAL, "not_clean", "file_id",
+                             "证据文件“%s”尚未通过病毒检查", fi.name);
+    audit_actor actor = auth_actor(who);
+    evidence_ctx x = {.o = o, .actor = &actor, .id = id, .file_id = file_id, .note = note,
+                      .period = period ? period : key};
+    return store_tx(o->opt.db, evidence_tx, &x, err);
+}

@@ -1,0 +1,442 @@
+/*
+ * The duty roster (MON-2, ORG-4, HS 附件3 读网值班): one person on duty every day, working day or
+ * holiday, and a leader on duty (带班领导) on holidays and on the key dates the security
+ * administrator marks; contact numbers on the roster. The person on duty checks in with what
+ * was read and any anomaly (an anomaly may open an incident at once); a day whose person has
+ * not checked in an hour after the shift starts tells the leaders (job duty.watch).
+ */
+#include "oblig/oblig_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define SHIFT_START_MIN (8 * 60 + 30) /* 08:30 Shanghai */
+#define CHECKIN_GRACE   60            /* minutes before a missing check-in is told */
+
+static int64_t rules_now(const oblig_ctx *o)
+{
+    return o->opt.auth ? auth_now(o->opt.auth) : xn_now_us();
+}
+
+static bool is_holiday(oblig_ctx *o, int32_t day)
+{
+    bool est;
+    return o->opt.calendar ? !calendar_is_workday(o->opt.calendar, day, &est)
+                           : xn_date_weekday(day) == 0 || xn_date_weekday(day) == 6;
+}
+
+static int key_date(store_conn *c, int32_t day, char *name, size_t size, xn_error *err)
+{
+    store_stmt *st;
+    *name = '\0';
+    int rc = store_prepare(c, "SELECT name FROM duty_key_date WHERE day = $1", &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, day);
+    if ((rc = store_step(st, err)) == STORE_ROW) {
+        xn_strlcpy(name, store_col_text(st, 0), size);
+        store_stmt_done(st);
+    }
+    return rc < 0 ? rc : XN_OK;
+}
+
+static json_t *person(store_conn *c, int64_t id)
+{
+    char name[AUTH_MAX_NAME + 1], phone[64];
+    xn_error ignored;
+    if (!id || auth_user_contact(c, id, name, sizeof name, phone, sizeof phone, &ignored) != XN_OK)
+        return json_null();
+    return json_pack("{s:I, s:s, s:s}", "id", (json_int_t)id, "name", name, "phone", phone);
+}
+
+int oblig_roster_json(oblig_ctx *o, const char *month, json_t **out, xn_error *err)
+{
+    int y = 0, m = 0;
+    int32_t first, next;
+    if (!month || strlen(month) != 7 || month[4] != '-' || !xn_digits(month, 4, &y) ||
+        !xn_digits(month + 5, 2, &m) || !xn_date_from_ymd(y, m, 1, &first))
+        return xn_fail_field(err, XN_EINVAL, "bad_month", "month", "月份格式应为 YYYY-MM");
+    xn_date_from_ymd(m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1, 1, &next);
+    store_conn *c;
+    int rc = store_acquire(o->opt.db, &c, err);
+    if (rc != XN_OK)
+        return rc;
+    json_t *days = json_array();
+    int gaps = 0, leaderless = 0;
+    for (int32_t d = first; rc == XN_OK && d < next; d++) {
+        char kd[128], date[XN_DATE_STR];
+        rc = key_date(c, d, kd, sizeof kd, err);
+        if (rc != XN_OK)
+            break;
+        store_stmt *st;
+        int64_t user = 0, leader = 0;
+        rc = store_prepare(c, "SELECT user_id, coalesce(leader_id, 0) FROM duty_day WHERE day = $1",
+                           &st, err);
+        if (rc != XN_OK)
+            break;
+        store_bind_int(st, 1, d);
+        if ((rc = store_step(st, err)) == STORE_ROW) {
+            user = store_col_int(st, 0);
+            leader = store_col_int(st, 1);
+            store_stmt_done(st);
+        }
+        if (rc < 0)
+            break;
+        json_t *checkins = json_array();
+        rc = store_prepare(c,
+                           "SELECT at, read_text, coalesce(anomaly, ''), coalesce(incident_id, 0)"
+                           " FROM duty_checkin WHERE day = $1 ORDER BY id",
+                           &st, err);
+        if (rc != XN_OK) {
+            json_decref(checkins);
+            break;
+        }
+        store_bind_int(st, 1, d);
+        while ((rc = store_step(st, err)) == STORE_ROW)
+            json_array_append_new(checkins,
+                                  json_pack("{s:I, s:s, s:s, s:I}", "at",
+                                            (json_int_t)store_col_int(st, 0), "read",
+                                            store_col_text(st, 1), "anomaly", store_col_text(st, 2),
+                                            "incident_id", (json_int_t)store_col_int(st, 3)));
+        if (rc < 0) {
+            json_decref(checkins);
+            break;
+        }
+        rc = XN_OK;
+        bool holiday = is_holiday(o, d);
+        bool needs_leader = holiday || *kd;
+        gaps += user == 0;
+        leaderless += needs_leader && leader == 0;
+        xn_date_format(d, date);
+        json_t *day = json_pack("{s:s, s:i, s:b, s:b, s:o, s:o, s:o}", "date", date, "weekday",
+                                xn_date_weekday(d), "holiday", holiday, "needs_leader",
+                                needs_leader, "on_duty", person(c, user), "leader",
+                                person(c, leader), "checkins", checkins);
+        if (*kd)
+            json_object_set_new(day, "key_date", json_string(kd));
+        json_array_append_new(days, day);
+    }
+    store_release(c);
+    if (rc != XN_OK) {
+        json_decref(days);
+        return rc;
+    }
+    *out = json_pack("{s:s, s:o, s:i, s:i}", "month", month, "days", days, "gaps", gaps,
+                     "without_leader", leaderless);
+    return XN_OK;
+}
+
+static bool holds(store_conn *c, int64_t user, const char *role)
+{
+    store_stmt *st;
+    xn_error err;
+    if (store_prepare(c,
+                      "SELECT 1 FROM user_role ur JOIN role r ON r.id = ur.role_id JOIN app_user u"
+                      " ON u.id = ur.user_id WHERE ur.user_id = $1 AND r.code = $2"
+                      " AND u.status = 'active'",
+                      &st, &err) != XN_OK)
+        return false;
+    store_bind_int(st, 1, user);
+    store_bind_text(st, 2, role, -1);
+    int rc = store_step(st, &err);
+    if (rc == STORE_ROW)
+        store_stmt_done(st);
+    return rc == STORE_ROW;
+}
+
+typedef struct plan_ctx {
+    oblig_ctx *o;
+    const audit_actor *actor;
+    int32_t day;
+    int64_t user, leader;
+    const char *key_name;
+} plan_ctx;
+
+static int record(oblig_ctx *o, store_conn *tx, const audit_actor *actor, const char *action,
+                  const char *type, const char *id, json_t *detail, xn_error *err)
+{
+    char *dj = json_dumps(detail, JSON_COMPACT);
+    json_decref(detail);
+    audit_event ev = {.action = action,
+                      .actor = actor,
+                      .object_type = type,
+                      .object_id = id,
+                      .result = AUDIT_OK,
+                      .detail_json = dj};
+    int rc = audit_append(o->opt.trail, tx, &ev, err);
+    free(dj);
+    return rc;
+}
+
+static int plan_tx(store_conn *tx, void *ctx, xn_error *err)
+{
+    plan_ctx *x = ctx;
+    if (!holds(tx, x->user, "duty"))
+        return xn_fail_field(err, XN_EINVAL, "not_duty", "user_id", "值班人员须为在岗的值班员");
+    if (x->leader && !holds(tx, x->leader, "leader"))
+        return xn_fail_field(err, XN_EINVAL, "not_leader", "leader_id", "带班领导须为在岗的领导");
+    if (x->leader == x->user)
+        return xn_fail_field(err, XN_EINVAL, "same_person", "leader_id", "带班领导与值班人员不能是同一人");
+    char kd[128];
+    int rc = key_date(tx, x->day, kd, sizeof kd, err);
+    if (rc != XN_OK)
+        return rc;
+    if (!x->leader && (is_holiday(x->o, x->day) || *kd))
+        return xn_fail_field(err, XN_EINVAL, "leader_required", "leader_id",
+                             "节假日和重要时间节点须安排带班领导");
+    store_stmt *st;
+    rc = store_prepare(tx,
+                       "INSERT INTO duty_day (day, user_id, leader_id, planned_by, planned_at)"
+                       " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (day) DO UPDATE SET"
+                       " user_id = excluded.user_id, leader_id = excluded.leader_id,"
+                       " planned_by = excluded.planned_by, planned_at = excluded.planned_at",
+                       &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, x->day);
+    store_bind_int(st, 2, x->user);
+    if (x->leader)
+        store_bind_int(st, 3, x->leader);
+    else
+        store_bind_null(st, 3);
+    store_bind_text(st, 4, x->actor->real_name && *x->actor->real_name ? x->actor->real_name
+                                                                      : x->actor->name,
+                    -1);
+    store_bind_int(st, 5, rules_now(x->o));
+    rc = store_step(st, err);
+    store_stmt_done(st);
+    if (rc < 0)
+        return rc;
+    char date[XN_DATE_STR];
+    xn_date_format(x->day, date);
+    return record(x->o, tx, x->actor, "duty.plan", "duty_day", date,
+                  json_pack("{s:I, s:I}", "user_id", (json_int_t)x->user, "leader_id",
+                            (json_int_t)x->leader),
+                  err);
+}
+
+int oblig_roster_set(oblig_ctx *o, const audit_actor *actor, const char *date, int64_t user,
+                     int64_t leader, xn_error *err)
+{
+    int32_t day;
+    if (!date || !xn_date_parse(date, strlen(date), &day))
+        return xn_fail_field(err, XN_EINVAL, "bad_date", "date", "日期格式应为 YYYY-MM-DD");
+    if (day < xn_date_of(rules_now(o)))
+        return xn_fail_field(err, XN_EINVAL, "past_date", "date", "不能改排已经过去的日期");
+    if (user <= 0)
+        return xn_fail_field(err, XN_EINVAL, "required", "user_id", "须指定值班人员");
+    plan_ctx x = {.o = o, .actor = actor, .day = day, .user = user, .leader = leader};
+    return store_tx(o->opt.db, plan_tx, &x, err);
+}
+
+static int key_date_tx(store_conn *tx, void *ctx, xn_error *err)
+{
+    plan_ctx *x = ctx;
+    store_stmt *st;
+    int rc = store_prepare(tx,
+                           "INSERT INTO duty_key_date (day, name) VALUES ($1, $2)"
+                           " ON CONFLICT (day) DO UPDATE SET name = excluded.name",
+                           &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, x->day);
+    store_bind_text(st, 2, x->key_name, -1);
+    rc = store_step(st, err);
+    store_stmt_done(st);
+    if (rc < 0)
+        return rc;
+    char date[XN_DATE_STR];
+    xn_date_format(x->day, date);
+    return record(x->o, tx, x->actor, "duty.key_date", "duty_day", date,
+                  json_pack("{s:s}", "name", x->key_name), err);
+}
+
+int oblig_key_date_set(oblig_ctx *o, const audit_actor *actor, const char *date, const char *name,
+                       xn_error *err)
+{
+    int32_t day;
+    if (!date || !xn_date_parse(date, strlen(date), &day))
+        return xn_fail_field(err, XN_EINVAL, "bad_date", "date", "日期格式应为 YYYY-MM-DD");
+    int rc = xn_check_text(name, 120, XN_TEXT_LABEL, true, "name", "重要时间节点名称", err);
+    if (rc != XN_OK)
+        return rc;
+    plan_ctx x = {.o = o, .actor = actor, .day = day, .key_name = name};
+    return store_tx(o->opt.db, key_date_tx, &x, err);
+}
+
+typedef struct checkin_ctx {
+    oblig_ctx *o;
+    const audit_actor *actor;
+    int32_t day;
+    const char *read, *anomaly;
+    int64_t incident_id;
+    int64_t id;
+} checkin_ctx;
+
+static int checkin_tx(store_conn *tx, void *ctx, xn_error *err)
+{
+    checkin_ctx *x = ctx;
+    store_stmt *st;
+    int64_t user = 0;
+    int rc = store_prepare(tx, "SELECT user_id FROM duty_day WHERE day = $1", &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, x->day);
+    if ((rc = store_step(st, err)) == STORE_ROW) {
+        user = store_col_int(st, 0);
+        store_stmt_done(st);
+    }
+    if (rc < 0)
+        return rc;
+    if (user != x->actor->id)
+        return xn_fail(err, XN_EDENIED, "not_on_duty", "您不是今日的值班人员");
+    rc = store_prepare(tx,
+                       "INSERT INTO duty_checkin (day, user_id, at, read_text, anomaly, incident_id)"
+                       " VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                       &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, x->day);
+    store_bind_int(st, 2, user);
+    store_bind_int(st, 3, rules_now(x->o));
+    store_bind_text(st, 4, x->read, -1);
+    if (x->anomaly && *x->anomaly)
+        store_bind_text(st, 5, x->anomaly, -1);
+    else
+        store_bind_null(st, 5);
+    if (x->incident_id)
+        store_bind_int(st, 6, x->incident_id);
+    else
+        store_bind_null(st, 6);
+    if ((rc = store_step(st, err)) == STORE_ROW) {
+        x->id = store_col_int(st, 0);
+        store_stmt_done(st);
+    }
+    if (rc < 0)
+        return rc;
+    char date[XN_DATE_STR];
+    xn_date_format(x->day, date);
+    json_t *detail = json_pack("{s:s}", "read", x->read);
+    if (x->anomaly && *x->anomaly)
+        json_object_set_new(detail, "anomaly", json_string(x->anomaly));
+    if (x->incident_id)
+        json_object_set_new(detail, "incident_id", json_integer(x->incident_id));
+    return record(x->o, tx, x->actor, "duty.checkin", "duty_day", date, detail, err);
+}
+
+int oblig_checkin(oblig_ctx *o, const audit_actor *actor, const char *read, const char *anomaly,
+                  bool open_incident, int64_t *incident_id, xn_error *err)
+{
+    int rc = xn_check_text(read, OBLIG_MAX_REASON, XN_TEXT_FREE, true, "read", "读网情况", err);
+    if (rc == XN_OK)
+        rc = xn_check_text(anomaly, OBLIG_MAX_REASON, XN_TEXT_FREE, open_incident, "anomaly",
+                           "异常情况", err);
+    if (rc != XN_OK)
+        return rc;
+    checkin_ctx x = {.o = o, .actor = actor, .day = xn_date_of(rules_now(o)), .read = read,
+                     .anomaly = anomaly};
+    /* on duty today? (checked again in the transaction; an incident is not opened for a
+     * stranger) */
+    store_conn *c;
+    if ((rc = store_acquire(o->opt.db, &c, err)) != XN_OK)
+        return rc;
+    store_stmt *st;
+    int64_t user = 0;
+    rc = store_prepare(c, "SELECT user_id FROM duty_day WHERE day = $1", &st, err);
+    if (rc == XN_OK) {
+        store_bind_int(st, 1, x.day);
+        if ((rc = store_step(st, err)) == STORE_ROW) {
+            user = store_col_int(st, 0);
+            store_stmt_done(st);
+        }
+    }
+    store_release(c);
+    if (rc < 0)
+        return rc;
+    if (user != actor->id)
+        return xn_fail(err, XN_EDENIED, "not_on_duty", "您不是今日的值班人员");
+    if (open_incident && o->opt.incidents) {
+        char title[600];
+        snprintf(title, sizeof title, "读网值班发现异常：%.160s", anomaly);
+        incident_in in = {.kind = "other", .title = title, .site_affected = -1, .note = anomaly,
+                          .source = "duty"};
+        rc = incident_open(o->opt.incidents, actor, &in, &x.incident_id, NULL, err);
+        if (rc != XN_OK)
+            return rc;
+    }
+    rc = store_tx(o->opt.db, checkin_tx, &x, err);
+    if (rc == XN_OK && incident_id)
+        *incident_id = x.incident_id;
+    return rc;
+}
+
+/* ---- the missing check-in ---------------------------------------------------------------- */
+
+typedef struct watch_ctx {
+    oblig_ctx *o;
+    int32_t day;
+    int told;
+} watch_ctx;
+
+static int watch_tx(store_conn *tx, void *ctx, xn_error *err)
+{
+    watch_ctx *x = ctx;
+    store_stmt *st;
+    int rc = store_prepare(tx,
+                           "UPDATE duty_day SET planned_at = planned_at WHERE day = $1"
+                           " AND missed_told = 0 AND NOT EXISTS (SELECT 1 FROM duty_checkin c"
+                           " WHERE c.day = duty_day.day) RETURNING user_id,"
+                           " coalesce(leader_id, 0)",
+                           &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, x->day);
+    int64_t user = 0, leader = 0;
+    if ((rc = store_step(st, err)) == STORE_ROW) {
+        user = store_col_int(st, 0);
+        leader = store_col_int(st, 1);
+        store_stmt_done(st);
+    }
+    if (rc < 0 || !user)
+        return rc < 0 ? rc : XN_OK;
+    rc = store_prepare(tx, "UPDATE duty_day SET missed_told = 1 WHERE day = $1", &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, x->day);
+    rc = store_step(st, err);
+    store_stmt_done(st);
+    if (rc < 0)
+        return rc;
+    char name[AUTH_MAX_NAME + 1] = "", phone[64] = "", date[XN_DATE_STR], body[512];
+    xn_error ignored;
+    auth_user_contact(tx, user, name, sizeof name, phone, sizeof phone, &ignored);
+    xn_date_format(x->day, date);
+    snprintf(body, sizeof body, "%s 的值班人员%s（%s）上班一小时后仍未签到，请核实。", date, name,
+             phone);
+    json_t *vars = json_pack("{s:s, s:s, s:s}", "date", date, "name", name, "phone", phone);
+    rc = x->o->opt.notify ? notify_raise(x->o->opt.notify, tx, "duty.checkin_missed", "领导小组",
+                                         "duty_day", date, vars, NULL, err)
+                          : XN_OK;
+    json_decref(vars);
+    if (rc == XN_OK && leader)
+        rc = auth_notification_add(tx, leader, "duty.checkin_missed", "值班人员未签到", body, err);
+    if (rc == XN_OK)
+        rc = record(x->o, tx, &audit_system_actor, "duty.checkin_missed", "duty_day", date,
+                    json_pack("{s:I}", "user_id", (json_int_t)user), err);
+    x->told += rc == XN_OK;
+    return rc;
+}
+
+int oblig_duty_watch(oblig_ctx *o, json_t *summary, xn_error *err)
+{
+    int64_t now = rules_now(o);
+    int32_t today = xn_date_of(now);
+    int64_t minute = (now / 60000000 + 8 * 60) % (24 * 60); /* Shanghai minutes of the day */
+    if (minute < SHIFT_START_MIN + CHECKIN_GRACE)
+        return XN_OK;
+    watch_ctx x = {.o = o, .day = today};
+    int rc = store_tx(o->opt.db, watch_tx, &x, err);
+    if (rc == XN_OK && x.told)
+        json_object_set_new(summary, "told", json_integer(x.told));
+    return rc;
+}

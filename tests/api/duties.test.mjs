@@ -1,0 +1,169 @@
+// Periodic duties (OBL) and the duty roster (MON-2, ORG-4, HS 附件3) on the rules' clock, set to
+// the days around the 2026 National Day holiday: due dates on the last working day of a period,
+// evidence (a clean file by the owning role; what xinan holds itself found on its own), overdue
+// periods, a roster that needs a leader on holidays and key dates, the check-in of the person on
+// duty (an anomaly opens an incident), and the leaders told of a missing check-in.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startServer, tempDir, waitFor, auditRows, request } from '../lib/server.mjs';
+import { adminClient, appointedClient, grantedClient } from '../lib/session.mjs';
+import { startClamd, EICAR } from '../lib/clamd.mjs';
+
+let server; let clamd; let clockFile; let admin; let sec; let auditor; let duty; let duty2; let lead; let lead2;
+
+/** Sets the rules' clock to a Shanghai wall time, "2026-09-29T10:00". */
+function clockAt(local) {
+  const target = Date.parse(`${local}:00+08:00`);
+  writeFileSync(clockFile, String(Math.round((target - Date.now()) / 1000)));
+}
+
+function upload(client, name, body) {
+  const headers = { Cookie: client.cookie, 'X-CSRF-Token': client.csrf, 'Content-Type': 'application/octet-stream', 'X-Filename': encodeURIComponent(name) };
+  return request(server.url, '/api/files', { method: 'POST', headers, body }).then((r) => ({ ...r, json: JSON.parse(r.body) }));
+}
+const find = (list, key) => list.json.items.filter((i) => i.key === key);
+
+before(async () => {
+  clamd = await startClamd();
+  const dir = tempDir();
+  clockFile = join(dir, 'clock');
+  clockAt('2026-09-29T10:00');
+  server = await startServer({ dir, env: { XINAN_TEST_CLOCK: clockFile, XINAN_FILES_CLAMD: clamd.socket } });
+  admin = await adminClient(server);
+  auditor = await appointedClient(server, admin, 'aud1', 'auditor', { realName: '吴审计' });
+  sec = await appointedClient(server, admin, 'sec1', 'secadmin', { realName: '周安全' });
+  duty = await grantedClient(server, admin, sec, 'duty1', 'duty', { realName: '王值班' });
+  duty2 = await grantedClient(server, admin, sec, 'duty2', 'duty', { realName: '李值班' });
+  lead = await grantedClient(server, admin, sec, 'lead1', 'leader', { realName: '张领导' });
+  lead2 = await grantedClient(server, admin, sec, 'lead2', 'leader', { realName: '孙领导' });
+  const r = await admin.call('POST', '/api/notify/groups', { name: '领导小组', members: [{ user_id: lead.id }, { user_id: lead2.id }], channels: [1] });
+  assert.equal(r.status, 201, r.body);
+});
+
+after(async () => {
+  await server.stop();
+  await clamd.stop();
+});
+
+test('each duty has its current period, due on the period’s last working day (National Day included)', async () => {
+  const r = await sec.call('GET', '/api/obligations');
+  assert.equal(r.status, 200, r.body);
+  assert.equal(r.json.today, '2026-09-29');
+  const weekly = find(r, 'backup_weekly')[0];
+  assert.equal(weekly.period_start, '2026-09-28');
+  assert.equal(weekly.period_end, '2026-10-04');
+  assert.equal(weekly.due_date, '2026-09-30', 'October 1-4 are holidays');
+  assert.equal(weekly.state, 'due');
+  const yearly = find(r, 'account_review')[0];
+  assert.equal(yearly.period, '2026');
+  assert.equal(yearly.due_date, '2026-12-31');
+  assert.equal(yearly.state, 'upcoming');
+  assert.equal(find(r, 'risk_internal')[0].period, '2026-Q3');
+  assert.equal(find(r, 'self_inspection')[0].period, '2026-H2');
+  assert.equal(find(r, 'new_media_activity')[0].rule_text, '每 15 天');
+  for (const i of r.json.items) assert.ok(['upcoming', 'due', 'done', 'overdue'].includes(i.state), i.key);
+  assert.ok(r.json.items.every((i) => i.mine === (i.owner === 'secadmin')), 'mine: the duties of one’s roles');
+  assert.equal((await sec.call('GET', '/api/obligations?state=late')).status, 400);
+});
+
+test('evidence: a clean file by the owner fulfils a period; xinan’s own records (a training) fulfil theirs', async () => {
+  const r0 = await sec.call('GET', '/api/obligations?state=due');
+  const weekly = find(r0, 'backup_weekly')[0];
+  const good = await upload(sec, '备份日志-第39周.txt', Buffer.from('2026-09-28 全量备份完成\n'));
+  await waitFor(async () => (await sec.call('GET', `/api/files/${good.json.id}/meta`)).json.scan === 'clean', 'clean');
+  // not the owner (系统管理员) and not the security administrator
+  let r = await duty.call('POST', `/api/obligations/${weekly.id}/evidence`, { file_id: good.json.id, note: '已备份' });
+  assert.equal(r.status, 403, r.body);
+  r = await sec.call('POST', `/api/obligations/${weekly.id}/evidence`, { note: '已备份' });
+  assert.equal(r.status, 400, 'a file is required');
+  const bad = await upload(sec, 'x.txt', EICAR);
+  r = await sec.call('POST', `/api/obligations/${weekly.id}/evidence`, { file_id: bad.json.id, note: '已备份' });
+  assert.equal(r.status, 400, r.body);
+  r = await sec.call('POST', `/api/obligations/${weekly.id}/evidence`, { file_id: good.json.id, note: '' });
+  assert.equal(r.status, 400, 'a note is required');
+  r = await sec.call('POST', `/api/obligations/${weekly.id}/evidence`, { file_id: good.json.id, note: '第 39 周全量备份及日志', period: '2020-01' });
+  assert.equal(r.status, 400, 'only this period or the one before');
+  r = await sec.call('POST', `/api/obligations/${weekly.id}/evidence`, { file_id: good.json.id, note: '第 39 周全量备份及日志' });
+  assert.equal(r.status, 200, r.body);
+  const done = find(r, 'backup_weekly')[0];
+  assert.equal(done.state, 'done');
+  assert.equal(done.evidence[0].file_id, good.json.id);
+  assert.equal(auditRows(server.db, 'oblig.evidence').filter((x) => x.result === 'ok').length, 1);
+  // the yearly training: done by the training register's row of this year
+  r = await sec.call('GET', '/api/obligations');
+  assert.equal(find(r, 'training')[0].state, 'upcoming');
+  const row = await sec.call('POST', '/api/registers/trainings/rows', { date: '2026-09-29', topic: '网络安全意识培训', trainer: '周安全', attendees: '王值班、李值班', hours: 2 });
+  assert.equal(row.status, 201, row.body);
+  r = await sec.call('GET', '/api/obligations');
+  assert.equal(find(r, 'training')[0].state, 'done');
+  assert.equal(find(r, 'training')[0].evidence[0].kind, 'training');
+});
+
+test('the roster: a leader on duty on holidays and key dates; one person a day; the month with its gaps', async () => {
+  let r = await sec.call('POST', '/api/duty/roster', { date: '2026-10-01', user_id: duty.id });
+  assert.equal(r.status, 400, r.body);
+  assert.equal(r.json.error.field, 'leader_id');
+  r = await sec.call('POST', '/api/duty/roster', { date: '2026-10-01', user_id: duty.id, leader_id: lead.id });
+  assert.equal(r.status, 200, r.body);
+  r = await sec.call('POST', '/api/duty/roster', { date: '2026-10-01', user_id: lead.id, leader_id: lead2.id });
+  assert.equal(r.status, 400, 'a leader is not a 值班员');
+  r = await sec.call('POST', '/api/duty/roster', { date: '2026-10-08', user_id: duty2.id });
+  assert.equal(r.status, 200, r.body);
+  // a key date on a working day needs a leader too
+  r = await sec.call('POST', '/api/duty/key-dates', { date: '2026-10-09', name: '重要会议期间' });
+  assert.equal(r.status, 200, r.body);
+  r = await sec.call('POST', '/api/duty/roster', { date: '2026-10-09', user_id: duty.id });
+  assert.equal(r.status, 400);
+  r = await sec.call('POST', '/api/duty/roster', { date: '2026-09-01', user_id: duty.id });
+  assert.equal(r.status, 400, 'the past is not planned');
+  r = await duty.call('POST', '/api/duty/roster', { date: '2026-10-12', user_id: duty.id });
+  assert.equal(r.status, 403, 'only the security administrator plans');
+  r = await lead.call('GET', '/api/duty/roster?month=2026-10');
+  assert.equal(r.status, 200, r.body);
+  assert.equal(r.json.days.length, 31);
+  const d1 = r.json.days[0];
+  assert.equal(d1.holiday, true);
+  assert.equal(d1.on_duty.name, '王值班');
+  assert.equal(d1.leader.name, '张领导');
+  assert.equal(r.json.days[9].holiday, false, '10-10 is an adjusted working day');
+  assert.equal(r.json.days[8].key_date, '重要会议期间');
+  assert.equal(r.json.gaps, 29);
+  assert.ok(r.json.without_leader >= 9);
+  assert.equal((await lead.call('GET', '/api/duty/roster?month=2026-13')).status, 400);
+});
+
+test('check-in: only today’s person on duty; an anomaly opens an incident; a missing check-in tells the leaders', async () => {
+  clockAt('2026-10-01T08:40');
+  let r = await duty2.call('POST', '/api/duty/checkin', { read: '门户网站首页及各栏目' });
+  assert.equal(r.status, 403, r.body);
+  r = await duty.call('POST', '/api/duty/checkin', { read: '门户网站首页及各栏目', anomaly: '“通知公告”栏目出现乱码', open_incident: true });
+  assert.equal(r.status, 201, r.body);
+  assert.ok(r.json.incident_id > 0);
+  const inc = await lead.call('GET', `/api/incidents/${r.json.incident_id}`);
+  assert.equal(inc.json.source, 'duty');
+  r = await lead.call('GET', '/api/duty/roster?month=2026-10');
+  assert.equal(r.json.days[0].checkins.length, 1);
+
+  // 10-08: nobody checks in; at 09:31 the leaders are told, once
+  clockAt('2026-10-08T09:20');
+  await new Promise((res) => setTimeout(res, 2500));
+  assert.equal(auditRows(server.db, 'duty.checkin_missed').length, 0, 'not before an hour');
+  clockAt('2026-10-08T09:31');
+  await waitFor(() => auditRows(server.db, 'duty.checkin_missed').length === 1, 'told');
+  await new Promise((res) => setTimeout(res, 2500));
+  assert.equal(auditRows(server.db, 'duty.checkin_missed').length, 1, 'once');
+  const bell = await lead.call('GET', '/api/me/notifications');
+  assert.ok(JSON.stringify(bell.json).includes('李值班'), JSON.stringify(bell.json).slice(0, 300));
+});
+
+test('a period gone by without evidence is overdue', async () => {
+  clockAt('2026-10-08T10:00');
+  const r = await sec.call('GET', '/api/obligations?state=overdue');
+  // the daily backup of 10-07 (a day after the start) was never evidenced
+  const daily = find(r, 'backup_daily');
+  assert.ok(daily.some((i) => i.period === '2026-10-07'), JSON.stringify(daily));
+  // the weekly backup of the week before (28 Sep, evidenced) is not overdue
+  assert.ok(!find(r, 'backup_weekly').some((i) => i.period === 'W2026-09-28'));
+});
