@@ -97,6 +97,7 @@ static const label labels[] = {
     {"action", "publish.recheck_hit", "复查命中通知", "Re-check hit notice"},
     /* duties and the roster */
     {"action", "oblig.evidence", "提交职责完成证据", "Duty evidence added"},
+    {"action", "oblig.update", "修改周期职责", "Duty changed"},
     {"action", "duty.plan", "排班", "Duty planned"},
     {"action", "duty.key_date", "标记重要时间节点", "Key date marked"},
     {"action", "duty.checkin", "值班签到", "Duty check-in"},

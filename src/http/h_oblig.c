@@ -117,6 +117,40 @@ int http_h_obligation_evidence(http_req *req, http_resp *resp)
     return http_h_obligations(req, resp);
 }
 
+int http_h_obligation_update(http_req *req, http_resp *resp)
+{
+    int64_t id;
+    if (http_id_param(req, resp, &id) != XN_OK)
+        return 0;
+    xn_error err;
+    const char *owner = NULL, *rule = NULL;
+    int rc = XN_OK, every = 0, enabled = -1;
+    if (json_is_string(json_object_get(req->json, "owner")))
+        rc = http_body_string(req, "owner", 32, false, &owner, &err);
+    if (rc == XN_OK && json_object_get(req->json, "rule"))
+        rc = http_body_string(req, "rule", 16, true, &rule, &err);
+    json_t *ev = json_object_get(req->json, "every");
+    if (rc == XN_OK && ev && (!json_is_integer(ev) || json_integer_value(ev) < 1 ||
+                              json_integer_value(ev) > 366))
+        rc = xn_fail_field(&err, XN_EINVAL, "bad_rule", "every", "间隔天数须为 1–366");
+    else if (ev)
+        every = (int)json_integer_value(ev);
+    json_t *en = json_object_get(req->json, "enabled");
+    if (rc == XN_OK && en && !json_is_boolean(en))
+        rc = xn_fail_field(&err, XN_EINVAL, "bad_type", "enabled", "enabled 须为 true 或 false");
+    else if (en)
+        enabled = json_is_true(en);
+    audit_actor actor = auth_actor(req->who);
+    if (rc == XN_OK)
+        rc = oblig_duty_update(req->app->oblig, &actor, id, owner, rule, every, enabled, &err);
+    if (rc != XN_OK) {
+        char oid[24];
+        snprintf(oid, sizeof oid, "%lld", (long long)id);
+        return http_refuse(req, resp, &err, "oblig.update", "obligation", oid);
+    }
+    return http_h_obligations(req, resp);
+}
+
 /* ---- the duty roster ---------------------------------------------------------------------- */
 
 int http_h_duty_roster(http_req *req, http_resp *resp)

@@ -207,6 +207,8 @@ const http_route http_routes[] = {
      "periodic duties: this period and any overdue one (?state=upcoming|due|done|overdue)"},
     {"POST", "/api/obligations/:id/evidence", http_h_obligation_evidence, J, ANY,
      "evidence of a duty {file_id, note, period?} (its owning role or the security admin)"},
+    {"PATCH", "/api/obligations/:id", http_h_obligation_update, J, "compliance.manage",
+     "change a duty {owner?, rule?, every?, enabled?} (security administrator)"},
     {"GET", "/api/duty/roster", http_h_duty_roster, 0, "duty.read",
      "the month's roster with leaders, key dates and check-ins (?month=YYYY-MM)"},
     {"POST", "/api/duty/roster", http_h_duty_plan, J, "duty.plan",

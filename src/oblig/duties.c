@@ -432,3 +432,99 @@ int oblig_evidence_add(oblig_ctx *o, const auth_principal *who, int64_t id, cons
                       .period = period ? period : key};
     return store_tx(o->opt.db, evidence_tx, &x, err);
 }
+
+typedef struct update_ctx {
+    oblig_ctx *o;
+    const audit_actor *actor;
+    int64_t id;
+    const char *owner, *rule;
+    int every, enabled;
+} update_ctx;
+
+static int update_tx(store_conn *tx, void *ctx, xn_error *err)
+{
+    update_ctx *x = ctx;
+    store_stmt *st;
+    int rc;
+    if (x->owner) {
+        rc = store_prepare(tx, "SELECT 1 FROM role WHERE code = $1", &st, err);
+        if (rc != XN_OK)
+            return rc;
+        store_bind_text(st, 1, x->owner, -1);
+        rc = store_step(st, err);
+        if (rc == STORE_ROW)
+            store_stmt_done(st);
+        if (rc < 0)
+            return rc;
+        if (rc != STORE_ROW)
+            return xn_fail_field(err, XN_EINVAL, "bad_owner", "owner", "负责岗位不存在");
+    }
+    char rule[16] = "";
+    int every = 1;
+    rc = store_prepare(tx, "SELECT rule, every FROM obligation WHERE id = $1", &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, x->id);
+    rc = store_step(st, err);
+    if (rc == STORE_ROW) {
+        xn_strlcpy(rule, store_col_text(st, 0), sizeof rule);
+        every = (int)store_col_int(st, 1);
+        store_stmt_done(st);
+    }
+    if (rc < 0)
+        return rc;
+    if (rc != STORE_ROW)
+        return xn_fail(err, XN_ENOTFOUND, "not_found", "该职责不存在");
+    const char *new_rule = x->rule ? x->rule : rule;
+    int new_every = x->every > 0 ? x->every : (x->rule ? 1 : every);
+    if (!oblig_rule_valid(new_rule, new_every))
+        return xn_fail_field(err, XN_EINVAL, "bad_rule", "rule",
+                             "周期须为每日、每周、每月、每季度、每半年、每年，或每 N 天（1–366）");
+    rc = store_prepare(tx,
+                       "UPDATE obligation SET owner_role = coalesce($2, owner_role), rule = $3,"
+                       " every = $4, enabled = CASE WHEN $5 < 0 THEN enabled ELSE $5 END,"
+                       " updated_at = $6, updated_by = $7 WHERE id = $1",
+                       &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, x->id);
+    if (x->owner)
+        store_bind_text(st, 2, x->owner, -1);
+    else
+        store_bind_null(st, 2);
+    store_bind_text(st, 3, new_rule, -1);
+    store_bind_int(st, 4, new_every);
+    store_bind_int(st, 5, x->enabled);
+    store_bind_int(st, 6, x->o->opt.auth ? auth_now(x->o->opt.auth) : xn_now_us());
+    store_bind_text(st, 7,
+                    x->actor->real_name && *x->actor->real_name ? x->actor->real_name
+                                                                : x->actor->name,
+                    -1);
+    rc = store_step(st, err);
+    store_stmt_done(st);
+    if (rc < 0)
+        return rc;
+    char oid[24];
+    snprintf(oid, sizeof oid, "%lld", (long long)x->id);
+    json_t *detail = json_pack("{s:s?, s:s, s:i, s:i}", "owner", x->owner, "rule", new_rule,
+                               "every", new_every, "enabled", x->enabled);
+    char *dj = json_dumps(detail, JSON_COMPACT);
+    json_decref(detail);
+    audit_event ev = {.action = "oblig.update",
+                      .actor = x->actor,
+                      .object_type = "obligation",
+                      .object_id = oid,
+                      .result = AUDIT_OK,
+                      .detail_json = dj};
+    rc = audit_append(x->o->opt.trail, tx, &ev, err);
+    free(dj);
+    return rc;
+}
+
+int oblig_duty_update(oblig_ctx *o, const audit_actor *actor, int64_t id, const char *owner,
+                      const char *rule, int every, int enabled, xn_error *err)
+{
+    update_ctx x = {.o = o, .actor = actor, .id = id, .owner = owner, .rule = rule,
+                    .every = every, .enabled = enabled};
+    return store_tx(o->opt.db, update_tx, &x, err);
+}

@@ -108,6 +108,11 @@ int oblig_duties_seed(oblig_ctx *o, xn_error *err);
  *  mine}]}: each duty's current period, and the period before while it is overdue. */
 int oblig_obligations_json(oblig_ctx *o, const auth_principal *who, const char *state,
                            json_t **out, xn_error *err);
+/* The security administrator changes a duty: its owning role (a role code), its rule and
+ * interval (checked by oblig_rule_valid), whether it applies (enabled 0/1, -1 unchanged).
+ * NULL / 0 leave a field as it is. Audited. */
+int oblig_duty_update(oblig_ctx *o, const audit_actor *actor, int64_t id, const char *owner,
+                      const char *rule, int every, int enabled, xn_error *err);
 /* Evidence for a duty's current period (or the overdue one before, naming its key): a clean
  * file and a note, by the owning role or the security administrator. Audited. */
 int oblig_evidence_add(oblig_ctx *o, const auth_principal *who, int64_t id, const char *period,

@@ -158,6 +158,28 @@ test('check-in: only today’s person on duty; an anomaly opens an incident; a m
   assert.ok(JSON.stringify(bell.json).includes('李值班'), JSON.stringify(bell.json).slice(0, 300));
 });
 
+test('the security administrator changes a duty; a rule that cannot fire is refused and nothing changes', async () => {
+  let r = await sec.call('GET', '/api/obligations');
+  const media = find(r, 'new_media_activity')[0];
+  r = await sec.call('PATCH', `/api/obligations/${media.id}`, { rule: 'hourly' });
+  assert.equal(r.status, 400);
+  r = await sec.call('PATCH', `/api/obligations/${media.id}`, { rule: 'days', every: 0 });
+  assert.equal(r.status, 400);
+  r = await sec.call('PATCH', `/api/obligations/${media.id}`, { owner: 'nobody' });
+  assert.equal(r.status, 400);
+  r = await duty.call('PATCH', `/api/obligations/${media.id}`, { every: 10 });
+  assert.equal(r.status, 403);
+  r = await sec.call('GET', '/api/obligations');
+  assert.equal(find(r, 'new_media_activity')[0].rule_text, '每 15 天', 'unchanged');
+  r = await sec.call('PATCH', `/api/obligations/${media.id}`, { rule: 'days', every: 10, owner: 'editor' });
+  assert.equal(r.status, 200, r.body);
+  assert.equal(find(r, 'new_media_activity')[0].rule_text, '每 10 天');
+  assert.equal(find(r, 'new_media_activity')[0].owner, 'editor');
+  r = await sec.call('PATCH', `/api/obligations/${media.id}`, { enabled: false });
+  assert.equal(find(r, 'new_media_activity').length, 0, 'a duty that does not apply is not listed');
+  assert.equal(auditRows(server.db, 'oblig.update').filter((x) => x.result === 'ok').length, 2);
+});
+
 test('a period gone by without evidence is overdue', async () => {
   clockAt('2026-10-08T10:00');
   const r = await sec.call('GET', '/api/obligations?state=overdue');
