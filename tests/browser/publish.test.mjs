@@ -21,7 +21,7 @@ import { STRONG, adminClient, appointedClient, grantedClient } from '../lib/sess
 import { launch, newPage, uiSignIn } from '../lib/browser.mjs';
 import { highlightSegments } from '../../web/src/text-offsets.js';
 
-let srv; let site; let browser; let admin; let editor; let column;
+let srv; let site; let browser; let admin; let sec; let editor; let column;
 let itemId = 0;
 
 describe('publishing review in the browser', { timeout: 300_000 }, () => {
@@ -30,7 +30,7 @@ describe('publishing review in the browser', { timeout: 300_000 }, () => {
     site = join(dir, 'site');
     srv = await startServer({ dir, env: { XINAN_PUBLISH_SITE_ROOT: site } });
     admin = await adminClient(srv);
-    const sec = await appointedClient(srv, admin, 'sec1', 'secadmin', { realName: '周安全' });
+    sec = await appointedClient(srv, admin, 'sec1', 'secadmin', { realName: '周安全' });
     editor = await grantedClient(srv, admin, sec, 'editor1', 'editor', { realName: '王编辑' });
     await grantedClient(srv, admin, sec, 'rev1', 'reviewer1', { realName: '刘一审' });
     await grantedClient(srv, admin, sec, 'rev2', 'reviewer2', { realName: '钱二审' });
@@ -88,6 +88,8 @@ describe('publishing review in the browser', { timeout: 300_000 }, () => {
       await page.keyboard.press('Enter');
       await page.keyboard.type('某店宣称全网最低价，请勿转发。');
       await page.getByTestId('tool-bold').click();
+      await page.locator('[data-testid="tool-bold"].active').waitFor();
+      await page.locator('[data-testid="editor-body"]:focus').waitFor();
       await page.keyboard.type('特此通知');
       // nothing is saved without the secrecy declaration
       await page.getByTestId('item-submit').click();
@@ -235,6 +237,35 @@ describe('publishing review in the browser', { timeout: 300_000 }, () => {
       await clean(R);
     } finally {
       await R.context.close();
+    }
+  });
+  test('the system administrator adds a column; a bad path is refused with the server\'s reason', async () => {
+    await sec.call('POST', '/api/publish/sources', { name: '新华网', url: 'https://www.news.cn/' });
+    const A = await newPage(browser);
+    try {
+      const page = A.page;
+      await uiSignIn(page, srv.url, 'admin', STRONG, admin.totpSecret);
+      await page.getByTestId('nav-publish').click();
+      await page.waitForURL(`${srv.url}/publish/columns`);
+      await page.getByTestId('columns-table').getByText('通知公告').waitFor();
+      // reprint sources are the security administrator's: listed, not kept here
+      await page.getByTestId('sources-table').getByText('新华网').waitFor();
+      assert.equal(await page.getByTestId('source-form').count(), 0);
+      await page.getByTestId('column-name').fill('坏路径');
+      await page.getByTestId('column-path').fill('../etc');
+      await page.getByTestId('column-add').click();
+      assert.match(await page.getByTestId('column-error').innerText(), /[\u4e00-\u9fa5]/);
+      await page.getByTestId('column-name').fill('政务动态');
+      await page.getByTestId('column-path').fill('zwdt/dt');
+      await page.getByTestId('column-add').click();
+      await page.getByTestId('columns-table').getByText('政务动态').waitFor();
+      const cols = (await admin.call('GET', '/api/columns')).json.items;
+      assert.ok(cols.some((c) => c.name === '政务动态' && c.path === 'zwdt/dt' && c.stale_days === 14));
+      assert.ok(!cols.some((c) => c.name === '坏路径'));
+      await A.shot('publish-columns');
+      await clean(A);
+    } finally {
+      await A.context.close();
     }
   });
 });
