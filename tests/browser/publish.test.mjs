@@ -96,6 +96,7 @@ describe('publishing review in the browser', { timeout: 300_000 }, () => {
       assert.match(await page.getByTestId('item-form-error').innerText(), /不涉及国家秘密和工作秘密/);
       assert.equal(new URL(page.url()).pathname, '/publish/new');
       await page.getByTestId('item-declare').click();
+      await E.shot('publish-editor');
       await page.getByTestId('item-submit').click();
       await page.waitForURL(/\/publish\/items\/\d+$/);
       itemId = Number(new URL(page.url()).pathname.split('/').pop());
@@ -216,7 +217,13 @@ describe('publishing review in the browser', { timeout: 300_000 }, () => {
     const R = await person('rev1', 390);
     try {
       const page = R.page;
-      const fits = () => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1);
+      // nothing wider than the screen, and every panel inside the main column
+      const fits = () =>
+        page.evaluate(() => {
+          const main = document.querySelector('[data-testid="main-content"]').getBoundingClientRect();
+          const panels = [...document.querySelectorAll('[data-testid="main-content"] .panel')];
+          return document.documentElement.scrollWidth <= window.innerWidth + 1 && panels.every((p) => p.getBoundingClientRect().right <= main.right + 1);
+        });
       await page.goto(`${srv.url}/publish`);
       const card = page.getByTestId(`queue-item-${id}`);
       await card.waitFor();
