@@ -15,11 +15,17 @@ const proxy = {
 
 // Long-lived vendor code in its own chunks, so a UI change does not invalidate it in caches.
 // ECharts is only reached from the status page and the audit statistics, the QR code drawer
-// only from TOTP enrolment; both are loaded on demand.
+// only from TOTP enrolment, the rich-text editor (TipTap, ProseMirror) and the diff only from
+// the publishing review's item page; all are loaded on demand.
 const vendorGroups = [
   { name: 'vendor-vue', test: /node_modules[\\/](@vue|vue|vue-router)[\\/]/, priority: 3 },
   { name: 'vendor-echarts', test: /node_modules[\\/](echarts|zrender|tslib)[\\/]/, priority: 2 },
   { name: 'vendor-qrcode', test: /node_modules[\\/](qrcode|dijkstrajs)[\\/]/, priority: 2 },
+  {
+    name: 'vendor-editor',
+    test: /node_modules[\\/](@tiptap|prosemirror-[a-z-]+|orderedmap|rope-sequence|w3c-keyname|linkifyjs|diff)[\\/]/,
+    priority: 2,
+  },
   { name: 'vendor-ui', test: /node_modules[\\/]/, priority: 1 },
 ];
 

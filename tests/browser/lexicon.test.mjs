@@ -13,7 +13,7 @@
 // exactly it marked, exports it back, and has a bad file refused with its bad lines in a table
 // (line number, content, the server's Chinese reason) and nothing changed, and a text with
 // more bad lines than the server lists told how many more there are. An editor gets the
-// check panel only; the system administrator gets neither.
+// check panel only; the system administrator gets neither (only the columns of the module).
 // Screenshots go to tests/output/.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -147,11 +147,12 @@ describe('the lexicon page', { timeout: 240_000 }, () => {
     const page = S.page;
     await page.goto(`${srv.url}/`);
     await page.getByTestId('nav-publish').click();
-    await page.waitForURL(`${srv.url}/publish`);
-    await page.locator('[data-testid="module-page"][data-module="publish"]').waitFor();
+    // the security administrator keeps the reprint sources and the lexicons, and reviews nothing
+    await page.waitForURL(`${srv.url}/publish/columns`);
+    await page.getByTestId('publish-columns-page').waitFor();
     assert.deepEqual(
       await page.locator('[data-testid="module-tabs"] a').evaluateAll((els) => els.map((e) => e.textContent.trim())),
-      ['概览', '敏感词库'],
+      ['栏目与来源', '敏感词库'],
     );
     await page.getByTestId('tab-lexicons').click();
     await page.waitForURL(`${srv.url}/publish/lexicons`);
@@ -314,12 +315,15 @@ describe('the lexicon page', { timeout: 240_000 }, () => {
     }
   });
 
-  test('the system administrator sees neither the module nor the page', async () => {
+  test('the system administrator sees the columns of the module but not the lexicon page', async () => {
     const A = await newPage(browser);
     try {
       await uiSignIn(A.page, srv.url, 'admin', STRONG, admin.totpSecret);
       await A.page.getByTestId('side-nav').waitFor();
-      assert.equal(await A.page.getByTestId('nav-publish').count(), 0);
+      // the module shows them the columns they keep (栏目与来源), never the lexicons
+      await A.page.getByTestId('nav-publish').click();
+      await A.page.waitForURL(`${srv.url}/publish/columns`);
+      assert.equal(await A.page.getByTestId('tab-lexicons').count(), 0);
       await A.page.goto(`${srv.url}/publish/lexicons`);
       await A.page.getByTestId('forbidden-page').waitFor();
       assert.equal((await A.page.getByTestId('forbidden-path').innerText()).trim(), '/publish/lexicons');

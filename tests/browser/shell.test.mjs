@@ -17,9 +17,11 @@ import assert from 'node:assert/strict';
 import { OUTPUT_DIR, launch, uiSignIn } from '../lib/browser.mjs';
 
 // The navigation of the system administrator in order: [test id, Chinese name, English name,
-// path, built]. Publication review and the audit log need permissions this role does not hold.
+// path, built]. The audit log needs permissions this role does not hold; of publication review
+// it keeps the columns (栏目与来源).
 const NAV = [
   ['nav-accounts', '账号与权限', 'Accounts & permissions', '/accounts', true],
+  ['nav-publish', '信息发布审核', 'Publication review', '/publish/columns', true],
   ['nav-monitor', '网站监测', 'Site monitoring', '/monitor', false],
   ['nav-tamper', '防篡改', 'Anti-tamper', '/tamper', false],
   ['nav-incidents', '安全事件', 'Security incidents', '/incidents', true],

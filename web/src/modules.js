@@ -16,9 +16,12 @@ function range(prefix, from, to) {
   return ids;
 }
 
-// Content publishing, and text.lexicon: the security administrator keeps the sensitive-word
-// and wording-error lexicons the content checks use (PUB-8).
-const PUBLISH_PERMS = ['content.draft', 'content.review1', 'content.review2', 'content.review3', 'content.approve', 'text.lexicon'];
+// Content publishing: the people of the review (信息员 drafts, the review levels and the leader
+// decide), text.lexicon (the security administrator keeps the sensitive-word and
+// wording-error lexicons the content checks use, PUB-8), column.manage (the system
+// administrator keeps the site's columns) and publish.sources (the reprint sources, PUB-4).
+const PUBLISH_WORK = ['content.draft', 'content.review1', 'content.review2', 'content.review3', 'content.approve'];
+const PUBLISH_PERMS = [...PUBLISH_WORK, 'text.lexicon'];
 
 export const modules = [
   {
@@ -63,12 +66,14 @@ export const modules = [
   },
   {
     key: 'publish',
-    perms: PUBLISH_PERMS,
-    // The overview is the module's "under construction" page until the review work is built.
-    // The lexicon page lists and imports with text.lexicon; its check panel serves everyone
-    // who may open the module.
+    perms: [...PUBLISH_PERMS, 'column.manage', 'publish.sources'],
+    // The workbench (my drafts, my review queue by level, publications) for the people of the
+    // review; an item's own page (/publish/items/:id, /publish/new) is a route of its own
+    // (router.js). The lexicon page lists and imports with text.lexicon; its check panel
+    // serves the people of the review too.
     pages: [
-      { path: '/publish', name: 'publish', overview: true, perms: PUBLISH_PERMS, title: { 'zh-CN': '概览', en: 'Overview' } },
+      { path: '/publish', name: 'publish', perms: PUBLISH_WORK, title: { 'zh-CN': '工作台', en: 'Workbench' } },
+      { path: '/publish/columns', name: 'publish-columns', perms: ['column.manage', 'publish.sources'], title: { 'zh-CN': '栏目与来源', en: 'Columns & sources' } },
       { path: '/publish/lexicons', name: 'lexicons', perms: PUBLISH_PERMS, title: { 'zh-CN': '敏感词库', en: 'Lexicons' } },
     ],
     path: '/publish',

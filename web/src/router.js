@@ -37,6 +37,9 @@ const IncidentsPage = () => import('./views/IncidentsPage.vue');
 const RegistersPage = () => import('./views/RegistersPage.vue');
 const IncidentPage = () => import('./views/IncidentPage.vue');
 const IncidentPlansPage = () => import('./views/IncidentPlansPage.vue');
+const PublishPage = () => import('./views/PublishPage.vue');
+const PublishColumnsPage = () => import('./views/PublishColumnsPage.vue');
+const PublishItemPage = () => import('./views/PublishItemPage.vue');
 
 const builtPages = {
   accounts: AccountsPage,
@@ -56,6 +59,8 @@ const builtPages = {
   incidents: IncidentsPage,
   registers: RegistersPage,
   'incident-plans': IncidentPlansPage,
+  publish: PublishPage,
+  'publish-columns': PublishColumnsPage,
 };
 
 const moduleRoutes = modules.flatMap((m) =>
@@ -91,6 +96,9 @@ const routes = [
   ...moduleRoutes,
   // one incident (INC-2): its clocks, checklist and timeline; opened from the board or a notice
   { path: '/incidents/:id(\\d+)', name: 'incident', component: IncidentPage, meta: { module: 'incidents', perms: ['incident.read'], titleKey: 'inc.one' } },
+  // one item of the publishing review (content.read, as GET /api/content/:id), and a new one
+  { path: '/publish/new', name: 'publish-new', component: PublishItemPage, meta: { module: 'publish', perms: ['content.draft'], titleKey: 'pub.new' } },
+  { path: '/publish/items/:id(\\d+)', name: 'publish-item', component: PublishItemPage, meta: { module: 'publish', perms: ['content.read'], titleKey: 'pub.one' } },
   { path: '/403', name: 'forbidden', component: ForbiddenPage, meta: { titleKey: 'forbidden.title' } },
   { path: '/:pathMatch(.*)*', name: 'not-found', component: NotFoundPage, meta: { titleKey: 'nf.title' } },
 ];
