@@ -37,6 +37,8 @@ const IncidentsPage = () => import('./views/IncidentsPage.vue');
 const RegistersPage = () => import('./views/RegistersPage.vue');
 const IncidentPage = () => import('./views/IncidentPage.vue');
 const IncidentPlansPage = () => import('./views/IncidentPlansPage.vue');
+const CompliancePage = () => import('./views/CompliancePage.vue');
+const DashboardPage = () => import('./views/DashboardPage.vue');
 
 const builtPages = {
   accounts: AccountsPage,
@@ -56,6 +58,8 @@ const builtPages = {
   incidents: IncidentsPage,
   registers: RegistersPage,
   'incident-plans': IncidentPlansPage,
+  compliance: CompliancePage,
+  dashboard: DashboardPage,
 };
 
 const moduleRoutes = modules.flatMap((m) =>
