@@ -199,6 +199,10 @@ describe('the compliance report and the dashboard', { timeout: 240_000 }, () => 
     const S = await newPage(browser);
     const page = S.page;
     await page.setViewportSize({ width: 390, height: 844 });
+    // a defacement found 20 minutes ago: the 10-minute clock to inform the leaders is overdue
+    const detected = new Date(Date.now() - 20 * 60_000).toISOString();
+    const inc = await lead.call('POST', '/api/incidents', { kind: 'defacement', title: '门户网站首页被篡改', detected_at: detected });
+    assert.equal(inc.status, 201, inc.body);
     await uiSignIn(page, srv.url, 'zhengld', STRONG);
     await page.goto(`${srv.url}/calendar`);
     await page.getByTestId('dashboard-page').waitFor();
@@ -217,7 +221,12 @@ describe('the compliance report and the dashboard', { timeout: 240_000 }, () => 
     assert.match(await page.getByTestId('dash-not-met').innerText(), /INC-5\s*.*预案/);
     // the leader reads incidents, registers and content too: their cards are there
     for (const id of ['dash-incidents', 'dash-flags', 'dash-content']) await page.getByTestId(id).waitFor();
-    assert.equal(await page.getByTestId('dash-incidents-open').getAttribute('data-count'), '0');
+    await page.locator('[data-testid="dash-incidents-open"][data-count="1"]').waitFor();
+    assert.equal(await page.getByTestId('dash-incidents-overdue').getAttribute('data-count'), '1');
+    const row = page.getByTestId(`dash-incident-${inc.json.id}`);
+    assert.match(await row.innerText(), /门户网站首页被篡改/);
+    assert.equal(await row.locator('[data-state]').getAttribute('data-state'), 'overdue');
+    assert.match(await row.locator('[data-state]').innerText(), /超时 \d+:\d\d/);
     // readable at 390 px: nothing scrolls sideways
     const wide = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: window.innerWidth }));
     assert.ok(wide.scroll <= wide.width, `page ${wide.scroll} px wide on a ${wide.width} px screen`);
