@@ -190,6 +190,15 @@ describe('the compliance report and the dashboard', { timeout: 240_000 }, () => 
     assert.ok(bytes.length > 10_000, `PDF of ${bytes.length} bytes`);
     assert.equal(await page.getByTestId('compliance-error').count(), 0);
 
+    // the tab leads back to the whole report, the filter cleared
+    await page.getByTestId('tab-compliance').click();
+    await page.waitForURL(`${srv.url}/calendar/compliance`);
+    await page.waitForFunction(
+      (n) => document.querySelectorAll('[data-testid="compliance-table"] .el-table__body [data-testid^="compliance-id-"]').length === n,
+      IDS.length,
+    );
+    assert.equal(await page.getByTestId('compliance-search').inputValue(), '');
+
     assert.deepEqual(await S.cspViolations(), []);
     assert.deepEqual(S.problems, []);
     await S.context.close();
