@@ -26,7 +26,7 @@ const NAV = [
   ['nav-tamper', '防篡改', 'Anti-tamper', '/tamper', false],
   ['nav-incidents', '安全事件', 'Security incidents', '/incidents', true],
   ['nav-ledgers', '台账管理', 'Registers', '/ledgers', true],
-  ['nav-calendar', '合规日历', 'Compliance calendar', '/calendar', false],
+  ['nav-calendar', '合规日历', 'Compliance calendar', '/calendar', true],
   ['nav-settings', '系统设置', 'System settings', '/settings', false],
 ];
 const ADMIN_NAME = '系统管理员';

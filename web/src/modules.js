@@ -23,6 +23,9 @@ function range(prefix, from, to) {
 const PUBLISH_WORK = ['content.draft', 'content.review1', 'content.review2', 'content.review3', 'content.approve'];
 const PUBLISH_PERMS = [...PUBLISH_WORK, 'text.lexicon'];
 
+// The leader's dashboard: any of the permissions of its cards (DashboardPage.vue).
+const DASHBOARD_PERMS = ['compliance.read', 'incident.read', 'register.read', 'content.read'];
+
 export const modules = [
   {
     key: 'accounts',
@@ -146,10 +149,13 @@ export const modules = [
   {
     key: 'calendar',
     perms: [],
-    // The overview stays "under construction" until the duties are built; the working-day
-    // calendar is open to everyone signed in, its import to calendar.manage.
+    // 领导看板: the state a leader looks at, each card for who may read its API (the compliance
+    // report, open incidents, register flags, re-checks of published items); 合规报告 (RPT) for
+    // compliance.read, decided on by compliance.manage. The working-day calendar is open to
+    // everyone signed in, its import to calendar.manage.
     pages: [
-      { path: '/calendar', name: 'calendar', overview: true, perm: null, title: { 'zh-CN': '概览', en: 'Overview' } },
+      { path: '/calendar', name: 'dashboard', perms: DASHBOARD_PERMS, title: { 'zh-CN': '领导看板', en: 'Dashboard' } },
+      { path: '/calendar/compliance', name: 'compliance', perm: 'compliance.read', title: { 'zh-CN': '合规报告', en: 'Compliance report' } },
       { path: '/calendar/workdays', name: 'workdays', perm: null, title: { 'zh-CN': '工作日历', en: 'Working days' } },
       // evidence files: anyone signed in uploads and sees their own; file.read sees all
       { path: '/calendar/files', name: 'files', perm: null, title: { 'zh-CN': '证据文件', en: 'Evidence files' } },

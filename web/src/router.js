@@ -40,6 +40,8 @@ const IncidentPlansPage = () => import('./views/IncidentPlansPage.vue');
 const PublishPage = () => import('./views/PublishPage.vue');
 const PublishColumnsPage = () => import('./views/PublishColumnsPage.vue');
 const PublishItemPage = () => import('./views/PublishItemPage.vue');
+const CompliancePage = () => import('./views/CompliancePage.vue');
+const DashboardPage = () => import('./views/DashboardPage.vue');
 
 const builtPages = {
   accounts: AccountsPage,
@@ -61,6 +63,8 @@ const builtPages = {
   'incident-plans': IncidentPlansPage,
   publish: PublishPage,
   'publish-columns': PublishColumnsPage,
+  compliance: CompliancePage,
+  dashboard: DashboardPage,
 };
 
 const moduleRoutes = modules.flatMap((m) =>
