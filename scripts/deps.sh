@@ -8,7 +8,7 @@ run_pkgs=(build-essential pkg-config libmicrohttpd-dev libsqlite3-dev libjansson
           libxlsxwriter-dev libopencc-data libqrencode-dev libmagic-dev libpango1.0-dev libcairo2-dev libgumbo-dev
           fonts-wqy-microhei wamerican wbritish nodejs npm)
 test_pkgs=(libcmocka-dev chromium chromium-driver fonts-wqy-microhei cppcheck clang-format clang libclang-rt-14-dev
-           sqlite3 curl clamav-daemon poppler-utils unzip)
+           sqlite3 curl clamav-daemon poppler-utils unzip nginx-light)
 bench_pkgs=(wrk nginx-light libhyperscan-dev rsyslog hugo)
 
 want=()

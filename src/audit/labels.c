@@ -103,6 +103,13 @@ static const label labels[] = {
     {"action", "duty.checkin", "值班签到", "Duty check-in"},
     {"action", "duty.checkin_missed", "值班未签到提醒", "Missed check-in told"},
     {"action", "duty.watch", "值班签到检查", "Check-in watch"},
+    /* website watch */
+    {"action", "monitor.site_create", "添加监测网站", "Site watched"},
+    {"action", "monitor.site_remove", "移除监测网站", "Site no longer watched"},
+    {"action", "monitor.alarm", "网站监测告警", "Site alarm"},
+    {"action", "monitor.down", "网站无法访问通知", "Site down notice"},
+    {"action", "monitor.up", "网站恢复通知", "Site up notice"},
+    {"action", "monitor.check", "网站监测", "Site checks"},
     /* the compliance report */
     {"action", "compliance.decide", "判定合规要求", "Requirement decided"},
     /* incident notices (event kinds) */
@@ -177,6 +184,7 @@ static const label labels[] = {
     {"object", "site", "网站", "Site"},
     {"object", "requirement", "合规要求", "Requirement"},
     {"object", "obligation", "周期职责", "Duty"},
+    {"object", "monitor_site", "监测网站", "Watched site"},
     {"object", "duty_day", "值班日", "Duty day"},
     {"object", "register_row", "台账记录", "Register row"},
     {"object", "incident_plan", "应急预案", "Emergency plan"},
@@ -233,6 +241,8 @@ static const label labels[] = {
     {"permission", "compliance.read", "查看合规报告", "Read the compliance report"},
     {"permission", "compliance.manage", "判定合规要求", "Decide requirements"},
     {"permission", "duty.plan", "排班", "Plan the duty roster"},
+    {"permission", "monitor.read", "查看网站监测", "Read the website watch"},
+    {"permission", "monitor.manage", "管理监测网站", "Manage watched sites"},
     {"permission", "duty.read", "查看值班表", "Read the duty roster"},
     {"permission", "duty.watch", "值班读网", "Duty watch"},
     {"permission", "incident.approve", "审批事件处置", "Approve incident handling"},
@@ -265,6 +275,7 @@ static const label labels[] = {
     {"room", "publish", "信息发布设置", "Publication settings"},
     {"room", "compliance", "合规报告", "Compliance report"},
     {"room", "oblig", "周期职责", "Duties"},
+    {"room", "monitor", "网站监测", "Website watch"},
     {"room", "duty", "值班", "Duty"},
     {"room", "incident", "安全事件", "Incidents"},
     {"room", "register", "台账", "Registers"},

@@ -14,6 +14,7 @@
 #include "incident/incident.h"
 #include "publish/publish.h"
 #include "oblig/oblig.h"
+#include "monitor/monitor.h"
 #include "jobs/jobs.h"
 #include "notify/notify.h"
 #include "store/store.h"
@@ -85,6 +86,7 @@ typedef struct cli_serve_app {
     incident_ctx *incidents;
     publish_ctx *publish;
     oblig_ctx *oblig;
+    monitor_ctx *monitor;
 } cli_serve_app;
 
 /* The server's job kinds (job_kinds.c). */

@@ -149,6 +149,7 @@ int cli_cmd_serve(int argc, char **argv)
     register_ctx *registers = NULL;
     publish_ctx *publish = NULL;
     oblig_ctx *oblig = NULL;
+    monitor_ctx *monitor = NULL;
     xn_error err;
     status = cli_open_store(&cfg, true, true, &db);
     if (status)
@@ -266,10 +267,21 @@ int cli_cmd_serve(int argc, char **argv)
         fprintf(stderr, "xinan: compliance: %s\n", err.message);
         goto out;
     }
+    monitor_options mopt = {.db = db,
+                            .trail = trail,
+                            .notify = notify,
+                            .incidents = incidents,
+                            .lexicons = lexicons,
+                            .auth = &auth};
+    if (monitor_open(&monitor, &mopt, &err) != XN_OK) {
+        fprintf(stderr, "xinan: monitor: %s\n", err.message);
+        goto out;
+    }
     cli_serve_app serve = {.notify = notify,
                            .incidents = incidents,
                            .publish = publish,
                            .oblig = oblig,
+                           .monitor = monitor,
                            .cfg = &cfg,
                            .log = &log,
                            .db = db,
@@ -308,12 +320,14 @@ int cli_cmd_serve(int argc, char **argv)
                     .incidents = incidents,
                     .registers = registers,
                     .publish = publish,
-                    .oblig = oblig};
+                    .oblig = oblig,
+                    .monitor = monitor};
     if (http_start(&srv, &app, &err) != XN_OK) {
         fprintf(stderr, "xinan: %s\n", err.message);
         goto out;
     }
     notify_set_self(notify, cfg.listen_host, http_port(srv));
+    monitor_set_self(monitor, cfg.listen_host, http_port(srv));
     const char *host = cfg.listen_host;
     bool v6 = strchr(host, ':') != NULL;
     printf("xinan %s listening on http://%s%s%s:%u/\n", XN_VERSION, v6 ? "[" : "", host,
@@ -341,6 +355,7 @@ out:
     register_free(registers);
     publish_free(publish);
     oblig_free(oblig);
+    monitor_free(monitor);
     notify_free(notify);
     audit_syslog_stop(syslog);
     files_free(files);

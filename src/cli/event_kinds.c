@@ -30,6 +30,14 @@ const notify_event_kind cli_event_kinds[] = {
     {.name = "incident.close_requested", .title = "事件结案待审批", .severity = "info",
      .vars = "id,title,kind,detected",
      .template = "事件 #{id}「{title}」已提交结案报告，请领导审批。"},
+    /* MON-10: website watch */
+    {.name = "monitor.down", .title = "网站无法访问", .severity = "critical",
+     .vars = "site,url,alarm,detail",
+     .template = "【{alarm}】{site}（{url}）：{detail}。已登记安全事件，请立即处置。"},
+    {.name = "monitor.up", .title = "网站恢复访问", .severity = "info", .vars = "site,url,alarm,detail",
+     .template = "{site}（{url}）已恢复访问。"},
+    {.name = "monitor.alarm", .title = "网站监测告警", .severity = "warning",
+     .vars = "site,url,alarm,detail", .template = "【{alarm}】{site}（{url}）：{detail}"},
     /* MON-2: the person on duty has not checked in */
     {.name = "duty.checkin_missed", .title = "值班人员未签到", .severity = "warning",
      .vars = "date,name,phone",

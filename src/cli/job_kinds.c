@@ -143,6 +143,12 @@ static int duty_watch_run(jobs_run *run, xn_error *err)
     return oblig_duty_watch(app_of(run)->oblig, run->summary, err);
 }
 
+/* MON-1: the watched sites whose next check is due. */
+static int monitor_run(jobs_run *run, xn_error *err)
+{
+    return monitor_check_due(app_of(run)->monitor, run->summary, err);
+}
+
 /* clang-format off */
 const jobs_kind cli_job_kinds[] = {
     {.name = "audit.tick", .title = "审计纪元与见证", .period_s = 5, .timeout_s = 300,
@@ -178,6 +184,8 @@ const jobs_kind cli_job_kinds[] = {
      .timeout_s = 3600, .attempts = 3, .run = publish_recheck_run},
     {.name = PUBLISH_JOB_SITE, .title = "网站文件清单签名", .period_s = 0, .timeout_s = 300,
      .attempts = 3, .run = publish_manifest_run},
+    {.name = MONITOR_JOB, .title = "网站监测", .period_s = 5, .timeout_s = 600,
+     .attempts = 1, .run = monitor_run},
     {.name = "duty.watch", .title = "值班签到检查", .period_s = 60, .timeout_s = 60,
      .attempts = 1, .run = duty_watch_run},
 };

@@ -22,6 +22,7 @@
 #include "register/register.h"
 #include "publish/publish.h"
 #include "oblig/oblig.h"
+#include "monitor/monitor.h"
 #include "store/store.h"
 #include "text/text.h"
 
@@ -59,6 +60,7 @@ typedef struct http_app {
     register_ctx *registers; /* the registers (台账) */
     publish_ctx *publish;    /* publishing review and the site */
     oblig_ctx *oblig;        /* the compliance report */
+    monitor_ctx *monitor;    /* website watch */
 } http_app;
 
 #define HTTP_MAX_PARAMS 8
@@ -359,6 +361,12 @@ int http_h_duty_roster(http_req *req, http_resp *resp);
 int http_h_duty_plan(http_req *req, http_resp *resp);
 int http_h_duty_key_date(http_req *req, http_resp *resp);
 int http_h_duty_checkin(http_req *req, http_resp *resp);
+/* website watch (h_monitor.c) */
+int http_h_monitor_sites(http_req *req, http_resp *resp);
+int http_h_monitor_site(http_req *req, http_resp *resp);
+int http_h_monitor_site_create(http_req *req, http_resp *resp);
+int http_h_monitor_site_delete(http_req *req, http_resp *resp);
+int http_h_monitor_site_check(http_req *req, http_resp *resp);
 /* incidents (h_incidents.c) */
 int http_h_incidents(http_req *req, http_resp *resp);
 /* registers (h_registers.c) */

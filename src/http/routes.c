@@ -202,6 +202,18 @@ const http_route http_routes[] = {
      "the compliance report as xlsx"},
     {"PUT", "/api/compliance/:id", http_h_compliance_decide, J, "compliance.manage",
      "decide a requirement {status: not_applicable|met|null, reason, file_id?}"},
+    /* website watch (MON-1, MON-3, MON-6, MON-10) */
+    {"GET", "/api/monitor/sites", http_h_monitor_sites, 0, "monitor.read",
+     "watched sites with their states, latency, uptime and open alarms"},
+    {"POST", "/api/monitor/sites", http_h_monitor_site_create, J, "monitor.manage",
+     "watch a site {name, url, interval_s?, failures?, group?, must_words?, forbidden_words?,"
+     " allow_hosts?, publish_target?}"},
+    {"GET", "/api/monitor/sites/:id", http_h_monitor_site, 0, "monitor.read",
+     "a site with its recent checks and alarms"},
+    {"DELETE", "/api/monitor/sites/:id", http_h_monitor_site_delete, 0, "monitor.manage",
+     "stop watching a site (its history is kept)"},
+    {"POST", "/api/monitor/sites/:id/check", http_h_monitor_site_check, 0, "monitor.read",
+     "check a site now"},
     /* periodic duties (OBL) and the duty roster (MON-2, ORG-4) */
     {"GET", "/api/obligations", http_h_obligations, 0, ANY,
      "periodic duties: this period and any overdue one (?state=upcoming|due|done|overdue)"},

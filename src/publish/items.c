@@ -44,6 +44,8 @@ int publish_open(publish_ctx **out, const publish_options *opt, xn_error *err)
         return xn_fail(err, XN_EIO, "site_root", "cannot create the site directory %s",
                        opt->site_root);
     }
+    /* the web server reads the site: its root is world-readable whatever the umask */
+    chmod(p->site_root, 0755);
     pthread_mutex_init(&p->site_lock, NULL);
     *out = p;
     return XN_OK;

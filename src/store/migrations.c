@@ -1025,6 +1025,60 @@ static const store_migration migrations[] = {
                "INSERT INTO role_permission (role_id, permission) VALUES (2, 'duty.plan'),"
                " (8, 'duty.read'), (9, 'duty.read'), (2, 'duty.read'), (1, 'duty.read');",
     },
+    {
+        .version = 24,
+        .name = "website watch: sites, checks, alarms",
+        /* Room monitor/ (monitor.h). monitor_site: a watched site with what to check and its
+         * state (unknown, up, down) after `failures` consecutive failures; monitor_check:
+         * each check (the uptime and latency chart; kept 30 days); monitor_event: alarms,
+         * open until a check no longer finds them, with the incident they opened. The system
+         * administrator keeps the sites; those on duty, administrators and leaders read. */
+        .sql = "CREATE TABLE monitor_site ("
+               " id INTEGER PRIMARY KEY,"
+               " name TEXT NOT NULL,"
+               " url TEXT NOT NULL,"
+               " interval_s INTEGER NOT NULL,"
+               " failures INTEGER NOT NULL,"
+               " group_name TEXT,"
+               " must_words TEXT,"
+               " forbidden_words TEXT,"
+               " allow_hosts TEXT,"
+               " publish_target INTEGER NOT NULL DEFAULT 0,"
+               " state TEXT NOT NULL CHECK (state IN ('unknown', 'up', 'down')),"
+               " state_since INTEGER NOT NULL,"
+               " next_check_at INTEGER NOT NULL,"
+               " last_check_at INTEGER,"
+               " last_latency_ms INTEGER,"
+               " last_status INTEGER,"
+               " last_error TEXT,"
+               " cert_expires_at INTEGER,"
+               " failures_in_row INTEGER NOT NULL DEFAULT 0,"
+               " created_at INTEGER NOT NULL,"
+               " created_by TEXT NOT NULL,"
+               " removed_at INTEGER);"
+               "CREATE INDEX monitor_site_due ON monitor_site (next_check_at);"
+               "CREATE TABLE monitor_check ("
+               " site_id INTEGER NOT NULL REFERENCES monitor_site (id),"
+               " at INTEGER NOT NULL,"
+               " ok INTEGER NOT NULL,"
+               " status INTEGER NOT NULL,"
+               " latency_ms INTEGER NOT NULL,"
+               " error TEXT);"
+               "CREATE INDEX monitor_check_site ON monitor_check (site_id, at);"
+               "CREATE TABLE monitor_event ("
+               " id INTEGER PRIMARY KEY,"
+               " site_id INTEGER NOT NULL REFERENCES monitor_site (id),"
+               " at INTEGER NOT NULL,"
+               " kind TEXT NOT NULL,"
+               " detail TEXT NOT NULL,"
+               " open INTEGER NOT NULL,"
+               " closed_at INTEGER,"
+               " incident_id INTEGER);"
+               "CREATE INDEX monitor_event_site ON monitor_event (site_id, open, kind);"
+               "INSERT INTO role_permission (role_id, permission) VALUES (1, 'monitor.manage'),"
+               " (1, 'monitor.read'), (2, 'monitor.read'), (8, 'monitor.read'),"
+               " (9, 'monitor.read');",
+    },
     {0, NULL, NULL, NULL, NULL},
 };
 

@@ -1,0 +1,109 @@
+/*
+ * Website watch (MON-1, MON-3, MON-6, MON-10): the sites with their states, one site with its
+ * checks and alarms, adding and removing a site (the system administrator), and a check now.
+ * The monitor room checks and records; these handlers only translate.
+ */
+#include "http/http_internal.h"
+
+#include <string.h>
+
+int http_h_monitor_sites(http_req *req, http_resp *resp)
+{
+    json_t *out = NULL;
+    xn_error err;
+    if (monitor_sites_json(req->app->monitor, &out, &err) != XN_OK)
+        return http_fail(req, resp, &err);
+    return http_json(resp, 200, out);
+}
+
+int http_h_monitor_site(http_req *req, http_resp *resp)
+{
+    int64_t id;
+    if (http_id_param(req, resp, &id) != XN_OK)
+        return 0;
+    json_t *out = NULL;
+    xn_error err;
+    if (monitor_site_json(req->app->monitor, id, &out, &err) != XN_OK)
+        return http_fail(req, resp, &err);
+    return http_json(resp, 200, out);
+}
+
+static int opt_string(http_req *req, const char *name, size_t max, const char **out, xn_error *err)
+{
+    *out = NULL;
+    json_t *v = json_object_get(req->json, name);
+    if (!v || json_is_null(v))
+        return XN_OK;
+    return http_body_string(req, name, max, false, out, err);
+}
+
+static int int_member(http_req *req, const char *name, int dflt, int *out, xn_error *err)
+{
+    json_t *v = json_object_get(req->json, name);
+    *out = dflt;
+    if (!v || json_is_null(v))
+        return XN_OK;
+    if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 1000000)
+        return xn_fail_field(err, XN_EINVAL, "bad_type", name, "%s 须为整数", name);
+    *out = (int)json_integer_value(v);
+    return XN_OK;
+}
+
+int http_h_monitor_site_create(http_req *req, http_resp *resp)
+{
+    xn_error err;
+    monitor_site_in in = {0};
+    int rc = http_body_string(req, "name", 120, true, &in.name, &err);
+    if (rc == XN_OK)
+        rc = http_body_string(req, "url", MONITOR_MAX_URL, true, &in.url, &err);
+    if (rc == XN_OK)
+        rc = int_member(req, "interval_s", 60, &in.interval_s, &err);
+    if (rc == XN_OK)
+        rc = int_member(req, "failures", 2, &in.failures, &err);
+    if (rc == XN_OK)
+        rc = opt_string(req, "group", 64, &in.group, &err);
+    if (rc == XN_OK)
+        rc = opt_string(req, "must_words", MONITOR_MAX_WORDS, &in.must_words, &err);
+    if (rc == XN_OK)
+        rc = opt_string(req, "forbidden_words", MONITOR_MAX_WORDS, &in.forbidden_words, &err);
+    if (rc == XN_OK)
+        rc = opt_string(req, "allow_hosts", MONITOR_MAX_WORDS, &in.allow_hosts, &err);
+    json_t *pt = json_object_get(req->json, "publish_target");
+    if (rc == XN_OK && pt && !json_is_boolean(pt))
+        rc = xn_fail_field(&err, XN_EINVAL, "bad_type", "publish_target",
+                           "publish_target 须为 true 或 false");
+    in.publish_target = json_is_true(pt);
+    int64_t id = 0;
+    audit_actor actor = auth_actor(req->who);
+    if (rc == XN_OK)
+        rc = monitor_site_create(req->app->monitor, &actor, &in, &id, &err);
+    if (rc != XN_OK)
+        return http_refuse(req, resp, &err, "monitor.site_create", "monitor_site", NULL);
+    json_t *out = NULL;
+    if (monitor_site_json(req->app->monitor, id, &out, &err) != XN_OK)
+        return http_fail(req, resp, &err);
+    return http_json(resp, 201, out);
+}
+
+int http_h_monitor_site_delete(http_req *req, http_resp *resp)
+{
+    int64_t id;
+    if (http_id_param(req, resp, &id) != XN_OK)
+        return 0;
+    xn_error err;
+    audit_actor actor = auth_actor(req->who);
+    if (monitor_site_delete(req->app->monitor, &actor, id, &err) != XN_OK)
+        return http_fail(req, resp, &err);
+    return http_json(resp, 200, json_pack("{s:b}", "removed", true));
+}
+
+int http_h_monitor_site_check(http_req *req, http_resp *resp)
+{
+    int64_t id;
+    if (http_id_param(req, resp, &id) != XN_OK)
+        return 0;
+    xn_error err;
+    if (monitor_check_site(req->app->monitor, id, &err) != XN_OK)
+        return http_fail(req, resp, &err);
+    return http_h_monitor_site(req, resp);
+}

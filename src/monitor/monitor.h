@@ -1,0 +1,97 @@
+/*
+ * monitor: 7×24 watch over the unit's websites (MON-1, MON-3, MON-6, MON-10, HS 附件5 §3(二)).
+ *
+ * A site is a base URL with what to check: availability (status, latency, the TLS
+ * certificate's expiry), words that must or must not appear, sensitive words and severe
+ * wording errors in the live text (the text engine), links to hosts not on the allow-list
+ * (暗链, links hidden by CSS included), and, for the site xinan publishes to, every published
+ * page as served compared byte for byte with the approved rendering (a compromised web server
+ * or an injecting proxy is caught even when the file on disk is intact).
+ * Checks run on the job runner (monitor.check: the sites that are due, each at its interval);
+ * a site is down only after `failures` consecutive failed checks, to damp flapping. Each state
+ * change is an event: down and back up, tampering, a dark link, a forbidden or missing word, a
+ * certificate expiring within 14 days. Events tell the site's recipient group (notify/), and
+ * down and tampering open an incident (incident/) with the detection time as its start, one
+ * open incident per site and cause.
+ */
+#ifndef XINAN_MONITOR_H
+#define XINAN_MONITOR_H
+
+#include "audit/audit.h"
+#include "auth/auth.h"
+#include "base/base.h"
+#include "incident/incident.h"
+#include "lexicon/lexicon.h"
+#include "notify/notify.h"
+#include "store/store.h"
+
+#define MONITOR_MAX_URL     1024
+#define MONITOR_MAX_WORDS   2000    /* bytes of a word list */
+#define MONITOR_MAX_BODY    (8u << 20) /* bytes of a page read */
+#define MONITOR_MAX_PAGES   500     /* published pages compared in one check */
+#define MONITOR_CERT_DAYS   14      /* a certificate expiring sooner is an alarm */
+#define MONITOR_JOB         "monitor.check"
+
+typedef struct monitor_ctx monitor_ctx;
+
+typedef struct monitor_options {
+    store *db;
+    audit_trail *trail;
+    notify_ctx *notify;
+    incident_ctx *incidents;
+    lexicon_live *lexicons;
+    const auth_settings *auth;
+} monitor_options;
+
+int monitor_open(monitor_ctx **out, const monitor_options *opt, xn_error *err);
+void monitor_free(monitor_ctx *m);
+/* The server's own address: no site may point at it. */
+void monitor_set_self(monitor_ctx *m, const char *host, unsigned port);
+
+typedef struct monitor_site_in {
+    const char *name;
+    const char *url;        /* http(s)://host[:port]/path */
+    int interval_s;         /* 10 .. 86400 */
+    int failures;           /* consecutive failures before down: 1 .. 10 */
+    const char *group;      /* recipient group told of its alarms; NULL: none */
+    const char *must_words; /* comma- or newline-separated */
+    const char *forbidden_words;
+    const char *allow_hosts; /* hosts links may point to besides the site's own */
+    bool publish_target;     /* xinan publishes this site: compare the published pages */
+} monitor_site_in;
+
+int monitor_site_create(monitor_ctx *m, const audit_actor *actor, const monitor_site_in *in,
+                        int64_t *id, xn_error *err);
+int monitor_site_delete(monitor_ctx *m, const audit_actor *actor, int64_t id, xn_error *err);
+/* {"items":[{id, name, url, state up|down|unknown, state_since, last_check_at, latency_ms,
+ *  status, cert_expires_at, failures_in_row, open_alarms, uptime_24h}]} */
+int monitor_sites_json(monitor_ctx *m, json_t **out, xn_error *err);
+/* A site with its recent checks (the chart) and events. */
+int monitor_site_json(monitor_ctx *m, int64_t id, json_t **out, xn_error *err);
+
+/* Checks one site now and records the result (its events and alarms included). */
+int monitor_check_site(monitor_ctx *m, int64_t id, xn_error *err);
+/* The job: every site whose next check is due. */
+int monitor_check_due(monitor_ctx *m, json_t *summary, xn_error *err);
+
+/* ---- links (links.c) --------------------------------------------------------------------- */
+
+typedef struct monitor_link {
+    char *href;  /* as written */
+    char *host;  /* lowercased host of an absolute http(s) link, "" for a relative one */
+    bool hidden; /* inside an element hidden by its inline style or attributes */
+} monitor_link;
+
+typedef struct monitor_page {
+    monitor_link *links;
+    size_t nlinks;
+    char *text; /* visible text, for the word checks */
+    size_t text_len;
+} monitor_page;
+
+/* Parses an HTML page (gumbo): its links and its visible text. Bounded: at most 10,000 links.
+ * XN_EINVAL for a body over MONITOR_MAX_BODY. */
+int monitor_page_parse(const char *html, size_t len, monitor_page *out, xn_error *err);
+void monitor_page_free(monitor_page *p);
+
+#endif
