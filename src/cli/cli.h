@@ -12,11 +12,11 @@
 #include "base/base.h"
 #include "files/files.h"
 #include "incident/incident.h"
-#include "publish/publish.h"
-#include "oblig/oblig.h"
-#include "monitor/monitor.h"
 #include "jobs/jobs.h"
+#include "monitor/monitor.h"
 #include "notify/notify.h"
+#include "oblig/oblig.h"
+#include "publish/publish.h"
 #include "store/store.h"
 
 #include <stdio.h>

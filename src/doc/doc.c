@@ -119,8 +119,8 @@ static void sheet_put(doc_sink *s, int level, const char *text)
         s->failed = e;
 }
 
-static int write_xlsx(const doc_meta *meta, doc_lines_fn lines, const void *data,
-                      const char *path, xn_error *err)
+static int write_xlsx(const doc_meta *meta, doc_lines_fn lines, const void *data, const char *path,
+                      xn_error *err)
 {
     lxw_workbook *wb = workbook_new(path);
     if (!wb)

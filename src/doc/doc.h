@@ -20,8 +20,9 @@ void doc_put(doc_sink *s, int level, const char *text);
 typedef void (*doc_lines_fn)(const void *data, doc_sink *out);
 
 typedef struct doc_meta {
-    const char *title;  /* the PDF's title, the sheet's name (≤ 31 characters) */
-    int64_t created_at; /* µs: the PDF's creation date (0: now); a fixed date gives the same bytes */
+    const char *title; /* the PDF's title, the sheet's name (≤ 31 characters) */
+    int64_t
+        created_at; /* µs: the PDF's creation date (0: now); a fixed date gives the same bytes */
 } doc_meta;
 
 /* Writes the document to path: format "pdf" or "xlsx"; XN_EINVAL naming "format" for any

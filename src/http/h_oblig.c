@@ -33,10 +33,9 @@ static int send_report(http_req *req, http_resp *resp, const char *format)
     snprintf(made_by, sizeof made_by, "%s（%s）",
              req->who->real_name[0] ? req->who->real_name : req->who->account, req->who->account);
     report_job job = {.o = req->app->oblig, .format = format, .made_by = made_by};
-    return http_send_made(req, resp,
-                          strcmp(format, "pdf") == 0 ? "application/pdf" : HTTP_XLSX_TYPE,
-                          strcmp(format, "pdf") == 0 ? "合规报告.pdf" : "合规报告.xlsx",
-                          make_report, &job);
+    return http_send_made(
+        req, resp, strcmp(format, "pdf") == 0 ? "application/pdf" : HTTP_XLSX_TYPE,
+        strcmp(format, "pdf") == 0 ? "合规报告.pdf" : "合规报告.xlsx", make_report, &job);
 }
 
 int http_h_compliance_pdf(http_req *req, http_resp *resp)
@@ -130,8 +129,8 @@ int http_h_obligation_update(http_req *req, http_resp *resp)
     if (rc == XN_OK && json_object_get(req->json, "rule"))
         rc = http_body_string(req, "rule", 16, true, &rule, &err);
     json_t *ev = json_object_get(req->json, "every");
-    if (rc == XN_OK && ev && (!json_is_integer(ev) || json_integer_value(ev) < 1 ||
-                              json_integer_value(ev) > 366))
+    if (rc == XN_OK && ev &&
+        (!json_is_integer(ev) || json_integer_value(ev) < 1 || json_integer_value(ev) > 366))
         rc = xn_fail_field(&err, XN_EINVAL, "bad_rule", "every", "间隔天数须为 1–366");
     else if (ev)
         every = (int)json_integer_value(ev);

@@ -55,7 +55,8 @@ static int item_in(http_req *req, publish_item_in *in, int64_t **files, bool cre
         return xn_fail(err, XN_EINVAL, "bad_body", "请求体必须是 JSON 对象");
     json_t *b = json_object_get(req->json, "body_html");
     if (json_is_string(b) && json_string_length(b) > PUBLISH_MAX_BODY)
-        return xn_fail_field(err, XN_EINVAL, "too_large", "body_html", "正文超过 2 MiB，请拆分或精简");
+        return xn_fail_field(err, XN_EINVAL, "too_large", "body_html",
+                             "正文超过 2 MiB，请拆分或精简");
     int rc = opt_string(req, "title", PUBLISH_MAX_TITLE, &in->title, err);
     if (rc == XN_OK)
         rc = opt_string(req, "class", 4, &in->cls, err);
@@ -111,7 +112,8 @@ static int item_in(http_req *req, publish_item_in *in, int64_t **files, bool cre
     json_t *fl = json_object_get(req->json, "files");
     if (fl && !json_is_null(fl)) {
         if (!json_is_array(fl) || json_array_size(fl) > 20)
-            return xn_fail_field(err, XN_EINVAL, "bad_files", "files", "附件须为文件编号的列表（至多 20 个）");
+            return xn_fail_field(err, XN_EINVAL, "bad_files", "files",
+                                 "附件须为文件编号的列表（至多 20 个）");
         *files = calloc(json_array_size(fl) + 1, sizeof **files);
         if (!*files)
             return xn_fail(err, XN_ENOMEM, "no_memory", "out of memory");
@@ -296,7 +298,8 @@ int http_h_content_publish(http_req *req, http_resp *resp)
     int64_t at = 0;
     int rc = opt_string(req, "at", 64, &at_text, &err);
     if (rc == XN_OK && at_text && http_parse_time(at_text, false, &at) != XN_OK)
-        rc = xn_fail_field(&err, XN_EINVAL, "bad_at", "at", "发布时间格式应为 2026-12-06T10:30:00+08:00");
+        rc = xn_fail_field(&err, XN_EINVAL, "bad_at", "at",
+                           "发布时间格式应为 2026-12-06T10:30:00+08:00");
     audit_actor actor = auth_actor(req->who);
     if (rc == XN_OK)
         rc = publish_item_publish(req->app->publish, &actor, id, at, &err);
@@ -371,8 +374,8 @@ int http_h_column_create(http_req *req, http_resp *resp)
     if (rc == XN_OK)
         rc = http_body_string(req, "path", 120, true, &path, &err);
     json_t *sd = json_object_get(req->json, "stale_days");
-    if (rc == XN_OK && (!json_is_integer(sd) || json_integer_value(sd) < 1 ||
-                        json_integer_value(sd) > 365))
+    if (rc == XN_OK &&
+        (!json_is_integer(sd) || json_integer_value(sd) < 1 || json_integer_value(sd) > 365))
         rc = xn_fail_field(&err, XN_EINVAL, "bad_stale_days", "stale_days",
                            "更新周期须为 1 到 365 天");
     int64_t id = 0;

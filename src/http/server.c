@@ -708,11 +708,11 @@ static void run_handler(req_ctx *ctx)
         return;
     if (route->flags & HTTP_JSON_BODY) {
         xn_error err;
-        req->json = xn_json_parse(req->body ? req->body : "", req->body_len,
-                                  route->flags & HTTP_CONTENT_BODY
-                                      ? HTTP_MAX_CONTENT_BODY
-                                      : (size_t)req->app->cfg->max_body,
-                                  &err);
+        req->json =
+            xn_json_parse(req->body ? req->body : "", req->body_len,
+                          route->flags & HTTP_CONTENT_BODY ? HTTP_MAX_CONTENT_BODY
+                                                           : (size_t)req->app->cfg->max_body,
+                          &err);
         if (!req->json) {
             int status = err.status == XN_ETOOBIG ? 413 : 400;
             send_error(ctx, status, err.code, err.message);

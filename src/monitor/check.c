@@ -113,8 +113,7 @@ static const char *kind_text(const char *k)
 
 /* Whether some word of a list (separated by commas, 、, ， or newlines) is present (or, with
  * want_present false, absent) in text; the word into hit. */
-static bool any_word(const char *list, const char *text, bool want_present, char *hit,
-                     size_t size)
+static bool any_word(const char *list, const char *text, bool want_present, char *hit, size_t size)
 {
     static const char *const seps[] = {",", "\n", "，", "、"};
     const char *p = list;
@@ -213,8 +212,9 @@ static void read_page(monitor_ctx *m, const site_row *s, const fetched *f, findi
     }
     if (dark && *n < max) {
         out[*n].kind = "dark_link";
-        snprintf(out[(*n)++].detail, sizeof out->detail, "%zu 个链接指向未经许可的站点（其中 %zu 个被隐藏），如 %.300s",
-                 dark, hidden, first);
+        snprintf(out[(*n)++].detail, sizeof out->detail,
+                 "%zu 个链接指向未经许可的站点（其中 %zu 个被隐藏），如 %.300s", dark, hidden,
+                 first);
     }
     if (m->opt.lexicons && *n < max) {
         size_t nlex = 0;
@@ -330,10 +330,9 @@ static int raise(record_ctx *x, store_conn *tx, const char *kind, const char *de
     const char *event = strcmp(kind, "down") == 0 ? "monitor.down"
                         : strcmp(kind, "up") == 0 ? "monitor.up"
                                                   : "monitor.alarm";
-    rc = x->m->opt.notify && x->s->group[0]
-             ? notify_raise(x->m->opt.notify, tx, event, x->s->group, "monitor_site", oid, vars,
-                            NULL, err)
-             : XN_OK;
+    rc = x->m->opt.notify && x->s->group[0] ? notify_raise(x->m->opt.notify, tx, event, x->s->group,
+                                                           "monitor_site", oid, vars, NULL, err)
+                                            : XN_OK;
     json_decref(vars);
     if (rc == XN_OK)
         rc = monitor_record(x->m, tx, &audit_system_actor, "monitor.alarm", x->s->id,
@@ -377,10 +376,11 @@ static int record_tx(store_conn *tx, void *ctx, xn_error *err)
         state = "up";
         x->came_up = strcmp(s->state, "down") == 0;
         if (x->came_up) {
-            rc = store_prepare(tx,
-                               "UPDATE monitor_event SET open = 0, closed_at = $2 WHERE site_id = $1"
-                               " AND kind = 'down' AND open = 1",
-                               &st, err);
+            rc =
+                store_prepare(tx,
+                              "UPDATE monitor_event SET open = 0, closed_at = $2 WHERE site_id = $1"
+                              " AND kind = 'down' AND open = 1",
+                              &st, err);
             if (rc == XN_OK) {
                 store_bind_int(st, 1, s->id);
                 store_bind_int(st, 2, x->now);
@@ -395,8 +395,8 @@ static int record_tx(store_conn *tx, void *ctx, xn_error *err)
     if (rc != XN_OK)
         return rc;
     /* findings: an alarm when a kind appears, closed when a check no longer finds it */
-    static const char *const kinds[] = {"tampered", "dark_link", "word_forbidden", "word_missing",
-                                        "sensitive", "cert_expiring"};
+    static const char *const kinds[] = {"tampered",     "dark_link", "word_forbidden",
+                                        "word_missing", "sensitive", "cert_expiring"};
     for (size_t k = 0; x->f->ok && k < sizeof kinds / sizeof kinds[0]; k++) {
         const finding *hit = NULL;
         for (int i = 0; i < x->nfound; i++)
@@ -426,8 +426,8 @@ static int record_tx(store_conn *tx, void *ctx, xn_error *err)
                 snprintf(x->tamper_detail, sizeof x->tamper_detail, "%s", hit->detail);
             }
         } else if (!hit && open) {
-            rc = store_prepare(tx, "UPDATE monitor_event SET open = 0, closed_at = $2 WHERE id = $1",
-                               &st, err);
+            rc = store_prepare(
+                tx, "UPDATE monitor_event SET open = 0, closed_at = $2 WHERE id = $1", &st, err);
             if (rc == XN_OK) {
                 store_bind_int(st, 1, open);
                 store_bind_int(st, 2, x->now);
@@ -525,7 +525,8 @@ int monitor_check_site(monitor_ctx *m, int64_t id, xn_error *err)
     int n = 0;
     if (f.ok) {
         read_page(m, &s, &f, found, &n, 8);
-        if (f.cert_expires && f.cert_expires - xn_now_us() < MONITOR_CERT_DAYS * 86400LL * 1000000) {
+        if (f.cert_expires &&
+            f.cert_expires - xn_now_us() < MONITOR_CERT_DAYS * 86400LL * 1000000) {
             found[n].kind = "cert_expiring";
             char t[XN_TIME_STR];
             xn_time_format(f.cert_expires, t);
@@ -535,8 +536,7 @@ int monitor_check_site(monitor_ctx *m, int64_t id, xn_error *err)
         if (s.publish_target)
             compare_published(m, &s, found, &n, 8);
     }
-    record_ctx x = {.m = m, .s = &s, .f = &f, .found = found, .nfound = n,
-                    .now = monitor_now(m)};
+    record_ctx x = {.m = m, .s = &s, .f = &f, .found = found, .nfound = n, .now = monitor_now(m)};
     rc = store_tx(m->opt.db, record_tx, &x, err);
     /* incidents after the check's commit: down and tampering (INC-1, MON-10) */
     if (rc == XN_OK && m->opt.incidents && (x.went_down || x.tamper_event)) {
@@ -546,18 +546,26 @@ int monitor_check_site(monitor_ctx *m, int64_t id, xn_error *err)
         if (x.went_down) {
             snprintf(cause, sizeof cause, "monitor.down:%lld", (long long)s.id);
             snprintf(title, sizeof title, "网站无法访问：%s", s.name);
-            incident_in in = {.kind = "site_down", .title = title, .site_affected = 1,
-                              .note = f.error, .cause = cause, .source = "monitor"};
+            incident_in in = {.kind = "site_down",
+                              .title = title,
+                              .site_affected = 1,
+                              .note = f.error,
+                              .cause = cause,
+                              .source = "monitor"};
             incident_open(m->opt.incidents, &audit_system_actor, &in, &incident, NULL, &ierr);
         }
         if (x.tamper_event) {
             snprintf(cause, sizeof cause, "monitor.tamper:%lld", (long long)s.id);
             snprintf(title, sizeof title, "网页被篡改：%s", s.name);
-            incident_in in = {.kind = "defacement", .title = title, .site_affected = 1,
-                              .note = x.tamper_detail, .cause = cause, .source = "monitor"};
+            incident_in in = {.kind = "defacement",
+                              .title = title,
+                              .site_affected = 1,
+                              .note = x.tamper_detail,
+                              .cause = cause,
+                              .source = "monitor"};
             incident = 0;
-            if (incident_open(m->opt.incidents, &audit_system_actor, &in, &incident, NULL,
-                              &ierr) == XN_OK)
+            if (incident_open(m->opt.incidents, &audit_system_actor, &in, &incident, NULL, &ierr) ==
+                XN_OK)
                 monitor_event_link(m, x.tamper_event, incident);
         }
     }
@@ -575,10 +583,11 @@ int monitor_check_due(monitor_ctx *m, json_t *summary, xn_error *err)
     store_stmt *st;
     int64_t ids[256];
     size_t n = 0;
-    rc = store_prepare(c,
-                       "SELECT id FROM monitor_site WHERE removed_at IS NULL AND next_check_at <= $1"
-                       " ORDER BY next_check_at LIMIT 256",
-                       &st, err);
+    rc =
+        store_prepare(c,
+                      "SELECT id FROM monitor_site WHERE removed_at IS NULL AND next_check_at <= $1"
+                      " ORDER BY next_check_at LIMIT 256",
+                      &st, err);
     if (rc == XN_OK) {
         store_bind_int(st, 1, xn_now_us());
         while ((rc = store_step(st, err)) == STORE_ROW)

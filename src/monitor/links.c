@@ -30,9 +30,9 @@ static bool style_hides(const char *style)
         if (!isspace((unsigned char)*p))
             s[n++] = (char)tolower((unsigned char)*p);
     s[n] = '\0';
-    static const char *const hides[] = {"display:none", "visibility:hidden", "font-size:0;",
-                                        "opacity:0;",   "left:-",            "top:-",
-                                        "text-indent:-", "height:0;",        "width:0;"};
+    static const char *const hides[] = {
+        "display:none", "visibility:hidden", "font-size:0;", "opacity:0;", "left:-",
+        "top:-",        "text-indent:-",     "height:0;",    "width:0;"};
     size_t len = strlen(s);
     char padded[520];
     snprintf(padded, sizeof padded, "%s;", s); /* "font-size:0" at the end counts too */
@@ -159,14 +159,14 @@ static void visit(walk *w, const GumboNode *node, bool hidden, int depth)
     if (node->type != GUMBO_NODE_ELEMENT && node->type != GUMBO_NODE_DOCUMENT &&
         node->type != GUMBO_NODE_TEMPLATE)
         return;
-    const GumboVector *children = node->type == GUMBO_NODE_DOCUMENT ? &node->v.document.children
-                                                                    : &node->v.element.children;
+    const GumboVector *children =
+        node->type == GUMBO_NODE_DOCUMENT ? &node->v.document.children : &node->v.element.children;
     if (node->type == GUMBO_NODE_ELEMENT) {
         const GumboElement *e = &node->v.element;
         hidden = hidden || element_hides(e);
-        const char *attr = e->tag == GUMBO_TAG_A || e->tag == GUMBO_TAG_AREA ? "href"
+        const char *attr = e->tag == GUMBO_TAG_A || e->tag == GUMBO_TAG_AREA          ? "href"
                            : e->tag == GUMBO_TAG_IFRAME || e->tag == GUMBO_TAG_SCRIPT ? "src"
-                                                                                        : NULL;
+                                                                                      : NULL;
         const GumboAttribute *a = attr ? gumbo_get_attribute(&e->attributes, attr) : NULL;
         if (a)
             add_link(w, a->value, hidden);

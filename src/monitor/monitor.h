@@ -25,12 +25,12 @@
 #include "notify/notify.h"
 #include "store/store.h"
 
-#define MONITOR_MAX_URL     1024
-#define MONITOR_MAX_WORDS   2000    /* bytes of a word list */
-#define MONITOR_MAX_BODY    (8u << 20) /* bytes of a page read */
-#define MONITOR_MAX_PAGES   500     /* published pages compared in one check */
-#define MONITOR_CERT_DAYS   14      /* a certificate expiring sooner is an alarm */
-#define MONITOR_JOB         "monitor.check"
+#define MONITOR_MAX_URL   1024
+#define MONITOR_MAX_WORDS 2000       /* bytes of a word list */
+#define MONITOR_MAX_BODY  (8u << 20) /* bytes of a page read */
+#define MONITOR_MAX_PAGES 500        /* published pages compared in one check */
+#define MONITOR_CERT_DAYS 14         /* a certificate expiring sooner is an alarm */
+#define MONITOR_JOB       "monitor.check"
 
 typedef struct monitor_ctx monitor_ctx;
 

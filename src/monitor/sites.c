@@ -92,9 +92,9 @@ int monitor_url_check(const monitor_ctx *m, const char *url, char *host, size_t 
         return xn_fail_field(err, XN_EINVAL, "bad_url", "url", "网址的主机名过长");
     memcpy(host, p, name_len);
     host[name_len] = '\0';
-    unsigned port_no = port ? (unsigned)strtoul(port, NULL, 10)
-                            : strncasecmp(url, "https", 5) == 0 ? 443u
-                                                                 : 80u;
+    unsigned port_no = port                                ? (unsigned)strtoul(port, NULL, 10)
+                       : strncasecmp(url, "https", 5) == 0 ? 443u
+                                                           : 80u;
     /* the server's own address: a monitor of itself hides nothing and may loop */
     bool self_host = m->self_host[0] &&
                      (strcasecmp(host, m->self_host) == 0 ||
@@ -145,9 +145,9 @@ static int create_tx(store_conn *tx, void *ctx, xn_error *err)
     bind_opt(st, 8, in->allow_hosts);
     store_bind_int(st, 9, in->publish_target);
     store_bind_int(st, 10, monitor_now(x->m));
-    store_bind_text(st, 11, x->actor->real_name && *x->actor->real_name ? x->actor->real_name
-                                                                       : x->actor->name,
-                    -1);
+    store_bind_text(
+        st, 11, x->actor->real_name && *x->actor->real_name ? x->actor->real_name : x->actor->name,
+        -1);
     if ((rc = store_step(st, err)) == STORE_ROW) {
         x->id = store_col_int(st, 0);
         store_stmt_done(st);
@@ -173,7 +173,8 @@ int monitor_site_create(monitor_ctx *m, const audit_actor *actor, const monitor_
     if (rc == XN_OK)
         rc = monitor_url_check(m, in->url, host, sizeof host, err);
     if (rc == XN_OK && (in->interval_s < 10 || in->interval_s > 86400))
-        rc = xn_fail_field(err, XN_EINVAL, "bad_interval", "interval_s", "检查间隔须为 10 秒到 1 天");
+        rc = xn_fail_field(err, XN_EINVAL, "bad_interval", "interval_s",
+                           "检查间隔须为 10 秒到 1 天");
     if (rc == XN_OK && (in->failures < 1 || in->failures > 10))
         rc = xn_fail_field(err, XN_EINVAL, "bad_failures", "failures", "连续失败次数须为 1 到 10");
     if (rc == XN_OK && in->group)
@@ -197,8 +198,9 @@ static int delete_tx(store_conn *tx, void *ctx, xn_error *err)
 {
     site_ctx *x = ctx;
     store_stmt *st;
-    int rc = store_prepare(tx, "UPDATE monitor_site SET removed_at = $2 WHERE id = $1"
-                               " AND removed_at IS NULL",
+    int rc = store_prepare(tx,
+                           "UPDATE monitor_site SET removed_at = $2 WHERE id = $1"
+                           " AND removed_at IS NULL",
                            &st, err);
     if (rc != XN_OK)
         return rc;
@@ -225,34 +227,33 @@ static json_t *opt_int(store_stmt *st, int col)
 }
 
 #define SITE_COLUMNS                                                                               \
-    "s.id, s.name, s.url, s.state, s.state_since, s.last_check_at, s.last_latency_ms,"            \
-    " s.last_status, s.cert_expires_at, s.failures_in_row, s.interval_s, s.failures,"             \
-    " coalesce(s.group_name, ''), coalesce(s.must_words, ''), coalesce(s.forbidden_words, ''),"   \
-    " coalesce(s.allow_hosts, ''), s.publish_target, coalesce(s.last_error, ''),"                 \
-    " (SELECT count(*) FROM monitor_event e WHERE e.site_id = s.id AND e.open = 1),"              \
-    " (SELECT sum(ok) * 1000 / count(*) FROM monitor_check c WHERE c.site_id = s.id"             \
+    "s.id, s.name, s.url, s.state, s.state_since, s.last_check_at, s.last_latency_ms,"             \
+    " s.last_status, s.cert_expires_at, s.failures_in_row, s.interval_s, s.failures,"              \
+    " coalesce(s.group_name, ''), coalesce(s.must_words, ''), coalesce(s.forbidden_words, ''),"    \
+    " coalesce(s.allow_hosts, ''), s.publish_target, coalesce(s.last_error, ''),"                  \
+    " (SELECT count(*) FROM monitor_event e WHERE e.site_id = s.id AND e.open = 1),"               \
+    " (SELECT sum(ok) * 1000 / count(*) FROM monitor_check c WHERE c.site_id = s.id"               \
     "  AND c.at >= $1)"
 
 static json_t *site_row(store_stmt *st)
 {
-    json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:I, s:o, s:o, s:o, s:o, s:I, s:I, s:I, s:s, s:s,"
-                          " s:s, s:s, s:b, s:s, s:I}",
-                          "id", (json_int_t)store_col_int(st, 0), "name", store_col_text(st, 1),
-                          "url", store_col_text(st, 2), "state", store_col_text(st, 3),
-                          "state_since", (json_int_t)store_col_int(st, 4), "last_check_at",
-                          opt_int(st, 5), "latency_ms", opt_int(st, 6), "status", opt_int(st, 7),
-                          "cert_expires_at", opt_int(st, 8), "failures_in_row",
-                          (json_int_t)store_col_int(st, 9), "interval_s",
-                          (json_int_t)store_col_int(st, 10), "failures",
-                          (json_int_t)store_col_int(st, 11), "group", store_col_text(st, 12),
-                          "must_words", store_col_text(st, 13), "forbidden_words",
-                          store_col_text(st, 14), "allow_hosts", store_col_text(st, 15),
-                          "publish_target", store_col_int(st, 16) != 0, "last_error",
-                          store_col_text(st, 17), "open_alarms", (json_int_t)store_col_int(st, 18));
+    json_t *o =
+        json_pack("{s:I, s:s, s:s, s:s, s:I, s:o, s:o, s:o, s:o, s:I, s:I, s:I, s:s, s:s,"
+                  " s:s, s:s, s:b, s:s, s:I}",
+                  "id", (json_int_t)store_col_int(st, 0), "name", store_col_text(st, 1), "url",
+                  store_col_text(st, 2), "state", store_col_text(st, 3), "state_since",
+                  (json_int_t)store_col_int(st, 4), "last_check_at", opt_int(st, 5), "latency_ms",
+                  opt_int(st, 6), "status", opt_int(st, 7), "cert_expires_at", opt_int(st, 8),
+                  "failures_in_row", (json_int_t)store_col_int(st, 9), "interval_s",
+                  (json_int_t)store_col_int(st, 10), "failures", (json_int_t)store_col_int(st, 11),
+                  "group", store_col_text(st, 12), "must_words", store_col_text(st, 13),
+                  "forbidden_words", store_col_text(st, 14), "allow_hosts", store_col_text(st, 15),
+                  "publish_target", store_col_int(st, 16) != 0, "last_error",
+                  store_col_text(st, 17), "open_alarms", (json_int_t)store_col_int(st, 18));
     /* per cent over the last 24 hours, one decimal */
-    json_object_set_new(o, "uptime_24h", store_col_is_null(st, 19)
-                                             ? json_null()
-                                             : json_real((double)store_col_int(st, 19) / 10.0));
+    json_object_set_new(
+        o, "uptime_24h",
+        store_col_is_null(st, 19) ? json_null() : json_real((double)store_col_int(st, 19) / 10.0));
     return o;
 }
 
@@ -317,13 +318,12 @@ int monitor_site_json(monitor_ctx *m, int64_t id, json_t **out, xn_error *err)
     if (rc == XN_OK) {
         store_bind_int(st, 1, id);
         while ((rc = store_step(st, err)) == STORE_ROW)
-            json_array_insert_new(checks, 0,
-                                  json_pack("{s:I, s:b, s:I, s:I, s:s}", "at",
-                                            (json_int_t)store_col_int(st, 0), "ok",
-                                            store_col_int(st, 1) != 0, "status",
-                                            (json_int_t)store_col_int(st, 2), "latency_ms",
-                                            (json_int_t)store_col_int(st, 3), "error",
-                                            store_col_text(st, 4)));
+            json_array_insert_new(
+                checks, 0,
+                json_pack("{s:I, s:b, s:I, s:I, s:s}", "at", (json_int_t)store_col_int(st, 0), "ok",
+                          store_col_int(st, 1) != 0, "status", (json_int_t)store_col_int(st, 2),
+                          "latency_ms", (json_int_t)store_col_int(st, 3), "error",
+                          store_col_text(st, 4)));
         rc = rc < 0 ? rc : XN_OK;
     }
     if (rc == XN_OK)
@@ -335,13 +335,14 @@ int monitor_site_json(monitor_ctx *m, int64_t id, json_t **out, xn_error *err)
     if (rc == XN_OK) {
         store_bind_int(st, 1, id);
         while ((rc = store_step(st, err)) == STORE_ROW)
-            json_array_append_new(
-                events, json_pack("{s:I, s:I, s:s, s:s, s:b, s:I, s:I}", "id",
-                                  (json_int_t)store_col_int(st, 0), "at",
-                                  (json_int_t)store_col_int(st, 1), "kind", store_col_text(st, 2),
-                                  "detail", store_col_text(st, 3), "open", store_col_int(st, 4) != 0,
-                                  "incident_id", (json_int_t)store_col_int(st, 5), "closed_at",
-                                  (json_int_t)store_col_int(st, 6)));
+            json_array_append_new(events,
+                                  json_pack("{s:I, s:I, s:s, s:s, s:b, s:I, s:I}", "id",
+                                            (json_int_t)store_col_int(st, 0), "at",
+                                            (json_int_t)store_col_int(st, 1), "kind",
+                                            store_col_text(st, 2), "detail", store_col_text(st, 3),
+                                            "open", store_col_int(st, 4) != 0, "incident_id",
+                                            (json_int_t)store_col_int(st, 5), "closed_at",
+                                            (json_int_t)store_col_int(st, 6)));
         rc = rc < 0 ? rc : XN_OK;
     }
     store_release(c);

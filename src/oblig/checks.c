@@ -113,7 +113,8 @@ static int check_three_admins(oblig_probe *p, const char *id, oblig_finding *f, 
                     0, 0, &both, err);
     if (rc != XN_OK)
         return rc;
-    oblig_evidence(f, "accounts", "系统管理员、安全管理员、审计管理员三个岗位中已有 %lld 个由在岗人员担任",
+    oblig_evidence(f, "accounts",
+                   "系统管理员、安全管理员、审计管理员三个岗位中已有 %lld 个由在岗人员担任",
                    (long long)held);
     if (both)
         not_met(f, "%lld 人同时担任两个以上管理员岗位（三员分立）", (long long)both);
@@ -178,8 +179,8 @@ static int check_trail(oblig_probe *p, const char *id, oblig_finding *f, xn_erro
     if (rc == XN_OK)
         rc = scalar(p, "SELECT coalesce(max(at), 0) FROM audit_verification", 0, 0, &last, err);
     if (rc == XN_OK && last)
-        rc = scalar(p, "SELECT intact FROM audit_verification WHERE at = $1 ORDER BY id DESC",
-                    last, 0, &intact, err);
+        rc = scalar(p, "SELECT intact FROM audit_verification WHERE at = $1 ORDER BY id DESC", last,
+                    0, &intact, err);
     if (rc != XN_OK)
         return rc;
     oblig_evidence(f, "audit", "审计记录 %lld 条，链式存证", (long long)records);
@@ -210,8 +211,8 @@ static int check_retention(oblig_probe *p, const char *id, oblig_finding *f, xn_
     const xn_config *cfg = p->o->opt.cfg;
     int64_t audit_days = cfg ? cfg->audit_retention_days : 180;
     int64_t log_days = cfg ? cfg->syslog_retention_days : 180;
-    oblig_evidence(f, "settings", "审计记录保留 %lld 天，设备日志保留 %lld 天", (long long)audit_days,
-                   (long long)log_days);
+    oblig_evidence(f, "settings", "审计记录保留 %lld 天，设备日志保留 %lld 天",
+                   (long long)audit_days, (long long)log_days);
     if (audit_days < 180 || log_days < 60)
         not_met(f, "保留期短于规定（审计记录至少 180 天，上网行为日志至少 60 天）");
     else

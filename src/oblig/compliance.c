@@ -113,7 +113,8 @@ int oblig_compliance_json(oblig_ctx *o, json_t **out, xn_error *err)
         const char *dstatus = d ? json_string_value(json_object_get(d, "status")) : NULL;
         if (dstatus && strcmp(dstatus, "not_applicable") == 0) {
             f.status = "not_applicable";
-            snprintf(f.reason, sizeof f.reason, "%s", json_string_value(json_object_get(d, "reason")));
+            snprintf(f.reason, sizeof f.reason, "%s",
+                     json_string_value(json_object_get(d, "reason")));
         } else if (dstatus && strcmp(dstatus, "met") == 0 && !(chk && chk->run)) {
             f.status = "met";
             json_array_append_new(
@@ -148,9 +149,9 @@ int oblig_compliance_json(oblig_ctx *o, json_t **out, xn_error *err)
     }
     int64_t now = now_of(o);
     *out = json_pack("{s:I, s:o, s:{s:i, s:i, s:i, s:i, s:i}, s:o}", "generated_at",
-                     (json_int_t)now, "generated_text", time_text(now), "summary", "met",
-                     counts[0], "not_met", counts[1], "not_applicable", counts[2], "no_evidence",
-                     counts[3], "total", (int)o->catalogue.count, "items", items);
+                     (json_int_t)now, "generated_text", time_text(now), "summary", "met", counts[0],
+                     "not_met", counts[1], "not_applicable", counts[2], "no_evidence", counts[3],
+                     "total", (int)o->catalogue.count, "items", items);
     return XN_OK;
 }
 
@@ -190,10 +191,9 @@ static int decide_tx(store_conn *tx, void *ctx, xn_error *err)
             store_bind_int(st, 4, x->file_id);
         else
             store_bind_null(st, 4);
-        store_bind_text(st, 5,
-                        x->actor->real_name && *x->actor->real_name ? x->actor->real_name
-                                                                    : x->actor->name,
-                        -1);
+        store_bind_text(
+            st, 5,
+            x->actor->real_name && *x->actor->real_name ? x->actor->real_name : x->actor->name, -1);
         store_bind_int(st, 6, now_of(x->o));
     }
     rc = store_step(st, err);
@@ -248,8 +248,12 @@ int oblig_decide(oblig_ctx *o, const audit_actor *actor, const char *id, const c
     } else {
         file_id = 0;
     }
-    decide_ctx x = {.o = o, .actor = actor, .id = r->id, .status = status,
-                    .reason = status ? reason : NULL, .file_id = file_id};
+    decide_ctx x = {.o = o,
+                    .actor = actor,
+                    .id = r->id,
+                    .status = status,
+                    .reason = status ? reason : NULL,
+                    .file_id = file_id};
     return store_tx(o->opt.db, decide_tx, &x, err);
 }
 

@@ -33,8 +33,8 @@ const oblig_duty oblig_duties[] = {
 /* clang-format on */
 const size_t oblig_duties_count = sizeof oblig_duties / sizeof oblig_duties[0];
 
-static const char *const rules[] = {"daily", "weekly", "monthly", "quarterly",
-                                    "half_yearly", "yearly", "days", NULL};
+static const char *const rules[] = {"daily",       "weekly", "monthly", "quarterly",
+                                    "half_yearly", "yearly", "days",    NULL};
 
 bool oblig_rule_valid(const char *rule, int every)
 {
@@ -69,8 +69,8 @@ void oblig_period(const char *rule, int every, int32_t day, int32_t *start, int3
         xn_date_format(*start, first);
         snprintf(key, 24, "D%d-%s", (int)n, first);
     } else {
-        int months = strcmp(rule, "monthly") == 0     ? 1
-                     : strcmp(rule, "quarterly") == 0 ? 3
+        int months = strcmp(rule, "monthly") == 0       ? 1
+                     : strcmp(rule, "quarterly") == 0   ? 3
                      : strcmp(rule, "half_yearly") == 0 ? 6
                                                         : 12;
         int first_m = (m - 1) / months * months + 1;
@@ -134,10 +134,10 @@ static const char *rule_text(const char *rule, int every, char *buf, size_t size
         snprintf(buf, size, "每 %d 天", every);
         return buf;
     }
-    return strcmp(rule, "daily") == 0       ? "每日"
-           : strcmp(rule, "weekly") == 0    ? "每周"
-           : strcmp(rule, "monthly") == 0   ? "每月"
-           : strcmp(rule, "quarterly") == 0 ? "每季度"
+    return strcmp(rule, "daily") == 0         ? "每日"
+           : strcmp(rule, "weekly") == 0      ? "每周"
+           : strcmp(rule, "monthly") == 0     ? "每月"
+           : strcmp(rule, "quarterly") == 0   ? "每季度"
            : strcmp(rule, "half_yearly") == 0 ? "每半年"
                                               : "每年";
 }
@@ -154,22 +154,28 @@ static int32_t due_day(oblig_ctx *o, int32_t start, int32_t end)
 }
 
 /* Evidence of one period: what xinan holds itself and what was attached. */
-static int period_evidence(store_conn *c, int64_t id, const char *kind,
-                           const char *period, int32_t start, int32_t end, json_t *out,
-                           xn_error *err)
+static int period_evidence(store_conn *c, int64_t id, const char *kind, const char *period,
+                           int32_t start, int32_t end, json_t *out, xn_error *err)
 {
     static const struct {
         const char *kind, *sql, *text;
     } auto_kinds[] = {
-        {"account_review", "SELECT count(*), coalesce(max(at), 0) FROM account_review"
-                           " WHERE at >= $1 AND at < $2", "年度账号复核记录"},
-        {"drill", "SELECT count(*), coalesce(max(held_at), 0) FROM incident_drill"
-                  " WHERE held_at >= $1 AND held_at < $2", "应急演练记录"},
-        {"training", "SELECT count(*), coalesce(max(created_at), 0) FROM register_row"
-                     " WHERE reg = 'trainings' AND created_at >= $1 AND created_at < $2",
+        {"account_review",
+         "SELECT count(*), coalesce(max(at), 0) FROM account_review"
+         " WHERE at >= $1 AND at < $2",
+         "年度账号复核记录"},
+        {"drill",
+         "SELECT count(*), coalesce(max(held_at), 0) FROM incident_drill"
+         " WHERE held_at >= $1 AND held_at < $2",
+         "应急演练记录"},
+        {"training",
+         "SELECT count(*), coalesce(max(created_at), 0) FROM register_row"
+         " WHERE reg = 'trainings' AND created_at >= $1 AND created_at < $2",
          "安全培训台账记录"},
-        {"verification", "SELECT count(*), coalesce(max(at), 0) FROM audit_verification"
-                         " WHERE intact = 1 AND at >= $1 AND at < $2", "审计记录校验（完整）"},
+        {"verification",
+         "SELECT count(*), coalesce(max(at), 0) FROM audit_verification"
+         " WHERE intact = 1 AND at >= $1 AND at < $2",
+         "审计记录校验（完整）"},
     };
     store_stmt *st;
     int rc;
@@ -206,8 +212,8 @@ static int period_evidence(store_conn *c, int64_t id, const char *kind,
     store_bind_int(st, 1, id);
     store_bind_text(st, 2, period, -1);
     while ((rc = store_step(st, err)) == STORE_ROW)
-        json_array_append_new(out, json_pack("{s:s, s:I, s:s, s:s, s:I}", "kind", "file",
-                                             "file_id", (json_int_t)store_col_int(st, 0), "text",
+        json_array_append_new(out, json_pack("{s:s, s:I, s:s, s:s, s:I}", "kind", "file", "file_id",
+                                             (json_int_t)store_col_int(st, 0), "text",
                                              store_col_text(st, 1), "by", store_col_text(st, 2),
                                              "at", (json_int_t)store_col_int(st, 3)));
     return rc < 0 ? rc : XN_OK;
@@ -235,8 +241,8 @@ static bool holds_role(const auth_principal *who, const char *role)
     return false;
 }
 
-int oblig_obligations_json(oblig_ctx *o, const auth_principal *who, const char *state,
-                           json_t **out, xn_error *err)
+int oblig_obligations_json(oblig_ctx *o, const auth_principal *who, const char *state, json_t **out,
+                           xn_error *err)
 {
     store_conn *c;
     int rc = store_acquire(o->opt.db, &c, err);
@@ -296,11 +302,11 @@ int oblig_obligations_json(oblig_ctx *o, const auth_principal *who, const char *
                 break;
             }
             int32_t due = due_day(o, a, b);
-            const char *st_name = json_array_size(ev) ? "done"
-                                  : !which            ? "overdue"
-                                  : today > due       ? "overdue"
+            const char *st_name = json_array_size(ev)                   ? "done"
+                                  : !which                              ? "overdue"
+                                  : today > due                         ? "overdue"
                                   : today >= due - due_window(a, b) + 1 ? "due"
-                                                                          : "upcoming";
+                                                                        : "upcoming";
             if (!which && strcmp(st_name, "done") == 0) {
                 json_decref(ev);
                 continue; /* the period before is only listed while it is overdue */
@@ -316,10 +322,10 @@ int oblig_obligations_json(oblig_ctx *o, const auth_principal *who, const char *
                           "id", (json_int_t)r->id, "key", r->key, "title", r->title, "reqs",
                           r->reqs, "rule", r->rule, "rule_text",
                           rule_text(r->rule, r->every, rbuf, sizeof rbuf), "every", r->every,
-                          "owner", r->owner, "owner_name", r->owner_name, "evidence_kind",
-                          r->kind, "period", which ? key : pkey, "period_start", date_json(a),
-                          "period_end", date_json(b - 1), "due_date", date_json(due), "state",
-                          st_name, "evidence", ev, "mine", holds_role(who, r->owner)));
+                          "owner", r->owner, "owner_name", r->owner_name, "evidence_kind", r->kind,
+                          "period", which ? key : pkey, "period_start", date_json(a), "period_end",
+                          date_json(b - 1), "due_date", date_json(due), "state", st_name,
+                          "evidence", ev, "mine", holds_role(who, r->owner)));
         }
     }
     store_release(c);
@@ -353,10 +359,9 @@ static int evidence_tx(store_conn *tx, void *ctx, xn_error *err)
     store_bind_int(st, 3, x->file_id);
     store_bind_text(st, 4, x->note, -1);
     store_bind_int(st, 5, x->actor->id);
-    store_bind_text(st, 6,
-                    x->actor->real_name && *x->actor->real_name ? x->actor->real_name
-                                                                : x->actor->name,
-                    -1);
+    store_bind_text(
+        st, 6, x->actor->real_name && *x->actor->real_name ? x->actor->real_name : x->actor->name,
+        -1);
     store_bind_int(st, 7, x->o->opt.auth ? auth_now(x->o->opt.auth) : xn_now_us());
     rc = store_step(st, err);
     store_stmt_done(st);
@@ -389,8 +394,7 @@ int oblig_evidence_add(oblig_ctx *o, const auth_principal *who, int64_t id, cons
     store_stmt *st;
     char owner[32] = "", rule[16] = "";
     int every = 1;
-    rc = store_prepare(c, "SELECT owner_role, rule, every FROM obligation WHERE id = $1", &st,
-                       err);
+    rc = store_prepare(c, "SELECT owner_role, rule, every FROM obligation WHERE id = $1", &st, err);
     if (rc == XN_OK) {
         store_bind_int(st, 1, id);
         rc = store_step(st, err);
@@ -408,7 +412,8 @@ int oblig_evidence_add(oblig_ctx *o, const auth_principal *who, int64_t id, cons
     if (rc != XN_OK)
         return rc;
     if (!holds_role(who, owner) && !auth_can(who, "compliance.manage"))
-        return xn_fail(err, XN_EDENIED, "not_owner", "只有该职责的负责岗位或安全管理员可以提交证据");
+        return xn_fail(err, XN_EDENIED, "not_owner",
+                       "只有该职责的负责岗位或安全管理员可以提交证据");
     rc = xn_check_text(note, OBLIG_MAX_REASON, XN_TEXT_FREE, true, "note", "完成情况说明", err);
     if (rc != XN_OK)
         return rc;
@@ -425,10 +430,14 @@ int oblig_evidence_add(oblig_ctx *o, const auth_principal *who, int64_t id, cons
     if (!file_id || !o->opt.files || files_get(o->opt.files, file_id, &fi, err) != XN_OK)
         return xn_fail_field(err, XN_EINVAL, "bad_file", "file_id", "须附上证据文件");
     if (strcmp(fi.scan, "clean") != 0)
-        return xn_fail_field(err, XN_EINVAL, "not_clean", "file_id",
-                             "证据文件“%s”尚未通过病毒检查", fi.name);
+        return xn_fail_field(err, XN_EINVAL, "not_clean", "file_id", "证据文件“%s”尚未通过病毒检查",
+                             fi.name);
     audit_actor actor = auth_actor(who);
-    evidence_ctx x = {.o = o, .actor = &actor, .id = id, .file_id = file_id, .note = note,
+    evidence_ctx x = {.o = o,
+                      .actor = &actor,
+                      .id = id,
+                      .file_id = file_id,
+                      .note = note,
                       .period = period ? period : key};
     return store_tx(o->opt.db, evidence_tx, &x, err);
 }
@@ -496,10 +505,9 @@ static int update_tx(store_conn *tx, void *ctx, xn_error *err)
     store_bind_int(st, 4, new_every);
     store_bind_int(st, 5, x->enabled);
     store_bind_int(st, 6, x->o->opt.auth ? auth_now(x->o->opt.auth) : xn_now_us());
-    store_bind_text(st, 7,
-                    x->actor->real_name && *x->actor->real_name ? x->actor->real_name
-                                                                : x->actor->name,
-                    -1);
+    store_bind_text(
+        st, 7, x->actor->real_name && *x->actor->real_name ? x->actor->real_name : x->actor->name,
+        -1);
     rc = store_step(st, err);
     store_stmt_done(st);
     if (rc < 0)
@@ -524,7 +532,12 @@ static int update_tx(store_conn *tx, void *ctx, xn_error *err)
 int oblig_duty_update(oblig_ctx *o, const audit_actor *actor, int64_t id, const char *owner,
                       const char *rule, int every, int enabled, xn_error *err)
 {
-    update_ctx x = {.o = o, .actor = actor, .id = id, .owner = owner, .rule = rule,
-                    .every = every, .enabled = enabled};
+    update_ctx x = {.o = o,
+                    .actor = actor,
+                    .id = id,
+                    .owner = owner,
+                    .rule = rule,
+                    .every = every,
+                    .enabled = enabled};
     return store_tx(o->opt.db, update_tx, &x, err);
 }

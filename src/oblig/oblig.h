@@ -98,7 +98,8 @@ extern const oblig_duty oblig_duties[];
 extern const size_t oblig_duties_count;
 
 bool oblig_rule_valid(const char *rule, int every);
-/* The period of rule holding day: [start, end) and its key ("2026-12", "2026-Q4", "W2026-11-30"). */
+/* The period of rule holding day: [start, end) and its key ("2026-12", "2026-Q4", "W2026-11-30").
+ */
 void oblig_period(const char *rule, int every, int32_t day, int32_t *start, int32_t *end,
                   char key[24]);
 /* Adds the shipped duties the database does not hold yet. */
@@ -106,8 +107,8 @@ int oblig_duties_seed(oblig_ctx *o, xn_error *err);
 /* {today, items:[{id, key, title, reqs, rule, rule_text, owner, owner_name, evidence_kind,
  *  period, period_start, period_end, due_date, state upcoming|due|done|overdue, evidence:[…],
  *  mine}]}: each duty's current period, and the period before while it is overdue. */
-int oblig_obligations_json(oblig_ctx *o, const auth_principal *who, const char *state,
-                           json_t **out, xn_error *err);
+int oblig_obligations_json(oblig_ctx *o, const auth_principal *who, const char *state, json_t **out,
+                           xn_error *err);
 /* The security administrator changes a duty: its owning role (a role code), its rule and
  * interval (checked by oblig_rule_valid), whether it applies (enabled 0/1, -1 unchanged).
  * NULL / 0 leave a field as it is. Audited. */

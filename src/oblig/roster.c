@@ -93,11 +93,10 @@ int oblig_roster_json(oblig_ctx *o, const char *month, json_t **out, xn_error *e
         }
         store_bind_int(st, 1, d);
         while ((rc = store_step(st, err)) == STORE_ROW)
-            json_array_append_new(checkins,
-                                  json_pack("{s:I, s:s, s:s, s:I}", "at",
-                                            (json_int_t)store_col_int(st, 0), "read",
-                                            store_col_text(st, 1), "anomaly", store_col_text(st, 2),
-                                            "incident_id", (json_int_t)store_col_int(st, 3)));
+            json_array_append_new(
+                checkins, json_pack("{s:I, s:s, s:s, s:I}", "at", (json_int_t)store_col_int(st, 0),
+                                    "read", store_col_text(st, 1), "anomaly", store_col_text(st, 2),
+                                    "incident_id", (json_int_t)store_col_int(st, 3)));
         if (rc < 0) {
             json_decref(checkins);
             break;
@@ -176,7 +175,8 @@ static int plan_tx(store_conn *tx, void *ctx, xn_error *err)
     if (x->leader && !holds(tx, x->leader, "leader"))
         return xn_fail_field(err, XN_EINVAL, "not_leader", "leader_id", "带班领导须为在岗的领导");
     if (x->leader == x->user)
-        return xn_fail_field(err, XN_EINVAL, "same_person", "leader_id", "带班领导与值班人员不能是同一人");
+        return xn_fail_field(err, XN_EINVAL, "same_person", "leader_id",
+                             "带班领导与值班人员不能是同一人");
     char kd[128];
     int rc = key_date(tx, x->day, kd, sizeof kd, err);
     if (rc != XN_OK)
@@ -199,9 +199,9 @@ static int plan_tx(store_conn *tx, void *ctx, xn_error *err)
         store_bind_int(st, 3, x->leader);
     else
         store_bind_null(st, 3);
-    store_bind_text(st, 4, x->actor->real_name && *x->actor->real_name ? x->actor->real_name
-                                                                      : x->actor->name,
-                    -1);
+    store_bind_text(
+        st, 4, x->actor->real_name && *x->actor->real_name ? x->actor->real_name : x->actor->name,
+        -1);
     store_bind_int(st, 5, rules_now(x->o));
     rc = store_step(st, err);
     store_stmt_done(st);
@@ -209,10 +209,10 @@ static int plan_tx(store_conn *tx, void *ctx, xn_error *err)
         return rc;
     char date[XN_DATE_STR];
     xn_date_format(x->day, date);
-    return record(x->o, tx, x->actor, "duty.plan", "duty_day", date,
-                  json_pack("{s:I, s:I}", "user_id", (json_int_t)x->user, "leader_id",
-                            (json_int_t)x->leader),
-                  err);
+    return record(
+        x->o, tx, x->actor, "duty.plan", "duty_day", date,
+        json_pack("{s:I, s:I}", "user_id", (json_int_t)x->user, "leader_id", (json_int_t)x->leader),
+        err);
 }
 
 int oblig_roster_set(oblig_ctx *o, const audit_actor *actor, const char *date, int64_t user,
@@ -290,10 +290,11 @@ static int checkin_tx(store_conn *tx, void *ctx, xn_error *err)
         return rc;
     if (user != x->actor->id)
         return xn_fail(err, XN_EDENIED, "not_on_duty", "您不是今日的值班人员");
-    rc = store_prepare(tx,
-                       "INSERT INTO duty_checkin (day, user_id, at, read_text, anomaly, incident_id)"
-                       " VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-                       &st, err);
+    rc =
+        store_prepare(tx,
+                      "INSERT INTO duty_checkin (day, user_id, at, read_text, anomaly, incident_id)"
+                      " VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                      &st, err);
     if (rc != XN_OK)
         return rc;
     store_bind_int(st, 1, x->day);
@@ -333,8 +334,8 @@ int oblig_checkin(oblig_ctx *o, const audit_actor *actor, const char *read, cons
                            "异常情况", err);
     if (rc != XN_OK)
         return rc;
-    checkin_ctx x = {.o = o, .actor = actor, .day = xn_date_of(rules_now(o)), .read = read,
-                     .anomaly = anomaly};
+    checkin_ctx x = {
+        .o = o, .actor = actor, .day = xn_date_of(rules_now(o)), .read = read, .anomaly = anomaly};
     /* on duty today? (checked again in the transaction; an incident is not opened for a
      * stranger) */
     store_conn *c;
@@ -358,7 +359,10 @@ int oblig_checkin(oblig_ctx *o, const audit_actor *actor, const char *read, cons
     if (open_incident && o->opt.incidents) {
         char title[600];
         snprintf(title, sizeof title, "读网值班发现异常：%.160s", anomaly);
-        incident_in in = {.kind = "other", .title = title, .site_affected = -1, .note = anomaly,
+        incident_in in = {.kind = "other",
+                          .title = title,
+                          .site_affected = -1,
+                          .note = anomaly,
                           .source = "duty"};
         rc = incident_open(o->opt.incidents, actor, &in, &x.incident_id, NULL, err);
         if (rc != XN_OK)

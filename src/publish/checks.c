@@ -46,8 +46,8 @@ static void add(collect *c, json_t *hit, bool pii)
     json_object_set_new(hit, "key", json_string(key));
     json_object_set_new(hit, "kind", json_string(pii ? "pii" : "word"));
     json_object_set_new(hit, "in", json_string(c->part));
-    json_object_set_new(hit, "rule", json_string(pii ? pii_rule(category ? category : "")
-                                                     : "reason"));
+    json_object_set_new(hit, "rule",
+                        json_string(pii ? pii_rule(category ? category : "") : "reason"));
     json_array_append_new(c->hits, hit);
 }
 
@@ -78,8 +78,7 @@ static int check_part(const text_lexicon *const *lex, size_t nlex, const char *t
     return XN_OK;
 }
 
-int publish_checks(publish_ctx *p, const char *title, const char *text, json_t **out,
-                   xn_error *err)
+int publish_checks(publish_ctx *p, const char *title, const char *text, json_t **out, xn_error *err)
 {
     json_t *hits = json_array();
     size_t nlex = 0;

@@ -1,6 +1,6 @@
 /*
- * The review form (《内容三级审核表》 and 保密审查, PUB-3, ZJ 31, HS 附件2 §6, §8), made from the item
- * as approved: title, column, class, source, author, the secrecy declaration, each level's
+ * The review form (《内容三级审核表》 and 保密审查, PUB-3, ZJ 31, HS 附件2 §6, §8), made from the
+ * item as approved: title, column, class, source, author, the secrecy declaration, each level's
  * reviewer, opinion, decision and time, the digest of the version approved and the number of
  * each decision's audit record. It is made once, when the last level approves, and kept with
  * the item: every download returns the same bytes.
@@ -53,12 +53,13 @@ static void form_lines(const void *data, doc_sink *out)
         if (json_integer_value(json_object_get(s, "round")) !=
             json_integer_value(json_object_get(it, "round")))
             continue;
-        snprintf(buf, sizeof buf,
-                 "%s　审核人：%s　结论：%s　时间：%s\n意见：%s\n第 %lld 版，摘要 %s，审计记录 #%lld",
-                 str(s, "level_title"), str(s, "reviewer"), decision_name(str(s, "decision")),
-                 str(s, "at_text"), *str(s, "comment") ? str(s, "comment") : "（无）",
-                 (long long)json_integer_value(json_object_get(s, "version")), str(s, "digest"),
-                 (long long)json_integer_value(json_object_get(s, "audit_seq")));
+        snprintf(
+            buf, sizeof buf,
+            "%s　审核人：%s　结论：%s　时间：%s\n意见：%s\n第 %lld 版，摘要 %s，审计记录 #%lld",
+            str(s, "level_title"), str(s, "reviewer"), decision_name(str(s, "decision")),
+            str(s, "at_text"), *str(s, "comment") ? str(s, "comment") : "（无）",
+            (long long)json_integer_value(json_object_get(s, "version")), str(s, "digest"),
+            (long long)json_integer_value(json_object_get(s, "audit_seq")));
         doc_put(out, 0, buf);
     }
     json_t *hits = json_object_get(json_object_get(it, "checks"), "hits");
@@ -69,8 +70,8 @@ static void form_lines(const void *data, doc_sink *out)
     {
         json_t *r = json_object_get(s, "reason");
         snprintf(buf, sizeof buf, "“%s”（%s）：%s%s%s", str(s, "text"), str(s, "category"),
-                 json_is_object(r) ? str(r, "reason") : "未处理",
-                 json_is_object(r) ? "——" : "", json_is_object(r) ? str(r, "by") : "");
+                 json_is_object(r) ? str(r, "reason") : "未处理", json_is_object(r) ? "——" : "",
+                 json_is_object(r) ? str(r, "by") : "");
         doc_put(out, 0, buf);
     }
 }

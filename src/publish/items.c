@@ -72,8 +72,7 @@ static const char *actor_name(const audit_actor *a)
 }
 
 int publish_record(publish_ctx *p, store_conn *tx, const audit_actor *actor, const char *action,
-                   const char *object_type, int64_t id, json_t *detail, int64_t *seq,
-                   xn_error *err)
+                   const char *object_type, int64_t id, json_t *detail, int64_t *seq, xn_error *err)
 {
     char oid[24];
     snprintf(oid, sizeof oid, "%lld", (long long)id);
@@ -158,10 +157,10 @@ static int column_tx(store_conn *tx, void *ctx, xn_error *err)
     store_stmt_done(st);
     if (rc < 0)
         return rc;
-    return publish_record(x->p, tx, x->actor, "publish.column_create", "column", x->id,
-                          json_pack("{s:s, s:s, s:i}", "name", x->name, "path", x->path,
-                                    "stale_days", x->stale_days),
-                          NULL, err);
+    return publish_record(
+        x->p, tx, x->actor, "publish.column_create", "column", x->id,
+        json_pack("{s:s, s:s, s:i}", "name", x->name, "path", x->path, "stale_days", x->stale_days),
+        NULL, err);
 }
 
 int publish_column_create(publish_ctx *p, const audit_actor *actor, const char *name,
@@ -208,10 +207,10 @@ int publish_columns_json(publish_ctx *p, json_t **out, xn_error *err)
         int64_t stale_days = store_col_int(st, 3);
         bool never = store_col_is_null(st, 5);
         int64_t last = store_col_int(st, 5);
-        json_t *o = json_pack("{s:I, s:s, s:s, s:I, s:I}", "id", (json_int_t)store_col_int(st, 0),
-                              "name", store_col_text(st, 1), "path", store_col_text(st, 2),
-                              "stale_days", (json_int_t)stale_days, "published",
-                              (json_int_t)store_col_int(st, 4));
+        json_t *o =
+            json_pack("{s:I, s:s, s:s, s:I, s:I}", "id", (json_int_t)store_col_int(st, 0), "name",
+                      store_col_text(st, 1), "path", store_col_text(st, 2), "stale_days",
+                      (json_int_t)stale_days, "published", (json_int_t)store_col_int(st, 4));
         json_object_set_new(o, "last_published_at", never ? json_null() : json_integer(last));
         json_object_set_new(o, "stale",
                             json_boolean(never || now - last > stale_days * 86400LL * 1000000));
@@ -273,7 +272,8 @@ int publish_source_create(publish_ctx *p, const audit_actor *actor, const char *
     if (rc != XN_OK)
         return rc;
     if (!url_ok(url))
-        return xn_fail_field(err, XN_EINVAL, "bad_url", "url", "来源网址须为 http:// 或 https:// 开头");
+        return xn_fail_field(err, XN_EINVAL, "bad_url", "url",
+                             "来源网址须为 http:// 或 https:// 开头");
     column_ctx x = {.p = p, .actor = actor, .name = name, .url = url};
     rc = store_tx(p->opt.db, source_tx, &x, err);
     if (rc == XN_OK)
@@ -295,8 +295,8 @@ static int source_delete_tx(store_conn *tx, void *ctx, xn_error *err)
         return rc;
     if (store_changes(tx) == 0)
         return xn_fail(err, XN_ENOTFOUND, "not_found", "转载来源不存在");
-    return publish_record(x->p, tx, x->actor, "publish.source_remove", "source", x->id, NULL,
-                          NULL, err);
+    return publish_record(x->p, tx, x->actor, "publish.source_remove", "source", x->id, NULL, NULL,
+                          err);
 }
 
 int publish_source_delete(publish_ctx *p, const audit_actor *actor, int64_t id, xn_error *err)

@@ -38,11 +38,11 @@
 #include "notify/notify.h"
 #include "store/store.h"
 
-#define PUBLISH_MAX_TITLE   600     /* bytes (200 Chinese characters) */
+#define PUBLISH_MAX_TITLE   600        /* bytes (200 Chinese characters) */
 #define PUBLISH_MAX_BODY    (2u << 20) /* bytes of body HTML accepted */
-#define PUBLISH_MAX_COMMENT 8192    /* bytes of a review comment or reason */
-#define PUBLISH_MAX_LEVELS  4       /* levels 1..3 and the principal leader */
-#define PUBLISH_INDEX_ITEMS 200     /* newest items listed on a column's index page */
+#define PUBLISH_MAX_COMMENT 8192       /* bytes of a review comment or reason */
+#define PUBLISH_MAX_LEVELS  4          /* levels 1..3 and the principal leader */
+#define PUBLISH_INDEX_ITEMS 200        /* newest items listed on a column's index page */
 #define PUBLISH_JOB_RELEASE "publish.release"
 #define PUBLISH_JOB_RECHECK "publish.recheck"
 #define PUBLISH_JOB_SITE    "publish.manifest"
@@ -105,12 +105,12 @@ int publish_site_rebuild(publish_ctx *p, const audit_actor *actor, int64_t *page
 typedef struct publish_item_in {
     const char *title;
     int64_t column_id;
-    const char *cls;       /* "A", "B", "C" */
-    int major;             /* -1: unchanged (edits) */
-    const char *body_html; /* sanitised here */
+    const char *cls;         /* "A", "B", "C" */
+    int major;               /* -1: unchanged (edits) */
+    const char *body_html;   /* sanitised here */
     const char *source_kind; /* "original" (default) or "reprint" */
     const char *source_name, *source_url;
-    int classified;      /* the author's secrecy declaration: 1 classified (refused), 0 not */
+    int classified;       /* the author's secrecy declaration: 1 classified (refused), 0 not */
     const int64_t *files; /* attachments (files room), nfiles of them */
     size_t nfiles;
     bool files_given;
@@ -149,8 +149,8 @@ int publish_item_review(publish_ctx *p, const auth_principal *who, int64_t id,
 /* Publishes an approved item now (at 0 or in the past) or at a later time (state scheduled). */
 int publish_item_publish(publish_ctx *p, const audit_actor *actor, int64_t id, int64_t at,
                          xn_error *err);
-int publish_item_withdraw(publish_ctx *p, const audit_actor *actor, int64_t id,
-                          const char *reason, xn_error *err);
+int publish_item_withdraw(publish_ctx *p, const audit_actor *actor, int64_t id, const char *reason,
+                          xn_error *err);
 
 /* The item with its current version, checks, steps, versions and the caller's queue state:
  * {id, title, column_id, column, class, major, state, level, version, body_html, body_text,

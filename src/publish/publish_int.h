@@ -24,9 +24,9 @@ const publish_level *publish_level_of(int level);
 
 /* What a hit needs before the item may pass a level. */
 typedef enum publish_rule {
-    RULE_REASON,  /* a sensitive word or wording error: fixed, or kept with a reason */
-    RULE_LEVEL2,  /* personal data that may be published with a level-2 reviewer's reason */
-    RULE_REMOVE   /* personal data that is never published: it must go */
+    RULE_REASON, /* a sensitive word or wording error: fixed, or kept with a reason */
+    RULE_LEVEL2, /* personal data that may be published with a level-2 reviewer's reason */
+    RULE_REMOVE  /* personal data that is never published: it must go */
 } publish_rule;
 
 /* Runs the checks on title + "\n" + text: {"hits":[{key, kind, start, end, text, lexicon,

@@ -297,10 +297,8 @@ int publish_item_create(publish_ctx *p, const audit_actor *actor, const publish_
     int rc = check_item_in(in, true, err);
     if (rc == XN_OK)
         rc = check_title(in->title, err);
-    if (rc == XN_OK && in->source_url && *in->source_url && !(strlen(in->source_url) <= 512 &&
-                                                                 xn_utf8_valid(in->source_url,
-                                                                               strlen(
-                                                                                   in->source_url))))
+    if (rc == XN_OK && in->source_url && *in->source_url &&
+        !(strlen(in->source_url) <= 512 && xn_utf8_valid(in->source_url, strlen(in->source_url))))
         rc = xn_fail_field(err, XN_EINVAL, "bad_url", "source", "来源网址不正确");
     if (rc == XN_OK)
         rc = prepare_body(&x, in->title, in->body_html, err);
@@ -339,7 +337,8 @@ static int update_tx(store_conn *tx, void *ctx, xn_error *err)
     if (x->row.author_id != x->actor->id)
         return xn_fail(err, XN_EDENIED, "not_author", "只有稿件作者可以修改稿件");
     if (strcmp(x->row.state, "draft") != 0)
-        return xn_fail(err, XN_ECONFLICT, "not_draft", "稿件已提交审核，不能修改（可由审核人退回）");
+        return xn_fail(err, XN_ECONFLICT, "not_draft",
+                       "稿件已提交审核，不能修改（可由审核人退回）");
     if (in->column_id && (rc = check_column(tx, in->column_id, err)) != XN_OK)
         return rc;
     if ((rc = check_source(tx, in, err)) != XN_OK)
@@ -419,10 +418,9 @@ static int update_tx(store_conn *tx, void *ctx, xn_error *err)
     if (rc == XN_OK)
         rc = put_files(x, tx, err);
     if (rc == XN_OK)
-        rc = publish_record(x->p, tx, x->actor, "content.edit", "content", x->id,
-                            json_pack("{s:i, s:s}", "version", x->row.version + 1, "digest",
-                                      x->digest),
-                            NULL, err);
+        rc = publish_record(
+            x->p, tx, x->actor, "content.edit", "content", x->id,
+            json_pack("{s:i, s:s}", "version", x->row.version + 1, "digest", x->digest), NULL, err);
     return rc;
 }
 
@@ -578,10 +576,9 @@ static int submit_tx(store_conn *tx, void *ctx, xn_error *err)
     store_stmt_done(st);
     if (rc < 0)
         return rc;
-    return publish_record(x->p, tx, x->actor, "content.submit", "content", x->id,
-                          json_pack("{s:i, s:i}", "version", x->row.version, "round",
-                                    x->row.round + 1),
-                          NULL, err);
+    return publish_record(
+        x->p, tx, x->actor, "content.submit", "content", x->id,
+        json_pack("{s:i, s:i}", "version", x->row.version, "round", x->row.round + 1), NULL, err);
 }
 
 int publish_item_submit(publish_ctx *p, const audit_actor *actor, int64_t id, xn_error *err)
@@ -657,8 +654,8 @@ static int attachments_clean(change *x, store_conn *tx, xn_error *err)
     return XN_OK;
 }
 
-static int add_step(change *x, store_conn *tx, int level, const char *decision,
-                    const char *comment, xn_error *err)
+static int add_step(change *x, store_conn *tx, int level, const char *decision, const char *comment,
+                    xn_error *err)
 {
     char digest[72] = "";
     char *title = NULL, *text = NULL;
@@ -833,14 +830,13 @@ int publish_item_review(publish_ctx *p, const auth_principal *who, int64_t id,
                         const publish_review_in *in, xn_error *err)
 {
     audit_actor actor = auth_actor(who);
-    change x = {.p = p, .actor = &actor, .who = who, .id = id, .review = in,
-                .now = publish_now(p)};
+    change x = {.p = p, .actor = &actor, .who = who, .id = id, .review = in, .now = publish_now(p)};
     xn_buf_init(&x.html, 16);
     xn_buf_init(&x.text, 16);
     int rc = XN_OK;
-    if (!in->decision || (strcmp(in->decision, "approve") != 0 &&
-                          strcmp(in->decision, "return") != 0 &&
-                          strcmp(in->decision, "amend") != 0))
+    if (!in->decision ||
+        (strcmp(in->decision, "approve") != 0 && strcmp(in->decision, "return") != 0 &&
+         strcmp(in->decision, "amend") != 0))
         rc = xn_fail_field(err, XN_EINVAL, "bad_decision", "decision",
                            "审核结论须为 approve（通过）、return（退回）或 amend（修改）");
     if (rc == XN_OK)
@@ -911,7 +907,8 @@ static int publish_tx(store_conn *tx, void *ctx, xn_error *err)
     bool due_scheduled = strcmp(x->row.state, "scheduled") == 0 && x->at == 0;
     if (strcmp(x->row.state, "approved") != 0 && !due_scheduled)
         return xn_fail(err, XN_ECONFLICT, "not_approved",
-                       strcmp(x->row.state, "published") == 0 ? "稿件已发布" : "稿件未通过审核，不能发布");
+                       strcmp(x->row.state, "published") == 0 ? "稿件已发布"
+                                                              : "稿件未通过审核，不能发布");
     if (x->at > x->now) {
         store_stmt *st;
         rc = store_prepare(tx,
@@ -985,11 +982,11 @@ static int withdraw_tx(store_conn *tx, void *ctx, xn_error *err)
                           json_pack("{s:s}", "reason", x->reason), NULL, err);
 }
 
-int publish_item_withdraw(publish_ctx *p, const audit_actor *actor, int64_t id,
-                          const char *reason, xn_error *err)
+int publish_item_withdraw(publish_ctx *p, const audit_actor *actor, int64_t id, const char *reason,
+                          xn_error *err)
 {
-    int rc = xn_check_text(reason, PUBLISH_MAX_COMMENT, XN_TEXT_FREE, true, "reason", "撤稿理由",
-                           err);
+    int rc =
+        xn_check_text(reason, PUBLISH_MAX_COMMENT, XN_TEXT_FREE, true, "reason", "撤稿理由", err);
     if (rc != XN_OK)
         return rc;
     change x = {.p = p, .actor = actor, .id = id, .reason = reason, .now = publish_now(p)};

@@ -9,9 +9,12 @@ int publish_sanitize(const char *html, size_t len, xn_buf *h, xn_buf *t, xn_erro
     xn_buf_append(h, html, len);
     int in = 0;
     for (size_t i = 0; i < len; i++) {
-        if (html[i] == '<') in = 1;
-        else if (html[i] == '>') { in = 0; }
-        else if (!in) xn_buf_append(t, html + i, 1);
+        if (html[i] == '<')
+            in = 1;
+        else if (html[i] == '>') {
+            in = 0;
+        } else if (!in)
+            xn_buf_append(t, html + i, 1);
     }
     return XN_OK;
 }

@@ -23,12 +23,23 @@ static void esc(xn_buf *b, const char *s)
 {
     for (; s && *s; s++) {
         switch (*s) {
-        case '&': xn_buf_puts(b, "&amp;"); break;
-        case '<': xn_buf_puts(b, "&lt;"); break;
-        case '>': xn_buf_puts(b, "&gt;"); break;
-        case '"': xn_buf_puts(b, "&quot;"); break;
-        case '\'': xn_buf_puts(b, "&#39;"); break;
-        default: xn_buf_append(b, s, 1);
+        case '&':
+            xn_buf_puts(b, "&amp;");
+            break;
+        case '<':
+            xn_buf_puts(b, "&lt;");
+            break;
+        case '>':
+            xn_buf_puts(b, "&gt;");
+            break;
+        case '"':
+            xn_buf_puts(b, "&quot;");
+            break;
+        case '\'':
+            xn_buf_puts(b, "&#39;");
+            break;
+        default:
+            xn_buf_append(b, s, 1);
         }
     }
 }
@@ -207,8 +218,8 @@ static int write_home(publish_ctx *p, store_conn *tx, xn_error *err)
 }
 
 /* The item's own page. */
-static int write_page(publish_ctx *p, store_conn *tx, int64_t item, int64_t *column,
-                      char *path_out, size_t size, xn_error *err)
+static int write_page(publish_ctx *p, store_conn *tx, int64_t item, int64_t *column, char *path_out,
+                      size_t size, xn_error *err)
 {
     store_stmt *st;
     int rc = store_prepare(tx,

@@ -107,11 +107,10 @@ static int steps_json(store_conn *tx, int64_t id, json_t *item, xn_error *err)
                       (json_int_t)store_col_int(st, 0), "level", level, "level_title",
                       lv ? lv->title : "", "reviewer_id", (json_int_t)store_col_int(st, 2),
                       "reviewer", store_col_text(st, 3), "decision", store_col_text(st, 4),
-                      "comment", store_col_text(st, 5), "version",
-                      (json_int_t)store_col_int(st, 6), "digest", store_col_text(st, 7),
-                      "audit_seq", (json_int_t)store_col_int(st, 8), "at",
-                      (json_int_t)store_col_int(st, 9), "at_text",
-                      time_text(store_col_int(st, 9))));
+                      "comment", store_col_text(st, 5), "version", (json_int_t)store_col_int(st, 6),
+                      "digest", store_col_text(st, 7), "audit_seq",
+                      (json_int_t)store_col_int(st, 8), "at", (json_int_t)store_col_int(st, 9),
+                      "at_text", time_text(store_col_int(st, 9))));
     }
     json_object_set_new(item, "steps", steps);
     return rc < 0 ? rc : XN_OK;
@@ -129,13 +128,12 @@ static int versions_json(store_conn *tx, int64_t id, json_t *item, xn_error *err
     store_bind_int(st, 1, id);
     json_t *versions = json_array();
     while ((rc = store_step(st, err)) == STORE_ROW)
-        json_array_append_new(versions,
-                              json_pack("{s:I, s:s, s:s, s:I, s:o, s:s}", "version",
-                                        (json_int_t)store_col_int(st, 0), "kind",
-                                        store_col_text(st, 1), "by", store_col_text(st, 2), "at",
-                                        (json_int_t)store_col_int(st, 3), "at_text",
-                                        time_text(store_col_int(st, 3)), "digest",
-                                        store_col_text(st, 4)));
+        json_array_append_new(
+            versions,
+            json_pack("{s:I, s:s, s:s, s:I, s:o, s:s}", "version", (json_int_t)store_col_int(st, 0),
+                      "kind", store_col_text(st, 1), "by", store_col_text(st, 2), "at",
+                      (json_int_t)store_col_int(st, 3), "at_text", time_text(store_col_int(st, 3)),
+                      "digest", store_col_text(st, 4)));
     json_object_set_new(item, "versions", versions);
     return rc < 0 ? rc : XN_OK;
 }
@@ -226,9 +224,9 @@ int publish_item_json_tx(publish_ctx *p, store_conn *tx, int64_t id, int64_t vie
     json_object_set_new(it, "levels", json_integer(pc ? pc->levels : 1));
     json_object_set_new(it, "publish_at", time_or_null(st, 16));
     json_object_set_new(it, "published_at", time_or_null(st, 17));
-    json_object_set_new(it, "published_path", *store_col_text(st, 18)
-                                                  ? json_string(store_col_text(st, 18))
-                                                  : json_null());
+    json_object_set_new(it, "published_path",
+                        *store_col_text(st, 18) ? json_string(store_col_text(st, 18))
+                                                : json_null());
     json_object_set_new(it, "withdrawn_at", time_or_null(st, 19));
     json_object_set_new(it, "withdrawn_by", json_string(store_col_text(st, 20)));
     json_object_set_new(it, "withdraw_reason", json_string(store_col_text(st, 21)));
@@ -254,8 +252,8 @@ int publish_item_json_tx(publish_ctx *p, store_conn *tx, int64_t id, int64_t vie
     if (rc == XN_OK)
         rc = files_json(p, tx, id, it, err);
     if (rc == XN_OK && viewer)
-        rc = seen_version(tx, id, viewer, round, level ? level : PUBLISH_MAX_LEVELS + 1, &seen,
-                          err);
+        rc =
+            seen_version(tx, id, viewer, round, level ? level : PUBLISH_MAX_LEVELS + 1, &seen, err);
     if (rc != XN_OK) {
         json_decref(it);
         return rc;
@@ -377,9 +375,9 @@ int publish_list_json(publish_ctx *p, const publish_list_in *in, json_t **out, x
             "returned", store_col_int(st, 12) != 0, "recheck_hits",
             (json_int_t)store_col_int(st, 13));
         json_object_set_new(o, "published_at", time_or_null(st, 10));
-        json_object_set_new(o, "published_path", *store_col_text(st, 11)
-                                                     ? json_string(store_col_text(st, 11))
-                                                     : json_null());
+        json_object_set_new(o, "published_path",
+                            *store_col_text(st, 11) ? json_string(store_col_text(st, 11))
+                                                    : json_null());
         json_array_append_new(items, o);
     }
     store_release(c);
@@ -468,9 +466,8 @@ int publish_recheck_job(publish_ctx *p, json_t *summary, xn_error *err)
     if (rc != XN_OK)
         return rc;
     store_stmt *st;
-    rc = store_prepare(c,
-                       "SELECT i.id FROM content_item i WHERE i.state = 'published' ORDER BY i.id",
-                       &st, err);
+    rc = store_prepare(
+        c, "SELECT i.id FROM content_item i WHERE i.state = 'published' ORDER BY i.id", &st, err);
     int64_t *ids = NULL;
     size_t n = 0, cap = 0;
     if (rc == XN_OK) {

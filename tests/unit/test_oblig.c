@@ -14,14 +14,15 @@ static int32_t D(const char *s)
     return day;
 }
 
-static const char CATALOGUE[] = "# catalogue\n\nIntro text - not an id.\n\n"
-                                "## ORG — organisation and duties\n"
-                                "- ORG-1 Units and departments (ZJ 5-8).\n"
-                                "- ORG-2 Two administrators (HY 12): flag a system that has fewer.\n"
-                                "\n## ACC — accounts, passwords, privileges\n"
-                                "- ACC-10 Password age (HS 附件4 §6).\n"
-                                "- not-an-id line\n- ACC- missing number\n"
-                                "## OBL — obligations calendar\nprose only\n";
+static const char CATALOGUE[] =
+    "# catalogue\n\nIntro text - not an id.\n\n"
+    "## ORG — organisation and duties\n"
+    "- ORG-1 Units and departments (ZJ 5-8).\n"
+    "- ORG-2 Two administrators (HY 12): flag a system that has fewer.\n"
+    "\n## ACC — accounts, passwords, privileges\n"
+    "- ACC-10 Password age (HS 附件4 §6).\n"
+    "- not-an-id line\n- ACC- missing number\n"
+    "## OBL — obligations calendar\nprose only\n";
 
 static void the_catalogue_gives_each_id_its_area_and_text(void **state)
 {
@@ -33,7 +34,8 @@ static void the_catalogue_gives_each_id_its_area_and_text(void **state)
     assert_string_equal(c.items[0].id, "ORG-1");
     assert_string_equal(c.items[0].area, "ORG");
     assert_string_equal(c.items[0].area_title, "organisation and duties");
-    assert_string_equal(c.items[1].text, "Two administrators (HY 12): flag a system that has fewer.");
+    assert_string_equal(c.items[1].text,
+                        "Two administrators (HY 12): flag a system that has fewer.");
     assert_string_equal(c.items[2].id, "ACC-10");
     assert_string_equal(c.items[2].area, "ACC");
     assert_string_equal(c.items[2].text, "Password age (HS 附件4 §6).");
