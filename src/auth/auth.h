@@ -362,6 +362,11 @@ int auth_notification_add(store_conn *tx, int64_t user_id, const char *kind, con
                           const char *body, xn_error *err);
 int auth_notify_holders(store_conn *tx, const char *perm, const char *kind, const char *title,
                         const char *body, int *count, xn_error *err);
+/* Whether an org_unit node exists; its name into name (may be NULL). */
+int auth_org_node(store_conn *c, int64_t id, char *name, size_t name_size, bool *exists,
+                  xn_error *err);
+/* Whether actor heads department node id. */
+int auth_org_is_head(store_conn *c, int64_t node_id, int64_t user_id, bool *head, xn_error *err);
 /* The real name and phone of an account that has not left; XN_ENOTFOUND "no_user" else. */
 int auth_user_contact(store_conn *c, int64_t user_id, char *name, size_t name_size, char *phone,
                       size_t phone_size, xn_error *err);

@@ -164,11 +164,6 @@ int auth_check_person(const char *account, const char *real_name, const char *ph
 /* Stores a notification for user_id in tx. */
 int auth_notify(store_conn *tx, int64_t user_id, const char *kind, const char *title,
                 const char *body, xn_error *err);
-/* Whether an org_unit node exists; its name into name (may be NULL). */
-int auth_org_node(store_conn *c, int64_t id, char *name, size_t name_size, bool *exists,
-                  xn_error *err);
-/* Whether actor heads department node id. */
-int auth_org_is_head(store_conn *c, int64_t node_id, int64_t user_id, bool *head, xn_error *err);
 
 /* The TOTP secret of a user, sealed for its row ("totp:<id>"), and opened again. A secret
  * stored before sealing (alg NULL) is 20 bytes in the clear. */

@@ -244,6 +244,7 @@ int cli_cmd_serve(int argc, char **argv)
                             .notify = notify,
                             .files = files,
                             .lexicons = lexicons,
+                            .calendar = calendar,
                             .auth = &auth,
                             .site_root = site_root,
                             .state_dir = publish_state};

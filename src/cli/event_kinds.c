@@ -30,6 +30,10 @@ const notify_event_kind cli_event_kinds[] = {
     {.name = "incident.close_requested", .title = "事件结案待审批", .severity = "info",
      .vars = "id,title,kind,detected",
      .template = "事件 #{id}「{title}」已提交结案报告，请领导审批。"},
+    /* PUB-11: a public message's promised answer */
+    {.name = "publish.message_due", .title = "网友留言答复时限", .severity = "warning",
+     .vars = "subject,due,state",
+     .template = "网友留言「{subject}」承诺于 {due} 前答复，{state}，请承办部门尽快答复并审核发布。"},
     /* MON-10: website watch */
     {.name = "monitor.down", .title = "网站无法访问", .severity = "critical",
      .vars = "site,url,alarm,detail",

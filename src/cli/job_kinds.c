@@ -131,6 +131,12 @@ static int publish_recheck_run(jobs_run *run, xn_error *err)
     return publish_recheck_job(app_of(run)->publish, run->summary, err);
 }
 
+/* PUB-11: public messages whose promised day is tomorrow or past. */
+static int publish_messages_run(jobs_run *run, xn_error *err)
+{
+    return publish_messages_job(app_of(run)->publish, run->summary, err);
+}
+
 /* The signed manifest of the site target, written again after the site changed. */
 static int publish_manifest_run(jobs_run *run, xn_error *err)
 {
@@ -182,6 +188,8 @@ const jobs_kind cli_job_kinds[] = {
      .attempts = 3, .run = publish_release_run},
     {.name = PUBLISH_JOB_RECHECK, .title = "已发布内容复查", .period_s = 7 * 86400,
      .timeout_s = 3600, .attempts = 3, .run = publish_recheck_run},
+    {.name = "publish.messages", .title = "网友留言答复时限提醒", .period_s = 3600,
+     .timeout_s = 300, .attempts = 3, .run = publish_messages_run},
     {.name = PUBLISH_JOB_SITE, .title = "网站文件清单签名", .period_s = 0, .timeout_s = 300,
      .attempts = 3, .run = publish_manifest_run},
     {.name = MONITOR_JOB, .title = "网站监测", .period_s = 5, .timeout_s = 600,

@@ -109,6 +109,20 @@ static int item_in(http_req *req, publish_item_in *in, int64_t **files, bool cre
         return xn_fail_field(err, XN_EINVAL, "bad_source", "source",
                              "来源须为 original，或 {kind:\"reprint\", name, url}");
     }
+    /* PUB-10: the window unit's written request (a row of the service_requests register) */
+    json_t *rq = json_object_get(req->json, "request_id");
+    if (rq && !json_is_null(rq)) {
+        const register_def *d = register_find("service_requests");
+        json_t *row = NULL;
+        xn_error ignored;
+        if (!json_is_integer(rq) || json_integer_value(rq) <= 0 || !d ||
+            register_row_json(req->app->registers, d, json_integer_value(rq), &row, &ignored) !=
+                XN_OK)
+            return xn_fail_field(err, XN_EINVAL, "bad_request", "request_id",
+                                 "发布申请不存在（申请登记台账中没有这一条）");
+        json_decref(row);
+        in->request_row_id = json_integer_value(rq);
+    }
     json_t *fl = json_object_get(req->json, "files");
     if (fl && !json_is_null(fl)) {
         if (!json_is_array(fl) || json_array_size(fl) > 20)
@@ -433,4 +447,132 @@ int http_h_publish_site_rebuild(http_req *req, http_resp *resp)
     if (publish_site_rebuild(req->app->publish, &actor, &pages, &err) != XN_OK)
         return http_refuse(req, resp, &err, "publish.site_rebuild", "site", NULL);
     return http_json(resp, 200, json_pack("{s:I}", "pages", (json_int_t)pages));
+}
+
+/* ---- public messages (PUB-11) -------------------------------------------------------------- */
+
+static int message_answer(http_req *req, http_resp *resp, int status, int64_t id)
+{
+    json_t *out = NULL;
+    xn_error err;
+    if (publish_messages_json(req->app->publish, NULL, id, &out, &err) != XN_OK)
+        return http_fail(req, resp, &err);
+    return http_json(resp, status, out);
+}
+
+static int message_refused(http_req *req, http_resp *resp, const xn_error *err, const char *action,
+                           int64_t id)
+{
+    char oid[24];
+    snprintf(oid, sizeof oid, "%lld", (long long)id);
+    return http_refuse(req, resp, err, action, "message", id ? oid : NULL);
+}
+
+int http_h_messages(http_req *req, http_resp *resp)
+{
+    const char *state = NULL;
+    if (http_query_checked(req, "state", 16, &state) != XN_OK ||
+        (state && strcmp(state, "received") != 0 && strcmp(state, "assigned") != 0 &&
+         strcmp(state, "answered") != 0 && strcmp(state, "approved") != 0 &&
+         strcmp(state, "published") != 0))
+        return http_error(req, resp, 400, "bad_state",
+                          "state 须为 received、assigned、answered、approved 或 published",
+                          "state");
+    json_t *out = NULL;
+    xn_error err;
+    if (publish_messages_json(req->app->publish, state, 0, &out, &err) != XN_OK)
+        return http_fail(req, resp, &err);
+    return http_json(resp, 200, out);
+}
+
+int http_h_message_create(http_req *req, http_resp *resp)
+{
+    xn_error err;
+    publish_message_in in = {0};
+    int rc = opt_string(req, "subject", 300, &in.subject, &err);
+    if (rc == XN_OK)
+        rc = opt_string(req, "body", 20000, &in.body, &err);
+    if (rc == XN_OK)
+        rc = opt_string(req, "author", 60, &in.author, &err);
+    if (rc == XN_OK)
+        rc = opt_string(req, "contact", 120, &in.contact, &err);
+    if (rc == XN_OK)
+        rc = opt_string(req, "channel", 16, &in.channel, &err);
+    int64_t id = 0;
+    audit_actor actor = auth_actor(req->who);
+    if (rc == XN_OK)
+        rc = publish_message_create(req->app->publish, &actor, &in, &id, &err);
+    if (rc != XN_OK)
+        return message_refused(req, resp, &err, "message.create", 0);
+    return message_answer(req, resp, 201, id);
+}
+
+int http_h_message_assign(http_req *req, http_resp *resp)
+{
+    int64_t id;
+    if (http_id_param(req, resp, &id) != XN_OK)
+        return 0;
+    xn_error err;
+    json_t *d = json_object_get(req->json, "department_id");
+    json_t *days = json_object_get(req->json, "promise_days");
+    int rc = XN_OK;
+    if (!json_is_integer(d) || json_integer_value(d) <= 0)
+        rc = xn_fail_field(&err, XN_EINVAL, "bad_department", "department_id", "须选择承办部门");
+    else if (!json_is_integer(days))
+        rc = xn_fail_field(&err, XN_EINVAL, "bad_days", "promise_days",
+                           "须填写承诺答复时限（工作日）");
+    audit_actor actor = auth_actor(req->who);
+    if (rc == XN_OK)
+        rc = publish_message_assign(req->app->publish, &actor, id, json_integer_value(d),
+                                    (int)json_integer_value(days), &err);
+    if (rc != XN_OK)
+        return message_refused(req, resp, &err, "message.assign", id);
+    return message_answer(req, resp, 200, id);
+}
+
+int http_h_message_reply(http_req *req, http_resp *resp)
+{
+    int64_t id;
+    if (http_id_param(req, resp, &id) != XN_OK)
+        return 0;
+    xn_error err;
+    const char *answer = NULL;
+    int rc = opt_string(req, "answer", 20000, &answer, &err);
+    audit_actor actor = auth_actor(req->who);
+    if (rc == XN_OK)
+        rc = publish_message_answer(req->app->publish, &actor, id, answer, &err);
+    if (rc != XN_OK)
+        return message_refused(req, resp, &err, "message.answer", id);
+    return message_answer(req, resp, 200, id);
+}
+
+int http_h_message_review(http_req *req, http_resp *resp)
+{
+    int64_t id;
+    if (http_id_param(req, resp, &id) != XN_OK)
+        return 0;
+    xn_error err;
+    const char *comment = NULL;
+    json_t *ap = json_object_get(req->json, "approve");
+    int rc = json_is_boolean(ap) ? opt_string(req, "comment", PUBLISH_MAX_COMMENT, &comment, &err)
+                                 : xn_fail_field(&err, XN_EINVAL, "bad_type", "approve",
+                                                 "approve 须为 true 或 false");
+    audit_actor actor = auth_actor(req->who);
+    if (rc == XN_OK)
+        rc = publish_message_review(req->app->publish, &actor, id, json_is_true(ap), comment, &err);
+    if (rc != XN_OK)
+        return message_refused(req, resp, &err, "message.review", id);
+    return message_answer(req, resp, 200, id);
+}
+
+int http_h_message_publish(http_req *req, http_resp *resp)
+{
+    int64_t id;
+    if (http_id_param(req, resp, &id) != XN_OK)
+        return 0;
+    xn_error err;
+    audit_actor actor = auth_actor(req->who);
+    if (publish_message_publish(req->app->publish, &actor, id, &err) != XN_OK)
+        return message_refused(req, resp, &err, "message.publish", id);
+    return message_answer(req, resp, 200, id);
 }

@@ -32,6 +32,7 @@
 #include "audit/audit.h"
 #include "auth/auth.h"
 #include "base/base.h"
+#include "calendar/calendar.h"
 #include "files/files.h"
 #include "jobs/jobs.h"
 #include "lexicon/lexicon.h"
@@ -75,6 +76,7 @@ typedef struct publish_options {
     files_store *files;
     lexicon_live *lexicons;
     const auth_settings *auth; /* auth_now: the rules' clock */
+    calendar_live *calendar;   /* promised answers in working days (NULL: Monday to Friday) */
     const char *site_root;     /* the static site target's directory */
     const char *state_dir;     /* the signing key and the signed manifest */
 } publish_options;
@@ -110,8 +112,10 @@ typedef struct publish_item_in {
     const char *body_html;   /* sanitised here */
     const char *source_kind; /* "original" (default) or "reprint" */
     const char *source_name, *source_url;
-    int classified;       /* the author's secrecy declaration: 1 classified (refused), 0 not */
-    const int64_t *files; /* attachments (files room), nfiles of them */
+    int classified;         /* the author's secrecy declaration: 1 classified (refused), 0 not */
+    int64_t request_row_id; /* PUB-10: the service_requests row it answers, checked by the
+                             * caller; 0: none */
+    const int64_t *files;   /* attachments (files room), nfiles of them */
     size_t nfiles;
     bool files_given;
 } publish_item_in;
@@ -175,6 +179,32 @@ int publish_list_json(publish_ctx *p, const publish_list_in *in, json_t **out, x
 /* The review form as a PDF: the archived bytes once the item is approved (XN_ECONFLICT
  * "form_not_ready" before). *pdf is malloc'd. */
 int publish_form(publish_ctx *p, int64_t id, char **pdf, size_t *len, xn_error *err);
+
+/* ---- public messages (网友留言, PUB-11) -------------------------------------------------- */
+
+typedef struct publish_message_in {
+    const char *subject, *body, *author, *contact;
+    const char *channel; /* web, phone, letter, mail, visit (NULL: web) */
+} publish_message_in;
+
+int publish_message_create(publish_ctx *p, const audit_actor *actor, const publish_message_in *in,
+                           int64_t *id, xn_error *err);
+/* To the department (an org node) that answers it, with a promise of promise_days working
+ * days (1..60) from today. */
+int publish_message_assign(publish_ctx *p, const audit_actor *actor, int64_t id, int64_t department,
+                           int promise_days, xn_error *err);
+int publish_message_answer(publish_ctx *p, const audit_actor *actor, int64_t id, const char *answer,
+                           xn_error *err);
+/* The head of the assigned department approves the answer or sends it back (a comment). */
+int publish_message_review(publish_ctx *p, const audit_actor *actor, int64_t id, bool approve,
+                           const char *comment, xn_error *err);
+/* An approved answer onto the site (the message and its answer as a page). */
+int publish_message_publish(publish_ctx *p, const audit_actor *actor, int64_t id, xn_error *err);
+/* {"items":[{id, subject, body, author, state, department, due_date, overdue, answer, …}]}, or
+ * with id one message. */
+int publish_messages_json(publish_ctx *p, const char *state, int64_t id, json_t **out,
+                          xn_error *err);
+int publish_messages_job(publish_ctx *p, json_t *summary, xn_error *err);
 
 /* The jobs: due scheduled publications, the weekly re-check, the signed manifest. */
 int publish_release_job(publish_ctx *p, int64_t now_us, json_t *summary, xn_error *err);

@@ -41,6 +41,9 @@ int publish_checks(publish_ctx *p, const char *title, const char *text, json_t *
  * the page's path relative to the site root. */
 int publish_site_put(publish_ctx *p, store_conn *tx, int64_t item, char *path_out, size_t size,
                      xn_error *err);
+/* A published public message's page and the messages' index. */
+int publish_site_put_message(publish_ctx *p, store_conn *tx, int64_t id, char *path_out,
+                             size_t size, xn_error *err);
 /* Removes the page and writes the index again. */
 int publish_site_remove(publish_ctx *p, store_conn *tx, int64_t item, xn_error *err);
 /* Asks for the signed manifest to be written again (a job, after tx commits). */

@@ -254,8 +254,8 @@ static int create_tx(store_conn *tx, void *ctx, xn_error *err)
     rc = store_prepare(tx,
                        "INSERT INTO content_item (column_id, class, major, state, version,"
                        " source_kind, source_name, source_url, author_id, author_name, created_at,"
-                       " updated_at) VALUES ($1, $2, $3, 'draft', 1, $4, $5, $6, $7, $8, $9, $9)"
-                       " RETURNING id",
+                       " updated_at, request_row_id) VALUES ($1, $2, $3, 'draft', 1, $4, $5, $6,"
+                       " $7, $8, $9, $9, $10) RETURNING id",
                        &st, err);
     if (rc != XN_OK)
         return rc;
@@ -274,6 +274,10 @@ static int create_tx(store_conn *tx, void *ctx, xn_error *err)
     store_bind_int(st, 7, x->actor->id);
     store_bind_text(st, 8, actor_name(x->actor), -1);
     store_bind_int(st, 9, x->now);
+    if (in->request_row_id)
+        store_bind_int(st, 10, in->request_row_id);
+    else
+        store_bind_null(st, 10);
     if ((rc = store_step(st, err)) == STORE_ROW)
         x->id = store_col_int(st, 0);
     store_stmt_done(st);

@@ -360,6 +360,78 @@ int publish_site_rebuild(publish_ctx *p, const audit_actor *actor, int64_t *page
     return rc;
 }
 
+int publish_site_put_message(publish_ctx *p, store_conn *tx, int64_t id, char *path_out,
+                             size_t size, xn_error *err)
+{
+    store_stmt *st;
+    int rc = store_prepare(tx,
+                           "SELECT m.subject, m.body, m.author_name, m.answer,"
+                           " coalesce(o.name, ''), m.received_at FROM public_message m"
+                           " LEFT JOIN org_unit o ON o.id = m.department_id WHERE m.id = $1",
+                           &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, id);
+    if ((rc = store_step(st, err)) != STORE_ROW)
+        return rc < 0 ? rc : xn_fail(err, XN_ENOTFOUND, "not_found", "留言不存在");
+    char rel[64], day[16];
+    snprintf(rel, sizeof rel, "hudong/%lld.html", (long long)id);
+    date_of(store_col_int(st, 5), day);
+    xn_buf b;
+    xn_buf_init(&b, 1u << 20);
+    page_head(&b, store_col_text(st, 0));
+    xn_buf_puts(&b, "<p class=\"meta\"><a href=\"/index.html\">首页</a> › <a href=\"index.html\">"
+                    "政民互动</a></p>\n<article>\n<h1>");
+    esc(&b, store_col_text(st, 0));
+    xn_buf_printf(&b, "</h1>\n<p class=\"meta\">留言时间：%s　留言人：", day);
+    esc(&b, store_col_text(st, 2));
+    xn_buf_puts(&b, "</p>\n<div class=\"content\"><p>");
+    esc(&b, store_col_text(st, 1));
+    xn_buf_puts(&b, "</p></div>\n<h2>答复（");
+    esc(&b, store_col_text(st, 4));
+    xn_buf_puts(&b, "）</h2>\n<div class=\"content\"><p>");
+    esc(&b, store_col_text(st, 3));
+    xn_buf_puts(&b, "</p></div>\n</article>\n</body>\n</html>\n");
+    store_stmt_done(st);
+    rc = put_file(p, tx, rel, &b, 0, err);
+    xn_buf_release(&b);
+    if (rc != XN_OK)
+        return rc;
+    /* the messages' index: the newest published */
+    xn_buf_init(&b, 4u << 20);
+    page_head(&b, "政民互动");
+    xn_buf_puts(
+        &b, "<p class=\"meta\"><a href=\"/index.html\">首页</a></p>\n<h1>政民互动</h1>\n<ul>\n");
+    rc = store_prepare(tx,
+                       "SELECT id, subject FROM public_message WHERE state = 'published' ORDER BY"
+                       " published_at DESC, id DESC LIMIT $1",
+                       &st, err);
+    if (rc == XN_OK) {
+        store_bind_int(st, 1, PUBLISH_INDEX_ITEMS);
+        while ((rc = store_step(st, err)) == STORE_ROW) {
+            xn_buf_printf(&b, "<li><a href=\"%lld.html\">", (long long)store_col_int(st, 0));
+            esc(&b, store_col_text(st, 1));
+            xn_buf_puts(&b, "</a></li>\n");
+        }
+    }
+    xn_buf_puts(&b, "</ul>\n</body>\n</html>\n");
+    if (rc >= 0)
+        rc = put_file(p, tx, "hudong/index.html", &b, 0, err);
+    xn_buf_release(&b);
+    if (rc >= 0 && xn_strlcpy(path_out, rel, size) != XN_OK)
+        rc = xn_fail(err, XN_EINTERNAL, "internal", "path too long");
+    if (rc >= 0) {
+        rc = store_prepare(tx, "UPDATE public_message SET path = $2 WHERE id = $1", &st, err);
+        if (rc == XN_OK) {
+            store_bind_int(st, 1, id);
+            store_bind_text(st, 2, rel, -1);
+            rc = store_step(st, err);
+            store_stmt_done(st);
+        }
+    }
+    return rc < 0 ? rc : XN_OK;
+}
+
 int publish_site_remove(publish_ctx *p, store_conn *tx, int64_t item, xn_error *err)
 {
     store_stmt *st;

@@ -192,7 +192,8 @@ int publish_item_json_tx(publish_ctx *p, store_conn *tx, int64_t id, int64_t vie
         " i.author_name, i.created_at, i.updated_at, i.publish_at, i.published_at,"
         " coalesce(i.published_path, ''), i.withdrawn_at, coalesce(i.withdrawn_by, ''),"
         " coalesce(i.withdraw_reason, ''), i.form_digest IS NOT NULL, i.returned,"
-        " v.title, v.body_html, v.body_text, v.digest, c.path, i.recheck_hits"
+        " v.title, v.body_html, v.body_text, v.digest, c.path, i.recheck_hits,"
+        " coalesce(i.request_row_id, 0)"
         " FROM content_item i JOIN publish_column c ON c.id = i.column_id"
         " JOIN content_version v ON v.item_id = i.id AND v.version = i.version WHERE i.id = $1",
         &st, err);
@@ -238,6 +239,7 @@ int publish_item_json_tx(publish_ctx *p, store_conn *tx, int64_t id, int64_t vie
     json_object_set_new(it, "digest", json_string(store_col_text(st, 27)));
     json_object_set_new(it, "column_path", json_string(store_col_text(st, 28)));
     json_object_set_new(it, "recheck_hits", json_integer(store_col_int(st, 29)));
+    json_object_set_new(it, "request_row_id", json_integer(store_col_int(st, 30)));
     char *title = strdup(store_col_text(st, 24)), *text = strdup(store_col_text(st, 26));
     store_stmt_done(st);
     int64_t seen = 0;

@@ -1079,6 +1079,42 @@ static const store_migration migrations[] = {
                " (1, 'monitor.read'), (2, 'monitor.read'), (8, 'monitor.read'),"
                " (9, 'monitor.read');",
     },
+    {
+        .version = 25,
+        .name = "public messages; a content item's request",
+        /* Room publish/ (messages.c). public_message: a message of the public (网友留言,
+         * PUB-11) assigned to the department that answers it with a promised day (due_date,
+         * working days), its answer reviewed by that department's head and published (path on
+         * the site); reminded: 1 the day before, 2 once overdue. content_item.request_row_id:
+         * the service_requests row (window unit's written request, PUB-10) it answers. */
+        .sql = "CREATE TABLE public_message ("
+               " id INTEGER PRIMARY KEY,"
+               " received_at INTEGER NOT NULL,"
+               " channel TEXT NOT NULL,"
+               " author_name TEXT NOT NULL,"
+               " contact TEXT NOT NULL,"
+               " subject TEXT NOT NULL,"
+               " body TEXT NOT NULL,"
+               " state TEXT NOT NULL CHECK (state IN ('received', 'assigned', 'answered',"
+               " 'approved', 'published', 'closed')),"
+               " department_id INTEGER REFERENCES org_unit (id),"
+               " due_date TEXT,"
+               " assigned_at INTEGER,"
+               " assigned_by TEXT,"
+               " answer TEXT,"
+               " answered_at INTEGER,"
+               " answered_by TEXT,"
+               " reviewed_at INTEGER,"
+               " reviewed_by TEXT,"
+               " review_comment TEXT,"
+               " published_at INTEGER,"
+               " published_by TEXT,"
+               " path TEXT,"
+               " reminded INTEGER NOT NULL DEFAULT 0,"
+               " created_by TEXT NOT NULL);"
+               "CREATE INDEX public_message_state ON public_message (state, due_date);"
+               "ALTER TABLE content_item ADD COLUMN request_row_id INTEGER;",
+    },
     {0, NULL, NULL, NULL, NULL},
 };
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { createPublicKey, verify } from 'node:crypto';
 import { startServer, tempDir, waitFor, auditRows, sqlite, request } from '../lib/server.mjs';
-import { adminClient, appointedClient, grantedClient, STRONG } from '../lib/session.mjs';
+import { adminClient, appointedClient, grantedClient, userClient, STRONG } from '../lib/session.mjs';
 import { startClamd, EICAR } from '../lib/clamd.mjs';
 
 let server; let clamd; let admin; let sec; let editor; let editor2; let rev1; let rev1b; let rev2; let rev3; let lead;
@@ -390,6 +390,74 @@ test('the whole site is rendered again from the database: pages, indexes, home, 
   assert.equal(r.json.pages, items.length);
   for (const i of items) assert.ok(existsSync(join(server.site, i.published_path)), i.published_path);
   assert.equal(auditRows(server.db, 'publish.site_rebuild').filter((x) => x.result === 'ok').length, 1);
+});
+
+test('PUB-11: a public message goes to its department, is answered, approved by the head and published; reminders by the promised day', async () => {
+  const head = await userClient(server, admin, 'head1', { realName: '钱科长' });
+  const root = (await admin.call('GET', '/api/org')).json.items[0].id;
+  const dept = (await admin.call('POST', '/api/org', { parent_id: root, name: '城管科', kind: 'department', head_user_id: head.id })).json.id;
+  let r = await editor.call('POST', '/api/messages', { subject: '小区路灯不亮', body: '幸福小区 3 栋旁的路灯已坏两周。', author: '张先生', contact: '138****0000', channel: 'web' });
+  assert.equal(r.status, 201, r.body);
+  const id = r.json.id;
+  assert.equal(r.json.state, 'received');
+  r = await editor.call('POST', '/api/messages', { subject: '', body: 'x', author: '张' });
+  assert.equal(r.status, 400);
+  assert.equal(r.json.error.field, 'subject');
+  r = await editor.call('POST', `/api/messages/${id}/answer`, { answer: '已修复' });
+  assert.equal(r.status, 409, 'not assigned yet');
+  r = await editor.call('POST', `/api/messages/${id}/assign`, { department_id: 99999, promise_days: 5 });
+  assert.equal(r.status, 400);
+  r = await editor.call('POST', `/api/messages/${id}/assign`, { department_id: dept, promise_days: 0 });
+  assert.equal(r.status, 400);
+  r = await editor.call('POST', `/api/messages/${id}/assign`, { department_id: dept, promise_days: 5 });
+  assert.equal(r.status, 200, r.body);
+  assert.equal(r.json.department, '城管科');
+  assert.match(r.json.due_date, /^\d{4}-\d{2}-\d{2}$/);
+  r = await editor.call('POST', `/api/messages/${id}/answer`, { answer: '您好，路灯已于本周修复。感谢您的监督。' });
+  assert.equal(r.json.state, 'answered');
+  // only the department's head reviews
+  r = await rev1.call('POST', `/api/messages/${id}/review`, { approve: true });
+  assert.equal(r.status, 403, r.body);
+  r = await head.call('POST', `/api/messages/${id}/review`, { approve: false });
+  assert.equal(r.status, 400, 'sending back needs a comment');
+  r = await head.call('POST', `/api/messages/${id}/review`, { approve: false, comment: '请写明修复日期' });
+  assert.equal(r.json.state, 'assigned');
+  r = await editor.call('POST', `/api/messages/${id}/publish`);
+  assert.equal(r.status, 409, 'not approved');
+  r = await editor.call('POST', `/api/messages/${id}/answer`, { answer: '您好，路灯已于 12 月 5 日修复。感谢您的监督。' });
+  r = await head.call('POST', `/api/messages/${id}/review`, { approve: true });
+  assert.equal(r.json.state, 'approved');
+  r = await editor.call('POST', `/api/messages/${id}/publish`);
+  assert.equal(r.status, 200, r.body);
+  assert.equal(r.json.state, 'published');
+  const pageText = readFileSync(join(server.site, r.json.path), 'utf8');
+  assert.ok(pageText.includes('12 月 5 日修复') && pageText.includes('小区路灯不亮'));
+  assert.ok(readFileSync(join(server.site, 'hudong/index.html'), 'utf8').includes(`${id}.html`));
+  for (const a of ['message.create', 'message.assign', 'message.answer', 'message.review', 'message.publish'])
+    assert.ok(auditRows(server.db, a).some((x) => x.result === 'ok'), a);
+
+  // a message promised for the next working day is reminded once that day is tomorrow
+  r = await editor.call('POST', '/api/messages', { subject: '公交站牌缺失', body: '人民路站牌被撞倒。', author: '李女士' });
+  const m2 = r.json.id;
+  r = await editor.call('POST', `/api/messages/${m2}/assign`, { department_id: dept, promise_days: 1 });
+  const tomorrow = new Date(Date.now() + 8 * 3600e3 + 86400e3).toISOString().slice(0, 10);
+  assert.equal((await admin.call('POST', '/api/jobs/publish.messages/run')).status, 202);
+  const due = r.json.due_date <= tomorrow;
+  await waitFor(async () => {
+    const msgs = (await admin.call('GET', '/api/notify/messages?limit=50')).json;
+    return !due || JSON.stringify(msgs).includes('公交站牌缺失');
+  }, 'reminded');
+});
+
+test('PUB-10: a draft answers a window unit’s written request from the requests register', async () => {
+  const reqRow = await sec.call('POST', '/api/registers/service_requests/rows', { kind: 'publication', applicant: editor.id, subject: '社保科申请发布年度缴费基数调整通知', detail: '附书面申请' });
+  assert.equal(reqRow.status, 201, reqRow.body);
+  let r = await editor.call('POST', '/api/content', { title: '发布申请稿', column_id: column, class: 'A', body_html: body('按申请发布'), classified: false, request_id: 999999 });
+  assert.equal(r.status, 400);
+  assert.equal(r.json.error.field, 'request_id');
+  r = await editor.call('POST', '/api/content', { title: '发布申请稿', column_id: column, class: 'A', body_html: body('按申请发布'), classified: false, request_id: reqRow.json.id });
+  assert.equal(r.status, 201, r.body);
+  assert.equal(r.json.request_row_id, reqRow.json.id);
 });
 
 test('lists: my drafts, my queue by level, by state', async () => {
