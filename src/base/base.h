@@ -396,6 +396,8 @@ typedef struct xn_config {
     int64_t files_max_size;         /* files.max_size: largest evidence file, bytes */
     char files_clamd[256];          /* files.clamd: clamd's unix socket path or host:port; "" off */
     char publish_site_root[512];    /* publish.site_root: the static site ("": <db dir>/site) */
+    char publish_cms_url[512];      /* publish.cms_url: the external CMS's webhook ("": none) */
+    char publish_cms_secret[256];   /* publish.cms_secret: its signing secret */
 } xn_config;
 
 /* text.lexicons' default, relative to the working directory (the shipped lexicons, which are

@@ -191,6 +191,22 @@ static int set_publish_site_root(xn_config *c, const char *v, xn_error *e)
     return set_path(c->publish_site_root, sizeof c->publish_site_root, v, e);
 }
 
+static int set_publish_cms_url(xn_config *c, const char *v, xn_error *e)
+{
+    if (*v && strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0)
+        return xn_fail(e, XN_EINVAL, "bad_config", "publish.cms_url must be an http(s) URL");
+    return xn_strlcpy(c->publish_cms_url, v, sizeof c->publish_cms_url) == XN_OK
+               ? XN_OK
+               : xn_fail(e, XN_EINVAL, "bad_config", "publish.cms_url is too long");
+}
+
+static int set_publish_cms_secret(xn_config *c, const char *v, xn_error *e)
+{
+    return xn_strlcpy(c->publish_cms_secret, v, sizeof c->publish_cms_secret) == XN_OK
+               ? XN_OK
+               : xn_fail(e, XN_EINVAL, "bad_config", "publish.cms_secret is too long");
+}
+
 static int set_files_clamd(xn_config *c, const char *v, xn_error *e)
 {
     if (*v == '/') {
@@ -279,6 +295,11 @@ static const setting settings[] = {
      "directory of the static site that reviewed items are published to (\"\": site/ beside the "
      "database)",
      "", set_publish_site_root},
+    {"publish", "cms_url",
+     "webhook of an external CMS told of every publication and withdrawal, signed (\"\": none)", "",
+     set_publish_cms_url},
+    {"publish", "cms_secret", "the secret that signs the CMS webhook (HMAC-SHA256)", "",
+     set_publish_cms_secret},
 };
 #define NSETTINGS (sizeof settings / sizeof settings[0])
 

@@ -247,6 +247,8 @@ int cli_cmd_serve(int argc, char **argv)
                             .calendar = calendar,
                             .auth = &auth,
                             .site_root = site_root,
+                            .cms_url = cfg.publish_cms_url,
+                            .cms_secret = cfg.publish_cms_secret,
                             .state_dir = publish_state};
     if (publish_open(&publish, &popt, &err) != XN_OK) {
         fprintf(stderr, "xinan: publishing: %s\n", err.message);

@@ -131,6 +131,12 @@ static int publish_recheck_run(jobs_run *run, xn_error *err)
     return publish_recheck_job(app_of(run)->publish, run->summary, err);
 }
 
+/* The external CMS's outbox. */
+static int publish_cms_run(jobs_run *run, xn_error *err)
+{
+    return publish_cms_job(app_of(run)->publish, run->summary, err);
+}
+
 /* PUB-11: public messages whose promised day is tomorrow or past. */
 static int publish_messages_run(jobs_run *run, xn_error *err)
 {
@@ -188,6 +194,9 @@ const jobs_kind cli_job_kinds[] = {
      .attempts = 3, .run = publish_release_run},
     {.name = PUBLISH_JOB_RECHECK, .title = "已发布内容复查", .period_s = 7 * 86400,
      .timeout_s = 3600, .attempts = 3, .run = publish_recheck_run},
+    /* also scheduled by each publication and withdrawal */
+    {.name = PUBLISH_JOB_CMS, .title = "外部内容管理系统推送", .period_s = 60, .timeout_s = 300,
+     .attempts = 1, .run = publish_cms_run},
     {.name = "publish.messages", .title = "网友留言答复时限提醒", .period_s = 3600,
      .timeout_s = 300, .attempts = 3, .run = publish_messages_run},
     {.name = PUBLISH_JOB_SITE, .title = "网站文件清单签名", .period_s = 0, .timeout_s = 300,

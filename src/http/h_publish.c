@@ -576,3 +576,12 @@ int http_h_message_publish(http_req *req, http_resp *resp)
         return message_refused(req, resp, &err, "message.publish", id);
     return message_answer(req, resp, 200, id);
 }
+
+int http_h_publish_deliveries(http_req *req, http_resp *resp)
+{
+    json_t *out = NULL;
+    xn_error err;
+    if (publish_deliveries_json(req->app->publish, &out, &err) != XN_OK)
+        return http_fail(req, resp, &err);
+    return http_json(resp, 200, out);
+}

@@ -242,6 +242,8 @@ const http_route http_routes[] = {
      "remove a reprint source"},
     {"POST", "/api/publish/site/rebuild", http_h_publish_site_rebuild, 0, "column.manage",
      "render every published page and index again (system administrator)"},
+    {"GET", "/api/publish/deliveries", http_h_publish_deliveries, 0, "column.manage",
+     "the external CMS's deliveries with their tries (system administrator)"},
     {"GET", "/api/messages", http_h_messages, 0, "content.read",
      "public messages (网友留言) with their departments, promised days and answers (?state=)"},
     {"POST", "/api/messages", http_h_message_create, J, "content.draft",

@@ -47,6 +47,7 @@
 #define PUBLISH_JOB_RELEASE "publish.release"
 #define PUBLISH_JOB_RECHECK "publish.recheck"
 #define PUBLISH_JOB_SITE    "publish.manifest"
+#define PUBLISH_JOB_CMS     "publish.cms"
 
 /* A class and the levels it needs (HS 附件2 §3, §5). */
 typedef struct publish_class {
@@ -79,6 +80,8 @@ typedef struct publish_options {
     calendar_live *calendar;   /* promised answers in working days (NULL: Monday to Friday) */
     const char *site_root;     /* the static site target's directory */
     const char *state_dir;     /* the signing key and the signed manifest */
+    const char *cms_url;       /* the external CMS's webhook ("" or NULL: none) */
+    const char *cms_secret;    /* its signing secret */
 } publish_options;
 
 int publish_open(publish_ctx **out, const publish_options *opt, xn_error *err);
@@ -210,5 +213,9 @@ int publish_messages_job(publish_ctx *p, json_t *summary, xn_error *err);
 int publish_release_job(publish_ctx *p, int64_t now_us, json_t *summary, xn_error *err);
 int publish_recheck_job(publish_ctx *p, json_t *summary, xn_error *err);
 int publish_manifest_job(publish_ctx *p, json_t *summary, xn_error *err);
+/* The external CMS's deliveries: the job, and the log {configured, items:[{id, item_id, event,
+ * status pending|sent|failed, attempts, last_error, created_at, delivered_at}]}. */
+int publish_cms_job(publish_ctx *p, json_t *summary, xn_error *err);
+int publish_deliveries_json(publish_ctx *p, json_t **out, xn_error *err);
 
 #endif

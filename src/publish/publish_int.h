@@ -53,6 +53,11 @@ int publish_site_changed(publish_ctx *p, store_conn *tx, xn_error *err);
 int publish_item_json_tx(publish_ctx *p, store_conn *tx, int64_t id, int64_t viewer, json_t **out,
                          xn_error *err);
 
+/* Puts a publication or withdrawal (event "publish" / "withdraw") in the CMS outbox, inside tx;
+ * nothing when no CMS is configured. */
+int publish_cms_enqueue(publish_ctx *p, store_conn *tx, int64_t item, const char *event,
+                        const char *reason, xn_error *err);
+
 /* ---- the review form (form.c) ---- */
 
 /* Makes the form's PDF from the item as it stands in tx. */

@@ -896,6 +896,8 @@ static int release(change *x, store_conn *tx, xn_error *err)
         return rc;
     rc = publish_site_changed(x->p, tx, err);
     if (rc == XN_OK)
+        rc = publish_cms_enqueue(x->p, tx, x->id, "publish", NULL, err);
+    if (rc == XN_OK)
         rc = publish_record(x->p, tx, x->actor, "content.publish", "content", x->id,
                             json_pack("{s:s, s:i}", "path", x->path, "version", x->row.version),
                             NULL, err);
@@ -981,6 +983,9 @@ static int withdraw_tx(store_conn *tx, void *ctx, xn_error *err)
     if (rc < 0)
         return rc;
     if (published && (rc = publish_site_changed(x->p, tx, err)) != XN_OK)
+        return rc;
+    if (published &&
+        (rc = publish_cms_enqueue(x->p, tx, x->id, "withdraw", x->reason, err)) != XN_OK)
         return rc;
     return publish_record(x->p, tx, x->actor, "content.withdraw", "content", x->id,
                           json_pack("{s:s}", "reason", x->reason), NULL, err);

@@ -1115,6 +1115,25 @@ static const store_migration migrations[] = {
                "CREATE INDEX public_message_state ON public_message (state, due_date);"
                "ALTER TABLE content_item ADD COLUMN request_row_id INTEGER;",
     },
+    {
+        .version = 26,
+        .name = "the external CMS's outbox",
+        /* Room publish/ (cms.c). publish_delivery: a publication or withdrawal for the external
+         * CMS, written with the change and delivered by the job publish.cms: its payload, its
+         * tries and their last error. */
+        .sql = "CREATE TABLE publish_delivery ("
+               " id INTEGER PRIMARY KEY,"
+               " item_id INTEGER NOT NULL REFERENCES content_item (id),"
+               " event TEXT NOT NULL,"
+               " payload TEXT NOT NULL,"
+               " status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed')),"
+               " attempts INTEGER NOT NULL,"
+               " last_error TEXT,"
+               " created_at INTEGER NOT NULL,"
+               " next_at INTEGER NOT NULL,"
+               " delivered_at INTEGER);"
+               "CREATE INDEX publish_delivery_due ON publish_delivery (status, next_at);",
+    },
     {0, NULL, NULL, NULL, NULL},
 };
 
