@@ -117,6 +117,13 @@ static const label labels[] = {
     {"action", "monitor.down", "网站无法访问通知", "Site down notice"},
     {"action", "monitor.up", "网站恢复通知", "Site up notice"},
     {"action", "monitor.check", "网站监测", "Site checks"},
+    /* inspections and rectification */
+    {"action", "inspection.start", "开始检查评估", "Inspection started"},
+    {"action", "inspection.finding", "记录检查结论", "Finding recorded"},
+    {"action", "rectification.create", "下发整改", "Rectification assigned"},
+    {"action", "rectification.done", "提交整改结果", "Rectification done"},
+    {"action", "rectification.verify", "验证整改", "Rectification verified"},
+    {"action", "rectification.assigned", "整改事项通知", "Rectification notice"},
     /* the compliance report */
     {"action", "compliance.decide", "判定合规要求", "Requirement decided"},
     /* incident notices (event kinds) */
@@ -192,6 +199,8 @@ static const label labels[] = {
     {"object", "site", "网站", "Site"},
     {"object", "requirement", "合规要求", "Requirement"},
     {"object", "obligation", "周期职责", "Duty"},
+    {"object", "inspection", "检查评估", "Inspection"},
+    {"object", "rectification", "整改事项", "Rectification"},
     {"object", "monitor_site", "监测网站", "Watched site"},
     {"object", "duty_day", "值班日", "Duty day"},
     {"object", "register_row", "台账记录", "Register row"},
@@ -284,6 +293,8 @@ static const label labels[] = {
     {"room", "compliance", "合规报告", "Compliance report"},
     {"room", "message", "网友留言", "Public messages"},
     {"room", "oblig", "周期职责", "Duties"},
+    {"room", "inspection", "检查评估", "Inspections"},
+    {"room", "rectification", "整改", "Rectification"},
     {"room", "monitor", "网站监测", "Website watch"},
     {"room", "duty", "值班", "Duty"},
     {"room", "incident", "安全事件", "Incidents"},

@@ -233,3 +233,169 @@ int http_h_duty_checkin(http_req *req, http_resp *resp)
         json_object_set_new(out, "incident_id", json_integer(incident));
     return http_json(resp, 201, out);
 }
+
+/* ---- inspections and rectification (RSK-1, RSK-2) ------------------------------------------ */
+
+int http_h_inspections(http_req *req, http_resp *resp)
+{
+    json_t *out = NULL;
+    xn_error err;
+    if (oblig_inspections_json(req->app->oblig, 0, &out, &err) != XN_OK)
+        return http_fail(req, resp, &err);
+    return http_json(resp, 200, out);
+}
+
+int http_h_inspection(http_req *req, http_resp *resp)
+{
+    int64_t id;
+    if (http_id_param(req, resp, &id) != XN_OK)
+        return 0;
+    json_t *out = NULL;
+    xn_error err;
+    if (oblig_inspections_json(req->app->oblig, id, &out, &err) != XN_OK)
+        return http_fail(req, resp, &err);
+    return http_json(resp, 200, out);
+}
+
+int http_h_inspection_start(http_req *req, http_resp *resp)
+{
+    xn_error err;
+    const char *kind = NULL, *title = NULL;
+    const char *ids[OBLIG_MAX_ITEMS];
+    size_t nids = 0;
+    int rc = http_body_string(req, "kind", 32, true, &kind, &err);
+    if (rc == XN_OK)
+        rc = http_body_string(req, "title", 200, true, &title, &err);
+    json_t *list = json_object_get(req->json, "req_ids");
+    if (rc == XN_OK && list && !json_is_null(list)) {
+        if (!json_is_array(list) || json_array_size(list) > OBLIG_MAX_ITEMS ||
+            json_array_size(list) == 0) {
+            rc = xn_fail_field(&err, XN_EINVAL, "bad_requirement", "req_ids",
+                               "req_ids 须为要求编号的列表（不填为全部）");
+        } else {
+            size_t i;
+            json_t *v;
+            json_array_foreach(list, i, v)
+            {
+                if (!json_is_string(v)) {
+                    rc = xn_fail_field(&err, XN_EINVAL, "bad_requirement", "req_ids",
+                                       "要求编号须为文本");
+                    break;
+                }
+                ids[nids++] = json_string_value(v);
+            }
+        }
+    }
+    int64_t id = 0;
+    audit_actor actor = auth_actor(req->who);
+    if (rc == XN_OK)
+        rc = oblig_inspection_start(req->app->oblig, &actor, kind, title, ids, nids, &id, &err);
+    if (rc != XN_OK)
+        return http_refuse(req, resp, &err, "inspection.start", "inspection", NULL);
+    json_t *out = NULL;
+    if (oblig_inspections_json(req->app->oblig, id, &out, &err) != XN_OK)
+        return http_fail(req, resp, &err);
+    return http_json(resp, 201, out);
+}
+
+int http_h_inspection_finding(http_req *req, http_resp *resp)
+{
+    int64_t id;
+    if (http_id_param(req, resp, &id) != XN_OK)
+        return 0;
+    xn_error err;
+    const char *finding = NULL, *note = NULL;
+    int rc = http_body_string(req, "finding", 16, true, &finding, &err);
+    if (rc == XN_OK && json_is_string(json_object_get(req->json, "note")))
+        rc = http_body_string(req, "note", OBLIG_MAX_REASON, false, &note, &err);
+    audit_actor actor = auth_actor(req->who);
+    if (rc == XN_OK)
+        rc = oblig_inspection_finding(req->app->oblig, &actor, id, http_param(req, "req"), finding,
+                                      note, &err);
+    if (rc != XN_OK) {
+        char oid[24];
+        snprintf(oid, sizeof oid, "%lld", (long long)id);
+        return http_refuse(req, resp, &err, "inspection.finding", "inspection", oid);
+    }
+    return http_h_inspection(req, resp);
+}
+
+int http_h_rectification_create(http_req *req, http_resp *resp)
+{
+    int64_t id;
+    if (http_id_param(req, resp, &id) != XN_OK)
+        return 0;
+    xn_error err;
+    const char *description = NULL;
+    int rc = http_body_string(req, "description", OBLIG_MAX_REASON, false, &description, &err);
+    json_t *d = json_object_get(req->json, "days");
+    int64_t rect = 0;
+    audit_actor actor = auth_actor(req->who);
+    if (rc == XN_OK)
+        rc = oblig_rectification_create(req->app->oblig, &actor, id, http_param(req, "req"),
+                                        description, id_member(req->json, "owner_id"),
+                                        json_is_integer(d) ? (int)json_integer_value(d) : 0, &rect,
+                                        &err);
+    if (rc != XN_OK)
+        return http_refuse(req, resp, &err, "rectification.create", "inspection", NULL);
+    return http_h_inspection(req, resp);
+}
+
+int http_h_rectifications(http_req *req, http_resp *resp)
+{
+    const char *state = NULL;
+    if (http_query_checked(req, "state", 16, &state) != XN_OK ||
+        (state && strcmp(state, "open") != 0 && strcmp(state, "done") != 0 &&
+         strcmp(state, "verified") != 0))
+        return http_error(req, resp, 400, "bad_state", "state 须为 open、done 或 verified",
+                          "state");
+    json_t *out = NULL;
+    xn_error err;
+    if (oblig_rectifications_json(req->app->oblig, state, &out, &err) != XN_OK)
+        return http_fail(req, resp, &err);
+    return http_json(resp, 200, out);
+}
+
+int http_h_rectification_done(http_req *req, http_resp *resp)
+{
+    int64_t id;
+    if (http_id_param(req, resp, &id) != XN_OK)
+        return 0;
+    xn_error err;
+    const char *note = NULL;
+    int rc = http_body_string(req, "note", OBLIG_MAX_REASON, false, &note, &err);
+    audit_actor actor = auth_actor(req->who);
+    if (rc == XN_OK)
+        rc = oblig_rectification_done(req->app->oblig, &actor, id, note,
+                                      id_member(req->json, "file_id"), &err);
+    if (rc != XN_OK) {
+        char oid[24];
+        snprintf(oid, sizeof oid, "%lld", (long long)id);
+        return http_refuse(req, resp, &err, "rectification.done", "rectification", oid);
+    }
+    return http_h_rectifications(req, resp);
+}
+
+int http_h_rectification_verify(http_req *req, http_resp *resp)
+{
+    int64_t id;
+    if (http_id_param(req, resp, &id) != XN_OK)
+        return 0;
+    xn_error err;
+    const char *note = NULL;
+    json_t *ap = json_object_get(req->json, "approve");
+    int rc = json_is_boolean(ap) ? XN_OK
+                                 : xn_fail_field(&err, XN_EINVAL, "bad_type", "approve",
+                                                 "approve 须为 true 或 false");
+    if (rc == XN_OK && json_is_string(json_object_get(req->json, "note")))
+        rc = http_body_string(req, "note", OBLIG_MAX_REASON, false, &note, &err);
+    audit_actor actor = auth_actor(req->who);
+    if (rc == XN_OK)
+        rc = oblig_rectification_verify(req->app->oblig, &actor, id, json_is_true(ap), note, &err);
+    if (rc != XN_OK) {
+        char oid[24];
+        snprintf(oid, sizeof oid, "%lld", (long long)id);
+        return http_refuse(req, resp, &err, "rectification.verify", "rectification", oid);
+    }
+    return http_h_rectifications(req, resp);
+}

@@ -368,6 +368,14 @@ int http_h_duty_roster(http_req *req, http_resp *resp);
 int http_h_duty_plan(http_req *req, http_resp *resp);
 int http_h_duty_key_date(http_req *req, http_resp *resp);
 int http_h_duty_checkin(http_req *req, http_resp *resp);
+int http_h_inspections(http_req *req, http_resp *resp);
+int http_h_inspection(http_req *req, http_resp *resp);
+int http_h_inspection_start(http_req *req, http_resp *resp);
+int http_h_inspection_finding(http_req *req, http_resp *resp);
+int http_h_rectification_create(http_req *req, http_resp *resp);
+int http_h_rectifications(http_req *req, http_resp *resp);
+int http_h_rectification_done(http_req *req, http_resp *resp);
+int http_h_rectification_verify(http_req *req, http_resp *resp);
 /* website watch (h_monitor.c) */
 int http_h_monitor_sites(http_req *req, http_resp *resp);
 int http_h_monitor_site(http_req *req, http_resp *resp);

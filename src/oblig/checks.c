@@ -399,6 +399,50 @@ static int check_virus(oblig_probe *p, const char *id, oblig_finding *f, xn_erro
     return XN_OK;
 }
 
+/* RSK-1, RSK-2: a recent inspection of the kind, and no rectification left past its deadline. */
+static int check_inspections(oblig_probe *p, const char *id, oblig_finding *f, xn_error *err)
+{
+    bool risk = strcmp(id, "RSK-1") == 0;
+    int64_t recent = 0, late = 0;
+    int rc =
+        scalar(p,
+               risk ? "SELECT count(*) FROM inspection WHERE kind LIKE 'risk%' AND"
+                      " started_at >= $1"
+                    : "SELECT count(*) FROM inspection WHERE kind = 'self' AND started_at >= $1",
+               p->now - (risk ? 92 : 183) * DAY_US, 0, &recent, err);
+    char today[XN_DATE_STR];
+    xn_date_format(xn_date_of(p->now), today);
+    store_stmt *st;
+    if (rc == XN_OK)
+        rc = store_prepare(p->c,
+                           "SELECT count(*) FROM rectification WHERE state <> 'verified'"
+                           " AND due_date < $1",
+                           &st, err);
+    if (rc == XN_OK) {
+        store_bind_text(st, 1, today, -1);
+        if ((rc = store_step(st, err)) == STORE_ROW) {
+            late = store_col_int(st, 0);
+            store_stmt_done(st);
+        }
+        rc = rc < 0 ? rc : XN_OK;
+    }
+    if (rc != XN_OK)
+        return rc;
+    if (!recent) {
+        f->status = "no_evidence";
+        snprintf(f->reason, sizeof f->reason,
+                 risk ? "近一个季度没有风险评估记录" : "近半年没有自查记录");
+        return XN_OK;
+    }
+    oblig_evidence(f, "inspection", "%s %lld 次", risk ? "近一个季度的风险评估" : "近半年的自查",
+                   (long long)recent);
+    if (late)
+        not_met(f, "%lld 项整改已过期限仍未验证", (long long)late);
+    else
+        f->status = "met";
+    return XN_OK;
+}
+
 /* clang-format off */
 const oblig_check oblig_checks[] = {
     {"ACC-8,ACC-9", "口令策略只能收紧，不能低于规定", check_policy},
@@ -416,6 +460,7 @@ const oblig_check oblig_checks[] = {
     {"PUB-1,PUB-2,PUB-3,PUB-6", "先审后发、分级审核、审核表归档与发布后复查", check_published},
     {"PUB-5,PUB-8,PUB-9,PUB-13", "敏感词、个人信息与错敏字词自动检查", check_lexicons},
     {"PUB-12", "附件查毒", check_virus},
+    {"RSK-1,RSK-2", "检查评估清单、整改期限与他人验证", check_inspections},
     /* controls xinan enforces by itself: every request goes through them */
     {"ACC-1", "账号实名，一人一号", NULL},
     {"ACC-2", "账号经申请、审批后创建", NULL},

@@ -119,6 +119,30 @@ int oblig_duty_update(oblig_ctx *o, const audit_actor *actor, int64_t id, const 
 int oblig_evidence_add(oblig_ctx *o, const auth_principal *who, int64_t id, const char *period,
                        int64_t file_id, const char *note, xn_error *err);
 
+/* ---- inspections, assessments and rectification (RSK-1, RSK-2) ------------------------- */
+
+/* A checklist of the chosen requirement ids (nids 0: the whole catalogue); kind "self",
+ * "risk_internal" or "risk_external". */
+int oblig_inspection_start(oblig_ctx *o, const audit_actor *actor, const char *kind,
+                           const char *title, const char *const *ids, size_t nids, int64_t *id,
+                           xn_error *err);
+/* An item's finding: "ok", "issue" or "na" (a note required but for ok). */
+int oblig_inspection_finding(oblig_ctx *o, const audit_actor *actor, int64_t id, const char *req,
+                             const char *finding, const char *note, xn_error *err);
+/* An issue's rectification: an owner and a deadline of `days` working days; the owner is told. */
+int oblig_rectification_create(oblig_ctx *o, const audit_actor *actor, int64_t inspection,
+                               const char *req, const char *description, int64_t owner, int days,
+                               int64_t *id, xn_error *err);
+/* The owner reports it done (a note, optionally a clean evidence file). */
+int oblig_rectification_done(oblig_ctx *o, const audit_actor *actor, int64_t id, const char *note,
+                             int64_t file_id, xn_error *err);
+/* Someone other than the owner verifies it, or sends it back (a note). */
+int oblig_rectification_verify(oblig_ctx *o, const audit_actor *actor, int64_t id, bool approve,
+                               const char *note, xn_error *err);
+/* {"items":[…]}, or with id one inspection with its checklist and rectifications. */
+int oblig_inspections_json(oblig_ctx *o, int64_t id, json_t **out, xn_error *err);
+int oblig_rectifications_json(oblig_ctx *o, const char *state, json_t **out, xn_error *err);
+
 /* ---- the duty roster (MON-2, ORG-4, HS 附件3) ---------------------------------------------- */
 
 /* {month, days:[{date, weekday, holiday, needs_leader, key_date?, on_duty:{id, name, phone}|null,

@@ -1134,6 +1134,48 @@ static const store_migration migrations[] = {
                " delivered_at INTEGER);"
                "CREATE INDEX publish_delivery_due ON publish_delivery (status, next_at);",
     },
+    {
+        .version = 27,
+        .name = "inspections, assessments and rectification",
+        /* Room oblig/ (inspect.c). inspection: a self-inspection or risk assessment (RSK-1,
+         * RSK-2); inspection_item: its checklist, one requirement id each with its finding;
+         * rectification: an issue's rectification with its owner and deadline in working
+         * days, reported done by the owner and verified by someone else. */
+        .sql = "CREATE TABLE inspection ("
+               " id INTEGER PRIMARY KEY,"
+               " kind TEXT NOT NULL,"
+               " title TEXT NOT NULL,"
+               " started_at INTEGER NOT NULL,"
+               " started_by TEXT NOT NULL,"
+               " closed_at INTEGER);"
+               "CREATE TABLE inspection_item ("
+               " id INTEGER PRIMARY KEY,"
+               " inspection_id INTEGER NOT NULL REFERENCES inspection (id),"
+               " req_id TEXT NOT NULL,"
+               " finding TEXT,"
+               " note TEXT,"
+               " by_name TEXT,"
+               " at INTEGER,"
+               " UNIQUE (inspection_id, req_id));"
+               "CREATE TABLE rectification ("
+               " id INTEGER PRIMARY KEY,"
+               " inspection_id INTEGER NOT NULL REFERENCES inspection (id),"
+               " req_id TEXT NOT NULL,"
+               " description TEXT NOT NULL,"
+               " owner_id INTEGER NOT NULL REFERENCES app_user (id),"
+               " owner_name TEXT NOT NULL,"
+               " due_date TEXT NOT NULL,"
+               " state TEXT NOT NULL CHECK (state IN ('open', 'done', 'verified')),"
+               " done_note TEXT,"
+               " file_id INTEGER,"
+               " done_at INTEGER,"
+               " verifier_name TEXT,"
+               " verified_at INTEGER,"
+               " verify_note TEXT,"
+               " created_at INTEGER NOT NULL,"
+               " created_by TEXT NOT NULL);"
+               "CREATE INDEX rectification_state ON rectification (state, due_date);",
+    },
     {0, NULL, NULL, NULL, NULL},
 };
 

@@ -119,6 +119,67 @@ test('decisions: not applicable needs a reason; met needs a clean file and never
   assert.equal(item(r.json, 'MON-9').status, 'no_evidence');
 });
 
+test('RSK-2: a self-inspection of chosen ids; an issue rectified by its owner and verified by another, never by the owner', async () => {
+  let r = await lead.call('GET', '/api/compliance');
+  assert.equal(item(r.json, 'RSK-2').status, 'no_evidence');
+  r = await sec.call('POST', '/api/inspections', { kind: 'self', title: '2026 年下半年安全自查', req_ids: ['ACC-8', 'AUD-3', 'NOPE-9'] });
+  assert.equal(r.status, 400, 'an id not in the catalogue');
+  assert.equal(r.json.error.field, 'req_ids');
+  r = await sec.call('POST', '/api/inspections', { kind: 'weekly', title: 'x' });
+  assert.equal(r.status, 400);
+  r = await lead.call('POST', '/api/inspections', { kind: 'self', title: 'x' });
+  assert.equal(r.status, 403);
+  r = await sec.call('POST', '/api/inspections', { kind: 'self', title: '2026 年下半年安全自查', req_ids: ['ACC-8', 'AUD-3', 'LED-1'] });
+  assert.equal(r.status, 201, r.body);
+  const id = r.json.id;
+  assert.deepEqual(r.json.checklist.map((c) => c.req_id), ['ACC-8', 'AUD-3', 'LED-1']);
+  assert.ok(r.json.checklist[0].text.length > 10, 'each item with its requirement');
+  r = await sec.call('POST', `/api/inspections/${id}/items/ACC-8`, { finding: 'ok' });
+  assert.equal(r.status, 200, r.body);
+  r = await sec.call('POST', `/api/inspections/${id}/items/LED-1`, { finding: 'issue' });
+  assert.equal(r.status, 400, 'an issue needs a note');
+  r = await sec.call('POST', `/api/inspections/${id}/items/LED-1`, { finding: 'issue', note: '机房两台服务器未登记' });
+  assert.equal(r.json.issues, 1);
+  r = await sec.call('POST', `/api/inspections/${id}/items/ACC-8/rectify`, { description: 'x', owner_id: net.id, days: 5 });
+  assert.equal(r.status, 409, 'only an issue is rectified');
+  r = await sec.call('POST', `/api/inspections/${id}/items/LED-1/rectify`, { description: '补登设备台账', owner_id: net.id, days: 5 });
+  assert.equal(r.status, 200, r.body);
+  const rect = r.json.rectifications[0];
+  assert.equal(rect.owner, '郑网络');
+  assert.match(rect.due_date, /^\d{4}-\d{2}-\d{2}$/);
+  // not the owner: cannot report it done; the owner cannot verify it
+  r = await sec.call('POST', `/api/rectifications/${rect.id}/done`, { note: '已补登' });
+  assert.equal(r.status, 403);
+  r = await sec.call('POST', `/api/rectifications/${rect.id}/verify`, { approve: true });
+  assert.equal(r.status, 409, 'not reported done yet');
+  r = await net.call('POST', `/api/rectifications/${rect.id}/done`, { note: '已补登两台服务器' });
+  assert.equal(r.status, 200, r.body);
+  r = await net.call('POST', `/api/rectifications/${rect.id}/verify`, { approve: true });
+  assert.equal(r.status, 403, 'the owner holds no compliance.manage and is the owner');
+  r = await sec.call('POST', `/api/rectifications/${rect.id}/verify`, { approve: false });
+  assert.equal(r.status, 400, 'sending back needs a note');
+  r = await sec.call('POST', `/api/rectifications/${rect.id}/verify`, { approve: true, note: '已核实' });
+  assert.equal(r.status, 200, r.body);
+  assert.equal(r.json.items.find((x) => x.id === rect.id).state, 'verified');
+  r = await lead.call('GET', '/api/compliance');
+  assert.equal(item(r.json, 'RSK-2').status, 'met');
+  for (const a of ['inspection.start', 'inspection.finding', 'rectification.create', 'rectification.done', 'rectification.verify'])
+    assert.ok(auditRows(server.db, a).some((x) => x.result === 'ok'), a);
+});
+
+test('the owner of a rectification who is also a security administrator still cannot verify it', async () => {
+  let r = await sec.call('POST', '/api/inspections', { kind: 'risk_internal', title: '第四季度内部风险评估', req_ids: ['AUD-5'] });
+  const id = r.json.id;
+  await sec.call('POST', `/api/inspections/${id}/items/AUD-5`, { finding: 'issue', note: '未接收交换机日志' });
+  r = await sec.call('POST', `/api/inspections/${id}/items/AUD-5/rectify`, { description: '配置 syslog 接收', owner_id: sec.id, days: 3 });
+  const rect = r.json.rectifications[0];
+  r = await sec.call('POST', `/api/rectifications/${rect.id}/done`, { note: '已配置' });
+  assert.equal(r.status, 200, r.body);
+  r = await sec.call('POST', `/api/rectifications/${rect.id}/verify`, { approve: true, note: '自己验证' });
+  assert.equal(r.status, 403, r.body);
+  assert.equal(r.json.error.code, 'own_item');
+});
+
 test('the PDF holds every id and the xlsx the same rows', async () => {
   const pdf = await request(server.url, '/api/compliance/report.pdf', { headers: { Cookie: lead.cookie } });
   assert.equal(pdf.status, 200);
