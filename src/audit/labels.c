@@ -117,6 +117,10 @@ static const label labels[] = {
     {"action", "monitor.down", "网站无法访问通知", "Site down notice"},
     {"action", "monitor.up", "网站恢复通知", "Site up notice"},
     {"action", "monitor.check", "网站监测", "Site checks"},
+    /* notices */
+    {"action", "notice.send", "发送安全通报", "Notice sent"},
+    {"action", "notice.read", "阅读安全通报", "Notice read"},
+    {"action", "oblig.notice", "安全通报", "Notice"},
     /* inspections and rectification */
     {"action", "inspection.start", "开始检查评估", "Inspection started"},
     {"action", "inspection.finding", "记录检查结论", "Finding recorded"},
@@ -200,6 +204,7 @@ static const label labels[] = {
     {"object", "requirement", "合规要求", "Requirement"},
     {"object", "obligation", "周期职责", "Duty"},
     {"object", "inspection", "检查评估", "Inspection"},
+    {"object", "notice", "安全通报", "Notice"},
     {"object", "rectification", "整改事项", "Rectification"},
     {"object", "monitor_site", "监测网站", "Watched site"},
     {"object", "duty_day", "值班日", "Duty day"},
@@ -294,6 +299,7 @@ static const label labels[] = {
     {"room", "message", "网友留言", "Public messages"},
     {"room", "oblig", "周期职责", "Duties"},
     {"room", "inspection", "检查评估", "Inspections"},
+    {"room", "notice", "安全通报", "Notices"},
     {"room", "rectification", "整改", "Rectification"},
     {"room", "monitor", "网站监测", "Website watch"},
     {"room", "duty", "值班", "Duty"},

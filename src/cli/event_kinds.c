@@ -42,6 +42,9 @@ const notify_event_kind cli_event_kinds[] = {
      .template = "{site}（{url}）已恢复访问。"},
     {.name = "monitor.alarm", .title = "网站监测告警", .severity = "warning",
      .vars = "site,url,alarm,detail", .template = "【{alarm}】{site}（{url}）：{detail}"},
+    /* RSK-3: a notice of risks, vulnerabilities or incidents */
+    {.name = "oblig.notice", .title = "安全通报", .severity = "warning", .vars = "kind,title,body",
+     .template = "【{kind}】{title}\n{body}\n请在信安中阅读并确认。"},
     /* MON-2: the person on duty has not checked in */
     {.name = "duty.checkin_missed", .title = "值班人员未签到", .severity = "warning",
      .vars = "date,name,phone",

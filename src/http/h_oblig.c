@@ -399,3 +399,47 @@ int http_h_rectification_verify(http_req *req, http_resp *resp)
     }
     return http_h_rectifications(req, resp);
 }
+
+/* ---- notices (RSK-3) ----------------------------------------------------------------------- */
+
+int http_h_notices(http_req *req, http_resp *resp)
+{
+    json_t *out = NULL;
+    xn_error err;
+    if (oblig_notices_json(req->app->oblig, req->who->user_id,
+                           auth_can(req->who, "compliance.read"), &out, &err) != XN_OK)
+        return http_fail(req, resp, &err);
+    return http_json(resp, 200, out);
+}
+
+int http_h_notice_send(http_req *req, http_resp *resp)
+{
+    xn_error err;
+    const char *kind = NULL, *title = NULL, *body = NULL, *group = NULL;
+    int rc = http_body_string(req, "kind", 32, true, &kind, &err);
+    if (rc == XN_OK)
+        rc = http_body_string(req, "title", 300, false, &title, &err);
+    if (rc == XN_OK)
+        rc = http_body_string(req, "body", 20000, false, &body, &err);
+    if (rc == XN_OK)
+        rc = http_body_string(req, "group", 64, false, &group, &err);
+    int64_t id = 0;
+    audit_actor actor = auth_actor(req->who);
+    if (rc == XN_OK)
+        rc = oblig_notice_send(req->app->oblig, &actor, kind, title, body, group, &id, &err);
+    if (rc != XN_OK)
+        return http_refuse(req, resp, &err, "notice.send", "notice", NULL);
+    return http_h_notices(req, resp);
+}
+
+int http_h_notice_read(http_req *req, http_resp *resp)
+{
+    int64_t id;
+    if (http_id_param(req, resp, &id) != XN_OK)
+        return 0;
+    xn_error err;
+    audit_actor actor = auth_actor(req->who);
+    if (oblig_notice_read(req->app->oblig, &actor, id, &err) != XN_OK)
+        return http_fail(req, resp, &err);
+    return http_h_notices(req, resp);
+}

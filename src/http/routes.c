@@ -214,6 +214,12 @@ const http_route http_routes[] = {
      "stop watching a site (its history is kept)"},
     {"POST", "/api/monitor/sites/:id/check", http_h_monitor_site_check, 0, "monitor.read",
      "check a site now"},
+    /* notices of risks, vulnerabilities and incidents (RSK-3) */
+    {"GET", "/api/notices", http_h_notices, 0, ANY,
+     "notices: one's own, or all with their read counts (compliance.read)"},
+    {"POST", "/api/notices", http_h_notice_send, J, "compliance.manage",
+     "send a notice {kind: risk|vulnerability|incident, title, body, group}"},
+    {"POST", "/api/notices/:id/read", http_h_notice_read, 0, ANY, "the read receipt"},
     /* inspections, assessments and rectification (RSK-1, RSK-2) */
     {"GET", "/api/inspections", http_h_inspections, 0, "compliance.read",
      "self-inspections and risk assessments with their progress"},

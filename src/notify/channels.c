@@ -689,3 +689,28 @@ int notify_group_test(notify_ctx *n, const audit_actor *actor, int64_t id, int64
         *message_id = g.message_id;
     return rc;
 }
+
+int notify_group_members(store_conn *c, const char *group, int64_t *ids, size_t max, size_t *n,
+                         xn_error *err)
+{
+    *n = 0;
+    store_stmt *st;
+    int rc = store_prepare(c,
+                           "SELECT m.user_id FROM notify_group_member m JOIN notify_group g"
+                           " ON g.id = m.group_id WHERE g.name = $1 ORDER BY m.user_id",
+                           &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_text(st, 1, group, -1);
+    while ((rc = store_step(st, err)) == STORE_ROW) {
+        if (*n == max) {
+            store_stmt_done(st);
+            rc = XN_OK;
+            break;
+        }
+        ids[(*n)++] = store_col_int(st, 0);
+    }
+    if (rc < 0)
+        return rc;
+    return XN_OK;
+}

@@ -152,6 +152,10 @@ int notify_group_test(notify_ctx *n, const audit_actor *actor, int64_t id, int64
 /* {"items":[{id, name, created_at, members:[{user_id, name, mobile, mail}],
  *  channels:[{id, name, kind}]}]} */
 int notify_groups_json(notify_ctx *n, json_t **out, xn_error *err);
+/* The people of a recipient group by its name (at most max into ids, *n of them); none for a
+ * group that does not exist. */
+int notify_group_members(store_conn *c, const char *group, int64_t *ids, size_t max, size_t *n,
+                         xn_error *err);
 /* {"items":[{id, kind, severity, title, body, group, object_type, object_id, created_at,
  *  state: "sent"|"pending"|"failed"|"none", deliveries:[{id, channel_id, channel, channel_kind,
  *  key, state, attempts, next_at, sent_at, last_error, last_status, last_errcode}]}]}:

@@ -143,6 +143,18 @@ int oblig_rectification_verify(oblig_ctx *o, const audit_actor *actor, int64_t i
 int oblig_inspections_json(oblig_ctx *o, int64_t id, json_t **out, xn_error *err);
 int oblig_rectifications_json(oblig_ctx *o, const char *state, json_t **out, xn_error *err);
 
+/* ---- notices (RSK-3, ZJ 41) --------------------------------------------------------------- */
+
+/* A notice of a risk, vulnerability or incident ("risk", "vulnerability", "incident") to a
+ * recipient group: its people then are the recipients, told through the notifications. */
+int oblig_notice_send(oblig_ctx *o, const audit_actor *actor, const char *kind, const char *title,
+                      const char *body, const char *group, int64_t *id, xn_error *err);
+/* A recipient marks it read (the read receipt, audited once). XN_ENOTFOUND for anyone else. */
+int oblig_notice_read(oblig_ctx *o, const audit_actor *actor, int64_t id, xn_error *err);
+/* {"items":[{id, kind, title, body, group, created_by, created_at, recipients, read, mine,
+ *  read_at}]}: all notices (all) or the viewer's own. */
+int oblig_notices_json(oblig_ctx *o, int64_t viewer, bool all, json_t **out, xn_error *err);
+
 /* ---- the duty roster (MON-2, ORG-4, HS 附件3) ---------------------------------------------- */
 
 /* {month, days:[{date, weekday, holiday, needs_leader, key_date?, on_duty:{id, name, phone}|null,

@@ -1176,6 +1176,26 @@ static const store_migration migrations[] = {
                " created_by TEXT NOT NULL);"
                "CREATE INDEX rectification_state ON rectification (state, due_date);",
     },
+    {
+        .version = 28,
+        .name = "notices with read receipts",
+        /* Room oblig/ (notices.c). notice: a notice of risks, vulnerabilities or incidents
+         * (RSK-3, ZJ 41) to a recipient group; notice_receipt: each recipient at sending and
+         * when they read it. */
+        .sql = "CREATE TABLE notice ("
+               " id INTEGER PRIMARY KEY,"
+               " kind TEXT NOT NULL,"
+               " title TEXT NOT NULL,"
+               " body TEXT NOT NULL,"
+               " group_name TEXT NOT NULL,"
+               " created_by TEXT NOT NULL,"
+               " created_at INTEGER NOT NULL);"
+               "CREATE TABLE notice_receipt ("
+               " notice_id INTEGER NOT NULL REFERENCES notice (id),"
+               " user_id INTEGER NOT NULL,"
+               " read_at INTEGER,"
+               " PRIMARY KEY (notice_id, user_id));",
+    },
     {0, NULL, NULL, NULL, NULL},
 };
 

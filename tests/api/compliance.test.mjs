@@ -180,6 +180,38 @@ test('the owner of a rectification who is also a security administrator still ca
   assert.equal(r.json.error.code, 'own_item');
 });
 
+test('RSK-3: a notice reaches its group, each recipient’s reading is recorded, and no one else’s', async () => {
+  const g = await admin.call('POST', '/api/notify/groups', { name: '技术人员', members: [{ user_id: net.id }, { user_id: lead.id }], channels: [1] });
+  assert.equal(g.status, 201, g.body);
+  let r = await sec.call('POST', '/api/notices', { kind: 'vulnerability', title: 'OpenSSH 高危漏洞通报', body: '请于本周内升级所有服务器的 OpenSSH。', group: '不存在的组' });
+  assert.equal(r.status, 400);
+  assert.equal(r.json.error.field, 'group');
+  r = await sec.call('POST', '/api/notices', { kind: 'gossip', title: 'x', body: 'y', group: '技术人员' });
+  assert.equal(r.status, 400);
+  r = await lead.call('POST', '/api/notices', { kind: 'risk', title: 'x', body: 'y', group: '技术人员' });
+  assert.equal(r.status, 403);
+  r = await sec.call('POST', '/api/notices', { kind: 'vulnerability', title: 'OpenSSH 高危漏洞通报', body: '请于本周内升级所有服务器的 OpenSSH。', group: '技术人员' });
+  assert.equal(r.status, 200, r.body);
+  const n = r.json.items[0];
+  assert.equal(n.recipients, 2);
+  assert.equal(n.read, 0);
+  const mine = await net.call('GET', '/api/notices');
+  assert.equal(mine.json.items.length, 1);
+  assert.equal(mine.json.items[0].read_at, 0);
+  r = await net.call('POST', `/api/notices/${n.id}/read`);
+  assert.equal(r.status, 200, r.body);
+  assert.ok(r.json.items[0].read_at > 0);
+  await net.call('POST', `/api/notices/${n.id}/read`);
+  assert.equal(auditRows(server.db, 'notice.read').length, 1, 'read once is recorded once');
+  r = await staff.call('POST', `/api/notices/${n.id}/read`);
+  assert.equal(r.status, 404);
+  assert.equal((await staff.call('GET', '/api/notices')).json.items.length, 0);
+  r = await sec.call('GET', '/api/notices');
+  assert.equal(r.json.items[0].read, 1);
+  const bell = await lead.call('GET', '/api/me/notifications');
+  assert.ok(JSON.stringify(bell.json).includes('OpenSSH'));
+});
+
 test('the PDF holds every id and the xlsx the same rows', async () => {
   const pdf = await request(server.url, '/api/compliance/report.pdf', { headers: { Cookie: lead.cookie } });
   assert.equal(pdf.status, 200);
