@@ -188,7 +188,9 @@ static int csv_records(const char *s, size_t n, row_buf *r, xn_error *err)
                 break;
             }
         } else {
-            size_t run = strcspn(s + i, ",\r\n\"");
+            size_t run = 0; /* the data need not end in a NUL: never strcspn */
+            while (i + run < n && !strchr(",\r\n\"", s[i + run]))
+                run++;
             if (i + run < n && s[i + run] == '"')
                 rc = csv_fail(err, rowno, col, "未加引号的单元格中出现引号");
             else if (xn_buf_append(&cell, s + i, run) != XN_OK)

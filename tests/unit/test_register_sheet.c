@@ -71,6 +71,12 @@ static void csv_as_rfc4180_says(void **state)
     assert_string_equal(got(&t), "1:T=a|T=b\n2:T=c|T=d\n");
     xn_buf_release(&t.text);
 
+    /* the data end where len says, NUL or not (a field at the very end) */
+    seen u = {0};
+    assert_int_equal(csv("a,bXYZ", 3, &u, &err), XN_OK);
+    assert_string_equal(got(&u), "1:T=a|T=b\n");
+    xn_buf_release(&u.text);
+
     /* an empty file has no rows */
     seen e = {0};
     assert_int_equal(csv("", 0, &e, &err), XN_OK);
