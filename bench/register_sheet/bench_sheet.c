@@ -56,7 +56,7 @@ typedef struct fill {
 static int fill_tx(store_conn *tx, void *ctx, xn_error *err)
 {
     fill *f = ctx;
-    static const char *const types[] = {"pc", "laptop", "server", "network",
+    static const char *const types[] = {"pc",       "laptop",  "server", "network",
                                         "security", "printer", "other"};
     for (long i = 0; i < f->rows; i++) {
         bool lent = i % 10 == 3;
@@ -67,8 +67,8 @@ static int fill_tx(store_conn *tx, void *ctx, xn_error *err)
                  "%02lx\",\"switch\":\"SW-%02ld\",\"switch_port\":\"Gi1/0/%ld\",\"location\":"
                  "\"综合楼 %ld 室\",\"user\":\"%ld\",\"secret\":\"%s\"%s%s%s}",
                  i, types[i % 7], i % 50, i * 7919 % 100000000, i >> 16 & 255, i >> 8 & 255,
-                 i & 255, i >> 16 & 255, i >> 8 & 255, i & 255, i % 40, i % 48 + 1,
-                 300 + i % 200, i % 300 + 1, i % 17 ? "no" : "yes",
+                 i & 255, i >> 16 & 255, i >> 8 & 255, i & 255, i % 40, i % 48 + 1, 300 + i % 200,
+                 i % 300 + 1, i % 17 ? "no" : "yes",
                  lent ? ",\"borrower\":\"2\",\"return_date\":\"2026-12-" : "",
                  lent ? (i % 2 ? "20" : "31") : "", lent ? "\"" : "");
         store_stmt *st;
@@ -121,8 +121,7 @@ int main(int argc, char **argv)
     bool created;
     uint8_t seed[AUDIT_SEED_BYTES];
     if (store_open(&db, path, &opt, &err) || store_migrate(db, &applied, &err) ||
-        audit_trail_open(&trail, db, &cfg, &err) ||
-        audit_trail_init(trail, seed, &created, &err))
+        audit_trail_open(&trail, db, &cfg, &err) || audit_trail_init(trail, seed, &created, &err))
         die("open", &err);
     auth_settings auth;
     auth_settings_default(&auth, &cfg);

@@ -206,8 +206,7 @@ static void declare(char *zip, size_t len, const char *name, uint32_t size)
     int patched = 0;
     for (size_t i = 0; i + 46 + nl <= len; i++) {
         bool local = memcmp(zip + i, "PK\x03\x04", 4) == 0 && memcmp(zip + i + 30, name, nl) == 0;
-        bool central =
-            memcmp(zip + i, "PK\x01\x02", 4) == 0 && memcmp(zip + i + 46, name, nl) == 0;
+        bool central = memcmp(zip + i, "PK\x01\x02", 4) == 0 && memcmp(zip + i + 46, name, nl) == 0;
         size_t at = local ? i + 22 : central ? i + 24 : 0;
         if (!at)
             continue;
@@ -223,22 +222,22 @@ static void declare(char *zip, size_t len, const char *name, uint32_t size)
     "<sheets><sheet name=\"甲\" sheetId=\"1\" r:id=\"rId2\"/><sheet name=\"乙\" sheetId=\"2\""   \
     " r:id=\"rId1\"/></sheets></workbook>"
 #define RELS                                                                                       \
-    "<Relationships><Relationship Id=\"rId1\" Type=\"x/worksheet\" Target=\"worksheets/"         \
-    "sheet1.xml\"/><Relationship Id=\"rId2\" Type=\"x/worksheet\" Target=\"/xl/worksheets/"      \
-    "sheet2.xml\"/><Relationship Id=\"rId3\" Type=\"x/sharedStrings\" Target=\"sharedStrings"    \
+    "<Relationships><Relationship Id=\"rId1\" Type=\"x/worksheet\" Target=\"worksheets/"           \
+    "sheet1.xml\"/><Relationship Id=\"rId2\" Type=\"x/worksheet\" Target=\"/xl/worksheets/"        \
+    "sheet2.xml\"/><Relationship Id=\"rId3\" Type=\"x/sharedStrings\" Target=\"sharedStrings"      \
     ".xml\"/></Relationships>"
-#define STRINGS                                                                                    \
-    "<sst><si><t>编号</t></si><si><r><t>名</t></r><r><t>称</t></r><rPh><t>めい</t></rPh></si>"   \
+#define STRINGS                                                                                      \
+    "<sst><si><t>编号</t></si><si><r><t>名</t></r><r><t>称</t></r><rPh><t>めい</t></rPh></si>" \
     "<si><t xml:space=\"preserve\"> 空格 </t></si></sst>"
 #define SHEET                                                                                      \
     "<worksheet><sheetData>"                                                                       \
-    "<row r=\"2\"><c r=\"A2\" t=\"s\"><v>0</v></c><c r=\"C2\" t=\"s\"><v>1</v></c></row>"           \
-    "<row r=\"3\"><c r=\"A3\"><v>42</v></c><c r=\"B3\" t=\"inlineStr\"><is><t>行内</t></is></c>"  \
+    "<row r=\"2\"><c r=\"A2\" t=\"s\"><v>0</v></c><c r=\"C2\" t=\"s\"><v>1</v></c></row>"          \
+    "<row r=\"3\"><c r=\"A3\"><v>42</v></c><c r=\"B3\" t=\"inlineStr\"><is><t>行内</t></is></c>" \
     "<c r=\"C3\" t=\"s\"><v>2</v></c><c r=\"D3\" t=\"b\"><v>1</v></c>"                             \
     "<c r=\"E3\"><f>SUM(1,2)</f><v>3</v></c><c r=\"F3\" t=\"e\"><v>#N/A</v></c>"                   \
     "<c r=\"G3\" s=\"1\"><v>46376</v></c></row>"                                                   \
     "<row r=\"5\"><c r=\"B5\" s=\"1\"/></row>"                                                     \
-    "<row r=\"7\"><c t=\"inlineStr\"><is><t>无位置</t></is></c><c><v>1.5</v></c></row>"        \
+    "<row r=\"7\"><c t=\"inlineStr\"><is><t>无位置</t></is></c><c><v>1.5</v></c></row>"         \
     "</sheetData></worksheet>"
 
 static int xlsx(const char *data, size_t len, const sheet_limits *lim, seen *s, xn_error *err)
@@ -409,9 +408,9 @@ static void xlsx_refusals(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(csv_as_rfc4180_says),  cmocka_unit_test(csv_in_gb18030_is_converted),
-        cmocka_unit_test(csv_refusals),         cmocka_unit_test(xlsx_first_sheet),
-        cmocka_unit_test(xlsx_bombs),           cmocka_unit_test(xlsx_refusals),
+        cmocka_unit_test(csv_as_rfc4180_says), cmocka_unit_test(csv_in_gb18030_is_converted),
+        cmocka_unit_test(csv_refusals),        cmocka_unit_test(xlsx_first_sheet),
+        cmocka_unit_test(xlsx_bombs),          cmocka_unit_test(xlsx_refusals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
