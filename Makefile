@@ -4,7 +4,7 @@
 
 SHELL := /bin/bash
 CC ?= cc
-PKGS := libmicrohttpd sqlite3 jansson inih libsodium libcrypto libcurl libutf8proc libargon2 xlsxwriter libqrencode libmagic pangocairo cairo-pdf gumbo
+PKGS := libmicrohttpd sqlite3 jansson inih libsodium libcrypto libcurl libutf8proc libargon2 xlsxwriter libqrencode libmagic pangocairo cairo-pdf gumbo libzip expat
 
 ifeq ($(SAN),1)
   BUILD := build/san

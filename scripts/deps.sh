@@ -6,10 +6,11 @@ set -euo pipefail
 run_pkgs=(build-essential pkg-config libmicrohttpd-dev libsqlite3-dev libjansson-dev libinih-dev
           libsodium-dev libssl-dev libcurl4-openssl-dev libutf8proc-dev libargon2-dev
           libxlsxwriter-dev libopencc-data libqrencode-dev libmagic-dev libpango1.0-dev libcairo2-dev libgumbo-dev
+          libzip-dev libexpat1-dev
           fonts-wqy-microhei wamerican wbritish nodejs npm)
 test_pkgs=(libcmocka-dev chromium chromium-driver fonts-wqy-microhei cppcheck clang-format clang libclang-rt-14-dev
            sqlite3 curl clamav-daemon poppler-utils unzip nginx-light)
-bench_pkgs=(wrk nginx-light libhyperscan-dev rsyslog hugo)
+bench_pkgs=(wrk nginx-light libhyperscan-dev rsyslog hugo python3-openpyxl)
 
 want=()
 case "${1:-run}" in

@@ -65,6 +65,7 @@ static const label labels[] = {
     {"action", "register.update", "修改台账记录", "Register row changed"},
     {"action", "register.transition", "办理台账手续", "Register row moved"},
     {"action", "register.write", "写入台账", "Register written"},
+    {"action", "register.import", "导入台账", "Register imported"},
     /* incidents */
     {"action", "incident.open", "登记安全事件", "Incident opened"},
     {"action", "incident.alarm", "事件再次告警", "Incident alarm repeated"},

@@ -180,18 +180,61 @@ static int make_csv(const char *path, void *ctx, xn_error *err)
     return rc;
 }
 
+static int make_xlsx(const char *path, void *ctx, xn_error *err)
+{
+    export_job *j = ctx;
+    return register_export_xlsx(j->registers, j->def, path, err);
+}
+
+/* ?format=xlsx (the default) or csv. */
 int http_h_register_export(http_req *req, http_resp *resp)
 {
     const register_def *d = reg_param(req, resp, false);
     if (!d)
         return 0;
     const char *format = NULL;
-    if (http_query_checked(req, "format", 8, &format) != XN_OK || (format && strcmp(format, "csv")))
-        return http_error(req, resp, 400, "bad_format", "导出格式目前只能是 csv", "format");
+    if (http_query_checked(req, "format", 8, &format) != XN_OK ||
+        (format && strcmp(format, "csv") && strcmp(format, "xlsx")))
+        return http_error(req, resp, 400, "bad_format", "导出格式应为 xlsx 或 csv", "format");
+    bool csv = format && strcmp(format, "csv") == 0;
     char name[160];
-    snprintf(name, sizeof name, "%s.csv", d->name);
+    snprintf(name, sizeof name, "%s.%s", d->name, csv ? "csv" : "xlsx");
     export_job job = {.registers = req->app->registers, .def = d};
-    return http_send_made(req, resp, "text/csv; charset=utf-8", name, make_csv, &job);
+    if (csv)
+        return http_send_made(req, resp, "text/csv; charset=utf-8", name, make_csv, &job);
+    return http_send_made(req, resp, HTTP_XLSX_TYPE, name, make_xlsx, &job);
+}
+
+/* ?format=xlsx|csv with the file as the raw body (HTTP_FILE_BODY): {added, updated}, or 400
+ * bad_rows with error.rows [{row, field, column, reason}] and error.more; nothing changes on
+ * any refusal. */
+int http_h_register_import(http_req *req, http_resp *resp)
+{
+    const register_def *d = reg_param(req, resp, true);
+    if (!d)
+        return 0;
+    const char *format = NULL;
+    if (http_query_checked(req, "format", 8, &format) != XN_OK ||
+        (format && strcmp(format, "csv") && strcmp(format, "xlsx")))
+        return http_error(req, resp, 400, "bad_format", "导入格式应为 xlsx 或 csv", "format");
+    if (!format) /* told by the file itself: a workbook is a zip */
+        format = req->body_len >= 4 && memcmp(req->body, "PK\x03\x04", 4) == 0 ? "xlsx" : "csv";
+    register_import_result res;
+    xn_error err;
+    audit_actor actor = auth_actor(req->who);
+    int rc = register_import(req->app->registers, d, &actor, format, req->body, req->body_len, &res,
+                             &err);
+    if (rc != XN_OK) {
+        json_t *extra = NULL;
+        if (res.rows)
+            extra = json_pack("{s:o, s:I}", "rows", res.rows, "more", (json_int_t)res.more);
+        if (err.status == XN_EDENIED)
+            return refuse(req, resp, &err, "register.import", 0);
+        return http_fail_with(req, resp, &err, extra);
+    }
+    return http_json(resp, 200,
+                     json_pack("{s:I, s:I}", "added", (json_int_t)res.added, "updated",
+                               (json_int_t)res.updated));
 }
 
 /* The people a register row may name (使用人, 保管人, 批准人 …): id, real name and account of

@@ -121,6 +121,11 @@ typedef int (*http_handler)(http_req *req, http_resp *resp);
 #define HTTP_CONTENT_BODY     0x20
 #define HTTP_MAX_CONTENT_BODY (6u << 20)
 
+/* The body is a file of any type (an xlsx or CSV import) of up to HTTP_MAX_FILE_BODY bytes,
+ * left raw in req->body whatever http.max_body says; the handler checks what it holds. */
+#define HTTP_FILE_BODY     0x40
+#define HTTP_MAX_FILE_BODY (50u << 20)
+
 /* A public route that is never refused to an address over its failures (health, metrics:
  * monitors poll them and they cannot fail). */
 #define HTTP_UNLIMITED 0x8
@@ -390,6 +395,7 @@ int http_h_incidents(http_req *req, http_resp *resp);
 /* registers (h_registers.c) */
 int http_h_registers(http_req *req, http_resp *resp);
 int http_h_register_flags(http_req *req, http_resp *resp);
+int http_h_register_import(http_req *req, http_resp *resp);
 int http_h_register_people(http_req *req, http_resp *resp);
 int http_h_register_rows(http_req *req, http_resp *resp);
 int http_h_register_row(http_req *req, http_resp *resp);

@@ -185,7 +185,10 @@ const http_route http_routes[] = {
     {"POST", "/api/registers/:key/rows", http_h_register_create, J, ANY,
      "add a row {field: value …}"},
     {"GET", "/api/registers/:key/export", http_h_register_export, 0, ANY,
-     "the register as CSV (?format=csv)"},
+     "the register as a workbook or CSV (?format=xlsx|csv)"},
+    {"POST", "/api/registers/:key/import", http_h_register_import, HTTP_FILE_BODY, ANY,
+     "rows from a workbook or CSV in the export's layout, all or nothing (?format=xlsx|csv; the"
+     " file as the body): {added, updated} or 400 bad_rows"},
     {"GET", "/api/registers/:key/rows/:id", http_h_register_row, 0, ANY, "one row"},
     {"PATCH", "/api/registers/:key/rows/:id", http_h_register_update, J, ANY,
      "change a row's fields with a reason {…, reason}"},

@@ -612,8 +612,10 @@ static void begin_request(req_ctx *ctx, const char *method, const char *url,
         begin_stream(ctx, r, conn);
         return;
     }
-    if (r->flags & (HTTP_TEXT_BODY | HTTP_CONTENT_BODY)) {
-        max_body = r->flags & HTTP_TEXT_BODY ? HTTP_MAX_TEXT_BODY : HTTP_MAX_CONTENT_BODY;
+    if (r->flags & (HTTP_TEXT_BODY | HTTP_CONTENT_BODY | HTTP_FILE_BODY)) {
+        max_body = r->flags & HTTP_TEXT_BODY   ? HTTP_MAX_TEXT_BODY
+                   : r->flags & HTTP_FILE_BODY ? HTTP_MAX_FILE_BODY
+                                               : HTTP_MAX_CONTENT_BODY;
         xn_buf_release(&ctx->body);
         xn_buf_init(&ctx->body, max_body);
     }

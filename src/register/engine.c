@@ -345,6 +345,8 @@ typedef struct change_ctx {
     const register_transition *t;
     const json_t *in;
     const char *to;
+    bool same_ok; /* an update that changes nothing is no error (an import's unchanged row) */
+    bool changed; /* set by change_tx: something changed */
 } change_ctx;
 
 static int create_tx(store_conn *tx, void *ctx, xn_error *err)
@@ -375,10 +377,10 @@ static int create_tx(store_conn *tx, void *ctx, xn_error *err)
     return rc;
 }
 
-int register_create(register_ctx *c, const register_def *d, const audit_actor *actor,
-                    const json_t *in, int64_t *id, xn_error *err)
+/* A new row's values from in into data, checked as a whole. */
+static int create_values(register_ctx *c, const register_def *d, const json_t *in, json_t *data,
+                         xn_error *err)
 {
-    json_t *data = json_object();
     int rc = take_values(c, d, in, "", data, err);
     for (const register_field *f = d->fields; rc == XN_OK && f->key; f++)
         if (f->step && *text_of(data, f->key))
@@ -390,6 +392,14 @@ int register_create(register_ctx *c, const register_def *d, const audit_actor *a
         rc = check_required(d, data, err);
     if (rc == XN_OK && d->check)
         rc = d->check(d, data, err);
+    return rc;
+}
+
+int register_create(register_ctx *c, const register_def *d, const audit_actor *actor,
+                    const json_t *in, int64_t *id, xn_error *err)
+{
+    json_t *data = json_object();
+    int rc = create_values(c, d, in, data, err);
     change_ctx x = {.c = c,
                     .d = d,
                     .actor = actor,
@@ -481,11 +491,12 @@ static int change_tx(store_conn *tx, void *ctx, xn_error *err)
     if (rc == XN_OK && x->d->check)
         rc = x->d->check(x->d, data, err);
     json_t *changes = rc == XN_OK ? diff(x->d, before, data, state, new_state) : NULL;
-    if (rc == XN_OK && !x->t && json_array_size(changes) == 0)
+    x->changed = rc == XN_OK && (x->t || json_array_size(changes) > 0);
+    if (rc == XN_OK && !x->changed && !x->same_ok)
         rc = xn_fail(err, XN_EINVAL, "no_change", "没有修改任何内容");
-    if (rc == XN_OK)
+    if (rc == XN_OK && x->changed)
         rc = write_row(tx, x->d, x->id, data, new_state, x->now, err);
-    if (rc == XN_OK) {
+    if (rc == XN_OK && x->changed) {
         char reason[160];
         if (x->t)
             snprintf(reason, sizeof reason, "%s", x->t->label);
@@ -511,6 +522,43 @@ int register_update(register_ctx *c, const register_def *d, const audit_actor *a
                     .reason = reason,
                     .now = auth_now(c->opt.auth)};
     return store_tx(c->opt.db, change_tx, &x, err);
+}
+
+int register_import_row(register_ctx *c, store_conn *tx, const register_def *d,
+                        const audit_actor *actor, int64_t id, const json_t *in, int64_t now,
+                        register_import_outcome *outcome, xn_error *err)
+{
+    *outcome = REGISTER_IMPORT_SAME;
+    change_ctx x = {.c = c, .d = d, .actor = actor, .id = id, .in = in, .now = now};
+    if (id > 0) {
+        x.reason = "导入";
+        x.same_ok = true;
+        int rc = change_tx(tx, &x, err);
+        if (rc == XN_OK && x.changed)
+            *outcome = REGISTER_IMPORT_UPDATED;
+        return rc;
+    }
+    json_t *data = json_object();
+    int rc = create_values(c, d, in, data, err);
+    x.data = data;
+    x.state = d->states[0].key;
+    if (rc == XN_OK)
+        rc = create_tx(tx, &x, err);
+    json_decref(data);
+    if (rc == XN_OK)
+        *outcome = REGISTER_IMPORT_ADDED;
+    return rc;
+}
+
+const char *register_enum_label(const register_field *f, const char *value)
+{
+    return enum_label(f, value);
+}
+
+const char *register_state_label(const register_def *d, const char *state)
+{
+    const register_state *s = state_find(d, state);
+    return s ? s->label : state;
 }
 
 int register_transition_run(register_ctx *c, const register_def *d, const audit_actor *actor,
@@ -815,11 +863,18 @@ json_t *register_defs_json(const auth_principal *p)
 
 /* ---- export --------------------------------------------------------------------------------- */
 
+bool register_csv_guarded(const char *v)
+{
+    /* and one that starts with an apostrophe before such a character, so an import that takes
+     * the apostrophe off gives back exactly what was exported */
+    const char *p = v[0] == '\'' ? v + 1 : v;
+    return *p && strchr("=+-@\t\r", *p) != NULL;
+}
+
 static void csv_cell(FILE *out, const char *v)
 {
     /* a cell a spreadsheet would run is written as text */
-    bool guard =
-        v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@' || v[0] == '\t' || v[0] == '\r';
+    bool guard = register_csv_guarded(v);
     bool quote = guard || strpbrk(v, ",\"\r\n") != NULL;
     if (quote)
         fputc('"', out);

@@ -166,6 +166,45 @@ int register_history_json(register_ctx *c, const register_def *d, int64_t id, js
                           xn_error *err);
 /* The register as CSV (UTF-8 with BOM; a cell starting = + - @ TAB CR gets a leading '). */
 int register_export_csv(register_ctx *c, const register_def *d, FILE *out, xn_error *err);
+/* The register as an xlsx workbook at path (libxlsxwriter in constant-memory mode): a title
+ * row with the unit (the root of the organisation) and the export time, the Chinese headers
+ * (编号, 状态, the fields' labels) frozen under it, column widths, the row id in the first
+ * column so the file can come back as an update, dates and times as spreadsheet dates, enum
+ * labels in Chinese, every text written as a string cell (never a formula). */
+int register_export_xlsx(register_ctx *c, const register_def *d, const char *path, xn_error *err);
+
+#define REGISTER_IMPORT_MAX_ROWS  100000
+#define REGISTER_IMPORT_MAX_BYTES (50u << 20) /* bytes of the file */
+#define REGISTER_IMPORT_SHOWN     50          /* bad rows listed; the rest counted */
+
+typedef struct register_import_result {
+    int64_t added, updated;
+    /* On the refusal "bad_rows": the first REGISTER_IMPORT_SHOWN faults [{row, field, column,
+     * reason}] (row as the spreadsheet numbers it, field the key, column the header people
+     * see, reason in Chinese) and the count of the rest; rows is the caller's to json_decref
+     * (NULL otherwise). */
+    json_t *rows;
+    int64_t more;
+} register_import_result;
+
+/*
+ * Imports a file in the export's own layout: format "xlsx" (the first sheet) or "csv" (UTF-8
+ * with or without a BOM, or GB18030 converted). Title lines before the header row are
+ * skipped; the header names the columns by their Chinese labels (or keys); 编号 is the row id,
+ * 状态 and computed fields are read but never written (states change by transitions only);
+ * enum cells may hold the Chinese label or the key; a CSV cell's leading apostrophe added by
+ * the export is taken off. Rows that carry the id of an existing row update it (history and
+ * audit with the reason 导入); others are added. All or nothing, in one transaction with a
+ * register.import record: any fault (a bad value, a unique clash, an unknown id or column, a
+ * formula cell) refuses the whole file with XN_EINVAL "bad_rows" and res->rows, and nothing
+ * changes. A file that cannot be read at all: XN_EINVAL ("bad_file", "too_many_rows", …)
+ * with a Chinese message. At most REGISTER_IMPORT_MAX_ROWS rows and
+ * REGISTER_IMPORT_MAX_BYTES bytes.
+ */
+int register_import(register_ctx *c, const register_def *d, const audit_actor *actor,
+                    const char *format, const void *data, size_t len, register_import_result *res,
+                    xn_error *err);
+
 /* The home page's flags: {items:[{register, id, title, flag}]} (lent and not returned,
  * re-filings overdue, media checks due, licences expiring, …). */
 int register_flags_json(register_ctx *c, const auth_principal *p, json_t **out, xn_error *err);

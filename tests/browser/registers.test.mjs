@@ -7,7 +7,9 @@
 // A 设备管理员 opens 台账管理, adds a device: a wrong IP address is refused with the field's
 // Chinese message under it and nothing stored; corrected, the device is listed. The row is
 // opened, lent with a borrower and a return date (外借), and its history shows both steps with
-// the person who did them. Screenshots go to tests/output/.
+// the person who did them. A CSV with one bad address among good rows is refused whole, its
+// faults listed by row and column in Chinese; corrected, it imports. Screenshots go to
+// tests/output/.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from '../lib/server.mjs';
@@ -71,5 +73,28 @@ describe('the register page', { timeout: 240_000 }, () => {
     await S.shot('register-history');
     assert.deepEqual(S.problems, []);
     assert.deepEqual(await S.cspViolations(), []);
+  });
+
+  test('a CSV with a bad address is refused whole, its faults listed in Chinese; corrected, it imports', async () => {
+    const page = S.page;
+    await page.keyboard.press('Escape');
+    await page.goto(`${srv.url}/ledgers?r=devices`);
+    await page.getByTestId('register-table').getByText('ZC-2026-001').waitFor();
+    const csv = (ip) => Buffer.from(`\ufeff编号,资产编号,设备类型,IP 地址,涉密设备\r\n,ZC-2026-101,服务器,10.1.1.41,否\r\n,ZC-2026-102,打印机/复印机,${ip},否\r\n`);
+    const input = page.getByTestId('register-import-file');
+    await input.setInputFiles({ name: '设备.csv', mimeType: 'text/csv', buffer: csv('10.1.1.999') });
+    const dialog = page.getByTestId('register-bad-rows');
+    await dialog.getByText('未导入任何记录').first().waitFor();
+    const table = page.getByTestId('register-bad-rows-table');
+    await table.getByText('IP 地址', { exact: true }).waitFor();
+    await table.getByText(/应为 IPv4 地址/).waitFor();
+    assert.equal((await table.locator('tbody tr').first().locator('td').first().innerText()).trim(), '3');
+    await S.shot('register-import-bad-rows');
+    await dialog.getByRole('button', { name: '完成' }).click();
+    assert.equal(await page.getByTestId('register-table').getByText('ZC-2026-101').count(), 0, 'nothing stored');
+    await input.setInputFiles({ name: '设备.csv', mimeType: 'text/csv', buffer: csv('10.1.1.42') });
+    await page.getByTestId('register-notice').getByText('已导入：新增 2 条，更新 0 条').waitFor();
+    await page.getByTestId('register-table').getByText('ZC-2026-102').waitFor();
+    assert.deepEqual(S.problems, []);
   });
 });

@@ -1,0 +1,51 @@
+/* libFuzzer harness: the register room's CSV reader (register/sheet.h), fed any bytes. Nothing
+ * reads out of bounds or leaks; every row handed over has 1..SHEET_MAX_COLS cells, a non-empty
+ * one among them, texts of the length said and valid UTF-8 (GB18030 converted), no cell over
+ * its bound, and row numbers that only grow. */
+#include "register/sheet.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+typedef struct check {
+    size_t last_row, rows;
+} check;
+
+static int on_row(void *ctx, size_t row, const sheet_cell *cells, size_t n, xn_error *err)
+{
+    (void)err;
+    check *c = ctx;
+    if (n == 0 || n > SHEET_MAX_COLS || row <= c->last_row)
+        abort();
+    bool any = false;
+    for (size_t i = 0; i < n; i++) {
+        if (strlen(cells[i].text) != cells[i].len || cells[i].len > SHEET_MAX_CELL ||
+            !xn_utf8_valid(cells[i].text, cells[i].len))
+            abort();
+        if ((cells[i].kind == SHEET_EMPTY) != (cells[i].len == 0) ||
+            (cells[i].kind != SHEET_EMPTY && cells[i].kind != SHEET_TEXT))
+            abort();
+        any = any || cells[i].kind != SHEET_EMPTY;
+    }
+    if (!any)
+        abort();
+    c->last_row = row;
+    c->rows++;
+    return XN_OK;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    sheet_limits lim = SHEET_LIMITS_DEFAULT;
+    lim.max_rows = 1000;
+    check c = {0};
+    xn_error err;
+    int rc = sheet_read_csv(data, size, &lim, on_row, &c, &err);
+    if (rc != XN_OK && (rc != XN_EINVAL || !err.message[0]))
+        abort();
+    if (c.rows > lim.max_rows)
+        abort();
+    return 0;
+}
