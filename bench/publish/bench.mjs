@@ -75,7 +75,14 @@ try {
   };
   await Promise.all([worker(), worker(), worker(), worker()]);
   console.log(`site filled to ${items} published items in ${((Date.now() - t0) / 1000).toFixed(1)} s (create, submit, approve, publish each)`);
-  const full = await publishAll(await batch(samples));
+  const ready = await batch(samples);
+  // the filling's last signing of the manifest (a background job, every 5 s at most) ends first
+  await new Promise((r) => setTimeout(r, 8000));
+  const full = await publishAll(ready);
+  const runs = (await admin.call('GET', '/api/jobs/runs?kind=publish.manifest&limit=20')).json.items
+    .filter((x) => x.ended_at).map((x) => (x.ended_at - x.started_at) / 1000);
+  if (runs.length)
+    console.log(`signing the manifest of ${items} items (job publish.manifest, at most every 5 s): median ${median(runs).toFixed(0)} ms`);
   const e = median(empty), f = median(full);
   console.log(`publish one item: empty site median ${e.toFixed(2)} ms, site of ${items} items median ${f.toFixed(2)} ms at the server: ${(f / e).toFixed(2)}x (target <= 2x)`);
 

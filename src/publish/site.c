@@ -471,8 +471,9 @@ int publish_site_remove(publish_ctx *p, store_conn *tx, int64_t item, xn_error *
 
 int publish_site_changed(publish_ctx *p, store_conn *tx, xn_error *err)
 {
-    /* a second on: a burst of publications is signed once, not once each */
-    return p->jobs ? jobs_schedule(p->jobs, tx, PUBLISH_JOB_SITE, "", xn_now_us() + 1000000, err)
+    /* five seconds on: a burst of publications is signed once, not once each (the manifest
+     * lists the whole site, so signing it costs what the site costs) */
+    return p->jobs ? jobs_schedule(p->jobs, tx, PUBLISH_JOB_SITE, "", xn_now_us() + 5000000, err)
                    : XN_OK;
 }
 
