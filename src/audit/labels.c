@@ -106,6 +106,9 @@ static const label labels[] = {
     /* duties and the roster */
     {"action", "oblig.evidence", "提交职责完成证据", "Duty evidence added"},
     {"action", "oblig.update", "修改周期职责", "Duty changed"},
+    {"action", "oblig.due", "周期职责到期提醒", "Duty reminder"},
+    {"action", "oblig.overdue", "周期职责逾期升级", "Duty overdue"},
+    {"action", "oblig.remind", "周期职责提醒与逾期升级", "Duty reminders"},
     {"action", "duty.plan", "排班", "Duty planned"},
     {"action", "duty.key_date", "标记重要时间节点", "Key date marked"},
     {"action", "duty.checkin", "值班签到", "Duty check-in"},

@@ -45,6 +45,10 @@ const notify_event_kind cli_event_kinds[] = {
     /* RSK-3: a notice of risks, vulnerabilities or incidents */
     {.name = "oblig.notice", .title = "安全通报", .severity = "warning", .vars = "kind,title,body",
      .template = "【{kind}】{title}\n{body}\n请在信安中阅读并确认。"},
+    /* OBL: a periodic duty gone past its due date */
+    {.name = "oblig.overdue", .title = "周期职责逾期", .severity = "warning",
+     .vars = "title,period,due,owner",
+     .template = "周期职责「{title}」（{period}）已超过期限 {due}，负责岗位：{owner}。"},
     /* MON-2: the person on duty has not checked in */
     {.name = "duty.checkin_missed", .title = "值班人员未签到", .severity = "warning",
      .vars = "date,name,phone",

@@ -149,6 +149,12 @@ static int publish_manifest_run(jobs_run *run, xn_error *err)
     return publish_manifest_job(app_of(run)->publish, run->summary, err);
 }
 
+/* OBL: duties come due remind their owners; overdue ones tell the leaders. */
+static int oblig_remind_run(jobs_run *run, xn_error *err)
+{
+    return oblig_remind_job(app_of(run)->oblig, run->summary, err);
+}
+
 /* MON-2, ORG-4: a person on duty who has not checked in an hour into the shift. */
 static int duty_watch_run(jobs_run *run, xn_error *err)
 {
@@ -203,6 +209,8 @@ const jobs_kind cli_job_kinds[] = {
      .attempts = 3, .run = publish_manifest_run},
     {.name = MONITOR_JOB, .title = "网站监测", .period_s = 5, .timeout_s = 600,
      .attempts = 1, .run = monitor_run},
+    {.name = "oblig.remind", .title = "周期职责提醒与逾期升级", .period_s = 3600, .timeout_s = 300,
+     .attempts = 3, .run = oblig_remind_run},
     {.name = "duty.watch", .title = "值班签到检查", .period_s = 60, .timeout_s = 60,
      .attempts = 1, .run = duty_watch_run},
 };

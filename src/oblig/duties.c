@@ -541,3 +541,106 @@ int oblig_duty_update(oblig_ctx *o, const audit_actor *actor, int64_t id, const 
                     .enabled = enabled};
     return store_tx(o->opt.db, update_tx, &x, err);
 }
+
+/* ---- reminders and escalation (OBL) ----------------------------------------------------- */
+
+typedef struct remind_ctx {
+    oblig_ctx *o;
+    json_t *items;
+    int reminded, escalated;
+} remind_ctx;
+
+/* In-app to every active holder of the owning role. */
+static int tell_role(store_conn *tx, const char *role, const char *title, const char *body,
+                     xn_error *err)
+{
+    store_stmt *st;
+    int rc = store_prepare(tx,
+                           "SELECT ur.user_id FROM user_role ur JOIN role r ON r.id = ur.role_id"
+                           " JOIN app_user u ON u.id = ur.user_id WHERE r.code = $1"
+                           " AND u.status = 'active'",
+                           &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_text(st, 1, role, -1);
+    int64_t ids[256];
+    size_t n = 0;
+    while ((rc = store_step(st, err)) == STORE_ROW && n < 256)
+        ids[n++] = store_col_int(st, 0);
+    if (rc == STORE_ROW)
+        store_stmt_done(st);
+    for (size_t i = 0; rc >= 0 && i < n; i++)
+        rc = auth_notification_add(tx, ids[i], "oblig.due", title, body, err);
+    return rc < 0 ? rc : XN_OK;
+}
+
+static int remind_tx(store_conn *tx, void *ctx, xn_error *err)
+{
+    remind_ctx *x = ctx;
+    size_t i;
+    json_t *it;
+    int rc = XN_OK;
+    json_array_foreach(x->items, i, it)
+    {
+        const char *state = json_string_value(json_object_get(it, "state"));
+        bool overdue = strcmp(state, "overdue") == 0;
+        if (!overdue && strcmp(state, "due") != 0)
+            continue;
+        store_stmt *st;
+        rc = store_prepare(tx,
+                           "INSERT INTO obligation_notice (obligation_id, period, kind, at)"
+                           " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                           &st, err);
+        if (rc != XN_OK)
+            return rc;
+        store_bind_int(st, 1, json_integer_value(json_object_get(it, "id")));
+        store_bind_text(st, 2, json_string_value(json_object_get(it, "period")), -1);
+        store_bind_text(st, 3, overdue ? "overdue" : "due", -1);
+        store_bind_int(st, 4, x->o->opt.auth ? auth_now(x->o->opt.auth) : xn_now_us());
+        rc = store_step(st, err);
+        store_stmt_done(st);
+        if (rc < 0)
+            return rc;
+        if (store_changes(tx) == 0)
+            continue; /* told already for this period */
+        const char *title = json_string_value(json_object_get(it, "title"));
+        const char *due = json_string_value(json_object_get(it, "due_date"));
+        char body[512];
+        snprintf(body, sizeof body, "%s（%s）%s，请提交完成证据。", title,
+                 json_string_value(json_object_get(it, "period")),
+                 overdue ? "已超过期限" : "即将到期");
+        rc = tell_role(tx, json_string_value(json_object_get(it, "owner")),
+                       overdue ? "周期职责已逾期" : "周期职责即将到期", body, err);
+        if (rc == XN_OK && overdue && x->o->opt.notify) {
+            char oid[24];
+            snprintf(oid, sizeof oid, "%lld",
+                     (long long)json_integer_value(json_object_get(it, "id")));
+            json_t *vars = json_pack("{s:s, s:s, s:s, s:s}", "title", title, "period",
+                                     json_string_value(json_object_get(it, "period")), "due", due,
+                                     "owner", json_string_value(json_object_get(it, "owner_name")));
+            rc = notify_raise(x->o->opt.notify, tx, "oblig.overdue", "领导小组", "obligation", oid,
+                              vars, NULL, err);
+            json_decref(vars);
+        }
+        if (rc != XN_OK)
+            return rc;
+        overdue ? x->escalated++ : x->reminded++;
+    }
+    return XN_OK;
+}
+
+int oblig_remind_job(oblig_ctx *o, json_t *summary, xn_error *err)
+{
+    json_t *list = NULL;
+    int rc = oblig_obligations_json(o, NULL, NULL, &list, err);
+    if (rc != XN_OK)
+        return rc;
+    remind_ctx x = {.o = o, .items = json_object_get(list, "items")};
+    rc = store_tx(o->opt.db, remind_tx, &x, err);
+    json_decref(list);
+    if (rc == XN_OK && x.reminded)
+        json_object_set_new(summary, "reminded", json_integer(x.reminded));
+    if (rc == XN_OK && x.escalated)
+        json_object_set_new(summary, "escalated", json_integer(x.escalated));
+    return rc;
+}

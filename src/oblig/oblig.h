@@ -109,6 +109,9 @@ int oblig_duties_seed(oblig_ctx *o, xn_error *err);
  *  mine}]}: each duty's current period, and the period before while it is overdue. */
 int oblig_obligations_json(oblig_ctx *o, const auth_principal *who, const char *state, json_t **out,
                            xn_error *err);
+/* The job oblig.remind: a duty come due tells its owning role (in-app), once a period; an
+ * overdue one tells its role again and the leaders (领导小组), once. */
+int oblig_remind_job(oblig_ctx *o, json_t *summary, xn_error *err);
 /* The security administrator changes a duty: its owning role (a role code), its rule and
  * interval (checked by oblig_rule_valid), whether it applies (enabled 0/1, -1 unchanged).
  * NULL / 0 leave a field as it is. Audited. */

@@ -1178,10 +1178,11 @@ static const store_migration migrations[] = {
     },
     {
         .version = 28,
-        .name = "notices with read receipts",
+        .name = "notices with read receipts; the duties' reminders",
         /* Room oblig/ (notices.c). notice: a notice of risks, vulnerabilities or incidents
          * (RSK-3, ZJ 41) to a recipient group; notice_receipt: each recipient at sending and
-         * when they read it. */
+         * when they read it. obligation_notice: a duty's reminder (due) and escalation
+         * (overdue), once a period each. */
         .sql = "CREATE TABLE notice ("
                " id INTEGER PRIMARY KEY,"
                " kind TEXT NOT NULL,"
@@ -1190,6 +1191,12 @@ static const store_migration migrations[] = {
                " group_name TEXT NOT NULL,"
                " created_by TEXT NOT NULL,"
                " created_at INTEGER NOT NULL);"
+               "CREATE TABLE obligation_notice ("
+               " obligation_id INTEGER NOT NULL REFERENCES obligation (id),"
+               " period TEXT NOT NULL,"
+               " kind TEXT NOT NULL,"
+               " at INTEGER NOT NULL,"
+               " PRIMARY KEY (obligation_id, period, kind));"
                "CREATE TABLE notice_receipt ("
                " notice_id INTEGER NOT NULL REFERENCES notice (id),"
                " user_id INTEGER NOT NULL,"

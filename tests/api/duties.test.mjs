@@ -180,6 +180,20 @@ test('the security administrator changes a duty; a rule that cannot fire is refu
   assert.equal(auditRows(server.db, 'oblig.update').filter((x) => x.result === 'ok').length, 2);
 });
 
+test('duties come due remind their owners in-app; overdue ones tell the leaders, once a period', async () => {
+  clockAt('2026-10-08T10:00');
+  const run = await admin.call('POST', '/api/jobs/oblig.remind/run');
+  assert.equal(run.status, 202, run.body);
+  await waitFor(async () => JSON.stringify((await lead.call('GET', '/api/me/notifications')).json).includes('周期职责'), 'the leaders told of an overdue duty');
+  // the daily backup of 10-07 is the system administrator's: told in-app
+  const bell = await admin.call('GET', '/api/me/notifications');
+  assert.ok(JSON.stringify(bell.json).includes('每日增量备份'), 'the owner reminded');
+  const count = (await lead.call('GET', '/api/me/notifications')).json.items.length;
+  await admin.call('POST', '/api/jobs/oblig.remind/run');
+  await new Promise((r) => setTimeout(r, 2500));
+  assert.equal((await lead.call('GET', '/api/me/notifications')).json.items.length, count, 'once a period');
+});
+
 test('a period gone by without evidence is overdue', async () => {
   clockAt('2026-10-08T10:00');
   const r = await sec.call('GET', '/api/obligations?state=overdue');
