@@ -155,13 +155,12 @@ int http_h_obligation_update(http_req *req, http_resp *resp)
 int http_h_duty_roster(http_req *req, http_resp *resp)
 {
     const char *month = NULL;
-    char now_month[8];
+    char now_month[8], today[XN_DATE_STR];
     if (http_query_checked(req, "month", 8, &month) != XN_OK)
         return http_error(req, resp, 400, "bad_month", "月份格式应为 YYYY-MM", "month");
+    xn_date_format(xn_date_of(auth_now(req->app->auth)), today);
     if (!month) {
-        char d[XN_DATE_STR];
-        xn_date_format(xn_date_of(auth_now(req->app->auth)), d);
-        memcpy(now_month, d, 7);
+        memcpy(now_month, today, 7);
         now_month[7] = '\0';
         month = now_month;
     }
@@ -169,6 +168,8 @@ int http_h_duty_roster(http_req *req, http_resp *resp)
     xn_error err;
     if (oblig_roster_json(req->app->oblig, month, &out, &err) != XN_OK)
         return http_fail(req, resp, &err);
+    /* the rules' clock, so the page knows whose check-in is due */
+    json_object_set_new(out, "today", json_string(today));
     return http_json(resp, 200, out);
 }
 

@@ -552,7 +552,10 @@ int monitor_check_site(monitor_ctx *m, int64_t id, xn_error *err)
                               .note = f.error,
                               .cause = cause,
                               .source = "monitor"};
-            incident_open(m->opt.incidents, &audit_system_actor, &in, &incident, NULL, &ierr);
+            if (incident_open(m->opt.incidents, &audit_system_actor, &in, &incident, NULL, &ierr) ==
+                    XN_OK &&
+                x.down_event)
+                monitor_event_link(m, x.down_event, incident);
         }
         if (x.tamper_event) {
             snprintf(cause, sizeof cause, "monitor.tamper:%lld", (long long)s.id);

@@ -123,6 +123,7 @@ test('the roster: a leader on duty on holidays and key dates; one person a day; 
   r = await lead.call('GET', '/api/duty/roster?month=2026-10');
   assert.equal(r.status, 200, r.body);
   assert.equal(r.json.days.length, 31);
+  assert.equal(r.json.today, '2026-09-29', 'the rules’ clock, for the page');
   const d1 = r.json.days[0];
   assert.equal(d1.holiday, true);
   assert.equal(d1.on_duty.name, '王值班');

@@ -91,6 +91,7 @@ test('down only after two failed checks: an incident is opened and the group tol
   const opened = inc.json.items.find((i) => i.kind === 'site_down');
   assert.ok(opened, JSON.stringify(inc.json.items.map((i) => i.title)));
   assert.match(opened.title, /新闻频道/);
+  assert.equal(down.incident_id, opened.id, 'the alarm leads to its incident');
   // still down: no second incident
   await check(id);
   const again = await lead.call('GET', '/api/incidents?state=open');

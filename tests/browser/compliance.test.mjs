@@ -11,7 +11,8 @@
 // under the field), declares BAK-1 符合 with a note and an uploaded evidence file, finds 符合
 // closed to an automatic check, and downloads the PDF. A leader opens the dashboard on a 390 px
 // screen and sees the compliance summary the API gives, with the requirements not met; a duty
-// officer sees only the incidents card. Screenshots go to tests/output/.
+// officer sees only the cards of incidents and of the watched sites. Screenshots go to
+// tests/output/.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -253,14 +254,15 @@ describe('the compliance report and the dashboard', { timeout: 240_000 }, () => 
     await S.context.close();
   });
 
-  test('a duty officer sees only the card of incidents', async () => {
+  test('a duty officer sees only the cards of incidents and of the watched sites', async () => {
     const S = await newPage(browser);
     const page = S.page;
     await uiSignIn(page, srv.url, 'duty1', STRONG);
     await page.goto(`${srv.url}/calendar`);
     await page.getByTestId('dashboard-page').waitFor();
     await page.getByTestId('dash-incidents').waitFor();
-    for (const id of ['dash-compliance', 'dash-flags', 'dash-content']) assert.equal(await page.getByTestId(id).count(), 0, id);
+    await page.getByTestId('dash-sites').waitFor();
+    for (const id of ['dash-compliance', 'dash-flags', 'dash-content', 'dash-duties']) assert.equal(await page.getByTestId(id).count(), 0, id);
     // nor the report
     await page.goto(`${srv.url}/calendar/compliance`);
     await page.waitForURL(/\/403/);

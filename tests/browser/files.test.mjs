@@ -45,9 +45,9 @@ describe('evidence files in the browser', { timeout: 240_000 }, () => {
 
   test('a person uploads a file, sees it listed as clean and downloads it', async () => {
     const page = S.page;
-    // a member of staff reads none of the dashboard's cards: the module opens on 工作日历
+    // a member of staff reads none of the dashboard's cards: the module opens on 周期职责
     await page.getByTestId('nav-calendar').click();
-    await page.waitForURL(`${srv.url}/calendar/workdays`);
+    await page.waitForURL(`${srv.url}/calendar/duties`);
     await page.getByTestId('tab-files').click();
     await page.waitForURL(`${srv.url}/calendar/files`);
     await page.getByTestId('files-page').waitFor();

@@ -24,7 +24,7 @@ const PUBLISH_WORK = ['content.draft', 'content.review1', 'content.review2', 'co
 const PUBLISH_PERMS = [...PUBLISH_WORK, 'text.lexicon'];
 
 // The leader's dashboard: any of the permissions of its cards (DashboardPage.vue).
-const DASHBOARD_PERMS = ['compliance.read', 'incident.read', 'register.read', 'content.read'];
+const DASHBOARD_PERMS = ['compliance.read', 'incident.read', 'register.read', 'content.read', 'monitor.read'];
 
 export const modules = [
   {
@@ -91,7 +91,14 @@ export const modules = [
   },
   {
     key: 'monitor',
-    perms: ['duty.watch', 'settings.update'],
+    // 网站: the watched sites (monitor.read; one site's page, /monitor/sites/:id, is a route of
+    // its own, router.js), added by monitor.manage; 值班表: the duty roster of the 读网值班
+    // (duty.read), planned by duty.plan, where today's person on duty (duty.watch) checks in.
+    perms: ['monitor.read', 'duty.read'],
+    pages: [
+      { path: '/monitor', name: 'monitor', perm: 'monitor.read', title: { 'zh-CN': '网站', en: 'Sites' } },
+      { path: '/monitor/duty', name: 'duty-roster', perm: 'duty.read', title: { 'zh-CN': '值班表', en: 'Duty roster' } },
+    ],
     path: '/monitor',
     icon: 'Monitor',
     name: { 'zh-CN': '网站监测', en: 'Site monitoring' },
@@ -151,10 +158,12 @@ export const modules = [
     perms: [],
     // 领导看板: the state a leader looks at, each card for who may read its API (the compliance
     // report, open incidents, register flags, re-checks of published items); 合规报告 (RPT) for
-    // compliance.read, decided on by compliance.manage. The working-day calendar is open to
-    // everyone signed in, its import to calendar.manage.
+    // compliance.read, decided on by compliance.manage. The periodic duties (OBL) are open to
+    // everyone signed in (their evidence to the owning role). The working-day calendar is open
+    // to everyone signed in, its import to calendar.manage.
     pages: [
       { path: '/calendar', name: 'dashboard', perms: DASHBOARD_PERMS, title: { 'zh-CN': '领导看板', en: 'Dashboard' } },
+      { path: '/calendar/duties', name: 'duties', perm: null, title: { 'zh-CN': '周期职责', en: 'Periodic duties' } },
       { path: '/calendar/compliance', name: 'compliance', perm: 'compliance.read', title: { 'zh-CN': '合规报告', en: 'Compliance report' } },
       { path: '/calendar/workdays', name: 'workdays', perm: null, title: { 'zh-CN': '工作日历', en: 'Working days' } },
       // evidence files: anyone signed in uploads and sees their own; file.read sees all

@@ -42,6 +42,10 @@ const PublishColumnsPage = () => import('./views/PublishColumnsPage.vue');
 const PublishItemPage = () => import('./views/PublishItemPage.vue');
 const CompliancePage = () => import('./views/CompliancePage.vue');
 const DashboardPage = () => import('./views/DashboardPage.vue');
+const MonitorPage = () => import('./views/MonitorPage.vue');
+const MonitorSitePage = () => import('./views/MonitorSitePage.vue');
+const DutyRosterPage = () => import('./views/DutyRosterPage.vue');
+const DutiesPage = () => import('./views/DutiesPage.vue');
 
 const builtPages = {
   accounts: AccountsPage,
@@ -65,6 +69,9 @@ const builtPages = {
   'publish-columns': PublishColumnsPage,
   compliance: CompliancePage,
   dashboard: DashboardPage,
+  monitor: MonitorPage,
+  'duty-roster': DutyRosterPage,
+  duties: DutiesPage,
 };
 
 const moduleRoutes = modules.flatMap((m) =>
@@ -103,6 +110,8 @@ const routes = [
   // one item of the publishing review (content.read, as GET /api/content/:id), and a new one
   { path: '/publish/new', name: 'publish-new', component: PublishItemPage, meta: { module: 'publish', perms: ['content.draft'], titleKey: 'pub.new' } },
   { path: '/publish/items/:id(\\d+)', name: 'publish-item', component: PublishItemPage, meta: { module: 'publish', perms: ['content.read'], titleKey: 'pub.one' } },
+  // one watched site: its checks as a chart and its alarms (monitor.read, as GET /api/monitor/sites/:id)
+  { path: '/monitor/sites/:id(\\d+)', name: 'monitor-site', component: MonitorSitePage, meta: { module: 'monitor', perms: ['monitor.read'], titleKey: 'mon.site' } },
   { path: '/403', name: 'forbidden', component: ForbiddenPage, meta: { titleKey: 'forbidden.title' } },
   { path: '/:pathMatch(.*)*', name: 'not-found', component: NotFoundPage, meta: { titleKey: 'nf.title' } },
 ];
