@@ -350,6 +350,7 @@ int http_h_content_withdraw(http_req *req, http_resp *resp);
 int http_h_content_form(http_req *req, http_resp *resp);
 int http_h_publish_site_rebuild(http_req *req, http_resp *resp);
 int http_h_messages(http_req *req, http_resp *resp);
+int http_h_messages_to_review(http_req *req, http_resp *resp);
 int http_h_message_create(http_req *req, http_resp *resp);
 int http_h_message_assign(http_req *req, http_resp *resp);
 int http_h_message_reply(http_req *req, http_resp *resp);
