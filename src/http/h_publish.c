@@ -485,6 +485,15 @@ int http_h_messages(http_req *req, http_resp *resp)
     return http_json(resp, 200, out);
 }
 
+int http_h_messages_to_review(http_req *req, http_resp *resp)
+{
+    json_t *out = NULL;
+    xn_error err;
+    if (publish_messages_to_review_json(req->app->publish, req->who->user_id, &out, &err) != XN_OK)
+        return http_fail(req, resp, &err);
+    return http_json(resp, 200, out);
+}
+
 int http_h_message_create(http_req *req, http_resp *resp)
 {
     xn_error err;

@@ -361,6 +361,7 @@ int http_h_message_assign(http_req *req, http_resp *resp);
 int http_h_message_reply(http_req *req, http_resp *resp);
 int http_h_message_review(http_req *req, http_resp *resp);
 int http_h_message_publish(http_req *req, http_resp *resp);
+int http_h_messages_to_review(http_req *req, http_resp *resp);
 /* the compliance report, duties and the roster (h_oblig.c) */
 int http_h_compliance(http_req *req, http_resp *resp);
 int http_h_compliance_pdf(http_req *req, http_resp *resp);

@@ -272,6 +272,8 @@ const http_route http_routes[] = {
      "the external CMS's deliveries with their tries (system administrator)"},
     {"GET", "/api/messages", http_h_messages, 0, "content.read",
      "public messages (网友留言) with their departments, promised days and answers (?state=)"},
+    {"GET", "/api/messages/to-review", http_h_messages_to_review, 0, ANY,
+     "answered messages waiting for the caller's review as the head of their department"},
     {"POST", "/api/messages", http_h_message_create, J, "content.draft",
      "enter a message {subject, body, author, contact?, channel?}"},
     {"POST", "/api/messages/:id/assign", http_h_message_assign, J, "content.draft",

@@ -281,8 +281,10 @@ int publish_message_publish(publish_ctx *p, const audit_actor *actor, int64_t id
 
 /* ---- reading ---------------------------------------------------------------------------- */
 
-int publish_messages_json(publish_ctx *p, const char *state, int64_t id, json_t **out,
-                          xn_error *err)
+/* The messages in `state` (NULL: all), the one `id` (0: all), or those answered and waiting
+ * for the review of the department head `head` (0: anyone's). */
+static int messages_json(publish_ctx *p, const char *state, int64_t id, int64_t head, json_t **out,
+                         xn_error *err)
 {
     store_conn *c;
     int rc = store_acquire(p->opt.db, &c, err);
@@ -297,6 +299,7 @@ int publish_messages_json(publish_ctx *p, const char *state, int64_t id, json_t 
         " coalesce(m.review_comment, ''), coalesce(m.published_at, 0), coalesce(m.path, '')"
         " FROM public_message m LEFT JOIN org_unit o ON o.id = m.department_id"
         " WHERE ($1 IS NULL OR m.state = $1) AND ($2 = 0 OR m.id = $2)"
+        " AND ($3 = 0 OR (m.state = 'answered' AND o.head_user_id = $3))"
         " ORDER BY m.id DESC LIMIT 500",
         &st, err);
     if (rc != XN_OK) {
@@ -308,6 +311,7 @@ int publish_messages_json(publish_ctx *p, const char *state, int64_t id, json_t 
     else
         store_bind_null(st, 1);
     store_bind_int(st, 2, id);
+    store_bind_int(st, 3, head);
     json_t *items = json_array();
     char today[XN_DATE_STR];
     xn_date_format(xn_date_of(publish_now(p)), today);
@@ -346,6 +350,19 @@ int publish_messages_json(publish_ctx *p, const char *state, int64_t id, json_t 
     }
     *out = json_pack("{s:o}", "items", items);
     return XN_OK;
+}
+
+int publish_messages_json(publish_ctx *p, const char *state, int64_t id, json_t **out,
+                          xn_error *err)
+{
+    return messages_json(p, state, id, 0, out, err);
+}
+
+int publish_messages_to_review_json(publish_ctx *p, int64_t head, json_t **out, xn_error *err)
+{
+    if (head <= 0)
+        return xn_fail(err, XN_EINVAL, "bad_user", "须为已登录的用户");
+    return messages_json(p, NULL, 0, head, out, err);
 }
 
 /* ---- reminders -------------------------------------------------------------------------- */

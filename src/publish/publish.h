@@ -207,6 +207,9 @@ int publish_message_publish(publish_ctx *p, const audit_actor *actor, int64_t id
  * with id one message. */
 int publish_messages_json(publish_ctx *p, const char *state, int64_t id, json_t **out,
                           xn_error *err);
+/* {"items":[…]} as publish_messages_json: the answered messages of the departments whose head
+ * is the user `head`, waiting for that head's review. */
+int publish_messages_to_review_json(publish_ctx *p, int64_t head, json_t **out, xn_error *err);
 int publish_messages_job(publish_ctx *p, json_t *summary, xn_error *err);
 
 /* The jobs: due scheduled publications, the weekly re-check, the signed manifest. */

@@ -415,6 +415,12 @@ test('PUB-11: a public message goes to its department, is answered, approved by 
   assert.match(r.json.due_date, /^\d{4}-\d{2}-\d{2}$/);
   r = await editor.call('POST', `/api/messages/${id}/answer`, { answer: '您好，路灯已于本周修复。感谢您的监督。' });
   assert.equal(r.json.state, 'answered');
+  // the head, who holds no publishing permission, finds it waiting for their review; no one else does
+  assert.equal((await head.call('GET', '/api/messages')).status, 403);
+  r = await head.call('GET', '/api/messages/to-review');
+  assert.equal(r.status, 200, r.body);
+  assert.deepEqual(r.json.items.map((m) => [m.id, m.state, m.answer]), [[id, 'answered', '您好，路灯已于本周修复。感谢您的监督。']]);
+  assert.deepEqual((await rev1.call('GET', '/api/messages/to-review')).json.items, []);
   // only the department's head reviews
   r = await rev1.call('POST', `/api/messages/${id}/review`, { approve: true });
   assert.equal(r.status, 403, r.body);
@@ -427,6 +433,7 @@ test('PUB-11: a public message goes to its department, is answered, approved by 
   r = await editor.call('POST', `/api/messages/${id}/answer`, { answer: '您好，路灯已于 12 月 5 日修复。感谢您的监督。' });
   r = await head.call('POST', `/api/messages/${id}/review`, { approve: true });
   assert.equal(r.json.state, 'approved');
+  assert.deepEqual((await head.call('GET', '/api/messages/to-review')).json.items, [], 'reviewed: no longer waiting');
   r = await editor.call('POST', `/api/messages/${id}/publish`);
   assert.equal(r.status, 200, r.body);
   assert.equal(r.json.state, 'published');

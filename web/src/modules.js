@@ -76,6 +76,9 @@ export const modules = [
     // serves the people of the review too.
     pages: [
       { path: '/publish', name: 'publish', perms: PUBLISH_WORK, title: { 'zh-CN': '工作台', en: 'Workbench' } },
+      // 网友留言 (PUB-11); a department head without these reviews answers at /messages/review
+      { path: '/publish/messages', name: 'publish-messages', perms: PUBLISH_WORK, title: { 'zh-CN': '网友留言', en: 'Public messages' } },
+      { path: '/publish/log', name: 'publish-log', perms: PUBLISH_WORK, title: { 'zh-CN': '发布记录', en: 'Publication log' } },
       { path: '/publish/columns', name: 'publish-columns', perms: ['column.manage', 'publish.sources'], title: { 'zh-CN': '栏目与来源', en: 'Columns & sources' } },
       { path: '/publish/lexicons', name: 'lexicons', perms: PUBLISH_PERMS, title: { 'zh-CN': '敏感词库', en: 'Lexicons' } },
     ],

@@ -46,3 +46,21 @@ export function hitsIn(item, part) {
   const hits = item && item.checks && Array.isArray(item.checks.hits) ? item.checks.hits : [];
   return hits.filter((h) => h.in === part);
 }
+
+// Public messages (网友留言, PUB-11): the tag colour of each state, in the order a message goes
+// through them, and where a message came in from (publish/messages.c).
+export const MESSAGE_STATES = ['received', 'assigned', 'answered', 'approved', 'published'];
+export const MESSAGE_STATE_TYPES = {
+  received: 'info',
+  assigned: 'warning',
+  answered: 'primary',
+  approved: 'success',
+  published: 'success',
+};
+export const MESSAGE_CHANNELS = ['web', 'phone', 'letter', 'mail', 'visit'];
+
+// The server's refusal as per-field messages (those it names) and the rest as one text.
+export function splitError(e, fields) {
+  if (e && e.field && fields.includes(e.field)) return { field: e.field, message: e.message };
+  return { field: '', message: e ? e.message : '' };
+}

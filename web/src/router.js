@@ -40,6 +40,8 @@ const IncidentPlansPage = () => import('./views/IncidentPlansPage.vue');
 const PublishPage = () => import('./views/PublishPage.vue');
 const PublishColumnsPage = () => import('./views/PublishColumnsPage.vue');
 const PublishItemPage = () => import('./views/PublishItemPage.vue');
+const PublishMessagesPage = () => import('./views/PublishMessagesPage.vue');
+const PublishLogPage = () => import('./views/PublishLogPage.vue');
 const CompliancePage = () => import('./views/CompliancePage.vue');
 const DashboardPage = () => import('./views/DashboardPage.vue');
 const MonitorPage = () => import('./views/MonitorPage.vue');
@@ -67,6 +69,8 @@ const builtPages = {
   'incident-plans': IncidentPlansPage,
   publish: PublishPage,
   'publish-columns': PublishColumnsPage,
+  'publish-messages': PublishMessagesPage,
+  'publish-log': PublishLogPage,
   compliance: CompliancePage,
   dashboard: DashboardPage,
   monitor: MonitorPage,
@@ -103,6 +107,9 @@ const routes = [
   // the text check for anyone signed in (POST /api/text/check), without the lexicon administration
   { path: '/text-check', name: 'text-check', component: LexiconsPage, props: { checkOnly: true }, meta: { titleKey: 'nav.textCheck' } },
   { path: '/profile', name: 'profile', component: ProfilePage, meta: { titleKey: 'profile.title' } },
+  // the answers to public messages waiting for the review of their department's head (PUB-11),
+  // who may hold no publishing permission (GET /api/messages/to-review)
+  { path: '/messages/review', name: 'message-reviews', component: PublishMessagesPage, props: { reviewOnly: true }, meta: { titleKey: 'user.messageReviews' } },
   { path: '/profile/sessions', name: 'my-sessions', component: MySessionsPage, meta: { titleKey: 'sessions.title' } },
   ...moduleRoutes,
   // one incident (INC-2): its clocks, checklist and timeline; opened from the board or a notice
