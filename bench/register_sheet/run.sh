@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The register export figure (issue: Figures): SHEET_BENCH_ROWS devices exported to xlsx by
+# The register export figure: SHEET_BENCH_ROWS devices exported to xlsx by
 # register_export_xlsx (libxlsxwriter, constant memory; bench_sheet.c on the server's own
 # library) against python3-openpyxl in write-only mode writing the same rows (the same cells:
 # the C side's CSV export of them, read before the clock starts). Prints both times (best of
