@@ -116,6 +116,8 @@ static const label labels[] = {
     {"action", "duty.watch", "值班签到检查", "Check-in watch"},
     /* website watch */
     {"action", "monitor.site_create", "添加监测网站", "Site watched"},
+    {"action", "guard.report", "防篡改代理上报", "Guard report"},
+    {"action", "guard.offline", "防篡改代理离线", "Guard offline"},
     {"action", "monitor.site_remove", "移除监测网站", "Site no longer watched"},
     {"action", "monitor.alarm", "网站监测告警", "Site alarm"},
     {"action", "monitor.down", "网站无法访问通知", "Site down notice"},
@@ -211,6 +213,7 @@ static const label labels[] = {
     {"object", "notice", "安全通报", "Notice"},
     {"object", "rectification", "整改事项", "Rectification"},
     {"object", "monitor_site", "监测网站", "Watched site"},
+    {"object", "guard_agent", "防篡改代理", "Guard agent"},
     {"object", "duty_day", "值班日", "Duty day"},
     {"object", "register_row", "台账记录", "Register row"},
     {"object", "incident_plan", "应急预案", "Emergency plan"},

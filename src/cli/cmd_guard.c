@@ -46,17 +46,20 @@ static int parse(int argc, char **argv, guard_opts *o, bool run)
             break;
         }
         case 'S':
+            o->server = optarg;
+            break;
         case 'T':
-            fprintf(stderr, "%s: --server/--token are not yet available (local mode only)\n",
-                    argv[0]);
-            return 2;
+            o->token = optarg;
+            break;
         default:
             return 2;
         }
     }
-    if (!o->root || !o->state || optind != argc || (!run && (o->block || o->force_inotify))) {
+    if (!o->root || !o->state || optind != argc ||
+        (!run && (o->block || o->force_inotify || o->server)) || (!o->server != !o->token)) {
         fprintf(stderr, "%s: usage: --root DIR --state DIR%s\n", argv[0],
-                run ? " [--block] [--scan-minutes N] [--inotify]" : "");
+                run ? " [--block] [--scan-minutes N] [--inotify] [--server URL --token TOKEN]"
+                    : "");
         return 2;
     }
     return 0;

@@ -5,6 +5,7 @@
  */
 #include "guard/guard.h"
 #include "crypto/crypto.h"
+#include "guard/outbox.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -35,38 +36,45 @@ static double now_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-static void json_str(FILE *f, const char *s)
+static void json_str(xn_buf *b, const char *s)
 {
-    fputc('"', f);
+    xn_buf_puts(b, "\"");
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
         if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
+            xn_buf_printf(b, "\\%c", c);
         else if (c < 0x20)
-            fprintf(f, "\\u%04x", c);
+            xn_buf_printf(b, "\\u%04x", c);
         else
-            fputc(c, f);
+            xn_buf_append(b, s, 1);
     }
-    fputc('"', f);
+    xn_buf_puts(b, "\"");
 }
 
-static void emit(const char *event, const char *path, const char *kind, double ms,
+/* One event: a JSON line on standard output and, with a server, into the outbox. */
+static void emit(guard_outbox *q, const char *event, const char *path, const char *kind, double ms,
                  const char *approved, const char *found)
 {
-    fputs("{\"event\":", stdout);
-    json_str(stdout, event);
-    fputs(",\"path\":", stdout);
-    json_str(stdout, path);
-    fputs(",\"kind\":", stdout);
-    json_str(stdout, kind);
+    xn_buf b;
+    xn_buf_init(&b, 64u << 10);
+    xn_buf_puts(&b, "\"event\":");
+    json_str(&b, event);
+    xn_buf_puts(&b, ",\"path\":");
+    json_str(&b, path);
+    xn_buf_puts(&b, ",\"kind\":");
+    json_str(&b, kind);
     if (ms >= 0)
-        printf(",\"ms\":%.3f", ms);
+        xn_buf_printf(&b, ",\"ms\":%.3f", ms);
     if (approved && *approved && strcmp(approved, "-") != 0)
-        printf(",\"approved\":\"%s\"", approved);
+        xn_buf_printf(&b, ",\"approved\":\"%s\"", approved);
     if (found && *found)
-        printf(",\"found\":\"%s\"", found);
-    fputs("}\n", stdout);
-    fflush(stdout);
+        xn_buf_printf(&b, ",\"found\":\"%s\"", found);
+    if (b.data) {
+        printf("{%s}\n", b.data);
+        fflush(stdout);
+        guard_outbox_add(q, b.data);
+    }
+    xn_buf_release(&b);
 }
 
 /* ---- hashing ------------------------------------------------------------------------------ */
@@ -165,6 +173,7 @@ typedef struct walk {
     const char *quarantine;
     int differences;
     int errors;
+    guard_outbox *outbox; /* run with a server: events also go there */
 } walk;
 
 static int repair_path(walk *w, const char *rel, double t0);
@@ -577,11 +586,11 @@ static int repair_path(walk *w, const char *rel, double t0)
         /* Under an unapproved or missing parent: the parent's check handles it. */
         w->differences++;
         if (!w->repair) {
-            emit("difference", rel, "added", -1, NULL, NULL);
+            emit(w->outbox, "difference", rel, "added", -1, NULL, NULL);
             return 1;
         }
         if (quarantine(w, rel) == XN_OK)
-            emit("quarantined", rel, "added", now_ms() - t0, NULL, NULL);
+            emit(w->outbox, "quarantined", rel, "added", now_ms() - t0, NULL, NULL);
         else
             fprintf(stderr, "guard: cannot quarantine %s: %s\n", rel, strerror(errno));
         return 1;
@@ -625,7 +634,7 @@ static int repair_path(walk *w, const char *rel, double t0)
         return 0;
     w->differences++;
     if (!w->repair) {
-        emit("difference", rel, kind, -1, e->digest, found);
+        emit(w->outbox, "difference", rel, kind, -1, e->digest, found);
         return 1;
     }
     int rc;
@@ -644,7 +653,7 @@ static int repair_path(walk *w, const char *rel, double t0)
             rc = chmod(abs, e->mode) == 0 ? XN_OK : XN_EIO;
     }
     if (rc == XN_OK)
-        emit("restored", rel, kind, now_ms() - t0, e->digest, found);
+        emit(w->outbox, "restored", rel, kind, now_ms() - t0, e->digest, found);
     else
         fprintf(stderr, "guard: cannot restore %s: %s\n", rel, strerror(errno));
     return 1;
@@ -753,9 +762,16 @@ int guard_run(const guard_opts *o, xn_error *err)
         guard_manifest_free(&m);
         return xn_fail(err, XN_EIO, "inotify", "inotify: %s", strerror(errno));
     }
+    if (o->server && guard_outbox_open(&w.outbox, o->state, o->server, o->token, o->root, m.count,
+                                       err) != XN_OK) {
+        close(ws.fd);
+        guard_manifest_free(&m);
+        return err->status;
+    }
     watch_all(&ws, &m, o->root);
     full_scan(&w);
-    fprintf(stderr, "guard: enforcing %zu entries under %s (inotify)\n", m.count, o->root);
+    fprintf(stderr, "guard: enforcing %zu entries under %s (inotify)%s%s\n", m.count, o->root,
+            o->server ? ", reporting to " : "", o->server ? o->server : "");
     unsigned minutes = o->scan_minutes ? o->scan_minutes : 10;
     double next_scan = now_ms() + minutes * 60e3;
     static char buf[1 << 16] __attribute__((aligned(8)));
@@ -807,11 +823,12 @@ int guard_run(const guard_opts *o, xn_error *err)
         if (rewatch)
             watch_all(&ws, &m, o->root);
         if (overflow)
-            emit("overflow_rescan", "", "modified", -1, NULL, NULL);
+            emit(w.outbox, "overflow_rescan", "", "modified", -1, NULL, NULL);
         if (rescan)
             full_scan(&w);
     }
     close(ws.fd);
+    guard_outbox_close(w.outbox);
     for (size_t i = 0; i < ws.cap; i++)
         free(ws.paths[i]);
     free(ws.paths);

@@ -58,6 +58,8 @@ typedef struct guard_opts {
     unsigned scan_minutes; /* full scan period, default 10 */
     bool block;            /* fanotify permission events (not yet: refused) */
     bool force_inotify;
+    const char *server; /* run: report events and heartbeats there (NULL: local mode) */
+    const char *token;  /* its agent token (scope guard) */
 } guard_opts;
 
 int guard_baseline(const guard_opts *o, xn_error *err);

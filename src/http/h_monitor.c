@@ -107,3 +107,26 @@ int http_h_monitor_site_check(http_req *req, http_resp *resp)
         return http_fail(req, resp, &err);
     return http_h_monitor_site(req, resp);
 }
+
+/* ---- the guard agents ---------------------------------------------------------------------- */
+
+int http_h_guard_report(http_req *req, http_resp *resp)
+{
+    auth_agent a;
+    if (http_agent_authorise(req, resp, "guard", &a) != XN_OK)
+        return 0;
+    int stored = 0;
+    xn_error err;
+    if (monitor_guard_report(req->app->monitor, a.id, a.name, req->json, &stored, &err) != XN_OK)
+        return http_fail(req, resp, &err);
+    return http_json(resp, 200, json_pack("{s:i}", "stored", stored));
+}
+
+int http_h_guard_agents(http_req *req, http_resp *resp)
+{
+    json_t *out = NULL;
+    xn_error err;
+    if (monitor_guards_json(req->app->monitor, &out, &err) != XN_OK)
+        return http_fail(req, resp, &err);
+    return http_json(resp, 200, out);
+}

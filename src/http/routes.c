@@ -240,6 +240,11 @@ const http_route http_routes[] = {
      "the owner reports it done {note, file_id?}"},
     {"POST", "/api/rectifications/:id/verify", http_h_rectification_verify, J, "compliance.manage",
      "verify it or send it back {approve, note} (not its owner)"},
+    /* the guard agents (MON-4): reports by bearer token of scope guard */
+    {"POST", "/api/guard/report", http_h_guard_report, J, NULL,
+     "an agent's heartbeat and events {heartbeat?, events:[{seq, at, event, path, kind, ms}]}"},
+    {"GET", "/api/guard/agents", http_h_guard_agents, 0, "monitor.read",
+     "the guard agents: online or offline, last heartbeat, their recent events"},
     /* periodic duties (OBL) and the duty roster (MON-2, ORG-4) */
     {"GET", "/api/obligations", http_h_obligations, 0, ANY,
      "periodic duties: this period and any overdue one (?state=upcoming|due|done|overdue)"},

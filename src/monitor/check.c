@@ -599,6 +599,8 @@ int monitor_check_due(monitor_ctx *m, json_t *summary, xn_error *err)
     store_release(c);
     if (rc < 0)
         return rc;
+    xn_error agents;
+    monitor_guards_check(m, summary, &agents);
     int checked = 0;
     for (size_t i = 0; i < n; i++) {
         xn_error one;

@@ -74,6 +74,18 @@ int monitor_check_site(monitor_ctx *m, int64_t id, xn_error *err);
 /* The job: every site whose next check is due. */
 int monitor_check_due(monitor_ctx *m, json_t *summary, xn_error *err);
 
+/* ---- the guard agents (guards.c) ------------------------------------------------------ */
+
+/* A report of an agent (its token id and name, checked by the caller): {heartbeat?: {root,
+ * entries}, events: [{seq, at, event, path, kind, ms?, approved?, found?}]}, at most 500
+ * events; each (agent, seq) stored once (*stored: the new ones). Tampering opens an incident. */
+int monitor_guard_report(monitor_ctx *m, const char *agent_id, const char *agent_name,
+                         const json_t *body, int *stored, xn_error *err);
+/* Agents not heard from for two minutes: offline, the administrators told once. */
+int monitor_guards_check(monitor_ctx *m, json_t *summary, xn_error *err);
+/* {"items":[{id, name, root, entries, last_seen_at, state online|offline, since, events:[…]}]} */
+int monitor_guards_json(monitor_ctx *m, json_t **out, xn_error *err);
+
 /* ---- links (links.c) --------------------------------------------------------------------- */
 
 typedef struct monitor_link {

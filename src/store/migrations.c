@@ -1203,6 +1203,34 @@ static const store_migration migrations[] = {
                " read_at INTEGER,"
                " PRIMARY KEY (notice_id, user_id));",
     },
+    {
+        .version = 29,
+        .name = "the guard agents and their events",
+        /* Room monitor/ (guards.c). guard_agent: an agent (its agent token) with its document
+         * root, the entries it enforces, when it was last heard from and whether it is online;
+         * guard_event: what it reported, once per (agent, seq). */
+        .sql = "CREATE TABLE guard_agent ("
+               " token_id TEXT PRIMARY KEY,"
+               " name TEXT NOT NULL,"
+               " root TEXT NOT NULL,"
+               " entries INTEGER NOT NULL,"
+               " last_seen_at INTEGER NOT NULL,"
+               " state TEXT NOT NULL CHECK (state IN ('online', 'offline')),"
+               " since INTEGER NOT NULL);"
+               "CREATE TABLE guard_event ("
+               " token_id TEXT NOT NULL,"
+               " seq INTEGER NOT NULL,"
+               " at INTEGER NOT NULL,"
+               " received_at INTEGER NOT NULL,"
+               " event TEXT NOT NULL,"
+               " path TEXT NOT NULL,"
+               " kind TEXT NOT NULL,"
+               " ms INTEGER NOT NULL,"
+               " approved TEXT NOT NULL,"
+               " found TEXT NOT NULL,"
+               " PRIMARY KEY (token_id, seq));"
+               "CREATE INDEX guard_event_received ON guard_event (received_at);",
+    },
     {0, NULL, NULL, NULL, NULL},
 };
 

@@ -110,7 +110,12 @@ test('a write storm still ends with the tree identical to the manifest', async (
   assert.equal(guard('verify', '--root', root, '--state', state).status, 0);
 });
 
-test('--server and --block are refused as not yet available', () => {
+test('--block is refused as not yet available; --server needs --token and an agent token', () => {
   const { root, state } = tree();
-  assert.equal(guard('run', '--root', root, '--state', state, '--server', 'https://x', '--token', 't').status, 2);
+  assert.equal(guard('baseline', '--root', root, '--state', state).status, 0);
+  assert.notEqual(guard('run', '--root', root, '--state', state, '--block').status, 0);
+  assert.equal(guard('run', '--root', root, '--state', state, '--server', 'https://x').status, 2);
+  const r = guard('run', '--root', root, '--state', state, '--server', 'ftp://x', '--token', 'xat_x');
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /http/);
 });
