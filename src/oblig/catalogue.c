@@ -77,8 +77,10 @@ int oblig_catalogue_parse(const char *text, size_t len, oblig_catalogue *out, xn
         memcpy(r->id, line + 2, id_len < sizeof r->id ? id_len : sizeof r->id - 1);
         for (size_t i = 0; i < out->count; i++)
             if (strcmp(out->items[i].id, r->id) == 0) {
+                char id[sizeof r->id];
+                memcpy(id, r->id, sizeof id); /* the items go with the catalogue */
                 oblig_catalogue_free(out);
-                return xn_fail(err, XN_EINVAL, "catalogue", "requirement %s twice", r->id);
+                return xn_fail(err, XN_EINVAL, "catalogue", "requirement %s twice", id);
             }
         xn_strlcpy(r->area, area, sizeof r->area);
         const char *t = line + 2 + id_len + 1;
