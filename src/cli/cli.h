@@ -87,6 +87,7 @@ typedef struct cli_serve_app {
     publish_ctx *publish;
     oblig_ctx *oblig;
     monitor_ctx *monitor;
+    register_ctx *registers;
 } cli_serve_app;
 
 /* The server's job kinds (job_kinds.c). */

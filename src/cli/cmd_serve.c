@@ -285,6 +285,7 @@ int cli_cmd_serve(int argc, char **argv)
                            .publish = publish,
                            .oblig = oblig,
                            .monitor = monitor,
+                           .registers = registers,
                            .cfg = &cfg,
                            .log = &log,
                            .db = db,

@@ -161,6 +161,16 @@ static int duty_watch_run(jobs_run *run, xn_error *err)
     return oblig_duty_watch(app_of(run)->oblig, run->summary, err);
 }
 
+/* LED: retired register rows past their register's retention. */
+static int register_purge_run(jobs_run *run, xn_error *err)
+{
+    int purged = 0;
+    int rc = register_purge(app_of(run)->registers, run->now_us, &purged, err);
+    if (rc == XN_OK && purged)
+        json_object_set_new(run->summary, "purged", json_integer(purged));
+    return rc;
+}
+
 /* MON-1: the watched sites whose next check is due. */
 static int monitor_run(jobs_run *run, xn_error *err)
 {
@@ -207,6 +217,8 @@ const jobs_kind cli_job_kinds[] = {
      .timeout_s = 300, .attempts = 3, .run = publish_messages_run},
     {.name = PUBLISH_JOB_SITE, .title = "网站文件清单签名", .period_s = 0, .timeout_s = 300,
      .attempts = 3, .run = publish_manifest_run},
+    {.name = "register.purge", .title = "台账保留期清理", .period_s = 86400, .timeout_s = 600,
+     .attempts = 3, .run = register_purge_run},
     {.name = MONITOR_JOB, .title = "网站监测", .period_s = 5, .timeout_s = 600,
      .attempts = 1, .run = monitor_run},
     {.name = "oblig.remind", .title = "周期职责提醒与逾期升级", .period_s = 3600, .timeout_s = 300,

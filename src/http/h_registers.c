@@ -150,6 +150,20 @@ int http_h_register_transition(http_req *req, http_resp *resp)
     return http_h_register_row(req, resp);
 }
 
+int http_h_register_retire(http_req *req, http_resp *resp)
+{
+    const register_def *d = reg_param(req, resp, true);
+    int64_t id;
+    if (!d || http_id_param(req, resp, &id) != XN_OK)
+        return 0;
+    xn_error err;
+    const char *reason = json_string_value(json_object_get(req->json, "reason"));
+    audit_actor actor = auth_actor(req->who);
+    if (register_retire(req->app->registers, d, &actor, id, reason, &err) != XN_OK)
+        return refuse(req, resp, &err, "register.retire", id);
+    return http_json(resp, 200, json_pack("{s:b}", "retired", true));
+}
+
 int http_h_register_history(http_req *req, http_resp *resp)
 {
     const register_def *d = reg_param(req, resp, false);

@@ -750,15 +750,28 @@ int register_row_json(register_ctx *c, const register_def *d, int64_t id, json_t
 int register_history_json(register_ctx *c, const register_def *d, int64_t id, json_t **out,
                           xn_error *err)
 {
-    json_t *row = NULL;
-    int rc = register_row_json(c, d, id, &row, err);
-    json_decref(row);
+    store_conn *conn;
+    int rc = store_acquire(c->opt.db, &conn, err);
     if (rc != XN_OK)
         return rc;
-    store_conn *conn;
-    if ((rc = store_acquire(c->opt.db, &conn, err)) != XN_OK)
-        return rc;
     store_stmt *st;
+    /* a retired row's history stays readable */
+    rc = store_prepare(conn, "SELECT 1 FROM register_row WHERE id = $1 AND reg = $2", &st, err);
+    if (rc == XN_OK) {
+        store_bind_int(st, 1, id);
+        store_bind_text(st, 2, d->key, -1);
+        rc = store_step(st, err);
+        if (rc == STORE_ROW)
+            store_stmt_done(st);
+        rc = rc == STORE_ROW ? XN_OK
+             : rc == STORE_DONE
+                 ? xn_fail(err, XN_ENOTFOUND, "not_found", "%s中没有这条记录", d->name)
+                 : rc;
+    }
+    if (rc != XN_OK) {
+        store_release(conn);
+        return rc;
+    }
     json_t *list = json_array();
     rc = store_prepare(conn,
                        "SELECT at, actor, kind, reason, changes FROM register_history WHERE"
@@ -967,4 +980,136 @@ int register_flags_json(register_ctx *c, const auth_principal *p, json_t **out, 
     }
     *out = json_pack("{s:o}", "items", items);
     return XN_OK;
+}
+
+/* ---- retiring and the retention ------------------------------------------------------------ */
+
+typedef struct retire_ctx {
+    register_ctx *c;
+    const register_def *d;
+    const audit_actor *actor;
+    int64_t id, now;
+    const char *reason;
+} retire_ctx;
+
+static int retire_tx(store_conn *tx, void *ctx, xn_error *err)
+{
+    retire_ctx *x = ctx;
+    json_t *data = NULL;
+    char state[32];
+    int rc = load_row(tx, x->d, x->id, &data, state, err);
+    if (rc != XN_OK)
+        return rc;
+    json_decref(data);
+    store_stmt *st;
+    rc = store_prepare(tx, "UPDATE register_row SET retired_at = $2 WHERE id = $1", &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, x->id);
+    store_bind_int(st, 2, x->now);
+    rc = store_step(st, err);
+    store_stmt_done(st);
+    /* a retired row holds no unique value: a new row may take its IP or number */
+    if (rc >= 0)
+        rc = store_prepare(tx, "DELETE FROM register_unique WHERE row_id = $1", &st, err);
+    if (rc == XN_OK) {
+        store_bind_int(st, 1, x->id);
+        rc = store_step(st, err);
+        store_stmt_done(st);
+    }
+    if (rc < 0)
+        return rc;
+    json_t *changes =
+        json_pack("[{s:s, s:s, s:s}]", "field", "retired", "before", "", "after", "yes");
+    rc = record_change(x->c, tx, x->d, x->id, x->actor, "retire", x->reason, changes, x->now, err);
+    json_decref(changes);
+    return rc;
+}
+
+int register_retire(register_ctx *c, const register_def *d, const audit_actor *actor, int64_t id,
+                    const char *reason, xn_error *err)
+{
+    int rc =
+        xn_check_text(reason, REGISTER_MAX_VALUE, XN_TEXT_FREE, true, "reason", "注销原因", err);
+    if (rc != XN_OK)
+        return rc;
+    retire_ctx x = {
+        .c = c, .d = d, .actor = actor, .id = id, .reason = reason, .now = auth_now(c->opt.auth)};
+    return store_tx(c->opt.db, retire_tx, &x, err);
+}
+
+typedef struct purge_ctx {
+    register_ctx *c;
+    int64_t now;
+    int purged;
+} purge_ctx;
+
+static int purge_tx(store_conn *tx, void *ctx, xn_error *err)
+{
+    purge_ctx *x = ctx;
+    int rc = XN_OK;
+    for (size_t i = 0; rc == XN_OK && i < register_defs_count; i++) {
+        const register_def *d = &register_defs[i];
+        if (d->retention_days <= 0)
+            continue;
+        /* retired, and older than the register's retention counted from its last change */
+        int64_t before = x->now - (int64_t)d->retention_days * 86400 * 1000000;
+        store_stmt *st;
+        rc = store_prepare(tx,
+                           "SELECT id FROM register_row WHERE reg = $1 AND retired_at IS NOT NULL"
+                           " AND updated_at < $2 AND retired_at < $2 LIMIT 1000",
+                           &st, err);
+        if (rc != XN_OK)
+            break;
+        store_bind_text(st, 1, d->key, -1);
+        store_bind_int(st, 2, before);
+        int64_t ids[1000];
+        size_t n = 0;
+        while ((rc = store_step(st, err)) == STORE_ROW && n < 1000)
+            ids[n++] = store_col_int(st, 0);
+        if (rc == STORE_ROW)
+            store_stmt_done(st);
+        rc = rc < 0 ? rc : XN_OK;
+        static const char *const dels[] = {
+            "DELETE FROM register_value WHERE row_id = $1",
+            "DELETE FROM register_unique WHERE row_id = $1",
+            "DELETE FROM register_history WHERE row_id = $1",
+            "DELETE FROM register_row WHERE id = $1",
+        };
+        for (size_t k = 0; rc == XN_OK && k < n; k++) {
+            for (size_t q = 0; rc == XN_OK && q < sizeof dels / sizeof dels[0]; q++) {
+                rc = store_prepare(tx, dels[q], &st, err);
+                if (rc != XN_OK)
+                    break;
+                store_bind_int(st, 1, ids[k]);
+                rc = store_step(st, err);
+                store_stmt_done(st);
+                rc = rc < 0 ? rc : XN_OK;
+            }
+            if (rc == XN_OK) {
+                char oid[24], detail[96];
+                snprintf(oid, sizeof oid, "%lld", (long long)ids[k]);
+                snprintf(detail, sizeof detail, "{\"register\":\"%s\",\"retention_days\":%d}",
+                         d->key, d->retention_days);
+                audit_event ev = {.action = "register.purge",
+                                  .actor = &audit_system_actor,
+                                  .object_type = "register_row",
+                                  .object_id = oid,
+                                  .result = AUDIT_OK,
+                                  .detail_json = detail};
+                rc = audit_append(x->c->opt.trail, tx, &ev, err);
+                x->purged++;
+            }
+        }
+    }
+    return rc;
+}
+
+int register_purge(register_ctx *c, int64_t now_us, int *purged, xn_error *err)
+{
+    purge_ctx x = {.c = c, .now = now_us};
+    int rc = store_tx(c->opt.db, purge_tx, &x, err);
+    if (rc == XN_OK)
+        *purged = x.purged;
+    return rc;
 }

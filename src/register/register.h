@@ -161,6 +161,13 @@ int register_update(register_ctx *c, const register_def *d, const audit_actor *a
 /* Moves a row along a transition (key or target state in `to`), with the fields it requires. */
 int register_transition_run(register_ctx *c, const register_def *d, const audit_actor *actor,
                             int64_t id, const char *to, const json_t *in, xn_error *err);
+/* Retires a row (a reason required): it leaves the lists and frees its unique values; its
+ * history stays. A retired row is deleted by register_purge only once its register's retention
+ * has passed since its last change (LED: a register row is never deleted younger). */
+int register_retire(register_ctx *c, const register_def *d, const audit_actor *actor, int64_t id,
+                    const char *reason, xn_error *err);
+/* The job register.purge: retired rows past their retention, each deletion audited. */
+int register_purge(register_ctx *c, int64_t now_us, int *purged, xn_error *err);
 /* [{at, actor, kind, reason, changes:[{field, before, after}]}] oldest first. */
 int register_history_json(register_ctx *c, const register_def *d, int64_t id, json_t **out,
                           xn_error *err);

@@ -1,0 +1,58 @@
+// Retiring register rows (LED, retention): a reason is required; a retired row leaves the lists
+// and frees its unique values, its history stays; it is deleted only after its register's
+// retention (5 years for devices), by the purge job on the rules' clock, each deletion audited.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startServer, tempDir, waitFor, auditRows, sqlite } from '../lib/server.mjs';
+import { adminClient, appointedClient, grantedClient } from '../lib/session.mjs';
+
+let server; let admin; let dev; let staff; let clockFile;
+
+before(async () => {
+  const dir = tempDir();
+  clockFile = join(dir, 'clock');
+  writeFileSync(clockFile, '0');
+  server = await startServer({ dir, env: { XINAN_TEST_CLOCK: clockFile } });
+  admin = await adminClient(server);
+  const sec = await appointedClient(server, admin, 'sec1', 'secadmin');
+  dev = await grantedClient(server, admin, sec, 'dev1', 'device_admin', { realName: '设备员' });
+  staff = await grantedClient(server, admin, sec, 'net1', 'network_admin', { realName: '网络员' });
+});
+
+after(async () => { await server.stop(); });
+
+test('a retired device leaves the lists, frees its IP and keeps its history; purged only after its retention', async () => {
+  let r = await dev.call('POST', '/api/registers/devices/rows', { asset_no: 'ZC-0001', type: 'pc', ip: '10.0.0.8', mac: '02:00:00:00:00:08', location: '机房', secret: 'no' });
+  assert.equal(r.status, 201, r.body);
+  const id = r.json.id;
+  r = await dev.call('POST', `/api/registers/devices/rows/${id}/retire`, {});
+  assert.equal(r.status, 400, 'a reason is required');
+  r = await staff.call('POST', `/api/registers/devices/rows/${id}/retire`, { reason: '报废' });
+  assert.equal(r.status, 403, 'only who keeps the register');
+  r = await dev.call('POST', `/api/registers/devices/rows/${id}/retire`, { reason: '已报废并销毁数据' });
+  assert.equal(r.status, 200, r.body);
+  assert.equal((await dev.call('GET', `/api/registers/devices/rows/${id}`)).status, 404);
+  assert.ok(!(await dev.call('GET', '/api/registers/devices/rows')).json.rows.some((x) => x.id === id));
+  r = await dev.call('POST', `/api/registers/devices/rows/${id}/retire`, { reason: '再次' });
+  assert.equal(r.status, 404, 'retired once');
+  // its IP and MAC may be taken again
+  r = await dev.call('POST', '/api/registers/devices/rows', { asset_no: 'ZC-0002', type: 'pc', ip: '10.0.0.8', mac: '02:00:00:00:00:08', location: '机房', secret: 'no' });
+  assert.equal(r.status, 201, r.body);
+  const hist = await dev.call('GET', `/api/registers/devices/rows/${id}/history`);
+  assert.equal(hist.status, 200, hist.body);
+  assert.ok(JSON.stringify(hist.json).includes('已报废并销毁数据'));
+
+  // four years on: still kept
+  writeFileSync(clockFile, String(4 * 365 * 86400));
+  await admin.call('POST', '/api/jobs/register.purge/run');
+  await new Promise((res) => setTimeout(res, 2500));
+  assert.equal(Number(sqlite(server.db, `SELECT count(*) FROM register_row WHERE id = ${id}`)), 1);
+  // past five years: deleted, and the deletion is on the trail
+  writeFileSync(clockFile, String(6 * 365 * 86400));
+  await admin.call('POST', '/api/jobs/register.purge/run');
+  await waitFor(() => Number(sqlite(server.db, `SELECT count(*) FROM register_row WHERE id = ${id}`)) === 0, 'purged');
+  assert.equal(auditRows(server.db, 'register.purge').length, 1);
+  assert.equal(Number(sqlite(server.db, 'SELECT count(*) FROM register_row WHERE retired_at IS NULL')), 1, 'the row in use stays');
+});
