@@ -212,6 +212,18 @@ test('RSK-3: a notice reaches its group, each recipient’s reading is recorded,
   assert.ok(JSON.stringify(bell.json).includes('OpenSSH'));
 });
 
+test('LED-8: everyone in post trained this year, by the trainings register, or the missing named', async () => {
+  let r = await lead.call('GET', '/api/compliance');
+  assert.equal(item(r.json, 'LED-8').status, 'no_evidence');
+  const year = new Date().getFullYear();
+  r = await sec.call('POST', '/api/registers/trainings/rows', { date: `${year}-03-15`, topic: '保密与网络安全培训', trainer: '周安全', attendees: '周安全、吴审计、郑网络', hours: 2 });
+  assert.equal(r.status, 201, r.body);
+  r = await lead.call('GET', '/api/compliance');
+  assert.equal(item(r.json, 'LED-8').status, 'not_met');
+  assert.match(item(r.json, 'LED-8').reason, /郑领导/);
+  assert.doesNotMatch(item(r.json, 'LED-8').reason, /郑网络、|吴审计/);
+});
+
 test('the PDF holds every id and the xlsx the same rows', async () => {
   const pdf = await request(server.url, '/api/compliance/report.pdf', { headers: { Cookie: lead.cookie } });
   assert.equal(pdf.status, 200);
