@@ -114,6 +114,8 @@ static const label labels[] = {
     {"action", "duty.plan", "排班", "Duty planned"},
     {"action", "duty.key_date", "标记重要时间节点", "Key date marked"},
     {"action", "duty.checkin", "值班签到", "Duty check-in"},
+    {"action", "duty.swap_ask", "申请换班", "Swap asked"},
+    {"action", "duty.swap_decide", "审批换班", "Swap decided"},
     {"action", "duty.checkin_missed", "值班未签到提醒", "Missed check-in told"},
     {"action", "duty.watch", "值班签到检查", "Check-in watch"},
     /* website watch */
@@ -275,6 +277,7 @@ static const label labels[] = {
     {"permission", "monitor.read", "查看网站监测", "Read the website watch"},
     {"permission", "monitor.manage", "管理监测网站", "Manage watched sites"},
     {"permission", "duty.read", "查看值班表", "Read the duty roster"},
+    {"permission", "duty.approve", "审批换班", "Approve duty swaps"},
     {"permission", "duty.watch", "值班读网", "Duty watch"},
     {"permission", "incident.approve", "审批事件处置", "Approve incident handling"},
     {"permission", "org.manage", "管理组织机构", "Manage the organisation"},

@@ -28,7 +28,7 @@ const char *const auth_permissions[] = {
     "register.security",   "content.read",        "column.manage",
     "publish.sources",     "content.publish",     "content.withdraw",
     "compliance.read",     "compliance.manage",   "duty.plan",           "duty.read",
-    "monitor.read",        "monitor.manage",
+    "monitor.read",        "monitor.manage",      "duty.approve",
     NULL,
 };
 /* clang-format on */

@@ -444,3 +444,48 @@ int http_h_notice_read(http_req *req, http_resp *resp)
         return http_fail(req, resp, &err);
     return http_h_notices(req, resp);
 }
+
+/* ---- duty swaps ------------------------------------------------------------------------------ */
+
+int http_h_duty_swaps(http_req *req, http_resp *resp)
+{
+    json_t *out = NULL;
+    xn_error err;
+    if (oblig_swaps_json(req->app->oblig, &out, &err) != XN_OK)
+        return http_fail(req, resp, &err);
+    return http_json(resp, 200, out);
+}
+
+int http_h_duty_swap_ask(http_req *req, http_resp *resp)
+{
+    xn_error err;
+    const char *date = NULL, *reason = NULL;
+    int rc = http_body_string(req, "date", 16, true, &date, &err);
+    if (rc == XN_OK)
+        rc = http_body_string(req, "reason", OBLIG_MAX_REASON, false, &reason, &err);
+    int64_t id = 0;
+    audit_actor actor = auth_actor(req->who);
+    if (rc == XN_OK)
+        rc = oblig_swap_ask(req->app->oblig, &actor, date, id_member(req->json, "to_user_id"),
+                            reason, &id, &err);
+    if (rc != XN_OK)
+        return http_refuse(req, resp, &err, "duty.swap_ask", "duty_day", date);
+    return http_h_duty_swaps(req, resp);
+}
+
+int http_h_duty_swap_decide(http_req *req, http_resp *resp)
+{
+    int64_t id;
+    if (http_id_param(req, resp, &id) != XN_OK)
+        return 0;
+    xn_error err;
+    json_t *ap = json_object_get(req->json, "approve");
+    audit_actor actor = auth_actor(req->who);
+    int rc =
+        json_is_boolean(ap)
+            ? oblig_swap_decide(req->app->oblig, &actor, id, json_is_true(ap), &err)
+            : xn_fail_field(&err, XN_EINVAL, "bad_type", "approve", "approve 须为 true 或 false");
+    if (rc != XN_OK)
+        return http_refuse(req, resp, &err, "duty.swap_decide", "duty_day", NULL);
+    return http_h_duty_swaps(req, resp);
+}

@@ -260,6 +260,11 @@ const http_route http_routes[] = {
      "plan a day {date, user_id, leader_id?}"},
     {"POST", "/api/duty/key-dates", http_h_duty_key_date, J, "duty.plan",
      "mark a key date {date, name}: a leader on duty is required"},
+    {"GET", "/api/duty/swaps", http_h_duty_swaps, 0, "duty.read", "duty swaps and their decisions"},
+    {"POST", "/api/duty/swaps", http_h_duty_swap_ask, J, "duty.watch",
+     "ask another 值班员 to take one's day {date, to_user_id, reason}"},
+    {"POST", "/api/duty/swaps/:id/decide", http_h_duty_swap_decide, J, "duty.approve",
+     "a leader approves or refuses a swap {approve}"},
     {"POST", "/api/duty/checkin", http_h_duty_checkin, J, "duty.watch",
      "today's person on duty checks in {read, anomaly?, open_incident?}"},
     /* publishing review (PUB-1..13): literal routes before /:id */

@@ -174,6 +174,13 @@ int oblig_key_date_set(oblig_ctx *o, const audit_actor *actor, const char *date,
  * of the anomaly at once (*incident_id). XN_EDENIED for anyone not on duty today. */
 int oblig_checkin(oblig_ctx *o, const audit_actor *actor, const char *read, const char *anomaly,
                   bool open_incident, int64_t *incident_id, xn_error *err);
+/* A swap: the day's person on duty asks another 值班员 to take the day (a reason); a leader
+ * who is neither of them approves (the roster changes) or refuses. Audited. */
+int oblig_swap_ask(oblig_ctx *o, const audit_actor *actor, const char *date, int64_t to_user,
+                   const char *reason, int64_t *id, xn_error *err);
+int oblig_swap_decide(oblig_ctx *o, const audit_actor *actor, int64_t id, bool approve,
+                      xn_error *err);
+int oblig_swaps_json(oblig_ctx *o, json_t **out, xn_error *err);
 /* The job duty.watch: a day whose person has not checked in an hour after the shift starts
  * (08:30) tells the leaders, once. */
 int oblig_duty_watch(oblig_ctx *o, json_t *summary, xn_error *err);

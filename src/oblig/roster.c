@@ -444,3 +444,176 @@ int oblig_duty_watch(oblig_ctx *o, json_t *summary, xn_error *err)
         json_object_set_new(summary, "told", json_integer(x.told));
     return rc;
 }
+
+/* ---- swaps (a leader approves) ---------------------------------------------------------- */
+
+typedef struct swap_ctx {
+    oblig_ctx *o;
+    const audit_actor *actor;
+    int32_t day;
+    int64_t id, to_user;
+    const char *reason;
+    bool approve;
+} swap_ctx;
+
+static int swap_ask_tx(store_conn *tx, void *ctx, xn_error *err)
+{
+    swap_ctx *x = ctx;
+    store_stmt *st;
+    int64_t user = 0;
+    int rc = store_prepare(tx, "SELECT user_id FROM duty_day WHERE day = $1", &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, x->day);
+    if ((rc = store_step(st, err)) == STORE_ROW) {
+        user = store_col_int(st, 0);
+        store_stmt_done(st);
+    }
+    if (rc < 0)
+        return rc;
+    if (user != x->actor->id)
+        return xn_fail(err, XN_EDENIED, "not_on_duty", "只有当天的值班人员可以申请换班");
+    if (x->to_user == user || !holds(tx, x->to_user, "duty"))
+        return xn_fail_field(err, XN_EINVAL, "not_duty", "to_user_id",
+                             "替班人员须为另一名在岗的值班员");
+    rc = store_prepare(tx,
+                       "INSERT INTO duty_swap (day, from_user, to_user, reason, state, asked_at)"
+                       " VALUES ($1, $2, $3, $4, 'pending', $5) RETURNING id",
+                       &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, x->day);
+    store_bind_int(st, 2, user);
+    store_bind_int(st, 3, x->to_user);
+    store_bind_text(st, 4, x->reason, -1);
+    store_bind_int(st, 5, rules_now(x->o));
+    if ((rc = store_step(st, err)) == STORE_ROW) {
+        x->id = store_col_int(st, 0);
+        store_stmt_done(st);
+    }
+    if (rc < 0)
+        return rc;
+    char date[XN_DATE_STR];
+    xn_date_format(x->day, date);
+    return record(
+        x->o, tx, x->actor, "duty.swap_ask", "duty_day", date,
+        json_pack("{s:I, s:s}", "to_user_id", (json_int_t)x->to_user, "reason", x->reason), err);
+}
+
+int oblig_swap_ask(oblig_ctx *o, const audit_actor *actor, const char *date, int64_t to_user,
+                   const char *reason, int64_t *id, xn_error *err)
+{
+    int32_t day;
+    if (!date || !xn_date_parse(date, strlen(date), &day))
+        return xn_fail_field(err, XN_EINVAL, "bad_date", "date", "日期格式应为 YYYY-MM-DD");
+    if (day < xn_date_of(rules_now(o)))
+        return xn_fail_field(err, XN_EINVAL, "past_date", "date", "不能为已经过去的日期换班");
+    int rc = xn_check_text(reason, OBLIG_MAX_REASON, XN_TEXT_FREE, true, "reason", "换班原因", err);
+    if (rc != XN_OK)
+        return rc;
+    swap_ctx x = {.o = o, .actor = actor, .day = day, .to_user = to_user, .reason = reason};
+    rc = store_tx(o->opt.db, swap_ask_tx, &x, err);
+    if (rc == XN_OK)
+        *id = x.id;
+    return rc;
+}
+
+static int swap_decide_tx(store_conn *tx, void *ctx, xn_error *err)
+{
+    swap_ctx *x = ctx;
+    store_stmt *st;
+    int rc = store_prepare(tx, "SELECT day, from_user, to_user, state FROM duty_swap WHERE id = $1",
+                           &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, x->id);
+    rc = store_step(st, err);
+    if (rc == STORE_DONE)
+        return xn_fail(err, XN_ENOTFOUND, "not_found", "换班申请不存在");
+    if (rc < 0)
+        return rc;
+    int32_t day = (int32_t)store_col_int(st, 0);
+    int64_t from = store_col_int(st, 1), to = store_col_int(st, 2);
+    bool pending = strcmp(store_col_text(st, 3), "pending") == 0;
+    store_stmt_done(st);
+    if (!pending)
+        return xn_fail(err, XN_ECONFLICT, "decided", "该换班申请已处理");
+    if (x->actor->id == from || x->actor->id == to)
+        return xn_fail(err, XN_EDENIED, "own_swap", "换班当事人不能审批自己的换班");
+    rc = store_prepare(tx,
+                       "UPDATE duty_swap SET state = $2, decided_by = $3, decided_at = $4"
+                       " WHERE id = $1",
+                       &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, x->id);
+    store_bind_text(st, 2, x->approve ? "approved" : "rejected", -1);
+    store_bind_text(
+        st, 3, x->actor->real_name && *x->actor->real_name ? x->actor->real_name : x->actor->name,
+        -1);
+    store_bind_int(st, 4, rules_now(x->o));
+    rc = store_step(st, err);
+    store_stmt_done(st);
+    if (rc >= 0 && x->approve) {
+        rc = store_prepare(tx, "UPDATE duty_day SET user_id = $2 WHERE day = $1 AND user_id = $3",
+                           &st, err);
+        if (rc == XN_OK) {
+            store_bind_int(st, 1, day);
+            store_bind_int(st, 2, to);
+            store_bind_int(st, 3, from);
+            rc = store_step(st, err);
+            store_stmt_done(st);
+        }
+    }
+    if (rc < 0)
+        return rc;
+    char date[XN_DATE_STR];
+    xn_date_format(day, date);
+    return record(x->o, tx, x->actor, "duty.swap_decide", "duty_day", date,
+                  json_pack("{s:I, s:b}", "swap_id", (json_int_t)x->id, "approve", x->approve),
+                  err);
+}
+
+int oblig_swap_decide(oblig_ctx *o, const audit_actor *actor, int64_t id, bool approve,
+                      xn_error *err)
+{
+    swap_ctx x = {.o = o, .actor = actor, .id = id, .approve = approve};
+    return store_tx(o->opt.db, swap_decide_tx, &x, err);
+}
+
+int oblig_swaps_json(oblig_ctx *o, json_t **out, xn_error *err)
+{
+    store_conn *c;
+    int rc = store_acquire(o->opt.db, &c, err);
+    if (rc != XN_OK)
+        return rc;
+    store_stmt *st;
+    rc = store_prepare(c,
+                       "SELECT s.id, s.day, s.state, s.reason, coalesce(a.real_name, ''),"
+                       " coalesce(b.real_name, ''), coalesce(s.decided_by, '') FROM duty_swap s"
+                       " LEFT JOIN app_user a ON a.id = s.from_user"
+                       " LEFT JOIN app_user b ON b.id = s.to_user ORDER BY s.id DESC LIMIT 200",
+                       &st, err);
+    if (rc != XN_OK) {
+        store_release(c);
+        return rc;
+    }
+    json_t *items = json_array();
+    while ((rc = store_step(st, err)) == STORE_ROW) {
+        char date[XN_DATE_STR];
+        xn_date_format((int32_t)store_col_int(st, 1), date);
+        json_array_append_new(items,
+                              json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "id",
+                                        (json_int_t)store_col_int(st, 0), "date", date, "state",
+                                        store_col_text(st, 2), "reason", store_col_text(st, 3),
+                                        "from", store_col_text(st, 4), "to", store_col_text(st, 5),
+                                        "decided_by", store_col_text(st, 6)));
+    }
+    store_release(c);
+    if (rc < 0) {
+        json_decref(items);
+        return rc;
+    }
+    *out = json_pack("{s:o}", "items", items);
+    return XN_OK;
+}

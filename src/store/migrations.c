@@ -1231,6 +1231,23 @@ static const store_migration migrations[] = {
                " PRIMARY KEY (token_id, seq));"
                "CREATE INDEX guard_event_received ON guard_event (received_at);",
     },
+    {
+        .version = 30,
+        .name = "duty swaps",
+        /* Room oblig/ (roster.c). duty_swap: a person on duty asks another 值班员 to take the
+         * day; a leader approves (the roster changes) or refuses. Leaders hold duty.approve. */
+        .sql = "CREATE TABLE duty_swap ("
+               " id INTEGER PRIMARY KEY,"
+               " day INTEGER NOT NULL,"
+               " from_user INTEGER NOT NULL REFERENCES app_user (id),"
+               " to_user INTEGER NOT NULL REFERENCES app_user (id),"
+               " reason TEXT NOT NULL,"
+               " state TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'rejected')),"
+               " asked_at INTEGER NOT NULL,"
+               " decided_by TEXT,"
+               " decided_at INTEGER);"
+               "INSERT INTO role_permission (role_id, permission) VALUES (9, 'duty.approve');",
+    },
     {0, NULL, NULL, NULL, NULL},
 };
 

@@ -195,6 +195,33 @@ test('duties come due remind their owners in-app; overdue ones tell the leaders,
   assert.equal((await lead.call('GET', '/api/me/notifications')).json.items.length, count, 'once a period');
 });
 
+test('a swap: asked by the day’s person on duty, approved by a leader who is neither of them', async () => {
+  clockAt('2026-10-08T10:00');
+  let r = await duty2.call('POST', '/api/duty/roster', { date: '2026-10-12', user_id: duty.id });
+  assert.equal(r.status, 403);
+  r = await sec.call('POST', '/api/duty/roster', { date: '2026-10-12', user_id: duty.id });
+  assert.equal(r.status, 200, r.body);
+  r = await duty2.call('POST', '/api/duty/swaps', { date: '2026-10-12', to_user_id: duty2.id, reason: '外出' });
+  assert.equal(r.status, 403, 'not the day’s person');
+  r = await duty.call('POST', '/api/duty/swaps', { date: '2026-10-12', to_user_id: lead.id, reason: '外出培训' });
+  assert.equal(r.status, 400, 'a leader is not a 值班员');
+  r = await duty.call('POST', '/api/duty/swaps', { date: '2026-10-12', to_user_id: duty2.id });
+  assert.equal(r.status, 400, 'a reason is required');
+  r = await duty.call('POST', '/api/duty/swaps', { date: '2026-10-12', to_user_id: duty2.id, reason: '外出培训' });
+  assert.equal(r.status, 200, r.body);
+  const swap = r.json.items[0];
+  assert.equal(swap.state, 'pending');
+  r = await duty.call('POST', `/api/duty/swaps/${swap.id}/decide`, { approve: true });
+  assert.equal(r.status, 403, 'not a leader');
+  r = await lead.call('POST', `/api/duty/swaps/${swap.id}/decide`, { approve: true });
+  assert.equal(r.status, 200, r.body);
+  assert.equal(r.json.items[0].state, 'approved');
+  r = await lead.call('POST', `/api/duty/swaps/${swap.id}/decide`, { approve: false });
+  assert.equal(r.status, 409, 'decided once');
+  const roster = await lead.call('GET', '/api/duty/roster?month=2026-10');
+  assert.equal(roster.json.days[11].on_duty.name, '李值班');
+});
+
 test('a period gone by without evidence is overdue', async () => {
   clockAt('2026-10-08T10:00');
   const r = await sec.call('GET', '/api/obligations?state=overdue');
