@@ -430,6 +430,128 @@ static int check_published(oblig_probe *p, const char *id, oblig_finding *f, xn_
     return XN_OK;
 }
 
+/* ---- the website watch and the roster ------------------------------------------------------- */
+
+/* MON-1, MON-7: sites under watch, none down; MON-4: guard agents online, none tampering
+ * unanswered; MON-2: someone on duty today. */
+static int check_watch(oblig_probe *p, const char *id, oblig_finding *f, xn_error *err)
+{
+    int64_t sites = 0, down = 0, agents = 0, offline = 0, today = 0;
+    int rc =
+        scalar(p, "SELECT count(*) FROM monitor_site WHERE removed_at IS NULL", 0, 0, &sites, err);
+    if (rc == XN_OK)
+        rc = scalar(p,
+                    "SELECT count(*) FROM monitor_site WHERE removed_at IS NULL AND state = 'down'",
+                    0, 0, &down, err);
+    if (rc == XN_OK)
+        rc = scalar(p, "SELECT count(*) FROM guard_agent", 0, 0, &agents, err);
+    if (rc == XN_OK)
+        rc = scalar(p, "SELECT count(*) FROM guard_agent WHERE state = 'offline'", 0, 0, &offline,
+                    err);
+    if (rc == XN_OK)
+        rc = scalar(p, "SELECT count(*) FROM duty_day WHERE day = $1", xn_date_of(p->now), 0,
+                    &today, err);
+    if (rc != XN_OK)
+        return rc;
+    if (strcmp(id, "MON-2") == 0) {
+        if (!today) {
+            not_met(f, "今天没有安排读网值班人员");
+            return XN_OK;
+        }
+        oblig_evidence(f, "roster", "今天已安排读网值班");
+        f->status = "met";
+        return XN_OK;
+    }
+    if (strcmp(id, "MON-4") == 0) {
+        if (!agents) {
+            f->status = "no_evidence";
+            snprintf(f->reason, sizeof f->reason, "尚无网页防篡改代理接入");
+            return XN_OK;
+        }
+        oblig_evidence(f, "guard", "防篡改代理 %lld 个，离线 %lld 个", (long long)agents,
+                       (long long)offline);
+        if (offline)
+            not_met(f, "%lld 个防篡改代理离线", (long long)offline);
+        else
+            f->status = "met";
+        return XN_OK;
+    }
+    if (!sites) {
+        f->status = "no_evidence";
+        snprintf(f->reason, sizeof f->reason, "尚未对网站开展监测");
+        return XN_OK;
+    }
+    oblig_evidence(f, "monitor", "监测网站 %lld 个", (long long)sites);
+    if (down)
+        not_met(f, "%lld 个网站当前无法访问", (long long)down);
+    else
+        f->status = "met";
+    return XN_OK;
+}
+
+/* MON-3: no column past its update period; MON-5: no new-media account silent for 15 days. */
+static int check_staleness(oblig_probe *p, const char *id, oblig_finding *f, xn_error *err)
+{
+    if (strcmp(id, "MON-3") == 0) {
+        int64_t columns = 0, stale = 0;
+        int rc = scalar(p, "SELECT count(*) FROM publish_column", 0, 0, &columns, err);
+        if (rc == XN_OK)
+            rc = scalar(p,
+                        "SELECT count(*) FROM publish_column c WHERE coalesce((SELECT"
+                        " max(published_at) FROM content_item i WHERE i.column_id = c.id"
+                        " AND i.state = 'published'), 0) < $1 - c.stale_days * 86400000000",
+                        p->now, 0, &stale, err);
+        if (rc != XN_OK)
+            return rc;
+        if (!columns) {
+            f->status = "no_evidence";
+            snprintf(f->reason, sizeof f->reason, "尚未登记网站栏目");
+            return XN_OK;
+        }
+        oblig_evidence(f, "columns", "栏目 %lld 个，按更新周期逐一核对", (long long)columns);
+        if (stale)
+            not_met(f, "%lld 个栏目超过更新周期未更新（含空白栏目）", (long long)stale);
+        else
+            f->status = "met";
+        return XN_OK;
+    }
+    char since[XN_DATE_STR];
+    xn_date_format(xn_date_of(p->now) - 15, since);
+    store_stmt *st;
+    int64_t accounts = 0, silent = 0;
+    int rc = scalar(p,
+                    "SELECT count(*) FROM register_row WHERE reg = 'new_media'"
+                    " AND retired_at IS NULL",
+                    0, 0, &accounts, err);
+    if (rc == XN_OK)
+        rc = store_prepare(p->c,
+                           "SELECT count(*) FROM register_row r WHERE r.reg = 'new_media' AND"
+                           " r.retired_at IS NULL AND NOT EXISTS (SELECT 1 FROM register_value v"
+                           " WHERE v.row_id = r.id AND v.field = 'last_update' AND v.value >= $1)",
+                           &st, err);
+    if (rc == XN_OK) {
+        store_bind_text(st, 1, since, -1);
+        if ((rc = store_step(st, err)) == STORE_ROW) {
+            silent = store_col_int(st, 0);
+            store_stmt_done(st);
+        }
+        rc = rc < 0 ? rc : XN_OK;
+    }
+    if (rc != XN_OK)
+        return rc;
+    if (!accounts) {
+        f->status = "no_evidence";
+        snprintf(f->reason, sizeof f->reason, "政务新媒体台账尚无记录");
+        return XN_OK;
+    }
+    oblig_evidence(f, "register", "政务新媒体账号 %lld 个", (long long)accounts);
+    if (silent)
+        not_met(f, "%lld 个政务新媒体账号超过 15 天未更新", (long long)silent);
+    else
+        f->status = "met";
+    return XN_OK;
+}
+
 static int check_lexicons(oblig_probe *p, const char *id, oblig_finding *f, xn_error *err)
 {
     (void)id;
@@ -526,6 +648,10 @@ const oblig_check oblig_checks[] = {
     {"PUB-5,PUB-8,PUB-9,PUB-13", "敏感词、个人信息与错敏字词自动检查", check_lexicons},
     {"PUB-12", "附件查毒", check_virus},
     {"RSK-1,RSK-2", "检查评估清单、整改期限与他人验证", check_inspections},
+    {"MON-1,MON-7", "网站 7×24 监测、故障告警与事件", check_watch},
+    {"MON-2", "读网值班表、签到与未签到提醒", check_watch},
+    {"MON-4", "网页防篡改代理：发现即恢复、离线告警", check_watch},
+    {"MON-3,MON-5", "栏目更新周期与政务新媒体更新检查", check_staleness},
     /* controls xinan enforces by itself: every request goes through them */
     {"ACC-1", "账号实名，一人一号", NULL},
     {"ACC-2", "账号经申请、审批后创建", NULL},

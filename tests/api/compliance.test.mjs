@@ -59,6 +59,12 @@ test('a fresh installation lists every id of the catalogue, each with one of the
   assert.equal(item(r.json, 'BAK-1').status, 'no_evidence');
   assert.equal(item(r.json, 'ACC-8').status, 'met');
   assert.equal(item(r.json, 'AUD-3').status, 'met');
+  // the watch: no site yet, nobody on duty today, no column yet
+  assert.equal(item(r.json, 'MON-1').status, 'no_evidence');
+  assert.equal(item(r.json, 'MON-2').status, 'not_met');
+  assert.match(item(r.json, 'MON-2').reason, /值班/);
+  assert.equal(item(r.json, 'MON-3').status, 'no_evidence');
+  assert.equal(item(r.json, 'MON-4').status, 'no_evidence');
 });
 
 test('statuses follow the state: a verification turns AUD-2 met; an important system with one administrator turns ORG-2 not met', async () => {
