@@ -65,6 +65,7 @@ static const label labels[] = {
     {"action", "register.update", "修改台账记录", "Register row changed"},
     {"action", "register.transition", "办理台账手续", "Register row moved"},
     {"action", "register.retire", "注销台账记录", "Register row retired"},
+    {"action", "register.attach", "添加台账附件", "Register attachment added"},
     {"action", "register.purge", "清理超过保留期的台账记录", "Register row purged"},
     {"action", "register.write", "写入台账", "Register written"},
     {"action", "register.import", "导入台账", "Register imported"},

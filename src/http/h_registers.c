@@ -150,6 +150,22 @@ int http_h_register_transition(http_req *req, http_resp *resp)
     return http_h_register_row(req, resp);
 }
 
+int http_h_register_attach(http_req *req, http_resp *resp)
+{
+    const register_def *d = reg_param(req, resp, true);
+    int64_t id;
+    if (!d || http_id_param(req, resp, &id) != XN_OK)
+        return 0;
+    xn_error err;
+    json_t *f = json_object_get(req->json, "file_id");
+    const char *note = json_string_value(json_object_get(req->json, "note"));
+    audit_actor actor = auth_actor(req->who);
+    if (register_attach(req->app->registers, d, &actor, id,
+                        json_is_integer(f) ? json_integer_value(f) : 0, note, &err) != XN_OK)
+        return refuse(req, resp, &err, "register.attach", id);
+    return http_h_register_row(req, resp);
+}
+
 int http_h_register_retire(http_req *req, http_resp *resp)
 {
     const register_def *d = reg_param(req, resp, true);

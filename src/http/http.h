@@ -410,6 +410,7 @@ int http_h_register_update(http_req *req, http_resp *resp);
 int http_h_register_transition(http_req *req, http_resp *resp);
 int http_h_register_history(http_req *req, http_resp *resp);
 int http_h_register_retire(http_req *req, http_resp *resp);
+int http_h_register_attach(http_req *req, http_resp *resp);
 int http_h_register_export(http_req *req, http_resp *resp);
 int http_h_incident_kinds(http_req *req, http_resp *resp);
 int http_h_incident(http_req *req, http_resp *resp);

@@ -194,6 +194,8 @@ const http_route http_routes[] = {
      "change a row's fields with a reason {…, reason}"},
     {"POST", "/api/registers/:key/rows/:id/transition", http_h_register_transition, J, ANY,
      "a transition (repair, lend, dispose …) {to, …fields it requires}"},
+    {"POST", "/api/registers/:key/rows/:id/attachments", http_h_register_attach, J, ANY,
+     "attach an evidence file to a row {file_id, note?} (its virus check passed)"},
     {"POST", "/api/registers/:key/rows/:id/retire", http_h_register_retire, J, ANY,
      "retire a row {reason}: out of the lists, its unique values freed, its history kept"},
     {"GET", "/api/registers/:key/rows/:id/history", http_h_register_history, 0, ANY,

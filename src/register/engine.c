@@ -743,8 +743,96 @@ int register_row_json(register_ctx *c, const register_def *d, int64_t id, json_t
             rc = xn_fail(err, XN_ENOTFOUND, "not_found", "%s中没有这条记录", d->name);
         }
     }
+    /* the row's attachments: evidence files with who added them and why */
+    if (rc == XN_OK)
+        rc = store_prepare(conn,
+                           "SELECT file_id, note, by_name, at FROM register_attachment"
+                           " WHERE row_id = $1 ORDER BY at, file_id",
+                           &st, err);
+    if (rc == XN_OK) {
+        json_t *list = json_array();
+        store_bind_int(st, 1, id);
+        while ((rc = store_step(st, err)) == STORE_ROW) {
+            json_t *a =
+                json_pack("{s:I, s:s, s:s, s:I}", "file_id", (json_int_t)store_col_int(st, 0),
+                          "note", store_col_text(st, 1), "by", store_col_text(st, 2), "at",
+                          (json_int_t)store_col_int(st, 3));
+            files_info fi;
+            xn_error ignored;
+            if (c->opt.files &&
+                files_get(c->opt.files, store_col_int(st, 0), &fi, &ignored) == XN_OK) {
+                json_object_set_new(a, "name", json_string(fi.name));
+                json_object_set_new(a, "scan", json_string(fi.scan));
+            }
+            json_array_append_new(list, a);
+        }
+        json_object_set_new(*out, "attachments", list);
+        rc = rc < 0 ? rc : XN_OK;
+    }
     store_release(conn);
     return rc;
+}
+
+typedef struct attach_ctx {
+    register_ctx *c;
+    const register_def *d;
+    const audit_actor *actor;
+    int64_t id, file_id;
+    const char *note;
+} attach_ctx;
+
+static int attach_tx(store_conn *tx, void *ctx, xn_error *err)
+{
+    attach_ctx *x = ctx;
+    json_t *data = NULL;
+    char state[32];
+    int rc = load_row(tx, x->d, x->id, &data, state, err);
+    json_decref(data);
+    if (rc != XN_OK)
+        return rc;
+    store_stmt *st;
+    int64_t now = auth_now(x->c->opt.auth);
+    rc = store_prepare(tx,
+                       "INSERT INTO register_attachment (row_id, file_id, note, by_name, at)"
+                       " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                       &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, x->id);
+    store_bind_int(st, 2, x->file_id);
+    store_bind_text(st, 3, x->note ? x->note : "", -1);
+    store_bind_text(
+        st, 4, x->actor->real_name && *x->actor->real_name ? x->actor->real_name : x->actor->name,
+        -1);
+    store_bind_int(st, 5, now);
+    rc = store_step(st, err);
+    store_stmt_done(st);
+    if (rc < 0)
+        return rc;
+    if (store_changes(tx) == 0)
+        return xn_fail_field(err, XN_ECONFLICT, "attached", "file_id", "该文件已是这条记录的附件");
+    json_t *changes = json_pack("[{s:s, s:s, s:I}]", "field", "attachment", "before", "", "after",
+                                (json_int_t)x->file_id);
+    rc = record_change(x->c, tx, x->d, x->id, x->actor, "attach", x->note, changes, now, err);
+    json_decref(changes);
+    return rc;
+}
+
+int register_attach(register_ctx *c, const register_def *d, const audit_actor *actor, int64_t id,
+                    int64_t file_id, const char *note, xn_error *err)
+{
+    int rc = xn_check_text(note, 1000, XN_TEXT_FREE, false, "note", "附件说明", err);
+    if (rc != XN_OK)
+        return rc;
+    files_info fi;
+    if (file_id <= 0 || !c->opt.files || files_get(c->opt.files, file_id, &fi, err) != XN_OK)
+        return xn_fail_field(err, XN_EINVAL, "bad_file", "file_id", "附件文件不存在");
+    if (strcmp(fi.scan, "clean") != 0 && strcmp(fi.scan, "unscanned") != 0)
+        return xn_fail_field(err, XN_EINVAL, "not_clean", "file_id", "附件“%s”%s", fi.name,
+                             strcmp(fi.scan, "infected") == 0 ? "含病毒，已隔离"
+                                                              : "尚未完成病毒检查");
+    attach_ctx x = {.c = c, .d = d, .actor = actor, .id = id, .file_id = file_id, .note = note};
+    return store_tx(c->opt.db, attach_tx, &x, err);
 }
 
 int register_history_json(register_ctx *c, const register_def *d, int64_t id, json_t **out,
@@ -1072,6 +1160,7 @@ static int purge_tx(store_conn *tx, void *ctx, xn_error *err)
         rc = rc < 0 ? rc : XN_OK;
         static const char *const dels[] = {
             "DELETE FROM register_value WHERE row_id = $1",
+            "DELETE FROM register_attachment WHERE row_id = $1",
             "DELETE FROM register_unique WHERE row_id = $1",
             "DELETE FROM register_history WHERE row_id = $1",
             "DELETE FROM register_row WHERE id = $1",

@@ -161,6 +161,10 @@ int register_update(register_ctx *c, const register_def *d, const audit_actor *a
 /* Moves a row along a transition (key or target state in `to`), with the fields it requires. */
 int register_transition_run(register_ctx *c, const register_def *d, const audit_actor *actor,
                             int64_t id, const char *to, const json_t *in, xn_error *err);
+/* An evidence file on a row (its virus check passed, or the check switched off), with a note;
+ * on the row's history and audited. XN_ECONFLICT when attached already. */
+int register_attach(register_ctx *c, const register_def *d, const audit_actor *actor, int64_t id,
+                    int64_t file_id, const char *note, xn_error *err);
 /* Retires a row (a reason required): it leaves the lists and frees its unique values; its
  * history stays. A retired row is deleted by register_purge only once its register's retention
  * has passed since its last change (LED: a register row is never deleted younger). */

@@ -1248,6 +1248,19 @@ static const store_migration migrations[] = {
                " decided_at INTEGER);"
                "INSERT INTO role_permission (role_id, permission) VALUES (9, 'duty.approve');",
     },
+    {
+        .version = 31,
+        .name = "register rows' attachments",
+        /* Room register/ (engine.c). register_attachment: evidence files (files room) on a
+         * register row, with who added them and why. */
+        .sql = "CREATE TABLE register_attachment ("
+               " row_id INTEGER NOT NULL REFERENCES register_row (id),"
+               " file_id INTEGER NOT NULL,"
+               " note TEXT NOT NULL,"
+               " by_name TEXT NOT NULL,"
+               " at INTEGER NOT NULL,"
+               " PRIMARY KEY (row_id, file_id));",
+    },
     {0, NULL, NULL, NULL, NULL},
 };
 

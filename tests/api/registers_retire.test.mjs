@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, tempDir, waitFor, auditRows, sqlite } from '../lib/server.mjs';
+import { startServer, tempDir, waitFor, auditRows, sqlite, request } from '../lib/server.mjs';
 import { adminClient, appointedClient, grantedClient } from '../lib/session.mjs';
 
 let server; let admin; let dev; let staff; let clockFile;
@@ -22,6 +22,27 @@ before(async () => {
 });
 
 after(async () => { await server.stop(); });
+
+test('an evidence file on a row: listed with the row, on its history; a second time refused', async () => {
+  let r = await dev.call('POST', '/api/registers/devices/rows', { asset_no: 'ZC-0100', type: 'server', ip: '10.0.1.1', mac: '02:00:00:00:01:01', location: '机房', secret: 'no' });
+  const id = r.json.id;
+  const headers = { Cookie: dev.cookie, 'X-CSRF-Token': dev.csrf, 'Content-Type': 'application/octet-stream', 'X-Filename': encodeURIComponent('维修单.txt') };
+  const up = await request(server.url, '/api/files', { method: 'POST', headers, body: '2026-12-01 更换电源\n' });
+  assert.equal(up.status, 201, up.body);
+  const fid = JSON.parse(up.body).id;
+  r = await dev.call('POST', `/api/registers/devices/rows/${id}/attachments`, { file_id: 999999 });
+  assert.equal(r.status, 400);
+  r = await staff.call('POST', `/api/registers/devices/rows/${id}/attachments`, { file_id: fid });
+  assert.equal(r.status, 403);
+  r = await dev.call('POST', `/api/registers/devices/rows/${id}/attachments`, { file_id: fid, note: '维修记录' });
+  assert.equal(r.status, 200, r.body);
+  assert.equal(r.json.attachments.length, 1);
+  assert.equal(r.json.attachments[0].name, '维修单.txt');
+  r = await dev.call('POST', `/api/registers/devices/rows/${id}/attachments`, { file_id: fid });
+  assert.equal(r.status, 409);
+  const hist = await dev.call('GET', `/api/registers/devices/rows/${id}/history`);
+  assert.ok(hist.json.some((h) => h.kind === 'attach'));
+});
 
 test('a retired device leaves the lists, frees its IP and keeps its history; purged only after its retention', async () => {
   let r = await dev.call('POST', '/api/registers/devices/rows', { asset_no: 'ZC-0001', type: 'pc', ip: '10.0.0.8', mac: '02:00:00:00:00:08', location: '机房', secret: 'no' });
@@ -54,5 +75,5 @@ test('a retired device leaves the lists, frees its IP and keeps its history; pur
   await admin.call('POST', '/api/jobs/register.purge/run');
   await waitFor(() => Number(sqlite(server.db, `SELECT count(*) FROM register_row WHERE id = ${id}`)) === 0, 'purged');
   assert.equal(auditRows(server.db, 'register.purge').length, 1);
-  assert.equal(Number(sqlite(server.db, 'SELECT count(*) FROM register_row WHERE retired_at IS NULL')), 1, 'the row in use stays');
+  assert.equal(Number(sqlite(server.db, 'SELECT count(*) FROM register_row WHERE retired_at IS NULL')), 2, 'the rows in use stay');
 });
