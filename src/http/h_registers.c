@@ -130,9 +130,14 @@ int http_h_register_update(http_req *req, http_resp *resp)
     xn_error err;
     const char *reason = json_string_value(json_object_get(req->json, "reason"));
     audit_actor actor = auth_actor(req->who);
-    int rc = register_update(req->app->registers, d, &actor, id, req->json, reason, &err);
+    int64_t pending = 0;
+    int rc = register_update(req->app->registers, d, &actor, id, req->json, reason, &pending, &err);
     if (rc != XN_OK)
         return refuse(req, resp, &err, "register.update", id);
+    if (pending)
+        return http_json(resp, 202,
+                         json_pack("{s:I, s:s}", "pending_id", (json_int_t)pending, "message",
+                                   "该字段的修改已提交，待另一名管理员复核后生效"));
     return http_h_register_row(req, resp);
 }
 
@@ -164,6 +169,36 @@ int http_h_register_attach(http_req *req, http_resp *resp)
                         json_is_integer(f) ? json_integer_value(f) : 0, note, &err) != XN_OK)
         return refuse(req, resp, &err, "register.attach", id);
     return http_h_register_row(req, resp);
+}
+
+int http_h_register_pending(http_req *req, http_resp *resp)
+{
+    const register_def *d = reg_param(req, resp, false);
+    if (!d)
+        return 0;
+    json_t *out = NULL;
+    xn_error err;
+    if (register_pending_json(req->app->registers, d, &out, &err) != XN_OK)
+        return http_fail(req, resp, &err);
+    return http_json(resp, 200, out);
+}
+
+int http_h_register_pending_decide(http_req *req, http_resp *resp)
+{
+    const register_def *d = reg_param(req, resp, true);
+    int64_t id;
+    if (!d || http_id_param(req, resp, &id) != XN_OK)
+        return 0;
+    xn_error err;
+    json_t *ap = json_object_get(req->json, "approve");
+    audit_actor actor = auth_actor(req->who);
+    int rc =
+        json_is_boolean(ap)
+            ? register_pending_decide(req->app->registers, d, &actor, id, json_is_true(ap), &err)
+            : xn_fail_field(&err, XN_EINVAL, "bad_type", "approve", "approve 须为 true 或 false");
+    if (rc != XN_OK)
+        return refuse(req, resp, &err, "register.change_decide", id);
+    return http_h_register_pending(req, resp);
 }
 
 int http_h_register_retire(http_req *req, http_resp *resp)

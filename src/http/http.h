@@ -411,6 +411,8 @@ int http_h_register_transition(http_req *req, http_resp *resp);
 int http_h_register_history(http_req *req, http_resp *resp);
 int http_h_register_retire(http_req *req, http_resp *resp);
 int http_h_register_attach(http_req *req, http_resp *resp);
+int http_h_register_pending(http_req *req, http_resp *resp);
+int http_h_register_pending_decide(http_req *req, http_resp *resp);
 int http_h_register_export(http_req *req, http_resp *resp);
 int http_h_incident_kinds(http_req *req, http_resp *resp);
 int http_h_incident(http_req *req, http_resp *resp);

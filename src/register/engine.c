@@ -345,8 +345,11 @@ typedef struct change_ctx {
     const register_transition *t;
     const json_t *in;
     const char *to;
-    bool same_ok; /* an update that changes nothing is no error (an import's unchanged row) */
-    bool changed; /* set by change_tx: something changed */
+    bool same_ok;       /* an update that changes nothing is no error (an import's unchanged row) */
+    bool changed;       /* set by change_tx: something changed */
+    bool may_pend;      /* a change of a four-eyes field waits for approval (else refused) */
+    bool approved;      /* the second keeper's approval of a pending change */
+    int64_t pending_id; /* set when the change was put to a second keeper */
 } change_ctx;
 
 static int create_tx(store_conn *tx, void *ctx, xn_error *err)
@@ -447,6 +450,53 @@ static const register_transition *find_transition(const register_def *d, const c
     return NULL;
 }
 
+/* A change of a four-eyes field, put to a second keeper with its request and reason. */
+static int put_pending(store_conn *tx, change_ctx *x, json_t *changes, xn_error *err)
+{
+    char *request = json_dumps(x->in, JSON_COMPACT);
+    store_stmt *st;
+    int rc = request ? store_prepare(tx,
+                                     "INSERT INTO register_pending (row_id, reg, request, reason,"
+                                     " asked_by_id, asked_by, asked_at, state) VALUES ($1, $2, $3,"
+                                     " $4, $5, $6, $7, 'pending') RETURNING id",
+                                     &st, err)
+                     : xn_fail(err, XN_ENOMEM, "no_memory", "out of memory");
+    if (rc == XN_OK) {
+        store_bind_int(st, 1, x->id);
+        store_bind_text(st, 2, x->d->key, -1);
+        store_bind_text(st, 3, request, -1);
+        store_bind_text(st, 4, x->reason ? x->reason : "", -1);
+        store_bind_int(st, 5, x->actor->id);
+        store_bind_text(
+            st, 6,
+            x->actor->real_name && *x->actor->real_name ? x->actor->real_name : x->actor->name, -1);
+        store_bind_int(st, 7, x->now);
+        if ((rc = store_step(st, err)) == STORE_ROW) {
+            x->pending_id = store_col_int(st, 0);
+            store_stmt_done(st);
+        }
+        rc = rc < 0 ? rc : XN_OK;
+    }
+    free(request);
+    if (rc != XN_OK)
+        return rc;
+    char oid[24];
+    snprintf(oid, sizeof oid, "%lld", (long long)x->id);
+    json_t *detail = json_pack("{s:s, s:O, s:s?, s:I}", "register", x->d->key, "changes", changes,
+                               "reason", x->reason, "pending_id", (json_int_t)x->pending_id);
+    char *dj = json_dumps(detail, JSON_COMPACT);
+    json_decref(detail);
+    audit_event ev = {.action = "register.change_request",
+                      .actor = x->actor,
+                      .object_type = "register_row",
+                      .object_id = oid,
+                      .result = AUDIT_OK,
+                      .detail_json = dj};
+    rc = audit_append(x->c->opt.trail, tx, &ev, err);
+    free(dj);
+    return rc;
+}
+
 static int change_tx(store_conn *tx, void *ctx, xn_error *err)
 {
     change_ctx *x = ctx;
@@ -492,6 +542,28 @@ static int change_tx(store_conn *tx, void *ctx, xn_error *err)
         rc = x->d->check(x->d, data, err);
     json_t *changes = rc == XN_OK ? diff(x->d, before, data, state, new_state) : NULL;
     x->changed = rc == XN_OK && (x->t || json_array_size(changes) > 0);
+    /* a field marked for four eyes: the change waits for a second keeper */
+    const register_field *guarded = NULL;
+    size_t ci;
+    json_t *ch;
+    json_array_foreach(changes, ci, ch)
+    {
+        const register_field *f =
+            register_field_find(x->d, json_string_value(json_object_get(ch, "field")));
+        if (f && f->four_eyes && !guarded)
+            guarded = f;
+    }
+    if (rc == XN_OK && guarded && !x->t && !x->approved) {
+        if (!x->may_pend)
+            rc = xn_fail_field(err, XN_EDENIED, "four_eyes", guarded->key,
+                               "%s的修改须经第二人复核，请在台账页面逐条修改", guarded->label);
+        else
+            rc = put_pending(tx, x, changes, err);
+        json_decref(changes);
+        json_decref(before);
+        json_decref(data);
+        return rc;
+    }
     if (rc == XN_OK && !x->changed && !x->same_ok)
         rc = xn_fail(err, XN_EINVAL, "no_change", "没有修改任何内容");
     if (rc == XN_OK && x->changed)
@@ -510,7 +582,7 @@ static int change_tx(store_conn *tx, void *ctx, xn_error *err)
 }
 
 int register_update(register_ctx *c, const register_def *d, const audit_actor *actor, int64_t id,
-                    const json_t *in, const char *reason, xn_error *err)
+                    const json_t *in, const char *reason, int64_t *pending, xn_error *err)
 {
     if (xn_check_text(reason, 1000, XN_TEXT_FREE, true, "reason", "修改原因", err) != XN_OK)
         return err->status;
@@ -520,8 +592,139 @@ int register_update(register_ctx *c, const register_def *d, const audit_actor *a
                     .id = id,
                     .in = in,
                     .reason = reason,
+                    .may_pend = true,
                     .now = auth_now(c->opt.auth)};
-    return store_tx(c->opt.db, change_tx, &x, err);
+    int rc = store_tx(c->opt.db, change_tx, &x, err);
+    if (pending)
+        *pending = rc == XN_OK ? x.pending_id : 0;
+    return rc;
+}
+
+typedef struct decide_ctx {
+    register_ctx *c;
+    const register_def *d;
+    const audit_actor *actor;
+    int64_t id;
+    bool approve;
+} decide_ctx;
+
+static int decide_tx(store_conn *tx, void *ctx, xn_error *err)
+{
+    decide_ctx *x = ctx;
+    store_stmt *st;
+    int rc = store_prepare(tx,
+                           "SELECT row_id, request, reason, asked_by_id, asked_by, state FROM"
+                           " register_pending WHERE id = $1 AND reg = $2",
+                           &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, x->id);
+    store_bind_text(st, 2, x->d->key, -1);
+    rc = store_step(st, err);
+    if (rc == STORE_DONE)
+        return xn_fail(err, XN_ENOTFOUND, "not_found", "待复核的修改不存在");
+    if (rc < 0)
+        return rc;
+    int64_t row = store_col_int(st, 0), asker = store_col_int(st, 3);
+    json_t *in = json_loads(store_col_text(st, 1), 0, NULL);
+    char reason[1200], asked_by[AUTH_MAX_NAME + 1];
+    xn_strlcpy(asked_by, store_col_text(st, 4), sizeof asked_by);
+    snprintf(reason, sizeof reason, "%s（%s提出，%s复核）", store_col_text(st, 2), asked_by,
+             x->actor->real_name && *x->actor->real_name ? x->actor->real_name : x->actor->name);
+    bool pending = strcmp(store_col_text(st, 5), "pending") == 0;
+    store_stmt_done(st);
+    if (!in)
+        return xn_fail(err, XN_EINTERNAL, "internal", "a pending change is not JSON");
+    if (!pending || asker == x->actor->id) {
+        json_decref(in);
+        return !pending ? xn_fail(err, XN_ECONFLICT, "decided", "该修改已复核")
+                        : xn_fail(err, XN_EDENIED, "own_change", "提出修改的人不能复核自己的修改");
+    }
+    rc = XN_OK;
+    if (x->approve) {
+        change_ctx cx = {.c = x->c,
+                         .d = x->d,
+                         .actor = x->actor,
+                         .id = row,
+                         .in = in,
+                         .reason = reason,
+                         .approved = true,
+                         .now = auth_now(x->c->opt.auth)};
+        rc = change_tx(tx, &cx, err);
+    }
+    json_decref(in);
+    if (rc == XN_OK)
+        rc =
+            store_prepare(tx,
+                          "UPDATE register_pending SET state = $2, decided_by = $3, decided_at = $4"
+                          " WHERE id = $1",
+                          &st, err);
+    if (rc == XN_OK) {
+        store_bind_int(st, 1, x->id);
+        store_bind_text(st, 2, x->approve ? "approved" : "rejected", -1);
+        store_bind_text(
+            st, 3,
+            x->actor->real_name && *x->actor->real_name ? x->actor->real_name : x->actor->name, -1);
+        store_bind_int(st, 4, auth_now(x->c->opt.auth));
+        rc = store_step(st, err);
+        store_stmt_done(st);
+        rc = rc < 0 ? rc : XN_OK;
+    }
+    if (rc == XN_OK && !x->approve) {
+        char oid[24];
+        snprintf(oid, sizeof oid, "%lld", (long long)row);
+        audit_event ev = {.action = "register.change_reject",
+                          .actor = x->actor,
+                          .object_type = "register_row",
+                          .object_id = oid,
+                          .result = AUDIT_OK};
+        rc = audit_append(x->c->opt.trail, tx, &ev, err);
+    }
+    return rc;
+}
+
+int register_pending_decide(register_ctx *c, const register_def *d, const audit_actor *actor,
+                            int64_t id, bool approve, xn_error *err)
+{
+    decide_ctx x = {.c = c, .d = d, .actor = actor, .id = id, .approve = approve};
+    return store_tx(c->opt.db, decide_tx, &x, err);
+}
+
+int register_pending_json(register_ctx *c, const register_def *d, json_t **out, xn_error *err)
+{
+    store_conn *conn;
+    int rc = store_acquire(c->opt.db, &conn, err);
+    if (rc != XN_OK)
+        return rc;
+    store_stmt *st;
+    rc = store_prepare(conn,
+                       "SELECT id, row_id, request, reason, asked_by, asked_at, state,"
+                       " coalesce(decided_by, '') FROM register_pending WHERE reg = $1"
+                       " ORDER BY state <> 'pending', id DESC LIMIT 200",
+                       &st, err);
+    if (rc != XN_OK) {
+        store_release(conn);
+        return rc;
+    }
+    store_bind_text(st, 1, d->key, -1);
+    json_t *items = json_array();
+    while ((rc = store_step(st, err)) == STORE_ROW) {
+        json_t *req = json_loads(store_col_text(st, 2), 0, NULL);
+        json_array_append_new(
+            items, json_pack("{s:I, s:I, s:o, s:s, s:s, s:I, s:s, s:s}", "id",
+                             (json_int_t)store_col_int(st, 0), "row_id",
+                             (json_int_t)store_col_int(st, 1), "request", req ? req : json_object(),
+                             "reason", store_col_text(st, 3), "asked_by", store_col_text(st, 4),
+                             "asked_at", (json_int_t)store_col_int(st, 5), "state",
+                             store_col_text(st, 6), "decided_by", store_col_text(st, 7)));
+    }
+    store_release(conn);
+    if (rc < 0) {
+        json_decref(items);
+        return rc;
+    }
+    *out = json_pack("{s:o}", "items", items);
+    return XN_OK;
 }
 
 int register_import_row(register_ctx *c, store_conn *tx, const register_def *d,
@@ -908,6 +1111,8 @@ json_t *register_defs_json(const auth_principal *p)
                           f->label, "type", type_names[f->type], "required", f->required, "list",
                           f->list, "searchable", f->search, "step", f->step, "help", f->help);
             json_object_set_new(o, "computed", json_boolean(f->computed));
+            if (f->four_eyes)
+                json_object_set_new(o, "four_eyes", json_true());
             if (f->options) {
                 json_t *opts = json_array();
                 for (const register_option *op = f->options; op->value; op++)

@@ -58,10 +58,11 @@ typedef struct register_field {
     const char *key, *label;
     register_type type;
     bool required;
-    bool list;     /* a column of the list */
-    bool search;   /* searched by ?q= */
-    bool step;     /* filled at a transition only, not in the create form */
-    bool computed; /* set by the register's derive rule, never by input */
+    bool list;      /* a column of the list */
+    bool search;    /* searched by ?q= */
+    bool step;      /* filled at a transition only, not in the create form */
+    bool computed;  /* set by the register's derive rule, never by input */
+    bool four_eyes; /* a change waits for a second keeper's approval (register_pending_decide) */
     const char *help;
     const register_option *options; /* RT_ENUM, ended by {NULL} */
     const char *ref;                /* RT_REF: the register a value points into */
@@ -155,9 +156,16 @@ int register_row_json(register_ctx *c, const register_def *d, int64_t id, json_t
  * valid, unique constraints kept: XN_ECONFLICT naming the field). */
 int register_create(register_ctx *c, const register_def *d, const audit_actor *actor,
                     const json_t *in, int64_t *id, xn_error *err);
-/* Changes the fields in `in` (a reason required) with their history. */
+/* Changes the fields in `in` (a reason required) with their history. A change of a field
+ * marked four_eyes is not applied: it waits for a second keeper (*pending its id; 0 when the
+ * change was applied). */
 int register_update(register_ctx *c, const register_def *d, const audit_actor *actor, int64_t id,
-                    const json_t *in, const char *reason, xn_error *err);
+                    const json_t *in, const char *reason, int64_t *pending, xn_error *err);
+/* A second keeper (not the one who asked) applies a pending change or refuses it; audited. */
+int register_pending_decide(register_ctx *c, const register_def *d, const audit_actor *actor,
+                            int64_t id, bool approve, xn_error *err);
+/* {"items":[{id, row_id, request, reason, asked_by, asked_at, state, decided_by}]} */
+int register_pending_json(register_ctx *c, const register_def *d, json_t **out, xn_error *err);
 /* Moves a row along a transition (key or target state in `to`), with the fields it requires. */
 int register_transition_run(register_ctx *c, const register_def *d, const audit_actor *actor,
                             int64_t id, const char *to, const json_t *in, xn_error *err);

@@ -1250,7 +1250,7 @@ static const store_migration migrations[] = {
     },
     {
         .version = 31,
-        .name = "register rows' attachments",
+        .name = "register rows' attachments; changes waiting for a second keeper",
         /* Room register/ (engine.c). register_attachment: evidence files (files room) on a
          * register row, with who added them and why. */
         .sql = "CREATE TABLE register_attachment ("
@@ -1259,7 +1259,19 @@ static const store_migration migrations[] = {
                " note TEXT NOT NULL,"
                " by_name TEXT NOT NULL,"
                " at INTEGER NOT NULL,"
-               " PRIMARY KEY (row_id, file_id));",
+               " PRIMARY KEY (row_id, file_id));"
+               "CREATE TABLE register_pending ("
+               " id INTEGER PRIMARY KEY,"
+               " row_id INTEGER NOT NULL REFERENCES register_row (id),"
+               " reg TEXT NOT NULL,"
+               " request TEXT NOT NULL,"
+               " reason TEXT NOT NULL,"
+               " asked_by_id INTEGER NOT NULL,"
+               " asked_by TEXT NOT NULL,"
+               " asked_at INTEGER NOT NULL,"
+               " state TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'rejected')),"
+               " decided_by TEXT,"
+               " decided_at INTEGER);",
     },
     {0, NULL, NULL, NULL, NULL},
 };

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { startServer, tempDir, waitFor, auditRows, sqlite, request } from '../lib/server.mjs';
 import { adminClient, appointedClient, grantedClient } from '../lib/session.mjs';
 
-let server; let admin; let dev; let staff; let clockFile;
+let server; let admin; let dev; let dev2; let staff; let clockFile;
 
 before(async () => {
   const dir = tempDir();
@@ -19,9 +19,41 @@ before(async () => {
   const sec = await appointedClient(server, admin, 'sec1', 'secadmin');
   dev = await grantedClient(server, admin, sec, 'dev1', 'device_admin', { realName: '设备员' });
   staff = await grantedClient(server, admin, sec, 'net1', 'network_admin', { realName: '网络员' });
+  dev2 = await grantedClient(server, admin, sec, 'dev2', 'device_admin', { realName: '设备员二' });
 });
 
 after(async () => { await server.stop(); });
+
+test('a change of a four-eyes field waits for a second keeper; the asker cannot approve it', async () => {
+  let r = await dev.call('POST', '/api/registers/devices/rows', { asset_no: 'ZC-0200', type: 'laptop', ip: '10.0.2.1', mac: '02:00:00:00:02:01', location: '办公室', secret: 'no' });
+  const id = r.json.id;
+  const defs = await dev.call('GET', '/api/registers');
+  const devices = (defs.json.items || defs.json).find((x) => x.key === 'devices');
+  assert.equal(devices.fields.find((f) => f.key === 'secret').four_eyes, true);
+  // an ordinary field: applied at once
+  r = await dev.call('PATCH', `/api/registers/devices/rows/${id}`, { location: '机要室', reason: '搬迁' });
+  assert.equal(r.status, 200, r.body);
+  // the secret marking: waits
+  r = await dev.call('PATCH', `/api/registers/devices/rows/${id}`, { secret: 'yes', reason: '改作涉密笔记本' });
+  assert.equal(r.status, 202, r.body);
+  const pending = r.json.pending_id;
+  r = await dev.call('GET', `/api/registers/devices/rows/${id}`);
+  assert.equal(r.json.secret, 'no', 'not applied yet');
+  r = await dev.call('POST', `/api/registers/devices/pending/${pending}/decide`, { approve: true });
+  assert.equal(r.status, 403, 'the asker cannot approve');
+  assert.equal(r.json.error.code, 'own_change');
+  r = await staff.call('POST', `/api/registers/devices/pending/${pending}/decide`, { approve: true });
+  assert.equal(r.status, 403, 'not a keeper of the register');
+  r = await dev2.call('POST', `/api/registers/devices/pending/${pending}/decide`, { approve: true });
+  assert.equal(r.status, 200, r.body);
+  assert.equal(r.json.items.find((p) => p.id === pending).state, 'approved');
+  r = await dev.call('GET', `/api/registers/devices/rows/${id}`);
+  assert.equal(r.json.secret, 'yes');
+  const hist = await dev.call('GET', `/api/registers/devices/rows/${id}/history`);
+  assert.ok(hist.json.some((h) => /设备员提出，设备员二复核/.test(h.reason || '')), JSON.stringify(hist.json));
+  r = await dev2.call('POST', `/api/registers/devices/pending/${pending}/decide`, { approve: false });
+  assert.equal(r.status, 409, 'decided once');
+});
 
 test('an evidence file on a row: listed with the row, on its history; a second time refused', async () => {
   let r = await dev.call('POST', '/api/registers/devices/rows', { asset_no: 'ZC-0100', type: 'server', ip: '10.0.1.1', mac: '02:00:00:00:01:01', location: '机房', secret: 'no' });
@@ -75,5 +107,5 @@ test('a retired device leaves the lists, frees its IP and keeps its history; pur
   await admin.call('POST', '/api/jobs/register.purge/run');
   await waitFor(() => Number(sqlite(server.db, `SELECT count(*) FROM register_row WHERE id = ${id}`)) === 0, 'purged');
   assert.equal(auditRows(server.db, 'register.purge').length, 1);
-  assert.equal(Number(sqlite(server.db, 'SELECT count(*) FROM register_row WHERE retired_at IS NULL')), 2, 'the rows in use stay');
+  assert.equal(Number(sqlite(server.db, 'SELECT count(*) FROM register_row WHERE retired_at IS NULL')), 3, 'the rows in use stay');
 });
