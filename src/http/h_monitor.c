@@ -73,6 +73,10 @@ int http_h_monitor_site_create(http_req *req, http_resp *resp)
         rc = xn_fail_field(&err, XN_EINVAL, "bad_type", "publish_target",
                            "publish_target 须为 true 或 false");
     in.publish_target = json_is_true(pt);
+    json_t *v6 = json_object_get(req->json, "ipv6");
+    if (rc == XN_OK && v6 && !json_is_boolean(v6))
+        rc = xn_fail_field(&err, XN_EINVAL, "bad_type", "ipv6", "ipv6 须为 true 或 false");
+    in.ipv6 = json_is_true(v6);
     int64_t id = 0;
     audit_actor actor = auth_actor(req->who);
     if (rc == XN_OK)

@@ -45,6 +45,30 @@ static int64_t cert_expiry(CURL *h)
     return 0;
 }
 
+/* The status of a link of the site's own (HEAD; GET when HEAD is not allowed), 0 when it could
+ * not be reached at all. */
+static long link_status(const char *url, bool v6_only)
+{
+    CURL *h = curl_easy_init();
+    if (!h)
+        return 0;
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(h, CURLOPT_MAXREDIRS, 3L);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 5L);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT, 10L);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    if (v6_only)
+        curl_easy_setopt(h, CURLOPT_IPRESOLVE, (long)CURL_IPRESOLVE_V6);
+    long status = 0;
+    if (curl_easy_perform(h) == CURLE_OK)
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(h);
+    return status;
+}
+
 static void fetch(const char *url, fetched *f)
 {
     *f = (fetched){0};
@@ -95,7 +119,7 @@ typedef struct site_row {
     char name[128], url[MONITOR_MAX_URL + 1], host[256], state[16], group[80];
     char *must, *forbidden, *allow;
     int failures, failures_in_row, interval_s;
-    bool publish_target;
+    bool publish_target, ipv6;
 } site_row;
 
 static const char *kind_text(const char *k)
@@ -108,6 +132,8 @@ static const char *kind_text(const char *k)
            : strcmp(k, "word_missing") == 0   ? "缺少必须出现的词语"
            : strcmp(k, "sensitive") == 0      ? "页面含敏感词或错敏字词"
            : strcmp(k, "cert_expiring") == 0  ? "证书即将过期"
+           : strcmp(k, "dead_link") == 0      ? "站内链接失效"
+           : strcmp(k, "no_ipv6") == 0        ? "IPv6 无法访问"
                                               : k;
 }
 
@@ -182,6 +208,56 @@ static int on_sensitive(void *ctx, const text_hit *h)
     return 0;
 }
 
+/* MON-6: the site's own links that answer 404 or an error (at most MAX_LINK_CHECKS a check). */
+#define MAX_LINK_CHECKS 30
+static void dead_links(const site_row *s, const monitor_page *pg, finding *out, int *n, int max)
+{
+    char base[MONITOR_MAX_URL + 1];
+    xn_strlcpy(base, s->url, sizeof base);
+    char *q = strpbrk(base, "?#");
+    if (q)
+        *q = '\0';
+    /* the origin (scheme://host[:port]) and the page's directory */
+    const char *scheme_end = strstr(base, "://");
+    char *path = scheme_end ? strchr((char *)scheme_end + 3, '/') : NULL;
+    char origin[MONITOR_MAX_URL + 1], dir[MONITOR_MAX_URL + 1];
+    snprintf(origin, sizeof origin, "%.*s", path ? (int)(path - base) : (int)strlen(base), base);
+    snprintf(dir, sizeof dir, "%.*s", path ? (int)(strrchr(base, '/') - base) : (int)strlen(base),
+             base);
+    int checked = 0, dead = 0;
+    char first[600] = "";
+    for (size_t i = 0; i < pg->nlinks && checked < MAX_LINK_CHECKS; i++) {
+        const monitor_link *l = &pg->links[i];
+        const char *href = l->href;
+        char url[MONITOR_MAX_URL * 2 + 8];
+        if (strncmp(href, "mailto:", 7) == 0 || strncmp(href, "javascript:", 11) == 0 ||
+            href[0] == '#' || href[0] == '\0')
+            continue;
+        if (*l->host) {
+            if (strcasecmp(l->host, s->host) != 0)
+                continue; /* other hosts are the dark-link check's */
+            snprintf(url, sizeof url, "%s", href);
+        } else if (href[0] == '/' && href[1] != '/') {
+            snprintf(url, sizeof url, "%s%s", origin, href);
+        } else if (!strstr(href, "://")) {
+            snprintf(url, sizeof url, "%s/%s", dir, href);
+        } else {
+            continue;
+        }
+        checked++;
+        long st = link_status(url, false);
+        if (st == 0 || st >= 400) {
+            if (!dead++)
+                snprintf(first, sizeof first, "%.400s（%s）", href,
+                         st ? (st == 404 ? "404" : "错误") : "无法连接");
+        }
+    }
+    if (dead && *n < max) {
+        out[*n].kind = "dead_link";
+        snprintf(out[(*n)++].detail, sizeof out->detail, "%d 个站内链接失效，如 %s", dead, first);
+    }
+}
+
 static void read_page(monitor_ctx *m, const site_row *s, const fetched *f, finding *out, int *n,
                       int max)
 {
@@ -216,6 +292,7 @@ static void read_page(monitor_ctx *m, const site_row *s, const fetched *f, findi
                  "%zu 个链接指向未经许可的站点（其中 %zu 个被隐藏），如 %.300s", dark, hidden,
                  first);
     }
+    dead_links(s, &pg, out, n, max);
     if (m->opt.lexicons && *n < max) {
         size_t nlex = 0;
         lexicon_set *set = lexicon_acquire(m->opt.lexicons);
@@ -396,7 +473,8 @@ static int record_tx(store_conn *tx, void *ctx, xn_error *err)
         return rc;
     /* findings: an alarm when a kind appears, closed when a check no longer finds it */
     static const char *const kinds[] = {"tampered",     "dark_link", "word_forbidden",
-                                        "word_missing", "sensitive", "cert_expiring"};
+                                        "word_missing", "sensitive", "cert_expiring",
+                                        "dead_link",    "no_ipv6"};
     for (size_t k = 0; x->f->ok && k < sizeof kinds / sizeof kinds[0]; k++) {
         const finding *hit = NULL;
         for (int i = 0; i < x->nfound; i++)
@@ -472,7 +550,8 @@ static int load_site(monitor_ctx *m, int64_t id, site_row *s, xn_error *err)
     rc = store_prepare(c,
                        "SELECT id, name, url, state, coalesce(group_name, ''), must_words,"
                        " forbidden_words, allow_hosts, failures, failures_in_row, interval_s,"
-                       " publish_target FROM monitor_site WHERE id = $1 AND removed_at IS NULL",
+                       " publish_target, ipv6 FROM monitor_site WHERE id = $1 AND"
+                       " removed_at IS NULL",
                        &st, err);
     if (rc == XN_OK) {
         store_bind_int(st, 1, id);
@@ -490,6 +569,7 @@ static int load_site(monitor_ctx *m, int64_t id, site_row *s, xn_error *err)
             s->failures_in_row = (int)store_col_int(st, 9);
             s->interval_s = (int)store_col_int(st, 10);
             s->publish_target = store_col_int(st, 11) != 0;
+            s->ipv6 = store_col_int(st, 12) != 0;
             store_stmt_done(st);
             rc = XN_OK;
         } else if (rc == STORE_DONE) {
@@ -521,10 +601,10 @@ int monitor_check_site(monitor_ctx *m, int64_t id, xn_error *err)
     }
     fetched f;
     fetch(s.url, &f);
-    finding found[8];
+    finding found[10];
     int n = 0;
     if (f.ok) {
-        read_page(m, &s, &f, found, &n, 8);
+        read_page(m, &s, &f, found, &n, 10);
         if (f.cert_expires &&
             f.cert_expires - xn_now_us() < MONITOR_CERT_DAYS * 86400LL * 1000000) {
             found[n].kind = "cert_expiring";
@@ -534,7 +614,16 @@ int monitor_check_site(monitor_ctx *m, int64_t id, xn_error *err)
             snprintf(found[n++].detail, sizeof found->detail, "证书将于 %s 过期", t);
         }
         if (s.publish_target)
-            compare_published(m, &s, found, &n, 8);
+            compare_published(m, &s, found, &n, 10);
+        /* MON-7: the page over IPv6 too (an AAAA record and a real connection) */
+        if (s.ipv6 && n < 10) {
+            long v6 = link_status(s.url, true);
+            if (v6 == 0 || v6 >= 400) {
+                found[n].kind = "no_ipv6";
+                snprintf(found[n++].detail, sizeof found->detail, "通过 IPv6 %s",
+                         v6 ? "访问出错" : "无法连接（无 AAAA 记录或不可达）");
+            }
+        }
     }
     record_ctx x = {.m = m, .s = &s, .f = &f, .found = found, .nfound = n, .now = monitor_now(m)};
     rc = store_tx(m->opt.db, record_tx, &x, err);

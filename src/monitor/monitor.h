@@ -58,6 +58,7 @@ typedef struct monitor_site_in {
     const char *forbidden_words;
     const char *allow_hosts; /* hosts links may point to besides the site's own */
     bool publish_target;     /* xinan publishes this site: compare the published pages */
+    bool ipv6;               /* the site must answer over IPv6 too (MON-7) */
 } monitor_site_in;
 
 int monitor_site_create(monitor_ctx *m, const audit_actor *actor, const monitor_site_in *in,

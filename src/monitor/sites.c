@@ -129,9 +129,9 @@ static int create_tx(store_conn *tx, void *ctx, xn_error *err)
     int rc = store_prepare(tx,
                            "INSERT INTO monitor_site (name, url, interval_s, failures, group_name,"
                            " must_words, forbidden_words, allow_hosts, publish_target, state,"
-                           " state_since, next_check_at, created_at, created_by)"
+                           " state_since, next_check_at, created_at, created_by, ipv6)"
                            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'unknown', $10, 0, $10,"
-                           " $11) RETURNING id",
+                           " $11, $12) RETURNING id",
                            &st, err);
     if (rc != XN_OK)
         return rc;
@@ -148,6 +148,7 @@ static int create_tx(store_conn *tx, void *ctx, xn_error *err)
     store_bind_text(
         st, 11, x->actor->real_name && *x->actor->real_name ? x->actor->real_name : x->actor->name,
         -1);
+    store_bind_int(st, 12, in->ipv6);
     if ((rc = store_step(st, err)) == STORE_ROW) {
         x->id = store_col_int(st, 0);
         store_stmt_done(st);

@@ -1250,7 +1250,7 @@ static const store_migration migrations[] = {
     },
     {
         .version = 31,
-        .name = "register rows' attachments; changes waiting for a second keeper",
+        .name = "register rows' attachments; changes waiting for a second keeper; IPv6 checks",
         /* Room register/ (engine.c). register_attachment: evidence files (files room) on a
          * register row, with who added them and why. */
         .sql = "CREATE TABLE register_attachment ("
@@ -1260,6 +1260,7 @@ static const store_migration migrations[] = {
                " by_name TEXT NOT NULL,"
                " at INTEGER NOT NULL,"
                " PRIMARY KEY (row_id, file_id));"
+               "ALTER TABLE monitor_site ADD COLUMN ipv6 INTEGER NOT NULL DEFAULT 0;"
                "CREATE TABLE register_pending ("
                " id INTEGER PRIMARY KEY,"
                " row_id INTEGER NOT NULL REFERENCES register_row (id),"

@@ -43,7 +43,8 @@ const check = async (id) => {
 const openAlarms = (s, kind) => s.events.filter((e) => e.open && e.kind === kind);
 
 test('a site up: status, latency; a hidden dark link and a forbidden word raise alarms that close when gone', async () => {
-  writeFileSync(join(www, 'index.html'), page('<h1>欢迎访问</h1><p>政务公开 <a href="/www/a.html">通知</a> <a href="https://www.gov.cn/">中国政府网</a></p>'));
+  writeFileSync(join(www, 'a.html'), page('<p>通知</p>'));
+  writeFileSync(join(www, 'index.html'), page('<h1>欢迎访问</h1><p>政务公开 <a href="/www/a.html">通知</a> <a href="a.html">通知</a> <a href="https://www.gov.cn/">中国政府网</a></p>'));
   let r = await admin.call('POST', '/api/monitor/sites', { name: '门户网站', url: `${nginx.url}/www/index.html`, interval_s: 60, group: '网站值班组', must_words: '政务公开', forbidden_words: '博彩,赌博', allow_hosts: 'gov.cn' });
   assert.equal(r.status, 201, r.body);
   const id = r.json.id;
@@ -72,6 +73,25 @@ test('a site up: status, latency; a hidden dark link and a forbidden word raise 
   const list = await lead.call('GET', '/api/monitor/sites');
   assert.equal(list.status, 200);
   assert.equal(list.json.items.find((x) => x.id === id).open_alarms, 1);
+});
+
+test('MON-6, MON-7: a dead link of the site’s own is an alarm; a site that must answer over IPv6 and does not is one too', async () => {
+  writeFileSync(join(www, 'links.html'), page('<p>政务公开 <a href="/www/a.html">在</a> <a href="gone.html">已删除的页面</a></p>'));
+  let r = await admin.call('POST', '/api/monitor/sites', { name: '链接页', url: `${nginx.url}/www/links.html`, interval_s: 60 });
+  let s = await check(r.json.id);
+  const dead = openAlarms(s, 'dead_link');
+  assert.equal(dead.length, 1, JSON.stringify(s.events));
+  assert.match(dead[0].detail, /gone\.html/);
+  assert.doesNotMatch(dead[0].detail, /a\.html/);
+  // over IPv6: localhost answers on [::1]; an IPv4 address has no IPv6 at all
+  r = await admin.call('POST', '/api/monitor/sites', { name: 'IPv6 站点', url: `http://localhost:${nginx.port}/www/a.html`, interval_s: 60, ipv6: true });
+  s = await check(r.json.id);
+  assert.equal(openAlarms(s, 'no_ipv6').length, 0, JSON.stringify(s.events));
+  r = await admin.call('POST', '/api/monitor/sites', { name: '仅 IPv4', url: `${nginx.url}/www/a.html`, interval_s: 60, ipv6: true });
+  s = await check(r.json.id);
+  assert.equal(openAlarms(s, 'no_ipv6').length, 1, JSON.stringify(s.events));
+  r = await admin.call('POST', '/api/monitor/sites', { name: 'x', url: `${nginx.url}/www/a.html`, ipv6: 'yes' });
+  assert.equal(r.status, 400);
 });
 
 test('down only after two failed checks: an incident is opened and the group told; back up', async () => {
@@ -153,5 +173,5 @@ test('bad sites are refused: not http(s), the server itself, intervals out of ra
   r = await admin.call('POST', '/api/monitor/sites', { ...base, name: '', url: 'http://example.com/' });
   assert.equal(r.status, 400);
   const before = (await lead.call('GET', '/api/monitor/sites')).json.items.length;
-  assert.equal(before, 3, 'nothing refused was stored');
+  assert.equal(before, 6, 'nothing refused was stored');
 });
