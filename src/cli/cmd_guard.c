@@ -55,6 +55,9 @@ static int parse(int argc, char **argv, guard_opts *o, bool run)
             return 2;
         }
     }
+    /* the token from the environment keeps it out of the process list */
+    if (o->server && !o->token && getenv("XINAN_GUARD_TOKEN") && *getenv("XINAN_GUARD_TOKEN"))
+        o->token = getenv("XINAN_GUARD_TOKEN");
     if (!o->root || !o->state || optind != argc ||
         (!run && (o->block || o->force_inotify || o->server)) || (!o->server != !o->token)) {
         fprintf(stderr, "%s: usage: --root DIR --state DIR%s\n", argv[0],
