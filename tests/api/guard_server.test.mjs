@@ -14,7 +14,8 @@ const BIN = process.env.XINAN_BIN;
 let server; let dir; let admin; let duty; let token; let root; let state; let agent;
 
 function guard(...args) {
-  const p = spawn(BIN, ['guard', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = { ...process.env, ...(typeof args.at(-1) === 'object' ? args.pop() : {}) };
+  const p = spawn(BIN, ['guard', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
   p.out = '';
   p.stdout.on('data', (d) => { p.out += d; });
   return p;
@@ -46,7 +47,8 @@ after(async () => {
 const agents = async () => (await duty.call('GET', '/api/guard/agents')).json.items;
 
 test('an enrolled agent reports its heartbeat and each restore; tampering opens one incident', async () => {
-  agent = guard('run', '--root', root, '--state', state, '--server', server.url, '--token', token);
+  // the token from the environment, out of the process list
+  agent = guard('run', '--root', root, '--state', state, '--server', server.url, { XINAN_GUARD_TOKEN: token });
   await waitFor(async () => (await agents()).some((a) => a.state === 'online' && a.entries > 0), 'heartbeat');
   const a = (await agents())[0];
   assert.equal(a.name, '门户网站服务器');
