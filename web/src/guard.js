@@ -1,7 +1,6 @@
-// The guard agents (GET /api/guard/agents) and the external CMS deliveries
-// (GET /api/publish/deliveries) as the pages show them: the colour of each state, the kinds of
-// event, a heartbeat as a relative time, a restore's duration. No page state here, so the
-// browser tests check it in node.
+// The guard agents (GET /api/guard/agents) as the page shows them: the colour of each state,
+// the kinds of event, a heartbeat as a relative time, a restore's duration. No page state
+// here, so the browser tests check it in node.
 
 // 在线 green, 离线 red (Element Plus tag types)
 export const agentStateType = { online: 'success', offline: 'danger' };
@@ -12,10 +11,6 @@ export const guardEventType = { restored: 'success', quarantined: 'warning', ove
 
 // What was found changed, labelled as guard.kind.<kind>.
 export const GUARD_KINDS = ['modified', 'deleted', 'added', 'mode', 'symlink'];
-
-// A delivery to the external CMS: 待推送 orange, 已推送 green, 推送失败 red.
-export const DELIVERY_STATUSES = ['pending', 'sent', 'failed'];
-export const deliveryStatusType = { pending: 'warning', sent: 'success', failed: 'danger' };
 
 // UTC epoch microseconds → how long ago, from `nowMs` (Date.now()): '刚刚', '12秒前', '3分钟前',
 // '2小时前', '5天前' (or 'just now', '12 s ago', …); 0 or missing → '—'. A time a little ahead
