@@ -23,7 +23,7 @@ const NAV = [
   ['nav-accounts', '账号与权限', 'Accounts & permissions', '/accounts', true],
   ['nav-publish', '信息发布审核', 'Publication review', '/publish/columns', true],
   ['nav-monitor', '网站监测', 'Site monitoring', '/monitor', true],
-  ['nav-tamper', '防篡改', 'Anti-tamper', '/tamper', false],
+  ['nav-tamper', '防篡改', 'Anti-tamper', '/tamper', true],
   ['nav-incidents', '安全事件', 'Security incidents', '/incidents', true],
   ['nav-ledgers', '台账管理', 'Registers', '/ledgers', true],
   ['nav-calendar', '合规日历', 'Compliance calendar', '/calendar', true],
@@ -155,23 +155,24 @@ describe('web UI shell', { timeout: 180_000 }, () => {
 
   test('a module route by clicking, then deep-link reload through the SPA fallback', async () => {
     await page.goto(`${baseUrl}/`);
-    await byId('nav-tamper').click();
-    await page.waitForURL(`${baseUrl}/tamper`);
-    await assertModulePage('tamper', '防篡改', ['MON-4']);
-    await shot('module-tamper-zh');
+    // 系统设置's overview is still the module's description, under construction
+    await byId('nav-settings').click();
+    await page.waitForURL(`${baseUrl}/settings`);
+    await assertModulePage('settings', '系统设置', ['ORG-1', 'BAK-4']);
+    await shot('module-settings-zh');
 
     // Reloading the deep link gets index.html from the server and the same page again.
     const reload = await page.reload();
     assert.equal(reload.status(), 200);
     assert.match(reload.headers()['content-type'] || '', /^text\/html/);
-    await assertModulePage('tamper', '防篡改', ['MON-4']);
-    await assertActiveNav('nav-tamper');
-
-    // A fresh load straight on another module's address works too.
-    const direct = await page.goto(`${baseUrl}/settings`);
-    assert.equal(direct.status(), 200);
     await assertModulePage('settings', '系统设置', ['ORG-1', 'BAK-4']);
     await assertActiveNav('nav-settings');
+
+    // A fresh load straight on another module's address works too.
+    const direct = await page.goto(`${baseUrl}/tamper`);
+    assert.equal(direct.status(), 200);
+    await byId('tamper-page').waitFor();
+    await assertActiveNav('nav-tamper');
 
     // The fallback is for UI routes only: an unknown API route stays a JSON 404.
     const api = await page.request.get(`${baseUrl}/api/no-such-route`);
@@ -180,19 +181,19 @@ describe('web UI shell', { timeout: 180_000 }, () => {
   });
 
   test('switch to English, which survives a reload, and back to Chinese', async () => {
-    await page.goto(`${baseUrl}/tamper`);
-    await assertModulePage('tamper', '防篡改', ['MON-4']);
+    await page.goto(`${baseUrl}/settings`);
+    await assertModulePage('settings', '系统设置', ['ORG-1', 'BAK-4']);
     await byId('lang-switch').click();
     await page.waitForFunction(() => document.documentElement.lang === 'en');
-    await assertModulePage('tamper', 'Anti-tamper', ['MON-4']);
+    await assertModulePage('settings', 'System settings', ['ORG-1', 'BAK-4']);
     assert.equal((await byId('module-badge').innerText()).trim(), 'Under construction');
     assert.equal((await byId('current-user').innerText()).trim(), ADMIN_NAME);
     for (const [id, , en] of NAV) assert.equal((await byId(id).innerText()).trim(), en);
 
     await page.reload();
     await page.waitForFunction(() => document.documentElement.lang === 'en');
-    await assertModulePage('tamper', 'Anti-tamper', ['MON-4']);
-    await shot('module-tamper-en');
+    await assertModulePage('settings', 'System settings', ['ORG-1', 'BAK-4']);
+    await shot('module-settings-en');
 
     await byId('nav-home').click();
     await page.waitForURL(`${baseUrl}/`);

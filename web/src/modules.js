@@ -114,7 +114,10 @@ export const modules = [
   },
   {
     key: 'tamper',
-    perms: ['duty.watch', 'settings.update'],
+    // the guard agents on the web servers with their events (monitor.read, as GET
+    // /api/guard/agents); their tokens are issued on the agent tokens page (agent.manage)
+    perms: ['monitor.read'],
+    pages: [{ path: '/tamper', name: 'tamper', perm: 'monitor.read', title: { 'zh-CN': '防护代理', en: 'Guard agents' } }],
     path: '/tamper',
     icon: 'Lock',
     name: { 'zh-CN': '防篡改', en: 'Anti-tamper' },

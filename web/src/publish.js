@@ -64,3 +64,8 @@ export function splitError(e, fields) {
   if (e && e.field && fields.includes(e.field)) return { field: e.field, message: e.message };
   return { field: '', message: e ? e.message : '' };
 }
+
+// A delivery to the external CMS (GET /api/publish/deliveries): 待推送 orange, 已推送 green,
+// 推送失败 red.
+export const DELIVERY_STATUSES = ['pending', 'sent', 'failed'];
+export const DELIVERY_STATUS_TYPES = { pending: 'warning', sent: 'success', failed: 'danger' };

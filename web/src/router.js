@@ -48,6 +48,7 @@ const MonitorPage = () => import('./views/MonitorPage.vue');
 const MonitorSitePage = () => import('./views/MonitorSitePage.vue');
 const DutyRosterPage = () => import('./views/DutyRosterPage.vue');
 const DutiesPage = () => import('./views/DutiesPage.vue');
+const TamperPage = () => import('./views/TamperPage.vue');
 
 const builtPages = {
   accounts: AccountsPage,
@@ -76,6 +77,7 @@ const builtPages = {
   monitor: MonitorPage,
   'duty-roster': DutyRosterPage,
   duties: DutiesPage,
+  tamper: TamperPage,
 };
 
 const moduleRoutes = modules.flatMap((m) =>
