@@ -106,8 +106,8 @@ describe('inspections, rectification and notices', { timeout: 300_000 }, () => {
     await page.waitForURL(/\/calendar\/inspections\/\d+$/);
     await page.getByTestId('inspection-page').waitFor();
     const id = Number(page.url().split('/').pop());
-    assert.equal((await page.getByTestId('inspection-title-text').innerText()).trim(), '2026 年下半年安全自查');
     for (const req of ['ACC-8', 'AUD-3', 'LED-1']) await page.getByTestId(`insp-row-${req}`).waitFor();
+    assert.equal((await page.getByTestId('inspection-title-text').innerText()).trim(), '2026 年下半年安全自查');
     assert.equal(await page.getByTestId('inspection-progress').getAttribute('data-items'), '3');
 
     // 符合 needs no note
@@ -177,7 +177,7 @@ describe('inspections, rectification and notices', { timeout: 300_000 }, () => {
     await page.getByTestId('tab-rectifications').click();
     await page.waitForURL(`${srv.url}/calendar/rectifications`);
     await page.getByTestId('rectifications-page').waitFor();
-    assert.equal(await page.getByTestId('rect-view-mine').getAttribute('data-count'), '1');
+    await page.locator('[data-testid="rect-view-mine"][data-count="1"]').waitFor();
     // not a security administrator: no verification, no list of all
     assert.equal(await page.getByTestId('rect-view-verify').count(), 0);
     assert.equal((await page.getByTestId(`rect-description-${item.id}`).innerText()).trim(), '补登设备台账');
@@ -198,7 +198,7 @@ describe('inspections, rectification and notices', { timeout: 300_000 }, () => {
     await page.locator(`[data-testid="rect-state-${item.id}"][data-state="done"]`).waitFor();
     assert.equal((await page.getByTestId(`rect-state-${item.id}`).innerText()).trim(), '待验证');
     assert.equal(await page.getByTestId(`rect-done-${item.id}`).count(), 0);
-    assert.equal(await page.getByTestId('rect-view-mine').getAttribute('data-count'), '0');
+    await page.locator('[data-testid="rect-view-mine"][data-count="0"]').waitFor();
     await S.shot('rectification-done');
     const api = (await net.call('GET', '/api/rectifications')).json.items.find((r) => r.id === item.id);
     assert.equal(api.state, 'done');
