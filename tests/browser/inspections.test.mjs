@@ -15,7 +15,7 @@
 // member, marked 已读, and shows 1/2 已读 to the sender. Screenshots go to tests/output/.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, tempDir } from '../lib/server.mjs';
 import { STRONG, adminClient, enrolledAppointee, grantedClient } from '../lib/session.mjs';
@@ -219,6 +219,13 @@ describe('inspections, rectification and notices', { timeout: 300_000 }, () => {
     const dialog = 'rect-verify-dialog';
     await page.getByTestId(dialog).waitFor();
     assert.match(await page.getByTestId(dialog).innerText(), /已补登两台服务器/);
+    // the owner's evidence file, as uploaded
+    await page.keyboard.press('Escape');
+    await page.getByTestId(dialog).waitFor({ state: 'hidden' });
+    const [got] = await Promise.all([page.waitForEvent('download'), page.getByTestId(`rect-file-${item.id}`).click()]);
+    assert.equal(readFileSync(await got.path(), 'utf8'), '机房服务器 2 台已补登\n');
+    await page.getByTestId(`rect-verify-${item.id}`).click();
+    await page.getByTestId(dialog).waitFor();
     // sending back needs a note
     await page.getByTestId('rect-verify-approve-no').click();
     await page.getByTestId('rect-verify-submit').click();
