@@ -171,6 +171,13 @@ export const modules = [
       { path: '/calendar', name: 'dashboard', perms: DASHBOARD_PERMS, title: { 'zh-CN': '领导看板', en: 'Dashboard' } },
       { path: '/calendar/duties', name: 'duties', perm: null, title: { 'zh-CN': '周期职责', en: 'Periodic duties' } },
       { path: '/calendar/compliance', name: 'compliance', perm: 'compliance.read', title: { 'zh-CN': '合规报告', en: 'Compliance report' } },
+      // self-inspections and risk assessments (RSK-1, RSK-2); one of them is a route of its own
+      // (/calendar/inspections/:id, router.js); rectification: one's own items for anyone signed
+      // in, their verification for compliance.manage; notices (RSK-3): one's own for anyone
+      // signed in, all with their read counts for compliance.read
+      { path: '/calendar/inspections', name: 'inspections', perm: 'compliance.read', title: { 'zh-CN': '检查评估', en: 'Inspections' } },
+      { path: '/calendar/rectifications', name: 'rectifications', perm: null, title: { 'zh-CN': '整改', en: 'Rectification' } },
+      { path: '/calendar/notices', name: 'notices', perm: null, title: { 'zh-CN': '安全通报', en: 'Security notices' } },
       { path: '/calendar/workdays', name: 'workdays', perm: null, title: { 'zh-CN': '工作日历', en: 'Working days' } },
       // evidence files: anyone signed in uploads and sees their own; file.read sees all
       { path: '/calendar/files', name: 'files', perm: null, title: { 'zh-CN': '证据文件', en: 'Evidence files' } },

@@ -49,6 +49,10 @@ const MonitorSitePage = () => import('./views/MonitorSitePage.vue');
 const DutyRosterPage = () => import('./views/DutyRosterPage.vue');
 const DutiesPage = () => import('./views/DutiesPage.vue');
 const TamperPage = () => import('./views/TamperPage.vue');
+const InspectionsPage = () => import('./views/InspectionsPage.vue');
+const InspectionPage = () => import('./views/InspectionPage.vue');
+const RectificationsPage = () => import('./views/RectificationsPage.vue');
+const NoticesPage = () => import('./views/NoticesPage.vue');
 
 const builtPages = {
   accounts: AccountsPage,
@@ -78,6 +82,9 @@ const builtPages = {
   'duty-roster': DutyRosterPage,
   duties: DutiesPage,
   tamper: TamperPage,
+  inspections: InspectionsPage,
+  rectifications: RectificationsPage,
+  notices: NoticesPage,
 };
 
 const moduleRoutes = modules.flatMap((m) =>
@@ -120,6 +127,8 @@ const routes = [
   { path: '/publish/new', name: 'publish-new', component: PublishItemPage, meta: { module: 'publish', perms: ['content.draft'], titleKey: 'pub.new' } },
   { path: '/publish/items/:id(\\d+)', name: 'publish-item', component: PublishItemPage, meta: { module: 'publish', perms: ['content.read'], titleKey: 'pub.one' } },
   // one watched site: its checks as a chart and its alarms (monitor.read, as GET /api/monitor/sites/:id)
+  // one inspection: its checklist and rectifications (compliance.read, as GET /api/inspections/:id)
+  { path: '/calendar/inspections/:id(\\d+)', name: 'inspection', component: InspectionPage, meta: { module: 'calendar', perms: ['compliance.read'], titleKey: 'insp.one' } },
   { path: '/monitor/sites/:id(\\d+)', name: 'monitor-site', component: MonitorSitePage, meta: { module: 'monitor', perms: ['monitor.read'], titleKey: 'mon.site' } },
   { path: '/403', name: 'forbidden', component: ForbiddenPage, meta: { titleKey: 'forbidden.title' } },
   { path: '/:pathMatch(.*)*', name: 'not-found', component: NotFoundPage, meta: { titleKey: 'nf.title' } },
