@@ -88,6 +88,12 @@ int audit_trail_init(audit_trail *t, uint8_t seed[AUDIT_SEED_BYTES], bool *creat
  * error when the record cannot be written; the caller returns it so the change rolls back.
  */
 int audit_append(audit_trail *t, store_conn *tx, const audit_event *ev, xn_error *err);
+/* audit_append of a successful action with its detail as a JSON object (taken: released here;
+ * NULL for none) and its object's id as a number; the record's number into *seq when
+ * seq is not NULL. The one call the rooms use to record what they change. */
+int audit_record_change(audit_trail *t, store_conn *tx, const audit_actor *actor,
+                        const char *action, const char *object_type, int64_t object_id,
+                        json_t *detail, int64_t *seq, xn_error *err);
 
 /* Closes the open epoch once it is due (records or minutes), empty or not. The server calls
  * it every few seconds. Also reports (XN_EIO) a witness append that failed since the last

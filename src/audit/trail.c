@@ -529,6 +529,26 @@ int audit_append(audit_trail *t, store_conn *tx, const audit_event *ev, xn_error
     return rc;
 }
 
+int audit_record_change(audit_trail *t, store_conn *tx, const audit_actor *actor,
+                        const char *action, const char *object_type, int64_t object_id,
+                        json_t *detail, int64_t *seq, xn_error *err)
+{
+    char oid[24];
+    snprintf(oid, sizeof oid, "%lld", (long long)object_id);
+    char *dj = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
+    json_decref(detail);
+    audit_event ev = {.action = action,
+                      .actor = actor,
+                      .object_type = object_type,
+                      .object_id = object_type ? oid : NULL,
+                      .result = AUDIT_OK,
+                      .detail_json = dj,
+                      .seq_out = seq};
+    int rc = audit_append(t, tx, &ev, err);
+    free(dj);
+    return rc;
+}
+
 /* ---- the server's periodic work ---------------------------------------------------------- */
 
 static int tick_tx(store_conn *tx, void *ctx, xn_error *err)

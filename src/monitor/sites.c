@@ -37,19 +37,8 @@ int64_t monitor_now(const monitor_ctx *m)
 int monitor_record(monitor_ctx *m, store_conn *tx, const audit_actor *actor, const char *action,
                    int64_t id, json_t *detail, xn_error *err)
 {
-    char oid[24];
-    snprintf(oid, sizeof oid, "%lld", (long long)id);
-    char *dj = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
-    json_decref(detail);
-    audit_event ev = {.action = action,
-                      .actor = actor,
-                      .object_type = "monitor_site",
-                      .object_id = oid,
-                      .result = AUDIT_OK,
-                      .detail_json = dj};
-    int rc = audit_append(m->opt.trail, tx, &ev, err);
-    free(dj);
-    return rc;
+    return audit_record_change(m->opt.trail, tx, actor, action, "monitor_site", id, detail, NULL,
+                               err);
 }
 
 /* http(s)://host[:port]/… with a host, no spaces or controls, and not this server. */

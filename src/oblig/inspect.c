@@ -23,19 +23,7 @@ static int64_t rules_now(const oblig_ctx *o)
 static int audit_rec(oblig_ctx *o, store_conn *tx, const audit_actor *actor, const char *action,
                      const char *type, int64_t id, json_t *detail, xn_error *err)
 {
-    char oid[24];
-    snprintf(oid, sizeof oid, "%lld", (long long)id);
-    char *dj = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
-    json_decref(detail);
-    audit_event ev = {.action = action,
-                      .actor = actor,
-                      .object_type = type,
-                      .object_id = oid,
-                      .result = AUDIT_OK,
-                      .detail_json = dj};
-    int rc = audit_append(o->opt.trail, tx, &ev, err);
-    free(dj);
-    return rc;
+    return audit_record_change(o->opt.trail, tx, actor, action, type, id, detail, NULL, err);
 }
 
 static const oblig_requirement *requirement(const oblig_ctx *o, const char *id)

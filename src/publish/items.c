@@ -74,20 +74,7 @@ static const char *actor_name(const audit_actor *a)
 int publish_record(publish_ctx *p, store_conn *tx, const audit_actor *actor, const char *action,
                    const char *object_type, int64_t id, json_t *detail, int64_t *seq, xn_error *err)
 {
-    char oid[24];
-    snprintf(oid, sizeof oid, "%lld", (long long)id);
-    char *dj = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
-    json_decref(detail);
-    audit_event ev = {.action = action,
-                      .actor = actor,
-                      .object_type = object_type,
-                      .object_id = oid,
-                      .result = AUDIT_OK,
-                      .detail_json = dj,
-                      .seq_out = seq};
-    int rc = audit_append(p->opt.trail, tx, &ev, err);
-    free(dj);
-    return rc;
+    return audit_record_change(p->opt.trail, tx, actor, action, object_type, id, detail, seq, err);
 }
 
 /* ---- columns and sources ------------------------------------------------------------------ */
