@@ -103,6 +103,7 @@ static const label labels[] = {
     {"action", "message.answer", "答复网友留言", "Public message answered"},
     {"action", "message.review", "审核留言答复", "Answer reviewed"},
     {"action", "message.publish", "发布留言答复", "Answer published"},
+    {"action", "message.review_due", "留言答复待审核通知", "Answer to review notice"},
     {"action", "publish.message_due", "留言答复时限提醒", "Message answer due"},
     {"action", "publish.messages", "网友留言答复时限提醒", "Message reminders"},
     {"action", "publish.source_add", "新增转载来源", "Reprint source allowed"},

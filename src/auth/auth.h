@@ -365,6 +365,8 @@ int auth_notify_holders(store_conn *tx, const char *perm, const char *kind, cons
 /* Whether an org_unit node exists; its name into name (may be NULL). */
 int auth_org_node(store_conn *c, int64_t id, char *name, size_t name_size, bool *exists,
                   xn_error *err);
+/* The head of a node (0: none). */
+int auth_org_head(store_conn *c, int64_t node_id, int64_t *head, xn_error *err);
 /* Whether actor heads department node id. */
 int auth_org_is_head(store_conn *c, int64_t node_id, int64_t user_id, bool *head, xn_error *err);
 /* The real name and phone of an account that has not left; XN_ENOTFOUND "no_user" else. */

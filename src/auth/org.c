@@ -27,6 +27,22 @@ int auth_org_node(store_conn *c, int64_t id, char *name, size_t name_size, bool 
     return XN_OK;
 }
 
+int auth_org_head(store_conn *c, int64_t node_id, int64_t *head, xn_error *err)
+{
+    store_stmt *st;
+    *head = 0;
+    int rc =
+        store_prepare(c, "SELECT coalesce(head_user_id, 0) FROM org_unit WHERE id = $1", &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, node_id);
+    if ((rc = store_step(st, err)) == STORE_ROW) {
+        *head = store_col_int(st, 0);
+        store_stmt_done(st);
+    }
+    return rc < 0 ? rc : XN_OK;
+}
+
 int auth_org_is_head(store_conn *c, int64_t node_id, int64_t user_id, bool *head, xn_error *err)
 {
     store_stmt *st;

@@ -192,6 +192,16 @@ static int answer_tx(store_conn *tx, void *ctx, xn_error *err)
                      "UPDATE public_message SET state = 'answered', answer = $4, answered_at = $2,"
                      " answered_by = $3, review_comment = NULL WHERE id = $1",
                      x, err);
+    /* the department's head is told an answer waits for them (in-app) */
+    int64_t department = 0, head = 0;
+    char again[16];
+    if (rc == XN_OK)
+        rc = load_state(tx, x->id, again, sizeof again, &department, err);
+    if (rc == XN_OK)
+        rc = auth_org_head(tx, department, &head, err);
+    if (rc == XN_OK && head)
+        rc = auth_notification_add(tx, head, "message.review_due", "网友留言答复待您审核",
+                                   "一条网友留言的答复已起草，请在“留言答复审核”中审核。", err);
     if (rc == XN_OK)
         rc = record_msg(x, tx, "message.answer", NULL, err);
     return rc;

@@ -415,6 +415,8 @@ test('PUB-11: a public message goes to its department, is answered, approved by 
   assert.match(r.json.due_date, /^\d{4}-\d{2}-\d{2}$/);
   r = await editor.call('POST', `/api/messages/${id}/answer`, { answer: '您好，路灯已于本周修复。感谢您的监督。' });
   assert.equal(r.json.state, 'answered');
+  const bell = await head.call('GET', '/api/me/notifications');
+  assert.ok(JSON.stringify(bell.json).includes('网友留言答复待您审核'), 'the head is told');
   // the head, who holds no publishing permission, finds it waiting for their review; no one else does
   assert.equal((await head.call('GET', '/api/messages')).status, 403);
   r = await head.call('GET', '/api/messages/to-review');
