@@ -254,7 +254,8 @@ static void dead_links(const site_row *s, const monitor_page *pg, finding *out, 
     }
     if (dead && *n < max) {
         out[*n].kind = "dead_link";
-        snprintf(out[(*n)++].detail, sizeof out->detail, "%d 个站内链接失效，如 %s", dead, first);
+        snprintf(out[(*n)++].detail, sizeof out->detail, "%d 个站内链接失效，如 %.400s", dead,
+                 first);
     }
 }
 
