@@ -50,8 +50,9 @@ export function importLexicon(name, text, mode) {
   });
 }
 
-export function checkText(text, pii = true) {
-  return request('POST', '/api/text/check', { text, pii });
+// mode 'longest' reports only the longest of overlapping entries, as an item's checks do.
+export function checkText(text, pii = true, mode) {
+  return request('POST', '/api/text/check', mode ? { text, pii, mode } : { text, pii });
 }
 
 // The lines of a lexicon text as the server numbers them: split at '\n' (a '\r' before it
