@@ -113,6 +113,7 @@ static const label labels[] = {
     /* duties and the roster */
     {"action", "oblig.evidence", "提交职责完成证据", "Duty evidence added"},
     {"action", "oblig.update", "修改周期职责", "Duty changed"},
+    {"action", "oblig.create", "新增周期职责", "Duty added"},
     {"action", "oblig.due", "周期职责到期提醒", "Duty reminder"},
     {"action", "oblig.overdue", "周期职责逾期升级", "Duty overdue"},
     {"action", "oblig.remind", "周期职责提醒与逾期升级", "Duty reminders"},

@@ -116,6 +116,28 @@ int http_h_obligation_evidence(http_req *req, http_resp *resp)
     return http_h_obligations(req, resp);
 }
 
+int http_h_obligation_add(http_req *req, http_resp *resp)
+{
+    xn_error err;
+    const char *title = NULL, *reqs = NULL, *rule = NULL, *owner = NULL;
+    int rc = http_body_string(req, "title", 200, false, &title, &err);
+    if (rc == XN_OK)
+        rc = http_body_string(req, "reqs", 120, false, &reqs, &err);
+    if (rc == XN_OK)
+        rc = http_body_string(req, "rule", 16, false, &rule, &err);
+    if (rc == XN_OK)
+        rc = http_body_string(req, "owner", 32, false, &owner, &err);
+    json_t *ev = json_object_get(req->json, "every");
+    int every = json_is_integer(ev) ? (int)json_integer_value(ev) : 1;
+    int64_t id = 0;
+    audit_actor actor = auth_actor(req->who);
+    if (rc == XN_OK)
+        rc = oblig_duty_add(req->app->oblig, &actor, title, reqs, rule, every, owner, &id, &err);
+    if (rc != XN_OK)
+        return http_refuse(req, resp, &err, "oblig.create", "obligation", NULL);
+    return http_h_obligations(req, resp);
+}
+
 int http_h_obligation_update(http_req *req, http_resp *resp)
 {
     int64_t id;

@@ -644,3 +644,99 @@ int oblig_remind_job(oblig_ctx *o, json_t *summary, xn_error *err)
         json_object_set_new(summary, "escalated", json_integer(x.escalated));
     return rc;
 }
+
+typedef struct add_ctx {
+    oblig_ctx *o;
+    const audit_actor *actor;
+    const char *title, *reqs, *rule, *owner;
+    int every;
+    int64_t id;
+} add_ctx;
+
+static int add_tx(store_conn *tx, void *ctx, xn_error *err)
+{
+    add_ctx *x = ctx;
+    store_stmt *st;
+    int rc = store_prepare(tx, "SELECT 1 FROM role WHERE code = $1", &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_text(st, 1, x->owner, -1);
+    rc = store_step(st, err);
+    if (rc == STORE_ROW)
+        store_stmt_done(st);
+    if (rc < 0)
+        return rc;
+    if (rc != STORE_ROW)
+        return xn_fail_field(err, XN_EINVAL, "bad_owner", "owner", "负责岗位不存在");
+    int64_t now = x->o->opt.auth ? auth_now(x->o->opt.auth) : xn_now_us();
+    char key[48];
+    snprintf(key, sizeof key, "unit_%lld", (long long)(now / 1000));
+    rc = store_prepare(tx,
+                       "INSERT INTO obligation (key, title, reqs, rule, every, owner_role,"
+                       " evidence_kind, enabled, created_at, updated_at, updated_by)"
+                       " VALUES ($1, $2, $3, $4, $5, $6, 'file', 1, $7, $7, $8) RETURNING id",
+                       &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_text(st, 1, key, -1);
+    store_bind_text(st, 2, x->title, -1);
+    store_bind_text(st, 3, x->reqs, -1);
+    store_bind_text(st, 4, x->rule, -1);
+    store_bind_int(st, 5, x->every);
+    store_bind_text(st, 6, x->owner, -1);
+    store_bind_int(st, 7, now);
+    store_bind_text(
+        st, 8, x->actor->real_name && *x->actor->real_name ? x->actor->real_name : x->actor->name,
+        -1);
+    if ((rc = store_step(st, err)) == STORE_ROW) {
+        x->id = store_col_int(st, 0);
+        store_stmt_done(st);
+    }
+    if (rc < 0)
+        return rc;
+    return audit_record_change(x->o->opt.trail, tx, x->actor, "oblig.create", "obligation", x->id,
+                               json_pack("{s:s, s:s, s:s, s:i, s:s}", "title", x->title, "reqs",
+                                         x->reqs, "rule", x->rule, "every", x->every, "owner",
+                                         x->owner),
+                               NULL, err);
+}
+
+int oblig_duty_add(oblig_ctx *o, const audit_actor *actor, const char *title, const char *reqs,
+                   const char *rule, int every, const char *owner, int64_t *id, xn_error *err)
+{
+    int rc = xn_check_text(title, 200, XN_TEXT_LABEL, true, "title", "职责名称", err);
+    if (rc != XN_OK)
+        return rc;
+    if (!rule || !oblig_rule_valid(rule, every))
+        return xn_fail_field(err, XN_EINVAL, "bad_rule", "rule",
+                             "周期须为每日、每周、每月、每季度、每半年、每年，或每 N 天（1–366）");
+    if (!owner || !*owner || strlen(owner) > 31)
+        return xn_fail_field(err, XN_EINVAL, "bad_owner", "owner", "须指定负责岗位");
+    /* the requirement ids it serves: each in the catalogue */
+    if (!reqs || !*reqs || strlen(reqs) > 120)
+        return xn_fail_field(err, XN_EINVAL, "bad_requirement", "reqs", "须注明依据的要求编号");
+    char buf[128];
+    xn_strlcpy(buf, reqs, sizeof buf);
+    for (char *p = buf, *next; p && *p; p = next) {
+        next = strchr(p, ',');
+        if (next)
+            *next++ = '\0';
+        bool known = false;
+        for (size_t i = 0; i < o->catalogue.count && !known; i++)
+            known = strcmp(o->catalogue.items[i].id, p) == 0;
+        if (!known)
+            return xn_fail_field(err, XN_EINVAL, "bad_requirement", "reqs",
+                                 "要求编号 %.20s 不在要求目录中", p);
+    }
+    add_ctx x = {.o = o,
+                 .actor = actor,
+                 .title = title,
+                 .reqs = reqs,
+                 .rule = rule,
+                 .every = every,
+                 .owner = owner};
+    rc = store_tx(o->opt.db, add_tx, &x, err);
+    if (rc == XN_OK)
+        *id = x.id;
+    return rc;
+}

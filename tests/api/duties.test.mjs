@@ -222,6 +222,26 @@ test('a swap: asked by the day’s person on duty, approved by a leader who is n
   assert.equal(roster.json.days[11].on_duty.name, '李值班');
 });
 
+test('a duty of the unit’s own: refused with a rule that cannot fire or an id not in the catalogue; listed once added', async () => {
+  const base = { title: '机房温湿度巡检', reqs: 'LED-2', rule: 'weekly', owner: 'device_admin' };
+  let r = await sec.call('POST', '/api/obligations', { ...base, rule: 'hourly' });
+  assert.equal(r.status, 400);
+  assert.equal(r.json.error.field, 'rule');
+  r = await sec.call('POST', '/api/obligations', { ...base, reqs: 'LED-99' });
+  assert.equal(r.status, 400);
+  assert.equal(r.json.error.field, 'reqs');
+  r = await sec.call('POST', '/api/obligations', { ...base, owner: 'janitor' });
+  assert.equal(r.status, 400);
+  r = await duty.call('POST', '/api/obligations', base);
+  assert.equal(r.status, 403);
+  r = await sec.call('POST', '/api/obligations', base);
+  assert.equal(r.status, 200, r.body);
+  const mine = r.json.items.filter((i) => i.title === '机房温湿度巡检');
+  assert.equal(mine.length, 1);
+  assert.equal(mine[0].rule_text, '每周');
+  assert.equal(mine[0].owner, 'device_admin');
+});
+
 test('a period gone by without evidence is overdue', async () => {
   clockAt('2026-10-08T10:00');
   const r = await sec.call('GET', '/api/obligations?state=overdue');
