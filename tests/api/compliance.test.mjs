@@ -226,6 +226,9 @@ test('LED-8: everyone in post trained this year, by the trainings register, or t
   assert.equal(r.status, 201, r.body);
   r = await lead.call('GET', '/api/compliance');
   assert.equal(item(r.json, 'LED-8').status, 'not_met');
+  // ACC-2: account holders without any training are named too
+  assert.equal(item(r.json, 'ACC-2').status, 'not_met');
+  assert.match(item(r.json, 'ACC-2').reason, /郑领导/);
   assert.match(item(r.json, 'LED-8').reason, /郑领导/);
   assert.doesNotMatch(item(r.json, 'LED-8').reason, /郑网络、|吴审计/);
 });
