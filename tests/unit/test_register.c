@@ -124,12 +124,31 @@ static void numbers_dates_and_words(void **state)
     assert_null(canon(RT_PERSON, "-1"));
 }
 
+static void the_other_types(void **state)
+{
+    (void)state;
+    assert_string_equal(canon(RT_BOOL, "是"), "yes");
+    assert_string_equal(canon(RT_BOOL, "no"), "no");
+    assert_null(canon(RT_BOOL, "maybe"));
+    assert_string_equal(canon(RT_LONGTEXT, "第一行，说明"), "第一行，说明");
+    assert_null(canon(RT_LONGTEXT, "\xe2\x80\xae反向")); /* a bidi control */
+    /* a department, a file, a row of another register: an id (checked against the database
+     * when the room has one) */
+    static const register_type ids[] = {RT_DEPT, RT_FILE, RT_REF};
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+        assert_string_equal(canon(ids[i], "12"), "12");
+        assert_null(canon(ids[i], "0"));
+        assert_null(canon(ids[i], "12a"));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(definitions_pass_the_checker),
         cmocka_unit_test(addresses),
         cmocka_unit_test(numbers_dates_and_words),
+        cmocka_unit_test(the_other_types),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
