@@ -48,3 +48,7 @@ echo "  xinan (libxlsxwriter, constant memory): ${c} s (median $(get "$out/xinan
 echo "  python3-openpyxl write-only:            ${p} s (median $(get "$out/openpyxl.txt" seconds_median) s), $(get "$out/openpyxl.txt" xlsx_bytes) bytes"
 echo "  ratio: ${ratio}x faster (target >= 3x): $(awk -v r="$ratio" 'BEGIN { print (r >= 3) ? "met" : "NOT met" }')"
 echo "  RSS growth of the export: ${growth} MiB (RSS $(get "$out/xinan.txt" rss_before_kib) KiB before, peak $(get "$out/xinan.txt" rss_peak_kib) KiB; target <= 64 MiB): $(awk -v g="$growth" 'BEGIN { print (g <= 64) ? "met" : "NOT met" }')"
+
+# The import figure: IMPORT_ROWS (10000) new devices imported from xlsx through the API against
+# openpyxl read-only merely reading the same file.
+node "$here/import.mjs" "${IMPORT_ROWS:-10000}" "$runs" "$py"
