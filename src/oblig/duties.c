@@ -367,21 +367,10 @@ static int evidence_tx(store_conn *tx, void *ctx, xn_error *err)
     store_stmt_done(st);
     if (rc < 0)
         return rc;
-    char oid[24], *dj;
-    snprintf(oid, sizeof oid, "%lld", (long long)x->id);
-    json_t *detail = json_pack("{s:s, s:I, s:s}", "period", x->period, "file_id",
-                               (json_int_t)x->file_id, "note", x->note);
-    dj = json_dumps(detail, JSON_COMPACT);
-    json_decref(detail);
-    audit_event ev = {.action = "oblig.evidence",
-                      .actor = x->actor,
-                      .object_type = "obligation",
-                      .object_id = oid,
-                      .result = AUDIT_OK,
-                      .detail_json = dj};
-    rc = audit_append(x->o->opt.trail, tx, &ev, err);
-    free(dj);
-    return rc;
+    return audit_record_change(x->o->opt.trail, tx, x->actor, "oblig.evidence", "obligation", x->id,
+                               json_pack("{s:s, s:I, s:s}", "period", x->period, "file_id",
+                                         (json_int_t)x->file_id, "note", x->note),
+                               NULL, err);
 }
 
 int oblig_evidence_add(oblig_ctx *o, const auth_principal *who, int64_t id, const char *period,
@@ -512,21 +501,10 @@ static int update_tx(store_conn *tx, void *ctx, xn_error *err)
     store_stmt_done(st);
     if (rc < 0)
         return rc;
-    char oid[24];
-    snprintf(oid, sizeof oid, "%lld", (long long)x->id);
-    json_t *detail = json_pack("{s:s?, s:s, s:i, s:i}", "owner", x->owner, "rule", new_rule,
-                               "every", new_every, "enabled", x->enabled);
-    char *dj = json_dumps(detail, JSON_COMPACT);
-    json_decref(detail);
-    audit_event ev = {.action = "oblig.update",
-                      .actor = x->actor,
-                      .object_type = "obligation",
-                      .object_id = oid,
-                      .result = AUDIT_OK,
-                      .detail_json = dj};
-    rc = audit_append(x->o->opt.trail, tx, &ev, err);
-    free(dj);
-    return rc;
+    return audit_record_change(x->o->opt.trail, tx, x->actor, "oblig.update", "obligation", x->id,
+                               json_pack("{s:s?, s:s, s:i, s:i}", "owner", x->owner, "rule",
+                                         new_rule, "every", new_every, "enabled", x->enabled),
+                               NULL, err);
 }
 
 int oblig_duty_update(oblig_ctx *o, const audit_actor *actor, int64_t id, const char *owner,

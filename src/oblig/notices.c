@@ -85,19 +85,10 @@ static int send_tx(store_conn *tx, void *ctx, xn_error *err)
     json_decref(vars);
     if (rc != XN_OK)
         return rc;
-    json_t *detail = json_pack("{s:s, s:s, s:s, s:i}", "kind", x->kind, "title", x->title, "group",
-                               x->group, "recipients", (int)n);
-    char *dj = json_dumps(detail, JSON_COMPACT);
-    json_decref(detail);
-    audit_event ev = {.action = "notice.send",
-                      .actor = x->actor,
-                      .object_type = "notice",
-                      .object_id = oid,
-                      .result = AUDIT_OK,
-                      .detail_json = dj};
-    rc = audit_append(x->o->opt.trail, tx, &ev, err);
-    free(dj);
-    return rc;
+    return audit_record_change(x->o->opt.trail, tx, x->actor, "notice.send", "notice", x->id,
+                               json_pack("{s:s, s:s, s:s, s:i}", "kind", x->kind, "title", x->title,
+                                         "group", x->group, "recipients", (int)n),
+                               NULL, err);
 }
 
 int oblig_notice_send(oblig_ctx *o, const audit_actor *actor, const char *kind, const char *title,
@@ -158,15 +149,8 @@ static int read_tx(store_conn *tx, void *ctx, xn_error *err)
         return exists ? XN_OK /* read before: nothing more to record */
                       : xn_fail(err, XN_ENOTFOUND, "not_recipient", "该通报没有发给您");
     }
-    char oid[24];
-    snprintf(oid, sizeof oid, "%lld", (long long)x->id);
-    audit_event ev = {.action = "notice.read",
-                      .actor = x->actor,
-                      .object_type = "notice",
-                      .object_id = oid,
-                      .result = AUDIT_OK,
-                      .detail_json = NULL};
-    return audit_append(x->o->opt.trail, tx, &ev, err);
+    return audit_record_change(x->o->opt.trail, tx, x->actor, "notice.read", "notice", x->id, NULL,
+                               NULL, err);
 }
 
 int oblig_notice_read(oblig_ctx *o, const audit_actor *actor, int64_t id, xn_error *err)

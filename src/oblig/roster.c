@@ -40,6 +40,22 @@ static int key_date(store_conn *c, int32_t day, char *name, size_t size, xn_erro
     return rc < 0 ? rc : XN_OK;
 }
 
+/* The person on duty on day (0: nobody planned). */
+static int on_duty(store_conn *c, int32_t day, int64_t *user, xn_error *err)
+{
+    store_stmt *st;
+    *user = 0;
+    int rc = store_prepare(c, "SELECT user_id FROM duty_day WHERE day = $1", &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, day);
+    if ((rc = store_step(st, err)) == STORE_ROW) {
+        *user = store_col_int(st, 0);
+        store_stmt_done(st);
+    }
+    return rc < 0 ? rc : XN_OK;
+}
+
 static json_t *person(store_conn *c, int64_t id)
 {
     char name[AUTH_MAX_NAME + 1], phone[64];
@@ -278,15 +294,8 @@ static int checkin_tx(store_conn *tx, void *ctx, xn_error *err)
     checkin_ctx *x = ctx;
     store_stmt *st;
     int64_t user = 0;
-    int rc = store_prepare(tx, "SELECT user_id FROM duty_day WHERE day = $1", &st, err);
+    int rc = on_duty(tx, x->day, &user, err);
     if (rc != XN_OK)
-        return rc;
-    store_bind_int(st, 1, x->day);
-    if ((rc = store_step(st, err)) == STORE_ROW) {
-        user = store_col_int(st, 0);
-        store_stmt_done(st);
-    }
-    if (rc < 0)
         return rc;
     if (user != x->actor->id)
         return xn_fail(err, XN_EDENIED, "not_on_duty", "您不是今日的值班人员");
@@ -341,18 +350,10 @@ int oblig_checkin(oblig_ctx *o, const audit_actor *actor, const char *read, cons
     store_conn *c;
     if ((rc = store_acquire(o->opt.db, &c, err)) != XN_OK)
         return rc;
-    store_stmt *st;
     int64_t user = 0;
-    rc = store_prepare(c, "SELECT user_id FROM duty_day WHERE day = $1", &st, err);
-    if (rc == XN_OK) {
-        store_bind_int(st, 1, x.day);
-        if ((rc = store_step(st, err)) == STORE_ROW) {
-            user = store_col_int(st, 0);
-            store_stmt_done(st);
-        }
-    }
+    rc = on_duty(c, x.day, &user, err);
     store_release(c);
-    if (rc < 0)
+    if (rc != XN_OK)
         return rc;
     if (user != actor->id)
         return xn_fail(err, XN_EDENIED, "not_on_duty", "您不是今日的值班人员");
@@ -461,15 +462,8 @@ static int swap_ask_tx(store_conn *tx, void *ctx, xn_error *err)
     swap_ctx *x = ctx;
     store_stmt *st;
     int64_t user = 0;
-    int rc = store_prepare(tx, "SELECT user_id FROM duty_day WHERE day = $1", &st, err);
+    int rc = on_duty(tx, x->day, &user, err);
     if (rc != XN_OK)
-        return rc;
-    store_bind_int(st, 1, x->day);
-    if ((rc = store_step(st, err)) == STORE_ROW) {
-        user = store_col_int(st, 0);
-        store_stmt_done(st);
-    }
-    if (rc < 0)
         return rc;
     if (user != x->actor->id)
         return xn_fail(err, XN_EDENIED, "not_on_duty", "只有当天的值班人员可以申请换班");
