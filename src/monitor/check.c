@@ -21,12 +21,18 @@ typedef struct fetched {
     int64_t cert_expires; /* µs, 0 when unknown */
     char error[256];
     xn_buf body;
+    bool truncated; /* the page was longer than MONITOR_MAX_BODY: its beginning is read */
 } fetched;
 
+/* Keeps the page up to MONITOR_MAX_BODY; past it the transfer stops, and the page is judged
+ * by its beginning rather than reported as a failure. */
 static size_t collect(char *data, size_t size, size_t n, void *ctx)
 {
-    xn_buf *b = ctx;
-    return xn_buf_append(b, data, size * n) == XN_OK ? size * n : 0;
+    fetched *f = ctx;
+    if (xn_buf_append(&f->body, data, size * n) == XN_OK)
+        return size * n;
+    f->truncated = true;
+    return 0;
 }
 
 static int64_t cert_expiry(CURL *h)
@@ -89,12 +95,14 @@ static void fetch(const char *url, fetched *f)
     curl_easy_setopt(h, CURLOPT_CERTINFO, 1L);
     curl_easy_setopt(h, CURLOPT_USERAGENT, "xinan-monitor/1");
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &f->body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, f);
     CURLcode cc = curl_easy_perform(h);
     curl_off_t total = 0;
     curl_easy_getinfo(h, CURLINFO_TOTAL_TIME_T, &total);
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &f->status);
     f->latency_ms = (int64_t)(total / 1000);
+    if (cc == CURLE_WRITE_ERROR && f->truncated)
+        cc = CURLE_OK;
     if (cc == CURLE_OK)
         f->cert_expires = cert_expiry(h);
     curl_easy_cleanup(h);

@@ -94,6 +94,14 @@ test('MON-6, MON-7: a dead link of the site’s own is an alarm; a site that mus
   assert.equal(r.status, 400);
 });
 
+test('a page longer than the monitor reads is judged by its beginning, not reported down', async () => {
+  writeFileSync(join(www, 'huge.html'), page(`<p>政务公开</p>${'<p>填充内容</p>'.repeat(600000)}`));
+  const r = await admin.call('POST', '/api/monitor/sites', { name: '大页面', url: `${nginx.url}/www/huge.html`, interval_s: 60, must_words: '政务公开' });
+  const s = await check(r.json.id);
+  assert.equal(s.state, 'up', s.last_error);
+  assert.equal(openAlarms(s, 'word_missing').length, 0);
+});
+
 test('down only after two failed checks: an incident is opened and the group told; back up', async () => {
   writeFileSync(join(www, 'news.html'), page('<p>新闻</p>'));
   let r = await admin.call('POST', '/api/monitor/sites', { name: '新闻频道', url: `${nginx.url}/www/news.html`, interval_s: 60, failures: 2, group: '网站值班组' });
@@ -173,5 +181,5 @@ test('bad sites are refused: not http(s), the server itself, intervals out of ra
   r = await admin.call('POST', '/api/monitor/sites', { ...base, name: '', url: 'http://example.com/' });
   assert.equal(r.status, 400);
   const before = (await lead.call('GET', '/api/monitor/sites')).json.items.length;
-  assert.equal(before, 6, 'nothing refused was stored');
+  assert.equal(before, 7, 'nothing refused was stored');
 });
