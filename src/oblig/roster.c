@@ -575,6 +575,12 @@ int oblig_swap_decide(oblig_ctx *o, const audit_actor *actor, int64_t id, bool a
     return store_tx(o->opt.db, swap_decide_tx, &x, err);
 }
 
+/* The active 值班员, one of whom a person on duty may ask to stand in. */
+static const char STAND_INS_SQL[] =
+    "SELECT u.id, u.real_name FROM app_user u JOIN user_role ur ON ur.user_id = u.id"
+    " JOIN role r ON r.id = ur.role_id WHERE r.code = 'duty' AND u.status = 'active'"
+    " ORDER BY u.id LIMIT 500";
+
 int oblig_swaps_json(oblig_ctx *o, json_t **out, xn_error *err)
 {
     store_conn *c;
@@ -603,11 +609,19 @@ int oblig_swaps_json(oblig_ctx *o, json_t **out, xn_error *err)
                                         "from", store_col_text(st, 4), "to", store_col_text(st, 5),
                                         "decided_by", store_col_text(st, 6)));
     }
+    json_t *people = json_array();
+    if (rc == STORE_DONE && (rc = store_prepare(c, STAND_INS_SQL, &st, err)) == XN_OK) {
+        while ((rc = store_step(st, err)) == STORE_ROW)
+            json_array_append_new(people,
+                                  json_pack("{s:I, s:s}", "id", (json_int_t)store_col_int(st, 0),
+                                            "name", store_col_text(st, 1)));
+    }
     store_release(c);
     if (rc < 0) {
         json_decref(items);
+        json_decref(people);
         return rc;
     }
-    *out = json_pack("{s:o}", "items", items);
+    *out = json_pack("{s:o, s:o}", "items", items, "people", people);
     return XN_OK;
 }

@@ -211,6 +211,8 @@ test('a swap: asked by the day’s person on duty, approved by a leader who is n
   assert.equal(r.status, 200, r.body);
   const swap = r.json.items[0];
   assert.equal(swap.state, 'pending');
+  const standIns = r.json.people.map((p) => p.id);
+  assert.ok(standIns.includes(duty2.id) && !standIns.includes(lead.id), 'the stand-ins offered are the 值班员');
   r = await duty.call('POST', `/api/duty/swaps/${swap.id}/decide`, { approve: true });
   assert.equal(r.status, 403, 'not a leader');
   r = await lead.call('POST', `/api/duty/swaps/${swap.id}/decide`, { approve: true });

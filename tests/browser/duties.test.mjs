@@ -210,6 +210,56 @@ describe('the duty roster and the periodic duties', { timeout: 300_000 }, () => 
     await O.context.close();
   });
 
+  test('the person on duty asks a swap with a reason and a leader approves it', async () => {
+    clockAt('2026-10-01T09:00');
+    let r = await sec.call('POST', '/api/duty/roster', { date: '2026-10-02', user_id: duty.id, leader_id: lead.id });
+    assert.equal(r.status, 200, r.body);
+    const S = await newPage(browser);
+    const page = S.page;
+    await uiSignIn(page, srv.url, 'duty1', STRONG);
+    await page.goto(`${srv.url}/monitor/duty`);
+    await page.getByTestId('duty-day-2026-10-02').waitFor();
+    // only one's own days carry the button
+    assert.equal(await page.getByTestId('duty-swap-2026-09-30').count(), 0);
+    await page.getByTestId('duty-swap-2026-10-02').click();
+    const dialog = 'duty-swap-dialog';
+    await page.getByTestId(dialog).waitFor();
+    // oneself is not offered as the stand-in
+    await page.getByTestId('duty-swap-to').click();
+    const offered = await page.locator('[data-testid^="duty-swap-to-"]').evaluateAll((els) => els.map((e) => e.innerText.trim()));
+    assert.deepEqual(offered.filter(Boolean), ['李值班']);
+    await page.locator('[data-testid^="duty-swap-to-"]', { hasText: '李值班' }).click();
+    // the reason is required: the server's message under its field, nothing asked
+    await page.getByTestId('duty-swap-submit').click();
+    const reasonError = fieldError(page, dialog, 'duty-swap-reason');
+    await reasonError.waitFor();
+    assert.match(await reasonError.innerText(), /换班原因/);
+    assert.equal((await lead.call('GET', '/api/duty/swaps')).json.items.length, 0);
+    await page.getByTestId('duty-swap-reason').fill('参加上级组织的培训');
+    await page.getByTestId('duty-swap-submit').click();
+    await page.getByTestId(dialog).waitFor({ state: 'hidden' });
+    assert.match(await page.getByTestId('duty-notice').innerText(), /已提交 2026-10-02 的换班申请/);
+    const swap = (await lead.call('GET', '/api/duty/swaps')).json.items[0];
+    assert.equal(swap.state, 'pending');
+    assert.equal((await page.getByTestId(`duty-swap-state-${swap.id}`).innerText()).trim(), '待审批');
+    // the person who asked cannot decide
+    assert.equal(await page.getByTestId(`duty-swap-approve-${swap.id}`).count(), 0);
+    await S.context.close();
+
+    const L = await newPage(browser);
+    await uiSignIn(L.page, srv.url, 'lead1', STRONG);
+    await L.page.goto(`${srv.url}/monitor/duty`);
+    await L.page.getByTestId(`duty-swap-approve-${swap.id}`).click();
+    await L.page.locator(`[data-testid="duty-swap-state-${swap.id}"]`, { hasText: '已批准' }).waitFor();
+    await L.page.locator('[data-testid="duty-person-2026-10-02"]', { hasText: '李值班' }).waitFor();
+    assert.equal(await L.page.getByTestId(`duty-swap-approve-${swap.id}`).count(), 0, 'decided once');
+    r = await lead.call('GET', '/api/duty/roster?month=2026-10');
+    assert.equal(r.json.days[1].on_duty.name, '李值班');
+    await L.shot('duty-swap-approved');
+    assert.deepEqual(L.problems, []);
+    await L.context.close();
+  });
+
   test('a leader’s dashboard lists the overdue duties', async () => {
     const overdue = (await lead.call('GET', '/api/obligations?state=overdue')).json.items;
     assert.ok(overdue.some((i) => i.key === 'backup_weekly' && i.period === 'W2026-09-28'), JSON.stringify(overdue.map((i) => i.key)));
