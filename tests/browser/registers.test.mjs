@@ -8,22 +8,23 @@
 // Chinese message under it and nothing stored; corrected, the device is listed. The row is
 // opened, lent with a borrower and a return date (外借), and its history shows both steps with
 // the person who did them. A CSV with one bad address among good rows is refused whole, its
-// faults listed by row and column in Chinese; corrected, it imports. Screenshots go to
-// tests/output/.
+// faults listed by row and column in Chinese; corrected, it imports. A device is retired with a
+// reason (none: the field's message, nothing changed): it leaves the list, its history keeps the
+// reason. Screenshots go to tests/output/.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from '../lib/server.mjs';
 import { STRONG, adminClient, appointedClient, grantedClient } from '../lib/session.mjs';
 import { launch, newPage, uiSignIn } from '../lib/browser.mjs';
 
-let srv; let browser; let S;
+let srv; let browser; let S; let dev;
 
 describe('the register page', { timeout: 240_000 }, () => {
   before(async () => {
     srv = await startServer();
     const admin = await adminClient(srv);
     const sec = await appointedClient(srv, admin, 'sec1', 'secadmin');
-    await grantedClient(srv, admin, sec, 'dev1', 'device_admin', { realName: '设备员' });
+    dev = await grantedClient(srv, admin, sec, 'dev1', 'device_admin', { realName: '设备员' });
     browser = await launch();
     S = await newPage(browser);
     await uiSignIn(S.page, srv.url, 'dev1', STRONG);
@@ -95,6 +96,29 @@ describe('the register page', { timeout: 240_000 }, () => {
     await input.setInputFiles({ name: '设备.csv', mimeType: 'text/csv', buffer: csv('10.1.1.42') });
     await page.getByTestId('register-notice').getByText('已导入：新增 2 条，更新 0 条').waitFor();
     await page.getByTestId('register-table').getByText('ZC-2026-102').waitFor();
+    assert.deepEqual(S.problems, []);
+  });
+
+  test('a device is retired with a reason: it leaves the list and its history keeps the reason', async () => {
+    const page = S.page;
+    const row = (await dev.call('GET', '/api/registers/devices/rows')).json.rows.find((r) => r.asset_no === 'ZC-2026-102');
+    assert.ok(row);
+    await page.getByTestId('register-table').getByText('ZC-2026-102').click();
+    await page.getByTestId('register-retire').click();
+    const dialog = page.getByTestId('register-retire-dialog');
+    await dialog.waitFor();
+    await page.getByTestId('register-retire-run').click();
+    await dialog.locator('.el-form-item__error', { hasText: '注销原因' }).waitFor();
+    assert.equal((await dev.call('GET', `/api/registers/devices/rows/${row.id}`)).status, 200, 'nothing changed');
+    await page.getByTestId('register-retire-reason').fill('打印机已报废');
+    await page.getByTestId('register-retire-run').click();
+    await page.getByTestId('register-notice').getByText(`已注销 #${row.id}`).waitFor();
+    await page.getByTestId('register-table').getByText('ZC-2026-101').waitFor();
+    assert.equal(await page.getByTestId('register-table').getByText('ZC-2026-102').count(), 0);
+    assert.equal((await dev.call('GET', `/api/registers/devices/rows/${row.id}`)).status, 404);
+    const hist = (await dev.call('GET', `/api/registers/devices/rows/${row.id}/history`)).json;
+    assert.ok(hist.some((h) => h.kind === 'retire' && h.reason === '打印机已报废'), JSON.stringify(hist));
+    await S.shot('register-retired');
     assert.deepEqual(S.problems, []);
   });
 });
