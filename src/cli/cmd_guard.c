@@ -59,7 +59,8 @@ static int parse(int argc, char **argv, guard_opts *o, bool run)
     if (o->server && !o->token && getenv("XINAN_GUARD_TOKEN") && *getenv("XINAN_GUARD_TOKEN"))
         o->token = getenv("XINAN_GUARD_TOKEN");
     if (!o->root || !o->state || optind != argc ||
-        (!run && (o->block || o->force_inotify || o->server)) || (!o->server != !o->token)) {
+        (!run && (o->block || o->force_inotify || o->server)) || (o->block && o->force_inotify) ||
+        (!o->server != !o->token)) {
         fprintf(stderr, "%s: usage: --root DIR --state DIR%s\n", argv[0],
                 run ? " [--block] [--scan-minutes N] [--inotify] [--server URL --token TOKEN]"
                     : "");

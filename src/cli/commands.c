@@ -51,6 +51,6 @@ const cli_command cli_commands[] = {
      "--root DIR --state DIR", cli_cmd_guard_verify},
     {"guard", "run",
      "enforce the manifest until SIGTERM: restore changed files, quarantine added ones",
-     "--root DIR --state DIR [--scan-minutes N] [--inotify]", cli_cmd_guard_run},
+     "--root DIR --state DIR [--scan-minutes N] [--block | --inotify]", cli_cmd_guard_run},
     {NULL, NULL, NULL, NULL, NULL},
 };

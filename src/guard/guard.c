@@ -5,31 +5,20 @@
  */
 #include "guard/guard.h"
 #include "crypto/crypto.h"
-#include "guard/outbox.h"
+#include "guard/tree.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t stop_flag;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    stop_flag = 1;
-}
-
-static double now_ms(void)
+double guard_now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -51,9 +40,10 @@ static void json_str(xn_buf *b, const char *s)
     xn_buf_puts(b, "\"");
 }
 
-/* One event: a JSON line on standard output and, with a server, into the outbox. */
-static void emit(guard_outbox *q, const char *event, const char *path, const char *kind, double ms,
-                 const char *approved, const char *found)
+static pthread_mutex_t emit_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void guard_emit(guard_walk *w, const char *event, const char *path, const char *kind, double ms,
+                const char *approved, const char *found, int pid)
 {
     xn_buf b;
     xn_buf_init(&b, 64u << 10);
@@ -69,20 +59,63 @@ static void emit(guard_outbox *q, const char *event, const char *path, const cha
         xn_buf_printf(&b, ",\"approved\":\"%s\"", approved);
     if (found && *found)
         xn_buf_printf(&b, ",\"found\":\"%s\"", found);
+    if (pid > 0) {
+        /* who did it, when the kernel says (fanotify): evidence for the incident */
+        char link[64], exe[1024];
+        snprintf(link, sizeof link, "/proc/%d/exe", pid);
+        ssize_t n = readlink(link, exe, sizeof exe - 1);
+        xn_buf_printf(&b, ",\"pid\":%d", pid);
+        if (n > 0) {
+            exe[n] = '\0';
+            xn_buf_puts(&b, ",\"exe\":");
+            json_str(&b, exe);
+        }
+    }
     if (b.data) {
+        pthread_mutex_lock(&emit_lock);
         printf("{%s}\n", b.data);
         fflush(stdout);
-        guard_outbox_add(q, b.data);
+        guard_outbox_add(w->outbox, b.data);
+        pthread_mutex_unlock(&emit_lock);
     }
     xn_buf_release(&b);
+}
+
+void guard_seen_set(guard_walk *w, const guard_entry *e, const struct stat *st)
+{
+    if (!w->seen || !e)
+        return;
+    guard_seen *s = &w->seen[e - w->m->entries];
+    pthread_mutex_lock(&w->seen_lock);
+    *s = (guard_seen){.dev = st->st_dev,
+                      .ino = st->st_ino,
+                      .size = st->st_size,
+                      .mtime = st->st_mtim,
+                      .ctime = st->st_ctim,
+                      .valid = 1};
+    pthread_mutex_unlock(&w->seen_lock);
+}
+
+bool guard_seen_match(guard_walk *w, const guard_entry *e, const struct stat *st)
+{
+    if (!w->seen || !e)
+        return false;
+    const guard_seen *s = &w->seen[e - w->m->entries];
+    pthread_mutex_lock(&w->seen_lock);
+    bool same = s->valid && s->dev == st->st_dev && s->ino == st->st_ino &&
+                s->size == st->st_size && s->mtime.tv_sec == st->st_mtim.tv_sec &&
+                s->mtime.tv_nsec == st->st_mtim.tv_nsec && s->ctime.tv_sec == st->st_ctim.tv_sec &&
+                s->ctime.tv_nsec == st->st_ctim.tv_nsec;
+    pthread_mutex_unlock(&w->seen_lock);
+    return same;
 }
 
 /* ---- hashing ------------------------------------------------------------------------------ */
 
 /* Hashes an open file; re-reads when it changed while being read (3 tries), else XN_EBUSY. */
-static int hash_fd(int fd, char hex[GUARD_DIGEST_HEX + 1], uint64_t *size)
+int guard_hash_fd(int fd, char hex[GUARD_DIGEST_HEX + 1], uint64_t *size)
 {
-    static unsigned char buf[1 << 16];
+    static _Thread_local unsigned char buf[1 << 16];
     for (int attempt = 0; attempt < 3; attempt++) {
         struct stat a, b;
         if (fstat(fd, &a) != 0 || lseek(fd, 0, SEEK_SET) != 0)
@@ -164,20 +197,6 @@ static int write_file(const char *path, const void *data, size_t len, mode_t mod
 
 /* ---- the tree ----------------------------------------------------------------------------- */
 
-typedef struct walk {
-    FILE *out; /* manifest being written (baseline), or NULL */
-    const char *store;
-    const guard_manifest *m; /* compare against (verify/scan), or NULL */
-    bool repair;
-    const char *root;
-    const char *quarantine;
-    int differences;
-    int errors;
-    guard_outbox *outbox; /* run with a server: events also go there */
-} walk;
-
-static int repair_path(walk *w, const char *rel, double t0);
-
 /* Copies fd's content into the store under its digest. */
 static int store_copy(const char *store, int fd, const char *hex)
 {
@@ -205,7 +224,7 @@ static int store_copy(const char *store, int fd, const char *hex)
 }
 
 /* Walks the directory at rel ("" the root) with dirfd. */
-static void walk_dir(walk *w, int dfd, const char *rel)
+static void walk_dir(guard_walk *w, int dfd, const char *rel)
 {
     DIR *d = fdopendir(dfd);
     if (!d) {
@@ -257,7 +276,7 @@ static void walk_dir(walk *w, int dfd, const char *rel)
             if (S_ISREG(st.st_mode)) {
                 type = GUARD_FILE;
                 int fd = openat(dirfd(d), names[i], O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-                int rc = fd < 0 ? XN_EIO : hash_fd(fd, hex, &size);
+                int rc = fd < 0 ? XN_EIO : guard_hash_fd(fd, hex, &size);
                 if (rc == XN_OK)
                     rc = store_copy(w->store, fd, hex);
                 if (fd >= 0)
@@ -297,7 +316,7 @@ static void walk_dir(walk *w, int dfd, const char *rel)
             fprintf(w->out, "%c\t%04o\t%llu\t%s\t%s\t%s\n", type, (unsigned)(st.st_mode & 07777),
                     (unsigned long long)size, hex, path, target);
         } else {
-            repair_path(w, path, now_ms());
+            guard_repair_path(w, path, guard_now_ms());
         }
         if (S_ISDIR(st.st_mode)) {
             const guard_entry *e = w->m ? guard_manifest_find(w->m, path) : NULL;
@@ -459,7 +478,7 @@ int guard_baseline(const guard_opts *o, xn_error *err)
     fputs("xinan-guard-manifest 1\n", mem);
     char store[4200];
     snprintf(store, sizeof store, "%s/store", o->state);
-    walk w = {.out = mem, .store = store, .root = o->root};
+    guard_walk w = {.out = mem, .store = store, .root = o->root};
     int fd = open(o->root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) {
         fclose(mem);
@@ -501,7 +520,7 @@ int guard_baseline(const guard_opts *o, xn_error *err)
 
 /* ---- compare and repair ------------------------------------------------------------------- */
 
-static int quarantine(walk *w, const char *rel)
+static int quarantine(guard_walk *w, const char *rel)
 {
     char src[8400], dst[8400];
     static unsigned seq;
@@ -516,7 +535,7 @@ static int quarantine(walk *w, const char *rel)
     return rename(src, dst) == 0 ? XN_OK : XN_EIO;
 }
 
-static int restore_file(walk *w, const guard_entry *e, const char *abs)
+static int restore_file(guard_walk *w, const guard_entry *e, const char *abs, struct stat *written)
 {
     char src[4200], tmp[8500];
     snprintf(src, sizeof src, "%s/%s", w->store, e->digest);
@@ -536,7 +555,7 @@ static int restore_file(walk *w, const guard_entry *e, const char *abs)
     while ((r = read(in, buf, sizeof buf)) > 0)
         if (write(out, buf, (size_t)r) != r)
             rc = XN_EIO;
-    if (r < 0 || fchmod(out, e->mode) != 0)
+    if (r < 0 || fchmod(out, e->mode) != 0 || fstat(out, written) != 0)
         rc = XN_EIO;
     close(in);
     if (close(out) != 0)
@@ -554,7 +573,7 @@ static int restore_file(walk *w, const guard_entry *e, const char *abs)
     return rc;
 }
 
-static int restore_link(walk *w, const guard_entry *e, const char *abs)
+static int restore_link(guard_walk *w, const guard_entry *e, const char *abs)
 {
     char tmp[8500];
     snprintf(tmp, sizeof tmp, "%s.xinan-guard.tmp", abs);
@@ -571,7 +590,7 @@ static int restore_link(walk *w, const guard_entry *e, const char *abs)
 
 /* Checks one path against the manifest; reports (verify) or repairs (run). Returns whether it
  * differed. */
-static int repair_path(walk *w, const char *rel, double t0)
+int guard_repair_path(guard_walk *w, const char *rel, double t0)
 {
     char abs[8400];
     snprintf(abs, sizeof abs, "%s/%s", w->root, rel);
@@ -586,11 +605,11 @@ static int repair_path(walk *w, const char *rel, double t0)
         /* Under an unapproved or missing parent: the parent's check handles it. */
         w->differences++;
         if (!w->repair) {
-            emit(w->outbox, "difference", rel, "added", -1, NULL, NULL);
+            guard_emit(w, "difference", rel, "added", -1, NULL, NULL, 0);
             return 1;
         }
         if (quarantine(w, rel) == XN_OK)
-            emit(w->outbox, "quarantined", rel, "added", now_ms() - t0, NULL, NULL);
+            guard_emit(w, "quarantined", rel, "added", guard_now_ms() - t0, NULL, NULL, w->pid);
         else
             fprintf(stderr, "guard: cannot quarantine %s: %s\n", rel, strerror(errno));
         return 1;
@@ -607,13 +626,16 @@ static int repair_path(walk *w, const char *rel, double t0)
         else {
             uint64_t size = 0;
             int fd = open(abs, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-            int rc = fd < 0 ? XN_EIO : hash_fd(fd, found, &size);
-            if (fd >= 0)
-                close(fd);
+            int rc = fd < 0 ? XN_EIO : guard_hash_fd(fd, found, &size);
+            struct stat fst;
             if (rc != XN_OK || size != e->size || strcmp(found, e->digest) != 0)
                 kind = "modified";
             else if ((st.st_mode & 07777) != e->mode)
                 kind = "mode";
+            else if (fstat(fd, &fst) == 0)
+                guard_seen_set(w, e, &fst);
+            if (fd >= 0)
+                close(fd);
         }
     } else if (e->type == GUARD_DIR) {
         if (S_ISLNK(st.st_mode))
@@ -634,12 +656,18 @@ static int repair_path(walk *w, const char *rel, double t0)
         return 0;
     w->differences++;
     if (!w->repair) {
-        emit(w->outbox, "difference", rel, kind, -1, e->digest, found);
+        guard_emit(w, "difference", rel, kind, -1, e->digest, found, 0);
         return 1;
     }
     int rc;
     if (e->type == GUARD_FILE) {
-        rc = restore_file(w, e, abs);
+        struct stat written, now;
+        rc = restore_file(w, e, abs, &written);
+        /* the inode renamed in is known good while nobody has written to it since */
+        if (rc == XN_OK && lstat(abs, &now) == 0 && now.st_ino == written.st_ino &&
+            now.st_size == written.st_size && now.st_mtim.tv_sec == written.st_mtim.tv_sec &&
+            now.st_mtim.tv_nsec == written.st_mtim.tv_nsec)
+            guard_seen_set(w, e, &now);
     } else if (e->type == GUARD_LINK) {
         rc = restore_link(w, e, abs);
     } else {
@@ -653,14 +681,14 @@ static int repair_path(walk *w, const char *rel, double t0)
             rc = chmod(abs, e->mode) == 0 ? XN_OK : XN_EIO;
     }
     if (rc == XN_OK)
-        emit(w->outbox, "restored", rel, kind, now_ms() - t0, e->digest, found);
+        guard_emit(w, "restored", rel, kind, guard_now_ms() - t0, e->digest, found, w->pid);
     else
         fprintf(stderr, "guard: cannot restore %s: %s\n", rel, strerror(errno));
     return 1;
 }
 
 /* A full comparison: entries on disk, then manifest entries missing from it. */
-static void full_scan(walk *w)
+void guard_full_scan(guard_walk *w)
 {
     int fd = open(w->root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd >= 0)
@@ -670,12 +698,12 @@ static void full_scan(walk *w)
         struct stat st;
         snprintf(abs, sizeof abs, "%s/%s", w->root, w->m->entries[i].path);
         if (lstat(abs, &st) != 0)
-            repair_path(w, w->m->entries[i].path, now_ms());
+            guard_repair_path(w, w->m->entries[i].path, guard_now_ms());
     }
 }
 
-static int setup(const guard_opts *o, guard_manifest *m, walk *w, char *store, char *quar,
-                 xn_error *err)
+int guard_setup(const guard_opts *o, guard_manifest *m, guard_walk *w, char *store, char *quar,
+                xn_error *err)
 {
     if (sodium_init() < 0)
         return xn_fail(err, XN_EINTERNAL, "sodium", "libsodium failed to start");
@@ -687,151 +715,28 @@ static int setup(const guard_opts *o, guard_manifest *m, walk *w, char *store, c
     snprintf(store, 4200, "%s/store", o->state);
     snprintf(quar, 4200, "%s/quarantine", o->state);
     mkdir(quar, 0700);
-    *w = (walk){.m = m, .root = o->root, .store = store, .quarantine = quar};
+    *w = (guard_walk){.m = m, .root = o->root, .store = store, .quarantine = quar};
+    pthread_mutex_init(&w->seen_lock, NULL);
     return XN_OK;
+}
+
+void guard_teardown(guard_walk *w, guard_manifest *m)
+{
+    free(w->seen);
+    w->seen = NULL;
+    pthread_mutex_destroy(&w->seen_lock);
+    guard_manifest_free(m);
 }
 
 int guard_verify(const guard_opts *o, xn_error *err)
 {
     guard_manifest m;
-    walk w;
+    guard_walk w;
     char store[4200], quar[4200];
-    int rc = setup(o, &m, &w, store, quar, err);
+    int rc = guard_setup(o, &m, &w, store, quar, err);
     if (rc != XN_OK)
         return rc;
-    full_scan(&w);
-    guard_manifest_free(&m);
+    guard_full_scan(&w);
+    guard_teardown(&w, &m);
     return w.differences ? 1 : 0;
-}
-
-/* ---- run: inotify ------------------------------------------------------------------------- */
-
-typedef struct watches {
-    int fd;
-    char **paths; /* by watch descriptor */
-    size_t cap;
-} watches;
-
-static void watch_add(watches *ws, const char *root, const char *rel)
-{
-    char abs[8400];
-    snprintf(abs, sizeof abs, "%s%s%s", root, *rel ? "/" : "", rel);
-    int wd = inotify_add_watch(ws->fd, abs,
-                               IN_MODIFY | IN_CLOSE_WRITE | IN_ATTRIB | IN_CREATE | IN_DELETE |
-                                   IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF |
-                                   IN_DONT_FOLLOW | IN_ONLYDIR);
-    if (wd < 0)
-        return;
-    if ((size_t)wd >= ws->cap) {
-        size_t nc = (size_t)wd * 2 + 64;
-        char **np = realloc(ws->paths, nc * sizeof *np);
-        if (!np)
-            return;
-        memset(np + ws->cap, 0, (nc - ws->cap) * sizeof *np);
-        ws->paths = np;
-        ws->cap = nc;
-    }
-    free(ws->paths[wd]);
-    ws->paths[wd] = strdup(rel);
-}
-
-static void watch_all(watches *ws, const guard_manifest *m, const char *root)
-{
-    watch_add(ws, root, "");
-    for (size_t i = 0; i < m->count; i++)
-        if (m->entries[i].type == GUARD_DIR)
-            watch_add(ws, root, m->entries[i].path);
-}
-
-int guard_run(const guard_opts *o, xn_error *err)
-{
-    if (o->block)
-        return xn_fail(err, XN_EINVAL, "not_yet", "--block is not yet available");
-    guard_manifest m;
-    walk w;
-    char store[4200], quar[4200];
-    int rc = setup(o, &m, &w, store, quar, err);
-    if (rc != XN_OK)
-        return rc;
-    w.repair = true;
-    struct sigaction sa = {.sa_handler = on_signal};
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    watches ws = {.fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)};
-    if (ws.fd < 0) {
-        guard_manifest_free(&m);
-        return xn_fail(err, XN_EIO, "inotify", "inotify: %s", strerror(errno));
-    }
-    if (o->server && guard_outbox_open(&w.outbox, o->state, o->server, o->token, o->root, m.count,
-                                       err) != XN_OK) {
-        close(ws.fd);
-        guard_manifest_free(&m);
-        return err->status;
-    }
-    watch_all(&ws, &m, o->root);
-    full_scan(&w);
-    fprintf(stderr, "guard: enforcing %zu entries under %s (inotify)%s%s\n", m.count, o->root,
-            o->server ? ", reporting to " : "", o->server ? o->server : "");
-    unsigned minutes = o->scan_minutes ? o->scan_minutes : 10;
-    double next_scan = now_ms() + minutes * 60e3;
-    static char buf[1 << 16] __attribute__((aligned(8)));
-    while (!stop_flag) {
-        struct pollfd p = {.fd = ws.fd, .events = POLLIN};
-        int pr = poll(&p, 1, 1000);
-        if (pr < 0 && errno != EINTR)
-            break;
-        if (now_ms() >= next_scan) {
-            full_scan(&w);
-            next_scan = now_ms() + minutes * 60e3;
-        }
-        if (pr <= 0)
-            continue;
-        ssize_t len;
-        bool rescan = false, rewatch = false, overflow = false;
-        while ((len = read(ws.fd, buf, sizeof buf)) > 0) {
-            for (char *q = buf; q < buf + len;) {
-                struct inotify_event *ev = (struct inotify_event *)q;
-                q += sizeof *ev + ev->len;
-                double t0 = now_ms();
-                if (ev->mask & IN_Q_OVERFLOW) {
-                    overflow = rescan = true;
-                    continue;
-                }
-                if (ev->mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF)) {
-                    rewatch = true;
-                    continue;
-                }
-                if (ev->wd < 0 || (size_t)ev->wd >= ws.cap || !ws.paths[ev->wd] || !ev->len)
-                    continue;
-                const char *dir = ws.paths[ev->wd];
-                char rel[GUARD_MAX_PATH + 300];
-                snprintf(rel, sizeof rel, "%s%s%s", dir, *dir ? "/" : "", ev->name);
-                if (!guard_path_ok(rel, strlen(rel)))
-                    continue;
-                repair_path(&w, rel, t0);
-                const guard_entry *e = guard_manifest_find(&m, rel);
-                if (e && e->type == GUARD_DIR &&
-                    (ev->mask &
-                     (IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM | IN_ATTRIB))) {
-                    /* A directory (re)appeared: watch it and scan it at once. */
-                    watch_add(&ws, o->root, rel);
-                    rewatch = true;
-                    rescan = true;
-                }
-            }
-        }
-        if (rewatch)
-            watch_all(&ws, &m, o->root);
-        if (overflow)
-            emit(w.outbox, "overflow_rescan", "", "modified", -1, NULL, NULL);
-        if (rescan)
-            full_scan(&w);
-    }
-    close(ws.fd);
-    guard_outbox_close(w.outbox);
-    for (size_t i = 0; i < ws.cap; i++)
-        free(ws.paths[i]);
-    free(ws.paths);
-    guard_manifest_free(&m);
-    return XN_OK;
 }

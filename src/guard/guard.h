@@ -56,16 +56,17 @@ typedef struct guard_opts {
     const char *root;
     const char *state;
     unsigned scan_minutes; /* full scan period, default 10 */
-    bool block;            /* fanotify permission events (not yet: refused) */
-    bool force_inotify;
-    const char *server; /* run: report events and heartbeats there (NULL: local mode) */
-    const char *token;  /* its agent token (scope guard) */
+    bool block;            /* deny opens of tampered files (fanotify permission events) */
+    bool force_inotify;    /* watch with inotify even where fanotify is allowed */
+    const char *server;    /* run: report events and heartbeats there (NULL: local mode) */
+    const char *token;     /* its agent token (scope guard) */
 } guard_opts;
 
 int guard_baseline(const guard_opts *o, xn_error *err);
 /* Compares once: each difference one JSON line on stdout; 0 identical, 1 different. */
 int guard_verify(const guard_opts *o, xn_error *err);
-/* Enforces until SIGTERM/SIGINT. */
+/* Enforces until SIGTERM/SIGINT: fanotify where the kernel and privileges allow, else inotify
+ * (--block requires fanotify and fails without it). */
 int guard_run(const guard_opts *o, xn_error *err);
 
 #endif

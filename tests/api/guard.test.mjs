@@ -51,10 +51,17 @@ test('a forged manifest is refused; a symlink root is refused', () => {
   assert.match(s.stderr, /symlink/);
 });
 
-test('run restores modified, truncated, deleted, chmod, symlinked and renamed-over files and quarantines additions', async (t) => {
+// fanotify needs CAP_SYS_ADMIN (CI runs as root); elsewhere the agent falls back to inotify
+const ROOT = process.getuid?.() === 0;
+const MODES = [['inotify', ['--inotify']], ['fanotify', []]];
+
+for (const [mode, flags] of MODES)
+test(`run (${mode}) restores modified, truncated, deleted, chmod, symlinked and renamed-over files and quarantines additions`, async (t) => {
   const { root, state } = tree();
   assert.equal(guard('baseline', '--root', root, '--state', state).status, 0);
-  const p = spawn(BIN, ['guard', 'run', '--root', root, '--state', state, '--inotify']);
+  const p = spawn(BIN, ['guard', 'run', '--root', root, '--state', state, ...flags]);
+  let err = '';
+  p.stderr.on('data', (d) => (err += d));
   // a failed assertion must not leave the agent running (the test process would never end)
   t.after(() => { if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL'); });
   let out = '';
@@ -72,8 +79,8 @@ test('run restores modified, truncated, deleted, chmod, symlinked and renamed-ov
   fs.symlinkSync('/etc/passwd', path.join(root, '..', 'sym'));
   fs.renameSync(path.join(root, '..', 'sym'), f('a/other.html'));
   await sleep(100);
-  fs.writeFileSync(f('evil'), 'x');
-  fs.renameSync(f('evil'), f('a/b/page.html'));
+  fs.writeFileSync(path.join(root, '..', 'evil'), 'x');
+  fs.renameSync(path.join(root, '..', 'evil'), f('a/b/page.html'));
   await sleep(100);
   // a tree dropped in at once, as an attacker would (built outside, renamed in): the agent
   // quarantines a directory made in the root before anything can be written into it
@@ -92,13 +99,21 @@ test('run restores modified, truncated, deleted, chmod, symlinked and renamed-ov
   assert.equal(guard('verify', '--root', root, '--state', state).status, 0);
   assert.equal(fs.readFileSync(f('a/b/page.html'), 'utf8'), 'page\n');
   assert.ok(fs.readdirSync(path.join(state, 'quarantine')).length >= 2);
+  if (mode === 'fanotify' && ROOT) {
+    assert.match(err, /\(fanotify\)/);
+    // the kernel names who did it: this test's own process wrote index.html
+    const e = events.find((x) => x.event === 'restored' && x.path === 'index.html' && x.kind === 'modified');
+    assert.equal(e.pid, process.pid);
+    assert.equal(e.exe, fs.readlinkSync('/proc/self/exe'));
+  }
 });
 
-test('a write storm still ends with the tree identical to the manifest', async (t) => {
+for (const [mode, flags] of MODES)
+test(`a write storm (${mode}) still ends with the tree identical to the manifest`, async (t) => {
   const { root, state } = tree();
   for (let i = 0; i < 200; i++) fs.writeFileSync(path.join(root, 'a', `f${i}.html`), `${i}\n`);
   assert.equal(guard('baseline', '--root', root, '--state', state).status, 0);
-  const p = spawn(BIN, ['guard', 'run', '--root', root, '--state', state]);
+  const p = spawn(BIN, ['guard', 'run', '--root', root, '--state', state, ...flags]);
   t.after(() => { if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL'); });
   p.stdout.resume();
   await sleep(400);
@@ -110,10 +125,57 @@ test('a write storm still ends with the tree identical to the manifest', async (
   assert.equal(guard('verify', '--root', root, '--state', state).status, 0);
 });
 
-test('--block is refused as not yet available; --server needs --token and an agent token', () => {
+test('--block: a reader of a tampered file gets EPERM or the approved page, never the tampered bytes', { skip: !ROOT && 'needs CAP_SYS_ADMIN' }, async (t) => {
   const { root, state } = tree();
   assert.equal(guard('baseline', '--root', root, '--state', state).status, 0);
-  assert.notEqual(guard('run', '--root', root, '--state', state, '--block').status, 0);
+  const p = spawn(BIN, ['guard', 'run', '--root', root, '--state', state, '--block']);
+  t.after(() => { if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL'); });
+  let out = '', err = '';
+  p.stdout.on('data', (d) => (out += d));
+  p.stderr.on('data', (d) => (err += d));
+  await sleep(400);
+  assert.match(err, /opens of tampered files denied/);
+  const page = path.join(root, 'index.html');
+  const counts = { approved: 0, denied: 0, tampered: 0, writeDenied: 0 };
+  for (let i = 0; i < 300; i++) {
+    try { fs.writeFileSync(page, `defaced ${i}\n`); } catch (e) { assert.equal(e.code, 'EPERM'); counts.writeDenied++; continue; }
+    try {
+      const body = fs.readFileSync(page, 'utf8');
+      if (body === '<h1>ok</h1>\n') counts.approved++; else counts.tampered++;
+    } catch (e) {
+      assert.equal(e.code, 'EPERM');
+      counts.denied++;
+    }
+  }
+  // an added file is refused as well: its writer's open is denied, or its readers' (then it
+  // is quarantined)
+  try { fs.writeFileSync(path.join(root, 'a', 'shell.php'), '<?php'); } catch (e) { assert.equal(e.code, 'EPERM'); }
+  let addedRead = 'none';
+  try { addedRead = fs.readFileSync(path.join(root, 'a', 'shell.php'), 'utf8'); } catch (e) { addedRead = e.code; }
+  assert.ok(addedRead === 'EPERM' || addedRead === 'ENOENT', `added file read: ${addedRead}`);
+  // files outside the root are never held up
+  fs.writeFileSync(path.join(root, '..', 'outside'), 'x');
+  assert.equal(fs.readFileSync(path.join(root, '..', 'outside'), 'utf8'), 'x');
+  await sleep(500);
+  p.kill('SIGTERM');
+  await new Promise((r) => p.on('exit', r));
+  assert.equal(counts.tampered, 0, JSON.stringify(counts));
+  assert.ok(counts.denied + counts.writeDenied > 0, JSON.stringify(counts));
+  const events = out.trim().split('\n').map((l) => JSON.parse(l));
+  const denied = events.find((e) => e.event === 'denied' && e.path === 'index.html');
+  assert.equal(denied.kind, 'modified');
+  assert.equal(denied.pid, process.pid);
+  assert.equal(fs.readFileSync(page, 'utf8'), '<h1>ok</h1>\n');
+  assert.equal(guard('verify', '--root', root, '--state', state).status, 0);
+  // the agent gone, the kernel allows again (fail-open)
+  fs.writeFileSync(page, 'after');
+  assert.equal(fs.readFileSync(page, 'utf8'), 'after');
+});
+
+test('--block with --inotify is a usage error; --server needs --token and an agent token', () => {
+  const { root, state } = tree();
+  assert.equal(guard('baseline', '--root', root, '--state', state).status, 0);
+  assert.equal(guard('run', '--root', root, '--state', state, '--block', '--inotify').status, 2);
   assert.equal(guard('run', '--root', root, '--state', state, '--server', 'https://x').status, 2);
   const r = guard('run', '--root', root, '--state', state, '--server', 'ftp://x', '--token', 'xat_x');
   assert.notEqual(r.status, 0);
