@@ -113,5 +113,6 @@ int cli_cmd_calendar_is_workday(int argc, char **argv);
 int cli_cmd_guard_baseline(int argc, char **argv);
 int cli_cmd_guard_verify(int argc, char **argv);
 int cli_cmd_guard_run(int argc, char **argv);
+int cli_cmd_guard_enrol(int argc, char **argv);
 
 #endif

@@ -10,13 +10,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int parse(int argc, char **argv, guard_opts *o, bool run)
+enum mode { LOCAL, RUN, ENROL };
+
+static const char *enrol_key; /* enrol --key: the server key the administrator checked */
+
+static int parse(int argc, char **argv, guard_opts *o, enum mode mode)
 {
+    bool run = mode == RUN;
     static const struct option opts[] = {
-        {"root", required_argument, NULL, 'r'},  {"state", required_argument, NULL, 's'},
-        {"block", no_argument, NULL, 'b'},       {"scan-minutes", required_argument, NULL, 'm'},
-        {"inotify", no_argument, NULL, 'i'},     {"server", required_argument, NULL, 'S'},
-        {"token", required_argument, NULL, 'T'}, {NULL, 0, NULL, 0},
+        {"root", required_argument, NULL, 'r'},
+        {"state", required_argument, NULL, 's'},
+        {"block", no_argument, NULL, 'b'},
+        {"scan-minutes", required_argument, NULL, 'm'},
+        {"inotify", no_argument, NULL, 'i'},
+        {"server", required_argument, NULL, 'S'},
+        {"token", required_argument, NULL, 'T'},
+        {"key", required_argument, NULL, 'k'},
+        {NULL, 0, NULL, 0},
     };
     *o = (guard_opts){.scan_minutes = 10};
     optind = 1;
@@ -51,6 +61,9 @@ static int parse(int argc, char **argv, guard_opts *o, bool run)
         case 'T':
             o->token = optarg;
             break;
+        case 'k':
+            enrol_key = optarg;
+            break;
         default:
             return 2;
         }
@@ -58,7 +71,16 @@ static int parse(int argc, char **argv, guard_opts *o, bool run)
     /* the token from the environment keeps it out of the process list */
     if (o->server && !o->token && getenv("XINAN_GUARD_TOKEN") && *getenv("XINAN_GUARD_TOKEN"))
         o->token = getenv("XINAN_GUARD_TOKEN");
-    if (!o->root || !o->state || optind != argc ||
+    if (mode == ENROL) {
+        if (!o->state || !o->server || !o->token || o->root || o->block || o->force_inotify ||
+            optind != argc) {
+            fprintf(stderr, "%s: usage: --state DIR --server URL --token TOKEN [--key HEX]\n",
+                    argv[0]);
+            return 2;
+        }
+        return 0;
+    }
+    if (!o->root || !o->state || optind != argc || enrol_key ||
         (!run && (o->block || o->force_inotify || o->server)) || (o->block && o->force_inotify) ||
         (!o->server != !o->token)) {
         fprintf(stderr, "%s: usage: --root DIR --state DIR%s\n", argv[0],
@@ -80,7 +102,7 @@ static int report(const char *cmd, int rc, const xn_error *err)
 int cli_cmd_guard_baseline(int argc, char **argv)
 {
     guard_opts o;
-    if (parse(argc, argv, &o, false))
+    if (parse(argc, argv, &o, LOCAL))
         return 2;
     xn_error err = {0};
     return report(argv[0], guard_baseline(&o, &err), &err);
@@ -89,7 +111,7 @@ int cli_cmd_guard_baseline(int argc, char **argv)
 int cli_cmd_guard_verify(int argc, char **argv)
 {
     guard_opts o;
-    if (parse(argc, argv, &o, false))
+    if (parse(argc, argv, &o, LOCAL))
         return 2;
     xn_error err = {0};
     int rc = guard_verify(&o, &err);
@@ -99,8 +121,17 @@ int cli_cmd_guard_verify(int argc, char **argv)
 int cli_cmd_guard_run(int argc, char **argv)
 {
     guard_opts o;
-    if (parse(argc, argv, &o, true))
+    if (parse(argc, argv, &o, RUN))
         return 2;
     xn_error err = {0};
     return report(argv[0], guard_run(&o, &err), &err);
+}
+
+int cli_cmd_guard_enrol(int argc, char **argv)
+{
+    guard_opts o;
+    if (parse(argc, argv, &o, ENROL))
+        return 2;
+    xn_error err = {0};
+    return report(argv[0], guard_enrol(&o, enrol_key, &err), &err);
 }

@@ -49,6 +49,9 @@ const cli_command cli_commands[] = {
      "compare a document root with its signed manifest once (exit 1 on differences, one JSON "
      "line each)",
      "--root DIR --state DIR", cli_cmd_guard_verify},
+    {"guard", "enrol",
+     "pin a xinan server's site key and take its published content as the approved tree",
+     "--state DIR --server URL --token TOKEN [--key HEX]", cli_cmd_guard_enrol},
     {"guard", "run",
      "enforce the manifest until SIGTERM: restore changed files, quarantine added ones",
      "--root DIR --state DIR [--scan-minutes N] [--block | --inotify]", cli_cmd_guard_run},

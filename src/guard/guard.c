@@ -145,7 +145,7 @@ int guard_hash_fd(int fd, char hex[GUARD_DIGEST_HEX + 1], uint64_t *size)
 
 /* ---- files -------------------------------------------------------------------------------- */
 
-static int read_all(const char *path, size_t max, char **out, size_t *len)
+int guard_read_all(const char *path, size_t max, char **out, size_t *len)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0)
@@ -173,7 +173,7 @@ static int read_all(const char *path, size_t max, char **out, size_t *len)
     return XN_OK;
 }
 
-static int write_file(const char *path, const void *data, size_t len, mode_t mode)
+int guard_write_file(const char *path, const void *data, size_t len, mode_t mode)
 {
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
@@ -341,7 +341,7 @@ static int load_key(const char *state, unsigned char sk[crypto_sign_SECRETKEYBYT
     snprintf(path, sizeof path, "%s/key", state);
     char *data = NULL;
     size_t len = 0;
-    if (read_all(path, 4096, &data, &len) == XN_OK) {
+    if (guard_read_all(path, 4096, &data, &len) == XN_OK) {
         int ok = len == crypto_sign_SECRETKEYBYTES;
         if (ok)
             memcpy(sk, data, len);
@@ -353,7 +353,7 @@ static int load_key(const char *state, unsigned char sk[crypto_sign_SECRETKEYBYT
         return XN_ENOTFOUND;
     unsigned char pk[crypto_sign_PUBLICKEYBYTES];
     crypto_sign_keypair(pk, sk);
-    return write_file(path, sk, crypto_sign_SECRETKEYBYTES, 0600);
+    return guard_write_file(path, sk, crypto_sign_SECRETKEYBYTES, 0600);
 }
 
 /* Loads and verifies state/NAME (+ .sig). */
@@ -361,19 +361,23 @@ static int load_manifest_named(const char *state, const char *name, guard_manife
                                xn_error *err)
 {
     unsigned char sk[crypto_sign_SECRETKEYBYTES], pk[crypto_sign_PUBLICKEYBYTES];
-    if (load_key(state, sk, false) != XN_OK)
-        return xn_fail(err, XN_ENOTFOUND, "no_key", "no key in %s (run guard baseline)", state);
-    crypto_sign_ed25519_sk_to_pk(pk, sk);
-    sodium_memzero(sk, sizeof sk);
+    /* enrolled with a server: only its pinned key; else the agent's own (local mode) */
+    if (guard_pinned_key(state, pk) != XN_OK) {
+        if (load_key(state, sk, false) != XN_OK)
+            return xn_fail(err, XN_ENOTFOUND, "no_key",
+                           "no key in %s (run guard baseline, or guard enrol)", state);
+        crypto_sign_ed25519_sk_to_pk(pk, sk);
+        sodium_memzero(sk, sizeof sk);
+    }
     char path[4200];
     char *text = NULL, *sig = NULL;
     size_t len = 0, slen = 0;
     snprintf(path, sizeof path, "%s/%s", state, name);
-    int rc = read_all(path, GUARD_MAX_MANIFEST, &text, &len);
+    int rc = guard_read_all(path, GUARD_MAX_MANIFEST, &text, &len);
     if (rc != XN_OK)
         return xn_fail(err, rc, "no_manifest", "cannot read %s", path);
     snprintf(path, sizeof path, "%s/%s.sig", state, name);
-    if (read_all(path, 4096, &sig, &slen) != XN_OK || slen != crypto_sign_BYTES ||
+    if (guard_read_all(path, 4096, &sig, &slen) != XN_OK || slen != crypto_sign_BYTES ||
         crypto_sign_verify_detached((unsigned char *)sig, (unsigned char *)text, len, pk) != 0) {
         free(text);
         free(sig);
@@ -386,8 +390,7 @@ static int load_manifest_named(const char *state, const char *name, guard_manife
     return rc;
 }
 
-/* The current manifest, else the last good one (reported). */
-static int load_manifest(const char *state, guard_manifest *m, xn_error *err)
+int guard_load_manifest(const char *state, guard_manifest *m, xn_error *err)
 {
     int rc = load_manifest_named(state, "manifest", m, err);
     if (rc == XN_OK)
@@ -494,16 +497,16 @@ int guard_baseline(const guard_opts *o, xn_error *err)
         unsigned char sig[crypto_sign_BYTES];
         crypto_sign_detached(sig, NULL, (unsigned char *)text, len, sk);
         snprintf(path, sizeof path, "%s/manifest", o->state);
-        rc = write_file(path, text, len, 0600);
+        rc = guard_write_file(path, text, len, 0600);
         snprintf(path, sizeof path, "%s/manifest.sig", o->state);
         if (rc == XN_OK)
-            rc = write_file(path, sig, sizeof sig, 0600);
+            rc = guard_write_file(path, sig, sizeof sig, 0600);
         snprintf(path, sizeof path, "%s/manifest.last-good", o->state);
         if (rc == XN_OK)
-            rc = write_file(path, text, len, 0600);
+            rc = guard_write_file(path, text, len, 0600);
         snprintf(path, sizeof path, "%s/manifest.last-good.sig", o->state);
         if (rc == XN_OK)
-            rc = write_file(path, sig, sizeof sig, 0600);
+            rc = guard_write_file(path, sig, sizeof sig, 0600);
         if (rc != XN_OK)
             xn_fail(err, rc, "write", "cannot write the manifest in %s", o->state);
         else
@@ -709,7 +712,7 @@ int guard_setup(const guard_opts *o, guard_manifest *m, guard_walk *w, char *sto
         return xn_fail(err, XN_EINTERNAL, "sodium", "libsodium failed to start");
     int rc = check_root(o->root, err);
     if (rc == XN_OK)
-        rc = load_manifest(o->state, m, err);
+        rc = guard_load_manifest(o->state, m, err);
     if (rc != XN_OK)
         return rc;
     snprintf(store, 4200, "%s/store", o->state);

@@ -63,6 +63,11 @@ typedef struct guard_opts {
 } guard_opts;
 
 int guard_baseline(const guard_opts *o, xn_error *err);
+/* Enrols with o->server using o->token: pins the server's site key (key_hex, when given, must
+ * be it; a key that changed since an earlier enrolment is refused) and installs its current
+ * manifest with every approved file in the store. After it, run enforces what the server
+ * publishes. */
+int guard_enrol(const guard_opts *o, const char *key_hex, xn_error *err);
 /* Compares once: each difference one JSON line on stdout; 0 identical, 1 different. */
 int guard_verify(const guard_opts *o, xn_error *err);
 /* Enforces until SIGTERM/SIGINT: fanotify where the kernel and privileges allow, else inotify

@@ -30,6 +30,12 @@
 #include <unistd.h>
 
 static volatile sig_atomic_t stop_flag;
+static atomic_bool reload_flag; /* a new manifest is installed: enforce it */
+
+static bool should_return(void)
+{
+    return stop_flag || atomic_load(&reload_flag);
+}
 
 static void on_signal(int sig)
 {
@@ -89,8 +95,7 @@ static bool scan_due(double *next_scan, unsigned minutes)
     return true;
 }
 
-int guard_watch_inotify(guard_walk *w, const guard_opts *o, volatile sig_atomic_t *stop,
-                        xn_error *err)
+int guard_watch_inotify(guard_walk *w, const guard_opts *o, xn_error *err)
 {
     watches ws = {.fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)};
     if (ws.fd < 0)
@@ -101,7 +106,7 @@ int guard_watch_inotify(guard_walk *w, const guard_opts *o, volatile sig_atomic_
             o->server ? ", reporting to " : "", o->server ? o->server : "");
     double next_scan = guard_now_ms() + (o->scan_minutes ? o->scan_minutes : 10) * 60e3;
     static char buf[1 << 16] __attribute__((aligned(8)));
-    while (!*stop) {
+    while (!should_return()) {
         struct pollfd p = {.fd = ws.fd, .events = POLLIN};
         int pr = poll(&p, 1, 1000);
         if (pr < 0 && errno != EINTR)
@@ -267,6 +272,7 @@ typedef struct blocker {
     char *root_real; /* the root's canonical path, to name an opened file */
     size_t root_len;
     volatile sig_atomic_t *stop;
+    atomic_bool *reload;
     atomic_bool rescan; /* a path did not fit the pipe: the main loop scans everything */
     pid_t self;
 } blocker;
@@ -323,7 +329,7 @@ static void *block_main(void *arg)
 {
     blocker *b = arg;
     static char buf[1 << 14] __attribute__((aligned(8)));
-    while (!*b->stop) {
+    while (!*b->stop && !atomic_load(b->reload)) {
         struct pollfd p = {.fd = b->fd, .events = POLLIN};
         if (poll(&p, 1, 200) <= 0)
             continue;
@@ -420,8 +426,7 @@ static void handle_dfid_name(guard_walk *w, const dir_map *dirs,
         *rescan = true; /* a directory changed: its handle and contents are checked again */
 }
 
-int guard_watch_fanotify(guard_walk *w, const guard_opts *o, volatile sig_atomic_t *stop,
-                         xn_error *err)
+int guard_watch_fanotify(guard_walk *w, const guard_opts *o, xn_error *err)
 {
     int fan = fanotify_init(FAN_CLASS_NOTIF | FAN_REPORT_DFID_NAME | FAN_CLOEXEC | FAN_NONBLOCK,
                             O_RDONLY | O_LARGEFILE | O_CLOEXEC);
@@ -437,7 +442,7 @@ int guard_watch_fanotify(guard_walk *w, const guard_opts *o, volatile sig_atomic
         dir_map_clear(&dirs);
         return xn_fail(err, XN_EDENIED, "fanotify", "fanotify on %s: %s", o->root, strerror(e));
     }
-    blocker b = {.w = w, .fd = -1, .stop = stop, .self = getpid()};
+    blocker b = {.w = w, .fd = -1, .stop = &stop_flag, .reload = &reload_flag, .self = getpid()};
     int pipefd[2] = {-1, -1};
     pthread_t thread;
     bool threaded = false;
@@ -468,7 +473,7 @@ int guard_watch_fanotify(guard_walk *w, const guard_opts *o, volatile sig_atomic
     double next_scan = guard_now_ms() + (o->scan_minutes ? o->scan_minutes : 10) * 60e3;
     static char buf[1 << 16] __attribute__((aligned(8)));
     pid_t self = getpid();
-    while (!*stop) {
+    while (!should_return()) {
         struct pollfd p[2] = {{.fd = fan, .events = POLLIN}, {.fd = pipefd[0], .events = POLLIN}};
         int pr = poll(p, o->block ? 2 : 1, 1000);
         if (pr < 0 && errno != EINTR)
@@ -547,18 +552,42 @@ int guard_run(const guard_opts *o, xn_error *err)
     struct sigaction sa = {.sa_handler = on_signal};
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
+    guard_sync *sync = NULL;
     if (!w.seen)
         rc = xn_fail(err, XN_ENOMEM, "memory", "out of memory");
     else if (o->server)
         rc = guard_outbox_open(&w.outbox, o->state, o->server, o->token, o->root, m.count, err);
-    if (rc == XN_OK) {
-        rc = o->force_inotify ? XN_EDENIED : guard_watch_fanotify(&w, o, &stop_flag, err);
+    if (rc == XN_OK && o->server)
+        rc = guard_sync_start(&sync, o, &w, &reload_flag, err);
+    while (rc == XN_OK && !stop_flag) {
+        rc = o->force_inotify ? XN_EDENIED : guard_watch_fanotify(&w, o, err);
         if (rc == XN_EDENIED && !o->block) {
             if (!o->force_inotify)
                 fprintf(stderr, "guard: %s; watching with inotify\n", err->message);
-            rc = guard_watch_inotify(&w, o, &stop_flag, err);
+            rc = guard_watch_inotify(&w, o, err);
         }
+        if (rc != XN_OK || !atomic_exchange(&reload_flag, false))
+            continue;
+        /* a new manifest from the server: the watch starts again on it, and its first full
+         * scan writes the new pages from the store and quarantines the withdrawn ones */
+        guard_manifest next;
+        xn_error e2 = {0};
+        guard_seen *seen = NULL;
+        if (guard_load_manifest(o->state, &next, &e2) != XN_OK ||
+            !(seen = calloc(next.count ? next.count : 1, sizeof *seen))) {
+            fprintf(stderr, "guard: the new manifest cannot be loaded; the last one stays\n");
+            continue;
+        }
+        pthread_mutex_lock(&w.seen_lock);
+        guard_manifest_free(&m);
+        m = next;
+        free(w.seen);
+        w.seen = seen;
+        pthread_mutex_unlock(&w.seen_lock);
+        fprintf(stderr, "guard: new manifest from the server: %zu entries\n", m.count);
+        guard_emit(&w, "manifest_installed", "", "modified", -1, NULL, NULL, 0);
     }
+    guard_sync_stop(sync);
     guard_outbox_close(w.outbox);
     guard_teardown(&w, &m);
     return rc;

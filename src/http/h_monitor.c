@@ -126,6 +126,41 @@ int http_h_guard_report(http_req *req, http_resp *resp)
     return http_json(resp, 200, json_pack("{s:i}", "stored", stored));
 }
 
+/* The signed manifest an agent enforces (?have=<digest>: 204 when it is still current). */
+int http_h_guard_manifest(http_req *req, http_resp *resp)
+{
+    auth_agent a;
+    if (http_agent_authorise(req, resp, "guard", &a) != XN_OK)
+        return 0;
+    const char *have = NULL;
+    if (http_query_checked(req, "have", 64, &have) != XN_OK)
+        return http_error(req, resp, 400, "bad_request", "have must be a digest", "have");
+    json_t *out = NULL;
+    xn_error err;
+    if (publish_guard_manifest(req->app->publish, have, &out, &err) != XN_OK)
+        return http_fail(req, resp, &err);
+    if (!out) {
+        resp->status = 204;
+        return 0;
+    }
+    return http_json(resp, 200, out);
+}
+
+/* An approved file by its digest, for an agent's store. */
+int http_h_guard_file(http_req *req, http_resp *resp)
+{
+    auth_agent a;
+    if (http_agent_authorise(req, resp, "guard", &a) != XN_OK)
+        return 0;
+    int fd;
+    uint64_t size;
+    xn_error err;
+    if (publish_guard_file(req->app->publish, http_param(req, "digest"), &fd, &size, &err) != XN_OK)
+        return http_fail(req, resp, &err);
+    http_file(resp, 200, "application/octet-stream", fd, size, "");
+    return 0;
+}
+
 int http_h_guard_agents(http_req *req, http_resp *resp)
 {
     json_t *out = NULL;

@@ -251,6 +251,11 @@ const http_route http_routes[] = {
     /* the guard agents (MON-4): reports by bearer token of scope guard */
     {"POST", "/api/guard/report", http_h_guard_report, J, NULL,
      "an agent's heartbeat and events {heartbeat?, events:[{seq, at, event, path, kind, ms}]}"},
+    {"GET", "/api/guard/manifest", http_h_guard_manifest, 0, NULL,
+     "the site's signed manifest {manifest, signature, public_key, digest} (?have=: 204 if "
+     "current)"},
+    {"GET", "/api/guard/files/:digest", http_h_guard_file, 0, NULL,
+     "an approved file of the site by its SHA-256, for an agent's store"},
     {"GET", "/api/guard/agents", http_h_guard_agents, 0, "monitor.read",
      "the guard agents: online or offline, last heartbeat, their recent events"},
     /* periodic duties (OBL) and the duty roster (MON-2, ORG-4) */

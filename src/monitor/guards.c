@@ -87,12 +87,13 @@ static int report_tx(store_conn *tx, void *ctx, xn_error *err)
             continue; /* sent before */
         x->stored++;
         const char *e = str(ev, "event");
-        if (strcmp(e, "restored") == 0 || strcmp(e, "quarantined") == 0) {
-            if (!x->tampering++)
-                snprintf(x->first, sizeof x->first, "%s %s（%s）",
-                         strcmp(e, "restored") == 0 ? "已恢复" : "已隔离", str(ev, "path"),
-                         str(ev, "kind"));
-        }
+        const char *done = !strcmp(e, "restored")      ? "已恢复"
+                           : !strcmp(e, "quarantined") ? "已隔离"
+                           : !strcmp(e, "denied")      ? "已拒绝打开"
+                                                       : NULL;
+        if (done && !x->tampering++)
+            snprintf(x->first, sizeof x->first, "%s %s（%s）", done, str(ev, "path"),
+                     str(ev, "kind"));
     }
     if (x->stored) {
         json_t *detail = json_pack("{s:s, s:i, s:i}", "agent", x->agent_name, "events", x->stored,

@@ -105,6 +105,16 @@ int publish_sources_json(publish_ctx *p, json_t **out, xn_error *err);
  * database (after a change of templates, or to a new site directory); audited. */
 int publish_site_rebuild(publish_ctx *p, const audit_actor *actor, int64_t *pages, xn_error *err);
 
+/* What a guard agent on the web host pulls (MON-4): the signed manifest of the site as
+ * {manifest, signature (hex), public_key (hex), digest (SHA-256 hex of the manifest)}; with
+ * `have` equal to the current digest, *out is NULL (nothing new). XN_ENOTFOUND before the first
+ * manifest is signed. */
+int publish_guard_manifest(publish_ctx *p, const char *have, json_t **out, xn_error *err);
+/* An approved file of the site by its SHA-256 (hex): an open descriptor at its start and its
+ * size, after its content was checked against the digest. XN_EINVAL for a malformed digest,
+ * XN_ENOTFOUND when the site has no such file. */
+int publish_guard_file(publish_ctx *p, const char *digest, int *fd, uint64_t *size, xn_error *err);
+
 /* ---- items ------------------------------------------------------------------------------ */
 
 typedef struct publish_item_in {

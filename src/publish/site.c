@@ -608,3 +608,119 @@ out:
     free(lines);
     return rc;
 }
+
+/* ---- what the guard agents pull ----------------------------------------------------------- */
+
+static int read_state(publish_ctx *p, const char *name, size_t max, xn_buf *out, xn_error *err)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/%s", p->state_dir, name);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return xn_fail(err, XN_ENOTFOUND, "no_manifest", "the site has no signed manifest yet");
+    xn_buf_init(out, max);
+    char buf[1 << 16];
+    ssize_t r;
+    while ((r = read(fd, buf, sizeof buf)) > 0)
+        if (xn_buf_append(out, buf, (size_t)r) != XN_OK)
+            break;
+    close(fd);
+    if (r != 0 || !out->data) {
+        xn_buf_release(out);
+        return xn_fail(err, XN_EIO, "manifest", "cannot read the site's %s", name);
+    }
+    return XN_OK;
+}
+
+int publish_guard_manifest(publish_ctx *p, const char *have, json_t **out, xn_error *err)
+{
+    xn_buf text, sig, pub;
+    *out = NULL;
+    /* under the site lock: never the signature of one manifest with another's text */
+    pthread_mutex_lock(&p->site_lock);
+    int rc = read_state(p, "manifest", GUARD_MAX_MANIFEST, &text, err);
+    if (rc == XN_OK && (rc = read_state(p, "manifest.sig", 4096, &sig, err)) != XN_OK)
+        xn_buf_release(&text);
+    if (rc == XN_OK && (rc = read_state(p, "manifest.pub", 4096, &pub, err)) != XN_OK) {
+        xn_buf_release(&text);
+        xn_buf_release(&sig);
+    }
+    pthread_mutex_unlock(&p->site_lock);
+    if (rc != XN_OK)
+        return rc;
+    unsigned char d[crypto_hash_sha256_BYTES];
+    char digest[crypto_hash_sha256_BYTES * 2 + 1];
+    crypto_hash_sha256(d, (const unsigned char *)text.data, text.len);
+    sodium_bin2hex(digest, sizeof digest, d, sizeof d);
+    if (sig.len != crypto_sign_BYTES) {
+        rc = xn_fail(err, XN_EIO, "manifest", "the site's manifest signature is damaged");
+    } else if (!have || strcmp(have, digest) != 0) {
+        char sighex[crypto_sign_BYTES * 2 + 1];
+        sodium_bin2hex(sighex, sizeof sighex, (const unsigned char *)sig.data, sig.len);
+        pub.data[strcspn(pub.data, "\n")] = '\0';
+        *out = json_pack("{s:s%,s:s,s:s,s:s}", "manifest", text.data, text.len, "signature", sighex,
+                         "public_key", pub.data, "digest", digest);
+        if (!*out)
+            rc = xn_fail(err, XN_ENOMEM, "no_memory", "out of memory");
+    }
+    xn_buf_release(&text);
+    xn_buf_release(&sig);
+    xn_buf_release(&pub);
+    return rc;
+}
+
+int publish_guard_file(publish_ctx *p, const char *digest, int *fd, uint64_t *size, xn_error *err)
+{
+    unsigned char want[crypto_hash_sha256_BYTES];
+    size_t bin = 0;
+    if (strlen(digest) != crypto_hash_sha256_BYTES * 2 ||
+        sodium_hex2bin(want, sizeof want, digest, strlen(digest), NULL, &bin, NULL) != 0 ||
+        bin != sizeof want || strspn(digest, "0123456789abcdef") != strlen(digest))
+        return xn_fail(err, XN_EINVAL, "digest", "digest must be 64 lower-case hex digits");
+    store_conn *c;
+    int rc = store_acquire(p->opt.db, &c, err);
+    if (rc != XN_OK)
+        return rc;
+    store_stmt *st;
+    char rel[1024] = "";
+    rc = store_prepare(c, "SELECT path FROM site_file WHERE digest = ? LIMIT 1", &st, err);
+    if (rc == XN_OK) {
+        store_bind_text(st, 1, digest, -1);
+        rc = store_step(st, err);
+        if (rc == STORE_ROW)
+            xn_strlcpy(rel, store_col_text(st, 0), sizeof rel);
+        store_stmt_done(st);
+        rc = rc < 0 ? rc : XN_OK;
+    }
+    store_release(c);
+    if (rc != XN_OK)
+        return rc;
+    if (!*rel)
+        return xn_fail(err, XN_ENOTFOUND, "not_found", "the site has no file with that digest");
+    char path[1600];
+    snprintf(path, sizeof path, "%s/%s", p->site_root, rel);
+    int f = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    struct stat sb;
+    if (f < 0 || fstat(f, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        if (f >= 0)
+            close(f);
+        return xn_fail(err, XN_ENOTFOUND, "not_found", "the site's file %s is missing", rel);
+    }
+    /* what is served is what was approved: a file changed on this side is not handed out */
+    crypto_hash_sha256_state h;
+    crypto_hash_sha256_init(&h);
+    char buf[1 << 16];
+    ssize_t r;
+    while ((r = read(f, buf, sizeof buf)) > 0)
+        crypto_hash_sha256_update(&h, (const unsigned char *)buf, (size_t)r);
+    unsigned char got[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_final(&h, got);
+    if (r != 0 || sodium_memcmp(got, want, sizeof got) != 0 || lseek(f, 0, SEEK_SET) != 0) {
+        close(f);
+        return xn_fail(err, XN_ECONFLICT, "changed",
+                       "the site's file %s no longer has the approved content", rel);
+    }
+    *fd = f;
+    *size = (uint64_t)sb.st_size;
+    return XN_OK;
+}
