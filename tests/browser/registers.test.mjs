@@ -10,14 +10,16 @@
 // the person who did them. A CSV with one bad address among good rows is refused whole, its
 // faults listed by row and column in Chinese; corrected, it imports. A device is retired with a
 // reason (none: the field's message, nothing changed): it leaves the list, its history keeps the
-// reason. Screenshots go to tests/output/.
+// reason. A change of 涉密设备 (four-eyes) waits in 待确认变更 until a second 设备管理员 agrees
+// there (the one who asked cannot); a scanned form is attached to a row from its 附件 tab.
+// Screenshots go to tests/output/.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from '../lib/server.mjs';
 import { STRONG, adminClient, appointedClient, grantedClient } from '../lib/session.mjs';
 import { launch, newPage, uiSignIn } from '../lib/browser.mjs';
 
-let srv; let browser; let S; let dev;
+let srv; let browser; let S; let dev; let dev2;
 
 describe('the register page', { timeout: 240_000 }, () => {
   before(async () => {
@@ -25,6 +27,7 @@ describe('the register page', { timeout: 240_000 }, () => {
     const admin = await adminClient(srv);
     const sec = await appointedClient(srv, admin, 'sec1', 'secadmin');
     dev = await grantedClient(srv, admin, sec, 'dev1', 'device_admin', { realName: '设备员' });
+    dev2 = await grantedClient(srv, admin, sec, 'dev2', 'device_admin', { realName: '复核员' });
     browser = await launch();
     S = await newPage(browser);
     await uiSignIn(S.page, srv.url, 'dev1', STRONG);
@@ -119,6 +122,54 @@ describe('the register page', { timeout: 240_000 }, () => {
     const hist = (await dev.call('GET', `/api/registers/devices/rows/${row.id}/history`)).json;
     assert.ok(hist.some((h) => h.kind === 'retire' && h.reason === '打印机已报废'), JSON.stringify(hist));
     await S.shot('register-retired');
+    assert.deepEqual(S.problems, []);
+  });
+
+  test('a classified-flag change waits for a second keeper, who agrees in 待确认变更; a scan is attached to the row', async () => {
+    const row = (await dev.call('GET', '/api/registers/devices/rows')).json.rows.find((r) => r.asset_no === 'ZC-2026-101');
+    let r = await dev.call('PATCH', `/api/registers/devices/rows/${row.id}`, { secret: 'yes', reason: '改存涉密数据' });
+    assert.equal(r.status, 202, r.body);
+    const pendingId = r.json.pending_id;
+    // the one who asked sees it waiting and cannot agree to it
+    const page = S.page;
+    await page.goto(`${srv.url}/ledgers?r=devices`);
+    await page.getByTestId('register-pending').click();
+    const dialog = page.getByTestId('register-pending-dialog');
+    await dialog.getByText('涉密设备 → 是').waitFor();
+    await dialog.getByText('改存涉密数据').waitFor();
+    await page.getByTestId(`register-pending-approve-${pendingId}`).click();
+    await page.getByTestId('register-error').waitFor();
+    assert.equal((await dev.call('GET', `/api/registers/devices/rows/${row.id}`)).json.secret, 'no', 'nothing changed');
+    await page.getByTestId('register-pending-dialog').getByRole('button', { name: '完成' }).click();
+
+    // a second device administrator agrees from the page
+    const S2 = await newPage(browser);
+    await uiSignIn(S2.page, srv.url, 'dev2', STRONG);
+    await S2.page.goto(`${srv.url}/ledgers?r=devices`);
+    await S2.page.getByTestId('register-pending').click();
+    await S2.page.getByTestId(`register-pending-approve-${pendingId}`).click();
+    await S2.page.getByTestId('register-notice').getByText(`已同意，#${row.id} 的变更已生效`).waitFor();
+    await S2.page.getByTestId('register-pending-dialog').getByText('已同意').waitFor();
+    await S2.shot('register-pending-approved');
+    assert.equal((await dev.call('GET', `/api/registers/devices/rows/${row.id}`)).json.secret, 'yes');
+    assert.deepEqual(S2.problems, []);
+    await S2.page.context().close();
+
+    // the lending form, scanned, attached to the row
+    await page.goto(`${srv.url}/ledgers?r=devices`);
+    await page.getByTestId('register-table').getByText('ZC-2026-101').click();
+    await page.getByRole('tab', { name: /附件/ }).click();
+    await page.getByTestId('register-attachments').getByText('暂无附件').waitFor();
+    await page.getByTestId('register-attach-note').fill('外借审批单扫描件');
+    await page.getByTestId('register-attach-file').setInputFiles({ name: '外借审批单.txt', mimeType: 'text/plain', buffer: Buffer.from('外借审批单：ZC-2026-101，借用人 设备员。\n') });
+    await page.getByTestId('register-notice').getByText('已上传附件：外借审批单.txt').waitFor();
+    const files = page.getByTestId('register-attachments');
+    await files.getByText('外借审批单.txt').waitFor();
+    await files.getByText('外借审批单扫描件').waitFor();
+    await S.shot('register-attachment');
+    const detail = (await dev.call('GET', `/api/registers/devices/rows/${row.id}`)).json;
+    assert.equal(detail.attachments.length, 1);
+    assert.equal(detail.attachments[0].note, '外借审批单扫描件');
     assert.deepEqual(S.problems, []);
   });
 });
