@@ -90,7 +90,10 @@ int jobs_schedule(jobs_runner *r, store_conn *tx, const char *kind, const char *
      * wanted tells the finishing worker that a request came in meanwhile. A job not leased
      * and already due by then is left untouched: its run comes after this commit and sees
      * what the caller wrote (the claim is a write, so it orders with this transaction), and
-     * not rewriting the row keeps a burst of raises cheap. */
+     * not rewriting the row keeps a burst of raises cheap. The workers are woken only when
+     * the row is new or became due earlier without a lease: a leased job is run again by its
+     * finishing worker (wanted), and an untouched one is already due to them, so a burst of
+     * raises does not set every worker racing for the write lock on each commit. */
     int rc = store_prepare(tx,
                            "INSERT INTO job (kind, key, next_run, lease_s, created_at)"
                            " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (kind, key) DO UPDATE SET"
@@ -99,7 +102,7 @@ int jobs_schedule(jobs_runner *r, store_conn *tx, const char *kind, const char *
                            " ELSE job.next_run END, wanted = job.wanted + 1,"
                            " lease_s = excluded.lease_s"
                            " WHERE job.next_run IS NULL OR job.lease_owner IS NOT NULL"
-                           " OR job.next_run > excluded.next_run",
+                           " OR job.next_run > excluded.next_run RETURNING lease_owner",
                            &st, err);
     if (rc != XN_OK)
         return rc;
@@ -108,8 +111,12 @@ int jobs_schedule(jobs_runner *r, store_conn *tx, const char *kind, const char *
     store_bind_int(st, 3, due_us);
     store_bind_int(st, 4, kind_lease_s(k));
     store_bind_int(st, 5, xn_now_us());
-    rc = step_done(st, err);
-    if (rc == XN_OK && store_on_commit(tx, wake, r) != XN_OK)
+    rc = store_step(st, err);
+    bool unleased = rc == STORE_ROW && store_col_is_null(st, 0);
+    if (rc == STORE_ROW)
+        store_stmt_done(st);
+    rc = rc < 0 ? rc : XN_OK;
+    if (rc == XN_OK && unleased && store_on_commit(tx, wake, r) != XN_OK)
         rc = xn_fail(err, XN_EINTERNAL, "internal", "too many commit hooks");
     return rc;
 }
