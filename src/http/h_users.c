@@ -1,5 +1,6 @@
 /* People and privileges: /api/users..., /api/roles, /api/requests... */
 #include "http/http_internal.h"
+#include "register/register.h"
 
 #include <string.h>
 
@@ -138,6 +139,17 @@ int http_h_requests(http_req *req, http_resp *resp)
     json_t *out;
     if (auth_requests_json(req->app->db, req->who, status, &out, &err) != XN_OK)
         return http_fail(req, resp, &err);
+    /* ACC-2: the approver of an account application sees whether the applicant was trained */
+    size_t i;
+    json_t *item;
+    json_array_foreach(json_object_get(out, "items"), i, item)
+    {
+        const char *name =
+            json_string_value(json_object_get(json_object_get(item, "application"), "real_name"));
+        json_t *training = NULL;
+        if (name && register_training_json(req->app->registers, name, &training, &err) == XN_OK)
+            json_object_set_new(item, "training", training);
+    }
     return http_json(resp, 200, out);
 }
 

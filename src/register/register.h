@@ -224,6 +224,10 @@ int register_import(register_ctx *c, const register_def *d, const audit_actor *a
                     const char *format, const void *data, size_t len, register_import_result *res,
                     xn_error *err);
 
+/* ACC-2, LED-8: a person's trainings in the trainings register, by real name (a whole name in
+ * the attendees): {trained, sessions, last: {id, date, topic} | null}. */
+int register_training_json(register_ctx *c, const char *real_name, json_t **out, xn_error *err);
+
 /* The home page's flags: {items:[{register, id, title, flag}]} (lent and not returned,
  * re-filings overdue, media checks due, licences expiring, …). */
 int register_flags_json(register_ctx *c, const auth_principal *p, json_t **out, xn_error *err);

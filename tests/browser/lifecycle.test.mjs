@@ -184,8 +184,11 @@ describe('the account lifecycle in the UI', { timeout: 420_000 }, () => {
     await H.page.getByTestId('requests-table').locator('.el-table__expand-icon').first().click();
     const detail = await H.page.getByTestId(`request-detail-${app.id}`).innerText();
     for (const s of ['sunli', '孙丽', '信息中心', '010-12345678', '在编', '信息员']) assert.ok(detail.includes(s), `${s} in ${detail}`);
+    // ACC-2: the trainings register has no training of 孙丽, and the head is told so
+    assert.equal((await H.page.getByTestId(`request-training-${app.id}`).innerText()).trim(), '未见培训记录');
     await H.shot('lifecycle-head-inbox-zh');
     await H.page.getByTestId(`request-decide-${app.id}`).click();
+    assert.match(await H.page.getByTestId('decision-training').innerText(), /培训台账中没有“孙丽”的培训记录/);
     await H.page.getByTestId('decision-comment').fill('同意开通');
     await H.page.getByTestId('decision-approve').click();
     await H.page.getByTestId('one-time-password').waitFor();
