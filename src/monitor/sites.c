@@ -223,7 +223,7 @@ static json_t *opt_int(store_stmt *st, int col)
     " coalesce(s.allow_hosts, ''), s.publish_target, coalesce(s.last_error, ''),"                  \
     " (SELECT count(*) FROM monitor_event e WHERE e.site_id = s.id AND e.open = 1),"               \
     " (SELECT sum(ok) * 1000 / count(*) FROM monitor_check c WHERE c.site_id = s.id"               \
-    "  AND c.at >= $1)"
+    "  AND c.at >= $1), s.ipv6"
 
 static json_t *site_row(store_stmt *st)
 {
@@ -244,6 +244,7 @@ static json_t *site_row(store_stmt *st)
     json_object_set_new(
         o, "uptime_24h",
         store_col_is_null(st, 19) ? json_null() : json_real((double)store_col_int(st, 19) / 10.0));
+    json_object_set_new(o, "ipv6", json_boolean(store_col_int(st, 20) != 0));
     return o;
 }
 
