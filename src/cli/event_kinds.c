@@ -49,6 +49,14 @@ const notify_event_kind cli_event_kinds[] = {
     {.name = "oblig.overdue", .title = "周期职责逾期", .severity = "warning",
      .vars = "title,period,due,owner",
      .template = "周期职责「{title}」（{period}）已超过期限 {due}，负责岗位：{owner}。"},
+    /* OBL: a periodic duty coming due, to the holders of its owning role */
+    {.name = "oblig.due", .title = "周期职责即将到期", .severity = "info",
+     .vars = "title,period,due",
+     .template = "周期职责「{title}」（{period}）将于 {due} 到期，请提交完成证据。"},
+    /* RSK-2: a finding's rectification, to its owner */
+    {.name = "rectification.assigned", .title = "新的整改事项", .severity = "warning",
+     .vars = "req,description,due",
+     .template = "整改事项（{req}）：{description}，请于 {due} 前完成并提交整改证据。"},
     /* MON-2: the person on duty has not checked in */
     {.name = "duty.checkin_missed", .title = "值班人员未签到", .severity = "warning",
      .vars = "date,name,phone",

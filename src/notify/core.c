@@ -180,11 +180,10 @@ int notify_audit(notify_ctx *n, store_conn *tx, const audit_actor *actor, const 
 
 /* ---- the outbox -------------------------------------------------------------------------- */
 
-static int add_delivery(notify_ctx *n, store_conn *tx, int64_t message_id, int64_t channel,
-                        int64_t group_id, const notify_event_kind *k, const char *body,
-                        xn_error *err)
+/* The delivery row of a message on a channel: pending for a robot or mail, sent for in-app. */
+static int insert_delivery(store_conn *tx, int64_t message_id, int64_t channel, int64_t now,
+                           xn_error *err)
 {
-    int64_t now = xn_now_us();
     bool inapp = channel == NOTIFY_INAPP_CHANNEL;
     char dkey[48];
     snprintf(dkey, sizeof dkey, "m%lld-c%lld", (long long)message_id, (long long)channel);
@@ -204,9 +203,19 @@ static int add_delivery(notify_ctx *n, store_conn *tx, int64_t message_id, int64
         store_bind_int(st, 6, now);
     else
         store_bind_null(st, 6);
-    rc = notify_step_done(st, err);
+    return notify_step_done(st, err);
+}
+
+static int add_delivery(notify_ctx *n, store_conn *tx, int64_t message_id, int64_t channel,
+                        int64_t group_id, const notify_event_kind *k, const char *body,
+                        xn_error *err)
+{
+    int64_t now = xn_now_us();
+    bool inapp = channel == NOTIFY_INAPP_CHANNEL;
+    int rc = insert_delivery(tx, message_id, channel, now, err);
     if (rc != XN_OK)
         return rc;
+    store_stmt *st;
     if (!inapp) {
         char key[24];
         snprintf(key, sizeof key, "%lld", (long long)channel);
@@ -313,6 +322,30 @@ int notify_raise(notify_ctx *n, store_conn *tx, const char *kind, const char *gr
     if (rc == XN_OK)
         rc = notify_write(n, tx, k, group_id, object_type, object_id, body.data ? body.data : "",
                           channels, nchannels, message_id, err);
+    xn_buf_release(&body);
+    return rc;
+}
+
+int notify_raise_to_users(notify_ctx *n, store_conn *tx, const char *kind, const int64_t *users,
+                          size_t nusers, const char *object_type, const char *object_id,
+                          const json_t *vars, xn_error *err)
+{
+    const notify_event_kind *k = notify_find_kind(n, kind);
+    if (!k)
+        return xn_fail(err, XN_EINVAL, "bad_event", "unknown event kind '%s'", kind);
+    xn_buf body;
+    xn_buf_init(&body, NOTIFY_MAX_TEXT);
+    json_t *empty = vars ? NULL : json_object();
+    int rc = notify_render_kind(n, tx, k, vars ? vars : empty, &body, err);
+    json_decref(empty);
+    const char *text = body.data ? body.data : "";
+    int64_t id = 0;
+    if (rc == XN_OK)
+        rc = notify_write(n, tx, k, 0, object_type, object_id, text, NULL, 0, &id, err);
+    if (rc == XN_OK)
+        rc = insert_delivery(tx, id, NOTIFY_INAPP_CHANNEL, xn_now_us(), err);
+    for (size_t i = 0; rc == XN_OK && i < nusers; i++)
+        rc = auth_notification_add(tx, users[i], k->name, k->title, text, err);
     xn_buf_release(&body);
     return rc;
 }

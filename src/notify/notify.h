@@ -88,6 +88,12 @@ int notify_render(const char *tmpl, const char *allowed, const json_t *vars, xn_
 int notify_raise(notify_ctx *n, store_conn *tx, const char *kind, const char *group,
                  const char *object_type, const char *object_id, const json_t *vars,
                  int64_t *message_id, xn_error *err);
+/* As notify_raise for named people instead of a group (a duty's owners, a rectification's
+ * owner, the leader on duty): the message is kept with one in-app delivery and lands in each
+ * one's bell, in the caller's transaction. */
+int notify_raise_to_users(notify_ctx *n, store_conn *tx, const char *kind, const int64_t *users,
+                          size_t nusers, const char *object_type, const char *object_id,
+                          const json_t *vars, xn_error *err);
 
 /* ---- administration (the system administrator, notify.manage; each change audited) ------ */
 

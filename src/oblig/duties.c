@@ -528,9 +528,9 @@ typedef struct remind_ctx {
     int reminded, escalated;
 } remind_ctx;
 
-/* In-app to every active holder of the owning role. */
-static int tell_role(store_conn *tx, const char *role, const char *title, const char *body,
-                     xn_error *err)
+/* Every active holder of the owning role, each told in the bell through notifications. */
+static int tell_role(oblig_ctx *o, store_conn *tx, const char *role, const char *kind,
+                     const char *object_id, const json_t *vars, xn_error *err)
 {
     store_stmt *st;
     int rc = store_prepare(tx,
@@ -547,9 +547,11 @@ static int tell_role(store_conn *tx, const char *role, const char *title, const 
         ids[n++] = store_col_int(st, 0);
     if (rc == STORE_ROW)
         store_stmt_done(st);
-    for (size_t i = 0; rc >= 0 && i < n; i++)
-        rc = auth_notification_add(tx, ids[i], "oblig.due", title, body, err);
-    return rc < 0 ? rc : XN_OK;
+    if (rc < 0)
+        return rc;
+    return o->opt.notify ? notify_raise_to_users(o->opt.notify, tx, kind, ids, n, "obligation",
+                                                 object_id, vars, err)
+                         : XN_OK;
 }
 
 static int remind_tx(store_conn *tx, void *ctx, xn_error *err)
@@ -583,23 +585,21 @@ static int remind_tx(store_conn *tx, void *ctx, xn_error *err)
             continue; /* told already for this period */
         const char *title = json_string_value(json_object_get(it, "title"));
         const char *due = json_string_value(json_object_get(it, "due_date"));
-        char body[512];
-        snprintf(body, sizeof body, "%s（%s）%s，请提交完成证据。", title,
-                 json_string_value(json_object_get(it, "period")),
-                 overdue ? "已超过期限" : "即将到期");
-        rc = tell_role(tx, json_string_value(json_object_get(it, "owner")),
-                       overdue ? "周期职责已逾期" : "周期职责即将到期", body, err);
-        if (rc == XN_OK && overdue && x->o->opt.notify) {
-            char oid[24];
-            snprintf(oid, sizeof oid, "%lld",
-                     (long long)json_integer_value(json_object_get(it, "id")));
-            json_t *vars = json_pack("{s:s, s:s, s:s, s:s}", "title", title, "period",
-                                     json_string_value(json_object_get(it, "period")), "due", due,
-                                     "owner", json_string_value(json_object_get(it, "owner_name")));
+        const char *period = json_string_value(json_object_get(it, "period"));
+        char oid[24];
+        snprintf(oid, sizeof oid, "%lld", (long long)json_integer_value(json_object_get(it, "id")));
+        json_t *vars =
+            json_pack("{s:s, s:s, s:s, s:s}", "title", title, "period", period, "due", due, "owner",
+                      json_string_value(json_object_get(it, "owner_name")));
+        /* the owners: coming due, or gone past it; overdue also goes up to the leaders */
+        if (!overdue)
+            json_object_del(vars, "owner");
+        rc = tell_role(x->o, tx, json_string_value(json_object_get(it, "owner")),
+                       overdue ? "oblig.overdue" : "oblig.due", oid, vars, err);
+        if (rc == XN_OK && overdue && x->o->opt.notify)
             rc = notify_raise(x->o->opt.notify, tx, "oblig.overdue", "领导小组", "obligation", oid,
                               vars, NULL, err);
-            json_decref(vars);
-        }
+        json_decref(vars);
         if (rc != XN_OK)
             return rc;
         overdue ? x->escalated++ : x->reminded++;

@@ -201,10 +201,14 @@ static int rectify_tx(store_conn *tx, void *ctx, xn_error *err)
     }
     if (rc < 0)
         return rc;
-    char body[600];
-    snprintf(body, sizeof body, "整改事项（%s）：%.300s，请于 %s 前完成并提交整改证据。", x->req,
-             x->description, x->due);
-    rc = auth_notification_add(tx, x->owner, "rectification.assigned", "新的整改事项", body, err);
+    char oid[24];
+    snprintf(oid, sizeof oid, "%lld", (long long)x->rect);
+    json_t *vars =
+        json_pack("{s:s, s:s, s:s}", "req", x->req, "description", x->description, "due", x->due);
+    rc = x->o->opt.notify ? notify_raise_to_users(x->o->opt.notify, tx, "rectification.assigned",
+                                                  &x->owner, 1, "rectification", oid, vars, err)
+                          : XN_OK;
+    json_decref(vars);
     if (rc == XN_OK)
         rc = audit_rec(x->o, tx, x->actor, "rectification.create", "rectification", x->rect,
                        json_pack("{s:s, s:I, s:s}", "req_id", x->req, "owner_id",

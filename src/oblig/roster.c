@@ -412,19 +412,19 @@ static int watch_tx(store_conn *tx, void *ctx, xn_error *err)
     store_stmt_done(st);
     if (rc < 0)
         return rc;
-    char name[AUTH_MAX_NAME + 1] = "", phone[64] = "", date[XN_DATE_STR], body[512];
+    char name[AUTH_MAX_NAME + 1] = "", phone[64] = "", date[XN_DATE_STR];
     xn_error ignored;
     auth_user_contact(tx, user, name, sizeof name, phone, sizeof phone, &ignored);
     xn_date_format(x->day, date);
-    snprintf(body, sizeof body, "%s 的值班人员%s（%s）上班一小时后仍未签到，请核实。", date, name,
-             phone);
     json_t *vars = json_pack("{s:s, s:s, s:s}", "date", date, "name", name, "phone", phone);
+    /* the leading group's channels, and the leader on duty in person */
     rc = x->o->opt.notify ? notify_raise(x->o->opt.notify, tx, "duty.checkin_missed", "领导小组",
                                          "duty_day", date, vars, NULL, err)
                           : XN_OK;
+    if (rc == XN_OK && leader && x->o->opt.notify)
+        rc = notify_raise_to_users(x->o->opt.notify, tx, "duty.checkin_missed", &leader, 1,
+                                   "duty_day", date, vars, err);
     json_decref(vars);
-    if (rc == XN_OK && leader)
-        rc = auth_notification_add(tx, leader, "duty.checkin_missed", "值班人员未签到", body, err);
     if (rc == XN_OK)
         rc = record(x->o, tx, &audit_system_actor, "duty.checkin_missed", "duty_day", date,
                     json_pack("{s:I}", "user_id", (json_int_t)user), err);

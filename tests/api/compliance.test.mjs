@@ -153,6 +153,16 @@ test('RSK-2: a self-inspection of chosen ids; an issue rectified by its owner an
   const rect = r.json.rectifications[0];
   assert.equal(rect.owner, '郑网络');
   assert.match(rect.due_date, /^\d{4}-\d{2}-\d{2}$/);
+  // the owner is told in the bell, through notifications (the message kept with its delivery)
+  const bell = (await net.call('GET', '/api/me/notifications')).json.items;
+  const told = bell.find((n) => n.kind === 'rectification.assigned');
+  assert.ok(told, JSON.stringify(bell));
+  assert.equal(told.title, '新的整改事项');
+  assert.equal(told.body, `整改事项（LED-1）：补登设备台账，请于 ${rect.due_date} 前完成并提交整改证据。`);
+  const kept = (await admin.call('GET', '/api/notify/messages')).json.items.find((m) => m.kind === 'rectification.assigned');
+  assert.ok(kept, 'the message is in the notification log');
+  assert.equal(kept.object_id, String(rect.id));
+  assert.equal(kept.state, 'sent');
   // not the owner: cannot report it done; the owner cannot verify it
   r = await sec.call('POST', `/api/rectifications/${rect.id}/done`, { note: '已补登' });
   assert.equal(r.status, 403);
