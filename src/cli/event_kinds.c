@@ -34,6 +34,9 @@ const notify_event_kind cli_event_kinds[] = {
     {.name = "publish.message_due", .title = "网友留言答复时限", .severity = "warning",
      .vars = "subject,due,state",
      .template = "网友留言「{subject}」承诺于 {due} 前答复，{state}，请承办部门尽快答复并审核发布。"},
+    /* PUB-11: an answer drafted by the department waits for its head */
+    {.name = "message.review_due", .title = "网友留言答复待您审核", .severity = "info", .vars = "",
+     .template = "一条网友留言的答复已起草，请在“留言答复审核”中审核。"},
     /* MON-10: website watch */
     {.name = "monitor.down", .title = "网站无法访问", .severity = "critical",
      .vars = "site,url,alarm,detail",

@@ -199,9 +199,12 @@ static int answer_tx(store_conn *tx, void *ctx, xn_error *err)
         rc = load_state(tx, x->id, again, sizeof again, &department, err);
     if (rc == XN_OK)
         rc = auth_org_head(tx, department, &head, err);
-    if (rc == XN_OK && head)
-        rc = auth_notification_add(tx, head, "message.review_due", "网友留言答复待您审核",
-                                   "一条网友留言的答复已起草，请在“留言答复审核”中审核。", err);
+    if (rc == XN_OK && head && x->p->opt.notify) {
+        char oid[24];
+        snprintf(oid, sizeof oid, "%lld", (long long)x->id);
+        rc = notify_raise_to_users(x->p->opt.notify, tx, "message.review_due", &head, 1, "message",
+                                   oid, NULL, err);
+    }
     if (rc == XN_OK)
         rc = record_msg(x, tx, "message.answer", NULL, err);
     return rc;
