@@ -270,10 +270,12 @@ static int write_row(store_conn *tx, const register_def *d, int64_t id, const js
     return rc < 0 ? rc : XN_OK;
 }
 
-/* The history entry and its audit record, in the same transaction. */
+/* The history entry and its audit record, in the same transaction. An import's rows
+ * (audited false) get their history only: the import's one audit record, sealing the file's
+ * digest and the counts, covers them (one person's one act). */
 static int record_change(register_ctx *c, store_conn *tx, const register_def *d, int64_t id,
                          const audit_actor *actor, const char *kind, const char *reason,
-                         json_t *changes, int64_t now, xn_error *err)
+                         json_t *changes, int64_t now, bool audited, xn_error *err)
 {
     char *dump = json_dumps(changes, JSON_COMPACT);
     store_stmt *st;
@@ -295,8 +297,8 @@ static int record_change(register_ctx *c, store_conn *tx, const register_def *d,
         rc = store_step(st, err);
     }
     free(dump);
-    if (rc < 0)
-        return rc;
+    if (rc < 0 || !audited)
+        return rc < 0 ? rc : XN_OK;
     char action[48], oid[24];
     snprintf(action, sizeof action, "register.%s", kind);
     snprintf(oid, sizeof oid, "%lld", (long long)id);
@@ -350,6 +352,7 @@ typedef struct change_ctx {
     bool may_pend;      /* a change of a four-eyes field waits for approval (else refused) */
     bool approved;      /* the second keeper's approval of a pending change */
     int64_t pending_id; /* set when the change was put to a second keeper */
+    bool bulk;          /* an import's row: history here, the audit record is the import's */
 } change_ctx;
 
 static int create_tx(store_conn *tx, void *ctx, xn_error *err)
@@ -375,7 +378,8 @@ static int create_tx(store_conn *tx, void *ctx, xn_error *err)
     if ((rc = write_row(tx, x->d, x->id, x->data, x->state, x->now, err)) != XN_OK)
         return rc;
     json_t *changes = diff(x->d, NULL, x->data, NULL, x->state);
-    rc = record_change(x->c, tx, x->d, x->id, x->actor, "create", NULL, changes, x->now, err);
+    rc = record_change(x->c, tx, x->d, x->id, x->actor, "create", NULL, changes, x->now, !x->bulk,
+                       err);
     json_decref(changes);
     return rc;
 }
@@ -573,7 +577,7 @@ static int change_tx(store_conn *tx, void *ctx, xn_error *err)
         if (x->t)
             snprintf(reason, sizeof reason, "%s", x->t->label);
         rc = record_change(x->c, tx, x->d, x->id, x->actor, x->t ? "transition" : "update",
-                           x->t ? reason : x->reason, changes, x->now, err);
+                           x->t ? reason : x->reason, changes, x->now, !x->bulk, err);
     }
     json_decref(changes);
     json_decref(before);
@@ -732,7 +736,7 @@ int register_import_row(register_ctx *c, store_conn *tx, const register_def *d,
                         register_import_outcome *outcome, xn_error *err)
 {
     *outcome = REGISTER_IMPORT_SAME;
-    change_ctx x = {.c = c, .d = d, .actor = actor, .id = id, .in = in, .now = now};
+    change_ctx x = {.c = c, .d = d, .actor = actor, .id = id, .in = in, .now = now, .bulk = true};
     if (id > 0) {
         x.reason = "导入";
         x.same_ok = true;
@@ -1016,7 +1020,7 @@ static int attach_tx(store_conn *tx, void *ctx, xn_error *err)
         return xn_fail_field(err, XN_ECONFLICT, "attached", "file_id", "该文件已是这条记录的附件");
     json_t *changes = json_pack("[{s:s, s:s, s:I}]", "field", "attachment", "before", "", "after",
                                 (json_int_t)x->file_id);
-    rc = record_change(x->c, tx, x->d, x->id, x->actor, "attach", x->note, changes, now, err);
+    rc = record_change(x->c, tx, x->d, x->id, x->actor, "attach", x->note, changes, now, true, err);
     json_decref(changes);
     return rc;
 }
@@ -1314,7 +1318,8 @@ static int retire_tx(store_conn *tx, void *ctx, xn_error *err)
         return rc;
     json_t *changes =
         json_pack("[{s:s, s:s, s:s}]", "field", "retired", "before", "", "after", "yes");
-    rc = record_change(x->c, tx, x->d, x->id, x->actor, "retire", x->reason, changes, x->now, err);
+    rc = record_change(x->c, tx, x->d, x->id, x->actor, "retire", x->reason, changes, x->now, true,
+                       err);
     json_decref(changes);
     return rc;
 }

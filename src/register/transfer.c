@@ -8,6 +8,7 @@
 #include "register/sheet.h"
 
 #include <math.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <xlsxwriter.h>
@@ -451,8 +452,15 @@ static int import_tx(store_conn *tx, void *ctx, xn_error *err)
                        (long long)m->faults);
     char oid[64];
     snprintf(oid, sizeof oid, "%s", m->d->key);
-    json_t *detail = json_pack("{s:s, s:s, s:I, s:I}", "register", m->d->key, "format", m->format,
-                               "added", (json_int_t)m->added, "updated", (json_int_t)m->updated);
+    /* the one audit record of the import: the file itself is sealed by its digest, each row's
+     * change is in its history */
+    unsigned char d[crypto_hash_sha256_BYTES];
+    char hex[crypto_hash_sha256_BYTES * 2 + 1];
+    crypto_hash_sha256(d, m->data, m->len);
+    sodium_bin2hex(hex, sizeof hex, d, sizeof d);
+    json_t *detail = json_pack("{s:s, s:s, s:I, s:I, s:s, s:I}", "register", m->d->key, "format",
+                               m->format, "added", (json_int_t)m->added, "updated",
+                               (json_int_t)m->updated, "sha256", hex, "bytes", (json_int_t)m->len);
     char *dj = json_dumps(detail, JSON_COMPACT);
     json_decref(detail);
     audit_event ev = {.action = "register.import",

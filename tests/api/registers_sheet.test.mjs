@@ -10,6 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import zlib from 'node:zlib';
+import { createHash } from 'node:crypto';
 import { startServer, tempDir, auditRows, sqliteRows, request } from '../lib/server.mjs';
 import { adminClient, appointedClient, userClient, grantedClient } from '../lib/session.mjs';
 
@@ -159,6 +160,7 @@ test('a CSV edited and extended: rows with an id are updated with the reason 导
   const header = csv.body.slice(1).split('\r\n')[0].split(',');
   const added = csvOf(header, [device(), device()].map((d) => ({ ...newRow(d), 设备类型: '服务器', 存放地点: '三楼' })));
   const edited = csv.body.replace(target.model, '华为 擎云 W515') + added.slice(added.indexOf('\r\n') + 2);
+  const updatesBefore = auditRows(server.db, 'register.update').filter((a) => a.object_id === String(target.id)).length;
   const r = await upload('csv', Buffer.from(edited));
   assert.equal(r.status, 200, r.body);
   assert.deepEqual(r.json, { added: 2, updated: 1 });
@@ -170,8 +172,12 @@ test('a CSV edited and extended: rows with an id are updated with the reason 导
   assert.equal(h.at(-1).kind, 'update');
   assert.equal(h.at(-1).reason, '导入');
   assert.deepEqual(h.at(-1).changes, [{ field: 'model', before: target.model, after: '华为 擎云 W515' }]);
+  // one audit record for the import, sealing the file by its digest; the rows' changes are in
+  // their history, not each a record of its own
   const audit = auditRows(server.db, 'register.import').at(-1);
-  assert.deepEqual(JSON.parse(audit.detail), { register: 'devices', format: 'csv', added: 2, updated: 1 });
+  const body = Buffer.from(edited);
+  assert.deepEqual(JSON.parse(audit.detail), { register: 'devices', format: 'csv', added: 2, updated: 1, sha256: createHash('sha256').update(body).digest('hex'), bytes: body.length });
+  assert.equal(auditRows(server.db, 'register.update').filter((a) => a.object_id === String(target.id)).length, updatesBefore, 'no per-row record for an imported change');
 });
 
 test('a workbook as Excel saves it: shared strings, a title row, labels or keys, the first sheet only', async () => {
