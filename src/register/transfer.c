@@ -11,6 +11,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <xlsxwriter.h>
 
 /* Excel's serial day of 1970-01-01 (days since 1899-12-30), and of 9999-12-31. */
@@ -474,6 +475,29 @@ static int import_tx(store_conn *tx, void *ctx, xn_error *err)
     return rc;
 }
 
+/* The imported file kept among the evidence files under the importer's name, so the rows'
+ * history (导入) can be checked against it: the import's audit record seals its digest. Best
+ * effort: the import stands when the file cannot be kept (files switched off, over the bound). */
+static void keep_file(register_ctx *c, const register_def *d, const audit_actor *actor,
+                      const char *format, const void *data, size_t len)
+{
+    if (!c->opt.files || !actor->id)
+        return;
+    char name[200];
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    snprintf(name, sizeof name, "%s导入_%04d%02d%02d-%02d%02d%02d.%s", d->name, tm.tm_year + 1900,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, format);
+    files_upload *u = NULL;
+    files_info info;
+    xn_error ignored;
+    if (files_upload_begin(c->opt.files, actor, name, (int64_t)len, &u, &ignored) == XN_OK &&
+        files_upload_write(u, data, len, &ignored) == XN_OK)
+        files_upload_finish(u, &info, &ignored);
+    files_upload_free(u);
+}
+
 int register_import(register_ctx *c, const register_def *d, const audit_actor *actor,
                     const char *format, const void *data, size_t len, register_import_result *res,
                     xn_error *err)
@@ -506,6 +530,7 @@ int register_import(register_ctx *c, const register_def *d, const audit_actor *a
         res->added = m.added;
         res->updated = m.updated;
         json_decref(m.bad);
+        keep_file(c, d, actor, m.format, data, len);
         return XN_OK;
     }
     if (strcmp(err->code, "bad_rows") == 0) {

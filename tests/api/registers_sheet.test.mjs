@@ -178,6 +178,12 @@ test('a CSV edited and extended: rows with an id are updated with the reason 导
   const body = Buffer.from(edited);
   assert.deepEqual(JSON.parse(audit.detail), { register: 'devices', format: 'csv', added: 2, updated: 1, sha256: createHash('sha256').update(body).digest('hex'), bytes: body.length });
   assert.equal(auditRows(server.db, 'register.update').filter((a) => a.object_id === String(target.id)).length, updatesBefore, 'no per-row record for an imported change');
+  // the file itself is kept among the importer's evidence files, to check the history against
+  const files = (await dev.call('GET', '/api/files')).json.items;
+  const kept = files.find((f) => /^设备台账导入_\d{8}-\d{6}\.csv$/.test(f.name) && f.size === body.length);
+  assert.ok(kept, JSON.stringify(files.map((f) => f.name)));
+  const got = await dev.call('GET', `/api/files/${kept.id}`);
+  assert.equal(got.status, 200);
 });
 
 test('a workbook as Excel saves it: shared strings, a title row, labels or keys, the first sheet only', async () => {
