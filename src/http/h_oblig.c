@@ -119,8 +119,10 @@ int http_h_obligation_evidence(http_req *req, http_resp *resp)
 int http_h_obligation_add(http_req *req, http_resp *resp)
 {
     xn_error err;
-    const char *title = NULL, *reqs = NULL, *rule = NULL, *owner = NULL;
+    const char *title = NULL, *reqs = NULL, *rule = NULL, *owner = NULL, *evidence = NULL;
     int rc = http_body_string(req, "title", 200, false, &title, &err);
+    if (rc == XN_OK)
+        rc = http_body_string(req, "evidence", 40, false, &evidence, &err);
     if (rc == XN_OK)
         rc = http_body_string(req, "reqs", 120, false, &reqs, &err);
     if (rc == XN_OK)
@@ -132,7 +134,8 @@ int http_h_obligation_add(http_req *req, http_resp *resp)
     int64_t id = 0;
     audit_actor actor = auth_actor(req->who);
     if (rc == XN_OK)
-        rc = oblig_duty_add(req->app->oblig, &actor, title, reqs, rule, every, owner, &id, &err);
+        rc = oblig_duty_add(req->app->oblig, &actor, title, reqs, rule, every, owner, evidence, &id,
+                            &err);
     if (rc != XN_OK)
         return http_refuse(req, resp, &err, "oblig.create", "obligation", NULL);
     return http_h_obligations(req, resp);

@@ -264,7 +264,8 @@ const http_route http_routes[] = {
     {"POST", "/api/obligations/:id/evidence", http_h_obligation_evidence, J, ANY,
      "evidence of a duty {file_id, note, period?} (its owning role or the security admin)"},
     {"POST", "/api/obligations", http_h_obligation_add, J, "compliance.manage",
-     "a duty of the unit's own {title, reqs, rule, every?, owner} (evidence: a file)"},
+     "a duty of the unit's own {title, reqs, rule, every?, owner, evidence?: file|account_review|"
+     "drill|training|verification|register:<key>}"},
     {"PATCH", "/api/obligations/:id", http_h_obligation_update, J, "compliance.manage",
      "change a duty {owner?, rule?, every?, enabled?} (security administrator)"},
     {"GET", "/api/duty/roster", http_h_duty_roster, 0, "duty.read",

@@ -179,6 +179,31 @@ static int period_evidence(store_conn *c, int64_t id, const char *kind, const ch
     };
     store_stmt *st;
     int rc;
+    /* a duty of the unit's own kept in a register: a row entered or changed in the period */
+    const register_def *reg = strncmp(kind, "register:", 9) == 0 ? register_find(kind + 9) : NULL;
+    if (reg) {
+        rc = store_prepare(c,
+                           "SELECT count(*), coalesce(max(h.at), 0) FROM register_history h"
+                           " JOIN register_row r ON r.id = h.row_id WHERE r.reg = $3"
+                           " AND h.at >= $1 AND h.at < $2",
+                           &st, err);
+        if (rc != XN_OK)
+            return rc;
+        store_bind_int(st, 1, day_us(start));
+        store_bind_int(st, 2, day_us(end));
+        store_bind_text(st, 3, reg->key, -1);
+        if ((rc = store_step(st, err)) == STORE_ROW) {
+            int64_t n = store_col_int(st, 0), at = store_col_int(st, 1);
+            store_stmt_done(st);
+            char text[160];
+            snprintf(text, sizeof text, "%s：本期 %lld 次登记或变更", reg->name, (long long)n);
+            if (n > 0)
+                json_array_append_new(out, json_pack("{s:s, s:s, s:I}", "kind", kind, "text", text,
+                                                     "at", (json_int_t)at));
+        }
+        if (rc < 0)
+            return rc;
+    }
     for (size_t i = 0; i < sizeof auto_kinds / sizeof auto_kinds[0]; i++) {
         if (strcmp(kind, auto_kinds[i].kind) != 0)
             continue;
@@ -326,6 +351,11 @@ int oblig_obligations_json(oblig_ctx *o, const auth_principal *who, const char *
                           "period", which ? key : pkey, "period_start", date_json(a), "period_end",
                           date_json(b - 1), "due_date", date_json(due), "state", st_name,
                           "evidence", ev, "mine", holds_role(who, r->owner)));
+            const register_def *reg =
+                strncmp(r->kind, "register:", 9) == 0 ? register_find(r->kind + 9) : NULL;
+            if (reg)
+                json_object_set_new(json_array_get(items, json_array_size(items) - 1),
+                                    "evidence_register", json_string(reg->name));
         }
     }
     store_release(c);
@@ -626,7 +656,7 @@ int oblig_remind_job(oblig_ctx *o, json_t *summary, xn_error *err)
 typedef struct add_ctx {
     oblig_ctx *o;
     const audit_actor *actor;
-    const char *title, *reqs, *rule, *owner;
+    const char *title, *reqs, *rule, *owner, *evidence;
     int every;
     int64_t id;
 } add_ctx;
@@ -652,7 +682,7 @@ static int add_tx(store_conn *tx, void *ctx, xn_error *err)
     rc = store_prepare(tx,
                        "INSERT INTO obligation (key, title, reqs, rule, every, owner_role,"
                        " evidence_kind, enabled, created_at, updated_at, updated_by)"
-                       " VALUES ($1, $2, $3, $4, $5, $6, 'file', 1, $7, $7, $8) RETURNING id",
+                       " VALUES ($1, $2, $3, $4, $5, $6, $9, 1, $7, $7, $8) RETURNING id",
                        &st, err);
     if (rc != XN_OK)
         return rc;
@@ -666,6 +696,7 @@ static int add_tx(store_conn *tx, void *ctx, xn_error *err)
     store_bind_text(
         st, 8, x->actor->real_name && *x->actor->real_name ? x->actor->real_name : x->actor->name,
         -1);
+    store_bind_text(st, 9, x->evidence, -1);
     if ((rc = store_step(st, err)) == STORE_ROW) {
         x->id = store_col_int(st, 0);
         store_stmt_done(st);
@@ -673,18 +704,36 @@ static int add_tx(store_conn *tx, void *ctx, xn_error *err)
     if (rc < 0)
         return rc;
     return audit_record_change(x->o->opt.trail, tx, x->actor, "oblig.create", "obligation", x->id,
-                               json_pack("{s:s, s:s, s:s, s:i, s:s}", "title", x->title, "reqs",
-                                         x->reqs, "rule", x->rule, "every", x->every, "owner",
-                                         x->owner),
+                               json_pack("{s:s, s:s, s:s, s:i, s:s, s:s}", "title", x->title,
+                                         "reqs", x->reqs, "rule", x->rule, "every", x->every,
+                                         "owner", x->owner, "evidence", x->evidence),
                                NULL, err);
 }
 
+/* What may evidence a duty of the unit's own: an uploaded file, what xinan records itself, or
+ * a register's rows entered or changed in the period ("register:<key>"). */
+bool oblig_evidence_valid(const char *evidence)
+{
+    static const char *const kinds[] = {"file",     "account_review", "drill",
+                                        "training", "verification",   NULL};
+    for (size_t i = 0; kinds[i]; i++)
+        if (strcmp(evidence, kinds[i]) == 0)
+            return true;
+    return strncmp(evidence, "register:", 9) == 0 && register_find(evidence + 9) != NULL;
+}
+
 int oblig_duty_add(oblig_ctx *o, const audit_actor *actor, const char *title, const char *reqs,
-                   const char *rule, int every, const char *owner, int64_t *id, xn_error *err)
+                   const char *rule, int every, const char *owner, const char *evidence,
+                   int64_t *id, xn_error *err)
 {
     int rc = xn_check_text(title, 200, XN_TEXT_LABEL, true, "title", "职责名称", err);
     if (rc != XN_OK)
         return rc;
+    if (!evidence || !*evidence)
+        evidence = "file";
+    if (strlen(evidence) > 40 || !oblig_evidence_valid(evidence))
+        return xn_fail_field(err, XN_EINVAL, "bad_evidence", "evidence",
+                             "完成证据须为上传文件、系统自动记录，或某一台账本期的登记");
     if (!rule || !oblig_rule_valid(rule, every))
         return xn_fail_field(err, XN_EINVAL, "bad_rule", "rule",
                              "周期须为每日、每周、每月、每季度、每半年、每年，或每 N 天（1–366）");
@@ -708,6 +757,7 @@ int oblig_duty_add(oblig_ctx *o, const audit_actor *actor, const char *title, co
     }
     add_ctx x = {.o = o,
                  .actor = actor,
+                 .evidence = evidence,
                  .title = title,
                  .reqs = reqs,
                  .rule = rule,

@@ -112,10 +112,15 @@ int oblig_obligations_json(oblig_ctx *o, const auth_principal *who, const char *
 /* The job oblig.remind: a duty come due tells its owning role (in-app), once a period; an
  * overdue one tells its role again and the leaders (领导小组), once. */
 int oblig_remind_job(oblig_ctx *o, json_t *summary, xn_error *err);
-/* A duty of the unit's own (evidence: a file), serving the requirement ids reqs
- * ("BAK-1,BAK-2", each in the catalogue); audited. */
+/* A duty of the unit's own, serving the requirement ids reqs ("BAK-1,BAK-2", each in the
+ * catalogue); audited. evidence (NULL: "file") is what fulfils a period, checked by
+ * oblig_evidence_valid: "file" (attached by the owner), "account_review", "drill", "training",
+ * "verification" (found in what xinan records), or "register:<key>" (a row of that register
+ * entered or changed in the period). */
+bool oblig_evidence_valid(const char *evidence);
 int oblig_duty_add(oblig_ctx *o, const audit_actor *actor, const char *title, const char *reqs,
-                   const char *rule, int every, const char *owner, int64_t *id, xn_error *err);
+                   const char *rule, int every, const char *owner, const char *evidence,
+                   int64_t *id, xn_error *err);
 /* The security administrator changes a duty: its owning role (a role code), its rule and
  * interval (checked by oblig_rule_valid), whether it applies (enabled 0/1, -1 unchanged).
  * NULL / 0 leave a field as it is. Audited. */

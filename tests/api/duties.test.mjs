@@ -244,6 +244,29 @@ test('a duty of the unit’s own: refused with a rule that cannot fire or an id 
   assert.equal(mine[0].owner, 'device_admin');
 });
 
+test('a duty of the unit’s own evidenced by a register: done once a row is entered in the period; a register that does not exist is refused', async () => {
+  clockAt('2026-10-08T10:00');
+  const base = { title: '安全责任书季度核对', reqs: 'ORG-3', rule: 'quarterly', owner: 'secadmin' };
+  for (const evidence of ['register:nosuch', 'register:', 'files', 'x'.repeat(50)]) {
+    const r = await sec.call('POST', '/api/obligations', { ...base, evidence });
+    assert.equal(r.status, 400, evidence);
+    assert.equal(r.json.error.field, 'evidence', evidence);
+  }
+  assert.ok(!(await sec.call('GET', '/api/obligations')).json.items.some((i) => i.title === base.title), 'nothing added');
+  let r = await sec.call('POST', '/api/obligations', { ...base, evidence: 'register:letters' });
+  assert.equal(r.status, 200, r.body);
+  let item = r.json.items.find((i) => i.title === base.title);
+  assert.equal(item.evidence_kind, 'register:letters');
+  assert.equal(item.evidence_register, '安全责任书');
+  assert.notEqual(item.state, 'done');
+  assert.deepEqual(item.evidence, []);
+  r = await sec.call('POST', '/api/registers/letters/rows', { position: '信息安全管理员', person: sec.id, signed_on: '2026-10-08', signer: lead.id });
+  assert.equal(r.status, 201, r.body);
+  item = (await sec.call('GET', '/api/obligations')).json.items.find((i) => i.title === base.title);
+  assert.equal(item.state, 'done');
+  assert.equal(item.evidence[0].text, '安全责任书：本期 1 次登记或变更');
+});
+
 test('a period gone by without evidence is overdue', async () => {
   clockAt('2026-10-08T10:00');
   const r = await sec.call('GET', '/api/obligations?state=overdue');

@@ -329,4 +329,40 @@ describe('the duty roster and the periodic duties', { timeout: 300_000 }, () => 
     assert.deepEqual(S.problems, []);
     await S.context.close();
   });
+
+  test('the security administrator adds a duty of the unit’s own, fulfilled by a register’s entries', async () => {
+    const S = await newPage(browser);
+    const page = S.page;
+    await uiSignIn(page, srv.url, 'zhouan', STRONG, sec.totpSecret);
+    await page.goto(`${srv.url}/calendar/duties`);
+    await page.getByTestId('duties-page').waitFor();
+    await page.getByTestId('duties-add').click();
+    const dialog = page.getByTestId('duty-add-dialog');
+    await dialog.waitFor();
+    // an id not in the catalogue: the server's message under its field, nothing added
+    await page.getByTestId('duty-add-title').fill('安全责任书季度核对');
+    await page.getByTestId('duty-add-reqs').fill('ORG-99');
+    const secRole = (await sec.call('GET', '/api/roles')).json.items.find((r) => r.code === 'secadmin').name;
+    await page.getByTestId('duty-add-owner').click();
+    await page.getByRole('option', { name: secRole, exact: true }).click();
+    await page.getByTestId('duty-add-rule').click();
+    await page.getByRole('option', { name: '每季度' }).click();
+    await page.getByTestId('duty-add-evidence').click();
+    await page.getByRole('option', { name: '以「安全责任书」本期的登记自动认定' }).click();
+    await page.getByTestId('duty-add-submit').click();
+    await fieldError(page, 'duty-add-dialog', 'duty-add-reqs').waitFor();
+    assert.ok(!(await sec.call('GET', '/api/obligations')).json.items.some((i) => i.title === '安全责任书季度核对'));
+    await page.getByTestId('duty-add-reqs').fill('ORG-3');
+    await S.shot('duty-add');
+    await page.getByTestId('duty-add-submit').click();
+    await dialog.waitFor({ state: 'hidden' });
+    assert.match(await page.getByTestId('duties-notice').innerText(), /已新增周期职责：安全责任书季度核对/);
+    const added = (await sec.call('GET', '/api/obligations')).json.items.find((i) => i.title === '安全责任书季度核对');
+    assert.equal(added.evidence_kind, 'register:letters');
+    assert.equal(added.rule, 'quarterly');
+    assert.equal(added.owner, 'secadmin');
+    assert.equal((await page.getByTestId(`duty-auto-${added.key}`).innerText()).trim(), '以「安全责任书」本期的登记自动认定');
+    assert.deepEqual(S.problems, []);
+    await S.context.close();
+  });
 });
