@@ -250,14 +250,23 @@ int http_h_duty_checkin(http_req *req, http_resp *resp)
     audit_actor actor = auth_actor(req->who);
     int64_t incident = 0;
     if (rc == XN_OK)
-        rc = oblig_checkin(req->app->oblig, &actor, read, anomaly, json_is_true(oi), &incident,
-                           &err);
+        rc = oblig_checkin(req->app->oblig, &actor, read, json_object_get(req->json, "columns"),
+                           anomaly, json_is_true(oi), &incident, &err);
     if (rc != XN_OK)
         return http_refuse(req, resp, &err, "duty.checkin", "duty_day", NULL);
     json_t *out = json_pack("{s:b}", "checked_in", true);
     if (incident)
         json_object_set_new(out, "incident_id", json_integer(incident));
     return http_json(resp, 201, out);
+}
+
+int http_h_duty_columns(http_req *req, http_resp *resp)
+{
+    json_t *out = NULL;
+    xn_error err;
+    if (oblig_duty_columns_json(req->app->oblig, &out, &err) != XN_OK)
+        return http_fail(req, resp, &err);
+    return http_json(resp, 200, out);
 }
 
 /* ---- inspections and rectification (RSK-1, RSK-2) ------------------------------------------ */

@@ -279,8 +279,10 @@ const http_route http_routes[] = {
      "ask another 值班员 to take one's day {date, to_user_id, reason}"},
     {"POST", "/api/duty/swaps/:id/decide", http_h_duty_swap_decide, J, "duty.approve",
      "a leader approves or refuses a swap {approve}"},
+    {"GET", "/api/duty/columns", http_h_duty_columns, 0, "duty.watch",
+     "the website's columns, to record which were read at a check-in"},
     {"POST", "/api/duty/checkin", http_h_duty_checkin, J, "duty.watch",
-     "today's person on duty checks in {read, anomaly?, open_incident?}"},
+     "today's person on duty checks in {read, columns?: [column ids], anomaly?, open_incident?}"},
     /* publishing review (PUB-1..13): literal routes before /:id */
     {"GET", "/api/columns", http_h_columns, 0, "content.read",
      "the site's columns with their update period and staleness"},

@@ -170,7 +170,8 @@ int oblig_notices_json(oblig_ctx *o, int64_t viewer, bool all, json_t **out, xn_
 /* ---- the duty roster (MON-2, ORG-4, HS 附件3) ---------------------------------------------- */
 
 /* {month, days:[{date, weekday, holiday, needs_leader, key_date?, on_duty:{id, name, phone}|null,
- *  leader, checkins:[{at, read, anomaly, incident_id}]}], gaps, without_leader}; month
+ *  leader, checkins:[{at, read, columns:[{id, name}], anomaly, incident_id}]}], gaps,
+ *  without_leader}; month
  * "YYYY-MM". */
 int oblig_roster_json(oblig_ctx *o, const char *month, json_t **out, xn_error *err);
 /* Plans a day (today or later): a 值班员 on duty, and a leader (领导) — required on holidays and
@@ -179,10 +180,14 @@ int oblig_roster_set(oblig_ctx *o, const audit_actor *actor, const char *date, i
                      int64_t leader, xn_error *err);
 int oblig_key_date_set(oblig_ctx *o, const audit_actor *actor, const char *date, const char *name,
                        xn_error *err);
-/* Today's person on duty checks in: what was read, any anomaly; open_incident opens an incident
- * of the anomaly at once (*incident_id). XN_EDENIED for anyone not on duty today. */
-int oblig_checkin(oblig_ctx *o, const audit_actor *actor, const char *read, const char *anomaly,
-                  bool open_incident, int64_t *incident_id, xn_error *err);
+/* Today's person on duty checks in: what was read (and which of the website's columns: ids of
+ * publishing columns, or NULL), any anomaly; open_incident opens an incident of the anomaly at
+ * once (*incident_id). XN_EDENIED for anyone not on duty today; a column that does not exist is
+ * XN_EINVAL (field "columns") before anything is stored. */
+int oblig_checkin(oblig_ctx *o, const audit_actor *actor, const char *read, const json_t *columns,
+                  const char *anomaly, bool open_incident, int64_t *incident_id, xn_error *err);
+/* The website's columns, for the check-in: {"items":[{id, name}]}. */
+int oblig_duty_columns_json(oblig_ctx *o, json_t **out, xn_error *err);
 /* A swap: the day's person on duty asks another 值班员 to take the day (a reason); a leader
  * who is neither of them approves (the roster changes) or refuses. Audited. */
 int oblig_swap_ask(oblig_ctx *o, const audit_actor *actor, const char *date, int64_t to_user,

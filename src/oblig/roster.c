@@ -100,19 +100,24 @@ int oblig_roster_json(oblig_ctx *o, const char *month, json_t **out, xn_error *e
             break;
         json_t *checkins = json_array();
         rc = store_prepare(c,
-                           "SELECT at, read_text, coalesce(anomaly, ''), coalesce(incident_id, 0)"
-                           " FROM duty_checkin WHERE day = $1 ORDER BY id",
+                           "SELECT at, read_text, coalesce(anomaly, ''), coalesce(incident_id, 0),"
+                           " coalesce(read_columns, '[]') FROM duty_checkin WHERE day = $1"
+                           " ORDER BY id",
                            &st, err);
         if (rc != XN_OK) {
             json_decref(checkins);
             break;
         }
         store_bind_int(st, 1, d);
-        while ((rc = store_step(st, err)) == STORE_ROW)
-            json_array_append_new(
-                checkins, json_pack("{s:I, s:s, s:s, s:I}", "at", (json_int_t)store_col_int(st, 0),
-                                    "read", store_col_text(st, 1), "anomaly", store_col_text(st, 2),
-                                    "incident_id", (json_int_t)store_col_int(st, 3)));
+        while ((rc = store_step(st, err)) == STORE_ROW) {
+            json_t *cols = json_loads(store_col_text(st, 4), 0, NULL);
+            json_array_append_new(checkins, json_pack("{s:I, s:s, s:o, s:s, s:I}", "at",
+                                                      (json_int_t)store_col_int(st, 0), "read",
+                                                      store_col_text(st, 1), "columns",
+                                                      cols ? cols : json_array(), "anomaly",
+                                                      store_col_text(st, 2), "incident_id",
+                                                      (json_int_t)store_col_int(st, 3)));
+        }
         if (rc < 0) {
             json_decref(checkins);
             break;
@@ -285,6 +290,7 @@ typedef struct checkin_ctx {
     const audit_actor *actor;
     int32_t day;
     const char *read, *anomaly;
+    json_t *columns; /* [{id, name}] read, or NULL */
     int64_t incident_id;
     int64_t id;
 } checkin_ctx;
@@ -301,8 +307,8 @@ static int checkin_tx(store_conn *tx, void *ctx, xn_error *err)
         return xn_fail(err, XN_EDENIED, "not_on_duty", "您不是今日的值班人员");
     rc =
         store_prepare(tx,
-                      "INSERT INTO duty_checkin (day, user_id, at, read_text, anomaly, incident_id)"
-                      " VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                      "INSERT INTO duty_checkin (day, user_id, at, read_text, anomaly, incident_id,"
+                      " read_columns) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
                       &st, err);
     if (rc != XN_OK)
         return rc;
@@ -318,6 +324,12 @@ static int checkin_tx(store_conn *tx, void *ctx, xn_error *err)
         store_bind_int(st, 6, x->incident_id);
     else
         store_bind_null(st, 6);
+    char *cols = x->columns ? json_dumps(x->columns, JSON_COMPACT) : NULL;
+    if (cols)
+        store_bind_text(st, 7, cols, -1);
+    else
+        store_bind_null(st, 7);
+    free(cols);
     if ((rc = store_step(st, err)) == STORE_ROW) {
         x->id = store_col_int(st, 0);
         store_stmt_done(st);
@@ -327,6 +339,8 @@ static int checkin_tx(store_conn *tx, void *ctx, xn_error *err)
     char date[XN_DATE_STR];
     xn_date_format(x->day, date);
     json_t *detail = json_pack("{s:s}", "read", x->read);
+    if (x->columns)
+        json_object_set(detail, "columns", x->columns);
     if (x->anomaly && *x->anomaly)
         json_object_set_new(detail, "anomaly", json_string(x->anomaly));
     if (x->incident_id)
@@ -334,8 +348,76 @@ static int checkin_tx(store_conn *tx, void *ctx, xn_error *err)
     return record(x->o, tx, x->actor, "duty.checkin", "duty_day", date, detail, err);
 }
 
-int oblig_checkin(oblig_ctx *o, const audit_actor *actor, const char *read, const char *anomaly,
-                  bool open_incident, int64_t *incident_id, xn_error *err)
+/* The columns read, by id: [{id, name}] with today's names; XN_EINVAL naming "columns" for
+ * anything that is not a list of existing columns' ids. */
+static int read_columns(store_conn *c, const json_t *ids, json_t **out, xn_error *err)
+{
+    *out = NULL;
+    if (!ids || json_is_null(ids))
+        return XN_OK;
+    if (!json_is_array(ids) || json_array_size(ids) > 500)
+        return xn_fail_field(err, XN_EINVAL, "bad_columns", "columns",
+                             "已读栏目须为栏目编号的列表（至多 500 个）");
+    json_t *list = json_array();
+    size_t i;
+    json_t *v;
+    int rc = XN_OK;
+    json_array_foreach(ids, i, v)
+    {
+        if (!json_is_integer(v)) {
+            rc = xn_fail_field(err, XN_EINVAL, "bad_columns", "columns", "栏目编号须为整数");
+            break;
+        }
+        store_stmt *st;
+        rc = store_prepare(c, "SELECT name FROM publish_column WHERE id = $1", &st, err);
+        if (rc != XN_OK)
+            break;
+        store_bind_int(st, 1, json_integer_value(v));
+        rc = store_step(st, err);
+        if (rc == STORE_ROW) {
+            json_array_append_new(list, json_pack("{s:I, s:s}", "id", json_integer_value(v), "name",
+                                                  store_col_text(st, 0)));
+            store_stmt_done(st);
+            rc = XN_OK;
+        } else if (rc >= 0) {
+            rc = xn_fail_field(err, XN_EINVAL, "no_column", "columns", "栏目 #%lld 不存在",
+                               (long long)json_integer_value(v));
+        }
+        if (rc != XN_OK)
+            break;
+    }
+    if (rc != XN_OK)
+        json_decref(list);
+    else
+        *out = list;
+    return rc;
+}
+
+int oblig_duty_columns_json(oblig_ctx *o, json_t **out, xn_error *err)
+{
+    store_conn *c;
+    int rc = store_acquire(o->opt.db, &c, err);
+    if (rc != XN_OK)
+        return rc;
+    store_stmt *st;
+    json_t *items = json_array();
+    rc = store_prepare(c, "SELECT id, name FROM publish_column ORDER BY id", &st, err);
+    while (rc == XN_OK && (rc = store_step(st, err)) == STORE_ROW) {
+        rc = XN_OK;
+        json_array_append_new(items, json_pack("{s:I, s:s}", "id", (json_int_t)store_col_int(st, 0),
+                                               "name", store_col_text(st, 1)));
+    }
+    store_release(c);
+    if (rc < 0) {
+        json_decref(items);
+        return rc;
+    }
+    *out = json_pack("{s:o}", "items", items);
+    return XN_OK;
+}
+
+int oblig_checkin(oblig_ctx *o, const audit_actor *actor, const char *read, const json_t *columns,
+                  const char *anomaly, bool open_incident, int64_t *incident_id, xn_error *err)
 {
     int rc = xn_check_text(read, OBLIG_MAX_REASON, XN_TEXT_FREE, true, "read", "读网情况", err);
     if (rc == XN_OK)
@@ -352,6 +434,8 @@ int oblig_checkin(oblig_ctx *o, const audit_actor *actor, const char *read, cons
         return rc;
     int64_t user = 0;
     rc = on_duty(c, x.day, &user, err);
+    if (rc == XN_OK && user == actor->id)
+        rc = read_columns(c, columns, &x.columns, err);
     store_release(c);
     if (rc != XN_OK)
         return rc;
@@ -366,10 +450,13 @@ int oblig_checkin(oblig_ctx *o, const audit_actor *actor, const char *read, cons
                           .note = anomaly,
                           .source = "duty"};
         rc = incident_open(o->opt.incidents, actor, &in, &x.incident_id, NULL, err);
-        if (rc != XN_OK)
+        if (rc != XN_OK) {
+            json_decref(x.columns);
             return rc;
+        }
     }
     rc = store_tx(o->opt.db, checkin_tx, &x, err);
+    json_decref(x.columns);
     if (rc == XN_OK && incident_id)
         *incident_id = x.incident_id;
     return rc;

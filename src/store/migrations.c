@@ -1274,6 +1274,13 @@ static const store_migration migrations[] = {
                " decided_by TEXT,"
                " decided_at INTEGER);",
     },
+    {
+        .version = 32,
+        .name = "the columns the person on duty read",
+        /* Room oblig/ (roster.c). read_columns: the website's columns read at a check-in (读网
+         * 值班, HS 附件3), as JSON [{id, name}] with the names as they were then. */
+        .sql = "ALTER TABLE duty_checkin ADD COLUMN read_columns TEXT;",
+    },
     {0, NULL, NULL, NULL, NULL},
 };
 

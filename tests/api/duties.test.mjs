@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, tempDir, waitFor, auditRows, request } from '../lib/server.mjs';
+import { startServer, tempDir, waitFor, auditRows, request, sqlite } from '../lib/server.mjs';
 import { adminClient, appointedClient, grantedClient } from '../lib/session.mjs';
 import { startClamd, EICAR } from '../lib/clamd.mjs';
 
@@ -139,13 +139,25 @@ test('check-in: only today’s person on duty; an anomaly opens an incident; a m
   clockAt('2026-10-01T08:40');
   let r = await duty2.call('POST', '/api/duty/checkin', { read: '门户网站首页及各栏目' });
   assert.equal(r.status, 403, r.body);
-  r = await duty.call('POST', '/api/duty/checkin', { read: '门户网站首页及各栏目', anomaly: '“通知公告”栏目出现乱码', open_incident: true });
+  // the website's columns, read one by one (读网值班): offered to the person on duty
+  const c1 = (await admin.call('POST', '/api/columns', { name: '通知公告', path: 'tzgg', stale_days: 14 })).json.id;
+  const c2 = (await admin.call('POST', '/api/columns', { name: '政务动态', path: 'zwdt', stale_days: 7 })).json.id;
+  assert.deepEqual((await duty.call('GET', '/api/duty/columns')).json.items.map((c) => c.name), ['通知公告', '政务动态']);
+  const incidents = Number(sqlite(server.db, 'SELECT count(*) FROM incident'));
+  for (const columns of [[c1, 99999], 'all', [c1, 'x']]) {
+    r = await duty.call('POST', '/api/duty/checkin', { read: '门户网站', columns, anomaly: '乱码', open_incident: true });
+    assert.equal(r.status, 400, JSON.stringify(columns));
+    assert.equal(r.json.error.field, 'columns');
+  }
+  assert.equal(Number(sqlite(server.db, 'SELECT count(*) FROM incident')), incidents, 'no incident opened for a refused check-in');
+  r = await duty.call('POST', '/api/duty/checkin', { read: '门户网站首页及各栏目', columns: [c1, c2], anomaly: '“通知公告”栏目出现乱码', open_incident: true });
   assert.equal(r.status, 201, r.body);
   assert.ok(r.json.incident_id > 0);
   const inc = await lead.call('GET', `/api/incidents/${r.json.incident_id}`);
   assert.equal(inc.json.source, 'duty');
   r = await lead.call('GET', '/api/duty/roster?month=2026-10');
   assert.equal(r.json.days[0].checkins.length, 1);
+  assert.deepEqual(r.json.days[0].checkins[0].columns, [{ id: c1, name: '通知公告' }, { id: c2, name: '政务动态' }]);
 
   // 10-08: nobody checks in; at 09:31 the leaders are told, once
   clockAt('2026-10-08T09:20');

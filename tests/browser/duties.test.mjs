@@ -55,6 +55,7 @@ describe('the roster and duty helpers, without a browser', () => {
   });
 });
 
+const columns = [];
 let srv; let clamd; let browser; let clockFile; let admin; let sec; let duty; let lead; let work;
 
 /** Sets the rules' clock to a Shanghai wall time, "2026-09-29T10:00". */
@@ -84,6 +85,8 @@ describe('the duty roster and the periodic duties', { timeout: 300_000 }, () => 
     duty = await grantedClient(srv, admin, sec, 'duty1', 'duty', { realName: '王值班' });
     await grantedClient(srv, admin, sec, 'duty2', 'duty', { realName: '李值班' });
     lead = await grantedClient(srv, admin, sec, 'lead1', 'leader', { realName: '张领导' });
+    for (const [name, path] of [['通知公告', 'tzgg'], ['政务动态', 'zwdt']])
+      columns.push((await admin.call('POST', '/api/columns', { name, path, stale_days: 14 })).json.id);
     work = tempDir();
     writeFileSync(join(work, '备份日志-第40周.txt'), '2026-09-28 全量备份完成\n');
     browser = await launch();
@@ -176,6 +179,10 @@ describe('the duty roster and the periodic duties', { timeout: 300_000 }, () => 
     // the incident is offered once an anomaly is written
     assert.equal(await page.getByTestId('duty-checkin-incident').count(), 0);
     await page.getByTestId('duty-checkin-read').fill('门户网站首页及各栏目');
+    // the website's columns, each ticked as it is read
+    await page.getByTestId(`duty-column-${columns[0]}`).click();
+    await page.getByTestId(`duty-column-${columns[1]}`).click();
+    assert.match(await form.innerText(), /已阅读的栏目（2\/2）/);
     await page.getByTestId('duty-checkin-anomaly').fill('“通知公告”栏目出现乱码');
     await page.getByTestId('duty-checkin-incident').click();
     await page.getByTestId('duty-checkin-submit').click();
@@ -188,6 +195,7 @@ describe('the duty roster and the periodic duties', { timeout: 300_000 }, () => 
     await checkins.waitFor();
     assert.match(await checkins.innerText(), /门户网站首页及各栏目/);
     assert.match(await checkins.innerText(), /异常：“通知公告”栏目出现乱码/);
+    assert.match(await checkins.innerText(), /已读栏目：通知公告、政务动态/);
     assert.match(await page.getByTestId('duty-checkin-count').innerText(), /今日已签到 1 次/);
     await S.shot('duty-checked-in');
     const inc = await lead.call('GET', `/api/incidents/${incident}`);
