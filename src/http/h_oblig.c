@@ -260,6 +260,19 @@ int http_h_duty_checkin(http_req *req, http_resp *resp)
     return http_json(resp, 201, out);
 }
 
+int http_h_duty_handover(http_req *req, http_resp *resp)
+{
+    xn_error err;
+    const char *note = NULL;
+    int rc = http_body_string(req, "note", OBLIG_MAX_REASON, true, &note, &err);
+    audit_actor actor = auth_actor(req->who);
+    if (rc == XN_OK)
+        rc = oblig_handover(req->app->oblig, &actor, note, &err);
+    if (rc != XN_OK)
+        return http_refuse(req, resp, &err, "duty.handover", "duty_day", NULL);
+    return http_json(resp, 201, json_pack("{s:b}", "handed_over", true));
+}
+
 int http_h_duty_columns(http_req *req, http_resp *resp)
 {
     json_t *out = NULL;

@@ -376,6 +376,7 @@ int http_h_duty_plan(http_req *req, http_resp *resp);
 int http_h_duty_key_date(http_req *req, http_resp *resp);
 int http_h_duty_checkin(http_req *req, http_resp *resp);
 int http_h_duty_columns(http_req *req, http_resp *resp);
+int http_h_duty_handover(http_req *req, http_resp *resp);
 int http_h_inspections(http_req *req, http_resp *resp);
 int http_h_notices(http_req *req, http_resp *resp);
 int http_h_duty_swaps(http_req *req, http_resp *resp);

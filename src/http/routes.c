@@ -279,6 +279,8 @@ const http_route http_routes[] = {
      "ask another 值班员 to take one's day {date, to_user_id, reason}"},
     {"POST", "/api/duty/swaps/:id/decide", http_h_duty_swap_decide, J, "duty.approve",
      "a leader approves or refuses a swap {approve}"},
+    {"POST", "/api/duty/handover", http_h_duty_handover, J, "duty.watch",
+     "today's person on duty hands over, once checked in {note} (one a day)"},
     {"GET", "/api/duty/columns", http_h_duty_columns, 0, "duty.watch",
      "the website's columns, to record which were read at a check-in"},
     {"POST", "/api/duty/checkin", http_h_duty_checkin, J, "duty.watch",

@@ -170,8 +170,9 @@ int oblig_notices_json(oblig_ctx *o, int64_t viewer, bool all, json_t **out, xn_
 /* ---- the duty roster (MON-2, ORG-4, HS 附件3) ---------------------------------------------- */
 
 /* {month, days:[{date, weekday, holiday, needs_leader, key_date?, on_duty:{id, name, phone}|null,
- *  leader, checkins:[{at, read, columns:[{id, name}], anomaly, incident_id}]}], gaps,
- *  without_leader}; month
+ *  leader, checkins:[{at, read, columns:[{id, name}], anomaly, incident_id}],
+ *  handover:{at, by, note}|null}], gaps, without_leader, last_handover:{date, at, by, note}|null
+ *  (the newest before today)}; month
  * "YYYY-MM". */
 int oblig_roster_json(oblig_ctx *o, const char *month, json_t **out, xn_error *err);
 /* Plans a day (today or later): a 值班员 on duty, and a leader (领导) — required on holidays and
@@ -186,6 +187,10 @@ int oblig_key_date_set(oblig_ctx *o, const audit_actor *actor, const char *date,
  * XN_EINVAL (field "columns") before anything is stored. */
 int oblig_checkin(oblig_ctx *o, const audit_actor *actor, const char *read, const json_t *columns,
                   const char *anomaly, bool open_incident, int64_t *incident_id, xn_error *err);
+/* Today's person on duty hands over (交接班), once checked in: what is pending for the next
+ * one. One a day (XN_ECONFLICT the second time); audited. The roster shows it on its day and,
+ * as last_handover, to whoever is on duty after. */
+int oblig_handover(oblig_ctx *o, const audit_actor *actor, const char *note, xn_error *err);
 /* The website's columns, for the check-in: {"items":[{id, name}]}. */
 int oblig_duty_columns_json(oblig_ctx *o, json_t **out, xn_error *err);
 /* A swap: the day's person on duty asks another 值班员 to take the day (a reason); a leader

@@ -65,6 +65,31 @@ static json_t *person(store_conn *c, int64_t id)
     return json_pack("{s:I, s:s, s:s}", "id", (json_int_t)id, "name", name, "phone", phone);
 }
 
+/* The handover of the day where `cond` holds for $1 (the newest of them): {date, at, by, note},
+ * or JSON null. */
+static json_t *handover_json(store_conn *c, const char *cond, int32_t day)
+{
+    char sql[200];
+    snprintf(sql, sizeof sql,
+             "SELECT day, at, by_name, note FROM duty_handover WHERE %s ORDER BY day DESC LIMIT 1",
+             cond);
+    store_stmt *st;
+    xn_error err;
+    if (store_prepare(c, sql, &st, &err) != XN_OK)
+        return json_null();
+    store_bind_int(st, 1, day);
+    json_t *out = json_null();
+    if (store_step(st, &err) == STORE_ROW) {
+        char date[XN_DATE_STR];
+        xn_date_format((int32_t)store_col_int(st, 0), date);
+        out =
+            json_pack("{s:s, s:I, s:s, s:s}", "date", date, "at", (json_int_t)store_col_int(st, 1),
+                      "by", store_col_text(st, 2), "note", store_col_text(st, 3));
+        store_stmt_done(st);
+    }
+    return out;
+}
+
 int oblig_roster_json(oblig_ctx *o, const char *month, json_t **out, xn_error *err)
 {
     int y = 0, m = 0;
@@ -128,21 +153,22 @@ int oblig_roster_json(oblig_ctx *o, const char *month, json_t **out, xn_error *e
         gaps += user == 0;
         leaderless += needs_leader && leader == 0;
         xn_date_format(d, date);
-        json_t *day = json_pack("{s:s, s:i, s:b, s:b, s:o, s:o, s:o}", "date", date, "weekday",
-                                xn_date_weekday(d), "holiday", holiday, "needs_leader",
-                                needs_leader, "on_duty", person(c, user), "leader",
-                                person(c, leader), "checkins", checkins);
+        json_t *day = json_pack(
+            "{s:s, s:i, s:b, s:b, s:o, s:o, s:o, s:o}", "date", date, "weekday", xn_date_weekday(d),
+            "holiday", holiday, "needs_leader", needs_leader, "on_duty", person(c, user), "leader",
+            person(c, leader), "checkins", checkins, "handover", handover_json(c, "day = $1", d));
         if (*kd)
             json_object_set_new(day, "key_date", json_string(kd));
         json_array_append_new(days, day);
     }
+    json_t *last = rc == XN_OK ? handover_json(c, "day < $1", xn_date_of(rules_now(o))) : NULL;
     store_release(c);
     if (rc != XN_OK) {
         json_decref(days);
         return rc;
     }
-    *out = json_pack("{s:s, s:o, s:i, s:i}", "month", month, "days", days, "gaps", gaps,
-                     "without_leader", leaderless);
+    *out = json_pack("{s:s, s:o, s:i, s:i, s:o}", "month", month, "days", days, "gaps", gaps,
+                     "without_leader", leaderless, "last_handover", last ? last : json_null());
     return XN_OK;
 }
 
@@ -220,9 +246,7 @@ static int plan_tx(store_conn *tx, void *ctx, xn_error *err)
         store_bind_int(st, 3, x->leader);
     else
         store_bind_null(st, 3);
-    store_bind_text(
-        st, 4, x->actor->real_name && *x->actor->real_name ? x->actor->real_name : x->actor->name,
-        -1);
+    store_bind_text(st, 4, oblig_actor_name(x->actor), -1);
     store_bind_int(st, 5, rules_now(x->o));
     rc = store_step(st, err);
     store_stmt_done(st);
@@ -462,6 +486,68 @@ int oblig_checkin(oblig_ctx *o, const audit_actor *actor, const char *read, cons
     return rc;
 }
 
+typedef struct handover_ctx {
+    oblig_ctx *o;
+    const audit_actor *actor;
+    const char *note;
+} handover_ctx;
+
+static int handover_tx(store_conn *tx, void *ctx, xn_error *err)
+{
+    handover_ctx *x = ctx;
+    int32_t day = xn_date_of(rules_now(x->o));
+    int64_t user = 0;
+    int rc = on_duty(tx, day, &user, err);
+    if (rc != XN_OK)
+        return rc;
+    if (user != x->actor->id)
+        return xn_fail(err, XN_EDENIED, "not_on_duty", "您不是今日的值班人员");
+    store_stmt *st;
+    rc = store_prepare(tx, "SELECT 1 FROM duty_checkin WHERE day = $1 AND user_id = $2 LIMIT 1",
+                       &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, day);
+    store_bind_int(st, 2, user);
+    rc = store_step(st, err);
+    if (rc == STORE_ROW)
+        store_stmt_done(st);
+    if (rc < 0)
+        return rc;
+    if (rc != STORE_ROW)
+        return xn_fail(err, XN_ECONFLICT, "not_checked_in", "请先签到，再交班");
+    rc = store_prepare(tx,
+                       "INSERT INTO duty_handover (day, user_id, by_name, at, note) VALUES ($1, $2,"
+                       " $3, $4, $5) ON CONFLICT (day) DO NOTHING",
+                       &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, day);
+    store_bind_int(st, 2, user);
+    store_bind_text(st, 3, oblig_actor_name(x->actor), -1);
+    store_bind_int(st, 4, rules_now(x->o));
+    store_bind_text(st, 5, x->note, -1);
+    rc = store_step(st, err);
+    store_stmt_done(st);
+    if (rc < 0)
+        return rc;
+    if (store_changes(tx) == 0)
+        return xn_fail(err, XN_ECONFLICT, "handed_over", "今日已交班");
+    char date[XN_DATE_STR];
+    xn_date_format(day, date);
+    return record(x->o, tx, x->actor, "duty.handover", "duty_day", date,
+                  json_pack("{s:s}", "note", x->note), err);
+}
+
+int oblig_handover(oblig_ctx *o, const audit_actor *actor, const char *note, xn_error *err)
+{
+    int rc = xn_check_text(note, OBLIG_MAX_REASON, XN_TEXT_FREE, true, "note", "交班事项", err);
+    if (rc != XN_OK)
+        return rc;
+    handover_ctx x = {.o = o, .actor = actor, .note = note};
+    return store_tx(o->opt.db, handover_tx, &x, err);
+}
+
 /* ---- the missing check-in ---------------------------------------------------------------- */
 
 typedef struct watch_ctx {
@@ -629,9 +715,7 @@ static int swap_decide_tx(store_conn *tx, void *ctx, xn_error *err)
         return rc;
     store_bind_int(st, 1, x->id);
     store_bind_text(st, 2, x->approve ? "approved" : "rejected", -1);
-    store_bind_text(
-        st, 3, x->actor->real_name && *x->actor->real_name ? x->actor->real_name : x->actor->name,
-        -1);
+    store_bind_text(st, 3, oblig_actor_name(x->actor), -1);
     store_bind_int(st, 4, rules_now(x->o));
     rc = store_step(st, err);
     store_stmt_done(st);

@@ -1281,6 +1281,18 @@ static const store_migration migrations[] = {
          * 值班, HS 附件3), as JSON [{id, name}] with the names as they were then. */
         .sql = "ALTER TABLE duty_checkin ADD COLUMN read_columns TEXT;",
     },
+    {
+        .version = 33,
+        .name = "the duty handover",
+        /* Room oblig/ (roster.c). duty_handover: what the person on duty hands over at the end
+         * of the day (交接班), one a day, shown to whoever is on duty next. */
+        .sql = "CREATE TABLE duty_handover ("
+               " day INTEGER PRIMARY KEY,"
+               " user_id INTEGER NOT NULL,"
+               " by_name TEXT NOT NULL,"
+               " at INTEGER NOT NULL,"
+               " note TEXT NOT NULL);",
+    },
     {0, NULL, NULL, NULL, NULL},
 };
 

@@ -158,6 +158,22 @@ test('check-in: only today’s person on duty; an anomaly opens an incident; a m
   r = await lead.call('GET', '/api/duty/roster?month=2026-10');
   assert.equal(r.json.days[0].checkins.length, 1);
   assert.deepEqual(r.json.days[0].checkins[0].columns, [{ id: c1, name: '通知公告' }, { id: c2, name: '政务动态' }]);
+  // the handover at the end of the day: only by the person on duty, once checked in, once a day
+  r = await duty2.call('POST', '/api/duty/handover', { note: '无' });
+  assert.equal(r.status, 403, r.body);
+  r = await duty.call('POST', '/api/duty/handover', { note: '' });
+  assert.equal(r.status, 400, r.body);
+  assert.equal(r.json.error.field, 'note');
+  r = await duty.call('POST', '/api/duty/handover', { note: '“通知公告”乱码已报事件，待技术人员修复后复查' });
+  assert.equal(r.status, 201, r.body);
+  r = await duty.call('POST', '/api/duty/handover', { note: '再交一次' });
+  assert.equal(r.status, 409, r.body);
+  assert.equal(r.json.error.code, 'handed_over');
+  r = await lead.call('GET', '/api/duty/roster?month=2026-10');
+  assert.equal(r.json.days[0].handover.note, '“通知公告”乱码已报事件，待技术人员修复后复查');
+  assert.equal(r.json.days[0].handover.by, '王值班');
+  assert.equal(r.json.last_handover, null, 'nothing before today');
+  assert.equal(auditRows(server.db, 'duty.handover').filter((a) => a.result === 'ok').length, 1);
 
   // 10-08: nobody checks in; at 09:31 the leaders are told, once
   clockAt('2026-10-08T09:20');
@@ -169,6 +185,12 @@ test('check-in: only today’s person on duty; an anomaly opens an incident; a m
   assert.equal(auditRows(server.db, 'duty.checkin_missed').length, 1, 'once');
   const bell = await lead.call('GET', '/api/me/notifications');
   assert.ok(JSON.stringify(bell.json).includes('李值班'), JSON.stringify(bell.json).slice(0, 300));
+  // 10-08's person on duty has not checked in: no handover yet; the last one is 10-01's
+  r = await duty2.call('POST', '/api/duty/handover', { note: '无' });
+  assert.equal(r.status, 409, r.body);
+  assert.equal(r.json.error.code, 'not_checked_in');
+  r = await duty2.call('GET', '/api/duty/roster?month=2026-10');
+  assert.equal(r.json.last_handover.date, '2026-10-01');
 });
 
 test('the security administrator changes a duty; a rule that cannot fire is refused and nothing changes', async () => {

@@ -197,6 +197,12 @@ describe('the duty roster and the periodic duties', { timeout: 300_000 }, () => 
     assert.match(await checkins.innerText(), /异常：“通知公告”栏目出现乱码/);
     assert.match(await checkins.innerText(), /已读栏目：通知公告、政务动态/);
     assert.match(await page.getByTestId('duty-checkin-count').innerText(), /今日已签到 1 次/);
+    // the handover for whoever is on duty next
+    await page.getByTestId('duty-handover-note').fill('乱码已报事件，待修复后复查');
+    await page.getByTestId('duty-handover-submit').click();
+    await page.getByTestId('duty-notice').filter({ hasText: '已交班' }).waitFor();
+    assert.match(await page.getByTestId('duty-handover-2026-10-01').innerText(), /交班：乱码已报事件，待修复后复查/);
+    assert.equal(await page.getByTestId('duty-handover-note').count(), 0, 'once a day');
     await S.shot('duty-checked-in');
     const inc = await lead.call('GET', `/api/incidents/${incident}`);
     assert.equal(inc.json.source, 'duty');
