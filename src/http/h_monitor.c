@@ -146,6 +146,20 @@ int http_h_guard_manifest(http_req *req, http_resp *resp)
     return http_json(resp, 200, out);
 }
 
+/* The site's signing key and the current manifest's digest, for the administrator enrolling an
+ * agent with --key (read here, typed there: the agent pins what the administrator saw). */
+int http_h_guard_site_key(http_req *req, http_resp *resp)
+{
+    json_t *doc = NULL;
+    xn_error err;
+    if (publish_guard_manifest(req->app->publish, NULL, &doc, &err) != XN_OK)
+        return http_fail(req, resp, &err);
+    json_t *out = json_pack("{s:O, s:O}", "public_key", json_object_get(doc, "public_key"),
+                            "digest", json_object_get(doc, "digest"));
+    json_decref(doc);
+    return http_json(resp, 200, out);
+}
+
 /* An approved file by its digest, for an agent's store. */
 int http_h_guard_file(http_req *req, http_resp *resp)
 {

@@ -401,6 +401,7 @@ int http_h_guard_report(http_req *req, http_resp *resp);
 int http_h_guard_agents(http_req *req, http_resp *resp);
 int http_h_guard_manifest(http_req *req, http_resp *resp);
 int http_h_guard_file(http_req *req, http_resp *resp);
+int http_h_guard_site_key(http_req *req, http_resp *resp);
 /* incidents (h_incidents.c) */
 int http_h_incidents(http_req *req, http_resp *resp);
 /* registers (h_registers.c) */

@@ -61,6 +61,7 @@ test('the manifest and files are for agents only: no token, a token of another s
   const auth = { Authorization: `Bearer ${token}` };
   r = await request(server.url, '/api/guard/manifest', { headers: auth });
   assert.equal(r.status, 404, 'nothing published yet');
+  assert.equal((await admin.call('GET', '/api/guard/site-key')).status, 404, 'no site key to show yet');
   r = await request(server.url, '/api/guard/files/..%2f..%2fetc%2fpasswd', { headers: auth });
   assert.ok(r.status === 400 || r.status === 404, `a path is no digest: ${r.status}`);
   r = await request(server.url, `/api/guard/files/${'Z'.repeat(64)}`, { headers: auth });
@@ -78,6 +79,11 @@ test('enrol pins the server key and stores every approved file; a wrong --key is
   const first = await publish('关于开展网络安全检查的通知', '各单位：请于本月底前完成自查。');
   await waitFor(() => fs.existsSync(path.join(dir, 'publish', 'manifest')) && serverManifest().includes(first.published_path), 'the signed manifest');
   const pub = fs.readFileSync(path.join(dir, 'publish', 'manifest.pub'), 'utf8').trim();
+  // the key the administrator reads on 防篡改, to type into the enrolment
+  const shown = await admin.call('GET', '/api/guard/site-key');
+  assert.equal(shown.status, 200, shown.body);
+  assert.equal(shown.json.public_key, pub);
+  assert.equal((await editor.call('GET', '/api/guard/site-key')).status, 403, 'monitor.read only');
   let r = guard('enrol', '--state', state, '--server', server.url, '--token', token, '--key', 'ab'.repeat(32));
   assert.equal(r.status, 1);
   assert.match(r.stderr, /not the one given with --key/);

@@ -131,6 +131,8 @@ describe('防篡改', { timeout: 180_000 }, () => {
 
     // how to enrol another: this server's address in the command; issuing tokens is not theirs
     assert.match(await page.getByTestId('tamper-run-cmd').innerText(), new RegExp(`--server ${srv.url.replace(/\./g, '\\.')} --token`));
+    // nothing published here: only the local baseline is offered, no site key
+    assert.equal(await page.getByTestId('tamper-enrol-published').count(), 0);
     assert.equal(await page.getByTestId('tamper-tokens-link').count(), 0);
     await D.shot('tamper-duty');
 
