@@ -125,6 +125,35 @@ test(`a write storm (${mode}) still ends with the tree identical to the manifest
   assert.equal(guard('verify', '--root', root, '--state', state).status, 0);
 });
 
+for (const [mode, flags] of MODES)
+test(`a queue overflow (${mode}) triggers a full scan at once and the tree ends identical`, async (t) => {
+  const { root, state } = tree();
+  for (let i = 0; i < 300; i++) fs.writeFileSync(path.join(root, 'a', `f${i}.html`), `${i}\n`);
+  assert.equal(guard('baseline', '--root', root, '--state', state).status, 0);
+  const p = spawn(BIN, ['guard', 'run', '--root', root, '--state', state, ...flags]);
+  t.after(() => { if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL'); });
+  let out = '';
+  p.stdout.on('data', (d) => (out += d));
+  await sleep(400);
+  // the agent stopped while far more events than the kernel queues (16,384) happen: the kernel
+  // merges the events of one file, so 17,000 files are dropped in, and the approved ones changed
+  p.kill('SIGSTOP');
+  for (let i = 0; i < 300; i++) fs.writeFileSync(path.join(root, 'a', `f${i}.html`), 'storm');
+  for (let i = 0; i < 17000; i++) fs.writeFileSync(path.join(root, 'a', `drop${i}.php`), '<?php');
+  p.kill('SIGCONT');
+  let until = Date.now() + 30000;
+  while (!out.includes('"event":"overflow_rescan"') && Date.now() < until) await sleep(100);
+  assert.ok(out.includes('"event":"overflow_rescan"'), 'the overflow was reported');
+  // the full scan: every approved file back, every dropped one in quarantine
+  until = Date.now() + 60000;
+  while (guard('verify', '--root', root, '--state', state).status !== 0 && Date.now() < until) await sleep(500);
+  p.kill('SIGTERM');
+  await new Promise((r) => p.on('exit', r));
+  assert.equal(guard('verify', '--root', root, '--state', state).status, 0);
+  assert.equal(fs.readFileSync(path.join(root, 'a', 'f7.html'), 'utf8'), '7\n');
+  assert.ok(fs.readdirSync(path.join(state, 'quarantine')).length >= 17000);
+});
+
 test('--block: a reader of a tampered file gets EPERM or the approved page, never the tampered bytes', { skip: !ROOT && 'needs CAP_SYS_ADMIN' }, async (t) => {
   const { root, state } = tree();
   assert.equal(guard('baseline', '--root', root, '--state', state).status, 0);
