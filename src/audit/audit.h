@@ -36,6 +36,10 @@ typedef struct audit_actor {
                             * not part of the audit record; NULL when unknown */
 } audit_actor;
 
+/* The name a record people read shows for the actor: the real name, else the account; 系统
+ * for the system or no actor. */
+const char *audit_actor_name(const audit_actor *a);
+
 /* The actor of what the server does on its own (schedules, retention, start-up). */
 extern const audit_actor audit_system_actor;
 

@@ -529,6 +529,14 @@ int audit_append(audit_trail *t, store_conn *tx, const audit_event *ev, xn_error
     return rc;
 }
 
+const char *audit_actor_name(const audit_actor *a)
+{
+    if (a && a->real_name && *a->real_name)
+        return a->real_name;
+    return a && a->name && *a->name && (!a->kind || strcmp(a->kind, "system") != 0) ? a->name
+                                                                                    : "系统";
+}
+
 int audit_record_change(audit_trail *t, store_conn *tx, const audit_actor *actor,
                         const char *action, const char *object_type, int64_t object_id,
                         json_t *detail, int64_t *seq, xn_error *err)

@@ -56,13 +56,6 @@ static int free_text(const char *s, const char *field, const char *label, bool r
     return xn_check_text(s, INCIDENT_MAX_TEXT, XN_TEXT_FREE, required, field, label, err);
 }
 
-static const char *actor_name(const audit_actor *a)
-{
-    if (a && a->real_name && *a->real_name)
-        return a->real_name;
-    return a && a->name && *a->name && strcmp(a->kind, "system") != 0 ? a->name : "系统";
-}
-
 /* Brings the clocks job forward to rules time at (never further than one period ahead: the
  * periodic run looks again by then), inside tx. */
 static int schedule_at(incident_ctx *c, store_conn *tx, int64_t at, xn_error *err)
@@ -90,7 +83,7 @@ static int add_entry(store_conn *tx, int64_t id, int64_t at, const char *type,
     store_bind_int(st, 1, id);
     store_bind_int(st, 2, at);
     store_bind_text(st, 3, type, -1);
-    store_bind_text(st, 4, actor_name(actor), -1);
+    store_bind_text(st, 4, audit_actor_name(actor), -1);
     if (clock)
         store_bind_text(st, 5, clock, -1);
     else
@@ -233,7 +226,7 @@ static int open_tx(store_conn *tx, void *ctx, xn_error *err)
         store_bind_null(st, 6);
     store_bind_int(st, 7, o->detected);
     store_bind_int(st, 8, o->now);
-    store_bind_text(st, 9, actor_name(o->actor), -1);
+    store_bind_text(st, 9, audit_actor_name(o->actor), -1);
     rc = store_step(st, err);
     if (rc != STORE_ROW)
         return rc < 0 ? rc : xn_fail(err, XN_EIO, "db_error", "no id for the new incident");
@@ -434,7 +427,7 @@ static int meet_tx(store_conn *tx, void *ctx, xn_error *err)
     store_bind_int(st, 1, x->id);
     store_bind_text(st, 2, x->key, -1);
     store_bind_int(st, 3, x->now);
-    store_bind_text(st, 4, actor_name(x->actor), -1);
+    store_bind_text(st, 4, audit_actor_name(x->actor), -1);
     if (x->text)
         store_bind_text(st, 5, x->text, -1);
     else
@@ -502,7 +495,7 @@ static int suspend_tx(store_conn *tx, void *ctx, xn_error *err)
         if (rc != XN_OK)
             return rc;
         store_bind_int(st, 3, x->now);
-        store_bind_text(st, 4, actor_name(x->actor), -1);
+        store_bind_text(st, 4, audit_actor_name(x->actor), -1);
         store_bind_text(st, 5, x->text, -1);
     } else {
         /* the clock resumes with the time it had left when it was suspended */
@@ -597,7 +590,7 @@ static int step_tx(store_conn *tx, void *ctx, xn_error *err)
     store_bind_int(st, 1, x->id);
     store_bind_int(st, 2, x->step);
     store_bind_int(st, 3, x->now);
-    store_bind_text(st, 4, actor_name(x->actor), -1);
+    store_bind_text(st, 4, audit_actor_name(x->actor), -1);
     if ((rc = store_step(st, err)) < 0)
         return rc;
     if (store_changes(tx) == 0)
@@ -731,7 +724,7 @@ static int close_decide_tx(store_conn *tx, void *ctx, xn_error *err)
                            &st, err);
         if (rc != XN_OK)
             return rc;
-        store_bind_text(st, 2, actor_name(x->actor), -1);
+        store_bind_text(st, 2, audit_actor_name(x->actor), -1);
         store_bind_int(st, 3, x->now);
         store_bind_int(st, 4, x->now + INCIDENT_KEEP_DAYS * US_PER_DAY);
     } else {

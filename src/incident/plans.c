@@ -6,11 +6,6 @@
 
 #define US_PER_DAY (86400 * INT64_C(1000000))
 
-static const char *person(const audit_actor *a)
-{
-    return a->real_name && *a->real_name ? a->real_name : a->name;
-}
-
 /* A file given for a plan or a drill: one's own upload that passed the virus check. */
 static int own_clean_file(incident_ctx *c, const audit_actor *actor, int64_t id, const char *field,
                           xn_error *err)
@@ -77,7 +72,7 @@ static int plan_create_tx(store_conn *tx, void *ctx, xn_error *err)
     store_bind_text(st, 4, p->kinds, -1);
     bind_opt_int(st, 5, p->in->file_id);
     store_bind_int(st, 6, p->actor->id);
-    store_bind_text(st, 7, person(p->actor), -1);
+    store_bind_text(st, 7, audit_actor_name(p->actor), -1);
     store_bind_int(st, 8, p->now);
     rc = store_step(st, err);
     if (rc != STORE_ROW)
@@ -140,7 +135,7 @@ static int plan_approve_tx(store_conn *tx, void *ctx, xn_error *err)
     if (rc != XN_OK)
         return rc;
     store_bind_int(st, 1, p->id);
-    store_bind_text(st, 2, person(p->actor), -1);
+    store_bind_text(st, 2, audit_actor_name(p->actor), -1);
     store_bind_int(st, 3, p->now);
     if ((rc = store_step(st, err)) < 0)
         return rc;
@@ -267,7 +262,7 @@ static int drill_create_tx(store_conn *tx, void *ctx, xn_error *err)
     bind_opt_int(st, 9, in->flow_file_id);
     bind_opt_int(st, 10, in->record_file_id);
     bind_opt_int(st, 11, in->incident_id);
-    store_bind_text(st, 12, person(d->actor), -1);
+    store_bind_text(st, 12, audit_actor_name(d->actor), -1);
     store_bind_int(st, 13, d->now);
     rc = store_step(st, err);
     if (rc != STORE_ROW)

@@ -134,9 +134,7 @@ static int create_tx(store_conn *tx, void *ctx, xn_error *err)
     bind_opt(st, 8, in->allow_hosts);
     store_bind_int(st, 9, in->publish_target);
     store_bind_int(st, 10, monitor_now(x->m));
-    store_bind_text(
-        st, 11, x->actor->real_name && *x->actor->real_name ? x->actor->real_name : x->actor->name,
-        -1);
+    store_bind_text(st, 11, audit_actor_name(x->actor), -1);
     store_bind_int(st, 12, in->ipv6);
     if ((rc = store_step(st, err)) == STORE_ROW) {
         x->id = store_col_int(st, 0);

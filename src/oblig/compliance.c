@@ -191,7 +191,7 @@ static int decide_tx(store_conn *tx, void *ctx, xn_error *err)
             store_bind_int(st, 4, x->file_id);
         else
             store_bind_null(st, 4);
-        store_bind_text(st, 5, oblig_actor_name(x->actor), -1);
+        store_bind_text(st, 5, audit_actor_name(x->actor), -1);
         store_bind_int(st, 6, now_of(x->o));
     }
     rc = store_step(st, err);

@@ -389,7 +389,7 @@ static int evidence_tx(store_conn *tx, void *ctx, xn_error *err)
     store_bind_int(st, 3, x->file_id);
     store_bind_text(st, 4, x->note, -1);
     store_bind_int(st, 5, x->actor->id);
-    store_bind_text(st, 6, oblig_actor_name(x->actor), -1);
+    store_bind_text(st, 6, audit_actor_name(x->actor), -1);
     store_bind_int(st, 7, x->o->opt.auth ? auth_now(x->o->opt.auth) : xn_now_us());
     rc = store_step(st, err);
     store_stmt_done(st);
@@ -522,7 +522,7 @@ static int update_tx(store_conn *tx, void *ctx, xn_error *err)
     store_bind_int(st, 4, new_every);
     store_bind_int(st, 5, x->enabled);
     store_bind_int(st, 6, x->o->opt.auth ? auth_now(x->o->opt.auth) : xn_now_us());
-    store_bind_text(st, 7, oblig_actor_name(x->actor), -1);
+    store_bind_text(st, 7, audit_actor_name(x->actor), -1);
     rc = store_step(st, err);
     store_stmt_done(st);
     if (rc < 0)
@@ -689,7 +689,7 @@ static int add_tx(store_conn *tx, void *ctx, xn_error *err)
     store_bind_int(st, 5, x->every);
     store_bind_text(st, 6, x->owner, -1);
     store_bind_int(st, 7, now);
-    store_bind_text(st, 8, oblig_actor_name(x->actor), -1);
+    store_bind_text(st, 8, audit_actor_name(x->actor), -1);
     store_bind_text(st, 9, x->evidence, -1);
     if ((rc = store_step(st, err)) == STORE_ROW) {
         x->id = store_col_int(st, 0);

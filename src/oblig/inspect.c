@@ -10,11 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *oblig_actor_name(const audit_actor *a)
-{
-    return a->real_name && *a->real_name ? a->real_name : a->name;
-}
-
 static int64_t rules_now(const oblig_ctx *o)
 {
     return o->opt.auth ? auth_now(o->opt.auth) : xn_now_us();
@@ -59,7 +54,7 @@ static int create_tx(store_conn *tx, void *ctx, xn_error *err)
     store_bind_text(st, 1, x->kind, -1);
     store_bind_text(st, 2, x->title, -1);
     store_bind_int(st, 3, rules_now(x->o));
-    store_bind_text(st, 4, oblig_actor_name(x->actor), -1);
+    store_bind_text(st, 4, audit_actor_name(x->actor), -1);
     if ((rc = store_step(st, err)) == STORE_ROW) {
         x->id = store_col_int(st, 0);
         store_stmt_done(st);
@@ -128,7 +123,7 @@ static int finding_tx(store_conn *tx, void *ctx, xn_error *err)
     store_bind_text(st, 2, x->req, -1);
     store_bind_text(st, 3, x->finding, -1);
     store_bind_text(st, 4, x->note ? x->note : "", -1);
-    store_bind_text(st, 5, oblig_actor_name(x->actor), -1);
+    store_bind_text(st, 5, audit_actor_name(x->actor), -1);
     store_bind_int(st, 6, rules_now(x->o));
     rc = store_step(st, err);
     store_stmt_done(st);
@@ -194,7 +189,7 @@ static int rectify_tx(store_conn *tx, void *ctx, xn_error *err)
     store_bind_text(st, 5, name, -1);
     store_bind_text(st, 6, x->due, -1);
     store_bind_int(st, 7, rules_now(x->o));
-    store_bind_text(st, 8, oblig_actor_name(x->actor), -1);
+    store_bind_text(st, 8, audit_actor_name(x->actor), -1);
     if ((rc = store_step(st, err)) == STORE_ROW) {
         x->rect = store_col_int(st, 0);
         store_stmt_done(st);
@@ -340,7 +335,7 @@ static int verify_tx(store_conn *tx, void *ctx, xn_error *err)
         return rc;
     store_bind_int(st, 1, x->rect);
     store_bind_text(st, 2, x->approve ? "verified" : "open", -1);
-    store_bind_text(st, 3, oblig_actor_name(x->actor), -1);
+    store_bind_text(st, 3, audit_actor_name(x->actor), -1);
     store_bind_int(st, 4, rules_now(x->o));
     store_bind_text(st, 5, x->note ? x->note : "", -1);
     rc = store_step(st, err);

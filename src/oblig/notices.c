@@ -50,7 +50,7 @@ static int send_tx(store_conn *tx, void *ctx, xn_error *err)
     store_bind_text(st, 2, x->title, -1);
     store_bind_text(st, 3, x->body, -1);
     store_bind_text(st, 4, x->group, -1);
-    store_bind_text(st, 5, oblig_actor_name(x->actor), -1);
+    store_bind_text(st, 5, audit_actor_name(x->actor), -1);
     store_bind_int(st, 6, now);
     if ((rc = store_step(st, err)) == STORE_ROW) {
         x->id = store_col_int(st, 0);

@@ -36,9 +36,6 @@ extern const oblig_check oblig_checks[];
 extern const size_t oblig_checks_count;
 const oblig_check *oblig_check_for(const char *id);
 
-/* The name a record shows for who did it: the real name, else the account. */
-const char *oblig_actor_name(const audit_actor *a);
-
 void oblig_evidence(oblig_finding *f, const char *kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

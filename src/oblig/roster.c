@@ -246,7 +246,7 @@ static int plan_tx(store_conn *tx, void *ctx, xn_error *err)
         store_bind_int(st, 3, x->leader);
     else
         store_bind_null(st, 3);
-    store_bind_text(st, 4, oblig_actor_name(x->actor), -1);
+    store_bind_text(st, 4, audit_actor_name(x->actor), -1);
     store_bind_int(st, 5, rules_now(x->o));
     rc = store_step(st, err);
     store_stmt_done(st);
@@ -524,7 +524,7 @@ static int handover_tx(store_conn *tx, void *ctx, xn_error *err)
         return rc;
     store_bind_int(st, 1, day);
     store_bind_int(st, 2, user);
-    store_bind_text(st, 3, oblig_actor_name(x->actor), -1);
+    store_bind_text(st, 3, audit_actor_name(x->actor), -1);
     store_bind_int(st, 4, rules_now(x->o));
     store_bind_text(st, 5, x->note, -1);
     rc = store_step(st, err);
@@ -715,7 +715,7 @@ static int swap_decide_tx(store_conn *tx, void *ctx, xn_error *err)
         return rc;
     store_bind_int(st, 1, x->id);
     store_bind_text(st, 2, x->approve ? "approved" : "rejected", -1);
-    store_bind_text(st, 3, oblig_actor_name(x->actor), -1);
+    store_bind_text(st, 3, audit_actor_name(x->actor), -1);
     store_bind_int(st, 4, rules_now(x->o));
     rc = store_step(st, err);
     store_stmt_done(st);

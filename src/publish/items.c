@@ -64,13 +64,6 @@ void publish_set_jobs(publish_ctx *p, jobs_runner *jobs)
     p->jobs = jobs;
 }
 
-static const char *actor_name(const audit_actor *a)
-{
-    if (a && a->real_name && *a->real_name)
-        return a->real_name;
-    return a && a->name && *a->name ? a->name : "系统";
-}
-
 int publish_record(publish_ctx *p, store_conn *tx, const audit_actor *actor, const char *action,
                    const char *object_type, int64_t id, json_t *detail, int64_t *seq, xn_error *err)
 {
@@ -138,7 +131,7 @@ static int column_tx(store_conn *tx, void *ctx, xn_error *err)
     store_bind_text(st, 2, x->path, -1);
     store_bind_int(st, 3, x->stale_days);
     store_bind_int(st, 4, publish_now(x->p));
-    store_bind_text(st, 5, actor_name(x->actor), -1);
+    store_bind_text(st, 5, audit_actor_name(x->actor), -1);
     if ((rc = store_step(st, err)) == STORE_ROW)
         x->id = store_col_int(st, 0);
     store_stmt_done(st);
@@ -239,7 +232,7 @@ static int source_tx(store_conn *tx, void *ctx, xn_error *err)
     store_bind_text(st, 1, x->name, -1);
     store_bind_text(st, 2, x->url, -1);
     store_bind_int(st, 3, publish_now(x->p));
-    store_bind_text(st, 4, actor_name(x->actor), -1);
+    store_bind_text(st, 4, audit_actor_name(x->actor), -1);
     rc = store_step(st, err);
     if (rc == STORE_ROW)
         x->id = store_col_int(st, 0);

@@ -11,13 +11,6 @@
 
 #define MSG_MAX_TEXT 20000 /* bytes of a message or an answer */
 
-static const char *actor_name(const audit_actor *a)
-{
-    if (a && a->real_name && *a->real_name)
-        return a->real_name;
-    return a && a->name && *a->name ? a->name : "系统";
-}
-
 typedef struct msg_ctx {
     publish_ctx *p;
     const audit_actor *actor;
@@ -59,7 +52,7 @@ static int exec_update(store_conn *tx, const char *sql, msg_ctx *x, xn_error *er
         return rc;
     store_bind_int(st, 1, x->id);
     store_bind_int(st, 2, publish_now(x->p));
-    store_bind_text(st, 3, actor_name(x->actor), -1);
+    store_bind_text(st, 3, audit_actor_name(x->actor), -1);
     if (strstr(sql, "$4"))
         store_bind_text(st, 4, x->text ? x->text : "", -1);
     if (strstr(sql, "$5"))
@@ -96,7 +89,7 @@ static int create_tx(store_conn *tx, void *ctx, xn_error *err)
     store_bind_text(st, 4, in->contact ? in->contact : "", -1);
     store_bind_text(st, 5, in->subject, -1);
     store_bind_text(st, 6, in->body, -1);
-    store_bind_text(st, 7, actor_name(x->actor), -1);
+    store_bind_text(st, 7, audit_actor_name(x->actor), -1);
     if ((rc = store_step(st, err)) == STORE_ROW) {
         x->id = store_col_int(st, 0);
         store_stmt_done(st);

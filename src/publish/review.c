@@ -36,13 +36,6 @@ typedef struct change {
     bool approved; /* the last level approved: the form was made */
 } change;
 
-static const char *actor_name(const audit_actor *a)
-{
-    if (a && a->real_name && *a->real_name)
-        return a->real_name;
-    return a && a->name && *a->name ? a->name : "系统";
-}
-
 static int load(store_conn *tx, int64_t id, item_row *r, xn_error *err)
 {
     store_stmt *st;
@@ -232,7 +225,7 @@ static int add_version(change *x, store_conn *tx, int version, const char *title
     store_bind_text(st, 6, x->digest, -1);
     store_bind_text(st, 7, kind, -1);
     store_bind_int(st, 8, x->actor->id);
-    store_bind_text(st, 9, actor_name(x->actor), -1);
+    store_bind_text(st, 9, audit_actor_name(x->actor), -1);
     store_bind_int(st, 10, x->now);
     rc = store_step(st, err);
     store_stmt_done(st);
@@ -272,7 +265,7 @@ static int create_tx(store_conn *tx, void *ctx, xn_error *err)
         store_bind_null(st, 6);
     }
     store_bind_int(st, 7, x->actor->id);
-    store_bind_text(st, 8, actor_name(x->actor), -1);
+    store_bind_text(st, 8, audit_actor_name(x->actor), -1);
     store_bind_int(st, 9, x->now);
     if (in->request_row_id)
         store_bind_int(st, 10, in->request_row_id);
@@ -619,7 +612,7 @@ static int add_reasons(change *x, store_conn *tx, int level, xn_error *err)
         store_bind_text(st, 2, r->hit, -1);
         store_bind_text(st, 3, r->reason, -1);
         store_bind_int(st, 4, level);
-        store_bind_text(st, 5, actor_name(x->actor), -1);
+        store_bind_text(st, 5, audit_actor_name(x->actor), -1);
         store_bind_int(st, 6, x->now);
         rc = store_step(st, err);
         store_stmt_done(st);
@@ -687,7 +680,7 @@ static int add_step(change *x, store_conn *tx, int level, const char *decision, 
     store_bind_int(st, 2, x->row.round);
     store_bind_int(st, 3, level);
     store_bind_int(st, 4, x->actor->id);
-    store_bind_text(st, 5, actor_name(x->actor), -1);
+    store_bind_text(st, 5, audit_actor_name(x->actor), -1);
     store_bind_text(st, 6, decision, -1);
     store_bind_text(st, 7, comment ? comment : "", -1);
     store_bind_int(st, 8, x->row.version);
@@ -976,7 +969,7 @@ static int withdraw_tx(store_conn *tx, void *ctx, xn_error *err)
         return rc;
     store_bind_int(st, 1, x->id);
     store_bind_int(st, 2, x->now);
-    store_bind_text(st, 3, actor_name(x->actor), -1);
+    store_bind_text(st, 3, audit_actor_name(x->actor), -1);
     store_bind_text(st, 4, x->reason, -1);
     rc = store_step(st, err);
     store_stmt_done(st);

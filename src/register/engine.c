@@ -286,8 +286,7 @@ static int record_change(register_ctx *c, store_conn *tx, const register_def *d,
     if (rc == XN_OK) {
         store_bind_int(st, 1, id);
         store_bind_int(st, 2, now);
-        store_bind_text(st, 3,
-                        actor->real_name && *actor->real_name ? actor->real_name : actor->name, -1);
+        store_bind_text(st, 3, audit_actor_name(actor), -1);
         store_bind_text(st, 4, kind, -1);
         if (reason)
             store_bind_text(st, 5, reason, -1);
@@ -299,22 +298,12 @@ static int record_change(register_ctx *c, store_conn *tx, const register_def *d,
     free(dump);
     if (rc < 0 || !audited)
         return rc < 0 ? rc : XN_OK;
-    char action[48], oid[24];
+    char action[48];
     snprintf(action, sizeof action, "register.%s", kind);
-    snprintf(oid, sizeof oid, "%lld", (long long)id);
-    json_t *detail =
-        json_pack("{s:s, s:O, s:s?}", "register", d->key, "changes", changes, "reason", reason);
-    char *dj = json_dumps(detail, JSON_COMPACT);
-    json_decref(detail);
-    audit_event ev = {.action = action,
-                      .actor = actor,
-                      .object_type = "register_row",
-                      .object_id = oid,
-                      .result = AUDIT_OK,
-                      .detail_json = dj};
-    rc = audit_append(c->opt.trail, tx, &ev, err);
-    free(dj);
-    return rc;
+    return audit_record_change(
+        c->opt.trail, tx, actor, action, "register_row", id,
+        json_pack("{s:s, s:O, s:s?}", "register", d->key, "changes", changes, "reason", reason),
+        NULL, err);
 }
 
 /* [{field, before, after}] of the fields that differ (state as field "state"). */
@@ -471,9 +460,7 @@ static int put_pending(store_conn *tx, change_ctx *x, json_t *changes, xn_error 
         store_bind_text(st, 3, request, -1);
         store_bind_text(st, 4, x->reason ? x->reason : "", -1);
         store_bind_int(st, 5, x->actor->id);
-        store_bind_text(
-            st, 6,
-            x->actor->real_name && *x->actor->real_name ? x->actor->real_name : x->actor->name, -1);
+        store_bind_text(st, 6, audit_actor_name(x->actor), -1);
         store_bind_int(st, 7, x->now);
         if ((rc = store_step(st, err)) == STORE_ROW) {
             x->pending_id = store_col_int(st, 0);
@@ -484,21 +471,11 @@ static int put_pending(store_conn *tx, change_ctx *x, json_t *changes, xn_error 
     free(request);
     if (rc != XN_OK)
         return rc;
-    char oid[24];
-    snprintf(oid, sizeof oid, "%lld", (long long)x->id);
-    json_t *detail = json_pack("{s:s, s:O, s:s?, s:I}", "register", x->d->key, "changes", changes,
-                               "reason", x->reason, "pending_id", (json_int_t)x->pending_id);
-    char *dj = json_dumps(detail, JSON_COMPACT);
-    json_decref(detail);
-    audit_event ev = {.action = "register.change_request",
-                      .actor = x->actor,
-                      .object_type = "register_row",
-                      .object_id = oid,
-                      .result = AUDIT_OK,
-                      .detail_json = dj};
-    rc = audit_append(x->c->opt.trail, tx, &ev, err);
-    free(dj);
-    return rc;
+    return audit_record_change(
+        x->c->opt.trail, tx, x->actor, "register.change_request", "register_row", x->id,
+        json_pack("{s:s, s:O, s:s?, s:I}", "register", x->d->key, "changes", changes, "reason",
+                  x->reason, "pending_id", (json_int_t)x->pending_id),
+        NULL, err);
 }
 
 static int change_tx(store_conn *tx, void *ctx, xn_error *err)
@@ -634,7 +611,7 @@ static int decide_tx(store_conn *tx, void *ctx, xn_error *err)
     char reason[1200], asked_by[AUTH_MAX_NAME + 1];
     xn_strlcpy(asked_by, store_col_text(st, 4), sizeof asked_by);
     snprintf(reason, sizeof reason, "%s（%s提出，%s复核）", store_col_text(st, 2), asked_by,
-             x->actor->real_name && *x->actor->real_name ? x->actor->real_name : x->actor->name);
+             audit_actor_name(x->actor));
     bool pending = strcmp(store_col_text(st, 5), "pending") == 0;
     store_stmt_done(st);
     if (!in)
@@ -666,24 +643,15 @@ static int decide_tx(store_conn *tx, void *ctx, xn_error *err)
     if (rc == XN_OK) {
         store_bind_int(st, 1, x->id);
         store_bind_text(st, 2, x->approve ? "approved" : "rejected", -1);
-        store_bind_text(
-            st, 3,
-            x->actor->real_name && *x->actor->real_name ? x->actor->real_name : x->actor->name, -1);
+        store_bind_text(st, 3, audit_actor_name(x->actor), -1);
         store_bind_int(st, 4, auth_now(x->c->opt.auth));
         rc = store_step(st, err);
         store_stmt_done(st);
         rc = rc < 0 ? rc : XN_OK;
     }
-    if (rc == XN_OK && !x->approve) {
-        char oid[24];
-        snprintf(oid, sizeof oid, "%lld", (long long)row);
-        audit_event ev = {.action = "register.change_reject",
-                          .actor = x->actor,
-                          .object_type = "register_row",
-                          .object_id = oid,
-                          .result = AUDIT_OK};
-        rc = audit_append(x->c->opt.trail, tx, &ev, err);
-    }
+    if (rc == XN_OK && !x->approve)
+        rc = audit_record_change(x->c->opt.trail, tx, x->actor, "register.change_reject",
+                                 "register_row", row, NULL, NULL, err);
     return rc;
 }
 
@@ -1008,9 +976,7 @@ static int attach_tx(store_conn *tx, void *ctx, xn_error *err)
     store_bind_int(st, 1, x->id);
     store_bind_int(st, 2, x->file_id);
     store_bind_text(st, 3, x->note ? x->note : "", -1);
-    store_bind_text(
-        st, 4, x->actor->real_name && *x->actor->real_name ? x->actor->real_name : x->actor->name,
-        -1);
+    store_bind_text(st, 4, audit_actor_name(x->actor), -1);
     store_bind_int(st, 5, now);
     rc = store_step(st, err);
     store_stmt_done(st);
