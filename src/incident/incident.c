@@ -107,19 +107,7 @@ static int add_entry(store_conn *tx, int64_t id, int64_t at, const char *type,
 static int record(incident_ctx *c, store_conn *tx, const audit_actor *actor, const char *action,
                   int64_t id, json_t *detail, xn_error *err)
 {
-    char oid[24];
-    snprintf(oid, sizeof oid, "%lld", (long long)id);
-    char *dj = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
-    json_decref(detail);
-    audit_event ev = {.action = action,
-                      .actor = actor,
-                      .object_type = "incident",
-                      .object_id = oid,
-                      .result = AUDIT_OK,
-                      .detail_json = dj};
-    int rc = audit_append(c->opt.trail, tx, &ev, err);
-    free(dj);
-    return rc;
+    return audit_record_change(c->opt.trail, tx, actor, action, "incident", id, detail, NULL, err);
 }
 
 /* Tells group about incident id (event kind), with the message on the timeline. */

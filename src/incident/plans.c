@@ -26,14 +26,7 @@ static int own_clean_file(incident_ctx *c, const audit_actor *actor, int64_t id,
 static int record(incident_ctx *c, store_conn *tx, const audit_actor *actor, const char *action,
                   const char *type, int64_t id, xn_error *err)
 {
-    char oid[24];
-    snprintf(oid, sizeof oid, "%lld", (long long)id);
-    audit_event ev = {.action = action,
-                      .actor = actor,
-                      .object_type = type,
-                      .object_id = oid,
-                      .result = AUDIT_OK};
-    return audit_append(c->opt.trail, tx, &ev, err);
+    return audit_record_change(c->opt.trail, tx, actor, action, type, id, NULL, NULL, err);
 }
 
 static void bind_opt_int(store_stmt *st, int idx, int64_t v)
