@@ -51,23 +51,36 @@ static int64_t cert_expiry(CURL *h)
     return 0;
 }
 
-/* The status of a link of the site's own (HEAD; GET when HEAD is not allowed), 0 when it could
- * not be reached at all. */
+/* The options of every request: redirects within http(s), bounded waits, no signals (the
+ * job runs in a worker thread). */
+static void common_options(CURL *h, const char *url)
+{
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(h, CURLOPT_MAXREDIRS, 3L);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 5L);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+}
+
+/* A link of the site's own: HEAD, the status only. */
+static void link_options(CURL *h, const char *url, bool v6_only)
+{
+    common_options(h, url);
+    curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT, 10L);
+    if (v6_only)
+        curl_easy_setopt(h, CURLOPT_IPRESOLVE, (long)CURL_IPRESOLVE_V6);
+}
+
+/* The status of a link of the site's own (HEAD), 0 when it could not be reached at all. */
 static long link_status(const char *url, bool v6_only)
 {
     CURL *h = curl_easy_init();
     if (!h)
         return 0;
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(h, CURLOPT_MAXREDIRS, 3L);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 5L);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT, 10L);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    if (v6_only)
-        curl_easy_setopt(h, CURLOPT_IPRESOLVE, (long)CURL_IPRESOLVE_V6);
+    link_options(h, url, v6_only);
     long status = 0;
     if (curl_easy_perform(h) == CURLE_OK)
         curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
@@ -75,28 +88,21 @@ static long link_status(const char *url, bool v6_only)
     return status;
 }
 
-static void fetch(const char *url, fetched *f)
+static void page_options(CURL *h, const char *url, fetched *f)
 {
     *f = (fetched){0};
     xn_buf_init(&f->body, MONITOR_MAX_BODY);
-    CURL *h = curl_easy_init();
-    if (!h) {
-        snprintf(f->error, sizeof f->error, "cannot start a request");
-        return;
-    }
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(h, CURLOPT_MAXREDIRS, 3L);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 5L);
+    common_options(h, url);
     curl_easy_setopt(h, CURLOPT_TIMEOUT, 15L);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_CERTINFO, 1L);
     curl_easy_setopt(h, CURLOPT_USERAGENT, "xinan-monitor/1");
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, f);
-    CURLcode cc = curl_easy_perform(h);
+}
+
+/* What a page's transfer gave, read from its handle before the handle goes. */
+static void page_done(CURL *h, CURLcode cc, fetched *f)
+{
     curl_off_t total = 0;
     curl_easy_getinfo(h, CURLINFO_TOTAL_TIME_T, &total);
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &f->status);
@@ -105,13 +111,134 @@ static void fetch(const char *url, fetched *f)
         cc = CURLE_OK;
     if (cc == CURLE_OK)
         f->cert_expires = cert_expiry(h);
-    curl_easy_cleanup(h);
     if (cc != CURLE_OK)
         snprintf(f->error, sizeof f->error, "%s", curl_easy_strerror(cc));
     else if (f->status < 200 || f->status >= 400)
         snprintf(f->error, sizeof f->error, "HTTP %ld", f->status);
     f->ok = cc == CURLE_OK && f->status >= 200 && f->status < 400;
     xn_buf_puts(&f->body, "");
+}
+
+static void fetch(const char *url, fetched *f)
+{
+    CURL *h = curl_easy_init();
+    if (!h) {
+        *f = (fetched){0};
+        xn_buf_init(&f->body, MONITOR_MAX_BODY);
+        snprintf(f->error, sizeof f->error, "cannot start a request");
+        return;
+    }
+    page_options(h, url, f);
+    page_done(h, curl_easy_perform(h), f);
+    curl_easy_cleanup(h);
+}
+
+/* ---- many requests at once ---------------------------------------------------------------- */
+
+/* A batch's requests go through one multi handle: its connections stay open from one request
+ * to the next (keep-alive) and from one round to the next, at most MONITOR_HOST_CONNS at once
+ * to a host and MONITOR_CONNS in all. The bound is kept here rather than by libcurl, whose
+ * queued transfers would count their wait in the latency and the timeout. */
+typedef struct xfer {
+    const char *url;
+    const char *host; /* the bound's key */
+    int host_no;      /* index into the batch's hosts */
+    bool head;        /* a link (HEAD) rather than a page */
+    size_t owner;     /* the page's or link's index, for the callback */
+    fetched *f;       /* a page's result */
+    long status;      /* a link's result */
+} xfer;
+
+typedef void (*xfer_done_fn)(void *ctx, xfer *x);
+
+static void run_transfers(CURLM *multi, xfer *xs, size_t n, xfer_done_fn done, void *ctx)
+{
+    /* the hosts: each transfer's index into one counter per distinct host */
+    int *inflight = calloc(n ? n : 1, sizeof *inflight);
+    const char **hosts = calloc(n ? n : 1, sizeof *hosts);
+    bool *started = calloc(n ? n : 1, sizeof *started);
+    if (!inflight || !hosts || !started) {
+        free(inflight);
+        free(hosts);
+        free(started);
+        for (size_t i = 0; i < n; i++) {
+            if (!xs[i].head)
+                snprintf(xs[i].f->error, sizeof xs[i].f->error, "cannot start a request");
+            done(ctx, &xs[i]);
+        }
+        return;
+    }
+    int nhosts = 0;
+    for (size_t i = 0; i < n; i++) {
+        int k = 0;
+        while (k < nhosts && strcasecmp(hosts[k], xs[i].host) != 0)
+            k++;
+        if (k == nhosts)
+            hosts[nhosts++] = xs[i].host;
+        xs[i].host_no = k;
+    }
+    size_t first = 0, finished = 0;
+    int running = 0;
+    while (finished < n) {
+        /* start what the bounds allow, in order */
+        for (size_t i = first; i < n && running < MONITOR_CONNS; i++) {
+            if (started[i] || inflight[xs[i].host_no] >= MONITOR_HOST_CONNS)
+                continue;
+            started[i] = true;
+            CURL *h = curl_easy_init();
+            if (h) {
+                if (xs[i].head)
+                    link_options(h, xs[i].url, false);
+                else
+                    page_options(h, xs[i].url, xs[i].f);
+                curl_easy_setopt(h, CURLOPT_PRIVATE, &xs[i]);
+            }
+            if (!h || curl_multi_add_handle(multi, h) != CURLM_OK) {
+                if (h)
+                    curl_easy_cleanup(h);
+                if (!xs[i].head)
+                    snprintf(xs[i].f->error, sizeof xs[i].f->error, "cannot start a request");
+                done(ctx, &xs[i]);
+                finished++;
+                continue;
+            }
+            inflight[xs[i].host_no]++;
+            running++;
+        }
+        while (first < n && started[first])
+            first++;
+        int still = 0;
+        curl_multi_perform(multi, &still);
+        CURLMsg *msg;
+        int left = 0;
+        while ((msg = curl_multi_info_read(multi, &left))) {
+            if (msg->msg != CURLMSG_DONE)
+                continue;
+            CURL *h = msg->easy_handle;
+            CURLcode cc = msg->data.result;
+            char *priv = NULL;
+            curl_easy_getinfo(h, CURLINFO_PRIVATE, &priv);
+            xfer *x = (void *)priv;
+            if (x->head) {
+                x->status = 0;
+                if (cc == CURLE_OK)
+                    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &x->status);
+            } else {
+                page_done(h, cc, x->f);
+            }
+            curl_multi_remove_handle(multi, h);
+            curl_easy_cleanup(h);
+            inflight[x->host_no]--;
+            running--;
+            finished++;
+            done(ctx, x);
+        }
+        if (running > 0)
+            curl_multi_poll(multi, NULL, 0, 1000, NULL);
+    }
+    free(started);
+    free(inflight);
+    free(hosts);
 }
 
 /* ---- what a check found ------------------------------------------------------------------- */
@@ -128,7 +255,35 @@ typedef struct site_row {
     char *must, *forbidden, *allow;
     int failures, failures_in_row, interval_s;
     bool publish_target, ipv6;
+    int64_t cert_expires; /* as last seen (µs, 0: never) */
+    char read_digest[72]; /* the page's digest at its last reading */
+    int64_t read_at;      /* when it was last read (µs) */
+    int64_t due_at;       /* next_check_at when it was loaded */
 } site_row;
+
+/* MON-6: a link of the site's own, checked by HEAD (at most MAX_LINK_CHECKS a check). */
+#define MAX_LINK_CHECKS 30
+typedef struct own_link {
+    char *url;  /* absolute */
+    char *href; /* as written, for the alarm */
+    long status;
+} own_link;
+
+/* One site's check in a batch: the site, what the fetch gave, what was found. */
+typedef struct check {
+    site_row s;
+    bool loaded;
+    fetched f;
+    finding found[10];
+    int n;
+    own_link links[MAX_LINK_CHECKS];
+    size_t nlinks;
+    char digest[72]; /* the page's digest when it was read at this check, else "" */
+    bool carried;    /* the page was as last read: its content alarms stay as they are */
+    bool went_down, came_up;
+    int64_t down_event, tamper_event;
+    char tamper_detail[600];
+} check;
 
 static const char *kind_text(const char *k)
 {
@@ -216,9 +371,8 @@ static int on_sensitive(void *ctx, const text_hit *h)
     return 0;
 }
 
-/* MON-6: the site's own links that answer 404 or an error (at most MAX_LINK_CHECKS a check). */
-#define MAX_LINK_CHECKS 30
-static void dead_links(const site_row *s, const monitor_page *pg, finding *out, int *n, int max)
+/* The site's own links of a page, absolute, to be checked once the batch's pages are in. */
+static void own_links(const site_row *s, const monitor_page *pg, check *c)
 {
     char base[MONITOR_MAX_URL + 1];
     xn_strlcpy(base, s->url, sizeof base);
@@ -232,9 +386,7 @@ static void dead_links(const site_row *s, const monitor_page *pg, finding *out, 
     snprintf(origin, sizeof origin, "%.*s", path ? (int)(path - base) : (int)strlen(base), base);
     snprintf(dir, sizeof dir, "%.*s", path ? (int)(strrchr(base, '/') - base) : (int)strlen(base),
              base);
-    int checked = 0, dead = 0;
-    char first[600] = "";
-    for (size_t i = 0; i < pg->nlinks && checked < MAX_LINK_CHECKS; i++) {
+    for (size_t i = 0; i < pg->nlinks && c->nlinks < MAX_LINK_CHECKS; i++) {
         const monitor_link *l = &pg->links[i];
         const char *href = l->href;
         char url[MONITOR_MAX_URL * 2 + 8];
@@ -252,24 +404,46 @@ static void dead_links(const site_row *s, const monitor_page *pg, finding *out, 
         } else {
             continue;
         }
-        checked++;
-        long st = link_status(url, false);
-        if (st == 0 || st >= 400) {
-            if (!dead++)
-                snprintf(first, sizeof first, "%.400s（%s）", href,
-                         st ? (st == 404 ? "404" : "错误") : "无法连接");
+        own_link *o = &c->links[c->nlinks];
+        o->url = strdup(url);
+        o->href = strndup(href, 400);
+        if (!o->url || !o->href) {
+            free(o->url);
+            free(o->href);
+            break;
         }
-    }
-    if (dead && *n < max) {
-        out[*n].kind = "dead_link";
-        snprintf(out[(*n)++].detail, sizeof out->detail, "%d 个站内链接失效，如 %.400s", dead,
-                 first);
+        c->nlinks++;
     }
 }
 
-static void read_page(monitor_ctx *m, const site_row *s, const fetched *f, finding *out, int *n,
-                      int max)
+/* The links that answered 404 or an error, once their statuses are in. */
+static void dead_links(check *c)
 {
+    int dead = 0;
+    char first[600] = "";
+    for (size_t i = 0; i < c->nlinks; i++) {
+        long st = c->links[i].status;
+        if (st == 0 || st >= 400) {
+            if (!dead++)
+                snprintf(first, sizeof first, "%.400s（%s）", c->links[i].href,
+                         st ? (st == 404 ? "404" : "错误") : "无法连接");
+        }
+    }
+    if (dead && c->n < 10) {
+        c->found[c->n].kind = "dead_link";
+        snprintf(c->found[c->n++].detail, sizeof c->found->detail, "%d 个站内链接失效，如 %.400s",
+                 dead, first);
+    }
+}
+
+/* Words, dark links and sensitive words of the page; its own links into c->links. */
+static void read_page(monitor_ctx *m, check *c)
+{
+    const site_row *s = &c->s;
+    const fetched *f = &c->f;
+    finding *out = c->found;
+    int *n = &c->n;
+    const int max = 10;
     monitor_page pg;
     xn_error err;
     if (monitor_page_parse(f->body.data, f->body.len, &pg, &err) != XN_OK)
@@ -301,7 +475,7 @@ static void read_page(monitor_ctx *m, const site_row *s, const fetched *f, findi
                  "%zu 个链接指向未经许可的站点（其中 %zu 个被隐藏），如 %.300s", dark, hidden,
                  first);
     }
-    dead_links(s, &pg, out, n, max);
+    own_links(s, &pg, c);
     if (m->opt.lexicons && *n < max) {
         size_t nlex = 0;
         lexicon_set *set = lexicon_acquire(m->opt.lexicons);
@@ -318,6 +492,30 @@ static void read_page(monitor_ctx *m, const site_row *s, const fetched *f, findi
         }
     }
     monitor_page_free(&pg);
+}
+
+/* The page's digest with what it is read against (the word lists, the allowed hosts and the
+ * size of the lexicons): equal digests give equal findings. */
+static void page_digest(monitor_ctx *m, const check *c, char hex[72])
+{
+    crypto_hash_sha256_state h;
+    crypto_hash_sha256_init(&h);
+    crypto_hash_sha256_update(&h, (const unsigned char *)c->f.body.data, c->f.body.len);
+    const char *parts[] = {c->s.must, c->s.forbidden, c->s.allow};
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        const char *p = parts[i] ? parts[i] : "";
+        crypto_hash_sha256_update(&h, (const unsigned char *)p, strlen(p) + 1);
+    }
+    uint64_t entries = 0;
+    if (m->opt.lexicons) {
+        lexicon_set *set = lexicon_acquire(m->opt.lexicons);
+        entries = lexicon_set_entries(set);
+        lexicon_release(set);
+    }
+    crypto_hash_sha256_update(&h, (const unsigned char *)&entries, sizeof entries);
+    unsigned char d[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_final(&h, d);
+    sodium_bin2hex(hex, 72, d, sizeof d);
 }
 
 /* Every page xinan published there, as served, against the approved bytes. */
@@ -377,19 +575,15 @@ static void compare_published(monitor_ctx *m, const site_row *s, finding *out, i
 
 typedef struct record_ctx {
     monitor_ctx *m;
-    site_row *s;
-    fetched *f;
-    finding *found;
-    int nfound;
+    check *c;
     int64_t now;
-    bool went_down, came_up;
-    int64_t down_event, tamper_event;
-    char tamper_detail[600];
+    bool scheduled; /* a round's check, not one asked for by hand */
 } record_ctx;
 
 static int raise(record_ctx *x, store_conn *tx, const char *kind, const char *detail,
                  int64_t *event_id, xn_error *err)
 {
+    const site_row *s = &x->c->s;
     store_stmt *st;
     int rc = store_prepare(tx,
                            "INSERT INTO monitor_event (site_id, at, kind, detail, open)"
@@ -397,7 +591,7 @@ static int raise(record_ctx *x, store_conn *tx, const char *kind, const char *de
                            &st, err);
     if (rc != XN_OK)
         return rc;
-    store_bind_int(st, 1, x->s->id);
+    store_bind_int(st, 1, s->id);
     store_bind_int(st, 2, x->now);
     store_bind_text(st, 3, kind, -1);
     store_bind_text(st, 4, detail, -1);
@@ -410,26 +604,34 @@ static int raise(record_ctx *x, store_conn *tx, const char *kind, const char *de
     if (rc < 0)
         return rc;
     char oid[24];
-    snprintf(oid, sizeof oid, "%lld", (long long)x->s->id);
-    json_t *vars = json_pack("{s:s, s:s, s:s, s:s}", "site", x->s->name, "url", x->s->url, "alarm",
+    snprintf(oid, sizeof oid, "%lld", (long long)s->id);
+    json_t *vars = json_pack("{s:s, s:s, s:s, s:s}", "site", s->name, "url", s->url, "alarm",
                              kind_text(kind), "detail", detail);
     const char *event = strcmp(kind, "down") == 0 ? "monitor.down"
                         : strcmp(kind, "up") == 0 ? "monitor.up"
                                                   : "monitor.alarm";
-    rc = x->m->opt.notify && x->s->group[0] ? notify_raise(x->m->opt.notify, tx, event, x->s->group,
-                                                           "monitor_site", oid, vars, NULL, err)
-                                            : XN_OK;
+    rc = x->m->opt.notify && s->group[0] ? notify_raise(x->m->opt.notify, tx, event, s->group,
+                                                        "monitor_site", oid, vars, NULL, err)
+                                         : XN_OK;
     json_decref(vars);
     if (rc == XN_OK)
-        rc = monitor_record(x->m, tx, &audit_system_actor, "monitor.alarm", x->s->id,
+        rc = monitor_record(x->m, tx, &audit_system_actor, "monitor.alarm", s->id,
                             json_pack("{s:s, s:s}", "kind", kind, "detail", detail), err);
     return rc;
 }
 
-static int record_tx(store_conn *tx, void *ctx, xn_error *err)
+/* The kinds a check finds, each an alarm while found; the first five come from the page's
+ * content and stay as they are while the page is unchanged. */
+static const char *const kinds[] = {"dark_link", "word_forbidden", "word_missing",  "sensitive",
+                                    "dead_link", "tampered",       "cert_expiring", "no_ipv6"};
+#define CONTENT_KINDS 5
+
+static int record_one(store_conn *tx, record_ctx *x, xn_error *err)
 {
-    record_ctx *x = ctx;
-    site_row *s = x->s;
+    check *c = x->c;
+    site_row *s = &c->s;
+    const fetched *f = &c->f;
+    int64_t at = xn_now_us();
     store_stmt *st;
     int rc = store_prepare(tx,
                            "INSERT INTO monitor_check (site_id, at, ok, status, latency_ms, error)"
@@ -438,30 +640,30 @@ static int record_tx(store_conn *tx, void *ctx, xn_error *err)
     if (rc != XN_OK)
         return rc;
     store_bind_int(st, 1, s->id);
-    store_bind_int(st, 2, xn_now_us());
-    store_bind_int(st, 3, x->f->ok);
-    store_bind_int(st, 4, x->f->status);
-    store_bind_int(st, 5, x->f->latency_ms);
-    if (x->f->error[0])
-        store_bind_text(st, 6, x->f->error, -1);
+    store_bind_int(st, 2, at);
+    store_bind_int(st, 3, f->ok);
+    store_bind_int(st, 4, f->status);
+    store_bind_int(st, 5, f->latency_ms);
+    if (f->error[0])
+        store_bind_text(st, 6, f->error, -1);
     else
         store_bind_null(st, 6);
     rc = store_step(st, err);
     store_stmt_done(st);
     if (rc < 0)
         return rc;
-    int in_row = x->f->ok ? 0 : s->failures_in_row + 1;
+    int in_row = f->ok ? 0 : s->failures_in_row + 1;
     const char *state = s->state;
-    if (!x->f->ok && in_row >= s->failures && strcmp(s->state, "down") != 0) {
+    if (!f->ok && in_row >= s->failures && strcmp(s->state, "down") != 0) {
         state = "down";
-        x->went_down = true;
+        c->went_down = true;
         char detail[400];
-        snprintf(detail, sizeof detail, "连续 %d 次检查失败：%s", in_row, x->f->error);
-        rc = raise(x, tx, "down", detail, &x->down_event, err);
-    } else if (x->f->ok && strcmp(s->state, "up") != 0) {
+        snprintf(detail, sizeof detail, "连续 %d 次检查失败：%s", in_row, f->error);
+        rc = raise(x, tx, "down", detail, &c->down_event, err);
+    } else if (f->ok && strcmp(s->state, "up") != 0) {
         state = "up";
-        x->came_up = strcmp(s->state, "down") == 0;
-        if (x->came_up) {
+        c->came_up = strcmp(s->state, "down") == 0;
+        if (c->came_up) {
             rc =
                 store_prepare(tx,
                               "UPDATE monitor_event SET open = 0, closed_at = $2 WHERE site_id = $1"
@@ -481,42 +683,39 @@ static int record_tx(store_conn *tx, void *ctx, xn_error *err)
     if (rc != XN_OK)
         return rc;
     /* findings: an alarm when a kind appears, closed when a check no longer finds it */
-    static const char *const kinds[] = {"tampered",     "dark_link", "word_forbidden",
-                                        "word_missing", "sensitive", "cert_expiring",
-                                        "dead_link",    "no_ipv6"};
-    for (size_t k = 0; x->f->ok && k < sizeof kinds / sizeof kinds[0]; k++) {
-        const finding *hit = NULL;
-        for (int i = 0; i < x->nfound; i++)
-            if (strcmp(x->found[i].kind, kinds[k]) == 0)
-                hit = &x->found[i];
-        int64_t open = 0;
-        rc = store_prepare(tx,
-                           "SELECT id FROM monitor_event WHERE site_id = $1 AND kind = $2"
-                           " AND open = 1",
+    int64_t open[sizeof kinds / sizeof kinds[0]] = {0};
+    if (f->ok) {
+        rc = store_prepare(tx, "SELECT id, kind FROM monitor_event WHERE site_id = $1 AND open = 1",
                            &st, err);
         if (rc != XN_OK)
             return rc;
         store_bind_int(st, 1, s->id);
-        store_bind_text(st, 2, kinds[k], -1);
-        if ((rc = store_step(st, err)) == STORE_ROW) {
-            open = store_col_int(st, 0);
-            store_stmt_done(st);
-        }
+        while ((rc = store_step(st, err)) == STORE_ROW)
+            for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
+                if (strcmp(store_col_text(st, 1), kinds[k]) == 0)
+                    open[k] = store_col_int(st, 0);
         if (rc < 0)
             return rc;
         rc = XN_OK;
-        if (hit && !open) {
+    }
+    for (size_t k = c->carried ? CONTENT_KINDS : 0; f->ok && k < sizeof kinds / sizeof kinds[0];
+         k++) {
+        const finding *hit = NULL;
+        for (int i = 0; i < c->n; i++)
+            if (strcmp(c->found[i].kind, kinds[k]) == 0)
+                hit = &c->found[i];
+        if (hit && !open[k]) {
             int64_t ev = 0;
             rc = raise(x, tx, kinds[k], hit->detail, &ev, err);
             if (rc == XN_OK && strcmp(kinds[k], "tampered") == 0) {
-                x->tamper_event = ev;
-                snprintf(x->tamper_detail, sizeof x->tamper_detail, "%s", hit->detail);
+                c->tamper_event = ev;
+                snprintf(c->tamper_detail, sizeof c->tamper_detail, "%s", hit->detail);
             }
-        } else if (!hit && open) {
+        } else if (!hit && open[k]) {
             rc = store_prepare(
                 tx, "UPDATE monitor_event SET open = 0, closed_at = $2 WHERE id = $1", &st, err);
             if (rc == XN_OK) {
-                store_bind_int(st, 1, open);
+                store_bind_int(st, 1, open[k]);
                 store_bind_int(st, 2, x->now);
                 rc = store_step(st, err);
                 store_stmt_done(st);
@@ -526,186 +725,450 @@ static int record_tx(store_conn *tx, void *ctx, xn_error *err)
         if (rc != XN_OK)
             return rc;
     }
+    /* the day's counts (uptime_24h) move with the check: this one in, those older than a day
+     * before it out (usually one), so the list reads them without counting the checks */
     rc = store_prepare(tx,
                        "UPDATE monitor_site SET state = $2, state_since = CASE WHEN state = $2"
                        " THEN state_since ELSE $3 END, last_check_at = $3, last_latency_ms = $4,"
                        " last_status = $5, failures_in_row = $6, next_check_at = $7,"
                        " cert_expires_at = CASE WHEN $8 > 0 THEN $8 ELSE cert_expires_at END,"
-                       " last_error = $9 WHERE id = $1",
+                       " last_error = $9,"
+                       " read_digest = CASE WHEN $10 <> '' THEN $10 ELSE read_digest END,"
+                       " read_at = CASE WHEN $10 <> '' THEN $3 ELSE read_at END,"
+                       " day_checks = day_checks + 1 - (SELECT count(*) FROM monitor_check c"
+                       "  WHERE c.site_id = $1 AND c.at >= day_from AND c.at < $11),"
+                       " day_ok = day_ok + $12 - (SELECT coalesce(sum(ok), 0) FROM monitor_check c"
+                       "  WHERE c.site_id = $1 AND c.at >= day_from AND c.at < $11),"
+                       " day_from = $11 WHERE id = $1",
                        &st, err);
     if (rc != XN_OK)
         return rc;
     store_bind_int(st, 1, s->id);
     store_bind_text(st, 2, state, -1);
     store_bind_int(st, 3, x->now);
-    store_bind_int(st, 4, x->f->latency_ms);
-    store_bind_int(st, 5, x->f->status);
+    store_bind_int(st, 4, f->latency_ms);
+    store_bind_int(st, 5, f->status);
     store_bind_int(st, 6, in_row);
-    store_bind_int(st, 7, xn_now_us() + (int64_t)s->interval_s * 1000000);
-    store_bind_int(st, 8, x->f->cert_expires);
-    store_bind_text(st, 9, x->f->error, -1);
+    /* the next check on the site's own beat (when it was due, plus the interval), so a round's
+     * few seconds late do not add up from one check to the next; a check by hand, or one late
+     * by a whole interval, starts the beat again from now */
+    int64_t step = (int64_t)s->interval_s * 1000000, next = xn_now_us() + step;
+    if (x->scheduled && s->due_at > 0 && s->due_at + step > xn_now_us())
+        next = s->due_at + step;
+    store_bind_int(st, 7, next);
+    store_bind_int(st, 8, f->cert_expires);
+    store_bind_text(st, 9, f->error, -1);
+    store_bind_text(st, 10, c->digest, -1);
+    store_bind_int(st, 11, at - MONITOR_DAY_US);
+    store_bind_int(st, 12, f->ok);
     rc = store_step(st, err);
     store_stmt_done(st);
     return rc < 0 ? rc : XN_OK;
 }
 
-static int load_site(monitor_ctx *m, int64_t id, site_row *s, xn_error *err)
+typedef struct batch_ctx {
+    monitor_ctx *m;
+    check *checks;
+    size_t n;
+    int64_t now;
+    bool scheduled;
+} batch_ctx;
+
+/* A batch's checks in one transaction: one commit (one fsync) for up to MONITOR_BATCH. */
+static int record_tx(store_conn *tx, void *ctx, xn_error *err)
 {
-    store_conn *c;
-    int rc = store_acquire(m->opt.db, &c, err);
-    if (rc != XN_OK)
-        return rc;
-    store_stmt *st;
-    rc = store_prepare(c,
-                       "SELECT id, name, url, state, coalesce(group_name, ''), must_words,"
-                       " forbidden_words, allow_hosts, failures, failures_in_row, interval_s,"
-                       " publish_target, ipv6 FROM monitor_site WHERE id = $1 AND"
-                       " removed_at IS NULL",
-                       &st, err);
-    if (rc == XN_OK) {
-        store_bind_int(st, 1, id);
-        rc = store_step(st, err);
-        if (rc == STORE_ROW) {
-            s->id = store_col_int(st, 0);
-            xn_strlcpy(s->name, store_col_text(st, 1), sizeof s->name);
-            xn_strlcpy(s->url, store_col_text(st, 2), sizeof s->url);
-            xn_strlcpy(s->state, store_col_text(st, 3), sizeof s->state);
-            xn_strlcpy(s->group, store_col_text(st, 4), sizeof s->group);
-            s->must = store_col_is_null(st, 5) ? NULL : strdup(store_col_text(st, 5));
-            s->forbidden = store_col_is_null(st, 6) ? NULL : strdup(store_col_text(st, 6));
-            s->allow = store_col_is_null(st, 7) ? NULL : strdup(store_col_text(st, 7));
-            s->failures = (int)store_col_int(st, 8);
-            s->failures_in_row = (int)store_col_int(st, 9);
-            s->interval_s = (int)store_col_int(st, 10);
-            s->publish_target = store_col_int(st, 11) != 0;
-            s->ipv6 = store_col_int(st, 12) != 0;
-            store_stmt_done(st);
-            rc = XN_OK;
-        } else if (rc == STORE_DONE) {
-            rc = xn_fail(err, XN_ENOTFOUND, "not_found", "监测网站不存在");
-        }
+    batch_ctx *b = ctx;
+    for (size_t i = 0; i < b->n; i++) {
+        check *c = &b->checks[i];
+        if (!c->loaded)
+            continue;
+        /* a retried transaction starts again from what the check found */
+        c->went_down = c->came_up = false;
+        c->down_event = c->tamper_event = 0;
+        record_ctx x = {.m = b->m, .c = c, .now = b->now, .scheduled = b->scheduled};
+        int rc = record_one(tx, &x, err);
+        if (rc != XN_OK)
+            return rc;
     }
-    store_release(c);
-    if (rc == XN_OK)
-        rc = monitor_url_check(m, s->url, s->host, sizeof s->host, err);
+    return XN_OK;
+}
+
+/* ---- a batch ------------------------------------------------------------------------------ */
+
+#define SITE_SELECT                                                                                \
+    "SELECT id, name, url, state, coalesce(group_name, ''), must_words, forbidden_words,"          \
+    " allow_hosts, failures, failures_in_row, interval_s, publish_target, ipv6,"                   \
+    " coalesce(cert_expires_at, 0), coalesce(read_digest, ''), coalesce(read_at, 0),"              \
+    " next_check_at"                                                                               \
+    " FROM monitor_site"
+
+static void site_of_row(store_stmt *st, site_row *s)
+{
+    s->id = store_col_int(st, 0);
+    xn_strlcpy(s->name, store_col_text(st, 1), sizeof s->name);
+    xn_strlcpy(s->url, store_col_text(st, 2), sizeof s->url);
+    xn_strlcpy(s->state, store_col_text(st, 3), sizeof s->state);
+    xn_strlcpy(s->group, store_col_text(st, 4), sizeof s->group);
+    s->must = store_col_is_null(st, 5) ? NULL : strdup(store_col_text(st, 5));
+    s->forbidden = store_col_is_null(st, 6) ? NULL : strdup(store_col_text(st, 6));
+    s->allow = store_col_is_null(st, 7) ? NULL : strdup(store_col_text(st, 7));
+    s->failures = (int)store_col_int(st, 8);
+    s->failures_in_row = (int)store_col_int(st, 9);
+    s->interval_s = (int)store_col_int(st, 10);
+    s->publish_target = store_col_int(st, 11) != 0;
+    s->ipv6 = store_col_int(st, 12) != 0;
+    s->cert_expires = store_col_int(st, 13);
+    xn_strlcpy(s->read_digest, store_col_text(st, 14), sizeof s->read_digest);
+    s->read_at = store_col_int(st, 15);
+    s->due_at = store_col_int(st, 16);
+}
+
+/* The site's host, lowercased; its URL checked again (this server's own address is refused). */
+static int site_host(monitor_ctx *m, site_row *s, xn_error *err)
+{
+    int rc = monitor_url_check(m, s->url, s->host, sizeof s->host, err);
     for (char *p = s->host; *p; p++)
         *p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
     return rc;
 }
 
-static void site_free(site_row *s)
+static void check_free(check *c)
 {
-    free(s->must);
-    free(s->forbidden);
-    free(s->allow);
+    free(c->s.must);
+    free(c->s.forbidden);
+    free(c->s.allow);
+    for (size_t i = 0; i < c->nlinks; i++) {
+        free(c->links[i].url);
+        free(c->links[i].href);
+    }
+    xn_buf_release(&c->f.body);
+}
+
+/* A page is in: read it now, unless it is as it was last read (the content alarms then stay
+ * as they are), and let its body go. */
+static void page_in(monitor_ctx *m, check *c)
+{
+    if (c->f.ok) {
+        char digest[72];
+        page_digest(m, c, digest);
+        /* read again at least every MONITOR_REREAD_S all the same: a link of an unchanged page
+         * may have gone dead, a lexicon may have changed with the same number of entries */
+        if (strcmp(digest, c->s.read_digest) == 0 &&
+            monitor_now(m) - c->s.read_at < (int64_t)MONITOR_REREAD_S * 1000000) {
+            c->carried = true;
+        } else {
+            memcpy(c->digest, digest, sizeof c->digest);
+            read_page(m, c);
+        }
+    }
+    xn_buf_release(&c->f.body);
+    xn_buf_init(&c->f.body, MONITOR_MAX_BODY);
+}
+
+static void page_xfer_done(void *ctx, xfer *x)
+{
+    batch_ctx *b = ctx;
+    page_in(b->m, &b->checks[x->owner]);
+}
+
+typedef struct link_ref {
+    const char *url;
+    const char *host; /* the site's: a link of its own is on its host */
+    own_link *link;
+} link_ref;
+
+static int by_url(const void *a, const void *b)
+{
+    return strcmp(((const link_ref *)a)->url, ((const link_ref *)b)->url);
+}
+
+typedef struct links_ctx {
+    link_ref *refs;
+    size_t *first; /* each distinct link's first ref */
+    size_t nrefs;
+} links_ctx;
+
+static void link_xfer_done(void *ctx, xfer *x)
+{
+    links_ctx *l = ctx;
+    for (size_t i = l->first[x->owner]; i < l->nrefs && strcmp(l->refs[i].url, x->url) == 0; i++)
+        l->refs[i].link->status = x->status;
+}
+
+/* The batch's own links, each distinct URL asked once. */
+static void check_links(CURLM *multi, check *checks, size_t n)
+{
+    size_t nrefs = 0;
+    for (size_t i = 0; i < n; i++)
+        nrefs += checks[i].nlinks;
+    if (nrefs == 0)
+        return;
+    link_ref *refs = calloc(nrefs, sizeof *refs);
+    size_t *first = calloc(nrefs, sizeof *first);
+    xfer *xs = calloc(nrefs, sizeof *xs);
+    if (!refs || !first || !xs) {
+        free(refs);
+        free(first);
+        free(xs);
+        return; /* statuses stay 0: reported as unreachable rather than skipped silently */
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < checks[i].nlinks; j++)
+            refs[k++] = (link_ref){checks[i].links[j].url, checks[i].s.host, &checks[i].links[j]};
+    qsort(refs, nrefs, sizeof *refs, by_url);
+    size_t nx = 0;
+    for (size_t i = 0; i < nrefs; i++) {
+        if (i > 0 && strcmp(refs[i].url, refs[i - 1].url) == 0)
+            continue;
+        first[nx] = i;
+        xs[nx] = (xfer){.url = refs[i].url, .host = refs[i].host, .head = true, .owner = nx};
+        nx++;
+    }
+    links_ctx l = {.refs = refs, .first = first, .nrefs = nrefs};
+    run_transfers(multi, xs, nx, link_xfer_done, &l);
+    free(refs);
+    free(first);
+    free(xs);
+}
+
+/* What needs one request after another and is rare: the published pages, IPv6. */
+static void check_rest(monitor_ctx *m, check *c)
+{
+    if (!c->f.ok)
+        return;
+    dead_links(c);
+    /* a reused connection shows no certificate: the one last seen stands */
+    int64_t cert = c->f.cert_expires ? c->f.cert_expires : c->s.cert_expires;
+    if (cert && strncasecmp(c->s.url, "https:", 6) == 0 && c->n < 10 &&
+        cert - xn_now_us() < MONITOR_CERT_DAYS * 86400LL * 1000000) {
+        c->found[c->n].kind = "cert_expiring";
+        char t[XN_TIME_STR];
+        xn_time_format(cert, t);
+        t[10] = '\0';
+        snprintf(c->found[c->n++].detail, sizeof c->found->detail, "证书将于 %s 过期", t);
+    }
+    if (c->s.publish_target)
+        compare_published(m, &c->s, c->found, &c->n, 10);
+    /* MON-7: the page over IPv6 too (an AAAA record and a real connection) */
+    if (c->s.ipv6 && c->n < 10) {
+        long v6 = link_status(c->s.url, true);
+        if (v6 == 0 || v6 >= 400) {
+            c->found[c->n].kind = "no_ipv6";
+            snprintf(c->found[c->n++].detail, sizeof c->found->detail, "通过 IPv6 %s",
+                     v6 ? "访问出错" : "无法连接（无 AAAA 记录或不可达）");
+        }
+    }
+}
+
+/* Incidents after the check's commit: down and tampering (INC-1, MON-10). */
+static void open_incidents(monitor_ctx *m, const check *c)
+{
+    if (!m->opt.incidents || !(c->went_down || c->tamper_event))
+        return;
+    char cause[INCIDENT_MAX_CAUSE], title[400];
+    xn_error ierr;
+    int64_t incident = 0;
+    if (c->went_down) {
+        snprintf(cause, sizeof cause, "monitor.down:%lld", (long long)c->s.id);
+        snprintf(title, sizeof title, "网站无法访问：%s", c->s.name);
+        incident_in in = {.kind = "site_down",
+                          .title = title,
+                          .site_affected = 1,
+                          .note = c->f.error,
+                          .cause = cause,
+                          .source = "monitor"};
+        if (incident_open(m->opt.incidents, &audit_system_actor, &in, &incident, NULL, &ierr) ==
+                XN_OK &&
+            c->down_event)
+            monitor_event_link(m, c->down_event, incident);
+    }
+    if (c->tamper_event) {
+        snprintf(cause, sizeof cause, "monitor.tamper:%lld", (long long)c->s.id);
+        snprintf(title, sizeof title, "网页被篡改：%s", c->s.name);
+        incident_in in = {.kind = "defacement",
+                          .title = title,
+                          .site_affected = 1,
+                          .note = c->tamper_detail,
+                          .cause = cause,
+                          .source = "monitor"};
+        incident = 0;
+        if (incident_open(m->opt.incidents, &audit_system_actor, &in, &incident, NULL, &ierr) ==
+            XN_OK)
+            monitor_event_link(m, c->tamper_event, incident);
+    }
+}
+
+/* Checks the loaded sites of checks[0..n): their pages at once, then their links, then the
+ * rest; records them in one transaction (each in its own when that one fails); counts the
+ * recorded ones into *recorded. */
+static int check_batch(monitor_ctx *m, CURLM *multi, check *checks, size_t n, bool scheduled,
+                       int *recorded, xn_error *err)
+{
+    xfer *xs = calloc(n ? n : 1, sizeof *xs);
+    if (!xs)
+        return xn_fail(err, XN_ENOMEM, "no_memory", "out of memory");
+    size_t nx = 0;
+    for (size_t i = 0; i < n; i++) {
+        checks[i].f = (fetched){0};
+        xn_buf_init(&checks[i].f.body, MONITOR_MAX_BODY);
+        if (checks[i].loaded)
+            xs[nx++] = (xfer){
+                .url = checks[i].s.url, .host = checks[i].s.host, .owner = i, .f = &checks[i].f};
+    }
+    batch_ctx b = {.m = m, .checks = checks, .n = n, .scheduled = scheduled};
+    run_transfers(multi, xs, nx, page_xfer_done, &b);
+    free(xs);
+    check_links(multi, checks, n);
+    for (size_t i = 0; i < n; i++)
+        if (checks[i].loaded)
+            check_rest(m, &checks[i]);
+    b.now = monitor_now(m);
+    int rc = store_tx(m->opt.db, record_tx, &b, err);
+    if (rc == XN_OK) {
+        for (size_t i = 0; i < n; i++)
+            *recorded += checks[i].loaded;
+    } else {
+        /* one site's trouble does not lose the others' checks */
+        for (size_t i = 0; i < n; i++) {
+            if (!checks[i].loaded)
+                continue;
+            batch_ctx one = {
+                .m = m, .checks = &checks[i], .n = 1, .now = b.now, .scheduled = scheduled};
+            xn_error e1;
+            if (store_tx(m->opt.db, record_tx, &one, &e1) == XN_OK)
+                ++*recorded;
+            else
+                checks[i].loaded = false;
+        }
+        rc = *recorded > 0 ? XN_OK : rc;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (checks[i].loaded)
+            open_incidents(m, &checks[i]);
+    return rc;
+}
+
+static void checks_free(check *checks, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        check_free(&checks[i]);
+    free(checks);
 }
 
 int monitor_check_site(monitor_ctx *m, int64_t id, xn_error *err)
 {
-    site_row s = {0};
-    int rc = load_site(m, id, &s, err);
-    if (rc != XN_OK) {
-        site_free(&s);
-        return rc;
-    }
-    fetched f;
-    fetch(s.url, &f);
-    finding found[10];
-    int n = 0;
-    if (f.ok) {
-        read_page(m, &s, &f, found, &n, 10);
-        if (f.cert_expires &&
-            f.cert_expires - xn_now_us() < MONITOR_CERT_DAYS * 86400LL * 1000000) {
-            found[n].kind = "cert_expiring";
-            char t[XN_TIME_STR];
-            xn_time_format(f.cert_expires, t);
-            t[10] = '\0';
-            snprintf(found[n++].detail, sizeof found->detail, "证书将于 %s 过期", t);
-        }
-        if (s.publish_target)
-            compare_published(m, &s, found, &n, 10);
-        /* MON-7: the page over IPv6 too (an AAAA record and a real connection) */
-        if (s.ipv6 && n < 10) {
-            long v6 = link_status(s.url, true);
-            if (v6 == 0 || v6 >= 400) {
-                found[n].kind = "no_ipv6";
-                snprintf(found[n++].detail, sizeof found->detail, "通过 IPv6 %s",
-                         v6 ? "访问出错" : "无法连接（无 AAAA 记录或不可达）");
+    check *c = calloc(1, sizeof *c);
+    if (!c)
+        return xn_fail(err, XN_ENOMEM, "no_memory", "out of memory");
+    store_conn *conn;
+    int rc = store_acquire(m->opt.db, &conn, err);
+    if (rc == XN_OK) {
+        store_stmt *st;
+        rc = store_prepare(conn, SITE_SELECT " WHERE id = $1 AND removed_at IS NULL", &st, err);
+        if (rc == XN_OK) {
+            store_bind_int(st, 1, id);
+            rc = store_step(st, err);
+            if (rc == STORE_ROW) {
+                site_of_row(st, &c->s);
+                store_stmt_done(st);
+                rc = XN_OK;
+            } else if (rc == STORE_DONE) {
+                rc = xn_fail(err, XN_ENOTFOUND, "not_found", "监测网站不存在");
             }
         }
+        store_release(conn);
     }
-    record_ctx x = {.m = m, .s = &s, .f = &f, .found = found, .nfound = n, .now = monitor_now(m)};
-    rc = store_tx(m->opt.db, record_tx, &x, err);
-    /* incidents after the check's commit: down and tampering (INC-1, MON-10) */
-    if (rc == XN_OK && m->opt.incidents && (x.went_down || x.tamper_event)) {
-        char cause[INCIDENT_MAX_CAUSE], title[400];
-        xn_error ierr;
-        int64_t incident = 0;
-        if (x.went_down) {
-            snprintf(cause, sizeof cause, "monitor.down:%lld", (long long)s.id);
-            snprintf(title, sizeof title, "网站无法访问：%s", s.name);
-            incident_in in = {.kind = "site_down",
-                              .title = title,
-                              .site_affected = 1,
-                              .note = f.error,
-                              .cause = cause,
-                              .source = "monitor"};
-            if (incident_open(m->opt.incidents, &audit_system_actor, &in, &incident, NULL, &ierr) ==
-                    XN_OK &&
-                x.down_event)
-                monitor_event_link(m, x.down_event, incident);
-        }
-        if (x.tamper_event) {
-            snprintf(cause, sizeof cause, "monitor.tamper:%lld", (long long)s.id);
-            snprintf(title, sizeof title, "网页被篡改：%s", s.name);
-            incident_in in = {.kind = "defacement",
-                              .title = title,
-                              .site_affected = 1,
-                              .note = x.tamper_detail,
-                              .cause = cause,
-                              .source = "monitor"};
-            incident = 0;
-            if (incident_open(m->opt.incidents, &audit_system_actor, &in, &incident, NULL, &ierr) ==
-                XN_OK)
-                monitor_event_link(m, x.tamper_event, incident);
-        }
+    if (rc == XN_OK)
+        rc = site_host(m, &c->s, err);
+    /* a check asked for by hand has its own connections: the round may hold the shared ones */
+    CURLM *multi = rc == XN_OK ? curl_multi_init() : NULL;
+    if (rc == XN_OK && !multi)
+        rc = xn_fail(err, XN_ENOMEM, "no_memory", "cannot start a request");
+    if (rc == XN_OK) {
+        int recorded = 0;
+        c->loaded = true;
+        rc = check_batch(m, multi, c, 1, false, &recorded, err);
     }
-    xn_buf_release(&f.body);
-    site_free(&s);
+    if (multi)
+        curl_multi_cleanup(multi);
+    checks_free(c, 1);
     return rc;
 }
 
-int monitor_check_due(monitor_ctx *m, json_t *summary, xn_error *err)
+/* Up to MONITOR_BATCH due sites, loaded; *n of them. */
+static int load_due(monitor_ctx *m, check *checks, size_t *n, xn_error *err)
 {
     store_conn *c;
     int rc = store_acquire(m->opt.db, &c, err);
     if (rc != XN_OK)
         return rc;
     store_stmt *st;
-    int64_t ids[256];
-    size_t n = 0;
-    rc =
-        store_prepare(c,
-                      "SELECT id FROM monitor_site WHERE removed_at IS NULL AND next_check_at <= $1"
-                      " ORDER BY next_check_at LIMIT 256",
-                      &st, err);
+    *n = 0;
+    rc = store_prepare(c,
+                       SITE_SELECT " WHERE removed_at IS NULL AND next_check_at <= $1"
+                                   " ORDER BY next_check_at LIMIT $2",
+                       &st, err);
     if (rc == XN_OK) {
         store_bind_int(st, 1, xn_now_us());
-        while ((rc = store_step(st, err)) == STORE_ROW)
-            ids[n++] = store_col_int(st, 0);
+        store_bind_int(st, 2, MONITOR_BATCH);
+        while ((rc = store_step(st, err)) == STORE_ROW) {
+            check *k = &checks[(*n)++];
+            *k = (check){0};
+            site_of_row(st, &k->s);
+        }
     }
     store_release(c);
-    if (rc < 0)
+    if (rc < 0) {
+        for (size_t i = 0; i < *n; i++)
+            check_free(&checks[i]);
+        *n = 0;
         return rc;
+    }
+    for (size_t i = 0; i < *n; i++) {
+        xn_error bad;
+        checks[i].loaded = site_host(m, &checks[i].s, &bad) == XN_OK;
+    }
+    return XN_OK;
+}
+
+int monitor_check_due(monitor_ctx *m, json_t *summary, xn_error *err)
+{
     xn_error agents;
     monitor_guards_check(m, summary, &agents);
-    int checked = 0;
-    for (size_t i = 0; i < n; i++) {
-        xn_error one;
-        if (monitor_check_site(m, ids[i], &one) == XN_OK)
-            checked++;
+    check *checks = calloc(MONITOR_BATCH, sizeof *checks);
+    if (!checks)
+        return xn_fail(err, XN_ENOMEM, "no_memory", "out of memory");
+    /* one round at a time holds the shared connections */
+    pthread_mutex_lock(&m->lock);
+    if (!m->multi && (m->multi = curl_multi_init())) {
+        curl_multi_setopt(m->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)MONITOR_HOST_CONNS);
+        curl_multi_setopt(m->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)MONITOR_CONNS);
+        curl_multi_setopt(m->multi, CURLMOPT_MAXCONNECTS, (long)MONITOR_CONNS);
     }
+    int rc = m->multi ? XN_OK : xn_fail(err, XN_ENOMEM, "no_memory", "cannot start a request");
+    int checked = 0;
+    int64_t until = xn_monotonic_us() + (int64_t)MONITOR_ROUND_S * 1000000;
+    /* batch after batch while sites are due: a round is not capped at one batch, so many
+     * sites at a short interval are all checked in time */
+    while (rc == XN_OK) {
+        size_t n = 0;
+        rc = load_due(m, checks, &n, err);
+        if (rc != XN_OK || n == 0)
+            break;
+        int recorded = 0;
+        xn_error one;
+        check_batch(m, m->multi, checks, n, true, &recorded, &one);
+        for (size_t i = 0; i < n; i++)
+            check_free(&checks[i]);
+        checked += recorded;
+        /* a batch that recorded nothing (sites whose address is refused stay due) ends it */
+        if (n < MONITOR_BATCH || recorded == 0 || xn_monotonic_us() > until)
+            break;
+    }
+    pthread_mutex_unlock(&m->lock);
+    free(checks);
     if (checked)
         json_object_set_new(summary, "checked", json_integer(checked));
-    return XN_OK;
+    return rc;
 }

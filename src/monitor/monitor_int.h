@@ -4,10 +4,22 @@
 
 #include "monitor/monitor.h"
 
+#include <curl/curl.h>
+#include <pthread.h>
+
+#define MONITOR_BATCH      256  /* sites fetched together and recorded in one transaction */
+#define MONITOR_HOST_CONNS 4    /* requests at once to one host */
+#define MONITOR_CONNS      32   /* requests at once in all */
+#define MONITOR_ROUND_S    120  /* a round stops taking new batches after this long */
+#define MONITOR_REREAD_S   3600 /* an unchanged page is read again after this long all the same */
+#define MONITOR_DAY_US     (86400LL * 1000000)
+
 struct monitor_ctx {
     monitor_options opt;
     char self_host[64];
     unsigned self_port;
+    pthread_mutex_t lock; /* the rounds' connections: one round at a time */
+    CURLM *multi;         /* kept from round to round (keep-alive); NULL until the first */
 };
 
 int64_t monitor_now(const monitor_ctx *m);

@@ -14,12 +14,18 @@ int monitor_open(monitor_ctx **out, const monitor_options *opt, xn_error *err)
     if (!m)
         return xn_fail(err, XN_ENOMEM, "no_memory", "out of memory");
     m->opt = *opt;
+    pthread_mutex_init(&m->lock, NULL);
     *out = m;
     return XN_OK;
 }
 
 void monitor_free(monitor_ctx *m)
 {
+    if (!m)
+        return;
+    if (m->multi)
+        curl_multi_cleanup(m->multi);
+    pthread_mutex_destroy(&m->lock);
     free(m);
 }
 
@@ -214,14 +220,16 @@ static json_t *opt_int(store_stmt *st, int col)
     return store_col_is_null(st, col) ? json_null() : json_integer(store_col_int(st, col));
 }
 
+/* uptime_24h from the counts each check keeps (check.c): the day before the site's last check,
+ * as long as that check is within the last day; the checks themselves are not counted here */
 #define SITE_COLUMNS                                                                               \
     "s.id, s.name, s.url, s.state, s.state_since, s.last_check_at, s.last_latency_ms,"             \
     " s.last_status, s.cert_expires_at, s.failures_in_row, s.interval_s, s.failures,"              \
     " coalesce(s.group_name, ''), coalesce(s.must_words, ''), coalesce(s.forbidden_words, ''),"    \
     " coalesce(s.allow_hosts, ''), s.publish_target, coalesce(s.last_error, ''),"                  \
     " (SELECT count(*) FROM monitor_event e WHERE e.site_id = s.id AND e.open = 1),"               \
-    " (SELECT sum(ok) * 1000 / count(*) FROM monitor_check c WHERE c.site_id = s.id"               \
-    "  AND c.at >= $1), s.ipv6"
+    " CASE WHEN s.day_checks > 0 AND s.day_from >= $1 - 86400000000"                               \
+    "  THEN s.day_ok * 1000 / s.day_checks END, s.ipv6"
 
 static json_t *site_row(store_stmt *st)
 {

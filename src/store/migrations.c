@@ -1293,6 +1293,27 @@ static const store_migration migrations[] = {
                " at INTEGER NOT NULL,"
                " note TEXT NOT NULL);",
     },
+    {
+        .version = 34,
+        .name = "website watch: the page as last read, the day's counts",
+        /* Room monitor/ (check.c). read_digest, read_at: the page's digest (with the lists it
+         * is read against) when its content was last read; an unchanged page keeps its
+         * content alarms without being read again until MONITOR_REREAD_S. day_checks, day_ok:
+         * the checks, and those that succeeded, at or after day_from (a day before the last
+         * check), moved by each check, so the list shows uptime_24h without counting them. */
+        .sql = "ALTER TABLE monitor_site ADD COLUMN read_digest TEXT;"
+               "ALTER TABLE monitor_site ADD COLUMN read_at INTEGER;"
+               "ALTER TABLE monitor_site ADD COLUMN day_from INTEGER NOT NULL DEFAULT 0;"
+               "ALTER TABLE monitor_site ADD COLUMN day_checks INTEGER NOT NULL DEFAULT 0;"
+               "ALTER TABLE monitor_site ADD COLUMN day_ok INTEGER NOT NULL DEFAULT 0;"
+               "UPDATE monitor_site SET day_from = (SELECT coalesce(max(at), 0) - 86400000000"
+               " FROM monitor_check c WHERE c.site_id = monitor_site.id);"
+               "UPDATE monitor_site SET"
+               " day_checks = (SELECT count(*) FROM monitor_check c"
+               "  WHERE c.site_id = monitor_site.id AND c.at >= monitor_site.day_from),"
+               " day_ok = (SELECT coalesce(sum(ok), 0) FROM monitor_check c"
+               "  WHERE c.site_id = monitor_site.id AND c.at >= monitor_site.day_from);",
+    },
     {0, NULL, NULL, NULL, NULL},
 };
 
