@@ -10,7 +10,8 @@ run_pkgs=(build-essential pkg-config libmicrohttpd-dev libsqlite3-dev libjansson
           fonts-wqy-microhei wamerican wbritish nodejs npm)
 test_pkgs=(libcmocka-dev chromium chromium-driver fonts-wqy-microhei cppcheck clang-format clang libclang-rt-14-dev
            sqlite3 curl clamav-daemon poppler-utils unzip nginx-light)
-bench_pkgs=(wrk nginx-light libhyperscan-dev rsyslog hugo python3-openpyxl inotify-tools aide)
+bench_pkgs=(wrk nginx-light libhyperscan-dev rsyslog hugo python3-openpyxl inotify-tools aide
+            prometheus-blackbox-exporter sqlite3)
 
 want=()
 case "${1:-run}" in
