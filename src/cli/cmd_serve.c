@@ -275,7 +275,8 @@ int cli_cmd_serve(int argc, char **argv)
                             .notify = notify,
                             .incidents = incidents,
                             .lexicons = lexicons,
-                            .auth = &auth};
+                            .auth = &auth,
+                            .site_root = site_root};
     if (monitor_open(&monitor, &mopt, &err) != XN_OK) {
         fprintf(stderr, "xinan: monitor: %s\n", err.message);
         goto out;

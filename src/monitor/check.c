@@ -283,6 +283,7 @@ typedef struct check {
     bool went_down, came_up;
     int64_t down_event, tamper_event;
     char tamper_detail[600];
+    char *tamper_diff; /* the first tampered page against its approved file, or NULL */
 } check;
 
 static const char *kind_text(const char *k)
@@ -518,8 +519,45 @@ static void page_digest(monitor_ctx *m, const check *c, char hex[72])
     sodium_bin2hex(hex, 72, d, sizeof d);
 }
 
+/* The first differing page's served bytes against its approved file, as a diff (*diff, owned
+ * by the caller), when the site's approved files are at hand. */
+static void tamper_diff(monitor_ctx *m, const char *rel, const char *digest, const xn_buf *served,
+                        char **diff)
+{
+    if (!m->opt.site_root || *diff)
+        return;
+    char path[1200];
+    snprintf(path, sizeof path, "%s/%s", m->opt.site_root, rel);
+    FILE *fp = fopen(path, "rbe");
+    if (!fp)
+        return;
+    xn_buf approved, out;
+    xn_buf_init(&approved, MONITOR_MAX_BODY);
+    xn_buf_init(&out, 16u << 10);
+    char chunk[1 << 14];
+    size_t got;
+    while ((got = fread(chunk, 1, sizeof chunk, fp)) > 0)
+        if (xn_buf_append(&approved, chunk, got) != XN_OK)
+            break;
+    fclose(fp);
+    /* the approved file itself changed (the web server serving it was written to): no diff to
+     * show against it */
+    unsigned char d[crypto_hash_sha256_BYTES];
+    char hex[crypto_hash_sha256_BYTES * 2 + 1];
+    crypto_hash_sha256(d, (const unsigned char *)(approved.data ? approved.data : ""),
+                       approved.len);
+    sodium_bin2hex(hex, sizeof hex, d, sizeof d);
+    if (strcmp(hex, digest) == 0)
+        monitor_text_diff(approved.data ? approved.data : "", approved.len,
+                          served->data ? served->data : "", served->len, &out);
+    xn_buf_release(&approved);
+    *diff = out.data ? strdup(out.data) : NULL;
+    xn_buf_release(&out);
+}
+
 /* Every page xinan published there, as served, against the approved bytes. */
-static void compare_published(monitor_ctx *m, const site_row *s, finding *out, int *n, int max)
+static void compare_published(monitor_ctx *m, const site_row *s, finding *out, int *n, int max,
+                              char **diff)
 {
     store_conn *c;
     xn_error err;
@@ -560,6 +598,8 @@ static void compare_published(monitor_ctx *m, const site_row *s, finding *out, i
         if (!f.ok || strcmp(hex, pages[i].digest) != 0) {
             if (!bad++)
                 snprintf(first, sizeof first, "%s%s", pages[i].path, f.ok ? "" : "（无法访问）");
+            if (f.ok)
+                tamper_diff(m, pages[i].path, pages[i].digest, &f.body, diff);
         }
         xn_buf_release(&f.body);
     }
@@ -618,6 +658,20 @@ static int raise(record_ctx *x, store_conn *tx, const char *kind, const char *de
         rc = monitor_record(x->m, tx, &audit_system_actor, "monitor.alarm", s->id,
                             json_pack("{s:s, s:s}", "kind", kind, "detail", detail), err);
     return rc;
+}
+
+/* What the tampered page's event shows: the diff against the approved page. */
+static int keep_diff(store_conn *tx, int64_t event, const char *diff, xn_error *err)
+{
+    store_stmt *st;
+    int rc = store_prepare(tx, "UPDATE monitor_event SET diff = $2 WHERE id = $1", &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, event);
+    store_bind_text(st, 2, diff, -1);
+    rc = store_step(st, err);
+    store_stmt_done(st);
+    return rc < 0 ? rc : XN_OK;
 }
 
 /* The kinds a check finds, each an alarm while found; the first five come from the page's
@@ -710,6 +764,8 @@ static int record_one(store_conn *tx, record_ctx *x, xn_error *err)
             if (rc == XN_OK && strcmp(kinds[k], "tampered") == 0) {
                 c->tamper_event = ev;
                 snprintf(c->tamper_detail, sizeof c->tamper_detail, "%s", hit->detail);
+                if (c->tamper_diff)
+                    rc = keep_diff(tx, ev, c->tamper_diff, err);
             }
         } else if (!hit && open[k]) {
             rc = store_prepare(
@@ -834,6 +890,7 @@ static int site_host(monitor_ctx *m, site_row *s, xn_error *err)
 
 static void check_free(check *c)
 {
+    free(c->tamper_diff);
     free(c->s.must);
     free(c->s.forbidden);
     free(c->s.allow);
@@ -949,7 +1006,7 @@ static void check_rest(monitor_ctx *m, check *c)
         snprintf(c->found[c->n++].detail, sizeof c->found->detail, "证书将于 %s 过期", t);
     }
     if (c->s.publish_target)
-        compare_published(m, &c->s, c->found, &c->n, 10);
+        compare_published(m, &c->s, c->found, &c->n, 10, &c->tamper_diff);
     /* MON-7: the page over IPv6 too (an AAAA record and a real connection) */
     if (c->s.ipv6 && c->n < 10) {
         long v6 = link_status(c->s.url, true);

@@ -41,6 +41,7 @@ typedef struct monitor_options {
     incident_ctx *incidents;
     lexicon_live *lexicons;
     const auth_settings *auth;
+    const char *site_root; /* the published site's approved files (tampering shown as a diff) */
 } monitor_options;
 
 int monitor_open(monitor_ctx **out, const monitor_options *opt, xn_error *err);

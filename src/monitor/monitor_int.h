@@ -25,6 +25,10 @@ struct monitor_ctx {
 int64_t monitor_now(const monitor_ctx *m);
 int monitor_record(monitor_ctx *m, store_conn *tx, const audit_actor *actor, const char *action,
                    int64_t id, json_t *detail, xn_error *err);
+/* A people's diff of a served page against its approved rendering (diff.c): the differing
+ * middle of each side as "- " and "+ " lines after a "@@" line, bounded; appended to out. */
+void monitor_text_diff(const char *approved, size_t alen, const char *served, size_t slen,
+                       xn_buf *out);
 /* The incident an event opened. */
 void monitor_event_link(monitor_ctx *m, int64_t event, int64_t incident);
 /* Checks a site's URL (scheme, host, not this server) and gives its host. */

@@ -326,12 +326,12 @@ int monitor_site_json(monitor_ctx *m, int64_t id, json_t **out, xn_error *err)
     if (rc == XN_OK)
         rc = store_prepare(c,
                            "SELECT id, at, kind, detail, open, coalesce(incident_id, 0),"
-                           " coalesce(closed_at, 0) FROM monitor_event WHERE site_id = $1"
+                           " coalesce(closed_at, 0), diff FROM monitor_event WHERE site_id = $1"
                            " ORDER BY id DESC LIMIT 200",
                            &st, err);
     if (rc == XN_OK) {
         store_bind_int(st, 1, id);
-        while ((rc = store_step(st, err)) == STORE_ROW)
+        while ((rc = store_step(st, err)) == STORE_ROW) {
             json_array_append_new(events,
                                   json_pack("{s:I, s:I, s:s, s:s, s:b, s:I, s:I}", "id",
                                             (json_int_t)store_col_int(st, 0), "at",
@@ -340,6 +340,11 @@ int monitor_site_json(monitor_ctx *m, int64_t id, json_t **out, xn_error *err)
                                             "open", store_col_int(st, 4) != 0, "incident_id",
                                             (json_int_t)store_col_int(st, 5), "closed_at",
                                             (json_int_t)store_col_int(st, 6)));
+            /* a tampered published page: what was served against what was approved */
+            if (!store_col_is_null(st, 7))
+                json_object_set_new(json_array_get(events, json_array_size(events) - 1), "diff",
+                                    json_string(store_col_text(st, 7)));
+        }
         rc = rc < 0 ? rc : XN_OK;
     }
     store_release(c);

@@ -1314,6 +1314,13 @@ static const store_migration migrations[] = {
                " day_ok = (SELECT coalesce(sum(ok), 0) FROM monitor_check c"
                "  WHERE c.site_id = monitor_site.id AND c.at >= monitor_site.day_from);",
     },
+    {
+        .version = 35,
+        .name = "a tampered page's diff",
+        /* Room monitor/ (check.c, diff.c). diff: for a tampered published page, the served
+         * page against its approved file, line by line, bounded. */
+        .sql = "ALTER TABLE monitor_event ADD COLUMN diff TEXT;",
+    },
     {0, NULL, NULL, NULL, NULL},
 };
 

@@ -4,7 +4,7 @@
 // published, changed on the web server, caught as tampering with an incident; bad input refused.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, tempDir, auditRows } from '../lib/server.mjs';
 import { adminClient, appointedClient, grantedClient } from '../lib/session.mjs';
@@ -163,6 +163,23 @@ test('a published page changed on the web server is tampering: an alarm and a de
   writeFileSync(join(site, path), readFileSync(join(site, path), 'utf8').replace('<script src="http://evil.example/x.js"></script>', ''));
   s = await check(id);
   assert.equal(openAlarms(s, 'tampered').length, 0);
+  assert.equal(t[0].diff, undefined, 'no diff against an approved file that was itself written to');
+
+  // a web server serving its own copy (as the guard deploys it): the alarm shows what changed
+  cpSync(site, join(site, '..', 'mirror'), { recursive: true });
+  r = await admin.call('POST', '/api/monitor/sites', { name: '政府网站（镜像）', url: `${nginx.url}/mirror/index.html`, interval_s: 60, publish_target: true });
+  const mirror = r.json.id;
+  s = await check(mirror);
+  assert.equal(openAlarms(s, 'tampered').length, 0, JSON.stringify(s.events));
+  const served = join(site, '..', 'mirror', path);
+  writeFileSync(served, readFileSync(served, 'utf8').replace('请各单位完成自查。', '请各单位完成自查。<iframe src="http://evil.example/"></iframe>'));
+  s = await check(mirror);
+  const m = openAlarms(s, 'tampered');
+  assert.equal(m.length, 1, JSON.stringify(s.events));
+  assert.match(m[0].diff, /^@@ 第 \d+ 行起/);
+  assert.match(m[0].diff, /\n- .*请各单位完成自查。<\/p>/);
+  assert.match(m[0].diff, /\n\+ .*<iframe src="http:\/\/evil\.example\/"><\/iframe>/);
+  assert.ok(m[0].diff.length < 20000);
 });
 
 test('bad sites are refused: not http(s), the server itself, intervals out of range; only the system administrator adds', async () => {
@@ -181,5 +198,5 @@ test('bad sites are refused: not http(s), the server itself, intervals out of ra
   r = await admin.call('POST', '/api/monitor/sites', { ...base, name: '', url: 'http://example.com/' });
   assert.equal(r.status, 400);
   const before = (await lead.call('GET', '/api/monitor/sites')).json.items.length;
-  assert.equal(before, 7, 'nothing refused was stored');
+  assert.equal(before, 8, 'nothing refused was stored');
 });

@@ -12,10 +12,12 @@
 // failure is damped), the second makes it 无法访问 with an open alarm. The site's page shows
 // the response-time chart, the alarm 网站无法访问 as 未处理 with the incident opened for it, and
 // the incident's page opens from there. The page is put back: 网站恢复访问, the alarm cleared.
-// The duty officer's dashboard shows the site down. Screenshots go to tests/output/.
+// The duty officer's dashboard shows the site down. A page published by xinan is changed on a
+// web server serving its own copy: the alarm 网页被篡改 shows, with 查看改动, the approved lines
+// and the injected ones. Screenshots go to tests/output/.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, tempDir, waitFor } from '../lib/server.mjs';
 import { STRONG, adminClient, enrolledAppointee, grantedClient } from '../lib/session.mjs';
@@ -46,18 +48,18 @@ describe('the watch helpers, without a browser', () => {
   });
 });
 
-let srv; let nginx; let browser; let admin; let duty; let www;
+let srv; let nginx; let browser; let admin; let sec; let duty; let www; let root;
 
 describe('the website watch', { timeout: 240_000 }, () => {
   before(async () => {
-    const root = tempDir('xinan-www-');
+    root = tempDir('xinan-www-');
     www = join(root, 'www');
     mkdirSync(www, { recursive: true });
     writeFileSync(join(www, 'index.html'), '<!DOCTYPE html><html><head><title>门户网站</title></head><body><h1>欢迎访问</h1><p>政务公开</p></body></html>');
     nginx = await startNginx(root);
-    srv = await startServer();
+    srv = await startServer({ env: { XINAN_PUBLISH_SITE_ROOT: join(root, 'site') } });
     admin = await adminClient(srv);
-    const sec = await enrolledAppointee(srv, admin, 'zhouan', 'secadmin', { realName: '周安全' });
+    sec = await enrolledAppointee(srv, admin, 'zhouan', 'secadmin', { realName: '周安全' });
     duty = await grantedClient(srv, admin, sec, 'duty1', 'duty', { realName: '王值班' });
     browser = await launch();
   });
@@ -205,6 +207,45 @@ describe('the website watch', { timeout: 240_000 }, () => {
     assert.equal(await page.getByTestId('site-open-alarms').getAttribute('data-count'), '0');
     await S.shot('monitor-site-up-again');
     assert.deepEqual(await S.cspViolations(), []);
+    assert.deepEqual(S.problems, []);
+    await S.context.close();
+  });
+
+  test('a published page changed on the web server: the alarm shows what was injected', async () => {
+    const editor = await grantedClient(srv, admin, sec, 'editor1', 'editor', { realName: '王编辑' });
+    const rev1 = await grantedClient(srv, admin, sec, 'rev1', 'reviewer1', { realName: '刘一审' });
+    let r = await admin.call('POST', '/api/columns', { name: '通知公告', path: 'tzgg', stale_days: 14 });
+    r = await editor.call('POST', '/api/content', { title: '关于网络安全检查的通知', column_id: r.json.id, class: 'A', body_html: '<p>请各单位完成自查。</p>', classified: false });
+    const item = r.json.id;
+    await editor.call('POST', `/api/content/${item}/submit`);
+    await rev1.call('POST', `/api/content/${item}/review`, { decision: 'approve' });
+    r = await editor.call('POST', `/api/content/${item}/publish`, {});
+    assert.equal(r.status, 200, r.body);
+    // the web server's own copy of the approved site, then a block injected into one page
+    cpSync(join(root, 'site'), join(root, 'mirror'), { recursive: true });
+    r = await admin.call('POST', '/api/monitor/sites', { name: '政府网站', url: `${nginx.url}/mirror/index.html`, interval_s: 600, publish_target: true });
+    const id = r.json.id;
+    const served = join(root, 'mirror', r.json.published_path || (await editor.call('GET', `/api/content/${item}`)).json.published_path);
+    writeFileSync(served, readFileSync(served, 'utf8').replace('请各单位完成自查。', '请各单位完成自查。<iframe src="http://evil.example/"></iframe>'));
+    r = await duty.call('POST', `/api/monitor/sites/${id}/check`);
+    assert.equal(r.status, 200, r.body);
+    const ev = r.json.events.find((e) => e.kind === 'tampered' && e.open);
+    assert.ok(ev && ev.diff, JSON.stringify(r.json.events));
+
+    const S = await newPage(browser);
+    const page = S.page;
+    await uiSignIn(page, srv.url, 'duty1', STRONG);
+    await page.goto(`${srv.url}/monitor/sites/${id}`);
+    await page.getByTestId(`event-kind-${ev.id}`).waitFor();
+    assert.equal((await page.getByTestId(`event-kind-${ev.id}`).innerText()).trim(), '网页被篡改');
+    await page.getByTestId(`event-diff-${ev.id}`).click();
+    const diff = page.getByTestId('site-diff');
+    await diff.waitFor();
+    const text = await diff.innerText();
+    assert.match(text, /^@@ 第 \d+ 行起/);
+    assert.match(text, /\+ .*<iframe src="http:\/\/evil\.example\/"><\/iframe>/);
+    assert.match(text, /- .*请各单位完成自查。<\/p>/);
+    await S.shot('monitor-tamper-diff');
     assert.deepEqual(S.problems, []);
     await S.context.close();
   });
