@@ -120,6 +120,7 @@ static const label labels[] = {
     {"action", "duty.plan", "排班", "Duty planned"},
     {"action", "duty.key_date", "标记重要时间节点", "Key date marked"},
     {"action", "duty.checkin", "值班签到", "Duty check-in"},
+    {"action", "duty.handover", "值班交接", "Duty handover"},
     {"action", "duty.swap_ask", "申请换班", "Swap asked"},
     {"action", "duty.swap_decide", "审批换班", "Swap decided"},
     {"action", "duty.checkin_missed", "值班未签到提醒", "Missed check-in told"},
