@@ -68,6 +68,8 @@ int http_h_monitor_site_create(http_req *req, http_resp *resp)
         rc = opt_string(req, "forbidden_words", MONITOR_MAX_WORDS, &in.forbidden_words, &err);
     if (rc == XN_OK)
         rc = opt_string(req, "allow_hosts", MONITOR_MAX_WORDS, &in.allow_hosts, &err);
+    if (rc == XN_OK)
+        rc = opt_string(req, "noise", MONITOR_MAX_WORDS, &in.noise, &err);
     json_t *pt = json_object_get(req->json, "publish_target");
     if (rc == XN_OK && pt && !json_is_boolean(pt))
         rc = xn_fail_field(&err, XN_EINVAL, "bad_type", "publish_target",

@@ -259,6 +259,8 @@ typedef struct site_row {
     char read_digest[72]; /* the page's digest at its last reading */
     int64_t read_at;      /* when it was last read (µs) */
     int64_t due_at;       /* next_check_at when it was loaded */
+    char *noise;          /* patterns of changes that do not matter, or NULL */
+    char *last_text;      /* the text at the last reading, noise blanked, or NULL */
 } site_row;
 
 /* MON-6: a link of the site's own, checked by HEAD (at most MAX_LINK_CHECKS a check). */
@@ -284,6 +286,8 @@ typedef struct check {
     int64_t down_event, tamper_event;
     char tamper_detail[600];
     char *tamper_diff; /* the first tampered page against its approved file, or NULL */
+    char *text;        /* a page xinan did not publish: its text as read now, noise blanked */
+    char *change_diff; /* that text against the last reading, when it changed */
 } check;
 
 static const char *kind_text(const char *k)
@@ -298,6 +302,7 @@ static const char *kind_text(const char *k)
            : strcmp(k, "cert_expiring") == 0  ? "证书即将过期"
            : strcmp(k, "dead_link") == 0      ? "站内链接失效"
            : strcmp(k, "no_ipv6") == 0        ? "IPv6 无法访问"
+           : strcmp(k, "changed") == 0        ? "页面内容有变化"
                                               : k;
 }
 
@@ -477,6 +482,17 @@ static void read_page(monitor_ctx *m, check *c)
                  first);
     }
     own_links(s, &pg, c);
+    /* change detection of a page xinan did not publish: its text against the last reading */
+    if (!s->publish_target) {
+        c->text = monitor_noise_strip(s->noise, pg.text, pg.text_len);
+        if (c->text && s->last_text && strcmp(c->text, s->last_text) != 0) {
+            xn_buf d;
+            xn_buf_init(&d, 64u << 10);
+            monitor_text_diff(s->last_text, strlen(s->last_text), c->text, strlen(c->text), &d);
+            c->change_diff = d.data ? strdup(d.data) : NULL;
+            xn_buf_release(&d);
+        }
+    }
     if (m->opt.lexicons && *n < max) {
         size_t nlex = 0;
         lexicon_set *set = lexicon_acquire(m->opt.lexicons);
@@ -635,7 +651,7 @@ static int raise(record_ctx *x, store_conn *tx, const char *kind, const char *de
     store_bind_int(st, 2, x->now);
     store_bind_text(st, 3, kind, -1);
     store_bind_text(st, 4, detail, -1);
-    store_bind_int(st, 5, strcmp(kind, "up") != 0);
+    store_bind_int(st, 5, strcmp(kind, "up") != 0 && strcmp(kind, "changed") != 0);
     if ((rc = store_step(st, err)) == STORE_ROW) {
         if (event_id)
             *event_id = store_col_int(st, 0);
@@ -781,6 +797,15 @@ static int record_one(store_conn *tx, record_ctx *x, xn_error *err)
         if (rc != XN_OK)
             return rc;
     }
+    /* a page xinan did not publish changed since its last reading: told, with the diff */
+    if (rc == XN_OK && f->ok && c->change_diff) {
+        int64_t ev = 0;
+        rc = raise(x, tx, "changed", "页面文字与上次读取时不同（已忽略设定的无关变化）", &ev, err);
+        if (rc == XN_OK)
+            rc = keep_diff(tx, ev, c->change_diff, err);
+    }
+    if (rc != XN_OK)
+        return rc;
     /* the day's counts (uptime_24h) move with the check: this one in, those older than a day
      * before it out (usually one), so the list reads them without counting the checks */
     rc = store_prepare(tx,
@@ -791,6 +816,7 @@ static int record_one(store_conn *tx, record_ctx *x, xn_error *err)
                        " last_error = $9,"
                        " read_digest = CASE WHEN $10 <> '' THEN $10 ELSE read_digest END,"
                        " read_at = CASE WHEN $10 <> '' THEN $3 ELSE read_at END,"
+                       " last_text = coalesce($13, last_text),"
                        " day_checks = day_checks + 1 - (SELECT count(*) FROM monitor_check c"
                        "  WHERE c.site_id = $1 AND c.at >= day_from AND c.at < $11),"
                        " day_ok = day_ok + $12 - (SELECT coalesce(sum(ok), 0) FROM monitor_check c"
@@ -817,6 +843,10 @@ static int record_one(store_conn *tx, record_ctx *x, xn_error *err)
     store_bind_text(st, 10, c->digest, -1);
     store_bind_int(st, 11, at - MONITOR_DAY_US);
     store_bind_int(st, 12, f->ok);
+    if (c->text)
+        store_bind_text(st, 13, c->text, -1);
+    else
+        store_bind_null(st, 13);
     rc = store_step(st, err);
     store_stmt_done(st);
     return rc < 0 ? rc : XN_OK;
@@ -855,7 +885,7 @@ static int record_tx(store_conn *tx, void *ctx, xn_error *err)
     "SELECT id, name, url, state, coalesce(group_name, ''), must_words, forbidden_words,"          \
     " allow_hosts, failures, failures_in_row, interval_s, publish_target, ipv6,"                   \
     " coalesce(cert_expires_at, 0), coalesce(read_digest, ''), coalesce(read_at, 0),"              \
-    " next_check_at"                                                                               \
+    " next_check_at, noise, last_text"                                                             \
     " FROM monitor_site"
 
 static void site_of_row(store_stmt *st, site_row *s)
@@ -877,6 +907,8 @@ static void site_of_row(store_stmt *st, site_row *s)
     xn_strlcpy(s->read_digest, store_col_text(st, 14), sizeof s->read_digest);
     s->read_at = store_col_int(st, 15);
     s->due_at = store_col_int(st, 16);
+    s->noise = store_col_is_null(st, 17) ? NULL : strdup(store_col_text(st, 17));
+    s->last_text = store_col_is_null(st, 18) ? NULL : strdup(store_col_text(st, 18));
 }
 
 /* The site's host, lowercased; its URL checked again (this server's own address is refused). */
@@ -891,6 +923,10 @@ static int site_host(monitor_ctx *m, site_row *s, xn_error *err)
 static void check_free(check *c)
 {
     free(c->tamper_diff);
+    free(c->text);
+    free(c->change_diff);
+    free(c->s.noise);
+    free(c->s.last_text);
     free(c->s.must);
     free(c->s.forbidden);
     free(c->s.allow);

@@ -3,9 +3,12 @@
  * approved one, line by line. Pages differ from their approved rendering in one place or a few
  * (an injected script, a replaced block), so the lines both share at the start and at the end
  * are dropped and the differing middle of each side is shown; bounded in lines and bytes.
+ * For a page xinan did not publish, the text is compared with its last reading after the
+ * site's noise patterns (dates, counters) have been blanked out.
  */
 #include "monitor/monitor_int.h"
 
+#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -81,4 +84,80 @@ void monitor_text_diff(const char *approved, size_t alen, const char *served, si
     free(a.len);
     free(b.at);
     free(b.len);
+}
+
+/* ---- noise -------------------------------------------------------------------------------- */
+
+int monitor_noise_check(const char *noise, xn_error *err)
+{
+    if (!noise || !*noise)
+        return XN_OK;
+    int rc =
+        xn_check_text(noise, MONITOR_MAX_NOISE, XN_TEXT_FREE, false, "noise", "忽略的变化", err);
+    if (rc != XN_OK)
+        return rc;
+    char *copy = strdup(noise);
+    if (!copy)
+        return xn_fail(err, XN_ENOMEM, "no_memory", "out of memory");
+    int n = 0;
+    char *save = NULL;
+    for (char *line = strtok_r(copy, "\n", &save); rc == XN_OK && line;
+         line = strtok_r(NULL, "\n", &save)) {
+        line[strcspn(line, "\r")] = '\0';
+        if (!*line)
+            continue;
+        regex_t re;
+        if (++n > MONITOR_MAX_NOISE_PATTERNS)
+            rc = xn_fail_field(err, XN_EINVAL, "too_many", "noise", "忽略的变化至多 %d 条",
+                               MONITOR_MAX_NOISE_PATTERNS);
+        else if (strlen(line) > 200 || regcomp(&re, line, REG_EXTENDED) != 0)
+            rc = xn_fail_field(err, XN_EINVAL, "bad_pattern", "noise",
+                               "“%.60s”不是有效的正则表达式（每行一个，至多 200 字节）", line);
+        else
+            regfree(&re);
+    }
+    free(copy);
+    return rc;
+}
+
+char *monitor_noise_strip(const char *noise, const char *text, size_t len)
+{
+    xn_buf cur;
+    xn_buf_init(&cur, MONITOR_MAX_TEXT_KEPT + 8);
+    xn_buf_append(&cur, text, len < MONITOR_MAX_TEXT_KEPT ? len : MONITOR_MAX_TEXT_KEPT);
+    char *copy = noise && *noise ? strdup(noise) : NULL;
+    char *save = NULL;
+    for (char *line = copy ? strtok_r(copy, "\n", &save) : NULL; line && cur.data;
+         line = strtok_r(NULL, "\n", &save)) {
+        line[strcspn(line, "\r")] = '\0';
+        regex_t re;
+        if (!*line || regcomp(&re, line, REG_EXTENDED) != 0)
+            continue;
+        /* every match becomes "…": a changing date or counter reads the same each time */
+        xn_buf next;
+        xn_buf_init(&next, MONITOR_MAX_TEXT_KEPT + 8);
+        const char *p = cur.data;
+        regmatch_t mt;
+        while (*p && regexec(&re, p, 1, &mt, p == cur.data ? 0 : REG_NOTBOL) == 0) {
+            if (mt.rm_eo == mt.rm_so) {
+                /* an empty match blanks nothing: one byte on, so the loop ends */
+                if (!p[mt.rm_so])
+                    break;
+                xn_buf_append(&next, p, (size_t)mt.rm_so + 1);
+                p += mt.rm_so + 1;
+                continue;
+            }
+            xn_buf_append(&next, p, (size_t)mt.rm_so);
+            xn_buf_puts(&next, "…");
+            p += mt.rm_eo;
+        }
+        xn_buf_puts(&next, p);
+        regfree(&re);
+        xn_buf_release(&cur);
+        cur = next;
+    }
+    free(copy);
+    char *out = strdup(cur.data ? cur.data : "");
+    xn_buf_release(&cur);
+    return out;
 }

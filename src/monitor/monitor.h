@@ -60,6 +60,9 @@ typedef struct monitor_site_in {
     const char *allow_hosts; /* hosts links may point to besides the site's own */
     bool publish_target;     /* xinan publishes this site: compare the published pages */
     bool ipv6;               /* the site must answer over IPv6 too (MON-7) */
+    /* for a site xinan does not publish: newline-separated regular expressions of what changes
+     * without mattering (dates, counters), blanked before the text is compared; NULL none */
+    const char *noise;
 } monitor_site_in;
 
 int monitor_site_create(monitor_ctx *m, const audit_actor *actor, const monitor_site_in *in,

@@ -29,6 +29,15 @@ int monitor_record(monitor_ctx *m, store_conn *tx, const audit_actor *actor, con
  * middle of each side as "- " and "+ " lines after a "@@" line, bounded; appended to out. */
 void monitor_text_diff(const char *approved, size_t alen, const char *served, size_t slen,
                        xn_buf *out);
+/* A site's noise patterns (newline-separated POSIX extended regular expressions): each must
+ * compile, at most MONITOR_MAX_NOISE_PATTERNS; XN_EINVAL naming "noise". */
+#define MONITOR_MAX_NOISE          2000 /* bytes */
+#define MONITOR_MAX_NOISE_PATTERNS 20
+#define MONITOR_MAX_TEXT_KEPT      (256u << 10) /* bytes of a page's text kept to compare */
+int monitor_noise_check(const char *noise, xn_error *err);
+/* The page's visible text (at most MONITOR_MAX_TEXT_KEPT bytes) with every match of the
+ * patterns made "…"; malloc'd. */
+char *monitor_noise_strip(const char *noise, const char *text, size_t len);
 /* The incident an event opened. */
 void monitor_event_link(monitor_ctx *m, int64_t event, int64_t incident);
 /* Checks a site's URL (scheme, host, not this server) and gives its host. */

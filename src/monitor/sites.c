@@ -124,9 +124,9 @@ static int create_tx(store_conn *tx, void *ctx, xn_error *err)
     int rc = store_prepare(tx,
                            "INSERT INTO monitor_site (name, url, interval_s, failures, group_name,"
                            " must_words, forbidden_words, allow_hosts, publish_target, state,"
-                           " state_since, next_check_at, created_at, created_by, ipv6)"
+                           " state_since, next_check_at, created_at, created_by, ipv6, noise)"
                            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'unknown', $10, 0, $10,"
-                           " $11, $12) RETURNING id",
+                           " $11, $12, $13) RETURNING id",
                            &st, err);
     if (rc != XN_OK)
         return rc;
@@ -142,6 +142,7 @@ static int create_tx(store_conn *tx, void *ctx, xn_error *err)
     store_bind_int(st, 10, monitor_now(x->m));
     store_bind_text(st, 11, audit_actor_name(x->actor), -1);
     store_bind_int(st, 12, in->ipv6);
+    bind_opt(st, 13, in->noise);
     if ((rc = store_step(st, err)) == STORE_ROW) {
         x->id = store_col_int(st, 0);
         store_stmt_done(st);
@@ -179,6 +180,8 @@ int monitor_site_create(monitor_ctx *m, const audit_actor *actor, const monitor_
         rc = words_ok(in->forbidden_words, "forbidden_words", err);
     if (rc == XN_OK)
         rc = words_ok(in->allow_hosts, "allow_hosts", err);
+    if (rc == XN_OK)
+        rc = monitor_noise_check(in->noise, err);
     if (rc != XN_OK)
         return rc;
     site_ctx x = {.m = m, .actor = actor, .in = in};
@@ -229,7 +232,7 @@ static json_t *opt_int(store_stmt *st, int col)
     " coalesce(s.allow_hosts, ''), s.publish_target, coalesce(s.last_error, ''),"                  \
     " (SELECT count(*) FROM monitor_event e WHERE e.site_id = s.id AND e.open = 1),"               \
     " CASE WHEN s.day_checks > 0 AND s.day_from >= $1 - 86400000000"                               \
-    "  THEN s.day_ok * 1000 / s.day_checks END, s.ipv6"
+    "  THEN s.day_ok * 1000 / s.day_checks END, s.ipv6, coalesce(s.noise, '')"
 
 static json_t *site_row(store_stmt *st)
 {
@@ -251,6 +254,7 @@ static json_t *site_row(store_stmt *st)
         o, "uptime_24h",
         store_col_is_null(st, 19) ? json_null() : json_real((double)store_col_int(st, 19) / 10.0));
     json_object_set_new(o, "ipv6", json_boolean(store_col_int(st, 20) != 0));
+    json_object_set_new(o, "noise", json_string(store_col_text(st, 21)));
     return o;
 }
 

@@ -1321,6 +1321,14 @@ static const store_migration migrations[] = {
          * page against its approved file, line by line, bounded. */
         .sql = "ALTER TABLE monitor_event ADD COLUMN diff TEXT;",
     },
+    {
+        .version = 36,
+        .name = "change detection of pages xinan did not publish",
+        /* Room monitor/ (check.c, diff.c). noise: the site's patterns of changes that do not
+         * matter; last_text: the page's visible text at its last reading with them blanked. */
+        .sql = "ALTER TABLE monitor_site ADD COLUMN noise TEXT;"
+               "ALTER TABLE monitor_site ADD COLUMN last_text TEXT;",
+    },
     {0, NULL, NULL, NULL, NULL},
 };
 

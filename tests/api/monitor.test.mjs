@@ -182,6 +182,38 @@ test('a published page changed on the web server is tampering: an alarm and a de
   assert.ok(m[0].diff.length < 20000);
 });
 
+test('a page xinan did not publish: a change of its text is told with the diff; the changes its noise patterns match are not', async () => {
+  const news = (date, count, text) => page(`<h1>政务动态</h1><p>更新：${date}</p><p>访问量：${count}</p><p>${text}</p>`);
+  writeFileSync(join(www, 'dt.html'), news('2026-12-01', 100, '召开网络安全工作会议。'));
+  // a pattern that does not compile is refused, naming the field, nothing stored
+  const before = (await lead.call('GET', '/api/monitor/sites')).json.items.length;
+  let r = await admin.call('POST', '/api/monitor/sites', { name: '政务动态', url: `${nginx.url}/www/dt.html`, interval_s: 600, noise: '[0-9' });
+  assert.equal(r.status, 400, r.body);
+  assert.equal(r.json.error.field, 'noise');
+  assert.equal((await lead.call('GET', '/api/monitor/sites')).json.items.length, before);
+  r = await admin.call('POST', '/api/monitor/sites', { name: '政务动态', url: `${nginx.url}/www/dt.html`, interval_s: 600, noise: '[0-9]{4}-[0-9]{2}-[0-9]{2}\n访问量：[0-9]+' });
+  assert.equal(r.status, 201, r.body);
+  const id = r.json.id;
+  let s = await check(id);
+  assert.equal(s.noise, '[0-9]{4}-[0-9]{2}-[0-9]{2}\n访问量：[0-9]+');
+  const changed = (x) => x.events.filter((e) => e.kind === 'changed');
+  assert.equal(changed(s).length, 0, 'the first reading is the reference');
+  // only the date and the counter move: no change
+  writeFileSync(join(www, 'dt.html'), news('2026-12-02', 137, '召开网络安全工作会议。'));
+  s = await check(id);
+  assert.equal(changed(s).length, 0, JSON.stringify(s.events));
+  // the text itself: told once, with what was there and what is there now
+  writeFileSync(join(www, 'dt.html'), news('2026-12-03', 150, '召开网络安全工作会议。<b>点击领取补贴</b>'));
+  s = await check(id);
+  const c = changed(s);
+  assert.equal(c.length, 1, JSON.stringify(s.events));
+  assert.equal(c[0].open, false, 'a notice, not an alarm left open');
+  assert.match(c[0].diff, /\n- 召开网络安全工作会议。\n/);
+  assert.match(c[0].diff, /\n\+ 召开网络安全工作会议。点击领取补贴\n/);
+  s = await check(id);
+  assert.equal(changed(s).length, 1, 'unchanged since: nothing more');
+});
+
 test('bad sites are refused: not http(s), the server itself, intervals out of range; only the system administrator adds', async () => {
   const base = { name: '测试', interval_s: 60 };
   for (const [url, code] of [['ftp://example.com/', 'bad_url'], ['javascript:alert(1)', 'bad_url'], ['http://', 'bad_url'], [`${server.url}/api/health`, 'self_url'], ['http://user@example.com/', 'bad_url']]) {
@@ -198,5 +230,5 @@ test('bad sites are refused: not http(s), the server itself, intervals out of ra
   r = await admin.call('POST', '/api/monitor/sites', { ...base, name: '', url: 'http://example.com/' });
   assert.equal(r.status, 400);
   const before = (await lead.call('GET', '/api/monitor/sites')).json.items.length;
-  assert.equal(before, 8, 'nothing refused was stored');
+  assert.equal(before, 9, 'nothing refused was stored');
 });

@@ -106,6 +106,13 @@ describe('the website watch', { timeout: 240_000 }, () => {
     await page.getByTestId('site-form-must').fill('政务公开');
     // MON-7's IPv6 check is offered (left off here: the test server has no AAAA record)
     await page.getByTestId('site-form-ipv6').waitFor();
+    // what changes without mattering: a pattern that does not compile is refused under its field
+    await page.getByTestId('site-form-noise').fill('访问量：[0-9');
+    await page.getByTestId('site-form-submit').click();
+    const noiseItem = dialog.locator('.el-form-item').filter({ has: page.getByTestId('site-form-noise') });
+    await noiseItem.locator('.el-form-item__error').waitFor();
+    assert.match(await noiseItem.locator('.el-form-item__error').innerText(), /不是有效的正则表达式/);
+    await page.getByTestId('site-form-noise').fill('访问量：[0-9]+');
     await page.getByTestId('site-form-submit').click();
     await dialog.waitFor({ state: 'hidden' });
     assert.match(await page.getByTestId('monitor-notice').innerText(), /已添加监测网站：门户网站/);
@@ -113,6 +120,7 @@ describe('the website watch', { timeout: 240_000 }, () => {
     assert.equal(site.name, '门户网站');
     assert.equal(site.interval_s, 600);
     assert.equal(site.ipv6, false, 'the IPv6 check as the form left it');
+    assert.equal(site.noise, '访问量：[0-9]+');
     assert.equal(site.failures, 2);
     assert.equal(site.must_words, '政务公开');
     // 未知 until its first check, which the job runner makes within seconds

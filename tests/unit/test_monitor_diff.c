@@ -1,6 +1,8 @@
 /* Unit tests of the website watch's page diff (MON-4, MON-10): the lines both pages share at the
  * start and at the end are left out, each side's differing middle shown with its sign, CRLF read
- * as LF, long lines cut on a character boundary, and the output bounded whatever comes in. */
+ * as LF, long lines cut on a character boundary, and the output bounded whatever comes in; and
+ * of a site's noise patterns: checked when the site is added, every match blanked, an empty
+ * match never looping. */
 #include "xn_test.h"
 
 #include "monitor/monitor_int.h"
@@ -68,9 +70,37 @@ static void bounded(void **state)
     xn_buf_release(&many);
 }
 
+static void noise_patterns(void **state)
+{
+    (void)state;
+    xn_error err = {0};
+    assert_int_equal(monitor_noise_check(NULL, &err), XN_OK);
+    assert_int_equal(monitor_noise_check("[0-9]{4}-[0-9]{2}\n\n访问量：[0-9]+", &err), XN_OK);
+    assert_int_equal(monitor_noise_check("([", &err), XN_EINVAL);
+    assert_string_equal(err.field, "noise");
+    xn_buf many;
+    xn_buf_init(&many, 4096);
+    for (int i = 0; i < 21; i++)
+        xn_buf_puts(&many, "a\n");
+    assert_int_equal(monitor_noise_check(many.data, &err), XN_EINVAL);
+    xn_buf_release(&many);
+    const char *text = "更新：2026-12-01\n访问量：137\n正文";
+    char *out = monitor_noise_strip("[0-9]{4}-[0-9]{2}-[0-9]{2}\n访问量：[0-9]+", text, strlen(text));
+    assert_string_equal(out, "更新：…\n…\n正文");
+    free(out);
+    /* a pattern that matches the empty string blanks nothing and ends */
+    out = monitor_noise_strip("x*", "abc", 3);
+    assert_string_equal(out, "abc");
+    free(out);
+    out = monitor_noise_strip(NULL, "abc", 3);
+    assert_string_equal(out, "abc");
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(noise_patterns),
         cmocka_unit_test(injected_line),
         cmocka_unit_test(added_and_removed_lines_crlf),
         cmocka_unit_test(bounded),
