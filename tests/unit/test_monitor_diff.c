@@ -85,7 +85,8 @@ static void noise_patterns(void **state)
     assert_int_equal(monitor_noise_check(many.data, &err), XN_EINVAL);
     xn_buf_release(&many);
     const char *text = "更新：2026-12-01\n访问量：137\n正文";
-    char *out = monitor_noise_strip("[0-9]{4}-[0-9]{2}-[0-9]{2}\n访问量：[0-9]+", text, strlen(text));
+    char *out =
+        monitor_noise_strip("[0-9]{4}-[0-9]{2}-[0-9]{2}\n访问量：[0-9]+", text, strlen(text));
     assert_string_equal(out, "更新：…\n…\n正文");
     free(out);
     /* a pattern that matches the empty string blanks nothing and ends */
