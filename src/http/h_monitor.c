@@ -154,7 +154,11 @@ int http_h_guard_site_key(http_req *req, http_resp *resp)
 {
     json_t *doc = NULL;
     xn_error err;
-    if (publish_guard_manifest(req->app->publish, NULL, &doc, &err) != XN_OK)
+    int rc = publish_guard_manifest(req->app->publish, NULL, &doc, &err);
+    /* nothing published yet is an answer, not an error: no key to show */
+    if (rc == XN_ENOTFOUND)
+        return http_json(resp, 200, json_pack("{s:n, s:n}", "public_key", "digest"));
+    if (rc != XN_OK)
         return http_fail(req, resp, &err);
     json_t *out = json_pack("{s:O, s:O}", "public_key", json_object_get(doc, "public_key"),
                             "digest", json_object_get(doc, "digest"));

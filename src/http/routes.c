@@ -257,7 +257,8 @@ const http_route http_routes[] = {
     {"GET", "/api/guard/files/:digest", http_h_guard_file, 0, NULL,
      "an approved file of the site by its SHA-256, for an agent's store"},
     {"GET", "/api/guard/site-key", http_h_guard_site_key, 0, "monitor.read",
-     "the published site's signing key {public_key, digest}, to enrol an agent with --key"},
+     "the published site's signing key {public_key, digest} (null before the first publication),"
+     " to enrol an agent with --key"},
     {"GET", "/api/guard/agents", http_h_guard_agents, 0, "monitor.read",
      "the guard agents: online or offline, last heartbeat, their recent events"},
     /* periodic duties (OBL) and the duty roster (MON-2, ORG-4) */

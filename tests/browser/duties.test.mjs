@@ -17,7 +17,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, tempDir } from '../lib/server.mjs';
-import { STRONG, adminClient, enrolledAppointee, grantedClient } from '../lib/session.mjs';
+import { STRONG, adminClient, enrolledAppointee, grantedClient, nextTotpStep } from '../lib/session.mjs';
 import { launch, newPage, uiSignIn } from '../lib/browser.mjs';
 import { startClamd } from '../lib/clamd.mjs';
 import { filterDuties, mayAttach, mayCheckIn, peopleOfRole, shiftMonth } from '../../web/src/monitor.js';
@@ -347,6 +347,7 @@ describe('the duty roster and the periodic duties', { timeout: 300_000 }, () => 
   test('the security administrator adds a duty of the unit’s own, fulfilled by a register’s entries', async () => {
     const S = await newPage(browser);
     const page = S.page;
+    await nextTotpStep(); // signed in already in this suite: a new code
     await uiSignIn(page, srv.url, 'zhouan', STRONG, sec.totpSecret);
     await page.goto(`${srv.url}/calendar/duties`);
     await page.getByTestId('duties-page').waitFor();

@@ -25,6 +25,12 @@ export function totp(secret, offset = 0) {
   return String(bin % 1000000).padStart(6, '0');
 }
 
+/** Waits for the next 30-second TOTP step: a code is accepted once, so a second sign-in of the
+ * same person within a step would be refused as a replay. */
+export async function nextTotpStep() {
+  await new Promise((r) => setTimeout(r, 30000 - (Date.now() % 30000) + 200));
+}
+
 /** The one-time password the server printed for the first administrator. */
 export function firstAdminPassword(server) {
   const m = server.stdout().match(/one-time password: (\S+)/);
