@@ -56,6 +56,17 @@ static int on_duty(store_conn *c, int32_t day, int64_t *user, xn_error *err)
     return rc < 0 ? rc : XN_OK;
 }
 
+/* XN_EDENIED (with message) unless actor is the day's person on duty. */
+static int actor_on_duty(store_conn *c, int32_t day, const audit_actor *actor, const char *message,
+                         xn_error *err)
+{
+    int64_t user = 0;
+    int rc = on_duty(c, day, &user, err);
+    if (rc == XN_OK && user != actor->id)
+        rc = xn_fail(err, XN_EDENIED, "not_on_duty", "%s", message);
+    return rc;
+}
+
 static json_t *person(store_conn *c, int64_t id)
 {
     char name[AUTH_MAX_NAME + 1], phone[64];
@@ -323,12 +334,10 @@ static int checkin_tx(store_conn *tx, void *ctx, xn_error *err)
 {
     checkin_ctx *x = ctx;
     store_stmt *st;
-    int64_t user = 0;
-    int rc = on_duty(tx, x->day, &user, err);
+    int64_t user = x->actor->id;
+    int rc = actor_on_duty(tx, x->day, x->actor, "您不是今日的值班人员", err);
     if (rc != XN_OK)
         return rc;
-    if (user != x->actor->id)
-        return xn_fail(err, XN_EDENIED, "not_on_duty", "您不是今日的值班人员");
     rc =
         store_prepare(tx,
                       "INSERT INTO duty_checkin (day, user_id, at, read_text, anomaly, incident_id,"
@@ -456,15 +465,12 @@ int oblig_checkin(oblig_ctx *o, const audit_actor *actor, const char *read, cons
     store_conn *c;
     if ((rc = store_acquire(o->opt.db, &c, err)) != XN_OK)
         return rc;
-    int64_t user = 0;
-    rc = on_duty(c, x.day, &user, err);
-    if (rc == XN_OK && user == actor->id)
+    rc = actor_on_duty(c, x.day, actor, "您不是今日的值班人员", err);
+    if (rc == XN_OK)
         rc = read_columns(c, columns, &x.columns, err);
     store_release(c);
     if (rc != XN_OK)
         return rc;
-    if (user != actor->id)
-        return xn_fail(err, XN_EDENIED, "not_on_duty", "您不是今日的值班人员");
     if (open_incident && o->opt.incidents) {
         char title[600];
         snprintf(title, sizeof title, "读网值班发现异常：%.160s", anomaly);
@@ -496,12 +502,10 @@ static int handover_tx(store_conn *tx, void *ctx, xn_error *err)
 {
     handover_ctx *x = ctx;
     int32_t day = xn_date_of(rules_now(x->o));
-    int64_t user = 0;
-    int rc = on_duty(tx, day, &user, err);
+    int64_t user = x->actor->id;
+    int rc = actor_on_duty(tx, day, x->actor, "您不是今日的值班人员", err);
     if (rc != XN_OK)
         return rc;
-    if (user != x->actor->id)
-        return xn_fail(err, XN_EDENIED, "not_on_duty", "您不是今日的值班人员");
     store_stmt *st;
     rc = store_prepare(tx, "SELECT 1 FROM duty_checkin WHERE day = $1 AND user_id = $2 LIMIT 1",
                        &st, err);
@@ -634,12 +638,10 @@ static int swap_ask_tx(store_conn *tx, void *ctx, xn_error *err)
 {
     swap_ctx *x = ctx;
     store_stmt *st;
-    int64_t user = 0;
-    int rc = on_duty(tx, x->day, &user, err);
+    int64_t user = x->actor->id;
+    int rc = actor_on_duty(tx, x->day, x->actor, "只有当天的值班人员可以申请换班", err);
     if (rc != XN_OK)
         return rc;
-    if (user != x->actor->id)
-        return xn_fail(err, XN_EDENIED, "not_on_duty", "只有当天的值班人员可以申请换班");
     if (x->to_user == user || !holds(tx, x->to_user, "duty"))
         return xn_fail_field(err, XN_EINVAL, "not_duty", "to_user_id",
                              "替班人员须为另一名在岗的值班员");
