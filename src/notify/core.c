@@ -283,18 +283,27 @@ int notify_write(notify_ctx *n, store_conn *tx, const notify_event_kind *k, int6
     return rc;
 }
 
+/* The kind and its rendered text for an event being raised; body to be released. */
+static int render_event(notify_ctx *n, store_conn *tx, const char *kind, const json_t *vars,
+                        const notify_event_kind **k, xn_buf *body, xn_error *err)
+{
+    xn_buf_init(body, NOTIFY_MAX_TEXT);
+    *k = notify_find_kind(n, kind);
+    if (!*k)
+        return xn_fail(err, XN_EINVAL, "bad_event", "unknown event kind '%s'", kind);
+    json_t *empty = vars ? NULL : json_object();
+    int rc = notify_render_kind(n, tx, *k, vars ? vars : empty, body, err);
+    json_decref(empty);
+    return rc;
+}
+
 int notify_raise(notify_ctx *n, store_conn *tx, const char *kind, const char *group,
                  const char *object_type, const char *object_id, const json_t *vars,
                  int64_t *message_id, xn_error *err)
 {
-    const notify_event_kind *k = notify_find_kind(n, kind);
-    if (!k)
-        return xn_fail(err, XN_EINVAL, "bad_event", "unknown event kind '%s'", kind);
+    const notify_event_kind *k;
     xn_buf body;
-    xn_buf_init(&body, NOTIFY_MAX_TEXT);
-    json_t *empty = vars ? NULL : json_object();
-    int rc = notify_render_kind(n, tx, k, vars ? vars : empty, &body, err);
-    json_decref(empty);
+    int rc = render_event(n, tx, kind, vars, &k, &body, err);
     int64_t group_id = 0;
     int64_t channels[64];
     size_t nchannels = 0;
@@ -330,14 +339,9 @@ int notify_raise_to_users(notify_ctx *n, store_conn *tx, const char *kind, const
                           size_t nusers, const char *object_type, const char *object_id,
                           const json_t *vars, xn_error *err)
 {
-    const notify_event_kind *k = notify_find_kind(n, kind);
-    if (!k)
-        return xn_fail(err, XN_EINVAL, "bad_event", "unknown event kind '%s'", kind);
+    const notify_event_kind *k;
     xn_buf body;
-    xn_buf_init(&body, NOTIFY_MAX_TEXT);
-    json_t *empty = vars ? NULL : json_object();
-    int rc = notify_render_kind(n, tx, k, vars ? vars : empty, &body, err);
-    json_decref(empty);
+    int rc = render_event(n, tx, kind, vars, &k, &body, err);
     const char *text = body.data ? body.data : "";
     int64_t id = 0;
     if (rc == XN_OK)
