@@ -96,7 +96,7 @@ static int report(const char *cmd, int rc, const xn_error *err)
     if (rc == 0 || rc == 1)
         return rc;
     fprintf(stderr, "%s: %s (%s)\n", cmd, err->message, err->code);
-    return rc == XN_EINVAL && !strcmp(err->code, "not_yet") ? 2 : 1;
+    return 1;
 }
 
 int cli_cmd_guard_baseline(int argc, char **argv)
