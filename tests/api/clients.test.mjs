@@ -138,19 +138,26 @@ function trickle(port, from, everyMs) {
 
 test('slow clients: a cap per address, and a whole-head deadline that trickled bytes do not extend', async () => {
   const s = await startServer({
-    env: { XINAN_HTTP_MAX_CONNECTIONS: '60', XINAN_HTTP_MAX_CONNECTIONS_PER_IP: '10', XINAN_HTTP_HEADER_TIMEOUT: '2' },
+    env: { XINAN_HTTP_MAX_CONNECTIONS: '60', XINAN_HTTP_MAX_CONNECTIONS_PER_IP: '10', XINAN_HTTP_HEADER_TIMEOUT: '3' },
   });
   const slow = [];
+  // waits until `done()` holds or `ms` have passed (a loaded machine accepts connections late)
+  const until = async (done, ms) => {
+    const end = Date.now() + ms;
+    while (!done() && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+  };
   try {
     for (let i = 0; i < 80; i++) slow.push(trickle(s.port, '127.0.0.8', 200));
-    await new Promise((r) => setTimeout(r, 600));
+    // well before the 3 s head deadline, everything past the cap of 10 is closed
+    await until(() => slow.filter((c) => c.closed).length >= 70, 2000);
     const refused = slow.filter((c) => c.closed).length;
     assert.ok(refused >= 70, `connections past the per-address cap are closed at once (${refused})`);
+    assert.ok(refused < 80, 'the ten within the cap are still open before their deadline');
     // the server still answers everyone else while the slow ones hang on
     const r = await request(s.url, '/api/health', { from: '127.0.0.9' });
     assert.equal(r.status, 200);
     // within a few seconds the trickling heads are cut off, though each byte came in time
-    await new Promise((r2) => setTimeout(r2, 3500));
+    await until(() => slow.every((c) => c.closed), 8000);
     assert.equal(slow.filter((c) => !c.closed).length, 0, 'every slow head is closed at its deadline');
     const m = await request(s.url, '/metrics');
     assert.match(m.body, /xinan_http_refused_total\{reason="header_timeout"\} ([1-9]\d*)/);
