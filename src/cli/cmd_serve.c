@@ -265,7 +265,9 @@ int cli_cmd_serve(int argc, char **argv)
                           .auth = &auth,
                           .cfg = &cfg,
                           .catalogue = oblig_catalogue_text,
-                          .catalogue_len = oblig_catalogue_len};
+                          .catalogue_len = oblig_catalogue_len,
+                          .job_kinds = cli_job_kinds,
+                          .njob_kinds = cli_job_kinds_count};
     if (oblig_open(&oblig, &oopt, &err) != XN_OK) {
         fprintf(stderr, "xinan: compliance: %s\n", err.message);
         goto out;

@@ -92,6 +92,11 @@ int http_h_obligations(http_req *req, http_resp *resp)
     return http_json(resp, 200, out);
 }
 
+int http_h_obligation_job_kinds(http_req *req, http_resp *resp)
+{
+    return http_json(resp, 200, oblig_job_kinds_json(req->app->oblig));
+}
+
 int http_h_obligation_evidence(http_req *req, http_resp *resp)
 {
     int64_t id;

@@ -371,6 +371,7 @@ int http_h_obligations(http_req *req, http_resp *resp);
 int http_h_obligation_evidence(http_req *req, http_resp *resp);
 int http_h_obligation_update(http_req *req, http_resp *resp);
 int http_h_obligation_add(http_req *req, http_resp *resp);
+int http_h_obligation_job_kinds(http_req *req, http_resp *resp);
 int http_h_duty_roster(http_req *req, http_resp *resp);
 int http_h_duty_plan(http_req *req, http_resp *resp);
 int http_h_duty_key_date(http_req *req, http_resp *resp);

@@ -265,12 +265,14 @@ const http_route http_routes[] = {
     {"GET", "/api/obligations", http_h_obligations, 0, ANY,
      "periodic duties: this period and any overdue one (?state=upcoming|due|done|overdue)"},
     {"POST", "/api/obligations/:id/evidence", http_h_obligation_evidence, J, ANY,
-     "evidence of a duty {file_id, note, period?} (its owning role or the security admin)"},
+     "evidence of a duty {file_id, note, period?} (its owner or the security admin)"},
+    {"GET", "/api/obligations/job-kinds", http_h_obligation_job_kinds, 0, "compliance.manage",
+     "the job kinds whose runs can evidence a duty"},
     {"POST", "/api/obligations", http_h_obligation_add, J, "compliance.manage",
-     "a duty of the unit's own {title, reqs, rule, every?, owner, evidence?: file|account_review|"
-     "drill|training|verification|register:<key>}"},
+     "a duty of the unit's own {title, reqs, rule, every?, owner: role|user:<id>, evidence?: "
+     "file|account_review|drill|training|verification|register:<key>|job:<kind>}"},
     {"PATCH", "/api/obligations/:id", http_h_obligation_update, J, "compliance.manage",
-     "change a duty {owner?, rule?, every?, enabled?} (security administrator)"},
+     "change a duty {owner?: role|user:<id>, rule?, every?, enabled?} (security administrator)"},
     {"GET", "/api/duty/roster", http_h_duty_roster, 0, "duty.read",
      "the month's roster with leaders, key dates and check-ins (?month=YYYY-MM)"},
     {"POST", "/api/duty/roster", http_h_duty_plan, J, "duty.plan",

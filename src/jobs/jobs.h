@@ -37,6 +37,9 @@
 #define JOBS_BACKOFF_S     10  /* the first retry's delay; doubled each try */
 #define JOBS_RUN_KEEP_DAYS 180 /* run history */
 #define JOBS_MAX_WORKERS   64
+/* A kind with a period this long or longer keeps every run in the history, even one with an
+ * empty summary: its runs can be a periodic duty's evidence. */
+#define JOBS_EVERY_RUN_KEPT_S 3600
 
 typedef struct jobs_runner jobs_runner;
 

@@ -281,7 +281,9 @@ static int finish_tx(store_conn *tx, void *ctx, xn_error *err)
     /* another worker took the job over after the lease ran out: it records this run */
     if (rc != XN_OK || store_changes(tx) == 0)
         return rc;
-    if (f->summary || !f->ok)
+    /* a quiet success of a frequent kind is not kept; a kind run hourly or less often keeps
+     * every run, since a duty may take its runs as evidence */
+    if (f->summary || !f->ok || (f->kind && f->kind->period_s >= JOBS_EVERY_RUN_KEPT_S))
         rc = record_run(tx, c, f->started, f->ended, f->ok ? "ok" : "failed", c->attempt,
                         c->r->node, f->ok ? NULL : f->error, f->summary, err);
     if (rc != XN_OK)

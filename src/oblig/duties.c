@@ -153,9 +153,83 @@ static int32_t due_day(oblig_ctx *o, int32_t start, int32_t end)
     return end - 1;
 }
 
+/* The job kind a "job:<kind>" evidence names, when its every run is kept; else NULL. */
+static const jobs_kind *evidence_job(const oblig_ctx *o, const char *evidence)
+{
+    if (strncmp(evidence, "job:", 4) != 0)
+        return NULL;
+    for (size_t i = 0; i < o->opt.njob_kinds; i++) {
+        const jobs_kind *k = &o->opt.job_kinds[i];
+        if (strcmp(k->name, evidence + 4) == 0)
+            return k->period_s >= JOBS_EVERY_RUN_KEPT_S ? k : NULL;
+    }
+    return NULL;
+}
+
+json_t *oblig_job_kinds_json(const oblig_ctx *o)
+{
+    json_t *items = json_array();
+    for (size_t i = 0; i < o->opt.njob_kinds; i++) {
+        const jobs_kind *k = &o->opt.job_kinds[i];
+        if (k->period_s >= JOBS_EVERY_RUN_KEPT_S)
+            json_array_append_new(items, json_pack("{s:s, s:s, s:I}", "name", k->name, "title",
+                                                   k->title, "period_s", (json_int_t)k->period_s));
+    }
+    return json_pack("{s:o}", "items", items);
+}
+
+/* The person a "user:<id>" owner names; 0 for a role. */
+static int64_t owner_person(const char *owner)
+{
+    if (strncmp(owner, "user:", 5) != 0)
+        return 0;
+    char *end;
+    long long id = strtoll(owner + 5, &end, 10);
+    return *end == '\0' && id > 0 ? id : -1;
+}
+
+/* Whether who owns a duty of that owner: holds the role, or is the person. */
+static bool owns(const auth_principal *who, const char *owner)
+{
+    int64_t person = owner_person(owner);
+    if (person)
+        return who && who->user_id == person;
+    for (int i = 0; who && i < who->nroles; i++)
+        if (strcmp(who->roles[i], owner) == 0)
+            return true;
+    return false;
+}
+
+/* An owner that may be given a duty: an existing role, or an active account. */
+static int check_owner(store_conn *tx, const char *owner, xn_error *err)
+{
+    int64_t person = owner_person(owner);
+    store_stmt *st;
+    int rc = store_prepare(tx,
+                           person ? "SELECT 1 FROM app_user WHERE id = $1 AND status = 'active'"
+                                  : "SELECT 1 FROM role WHERE code = $1",
+                           &st, err);
+    if (rc != XN_OK)
+        return rc;
+    if (person)
+        store_bind_int(st, 1, person);
+    else
+        store_bind_text(st, 1, owner, -1);
+    rc = store_step(st, err);
+    if (rc == STORE_ROW) {
+        store_stmt_done(st);
+        return XN_OK;
+    }
+    if (rc < 0)
+        return rc;
+    return person ? xn_fail_field(err, XN_EINVAL, "bad_owner", "owner", "负责人须为在用的账号")
+                  : xn_fail_field(err, XN_EINVAL, "bad_owner", "owner", "负责岗位不存在");
+}
+
 /* Evidence of one period: what xinan holds itself and what was attached. */
-static int period_evidence(store_conn *c, int64_t id, const char *kind, const char *period,
-                           int32_t start, int32_t end, json_t *out, xn_error *err)
+static int period_evidence(oblig_ctx *o, store_conn *c, int64_t id, const char *kind,
+                           const char *period, int32_t start, int32_t end, json_t *out,
+                           xn_error *err)
 {
     static const struct {
         const char *kind, *sql, *text;
@@ -200,6 +274,34 @@ static int period_evidence(store_conn *c, int64_t id, const char *kind, const ch
             if (n > 0)
                 json_array_append_new(out, json_pack("{s:s, s:s, s:I}", "kind", kind, "text", text,
                                                      "at", (json_int_t)at));
+        }
+        if (rc < 0)
+            return rc;
+    }
+    /* a job kind whose every run is kept: its successful runs in the period; runs are kept at
+     * wall-clock times, the period is on the rules' clock (which the test clock moves) */
+    const jobs_kind *job = evidence_job(o, kind);
+    if (job) {
+        int64_t shift = o->opt.auth ? auth_now(o->opt.auth) - xn_now_us() : 0;
+        rc =
+            store_prepare(c,
+                          "SELECT count(*), coalesce(max(ended_at), 0) FROM job_run"
+                          " WHERE kind = $3 AND result = 'ok' AND ended_at >= $1 AND ended_at < $2",
+                          &st, err);
+        if (rc != XN_OK)
+            return rc;
+        store_bind_int(st, 1, day_us(start) - shift);
+        store_bind_int(st, 2, day_us(end) - shift);
+        store_bind_text(st, 3, job->name, -1);
+        if ((rc = store_step(st, err)) == STORE_ROW) {
+            int64_t n = store_col_int(st, 0), at = store_col_int(st, 1);
+            store_stmt_done(st);
+            char text[200];
+            snprintf(text, sizeof text, "系统任务“%s”本期成功运行 %lld 次", job->title,
+                     (long long)n);
+            if (n > 0)
+                json_array_append_new(out, json_pack("{s:s, s:s, s:I}", "kind", kind, "text", text,
+                                                     "at", (json_int_t)(at + shift)));
         }
         if (rc < 0)
             return rc;
@@ -258,14 +360,6 @@ static int32_t due_window(int32_t start, int32_t end)
     return len <= 1 ? 1 : len <= 7 ? 2 : len <= 31 ? 7 : 14;
 }
 
-static bool holds_role(const auth_principal *who, const char *role)
-{
-    for (int i = 0; who && i < who->nroles; i++)
-        if (strcmp(who->roles[i], role) == 0)
-            return true;
-    return false;
-}
-
 int oblig_obligations_json(oblig_ctx *o, const auth_principal *who, const char *state, json_t **out,
                            xn_error *err)
 {
@@ -275,9 +369,12 @@ int oblig_obligations_json(oblig_ctx *o, const auth_principal *who, const char *
         return rc;
     store_stmt *st;
     rc = store_prepare(c,
-                       "SELECT o.id, o.key, o.title, o.reqs, o.rule, o.every, o.owner_role,"
-                       " coalesce(r.name, o.owner_role), o.evidence_kind, o.created_at"
+                       "SELECT o.id, o.key, o.title, o.reqs, o.rule, o.every, CASE WHEN"
+                       " o.owner_user_id IS NULL THEN o.owner_role ELSE 'user:' ||"
+                       " o.owner_user_id END, coalesce(u.real_name, r.name, o.owner_role),"
+                       " o.evidence_kind, o.created_at"
                        " FROM obligation o LEFT JOIN role r ON r.code = o.owner_role"
+                       " LEFT JOIN app_user u ON u.id = o.owner_user_id"
                        " WHERE o.enabled = 1 ORDER BY o.id",
                        &st, err);
     if (rc != XN_OK) {
@@ -321,7 +418,7 @@ int oblig_obligations_json(oblig_ctx *o, const auth_principal *who, const char *
             if (!which && day_us(a) < r->created)
                 continue;
             json_t *ev = json_array();
-            rc = period_evidence(c, r->id, r->kind, which ? key : pkey, a, b, ev, err);
+            rc = period_evidence(o, c, r->id, r->kind, which ? key : pkey, a, b, ev, err);
             if (rc < 0) {
                 json_decref(ev);
                 break;
@@ -342,20 +439,24 @@ int oblig_obligations_json(oblig_ctx *o, const auth_principal *who, const char *
             }
             json_array_append_new(
                 items,
-                json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:o, s:o, s:o,"
-                          " s:s, s:o, s:b}",
+                json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:o, s:o,"
+                          " s:o, s:s, s:o, s:b}",
                           "id", (json_int_t)r->id, "key", r->key, "title", r->title, "reqs",
                           r->reqs, "rule", r->rule, "rule_text",
                           rule_text(r->rule, r->every, rbuf, sizeof rbuf), "every", r->every,
-                          "owner", r->owner, "owner_name", r->owner_name, "evidence_kind", r->kind,
-                          "period", which ? key : pkey, "period_start", date_json(a), "period_end",
-                          date_json(b - 1), "due_date", date_json(due), "state", st_name,
-                          "evidence", ev, "mine", holds_role(who, r->owner)));
+                          "owner", r->owner, "owner_kind",
+                          owner_person(r->owner) ? "person" : "role", "owner_name", r->owner_name,
+                          "evidence_kind", r->kind, "period", which ? key : pkey, "period_start",
+                          date_json(a), "period_end", date_json(b - 1), "due_date", date_json(due),
+                          "state", st_name, "evidence", ev, "mine", owns(who, r->owner)));
+            json_t *item = json_array_get(items, json_array_size(items) - 1);
             const register_def *reg =
                 strncmp(r->kind, "register:", 9) == 0 ? register_find(r->kind + 9) : NULL;
             if (reg)
-                json_object_set_new(json_array_get(items, json_array_size(items) - 1),
-                                    "evidence_register", json_string(reg->name));
+                json_object_set_new(item, "evidence_register", json_string(reg->name));
+            const jobs_kind *job = evidence_job(o, r->kind);
+            if (job)
+                json_object_set_new(item, "evidence_job", json_string(job->title));
         }
     }
     store_release(c);
@@ -411,7 +512,10 @@ int oblig_evidence_add(oblig_ctx *o, const auth_principal *who, int64_t id, cons
     store_stmt *st;
     char owner[32] = "", rule[16] = "";
     int every = 1;
-    rc = store_prepare(c, "SELECT owner_role, rule, every FROM obligation WHERE id = $1", &st, err);
+    rc = store_prepare(c,
+                       "SELECT CASE WHEN owner_user_id IS NULL THEN owner_role ELSE 'user:' ||"
+                       " owner_user_id END, rule, every FROM obligation WHERE id = $1",
+                       &st, err);
     if (rc == XN_OK) {
         store_bind_int(st, 1, id);
         rc = store_step(st, err);
@@ -428,9 +532,9 @@ int oblig_evidence_add(oblig_ctx *o, const auth_principal *who, int64_t id, cons
     store_release(c);
     if (rc != XN_OK)
         return rc;
-    if (!holds_role(who, owner) && !auth_can(who, "compliance.manage"))
+    if (!owns(who, owner) && !auth_can(who, "compliance.manage"))
         return xn_fail(err, XN_EDENIED, "not_owner",
-                       "只有该职责的负责岗位或安全管理员可以提交证据");
+                       "只有该职责的负责人（岗位或指定人员）或安全管理员可以提交证据");
     rc = xn_check_text(note, OBLIG_MAX_REASON, XN_TEXT_FREE, true, "note", "完成情况说明", err);
     if (rc != XN_OK)
         return rc;
@@ -472,19 +576,8 @@ static int update_tx(store_conn *tx, void *ctx, xn_error *err)
     update_ctx *x = ctx;
     store_stmt *st;
     int rc;
-    if (x->owner) {
-        rc = store_prepare(tx, "SELECT 1 FROM role WHERE code = $1", &st, err);
-        if (rc != XN_OK)
-            return rc;
-        store_bind_text(st, 1, x->owner, -1);
-        rc = store_step(st, err);
-        if (rc == STORE_ROW)
-            store_stmt_done(st);
-        if (rc < 0)
-            return rc;
-        if (rc != STORE_ROW)
-            return xn_fail_field(err, XN_EINVAL, "bad_owner", "owner", "负责岗位不存在");
-    }
+    if (x->owner && (rc = check_owner(tx, x->owner, err)) != XN_OK)
+        return rc;
     char rule[16] = "";
     int every = 1;
     rc = store_prepare(tx, "SELECT rule, every FROM obligation WHERE id = $1", &st, err);
@@ -507,17 +600,21 @@ static int update_tx(store_conn *tx, void *ctx, xn_error *err)
         return xn_fail_field(err, XN_EINVAL, "bad_rule", "rule",
                              "周期须为每日、每周、每月、每季度、每半年、每年，或每 N 天（1–366）");
     rc = store_prepare(tx,
-                       "UPDATE obligation SET owner_role = coalesce($2, owner_role), rule = $3,"
-                       " every = $4, enabled = CASE WHEN $5 < 0 THEN enabled ELSE $5 END,"
-                       " updated_at = $6, updated_by = $7 WHERE id = $1",
+                       "UPDATE obligation SET owner_role = coalesce($2, owner_role),"
+                       " owner_user_id = CASE WHEN $8 = 0 THEN owner_user_id WHEN $8 < 0 THEN NULL"
+                       " ELSE $8 END, rule = $3, every = $4, enabled = CASE WHEN $5 < 0 THEN"
+                       " enabled ELSE $5 END, updated_at = $6, updated_by = $7 WHERE id = $1",
                        &st, err);
     if (rc != XN_OK)
         return rc;
     store_bind_int(st, 1, x->id);
-    if (x->owner)
+    /* a role given replaces the person (-1); a person keeps the role underneath */
+    int64_t person = x->owner ? owner_person(x->owner) : 0;
+    if (x->owner && !person)
         store_bind_text(st, 2, x->owner, -1);
     else
         store_bind_null(st, 2);
+    store_bind_int(st, 8, !x->owner ? 0 : person ? person : -1);
     store_bind_text(st, 3, new_rule, -1);
     store_bind_int(st, 4, new_every);
     store_bind_int(st, 5, x->enabled);
@@ -554,19 +651,25 @@ typedef struct remind_ctx {
     int reminded, escalated;
 } remind_ctx;
 
-/* Every active holder of the owning role, each told in the bell through notifications. */
-static int tell_role(oblig_ctx *o, store_conn *tx, const char *role, const char *kind,
-                     const char *object_id, const json_t *vars, xn_error *err)
+/* The owner, each told in the bell through notifications: every active holder of the owning
+ * role, or the person while the account is active. */
+static int tell_owner(oblig_ctx *o, store_conn *tx, const char *owner, const char *kind,
+                      const char *object_id, const json_t *vars, xn_error *err)
 {
     store_stmt *st;
+    int64_t person = owner_person(owner);
     int rc = store_prepare(tx,
-                           "SELECT ur.user_id FROM user_role ur JOIN role r ON r.id = ur.role_id"
-                           " JOIN app_user u ON u.id = ur.user_id WHERE r.code = $1"
-                           " AND u.status = 'active'",
+                           person ? "SELECT id FROM app_user WHERE id = $1 AND status = 'active'"
+                                  : "SELECT ur.user_id FROM user_role ur JOIN role r ON r.id ="
+                                    " ur.role_id JOIN app_user u ON u.id = ur.user_id WHERE"
+                                    " r.code = $1 AND u.status = 'active'",
                            &st, err);
     if (rc != XN_OK)
         return rc;
-    store_bind_text(st, 1, role, -1);
+    if (person)
+        store_bind_int(st, 1, person);
+    else
+        store_bind_text(st, 1, owner, -1);
     int64_t ids[256];
     size_t n = 0;
     while ((rc = store_step(st, err)) == STORE_ROW && n < 256)
@@ -620,8 +723,8 @@ static int remind_tx(store_conn *tx, void *ctx, xn_error *err)
         /* the owners: coming due, or gone past it; overdue also goes up to the leaders */
         if (!overdue)
             json_object_del(vars, "owner");
-        rc = tell_role(x->o, tx, json_string_value(json_object_get(it, "owner")),
-                       overdue ? "oblig.overdue" : "oblig.due", oid, vars, err);
+        rc = tell_owner(x->o, tx, json_string_value(json_object_get(it, "owner")),
+                        overdue ? "oblig.overdue" : "oblig.due", oid, vars, err);
         if (rc == XN_OK && overdue && x->o->opt.notify)
             rc = notify_raise(x->o->opt.notify, tx, "oblig.overdue", "领导小组", "obligation", oid,
                               vars, NULL, err);
@@ -661,24 +764,17 @@ static int add_tx(store_conn *tx, void *ctx, xn_error *err)
 {
     add_ctx *x = ctx;
     store_stmt *st;
-    int rc = store_prepare(tx, "SELECT 1 FROM role WHERE code = $1", &st, err);
+    int rc = check_owner(tx, x->owner, err);
     if (rc != XN_OK)
         return rc;
-    store_bind_text(st, 1, x->owner, -1);
-    rc = store_step(st, err);
-    if (rc == STORE_ROW)
-        store_stmt_done(st);
-    if (rc < 0)
-        return rc;
-    if (rc != STORE_ROW)
-        return xn_fail_field(err, XN_EINVAL, "bad_owner", "owner", "负责岗位不存在");
     int64_t now = x->o->opt.auth ? auth_now(x->o->opt.auth) : xn_now_us();
     char key[48];
     snprintf(key, sizeof key, "unit_%lld", (long long)(now / 1000));
     rc = store_prepare(tx,
                        "INSERT INTO obligation (key, title, reqs, rule, every, owner_role,"
-                       " evidence_kind, enabled, created_at, updated_at, updated_by)"
-                       " VALUES ($1, $2, $3, $4, $5, $6, $9, 1, $7, $7, $8) RETURNING id",
+                       " owner_user_id, evidence_kind, enabled, created_at, updated_at,"
+                       " updated_by) VALUES ($1, $2, $3, $4, $5, $6, $10, $9, 1, $7, $7, $8)"
+                       " RETURNING id",
                        &st, err);
     if (rc != XN_OK)
         return rc;
@@ -687,7 +783,13 @@ static int add_tx(store_conn *tx, void *ctx, xn_error *err)
     store_bind_text(st, 3, x->reqs, -1);
     store_bind_text(st, 4, x->rule, -1);
     store_bind_int(st, 5, x->every);
-    store_bind_text(st, 6, x->owner, -1);
+    /* a person's duty keeps an empty role underneath, until a role is given */
+    int64_t person = owner_person(x->owner);
+    store_bind_text(st, 6, person ? "" : x->owner, -1);
+    if (person)
+        store_bind_int(st, 10, person);
+    else
+        store_bind_null(st, 10);
     store_bind_int(st, 7, now);
     store_bind_text(st, 8, audit_actor_name(x->actor), -1);
     store_bind_text(st, 9, x->evidence, -1);
@@ -704,15 +806,18 @@ static int add_tx(store_conn *tx, void *ctx, xn_error *err)
                                NULL, err);
 }
 
-/* What may evidence a duty of the unit's own: an uploaded file, what xinan records itself, or
- * a register's rows entered or changed in the period ("register:<key>"). */
-bool oblig_evidence_valid(const char *evidence)
+/* What may evidence a duty of the unit's own: an uploaded file, what xinan records itself, a
+ * register's rows entered or changed in the period ("register:<key>"), or a job kind's
+ * successful runs in it ("job:<kind>"). */
+bool oblig_evidence_valid(const oblig_ctx *o, const char *evidence)
 {
     static const char *const kinds[] = {"file",     "account_review", "drill",
                                         "training", "verification",   NULL};
     for (size_t i = 0; kinds[i]; i++)
         if (strcmp(evidence, kinds[i]) == 0)
             return true;
+    if (evidence_job(o, evidence))
+        return true;
     return strncmp(evidence, "register:", 9) == 0 && register_find(evidence + 9) != NULL;
 }
 
@@ -725,14 +830,15 @@ int oblig_duty_add(oblig_ctx *o, const audit_actor *actor, const char *title, co
         return rc;
     if (!evidence || !*evidence)
         evidence = "file";
-    if (strlen(evidence) > 40 || !oblig_evidence_valid(evidence))
+    if (strlen(evidence) > 40 || !oblig_evidence_valid(o, evidence))
         return xn_fail_field(err, XN_EINVAL, "bad_evidence", "evidence",
-                             "完成证据须为上传文件、系统自动记录，或某一台账本期的登记");
+                             "完成证据须为上传文件、系统自动记录、某一台账本期的登记，"
+                             "或某一系统任务本期的成功运行");
     if (!rule || !oblig_rule_valid(rule, every))
         return xn_fail_field(err, XN_EINVAL, "bad_rule", "rule",
                              "周期须为每日、每周、每月、每季度、每半年、每年，或每 N 天（1–366）");
-    if (!owner || !*owner || strlen(owner) > 31)
-        return xn_fail_field(err, XN_EINVAL, "bad_owner", "owner", "须指定负责岗位");
+    if (!owner || !*owner || strlen(owner) > 31 || owner_person(owner) < 0)
+        return xn_fail_field(err, XN_EINVAL, "bad_owner", "owner", "须指定负责岗位或负责人");
     /* the requirement ids it serves: each in the catalogue */
     if (!reqs || !*reqs || strlen(reqs) > 120)
         return xn_fail_field(err, XN_EINVAL, "bad_requirement", "reqs", "须注明依据的要求编号");

@@ -22,6 +22,7 @@
 #include "calendar/calendar.h"
 #include "files/files.h"
 #include "incident/incident.h"
+#include "jobs/jobs.h"
 #include "lexicon/lexicon.h"
 #include "notify/notify.h"
 #include "register/register.h"
@@ -66,6 +67,8 @@ typedef struct oblig_options {
     const xn_config *cfg;      /* retention and the virus check as configured */
     const char *catalogue;     /* the catalogue's text */
     size_t catalogue_len;
+    const jobs_kind *job_kinds; /* the server's job kinds: a duty's "job:<kind>" evidence */
+    size_t njob_kinds;
 } oblig_options;
 
 int oblig_open(oblig_ctx **out, const oblig_options *opt, xn_error *err);
@@ -87,7 +90,8 @@ int oblig_decide(oblig_ctx *o, const audit_actor *actor, const char *id, const c
 /* A duty as shipped: its rule ("daily", "weekly", "monthly", "quarterly", "half_yearly",
  * "yearly", or "days" every N), the role that owns it and the evidence that fulfils it: "file"
  * (attached by the owner) or one xinan holds itself ("account_review", "drill", "training",
- * "verification"). */
+ * "verification"). The security administrator may give a duty to a named person instead of a
+ * role: its owner is then "user:<id>" wherever an owner is read or written. */
 typedef struct oblig_duty {
     const char *key, *title, *reqs, *rule;
     int every;
@@ -104,30 +108,36 @@ void oblig_period(const char *rule, int every, int32_t day, int32_t *start, int3
                   char key[24]);
 /* Adds the shipped duties the database does not hold yet. */
 int oblig_duties_seed(oblig_ctx *o, xn_error *err);
-/* {today, items:[{id, key, title, reqs, rule, rule_text, owner, owner_name, evidence_kind,
+/* {today, items:[{id, key, title, reqs, rule, rule_text, owner, owner_kind role|person,
+ *  owner_name, evidence_kind,
  *  period, period_start, period_end, due_date, state upcoming|due|done|overdue, evidence:[…],
  *  mine}]}: each duty's current period, and the period before while it is overdue. */
 int oblig_obligations_json(oblig_ctx *o, const auth_principal *who, const char *state, json_t **out,
                            xn_error *err);
-/* The job oblig.remind: a duty come due tells its owning role (in-app), once a period; an
- * overdue one tells its role again and the leaders (领导小组), once. */
+/* The job oblig.remind: a duty come due tells its owners (the role's holders, or the person),
+ * in-app, once a period; an overdue one tells them again and the leaders (领导小组), once. */
 int oblig_remind_job(oblig_ctx *o, json_t *summary, xn_error *err);
 /* A duty of the unit's own, serving the requirement ids reqs ("BAK-1,BAK-2", each in the
  * catalogue); audited. evidence (NULL: "file") is what fulfils a period, checked by
  * oblig_evidence_valid: "file" (attached by the owner), "account_review", "drill", "training",
- * "verification" (found in what xinan records), or "register:<key>" (a row of that register
- * entered or changed in the period). */
-bool oblig_evidence_valid(const char *evidence);
+ * "verification" (found in what xinan records), "register:<key>" (a row of that register
+ * entered or changed in the period) or "job:<kind>" (a successful run in the period of a job
+ * kind whose every run is kept, see oblig_job_kinds_json). owner: a role code or "user:<id>"
+ * of an active account. */
+bool oblig_evidence_valid(const oblig_ctx *o, const char *evidence);
+/* {items:[{name, title, period_s}]}: the job kinds whose runs can evidence a duty. */
+json_t *oblig_job_kinds_json(const oblig_ctx *o);
 int oblig_duty_add(oblig_ctx *o, const audit_actor *actor, const char *title, const char *reqs,
                    const char *rule, int every, const char *owner, const char *evidence,
                    int64_t *id, xn_error *err);
-/* The security administrator changes a duty: its owning role (a role code), its rule and
+/* The security administrator changes a duty: its owner (a role code or "user:<id>"), its rule and
  * interval (checked by oblig_rule_valid), whether it applies (enabled 0/1, -1 unchanged).
  * NULL / 0 leave a field as it is. Audited. */
 int oblig_duty_update(oblig_ctx *o, const audit_actor *actor, int64_t id, const char *owner,
                       const char *rule, int every, int enabled, xn_error *err);
 /* Evidence for a duty's current period (or the overdue one before, naming its key): a clean
- * file and a note, by the owning role or the security administrator. Audited. */
+ * file and a note, by its owner (a holder of the role, or the person) or the security
+ * administrator. Audited. */
 int oblig_evidence_add(oblig_ctx *o, const auth_principal *who, int64_t id, const char *period,
                        int64_t file_id, const char *note, xn_error *err);
 

@@ -1329,6 +1329,13 @@ static const store_migration migrations[] = {
         .sql = "ALTER TABLE monitor_site ADD COLUMN noise TEXT;"
                "ALTER TABLE monitor_site ADD COLUMN last_text TEXT;",
     },
+    {
+        .version = 37,
+        .name = "a duty owned by a named person",
+        /* Room oblig/ (duties.c). owner_user_id: the person who owns the duty, in place of
+         * owner_role, when the security administrator names one. */
+        .sql = "ALTER TABLE obligation ADD COLUMN owner_user_id INTEGER REFERENCES app_user (id);",
+    },
     {0, NULL, NULL, NULL, NULL},
 };
 

@@ -310,3 +310,81 @@ test('a period gone by without evidence is overdue', async () => {
   // the weekly backup of the week before (28 Sep, evidenced) is not overdue
   assert.ok(!find(r, 'backup_weekly').some((i) => i.period === 'W2026-09-28'));
 });
+
+test('a duty given to a named person: only that person owns it, is reminded, and a role given back replaces them', async () => {
+  clockAt('2026-10-14T10:00');
+  const base = { title: '值班日志每日整理', reqs: 'MON-2', rule: 'daily', evidence: 'file' };
+  for (const owner of ['user:999999', 'user:abc', 'user:', `user:${duty.id}x`]) {
+    const r = await sec.call('POST', '/api/obligations', { ...base, owner });
+    assert.equal(r.status, 400, owner);
+    assert.equal(r.json.error.field, 'owner', owner);
+  }
+  assert.ok(!(await sec.call('GET', '/api/obligations')).json.items.some((i) => i.title === base.title), 'nothing added');
+  let r = await sec.call('POST', '/api/obligations', { ...base, owner: `user:${duty2.id}` });
+  assert.equal(r.status, 200, r.body);
+  let item = r.json.items.find((i) => i.title === base.title);
+  assert.equal(item.owner, `user:${duty2.id}`);
+  assert.equal(item.owner_kind, 'person');
+  assert.equal(item.owner_name, '李值班');
+  assert.equal(item.state, 'due', 'a daily duty is due the same day');
+  // the person sees it as theirs; a holder of the same role does not
+  assert.equal((await duty2.call('GET', '/api/obligations')).json.items.find((i) => i.title === base.title).mine, true);
+  assert.equal((await duty.call('GET', '/api/obligations')).json.items.find((i) => i.title === base.title).mine, false);
+  r = await duty.call('POST', `/api/obligations/${item.id}/evidence`, { file_id: 1, note: '整理完毕' });
+  assert.equal(r.status, 403, 'someone else of the same role may not evidence it');
+  assert.equal(r.json.error.code, 'not_owner');
+  // the reminder goes to the person alone
+  const before = JSON.stringify((await duty.call('GET', '/api/me/notifications')).json);
+  assert.equal((await admin.call('POST', '/api/jobs/oblig.remind/run')).status, 202);
+  await waitFor(async () => JSON.stringify((await duty2.call('GET', '/api/me/notifications')).json).includes(base.title),
+    'the person reminded');
+  assert.equal(JSON.stringify((await duty.call('GET', '/api/me/notifications')).json).includes(base.title), false,
+    'another holder of the role is not told');
+  assert.ok(!before.includes(base.title));
+  // a role given back replaces the person
+  r = await sec.call('PATCH', `/api/obligations/${item.id}`, { owner: 'duty' });
+  assert.equal(r.status, 200, r.body);
+  item = r.json.items.find((i) => i.title === base.title);
+  assert.equal(item.owner, 'duty');
+  assert.equal(item.owner_kind, 'role');
+  r = await sec.call('PATCH', `/api/obligations/${item.id}`, { owner: `user:${duty.id}` });
+  assert.equal(r.json.items.find((i) => i.title === base.title).owner_name, '王值班');
+  const updates = auditRows(server.db, 'oblig.update').filter((x) => x.object_id === String(item.id));
+  assert.deepEqual(updates.map((x) => JSON.parse(x.detail).after?.owner ?? JSON.parse(x.detail).owner), ['duty', `user:${duty.id}`]);
+});
+
+test('a duty evidenced by a job’s runs: done once the job has run in the period; kinds whose runs are not all kept are refused', async () => {
+  clockAt('2026-10-14T10:00');
+  let r = await sec.call('GET', '/api/obligations/job-kinds');
+  assert.equal(r.status, 200, r.body);
+  const names = r.json.items.map((k) => k.name);
+  assert.ok(names.includes('publish.recheck'), names.join());
+  assert.ok(!names.includes('audit.tick'), 'a kind run every 5 s does not keep its quiet runs');
+  assert.equal((await duty.call('GET', '/api/obligations/job-kinds')).status, 403);
+  const base = { title: '已发布内容每周复查', reqs: 'PUB-6', rule: 'weekly', owner: 'secadmin' };
+  for (const evidence of ['job:audit.tick', 'job:nosuch', 'job:']) {
+    r = await sec.call('POST', '/api/obligations', { ...base, evidence });
+    assert.equal(r.status, 400, evidence);
+    assert.equal(r.json.error.field, 'evidence', evidence);
+  }
+  r = await sec.call('POST', '/api/obligations', { ...base, evidence: 'job:publish.recheck' });
+  assert.equal(r.status, 200, r.body);
+  let item = r.json.items.find((i) => i.title === base.title);
+  assert.equal(item.evidence_job, '已发布内容复查');
+  // the job already ran at start-up (under the test clock its period is short): count its runs
+  const runsOf = (it) => (it.evidence.length ? Number(/成功运行 (\d+) 次/.exec(it.evidence[0].text)[1]) : 0);
+  const ran = runsOf(item);
+  assert.equal(item.state === 'done', ran > 0);
+  const okRuns = () => sqlite(server.db, "SELECT count(*) FROM job_run WHERE kind = 'publish.recheck' AND result = 'ok'");
+  assert.ok(ran <= Number(okRuns()), 'only successful runs are counted');
+  assert.equal((await admin.call('POST', '/api/jobs/publish.recheck/run')).status, 202);
+  await waitFor(async () => {
+    item = (await sec.call('GET', '/api/obligations')).json.items.find((i) => i.title === base.title);
+    return runsOf(item) > ran;
+  }, 'the run evidences the week');
+  assert.equal(item.state, 'done');
+  assert.match(item.evidence[0].text, /^系统任务“已发布内容复查”本期成功运行 \d+ 次$/);
+  // the run is kept in the history though its summary may be empty
+  const runs = (await admin.call('GET', '/api/jobs/runs?kind=publish.recheck')).json.items;
+  assert.ok(runs.some((x) => x.result === 'ok'), JSON.stringify(runs));
+});

@@ -380,4 +380,46 @@ describe('the duty roster and the periodic duties', { timeout: 300_000 }, () => 
     assert.deepEqual(S.problems, []);
     await S.context.close();
   });
+
+  test('the security administrator gives a duty to a named person, fulfilled by a job’s runs, and gives it back to a role', async () => {
+    const S = await newPage(browser);
+    const page = S.page;
+    await nextTotpStep();
+    await uiSignIn(page, srv.url, 'zhouan', STRONG, sec.totpSecret);
+    await page.goto(`${srv.url}/calendar/duties`);
+    await page.getByTestId('duties-page').waitFor();
+    await page.getByTestId('duties-add').click();
+    const dialog = page.getByTestId('duty-add-dialog');
+    await dialog.waitFor();
+    await page.getByTestId('duty-add-title').fill('已发布内容每周复查');
+    await page.getByTestId('duty-add-reqs').fill('PUB-6');
+    await pick(page, 'duty-add-owner', 'duty-add-owner-user-duty1');
+    await page.getByTestId('duty-add-rule').click();
+    await page.getByRole('option', { name: '每周', exact: true }).click();
+    await pick(page, 'duty-add-evidence', 'duty-add-evidence-job-publish.recheck');
+    await S.shot('duty-add-person');
+    await page.getByTestId('duty-add-submit').click();
+    await dialog.waitFor({ state: 'hidden' });
+    const added = (await sec.call('GET', '/api/obligations')).json.items.find((i) => i.title === '已发布内容每周复查');
+    assert.equal(added.owner, `user:${duty.id}`);
+    assert.equal(added.owner_kind, 'person');
+    assert.equal(added.evidence_kind, 'job:publish.recheck');
+    assert.equal((await page.getByTestId(`duty-owner-${added.key}`).innerText()).trim(), '王值班');
+    // the weekly re-check has run at start-up: the week is evidenced by its runs
+    assert.equal(added.state, 'done', JSON.stringify(added));
+    assert.match(await page.getByTestId(`duty-evidence-${added.key}-${added.period}`).innerText(), /已发布内容复查/);
+    // back to a role through 修改
+    await page.getByTestId(`duty-edit-${added.key}`).click();
+    await page.getByTestId('duty-edit-dialog').waitFor();
+    const secRole = (await sec.call('GET', '/api/roles')).json.items.find((r) => r.code === 'secadmin').name;
+    await page.getByTestId('duty-edit-owner').click();
+    await page.getByRole('option', { name: secRole, exact: true }).click();
+    await page.getByTestId('duty-edit-submit').click();
+    await page.getByTestId('duty-edit-dialog').waitFor({ state: 'hidden' });
+    await page.getByTestId(`duty-owner-${added.key}`).filter({ hasText: secRole }).waitFor();
+    const after = (await sec.call('GET', '/api/obligations')).json.items.find((i) => i.title === '已发布内容每周复查');
+    assert.equal(after.owner, 'secadmin');
+    assert.deepEqual(S.problems, []);
+    await S.context.close();
+  });
 });
