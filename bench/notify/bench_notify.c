@@ -11,8 +11,9 @@
  *
  *   bench_notify tx DIR N ROUNDS
  *       N transactions of a change with its audit record, without and with notify_raise
- *       (same group, same webhook channel, pointing at a closed loopback port; the delivery
- *       kind's function does nothing, so only the raising is measured), alternated ROUNDS
+ *       (same group, same webhook channel, pointing at a closed loopback port; the fan-out
+ *       job makes the deliveries beside, the delivery kind's function does nothing, so only
+ *       the raising and its fan-out are measured), alternated ROUNDS
  *       times, and with notify_raise to a group that does not exist (the message row alone);
  *       prints transactions/s of each and the median slowdowns.
  */
@@ -89,12 +90,25 @@ static void bench_open(bench *b, const char *dir, const char *name, const char *
     if (notify_open(&b->notify, &nopt, &err))
         die("notify_open", &err);
     b->app.notify = b->notify;
-    static jobs_kind real_kinds[] = {{.name = "notify.deliver",
+    /* the fan-out is the real one in both: it makes the deliveries a raise asks for */
+    static jobs_kind real_kinds[] = {{.name = NOTIFY_JOB_FANOUT,
+                                      .title = "通知分发",
+                                      .period_s = 60,
+                                      .timeout_s = 60,
+                                      .attempts = 3,
+                                      .run = notify_fanout_job},
+                                     {.name = "notify.deliver",
                                       .title = "通知投递",
                                       .timeout_s = 15,
                                       .attempts = 3,
                                       .run = notify_deliver_job}};
-    static jobs_kind noop_kinds[] = {{.name = "notify.deliver",
+    static jobs_kind noop_kinds[] = {{.name = NOTIFY_JOB_FANOUT,
+                                      .title = "通知分发",
+                                      .period_s = 60,
+                                      .timeout_s = 60,
+                                      .attempts = 3,
+                                      .run = notify_fanout_job},
+                                     {.name = "notify.deliver",
                                       .title = "通知投递",
                                       .timeout_s = 15,
                                       .attempts = 3,
@@ -102,7 +116,7 @@ static void bench_open(bench *b, const char *dir, const char *name, const char *
     jobs_options jopt = {.db = b->db,
                          .trail = b->trail,
                          .kinds = real ? real_kinds : noop_kinds,
-                         .nkinds = 1,
+                         .nkinds = 2,
                          .app = &b->app,
                          .workers = 4};
     if (jobs_start(&b->jobs, &jopt, &err))

@@ -193,7 +193,10 @@ const jobs_kind cli_job_kinds[] = {
      .timeout_s = 600, .attempts = 1, .run = lifecycle_job},
     {.name = "jobs.purge", .title = "任务记录保留期清理", .period_s = 86400, .timeout_s = 600,
      .attempts = 3, .run = jobs_purge_runs},
-    /* one job per channel (key: the channel id), scheduled by notify_raise */
+    /* requested by every raise to a group with robots or mail (jobs_request) */
+    {.name = NOTIFY_JOB_FANOUT, .title = "通知分发", .period_s = 60, .timeout_s = 60,
+     .attempts = 3, .run = notify_fanout_job},
+    /* one job per channel (key: the channel id), scheduled by the fan-out */
     {.name = "notify.deliver", .title = "通知投递", .period_s = 0, .timeout_s = 15,
      .attempts = 3, .run = notify_deliver_job},
     {.name = "notify.watch", .title = "通知渠道故障提醒", .period_s = 60, .timeout_s = 60,

@@ -40,6 +40,9 @@
 /* A kind with a period this long or longer keeps every run in the history, even one with an
  * empty summary: its runs can be a periodic duty's evidence. */
 #define JOBS_EVERY_RUN_KEPT_S 3600
+/* How long requests (jobs_request) gather before a worker applies them: a burst of changes
+ * asks for one run, not one each. */
+#define JOBS_REQUEST_DELAY_MS 100
 
 typedef struct jobs_runner jobs_runner;
 
@@ -104,6 +107,16 @@ void jobs_stop(jobs_runner *r);
  */
 int jobs_schedule(jobs_runner *r, store_conn *tx, const char *kind, const char *key, int64_t due_us,
                   xn_error *err);
+
+/*
+ * Inside the caller's transaction, writing nothing: JOBS_REQUEST_DELAY_MS after it commits, a
+ * worker brings the periodic kind's job forward to now (as jobs_schedule, in a transaction of
+ * its own), once for all the requests gathered meanwhile. For work
+ * a periodic kind finds by itself (messages to fan out), so a change that asks for it costs
+ * its transaction no row: a request lost with the process is made up by the kind's period.
+ * XN_EINVAL for an unknown kind or one without a period.
+ */
+int jobs_request(jobs_runner *r, store_conn *tx, const char *kind, xn_error *err);
 
 /* "Run now" (audited as jobs.run by actor): brings every job of the kind forward to now
  * (creating its job with key "" when it has none). XN_ENOTFOUND for an unknown kind. */

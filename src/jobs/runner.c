@@ -77,6 +77,67 @@ static void wake(void *ctx, bool committed)
     pthread_mutex_unlock(&r->mu);
 }
 
+static void requested(void *ctx, bool committed)
+{
+    jobs_request_slot *slot = ctx;
+    if (!committed)
+        return;
+    jobs_runner *r = slot->r;
+    pthread_mutex_lock(&r->mu);
+    slot->pending = true;
+    if (!r->any_request) {
+        /* the first of a burst: a worker wakes to wait for the rest, then applies them all */
+        r->any_request = true;
+        r->request_at = xn_monotonic_us() + JOBS_REQUEST_DELAY_MS * 1000LL;
+        r->gen++;
+        pthread_cond_signal(&r->cv);
+    }
+    pthread_mutex_unlock(&r->mu);
+}
+
+int jobs_request(jobs_runner *r, store_conn *tx, const char *kind, xn_error *err)
+{
+    const jobs_kind *k = jobs_find_kind(r, kind);
+    if (!k || k->period_s <= 0)
+        return xn_fail(err, XN_EINVAL, "bad_kind", "no periodic job kind '%s'", kind);
+    if (store_on_commit(tx, requested, &r->requests[k - r->opt.kinds]) != XN_OK)
+        return xn_fail(err, XN_EINTERNAL, "internal", "too many commit hooks");
+    return XN_OK;
+}
+
+typedef struct apply_ctx {
+    jobs_runner *r;
+    const char *kinds[64];
+    size_t n;
+} apply_ctx;
+
+static int apply_tx(store_conn *tx, void *ctx, xn_error *err)
+{
+    apply_ctx *a = ctx;
+    int rc = XN_OK;
+    for (size_t i = 0; rc == XN_OK && i < a->n; i++)
+        rc = jobs_schedule(a->r, tx, a->kinds[i], "", xn_now_us(), err);
+    return rc;
+}
+
+/* The requests committed since the last look, applied in one transaction. */
+static void apply_requests(jobs_runner *r)
+{
+    apply_ctx a = {.r = r};
+    pthread_mutex_lock(&r->mu);
+    for (size_t i = 0; r->any_request && i < r->opt.nkinds && a.n < 64; i++)
+        if (r->requests[i].pending) {
+            r->requests[i].pending = false;
+            a.kinds[a.n++] = r->opt.kinds[i].name;
+        }
+    r->any_request = false;
+    pthread_mutex_unlock(&r->mu);
+    xn_error err;
+    if (a.n && store_tx(r->opt.db, apply_tx, &a, &err) != XN_OK && r->opt.log)
+        xn_log_event(r->opt.log, XN_LOG_ERROR, "jobs.request_failed", "error", err.message,
+                     XN_LOG_END);
+}
+
 int jobs_schedule(jobs_runner *r, store_conn *tx, const char *kind, const char *key, int64_t due_us,
                   xn_error *err)
 {
@@ -415,11 +476,14 @@ static void *worker(void *arg)
     jobs_runner *r = arg;
     for (;;) {
         pthread_mutex_lock(&r->mu);
-        bool stop = r->stopping;
+        bool stop = r->stopping, request = r->any_request;
+        int64_t request_in = request ? r->request_at - xn_monotonic_us() : 0;
         uint64_t gen = r->gen;
         pthread_mutex_unlock(&r->mu);
         if (stop)
             break;
+        if (request && request_in <= 0)
+            apply_requests(r);
         claimed c = {.r = r, .now = xn_now_us()};
         xn_error err;
         int rc = store_tx(r->opt.db, claim_tx, &c, &err);
@@ -438,6 +502,8 @@ static void *worker(void *arg)
             if (due)
                 wait = due - xn_now_us();
         }
+        if (request && request_in > 0 && wait > request_in)
+            wait = request_in;
         if (wait < 1000)
             wait = 1000;
         if (wait > MAX_SLEEP_US)
@@ -492,6 +558,9 @@ int jobs_start(jobs_runner **out, const jobs_options *opt, xn_error *err)
             return xn_fail(err, XN_EINTERNAL, "internal", "job kind %zu is incomplete", i);
     jobs_runner *r = xn_xcalloc(1, sizeof *r);
     r->opt = *opt;
+    r->requests = xn_xcalloc(opt->nkinds ? opt->nkinds : 1, sizeof *r->requests);
+    for (size_t i = 0; i < opt->nkinds; i++)
+        r->requests[i] = (jobs_request_slot){.r = r};
     if (r->opt.workers <= 0)
         r->opt.workers = 4;
     if (r->opt.workers > JOBS_MAX_WORKERS)
@@ -538,5 +607,6 @@ void jobs_stop(jobs_runner *r)
         pthread_join(r->threads[i], NULL);
     pthread_cond_destroy(&r->cv);
     pthread_mutex_destroy(&r->mu);
+    free(r->requests);
     free(r);
 }

@@ -248,15 +248,17 @@ static int add_delivery(notify_ctx *n, store_conn *tx, int64_t message_id, int64
     return XN_OK;
 }
 
-int notify_write(notify_ctx *n, store_conn *tx, const notify_event_kind *k, int64_t group_id,
-                 const char *object_type, const char *object_id, const char *body,
-                 const int64_t *channels, size_t nchannels, int64_t *message_id, xn_error *err)
+/* The message row; fanout: its group's robots and mail get their deliveries after the commit
+ * (notify_fanout_job), so the raising transaction writes this one row for them. */
+static int insert_message(store_conn *tx, const notify_event_kind *k, int64_t group_id,
+                          const char *object_type, const char *object_id, const char *body,
+                          bool fanout, int64_t *id, xn_error *err)
 {
     store_stmt *st;
     int rc = store_prepare(tx,
                            "INSERT INTO notify_message (kind, severity, group_id, object_type,"
-                           " object_id, title, body, created_at) VALUES ($1, $2, $3, $4, $5, $6,"
-                           " $7, $8) RETURNING id",
+                           " object_id, title, body, created_at, fanout) VALUES ($1, $2, $3, $4,"
+                           " $5, $6, $7, $8, $9) RETURNING id",
                            &st, err);
     if (rc != XN_OK)
         return rc;
@@ -271,15 +273,152 @@ int notify_write(notify_ctx *n, store_conn *tx, const notify_event_kind *k, int6
     store_bind_text(st, 6, k->title, -1);
     store_bind_text(st, 7, body, -1);
     store_bind_int(st, 8, xn_now_us());
+    store_bind_int(st, 9, fanout);
     rc = store_step(st, err);
     if (rc != STORE_ROW)
         return rc < 0 ? rc : XN_EINTERNAL;
-    int64_t id = store_col_int(st, 0);
-    rc = notify_step_done(st, err);
+    *id = store_col_int(st, 0);
+    return notify_step_done(st, err);
+}
+
+int notify_write(notify_ctx *n, store_conn *tx, const notify_event_kind *k, int64_t group_id,
+                 const char *object_type, const char *object_id, const char *body,
+                 const int64_t *channels, size_t nchannels, int64_t *message_id, xn_error *err)
+{
+    int64_t id = 0;
+    int rc = insert_message(tx, k, group_id, object_type, object_id, body, false, &id, err);
     for (size_t i = 0; rc == XN_OK && i < nchannels; i++)
         rc = add_delivery(n, tx, id, channels[i], group_id, k, body, err);
     if (rc == XN_OK && message_id)
         *message_id = id;
+    return rc;
+}
+
+/* ---- the fan-out ------------------------------------------------------------------------- */
+
+#define FANOUT_BATCH   500 /* messages per transaction; a longer queue runs again at once */
+#define FANOUT_OVERLAP 64  /* ids looked at again, for raises committed out of id order */
+
+typedef struct fanout_ctx {
+    notify_ctx *n;
+    int deliveries;
+    bool more;
+} fanout_ctx;
+
+/* A message's deliveries to its group's live robots and mail, each made once (dkey), and
+ * their channels' delivery jobs scheduled. */
+static int fan_message(fanout_ctx *x, store_conn *tx, int64_t message, int64_t group, xn_error *err)
+{
+    store_stmt *st;
+    int rc = store_prepare(tx,
+                           "SELECT gc.channel_id FROM notify_group_channel gc JOIN notify_channel"
+                           " c ON c.id = gc.channel_id AND c.deleted_at IS NULL WHERE"
+                           " gc.group_id = $1 AND gc.channel_id <> $2 ORDER BY gc.channel_id",
+                           &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, group);
+    store_bind_int(st, 2, NOTIFY_INAPP_CHANNEL);
+    int64_t channels[64];
+    size_t nch = 0;
+    while ((rc = store_step(st, err)) == STORE_ROW)
+        if (nch < sizeof channels / sizeof channels[0])
+            channels[nch++] = store_col_int(st, 0);
+    if (rc < 0)
+        return rc;
+    int64_t now = xn_now_us();
+    for (size_t i = 0; i < nch; i++) {
+        char dkey[48];
+        snprintf(dkey, sizeof dkey, "m%lld-c%lld", (long long)message, (long long)channels[i]);
+        rc = store_prepare(tx,
+                           "INSERT INTO notify_delivery (message_id, channel_id, dkey, state,"
+                           " next_at, created_at) VALUES ($1, $2, $3, 'pending', $4, $4)"
+                           " ON CONFLICT (dkey) DO NOTHING",
+                           &st, err);
+        if (rc != XN_OK)
+            return rc;
+        store_bind_int(st, 1, message);
+        store_bind_int(st, 2, channels[i]);
+        store_bind_text(st, 3, dkey, -1);
+        store_bind_int(st, 4, now);
+        if ((rc = notify_step_done(st, err)) != XN_OK)
+            return rc;
+        if (store_changes(tx) == 0)
+            continue; /* made by an earlier run */
+        x->deliveries++;
+        char key[24];
+        snprintf(key, sizeof key, "%lld", (long long)channels[i]);
+        if ((rc = jobs_schedule(x->n->opt.jobs, tx, "notify.deliver", key, now, err)) != XN_OK)
+            return rc;
+    }
+    return XN_OK;
+}
+
+static int fanout_tx(store_conn *tx, void *ctx, xn_error *err)
+{
+    fanout_ctx *x = ctx;
+    store_stmt *st;
+    int rc = store_prepare(tx, "SELECT done_upto FROM notify_fanout WHERE id = 1", &st, err);
+    if (rc != XN_OK)
+        return rc;
+    int64_t upto = 0;
+    if ((rc = store_step(st, err)) == STORE_ROW) {
+        upto = store_col_int(st, 0);
+        store_stmt_done(st);
+    } else if (rc < 0) {
+        return rc;
+    }
+    rc = store_prepare(tx,
+                       "SELECT id, group_id FROM notify_message WHERE id > $1 AND fanout = 1"
+                       " ORDER BY id LIMIT $2",
+                       &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, upto > FANOUT_OVERLAP ? upto - FANOUT_OVERLAP : 0);
+    store_bind_int(st, 2, FANOUT_BATCH);
+    int64_t(*rows)[2] = xn_xcalloc(FANOUT_BATCH, sizeof *rows);
+    size_t nrows = 0;
+    while ((rc = store_step(st, err)) == STORE_ROW && nrows < FANOUT_BATCH) {
+        rows[nrows][0] = store_col_int(st, 0);
+        rows[nrows][1] = store_col_is_null(st, 1) ? 0 : store_col_int(st, 1);
+        nrows++;
+    }
+    if (rc == STORE_ROW)
+        store_stmt_done(st);
+    rc = rc < 0 ? rc : XN_OK;
+    int64_t last = upto;
+    for (size_t i = 0; rc == XN_OK && i < nrows; i++) {
+        if (rows[i][1])
+            rc = fan_message(x, tx, rows[i][0], rows[i][1], err);
+        if (rows[i][0] > last)
+            last = rows[i][0];
+    }
+    x->more = nrows == FANOUT_BATCH;
+    free(rows);
+    if (rc != XN_OK || last == upto)
+        return rc;
+    rc = store_prepare(tx,
+                       "INSERT INTO notify_fanout (id, done_upto) VALUES (1, $1)"
+                       " ON CONFLICT (id) DO UPDATE SET done_upto = excluded.done_upto",
+                       &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, last);
+    return notify_step_done(st, err);
+}
+
+int notify_fanout_job(jobs_run *run, xn_error *err)
+{
+    fanout_ctx x = {.n = ((notify_app *)run->app)->notify};
+    if (!x.n->opt.jobs)
+        return xn_fail(err, XN_EINTERNAL, "internal", "no job runner");
+    int rc;
+    do {
+        x.more = false;
+        rc = store_tx(x.n->opt.db, fanout_tx, &x, err);
+    } while (rc == XN_OK && x.more);
+    if (rc == XN_OK && x.deliveries)
+        json_object_set_new(run->summary, "deliveries", json_integer(x.deliveries));
     return rc;
 }
 
@@ -305,11 +444,8 @@ int notify_raise(notify_ctx *n, store_conn *tx, const char *kind, const char *gr
     xn_buf body;
     int rc = render_event(n, tx, kind, vars, &k, &body, err);
     int64_t group_id = 0;
-    int64_t channels[64];
-    size_t nchannels = 0;
-    if (rc == XN_OK && !group) {
-        channels[nchannels++] = NOTIFY_INAPP_CHANNEL;
-    } else if (rc == XN_OK) {
+    bool inapp = !group, others = false;
+    if (rc == XN_OK && group) {
         store_stmt *st;
         rc = store_prepare(tx,
                            "SELECT g.id, c.id FROM notify_group g LEFT JOIN"
@@ -322,15 +458,31 @@ int notify_raise(notify_ctx *n, store_conn *tx, const char *kind, const char *gr
         while (rc == XN_OK && (rc = store_step(st, err)) == STORE_ROW) {
             rc = XN_OK;
             group_id = store_col_int(st, 0);
-            if (!store_col_is_null(st, 1) && nchannels < sizeof channels / sizeof channels[0])
-                channels[nchannels++] = store_col_int(st, 1);
+            if (store_col_is_null(st, 1))
+                continue;
+            if (store_col_int(st, 1) == NOTIFY_INAPP_CHANNEL)
+                inapp = true;
+            else
+                others = true;
         }
         if (rc == STORE_DONE)
             rc = XN_OK;
     }
+    /* the bell is written with the change; robots and mail are fanned out after its commit */
+    const char *text = body.data ? body.data : "";
+    int64_t id = 0;
     if (rc == XN_OK)
-        rc = notify_write(n, tx, k, group_id, object_type, object_id, body.data ? body.data : "",
-                          channels, nchannels, message_id, err);
+        rc = insert_message(tx, k, group_id, object_type, object_id, text, others, &id, err);
+    if (rc == XN_OK && inapp)
+        rc = add_delivery(n, tx, id, NOTIFY_INAPP_CHANNEL, group_id, k, text, err);
+    if (rc == XN_OK && others) {
+        if (!n->opt.jobs)
+            rc = xn_fail(err, XN_EINTERNAL, "internal", "no job runner");
+        else
+            rc = jobs_request(n->opt.jobs, tx, NOTIFY_JOB_FANOUT, err);
+    }
+    if (rc == XN_OK && message_id)
+        *message_id = id;
     xn_buf_release(&body);
     return rc;
 }

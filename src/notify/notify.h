@@ -179,6 +179,11 @@ typedef struct notify_app {
     notify_ctx *notify;
 } notify_app;
 int notify_deliver_job(jobs_run *run, xn_error *err);
+/* notify.fanout (periodic, and requested by each raise to a group with robots or mail): the
+ * deliveries of the messages raised since its last run, each to its group's live channels
+ * other than in-app, made once, and the channels' notify.deliver jobs scheduled. */
+#define NOTIFY_JOB_FANOUT "notify.fanout"
+int notify_fanout_job(jobs_run *run, xn_error *err);
 /* notify.watch: channels failing for an hour alert the system administrators in-app. */
 int notify_watch_job(jobs_run *run, xn_error *err);
 /* The jobs runner's hook for a flagged kind: tells the system administrators in-app

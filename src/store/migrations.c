@@ -1336,6 +1336,20 @@ static const store_migration migrations[] = {
          * owner_role, when the security administrator names one. */
         .sql = "ALTER TABLE obligation ADD COLUMN owner_user_id INTEGER REFERENCES app_user (id);",
     },
+    {
+        .version = 39,
+        .name = "notifications fanned out after the raising commit",
+        /* Room notify/ (core.c). fanout: the message's group has robots or mail, whose
+         * deliveries the job notify.fanout makes after the raising transaction commits, so
+         * that transaction writes the message row alone for them. notify_fanout: how far the
+         * job has come (the highest message id it has looked at). */
+        .sql = "ALTER TABLE notify_message ADD COLUMN fanout INTEGER NOT NULL DEFAULT 0;"
+               "CREATE TABLE notify_fanout ("
+               " id INTEGER PRIMARY KEY CHECK (id = 1),"
+               " done_upto INTEGER NOT NULL);"
+               "INSERT INTO notify_fanout (id, done_upto)"
+               " SELECT 1, coalesce(max(id), 0) FROM notify_message;",
+    },
     {0, NULL, NULL, NULL, NULL},
 };
 

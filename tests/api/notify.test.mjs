@@ -17,7 +17,20 @@ import { adminClient, userClient } from '../lib/session.mjs';
 
 // rows the server writes on its own between two dumps: audit records (refusals are recorded),
 // their search index, and the job runner's bookkeeping
-const BACKGROUND_ROWS = /INSERT INTO (audit_log|audit_fts\w*|'audit_fts\w*'|job|job_run|job_kind_state) .*\n/g;
+const BACKGROUND_ROWS = /INSERT INTO (audit_log|audit_fts\w*|'audit_fts\w*'|job|job_run|job_kind_state|notify_fanout) .*\n/g;
+/** The database without its background rows, once the earlier tests' messages are fanned out
+ * and delivered: two dumps a little apart that agree. */
+async function settledDump() {
+  let dump = dumpDb(server.db).replace(BACKGROUND_ROWS, '');
+  for (let i = 0; i < 50; i++) {
+    await new Promise((r) => setTimeout(r, 300));
+    const again = dumpDb(server.db).replace(BACKGROUND_ROWS, '');
+    if (again === dump) return dump;
+    dump = again;
+  }
+  throw new Error('the outbox never settled');
+}
+
 let server; let admin; let clockFile; let robot; let smtp; const mails = [];
 function setClock(s) { writeFileSync(clockFile, String(Math.round(s))); }
 
@@ -241,7 +254,7 @@ test('bad channel input is refused naming the field, and nothing is stored', asy
     [{ kind: 'webhook', name: 'a', url: 'https://example.com/', msgtype: 'markdown' }, 'msgtype'],
     [{ kind: 'dingtalk', name: 'a', url: 'https://example.com/', secret: 's', msgtype: 'text' }, 'msgtype'],
   ];
-  const dump = dumpDb(server.db).replace(BACKGROUND_ROWS, '');
+  const dump = await settledDump();
   for (const [body, field] of cases) {
     const r = await admin.call('POST', '/api/notify/channels', body);
     assert.equal(r.status, 400, `${JSON.stringify(body)}: ${r.body}`);
@@ -345,7 +358,7 @@ test('an edited template is what the next message says, to a robot too; audited;
 });
 
 test('a template naming an unknown variable, malformed or too long is refused naming the field, and nothing is stored', async () => {
-  const dump = dumpDb(server.db).replace(BACKGROUND_ROWS, '');
+  const dump = await settledDump();
   const cases = [
     ['notify.test', '渠道 {channel} 的负责人 {owner}', 'unknown_variable'],
     ['incident.opened', '事件 {id}：{title}，时限 {due}', 'unknown_variable'],
