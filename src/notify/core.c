@@ -412,7 +412,7 @@ int notify_fanout_job(jobs_run *run, xn_error *err)
     fanout_ctx x = {.n = ((notify_app *)run->app)->notify};
     if (!x.n->opt.jobs)
         return xn_fail(err, XN_EINTERNAL, "internal", "no job runner");
-    int rc;
+    int rc = XN_OK;
     do {
         x.more = false;
         rc = store_tx(x.n->opt.db, fanout_tx, &x, err);
