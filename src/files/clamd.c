@@ -281,7 +281,7 @@ static int scan_blob(files_store *f, int64_t blob_id, uint64_t size, char state[
 int files_scan_file(files_store *f, int64_t file_id, char state[16], xn_error *err)
 {
     files_info fi;
-    int rc = files_get(f, file_id, &fi, err);
+    int rc = files_get_any(f, file_id, &fi, err);
     if (rc != XN_OK)
         return rc;
     snprintf(state, 16, "%s", fi.scan);

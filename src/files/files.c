@@ -86,12 +86,21 @@ struct files_upload {
     int64_t seq;     /* chunks stored */
     int64_t blob_id; /* the staged content row, 0 before the first chunk is stored */
     char type[FILES_MAX_TYPE];
+    files_class cls;
+    files_link_fn link; /* run inside the commit, or NULL */
+    void *link_ctx;
     bool failed;   /* refused: waits for files_upload_free */
     bool finished; /* committed */
 };
 
 int files_upload_begin(files_store *f, const audit_actor *actor, const char *name, int64_t declared,
                        files_upload **out, xn_error *err)
+{
+    return files_upload_begin_class(f, actor, FILES_EVIDENCE, name, declared, out, err);
+}
+
+int files_upload_begin_class(files_store *f, const audit_actor *actor, files_class cls,
+                             const char *name, int64_t declared, files_upload **out, xn_error *err)
 {
     int rc = files_check_name(name, name ? strlen(name) : 0, err);
     if (rc != XN_OK)
@@ -105,6 +114,7 @@ int files_upload_begin(files_store *f, const audit_actor *actor, const char *nam
     files_upload *u = xn_xcalloc(1, sizeof *u);
     u->f = f;
     u->actor = *actor;
+    u->cls = cls;
     snprintf(u->name, sizeof u->name, "%s", name);
     u->buf = files_chunk_alloc();
     if (!u->buf) {
@@ -171,7 +181,11 @@ static int flush_chunk(files_upload *u, xn_error *err)
         return XN_OK;
     if (u->seq == 0) {
         files_detect(u->f, u->buf, u->fill, u->type);
-        int rc = files_check_type(u->name, u->type, u->buf, u->fill, err);
+        /* quarantined content is whatever the attacker left (a .php webshell): its type is
+         * recorded, never checked, and it is never served as that type */
+        int rc = u->cls == FILES_QUARANTINE
+                     ? XN_OK
+                     : files_check_type(u->name, u->type, u->buf, u->fill, err);
         if (rc != XN_OK)
             return rc;
     }
@@ -282,15 +296,24 @@ static int finish_tx(store_conn *c, void *vctx, xn_error *err)
         blob = u->blob_id;
     }
     rc = store_prepare(c,
-                       "INSERT INTO evidence_file (blob_id, name, uploaded_by, uploaded_at) "
-                       "VALUES ($1, $2, $3, $4) RETURNING id",
+                       "INSERT INTO evidence_file (blob_id, name, uploaded_by, uploaded_at, class,"
+                       " agent_id) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
                        &st, err);
     if (rc != XN_OK)
         return rc;
+    bool quarantine = u->cls == FILES_QUARANTINE;
     store_bind_int(st, 1, blob);
     store_bind_text(st, 2, u->name, -1);
-    store_bind_int(st, 3, u->actor.id);
+    if (quarantine) /* an agent, no person */
+        store_bind_null(st, 3);
+    else
+        store_bind_int(st, 3, u->actor.id);
     store_bind_int(st, 4, now);
+    store_bind_text(st, 5, quarantine ? "quarantine" : "evidence", -1);
+    if (quarantine)
+        store_bind_text(st, 6, u->actor.name, -1);
+    else
+        store_bind_null(st, 6);
     if ((rc = store_step(st, err)) != STORE_ROW)
         return rc < 0 ? rc : xn_fail(err, XN_EIO, "db", "no id for the new file");
     int64_t id = store_col_int(st, 0);
@@ -299,9 +322,10 @@ static int finish_tx(store_conn *c, void *vctx, xn_error *err)
         return rc;
     char oid[24];
     snprintf(oid, sizeof oid, "%lld", (long long)id);
-    json_t *detail = json_pack("{s:s, s:s, s:I, s:s, s:s, s:b}", "name", u->name, "digest",
+    json_t *detail = json_pack("{s:s, s:s, s:I, s:s, s:s, s:b, s:s}", "name", u->name, "digest",
                                ctx->digest, "size", (json_int_t)u->total, "type", ctx->out->type,
-                               "scan", ctx->out->scan, "deduplicated", blob != u->blob_id);
+                               "scan", ctx->out->scan, "deduplicated", blob != u->blob_id, "class",
+                               quarantine ? "quarantine" : "evidence");
     char *text = json_dumps(detail, JSON_COMPACT);
     json_decref(detail);
     audit_event ev = {.action = "file.upload",
@@ -312,7 +336,17 @@ static int finish_tx(store_conn *c, void *vctx, xn_error *err)
                       .detail_json = text};
     rc = audit_append(f->trail, c, &ev, err);
     free(text);
+    if (rc == XN_OK && u->link)
+        rc = u->link(c, ctx->out, u->link_ctx, err);
     return rc;
+}
+
+int files_upload_finish_link(files_upload *u, files_link_fn link, void *ctx, files_info *out,
+                             xn_error *err)
+{
+    u->link = link;
+    u->link_ctx = ctx;
+    return files_upload_finish(u, out, err);
 }
 
 int files_upload_finish(files_upload *u, files_info *out, xn_error *err)
@@ -430,8 +464,8 @@ int files_load(store_conn *c, int64_t id, files_info *out, xn_error *err)
     store_stmt *st;
     int rc = store_prepare(c,
                            "SELECT e.id, e.blob_id, e.name, b.digest, b.size, b.type, b.state, "
-                           "b.signature, e.uploaded_by, e.uploaded_at, b.scanned_at "
-                           "FROM evidence_file e JOIN file_blob b ON b.id = e.blob_id "
+                           "b.signature, e.uploaded_by, e.uploaded_at, b.scanned_at, e.class, "
+                           "e.agent_id FROM evidence_file e JOIN file_blob b ON b.id = e.blob_id "
                            "WHERE e.id = $1",
                            &st, err);
     if (rc != XN_OK)
@@ -452,11 +486,14 @@ int files_load(store_conn *c, int64_t id, files_info *out, xn_error *err)
     snprintf(out->type, sizeof out->type, "%s", store_col_text(st, 5));
     snprintf(out->scan, sizeof out->scan, "%s", store_col_text(st, 6));
     snprintf(out->signature, sizeof out->signature, "%s", store_col_text(st, 7));
+    out->cls =
+        strcmp(store_col_text(st, 11), "quarantine") == 0 ? FILES_QUARANTINE : FILES_EVIDENCE;
+    snprintf(out->agent_id, sizeof out->agent_id, "%s", store_col_text(st, 12));
     store_stmt_done(st);
     return XN_OK;
 }
 
-int files_get(files_store *f, int64_t id, files_info *out, xn_error *err)
+int files_get_any(files_store *f, int64_t id, files_info *out, xn_error *err)
 {
     store_conn *c = NULL;
     int rc = store_acquire(f->db, &c, err);
@@ -465,6 +502,25 @@ int files_get(files_store *f, int64_t id, files_info *out, xn_error *err)
     rc = files_load(c, id, out, err);
     store_release(c);
     return rc;
+}
+
+static int get_class(files_store *f, int64_t id, files_class cls, files_info *out, xn_error *err)
+{
+    int rc = files_get_any(f, id, out, err);
+    /* a quarantined file is not evidence anyone may attach, link or read as its type */
+    if (rc == XN_OK && out->cls != cls)
+        rc = xn_fail_field(err, XN_ENOTFOUND, "not_found", "id", "文件不存在");
+    return rc;
+}
+
+int files_get(files_store *f, int64_t id, files_info *out, xn_error *err)
+{
+    return get_class(f, id, FILES_EVIDENCE, out, err);
+}
+
+int files_quarantine_get(files_store *f, int64_t id, files_info *out, xn_error *err)
+{
+    return get_class(f, id, FILES_QUARANTINE, out, err);
 }
 
 static const char *scan_text(const char *scan)
@@ -506,15 +562,16 @@ int files_list_json(files_store *f, int64_t user_id, bool can_read, bool can_qua
         return rc;
     store_stmt *st;
     /* one more row than the page tells whether another page follows */
-    rc = store_prepare(c,
-                       "SELECT e.id, e.blob_id, e.name, b.digest, b.size, b.type, b.state, "
-                       "b.signature, e.uploaded_by, e.uploaded_at, b.scanned_at, u.real_name "
-                       "FROM evidence_file e JOIN file_blob b ON b.id = e.blob_id "
-                       "LEFT JOIN app_user u ON u.id = e.uploaded_by "
-                       "WHERE e.id < $1 AND ($2 = 1 OR e.uploaded_by = $3) "
-                       "AND ($4 = 1 OR b.state <> 'infected') "
-                       "ORDER BY e.id DESC LIMIT $5",
-                       &st, err);
+    rc =
+        store_prepare(c,
+                      "SELECT e.id, e.blob_id, e.name, b.digest, b.size, b.type, b.state, "
+                      "b.signature, e.uploaded_by, e.uploaded_at, b.scanned_at, u.real_name "
+                      "FROM evidence_file e JOIN file_blob b ON b.id = e.blob_id "
+                      "LEFT JOIN app_user u ON u.id = e.uploaded_by "
+                      "WHERE e.id < $1 AND e.class = 'evidence' AND ($2 = 1 OR e.uploaded_by = $3) "
+                      "AND ($4 = 1 OR b.state <> 'infected') "
+                      "ORDER BY e.id DESC LIMIT $5",
+                      &st, err);
     json_t *items = json_array();
     int64_t last = 0;
     int n = 0;
@@ -561,6 +618,8 @@ int files_list_json(files_store *f, int64_t user_id, bool can_read, bool can_qua
 int files_may_read(const files_info *fi, int64_t user_id, bool can_read, bool can_quarantine,
                    xn_error *err)
 {
+    if (fi->cls != FILES_EVIDENCE) /* read through the guard's routes only */
+        return xn_fail_field(err, XN_ENOTFOUND, "not_found", "id", "文件不存在");
     /* PUB-12: quarantined content is for the security administrator alone, its uploader
      * included; to anyone else it does not exist */
     if (strcmp(fi->scan, "infected") == 0)

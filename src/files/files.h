@@ -43,6 +43,14 @@
  * uploader. Every download is recorded as `file.download`, every refusal of a signed-in person
  * as denied.
  *
+ * The quarantine class. Files a guard agent took off a web host (a webshell, a defaced page)
+ * are kept as evidence of the attack, not as evidence people file: evidence_file.class is
+ * 'quarantine', the uploader is the agent (agent_id; no person), the type allow-list is not
+ * applied (a .php must be storable) and the virus check's verdict is recorded but refuses
+ * nothing. files_get, files_list_json and files_may_read never show them: they are read only
+ * through files_quarantine_get, by the routes of the guard, and always as an attachment of type
+ * application/octet-stream.
+ *
  * Threads: a files_store is shared by every thread; uploads and readers belong to one thread
  * at a time. libmagic's handle is used under the store's lock.
  */
@@ -97,6 +105,12 @@ void files_detect(files_store *f, const void *head, size_t len, char type[FILES_
 
 typedef struct files_upload files_upload;
 
+/* What an upload is filed as (evidence_file.class). */
+typedef enum files_class {
+    FILES_EVIDENCE = 0,   /* a person's evidence: every check at upload */
+    FILES_QUARANTINE = 1, /* what a guard agent quarantined: no type check, agent-only reads */
+} files_class;
+
 /* One stored file as the API shows it. */
 typedef struct files_info {
     int64_t id;      /* evidence_file.id */
@@ -110,6 +124,8 @@ typedef struct files_info {
     int64_t uploaded_by;
     int64_t uploaded_at; /* epoch µs */
     int64_t scanned_at;  /* epoch µs, 0 when not scanned */
+    files_class cls;
+    char agent_id[24]; /* the agent that uploaded a quarantined file, else "" */
 } files_info;
 
 /*
@@ -121,6 +137,11 @@ typedef struct files_info {
  */
 int files_upload_begin(files_store *f, const audit_actor *actor, const char *name, int64_t declared,
                        files_upload **out, xn_error *err);
+/* As files_upload_begin for a file of class cls. FILES_QUARANTINE: actor is the agent
+ * (actor->kind "agent", actor->name its id), the content's type is detected and recorded but
+ * not checked against the name. */
+int files_upload_begin_class(files_store *f, const audit_actor *actor, files_class cls,
+                             const char *name, int64_t declared, files_upload **out, xn_error *err);
 /* Takes the next piece of the body. XN_ETOOBIG past files.max_size, XN_EINVAL for a type that
  * does not match the name (detected on the first chunk); after an error the upload only waits
  * for files_upload_free, and nothing of it stays stored. */
@@ -128,6 +149,12 @@ int files_upload_write(files_upload *u, const void *data, size_t len, xn_error *
 /* Ends the body: checks what is left, stores the last chunk, and commits the file with its
  * `file.upload` record. Fills *out. */
 int files_upload_finish(files_upload *u, files_info *out, xn_error *err);
+/* As files_upload_finish, and then link(tx, the stored file, ctx, err) inside the same
+ * transaction (another room records what the file belongs to): an error of link rolls the whole
+ * commit back, the upload then ends as failed and nothing of it stays. */
+typedef int (*files_link_fn)(store_conn *tx, const files_info *fi, void *ctx, xn_error *err);
+int files_upload_finish_link(files_upload *u, files_link_fn link, void *ctx, files_info *out,
+                             xn_error *err);
 /* Frees the upload; an upload not finished has its staged rows deleted. NULL is fine. */
 void files_upload_free(files_upload *u);
 /* Deletes content left in state 'uploading' for more than max_age_us (a crash mid-upload).
@@ -137,8 +164,11 @@ int files_purge_stale(files_store *f, int64_t now_us, int64_t max_age_us, int64_
 
 /* ---- reading ---------------------------------------------------------------------------- */
 
-/* The file with this id; XN_ENOTFOUND when there is none. */
+/* The file with this id; XN_ENOTFOUND when there is none, or it is a quarantined file. */
 int files_get(files_store *f, int64_t id, files_info *out, xn_error *err);
+/* The quarantined file with this id (class FILES_QUARANTINE); XN_ENOTFOUND otherwise. The
+ * caller serves it only as application/octet-stream, as an attachment. */
+int files_quarantine_get(files_store *f, int64_t id, files_info *out, xn_error *err);
 /* {id, name, digest, size, type, scan, scan_text, signature?, uploaded_by, uploaded_at,
  * uploaded_at_text, scanned_at?} (scan_text: 未查毒, 待查毒, 无毒, 已隔离). */
 json_t *files_info_json(const files_info *fi);

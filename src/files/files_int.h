@@ -26,5 +26,7 @@ void files_chunk_free(void *p);
 int files_delete_blob(store_conn *c, int64_t blob_id, xn_error *err);
 /* Reads one file's row with its content's into out; XN_ENOTFOUND when there is none. */
 int files_load(store_conn *c, int64_t id, files_info *out, xn_error *err);
+/* The file with this id whatever its class (the virus check scans quarantined files too). */
+int files_get_any(files_store *f, int64_t id, files_info *out, xn_error *err);
 
 #endif

@@ -1337,6 +1337,41 @@ static const store_migration migrations[] = {
         .sql = "ALTER TABLE obligation ADD COLUMN owner_user_id INTEGER REFERENCES app_user (id);",
     },
     {
+        .version = 38,
+        .name = "quarantined files of the guards",
+        /* Room files/ (files.h): evidence_file gains its class, 'evidence' (a person's upload)
+         * or 'quarantine' (what a guard agent took off a web host, uploaded by the agent
+         * agent_id, with no person as uploaded_by); rebuilt, as SQLite cannot drop NOT NULL.
+         * Room monitor/ (guards.c): guard_quarantine links a quarantined file, once per
+         * SHA-256, to the agent and the path it was found at. guard.quarantine: who downloads
+         * them (the system and security administrators). */
+        .sql =
+            "CREATE TABLE evidence_file_v38 ("
+            " id INTEGER PRIMARY KEY,"
+            " blob_id INTEGER NOT NULL REFERENCES file_blob (id),"
+            " name TEXT NOT NULL,"
+            " uploaded_by INTEGER REFERENCES app_user (id),"
+            " uploaded_at INTEGER NOT NULL,"
+            " class TEXT NOT NULL DEFAULT 'evidence' CHECK (class IN ('evidence', 'quarantine')),"
+            " agent_id TEXT,"
+            " CHECK ((class = 'evidence') = (uploaded_by IS NOT NULL)));"
+            "INSERT INTO evidence_file_v38 (id, blob_id, name, uploaded_by, uploaded_at)"
+            " SELECT id, blob_id, name, uploaded_by, uploaded_at FROM evidence_file;"
+            "DROP TABLE evidence_file;"
+            "ALTER TABLE evidence_file_v38 RENAME TO evidence_file;"
+            "CREATE INDEX evidence_file_blob ON evidence_file (blob_id);"
+            "CREATE INDEX evidence_file_uploader ON evidence_file (uploaded_by, uploaded_at);"
+            "CREATE TABLE guard_quarantine ("
+            " sha256 TEXT PRIMARY KEY,"
+            " file_id INTEGER NOT NULL,"
+            " token_id TEXT NOT NULL,"
+            " path TEXT NOT NULL,"
+            " size INTEGER NOT NULL,"
+            " received_at INTEGER NOT NULL);"
+            "INSERT INTO role_permission (role_id, permission) VALUES"
+            " (1, 'guard.quarantine'), (2, 'guard.quarantine');",
+    },
+    {
         .version = 39,
         .name = "notifications fanned out after the raising commit",
         /* Room notify/ (core.c). fanout: the message's group has robots or mail, whose
