@@ -29,6 +29,7 @@ const char *const auth_permissions[] = {
     "publish.sources",     "content.publish",     "content.withdraw",
     "compliance.read",     "compliance.manage",   "duty.plan",           "duty.read",
     "monitor.read",        "monitor.manage",      "duty.approve",
+    "guard.quarantine",
     NULL,
 };
 /* clang-format on */

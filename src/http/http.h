@@ -333,6 +333,7 @@ int http_h_file_download(http_req *req, http_resp *resp);
 int http_h_file_meta(http_req *req, http_resp *resp);
 int http_h_files(http_req *req, http_resp *resp);
 extern const http_stream http_file_upload_stream;
+extern const http_stream http_guard_quarantine_stream;
 int http_h_calendar_status(http_req *req, http_resp *resp);
 int http_h_calendar_workdays(http_req *req, http_resp *resp);
 int http_h_calendar_year(http_req *req, http_resp *resp);
@@ -403,6 +404,8 @@ int http_h_guard_agents(http_req *req, http_resp *resp);
 int http_h_guard_manifest(http_req *req, http_resp *resp);
 int http_h_guard_file(http_req *req, http_resp *resp);
 int http_h_guard_site_key(http_req *req, http_resp *resp);
+int http_h_guard_quarantine_upload(http_req *req, http_resp *resp);
+int http_h_guard_quarantine_download(http_req *req, http_resp *resp);
 /* incidents (h_incidents.c) */
 int http_h_incidents(http_req *req, http_resp *resp);
 /* registers (h_registers.c) */

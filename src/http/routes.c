@@ -256,6 +256,14 @@ const http_route http_routes[] = {
      "current)"},
     {"GET", "/api/guard/files/:digest", http_h_guard_file, 0, NULL,
      "an approved file of the site by its SHA-256, for an agent's store"},
+    {"POST", "/api/guard/quarantine/:digest", http_h_guard_quarantine_upload, HTTP_STREAM_BODY,
+     NULL,
+     "a file the agent quarantined, by its SHA-256 (raw body, up to files.max_size): 201 stored,"
+     " 200 held already",
+     &http_guard_quarantine_stream},
+    {"GET", "/api/guard/quarantine/:digest", http_h_guard_quarantine_download, 0,
+     "guard.quarantine",
+     "download a quarantined file (always application/octet-stream, as an attachment)"},
     {"GET", "/api/guard/site-key", http_h_guard_site_key, 0, "monitor.read",
      "the published site's signing key {public_key, digest} (null before the first publication),"
      " to enrol an agent with --key"},

@@ -248,8 +248,11 @@ int monitor_guards_json(monitor_ctx *m, json_t **out, xn_error *err)
     }
     if (rc >= 0)
         rc = store_prepare(c,
-                           "SELECT token_id, seq, at, event, path, kind, ms, approved, found FROM"
-                           " guard_event ORDER BY received_at DESC, seq DESC LIMIT 500",
+                           "SELECT e.token_id, e.seq, e.at, e.event, e.path, e.kind, e.ms,"
+                           " e.approved, e.found, q.file_id FROM guard_event e"
+                           " LEFT JOIN guard_quarantine q ON e.event = 'quarantined'"
+                           " AND q.sha256 = e.found"
+                           " ORDER BY e.received_at DESC, e.seq DESC LIMIT 500",
                            &st, err);
     if (rc >= 0) {
         while ((rc = store_step(st, err)) == STORE_ROW) {
@@ -259,14 +262,17 @@ int monitor_guards_json(monitor_ctx *m, json_t **out, xn_error *err)
             {
                 if (strcmp(str(a, "id"), store_col_text(st, 0)) != 0)
                     continue;
-                json_array_append_new(
-                    json_object_get(a, "events"),
-                    json_pack("{s:I, s:I, s:s, s:s, s:s, s:f, s:s, s:s}", "seq",
-                              (json_int_t)store_col_int(st, 1), "at",
-                              (json_int_t)store_col_int(st, 2), "event", store_col_text(st, 3),
-                              "path", store_col_text(st, 4), "kind", store_col_text(st, 5), "ms",
-                              (double)store_col_int(st, 6) / 1000.0, "approved",
-                              store_col_text(st, 7), "found", store_col_text(st, 8)));
+                json_t *ev = json_pack(
+                    "{s:I, s:I, s:s, s:s, s:s, s:f, s:s, s:s}", "seq",
+                    (json_int_t)store_col_int(st, 1), "at", (json_int_t)store_col_int(st, 2),
+                    "event", store_col_text(st, 3), "path", store_col_text(st, 4), "kind",
+                    store_col_text(st, 5), "ms", (double)store_col_int(st, 6) / 1000.0, "approved",
+                    store_col_text(st, 7), "found", store_col_text(st, 8));
+                /* the page links a quarantined file the server holds, else says where it is */
+                if (!strcmp(store_col_text(st, 3), "quarantined") && *store_col_text(st, 8))
+                    json_object_set_new(ev, "quarantine_file",
+                                        json_boolean(!store_col_is_null(st, 9)));
+                json_array_append_new(json_object_get(a, "events"), ev);
             }
         }
     }
@@ -277,4 +283,103 @@ int monitor_guards_json(monitor_ctx *m, json_t **out, xn_error *err)
     }
     *out = json_pack("{s:o}", "items", agents);
     return XN_OK;
+}
+
+/* ---- quarantined files --------------------------------------------------------------------- */
+
+int monitor_guard_quarantine_find(monitor_ctx *m, const char *agent_id, const char *sha256,
+                                  char path[MONITOR_GUARD_PATH], int64_t *file_id, xn_error *err)
+{
+    store_conn *c;
+    int rc = store_acquire(m->opt.db, &c, err);
+    if (rc != XN_OK)
+        return rc;
+    store_stmt *st;
+    *file_id = 0;
+    rc = store_prepare(c,
+                       "SELECT e.path, (SELECT q.file_id FROM guard_quarantine q WHERE q.sha256 ="
+                       " $2) FROM guard_event e WHERE e.token_id = $1 AND e.event = 'quarantined'"
+                       " AND e.found = $2 ORDER BY e.seq DESC LIMIT 1",
+                       &st, err);
+    if (rc == XN_OK) {
+        store_bind_text(st, 1, agent_id, -1);
+        store_bind_text(st, 2, sha256, -1);
+        rc = store_step(st, err);
+        if (rc == STORE_ROW) {
+            xn_strlcpy(path, store_col_text(st, 0), MONITOR_GUARD_PATH);
+            *file_id = store_col_is_null(st, 1) ? 0 : store_col_int(st, 1);
+            store_stmt_done(st);
+            rc = XN_OK;
+        } else if (rc == STORE_DONE) {
+            /* only what the agent reported as quarantined: the route is no general drop box */
+            rc = xn_fail_field(err, XN_ENOTFOUND, "no_quarantine", "sha256",
+                               "该代理没有上报此摘要的隔离事件");
+        }
+    }
+    store_release(c);
+    return rc;
+}
+
+int monitor_guard_quarantine_link(monitor_ctx *m, store_conn *tx, const char *agent_id,
+                                  const char *sha256, const char *path, int64_t file_id,
+                                  int64_t size, xn_error *err)
+{
+    store_stmt *st;
+    int rc = store_prepare(tx,
+                           "INSERT INTO guard_quarantine (sha256, file_id, token_id, path, size,"
+                           " received_at) VALUES ($1, $2, $3, $4, $5, $6)"
+                           " ON CONFLICT (sha256) DO NOTHING",
+                           &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_text(st, 1, sha256, -1);
+    store_bind_int(st, 2, file_id);
+    store_bind_text(st, 3, agent_id, -1);
+    store_bind_text(st, 4, path, -1);
+    store_bind_int(st, 5, size);
+    store_bind_int(st, 6, xn_now_us());
+    rc = store_step(st, err);
+    store_stmt_done(st);
+    if (rc < 0)
+        return rc;
+    if (store_changes(tx) == 0) /* a concurrent upload of the same content won */
+        return xn_fail(err, XN_ECONFLICT, "already_stored", "此隔离文件已保存");
+    json_t *detail = json_pack("{s:s, s:s, s:I, s:I}", "sha256", sha256, "path", path, "file_id",
+                               (json_int_t)file_id, "size", (json_int_t)size);
+    char *dj = json_dumps(detail, JSON_COMPACT);
+    json_decref(detail);
+    audit_actor actor = {.kind = "agent", .name = agent_id};
+    audit_event ae = {.action = "guard.quarantine_file",
+                      .actor = &actor,
+                      .object_type = "guard_agent",
+                      .object_id = agent_id,
+                      .result = AUDIT_OK,
+                      .detail_json = dj};
+    rc = audit_append(m->opt.trail, tx, &ae, err);
+    free(dj);
+    return rc;
+}
+
+int monitor_guard_quarantine_file(monitor_ctx *m, const char *sha256, int64_t *file_id,
+                                  xn_error *err)
+{
+    store_conn *c;
+    int rc = store_acquire(m->opt.db, &c, err);
+    if (rc != XN_OK)
+        return rc;
+    store_stmt *st;
+    rc = store_prepare(c, "SELECT file_id FROM guard_quarantine WHERE sha256 = $1", &st, err);
+    if (rc == XN_OK) {
+        store_bind_text(st, 1, sha256, -1);
+        rc = store_step(st, err);
+        if (rc == STORE_ROW) {
+            *file_id = store_col_int(st, 0);
+            store_stmt_done(st);
+            rc = XN_OK;
+        } else if (rc == STORE_DONE) {
+            rc = xn_fail_field(err, XN_ENOTFOUND, "not_found", "sha256", "服务器上没有此隔离文件");
+        }
+    }
+    store_release(c);
+    return rc;
 }

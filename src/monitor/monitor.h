@@ -88,8 +88,27 @@ int monitor_guard_report(monitor_ctx *m, const char *agent_id, const char *agent
                          const json_t *body, int *stored, xn_error *err);
 /* Agents not heard from for two minutes: offline, the administrators told once. */
 int monitor_guards_check(monitor_ctx *m, json_t *summary, xn_error *err);
-/* {"items":[{id, name, root, entries, last_seen_at, state online|offline, since, events:[…]}]} */
+/* {"items":[{id, name, root, entries, last_seen_at, state online|offline, since, events:[…]}]};
+ * a quarantined event with a digest (found) has quarantine_file: whether the server holds it. */
 int monitor_guards_json(monitor_ctx *m, json_t **out, xn_error *err);
+
+/* Quarantined files (MON-4): an agent uploads what it quarantined, once per SHA-256 (any agent's
+ * copy of the same content is the same file). */
+#define MONITOR_GUARD_PATH 4097 /* bytes of an event's path with its terminator */
+/* Whether agent_id reported a quarantine of content with this SHA-256 (lowercase hex): its path
+ * into path (XN_ENOTFOUND when it reported none), and the files room's id of the file already
+ * held for the digest into *file_id (0: none yet). */
+int monitor_guard_quarantine_find(monitor_ctx *m, const char *agent_id, const char *sha256,
+                                  char path[MONITOR_GUARD_PATH], int64_t *file_id, xn_error *err);
+/* Inside the files room's commit of the upload (tx): links file_id to the digest, the agent and
+ * the path, with its audit record guard.quarantine_file. XN_ECONFLICT (code already_stored) when
+ * the digest has a file already: the caller rolls back and answers with that one. */
+int monitor_guard_quarantine_link(monitor_ctx *m, store_conn *tx, const char *agent_id,
+                                  const char *sha256, const char *path, int64_t file_id,
+                                  int64_t size, xn_error *err);
+/* The file held for a digest; XN_ENOTFOUND when none. */
+int monitor_guard_quarantine_file(monitor_ctx *m, const char *sha256, int64_t *file_id,
+                                  xn_error *err);
 
 /* ---- links (links.c) --------------------------------------------------------------------- */
 
