@@ -523,7 +523,8 @@ int guard_baseline(const guard_opts *o, xn_error *err)
 
 /* ---- compare and repair ------------------------------------------------------------------- */
 
-static int quarantine(guard_walk *w, const char *rel)
+/* Moves rel into the quarantine; its new name (in w->quarantine) into name when given. */
+static int quarantine(guard_walk *w, const char *rel, char *name, size_t cap)
 {
     char src[8400], dst[8400];
     static unsigned seq;
@@ -533,9 +534,28 @@ static int quarantine(guard_walk *w, const char *rel)
     for (char *c = flat; *c; c++)
         if (*c == '/')
             *c = '_';
-    snprintf(dst, sizeof dst, "%s/%lld-%d-%u-%.200s", w->quarantine, (long long)time(NULL),
-             (int)getpid(), seq++, flat);
+    int n = snprintf(dst, sizeof dst, "%s/%lld-%d-%u-%.200s", w->quarantine, (long long)time(NULL),
+                     (int)getpid(), seq++, flat);
+    if (name && n > 0)
+        snprintf(name, cap, "%s", dst + strlen(w->quarantine) + 1);
     return rename(src, dst) == 0 ? XN_OK : XN_EIO;
+}
+
+/* The digest of a quarantined regular file (found; "" for anything else), for the event and
+ * the upload to the server. */
+static void quarantined_digest(guard_walk *w, const char *name, char found[GUARD_DIGEST_HEX + 1],
+                               uint64_t *size)
+{
+    char path[8600];
+    snprintf(path, sizeof path, "%s/%s", w->quarantine, name);
+    found[0] = '\0';
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    struct stat st;
+    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+        guard_hash_fd(fd, found, size) != XN_OK)
+        found[0] = '\0';
+    if (fd >= 0)
+        close(fd);
 }
 
 static int restore_file(guard_walk *w, const guard_entry *e, const char *abs, struct stat *written)
@@ -567,7 +587,7 @@ static int restore_file(guard_walk *w, const guard_entry *e, const char *abs, st
         struct stat st;
         /* A directory in the way is evidence: quarantined, then the file put back. */
         if (lstat(abs, &st) == 0 && S_ISDIR(st.st_mode))
-            quarantine(w, e->path);
+            quarantine(w, e->path, NULL, 0);
         if (rename(tmp, abs) != 0)
             rc = XN_EIO;
     }
@@ -583,7 +603,7 @@ static int restore_link(guard_walk *w, const guard_entry *e, const char *abs)
     unlink(tmp);
     struct stat st;
     if (lstat(abs, &st) == 0 && S_ISDIR(st.st_mode))
-        quarantine(w, e->path);
+        quarantine(w, e->path, NULL, 0);
     if (symlink(e->target, tmp) != 0 || rename(tmp, abs) != 0) {
         unlink(tmp);
         return XN_EIO;
@@ -611,10 +631,18 @@ int guard_repair_path(guard_walk *w, const char *rel, double t0)
             guard_emit(w, "difference", rel, "added", -1, NULL, NULL, 0);
             return 1;
         }
-        if (quarantine(w, rel) == XN_OK)
-            guard_emit(w, "quarantined", rel, "added", guard_now_ms() - t0, NULL, NULL, w->pid);
-        else
+        char name[300], found[GUARD_DIGEST_HEX + 1] = "";
+        uint64_t size = 0;
+        if (quarantine(w, rel, name, sizeof name) == XN_OK) {
+            double ms = guard_now_ms() - t0; /* the time to take it away, not to hash it */
+            quarantined_digest(w, name, found, &size);
+            guard_emit(w, "quarantined", rel, "added", ms, NULL, found, w->pid);
+            /* after its event, so the server knows the digest before the content arrives */
+            if (*found)
+                guard_outbox_quarantined(w->outbox, name, found, size, rel);
+        } else {
             fprintf(stderr, "guard: cannot quarantine %s: %s\n", rel, strerror(errno));
+        }
         return 1;
     }
     const char *kind = NULL;
@@ -675,7 +703,7 @@ int guard_repair_path(guard_walk *w, const char *rel, double t0)
         rc = restore_link(w, e, abs);
     } else {
         if (exists && !S_ISDIR(st.st_mode))
-            quarantine(w, rel);
+            quarantine(w, rel, NULL, 0);
         if (!exists || !S_ISDIR(st.st_mode))
             rc = mkdir(abs, e->mode) == 0 || errno == EEXIST ? XN_OK : XN_EIO;
         else

@@ -5,8 +5,14 @@
  * and moves the offset on a 2xx; once everything is acknowledged the queue file is emptied.
  * With the server away, events wait on disk; nothing is lost, and a repeat is dropped by the
  * server (it keeps each agent's seq once).
+ *
+ * Quarantined files go after their events: state/uploads.pending holds one line a file,
+ * "DIGEST\tSIZE\tTRIES\tNEXT_AT\tNAME\tPATH", appended by the enforcing thread and rewritten
+ * by the sender once a round (what was appended meanwhile is carried over under the lock). The
+ * server keeps each digest once, so a repeat after a lost answer costs only the transfer.
  */
 #include "guard/outbox.h"
+#include "guard/tree.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -19,14 +25,23 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_BATCH     500
-#define MAX_BATCH_B   (512u << 10)
-#define HEARTBEAT_S   30
-#define TRUNCATE_FROM (1u << 20)
+#define MAX_BATCH      500
+#define GUARD_LINE_MAX (GUARD_MAX_PATH + 600) /* a pending upload's line */
+#define MAX_BATCH_B    (512u << 10)
+#define HEARTBEAT_S    30
+#define TRUNCATE_FROM  (1u << 20)
+
+#define UPLOAD_LIST_MAX    (4u << 20) /* bytes of state/uploads.pending read at once */
+#define UPLOADS_PER_ROUND  4
+#define UPLOAD_TRIES       10
+#define UPLOAD_RETRY_S     5
+#define UPLOAD_RETRY_MAX_S 600
 
 struct guard_outbox {
     char queue[4200], sent_path[4200];
     char url[1100], auth[600], root[4200];
+    char base[1100];                      /* the server's URL without a trailing slash */
+    char pending[4200], quarantine[4200]; /* uploads.pending, the quarantine directory */
     size_t entries;
     int fd;            /* the queue, appended to under lock */
     int64_t seq;       /* the last sequence number given */
@@ -199,6 +214,213 @@ static bool send_once(guard_outbox *q, bool heartbeat)
     return true;
 }
 
+/* ---- quarantined files -------------------------------------------------------------------- */
+
+void guard_outbox_quarantined(guard_outbox *q, const char *name, const char *digest, uint64_t size,
+                              const char *rel)
+{
+    if (!q)
+        return;
+    char line[GUARD_LINE_MAX];
+    int n = snprintf(line, sizeof line, "%s\t%llu\t0\t0\t%s\t%s\n", digest,
+                     (unsigned long long)size, name, rel);
+    if (n <= 0 || (size_t)n >= sizeof line)
+        return;
+    pthread_mutex_lock(&q->lock);
+    /* opened each time: the sender replaces the file */
+    int fd = open(q->pending, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        if (write(fd, line, (size_t)n) != n)
+            fprintf(stderr, "guard: cannot note %s for upload\n", name);
+        fdatasync(fd);
+        close(fd);
+    }
+    pthread_cond_signal(&q->wake);
+    pthread_mutex_unlock(&q->lock);
+}
+
+static bool all_acknowledged(guard_outbox *q)
+{
+    pthread_mutex_lock(&q->lock);
+    struct stat st;
+    bool all = fstat(q->fd, &st) == 0 && q->offset >= (uint64_t)st.st_size;
+    pthread_mutex_unlock(&q->lock);
+    return all;
+}
+
+static size_t read_file(char *buf, size_t s, size_t n, void *cls)
+{
+    ssize_t r = read(*(int *)cls, buf, s * n);
+    return r < 0 ? CURL_READFUNC_ABORT : (size_t)r;
+}
+
+/* POSTs a quarantined file's content; the HTTP status, or -1 when the server was not reached. */
+static long upload(guard_outbox *q, const char *digest, int fd, uint64_t size)
+{
+    CURL *h = curl_easy_init();
+    if (!h)
+        return -1;
+    char url[1300];
+    snprintf(url, sizeof url, "%s/api/guard/quarantine/%s", q->base, digest);
+    struct curl_slist *hd = curl_slist_append(NULL, "Content-Type: application/octet-stream");
+    hd = curl_slist_append(hd, q->auth);
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hd);
+    curl_easy_setopt(h, CURLOPT_POST, 1L);
+    curl_easy_setopt(h, CURLOPT_READFUNCTION, read_file);
+    curl_easy_setopt(h, CURLOPT_READDATA, &fd);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)size);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 3L);
+    /* a large file may take long; a stalled transfer may not */
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1024L);
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 30L);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    CURLcode cc = curl_easy_perform(h);
+    long status = 0;
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(h);
+    curl_slist_free_all(hd);
+    /* a refusal answered before the whole body was sent still counts as the server's answer */
+    return status > 0 ? status : cc == CURLE_OK ? 0 : -1;
+}
+
+/* An event of the sender's own, told once the pending list is written: a quarantined file
+ * that stays on the host only (quarantine_kept), or one written to after it was taken away
+ * (quarantined, kind written: the content the server is to receive has a new digest). */
+typedef struct upload_note {
+    const char *event, *kind;
+    char path[GUARD_MAX_PATH + 1];
+    char digest[GUARD_DIGEST_HEX + 1];
+} upload_note;
+
+static void tell(guard_outbox *q, const upload_note *n)
+{
+    xn_buf b;
+    xn_buf_init(&b, GUARD_LINE_MAX * 2);
+    xn_buf_printf(&b, "\"event\":\"%s\",\"path\":", n->event);
+    xn_json_put_string(&b, n->path);
+    xn_buf_printf(&b, ",\"kind\":\"%s\",\"found\":\"%s\"", n->kind, n->digest);
+    if (b.data)
+        guard_outbox_add(q, b.data);
+    xn_buf_release(&b);
+    if (!strcmp(n->event, "quarantine_kept"))
+        fprintf(stderr, "guard: quarantined %s kept on this host only (%s)\n", n->path, n->kind);
+}
+
+/* One round over the pending uploads: at most UPLOADS_PER_ROUND tried, none while the server
+ * is away; the list rewritten with what is left. */
+static void upload_pending(guard_outbox *q)
+{
+    pthread_mutex_lock(&q->lock);
+    char *list = NULL;
+    size_t len = 0;
+    int rc = guard_read_all(q->pending, UPLOAD_LIST_MAX, &list, &len);
+    pthread_mutex_unlock(&q->lock);
+    if (rc != XN_OK || len == 0) {
+        free(list);
+        return;
+    }
+    list[len] = '\0';
+    xn_buf keep;
+    xn_buf_init(&keep, UPLOAD_LIST_MAX + GUARD_LINE_MAX);
+    upload_note *notes = calloc(UPLOADS_PER_ROUND, sizeof *notes);
+    int nnotes = 0, tried = 0;
+    bool away = false;
+    int64_t now = wall_us() / 1000000;
+    char *line = list;
+    while (notes && *line) {
+        char *nl = strchr(line, '\n');
+        if (!nl)
+            break; /* a line still being written: next round */
+        *nl = '\0';
+        char *f[6] = {line};
+        int nf = 1;
+        for (char *p = line; *p && nf < 6; p++)
+            if (*p == '\t') {
+                *p = '\0';
+                f[nf++] = p + 1;
+            }
+        char *next = nl + 1;
+        if (nf != 6 || strlen(f[0]) != GUARD_DIGEST_HEX || strchr(f[4], '/')) {
+            line = next; /* not a line of ours: dropped */
+            continue;
+        }
+        char digest[GUARD_DIGEST_HEX + 1];
+        snprintf(digest, sizeof digest, "%s", f[0]);
+        uint64_t size = strtoull(f[1], NULL, 10);
+        long tries = strtol(f[2], NULL, 10);
+        long long next_at = strtoll(f[3], NULL, 10);
+        bool done = false;
+        if (!away && tried < UPLOADS_PER_ROUND && next_at <= now) {
+            char path[8500], found[GUARD_DIGEST_HEX + 1];
+            snprintf(path, sizeof path, "%s/%s", q->quarantine, f[4]);
+            int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+            tried++;
+            if (fd < 0) {
+                done = true; /* taken away by someone on the host: nothing to send */
+            } else if (guard_hash_fd(fd, found, &size) != XN_OK || lseek(fd, 0, SEEK_SET) != 0) {
+                next_at = now + UPLOAD_RETRY_S; /* still being written to */
+            } else if (strcmp(found, digest) != 0) {
+                /* a writer that held the file open went on writing after it was taken away:
+                 * the new content is told first, and sent next round */
+                done = size == 0;
+                upload_note *n = &notes[nnotes++];
+                *n = (upload_note){.event = "quarantined", .kind = "written"};
+                snprintf(n->path, sizeof n->path, "%s", f[5]);
+                snprintf(n->digest, sizeof n->digest, "%s", found);
+                snprintf(digest, sizeof digest, "%s", found);
+            } else if (size == 0) {
+                done = true; /* nothing to keep */
+            } else {
+                long status = upload(q, digest, fd, size);
+                if (status >= 200 && status < 300) {
+                    done = true;
+                } else if (status < 0) {
+                    away = true;
+                } else if (status == 413 || ++tries >= UPLOAD_TRIES) {
+                    done = true;
+                    upload_note *n = &notes[nnotes++];
+                    *n = (upload_note){.event = "quarantine_kept",
+                                       .kind = status == 413 ? "too_large" : "upload_failed"};
+                    snprintf(n->path, sizeof n->path, "%s", f[5]);
+                    snprintf(n->digest, sizeof n->digest, "%s", digest);
+                } else {
+                    long wait = UPLOAD_RETRY_S << (tries < 10 ? tries : 10);
+                    next_at = now + (wait > UPLOAD_RETRY_MAX_S ? UPLOAD_RETRY_MAX_S : wait);
+                }
+            }
+            if (fd >= 0)
+                close(fd);
+        }
+        if (!done)
+            xn_buf_printf(&keep, "%s\t%llu\t%ld\t%lld\t%s\t%s\n", digest, (unsigned long long)size,
+                          tries, next_at, f[4], f[5]);
+        line = next;
+    }
+    size_t used = (size_t)(line - list);
+    pthread_mutex_lock(&q->lock);
+    /* what the enforcing thread appended meanwhile, and a last line not yet whole, stay */
+    char *now_list = NULL;
+    size_t now_len = 0;
+    if (guard_read_all(q->pending, UPLOAD_LIST_MAX + GUARD_LINE_MAX, &now_list, &now_len) ==
+            XN_OK &&
+        now_len > used)
+        xn_buf_append(&keep, now_list + used, now_len - used);
+    free(now_list);
+    if (keep.len == 0)
+        unlink(q->pending);
+    else if (keep.data)
+        guard_write_file(q->pending, keep.data, keep.len, 0600);
+    pthread_mutex_unlock(&q->lock);
+    xn_buf_release(&keep);
+    free(list);
+    for (int i = 0; i < nnotes; i++)
+        tell(q, &notes[i]);
+    free(notes);
+}
+
 static void *sender(void *arg)
 {
     guard_outbox *q = arg;
@@ -217,6 +439,8 @@ static void *sender(void *arg)
         bool ok = send_once(q, beat);
         if (ok && beat)
             last_beat = now;
+        if (ok && !stopping && all_acknowledged(q))
+            upload_pending(q);
         /* away: try again less often, up to every 30 s; back: at once */
         backoff = ok ? 1 : backoff * 2 > 30 ? 30 : backoff * 2;
         pthread_mutex_lock(&q->lock);
@@ -243,6 +467,9 @@ int guard_outbox_open(guard_outbox **out, const char *state, const char *server,
     while (sl > 8 && server[sl - 1] == '/')
         sl--;
     snprintf(q->url, sizeof q->url, "%.*s/api/guard/report", (int)sl, server);
+    snprintf(q->base, sizeof q->base, "%.*s", (int)sl, server);
+    snprintf(q->pending, sizeof q->pending, "%s/uploads.pending", state);
+    snprintf(q->quarantine, sizeof q->quarantine, "%s/quarantine", state);
     snprintf(q->auth, sizeof q->auth, "Authorization: Bearer %s", token);
     snprintf(q->root, sizeof q->root, "%s", root);
     q->entries = entries;

@@ -5,6 +5,8 @@
 
 #include "base/base.h"
 
+#include <stdint.h>
+
 typedef struct guard_outbox guard_outbox;
 
 /* Opens state/queue.jsonl (events not yet acknowledged survive a restart and are sent first)
@@ -17,6 +19,14 @@ int guard_outbox_open(guard_outbox **out, const char *state, const char *server,
 /* Appends an event (a JSON object's members without braces: "\"event\":…") with its sequence
  * number and time, durably (fdatasync) before it returns. */
 void guard_outbox_add(guard_outbox *q, const char *members);
+/* A file quarantined as state/quarantine/NAME with its SHA-256 and size (rel: where it was
+ * found): appended to state/uploads.pending, durably, for the sender to upload to
+ * /api/guard/quarantine/<digest> once the events before it are acknowledged. Failures are tried
+ * again (5 s doubling, at most 10 min; 10 answers that are not a success end it with an event
+ * quarantine_kept, kind upload_failed); a 413 ends it with quarantine_kept, kind too_large. The
+ * local copy is never deleted. NULL q is fine (local mode). */
+void guard_outbox_quarantined(guard_outbox *q, const char *name, const char *digest, uint64_t size,
+                              const char *rel);
 /* Stops the sender after a last try, and closes. NULL is fine. */
 void guard_outbox_close(guard_outbox *q);
 
