@@ -10,7 +10,9 @@
 // heartbeat moments ago, and the event 已恢复 / 修改 on index.html with its time to restore in
 // ms; the enrolment steps show this server's address, without the link to issue a token (that
 // is the system administrator's). The system administrator sees that link, and on 栏目与来源
-// the external CMS's deliveries with the note that none is configured. Screenshots go to
+// the external CMS's deliveries with the note that none is configured, and a webshell dropped
+// into the root quarantined, its file on the server, with the link 下载隔离文件 that downloads it
+// as an octet-stream attachment. Screenshots go to
 // tests/output/.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,7 +22,7 @@ import { join } from 'node:path';
 import { BIN, startServer, tempDir, waitFor } from '../lib/server.mjs';
 import { STRONG, adminClient, enrolledAppointee, grantedClient } from '../lib/session.mjs';
 import { launch, newPage, uiSignIn } from '../lib/browser.mjs';
-import { agentSummary, durationText, relativeTime } from '../../web/src/guard.js';
+import { agentSummary, durationText, quarantineFile, relativeTime } from '../../web/src/guard.js';
 
 describe('the guard helpers, without a browser', () => {
   test('a heartbeat as a relative time, in Chinese and English', () => {
@@ -48,6 +50,14 @@ describe('the guard helpers, without a browser', () => {
       ]),
       { online: 1, offline: 1, tampering: 2, total: 2 },
     );
+  });
+  test('where a quarantined file is: a download, on the server, or on the host only', () => {
+    const q = { event: 'quarantined', found: 'ab'.repeat(32) };
+    assert.deepEqual(quarantineFile({ ...q, quarantine_file: true }, true), { state: 'download', href: `/api/guard/quarantine/${q.found}` });
+    assert.deepEqual(quarantineFile({ ...q, quarantine_file: true }, false), { state: 'server' });
+    assert.deepEqual(quarantineFile({ ...q, quarantine_file: false }, true), { state: 'host' });
+    assert.equal(quarantineFile({ event: 'quarantined' }, true), null, 'a directory: no digest, no file');
+    assert.equal(quarantineFile({ event: 'restored', quarantine_file: true }, true), null);
   });
 });
 
@@ -149,12 +159,32 @@ describe('防篡改', { timeout: 180_000 }, () => {
     await D.context.close();
   });
 
-  test('the system administrator: the link to issue a token; the CMS deliveries, not configured', async () => {
+  test('the system administrator: the link to issue a token; a quarantined file to download; the CMS deliveries, not configured', async () => {
+    // a webshell dropped into the root: quarantined, and its file sent to the server
+    writeFileSync(join(root, 'shell.php'), '<?php system($_GET["c"]);');
+    await waitFor(async () => (await agents())[0].events.some((e) => e.path === 'shell.php' && e.quarantine_file === true), 'the quarantined file on the server', 30000);
+    const a = (await agents())[0];
+    const ev = a.events.find((e) => e.path === 'shell.php' && e.quarantine_file === true);
     const A = await newPage(browser);
     const page = A.page;
     await uiSignIn(page, srv.url, 'admin', STRONG, admin.totpSecret);
     await page.goto(`${srv.url}/tamper`);
     await page.getByTestId('tamper-page').waitFor();
+    const link = page.getByTestId(`guard-file-${a.id}-${ev.seq}`);
+    await link.waitFor();
+    assert.equal(await link.getAttribute('data-state'), 'download');
+    assert.equal((await link.innerText()).trim(), '下载隔离文件');
+    const href = await link.getAttribute('href');
+    assert.equal(href, `/api/guard/quarantine/${ev.found}`);
+    const got = await page.evaluate(async (u) => {
+      const r = await fetch(u);
+      return { status: r.status, type: r.headers.get('content-type'), disposition: r.headers.get('content-disposition'), text: await r.text() };
+    }, href);
+    assert.equal(got.status, 200);
+    assert.equal(got.type, 'application/octet-stream');
+    assert.match(got.disposition, /^attachment; filename="shell\.php\.quarantine"/);
+    assert.equal(got.text, '<?php system($_GET["c"]);');
+    await A.shot('tamper-quarantine-download');
     await page.getByTestId('tamper-tokens-link').click();
     await page.waitForURL(`${srv.url}/accounts/agents`);
     await page.getByTestId('agents-table').getByText('门户网站服务器').waitFor();

@@ -6,11 +6,22 @@
 export const agentStateType = { online: 'success', offline: 'danger' };
 
 // The events an agent reports (guard/guard.c), each labelled in i18n as guard.event.<event>.
-export const GUARD_EVENTS = ['restored', 'quarantined', 'overflow_rescan', 'difference'];
-export const guardEventType = { restored: 'success', quarantined: 'warning', overflow_rescan: 'info', difference: 'danger' };
+export const GUARD_EVENTS = ['restored', 'quarantined', 'overflow_rescan', 'difference', 'quarantine_kept'];
+export const guardEventType = { restored: 'success', quarantined: 'warning', overflow_rescan: 'info', difference: 'danger', quarantine_kept: 'info' };
 
 // What was found changed, labelled as guard.kind.<kind>.
-export const GUARD_KINDS = ['modified', 'deleted', 'added', 'mode', 'symlink'];
+// (written, too_large, upload_failed: of a quarantined file's upload)
+export const GUARD_KINDS = ['modified', 'deleted', 'added', 'mode', 'symlink', 'written', 'too_large', 'upload_failed'];
+
+// Where a quarantined event's file is: 'download' (the server holds it and the person may
+// download it: href), 'server' (held, not theirs to download), 'host' (on the web host only),
+// or null for any other event (and a quarantined directory, which has no digest).
+export function quarantineFile(e, canDownload) {
+  if (!e || e.event !== 'quarantined' || typeof e.quarantine_file !== 'boolean') return null;
+  if (!e.quarantine_file) return { state: 'host' };
+  if (!canDownload) return { state: 'server' };
+  return { state: 'download', href: `/api/guard/quarantine/${encodeURIComponent(e.found)}` };
+}
 
 // UTC epoch microseconds → how long ago, from `nowMs` (Date.now()): '刚刚', '12秒前', '3分钟前',
 // '2小时前', '5天前' (or 'just now', '12 s ago', …); 0 or missing → '—'. A time a little ahead
