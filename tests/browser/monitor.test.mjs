@@ -198,7 +198,8 @@ describe('the website watch', { timeout: 240_000 }, () => {
     await page.getByTestId(`event-incident-${down.id}`).click();
     await page.waitForURL(`${srv.url}/incidents/${down.incident_id}`);
     await page.getByTestId('incident-page').waitFor();
-    assert.match(await page.getByTestId('incident-title').innerText(), /门户网站/);
+    // the title fills in once the incident has loaded
+    await page.getByTestId('incident-title').filter({ hasText: '门户网站' }).waitFor();
 
     // the page is back: 网站恢复访问, the alarm of down cleared
     writeFileSync(join(www, 'index.html'), '<!DOCTYPE html><html><body><p>政务公开</p></body></html>');
