@@ -223,7 +223,11 @@ static int deliver(const char *dir, const char *url, int64_t n, int64_t batch)
     }
     int64_t t1 = xn_now_us();
     int64_t deadline = t1 + 300 * 1000000LL;
-    while (count_pending(&b, "pending") > 0 && xn_now_us() < deadline) {
+    /* every message has its delivery (made by the fan-out after each commit) and none of them
+     * is pending any more */
+    while ((count_pending(&b, "sent") + count_pending(&b, "failed") < n ||
+            count_pending(&b, "pending") > 0) &&
+           xn_now_us() < deadline) {
         struct timespec ts = {0, 5 * 1000000L};
         nanosleep(&ts, NULL);
     }
