@@ -160,16 +160,20 @@ static int check_required(const register_def *d, const json_t *data, xn_error *e
 
 /* ---- writing -------------------------------------------------------------------------------- */
 
+/* The row's non-empty values; fresh: a new row, which has none to delete first. One INSERT a
+ * value: a multi-row INSERT would make SQLite keep a statement journal for every one. */
 static int put_values(store_conn *tx, const register_def *d, int64_t id, const json_t *data,
-                      xn_error *err)
+                      bool fresh, xn_error *err)
 {
     store_stmt *st;
-    int rc = store_prepare(tx, "DELETE FROM register_value WHERE row_id = $1", &st, err);
-    if (rc != XN_OK)
-        return rc;
-    store_bind_int(st, 1, id);
-    if ((rc = store_step(st, err)) < 0)
-        return rc;
+    int rc;
+    if (!fresh) {
+        if ((rc = store_prepare(tx, "DELETE FROM register_value WHERE row_id = $1", &st, err)))
+            return rc;
+        store_bind_int(st, 1, id);
+        if ((rc = store_step(st, err)) < 0)
+            return rc;
+    }
     for (const register_field *f = d->fields; f->key; f++) {
         const char *v = text_of(data, f->key);
         if (!*v)
@@ -179,8 +183,9 @@ static int put_values(store_conn *tx, const register_def *d, int64_t id, const j
         if (rc != XN_OK)
             return rc;
         store_bind_int(st, 1, id);
-        store_bind_text(st, 2, f->key, -1);
-        store_bind_text(st, 3, v, -1);
+        /* both texts outlive the statement's run (the field's key, data's value) */
+        store_bind_text_ref(st, 2, f->key, strlen(f->key));
+        store_bind_text_ref(st, 3, v, strlen(v));
         if ((rc = store_step(st, err)) < 0)
             return rc;
     }
@@ -189,15 +194,17 @@ static int put_values(store_conn *tx, const register_def *d, int64_t id, const j
 
 /* The unique constraints of a row in state; XN_ECONFLICT naming the first field on a clash. */
 static int put_uniques(store_conn *tx, const register_def *d, int64_t id, const json_t *data,
-                       const char *state, xn_error *err)
+                       const char *state, bool fresh, xn_error *err)
 {
     store_stmt *st;
-    int rc = store_prepare(tx, "DELETE FROM register_unique WHERE row_id = $1", &st, err);
-    if (rc != XN_OK)
-        return rc;
-    store_bind_int(st, 1, id);
-    if ((rc = store_step(st, err)) < 0)
-        return rc;
+    int rc;
+    if (!fresh) {
+        if ((rc = store_prepare(tx, "DELETE FROM register_unique WHERE row_id = $1", &st, err)))
+            return rc;
+        store_bind_int(st, 1, id);
+        if ((rc = store_step(st, err)) < 0)
+            return rc;
+    }
     const register_state *s = state_find(d, state);
     if (s && s->frees_unique)
         return XN_OK;
@@ -243,16 +250,60 @@ static int put_uniques(store_conn *tx, const register_def *d, int64_t id, const 
     return XN_OK;
 }
 
+static int key_order(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* data as the row keeps it: compact JSON, keys sorted (what json_dumps with JSON_SORT_KEYS
+ * writes, without building its dump, which showed in the import's profile). NULL: no memory. */
+static char *data_json(const json_t *data)
+{
+    size_t n = json_object_size(data), k = 0;
+    const char **keys = malloc((n ? n : 1) * sizeof *keys);
+    if (!keys)
+        return NULL;
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)data, key, v) keys[k++] = key;
+    qsort(keys, k, sizeof *keys, key_order);
+    xn_buf b;
+    xn_buf_init(&b, 0);
+    int rc = xn_buf_append(&b, "{", 1);
+    for (size_t i = 0; rc == XN_OK && i < k; i++) {
+        if (i)
+            rc = xn_buf_append(&b, ",", 1);
+        if (rc == XN_OK)
+            rc = xn_json_put_string(&b, keys[i]);
+        if (rc == XN_OK)
+            rc = xn_buf_append(&b, ":", 1);
+        v = json_object_get(data, keys[i]);
+        if (rc == XN_OK)
+            rc = json_is_string(v) ? xn_json_put_string(&b, json_string_value(v))
+                                   : xn_json_dump(&b, v);
+    }
+    if (rc == XN_OK)
+        rc = xn_buf_append(&b, "}", 1);
+    free(keys);
+    if (rc != XN_OK) {
+        xn_buf_release(&b);
+        return NULL;
+    }
+    return xn_buf_detach(&b, NULL);
+}
+
+/* A changed row: its values, search text and state, then its value rows and unique keys. */
 static int write_row(store_conn *tx, const register_def *d, int64_t id, const json_t *data,
                      const char *state, int64_t now, xn_error *err)
 {
-    char *dump = json_dumps(data, JSON_COMPACT | JSON_SORT_KEYS);
+    char *dump = data_json(data);
     char *search = search_text(d, data);
     store_stmt *st;
-    int rc = store_prepare(tx,
-                           "UPDATE register_row SET data = $2, search = $3, state = $4,"
-                           " updated_at = $5 WHERE id = $1",
-                           &st, err);
+    int rc = dump && search ? store_prepare(tx,
+                                            "UPDATE register_row SET data = $2, search = $3,"
+                                            " state = $4, updated_at = $5 WHERE id = $1",
+                                            &st, err)
+                            : xn_fail(err, XN_ENOMEM, "no_memory", "out of memory");
     if (rc == XN_OK) {
         store_bind_int(st, 1, id);
         store_bind_text(st, 2, dump, -1);
@@ -264,10 +315,47 @@ static int write_row(store_conn *tx, const register_def *d, int64_t id, const js
     free(dump);
     free(search);
     if (rc >= 0)
-        rc = put_values(tx, d, id, data, err);
+        rc = put_values(tx, d, id, data, false, err);
     if (rc >= 0)
-        rc = put_uniques(tx, d, id, data, state, err);
+        rc = put_uniques(tx, d, id, data, state, false, err);
     return rc < 0 ? rc : XN_OK;
+}
+
+/* A change's history entry, its changes as JSON text. */
+static int put_history(store_conn *tx, int64_t id, const audit_actor *actor, const char *kind,
+                       const char *reason, const char *changes, int64_t now, xn_error *err)
+{
+    store_stmt *st;
+    int rc = store_prepare(tx,
+                           "INSERT INTO register_history (row_id, at, actor, kind, reason,"
+                           " changes) VALUES ($1, $2, $3, $4, $5, $6)",
+                           &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_int(st, 1, id);
+    store_bind_int(st, 2, now);
+    store_bind_text(st, 3, audit_actor_name(actor), -1);
+    store_bind_text(st, 4, kind, -1);
+    if (reason)
+        store_bind_text(st, 5, reason, -1);
+    else
+        store_bind_null(st, 5);
+    store_bind_text_ref(st, 6, changes, strlen(changes));
+    rc = store_step(st, err);
+    return rc < 0 ? rc : XN_OK;
+}
+
+/* A change's audit record (register.<kind>), in the same transaction as its history. */
+static int audit_change(register_ctx *c, store_conn *tx, const register_def *d, int64_t id,
+                        const audit_actor *actor, const char *kind, const char *reason,
+                        json_t *changes, xn_error *err)
+{
+    char action[48];
+    snprintf(action, sizeof action, "register.%s", kind);
+    return audit_record_change(
+        c->opt.trail, tx, actor, action, "register_row", id,
+        json_pack("{s:s, s:O, s:s?}", "register", d->key, "changes", changes, "reason", reason),
+        NULL, err);
 }
 
 /* The history entry and its audit record, in the same transaction. An import's rows
@@ -278,32 +366,36 @@ static int record_change(register_ctx *c, store_conn *tx, const register_def *d,
                          json_t *changes, int64_t now, bool audited, xn_error *err)
 {
     char *dump = json_dumps(changes, JSON_COMPACT);
-    store_stmt *st;
-    int rc = store_prepare(tx,
-                           "INSERT INTO register_history (row_id, at, actor, kind, reason,"
-                           " changes) VALUES ($1, $2, $3, $4, $5, $6)",
-                           &st, err);
-    if (rc == XN_OK) {
-        store_bind_int(st, 1, id);
-        store_bind_int(st, 2, now);
-        store_bind_text(st, 3, audit_actor_name(actor), -1);
-        store_bind_text(st, 4, kind, -1);
-        if (reason)
-            store_bind_text(st, 5, reason, -1);
-        else
-            store_bind_null(st, 5);
-        store_bind_text(st, 6, dump, -1);
-        rc = store_step(st, err);
-    }
+    int rc = dump ? put_history(tx, id, actor, kind, reason, dump, now, err)
+                  : xn_fail(err, XN_ENOMEM, "no_memory", "out of memory");
     free(dump);
-    if (rc < 0 || !audited)
-        return rc < 0 ? rc : XN_OK;
-    char action[48];
-    snprintf(action, sizeof action, "register.%s", kind);
-    return audit_record_change(
-        c->opt.trail, tx, actor, action, "register_row", id,
-        json_pack("{s:s, s:O, s:s?}", "register", d->key, "changes", changes, "reason", reason),
-        NULL, err);
+    if (rc != XN_OK || !audited)
+        return rc;
+    return audit_change(c, tx, d, id, actor, kind, reason, changes, err);
+}
+
+/* A new row's changes as diff() gives them ([{field, before: null, after}] of its non-empty
+ * values), written straight as JSON text: an import writes thousands. */
+static int created_changes(const register_def *d, const json_t *data, xn_buf *b)
+{
+    int rc = xn_buf_append(b, "[", 1);
+    bool first = true;
+    for (const register_field *f = d->fields; rc == XN_OK && f->key; f++) {
+        const char *v = text_of(data, f->key);
+        if (!*v)
+            continue;
+        rc = xn_buf_puts(b, first ? "{\"field\":" : ",{\"field\":");
+        first = false;
+        if (rc == XN_OK)
+            rc = xn_json_put_string(b, f->key);
+        if (rc == XN_OK)
+            rc = xn_buf_puts(b, ",\"before\":null,\"after\":");
+        if (rc == XN_OK)
+            rc = xn_json_put_string(b, v);
+        if (rc == XN_OK)
+            rc = xn_buf_append(b, "}", 1);
+    }
+    return rc == XN_OK ? xn_buf_append(b, "]", 1) : rc;
 }
 
 /* [{field, before, after}] of the fields that differ (state as field "state"). */
@@ -347,29 +439,52 @@ typedef struct change_ctx {
 static int create_tx(store_conn *tx, void *ctx, xn_error *err)
 {
     change_ctx *x = ctx;
+    char *dump = data_json(x->data);
+    char *search = search_text(x->d, x->data);
     store_stmt *st;
-    int rc = store_prepare(tx,
-                           "INSERT INTO register_row (reg, state, data, search, created_at,"
-                           " created_by, updated_at) VALUES ($1, $2, '{}', '', $3, $4, $3)"
-                           " RETURNING id",
-                           &st, err);
+    int rc = dump && search ? store_prepare(tx,
+                                            "INSERT INTO register_row (reg, state, data, search,"
+                                            " created_at, created_by, updated_at) VALUES ($1, $2,"
+                                            " $3, $4, $5, $6, $5) RETURNING id",
+                                            &st, err)
+                            : xn_fail(err, XN_ENOMEM, "no_memory", "out of memory");
+    if (rc == XN_OK) {
+        store_bind_text(st, 1, x->d->key, -1);
+        store_bind_text(st, 2, x->state, -1);
+        store_bind_text_ref(st, 3, dump, strlen(dump));
+        store_bind_text_ref(st, 4, search, strlen(search));
+        store_bind_int(st, 5, x->now);
+        store_bind_text(st, 6, x->actor->name, -1);
+        rc = store_step(st, err);
+        if (rc == STORE_ROW) {
+            x->id = store_col_int(st, 0);
+            store_stmt_done(st);
+            rc = XN_OK;
+        } else if (rc == STORE_DONE) {
+            rc = xn_fail(err, XN_EIO, "db_error", "no id for the new row");
+        }
+    }
+    free(dump);
+    free(search);
+    /* a new row has no value rows or unique keys to clear first */
+    if (rc == XN_OK)
+        rc = put_values(tx, x->d, x->id, x->data, true, err);
+    if (rc == XN_OK)
+        rc = put_uniques(tx, x->d, x->id, x->data, x->state, true, err);
     if (rc != XN_OK)
         return rc;
-    store_bind_text(st, 1, x->d->key, -1);
-    store_bind_text(st, 2, x->state, -1);
-    store_bind_int(st, 3, x->now);
-    store_bind_text(st, 4, x->actor->name, -1);
-    rc = store_step(st, err);
-    if (rc != STORE_ROW)
-        return rc < 0 ? rc : xn_fail(err, XN_EIO, "db_error", "no id for the new row");
-    x->id = store_col_int(st, 0);
-    store_stmt_done(st);
-    if ((rc = write_row(tx, x->d, x->id, x->data, x->state, x->now, err)) != XN_OK)
-        return rc;
-    json_t *changes = diff(x->d, NULL, x->data, NULL, x->state);
-    rc = record_change(x->c, tx, x->d, x->id, x->actor, "create", NULL, changes, x->now, !x->bulk,
-                       err);
-    json_decref(changes);
+    xn_buf changes;
+    xn_buf_init(&changes, 0);
+    rc = created_changes(x->d, x->data, &changes) == XN_OK
+             ? put_history(tx, x->id, x->actor, "create", NULL, changes.data, x->now, err)
+             : xn_fail(err, XN_ENOMEM, "no_memory", "out of memory");
+    if (rc == XN_OK && !x->bulk) {
+        json_t *list = json_loads(changes.data, 0, NULL);
+        rc = list ? audit_change(x->c, tx, x->d, x->id, x->actor, "create", NULL, list, err)
+                  : xn_fail(err, XN_EINTERNAL, "internal", "the changes are not JSON");
+        json_decref(list);
+    }
+    xn_buf_release(&changes);
     return rc;
 }
 
