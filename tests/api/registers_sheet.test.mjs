@@ -239,6 +239,42 @@ test('one bad IP among good rows: 400 bad_rows naming row and field, nothing sto
   assert.equal(count(), n);
 });
 
+test('six hundred new rows around an edit: each its values and one history entry in the file\'s order; a bad last row stores nothing', async () => {
+  // more rows than the import writes in one statement, so that its batches fill, flush and
+  // roll back
+  const one = (sql) => sqliteRows(server.db, sql)[0].n;
+  const values = () => one('SELECT count(*) AS n FROM register_value');
+  const history = () => one('SELECT count(*) AS n FROM register_history');
+  const target = device();
+  const targetId = (await dev.call('POST', '/api/registers/devices/rows', target)).json.id;
+  const list = Array.from({ length: 600 }, () => device());
+  const [n, v, h] = [count(), values(), history()];
+  let r = await upload('csv', Buffer.from(csvOf(HEADER, [...list.map(newRow), newRow(device({ ip: '10.1.1.300' }))])));
+  assert.equal(r.status, 400, r.body);
+  assert.deepEqual(r.json.error.rows.map((x) => [x.row, x.field]), [[602, 'ip']]);
+  assert.deepEqual([count(), values(), history()], [n, v, h], 'nothing stored');
+
+  const lastHistory = one('SELECT coalesce(max(id), 0) AS n FROM register_history');
+  const edit = { 编号: String(targetId), ...newRow({ ...target, model: '华为 擎云 W515' }) };
+  const file = [...list.slice(0, 300).map(newRow), edit, ...list.slice(300).map(newRow)];
+  r = await upload('csv', Buffer.from(csvOf(HEADER, file)));
+  assert.equal(r.status, 200, r.body);
+  assert.deepEqual(r.json, { added: 600, updated: 1 });
+  assert.equal(count(), n + 600);
+  assert.equal(values(), v + 600 * 7, 'asset number, type, model, IP, MAC, user, secret of each new row');
+  const entries = sqliteRows(server.db, `SELECT h.row_id, h.kind, h.reason, h.actor, r.data FROM register_history h JOIN register_row r ON r.id = h.row_id WHERE h.id > ${lastHistory} ORDER BY h.id`);
+  assert.equal(entries.length, 601);
+  assert.deepEqual(entries.map((e) => e.kind === 'update' ? e.row_id : JSON.parse(e.data).ip), [...list.slice(0, 300).map((d) => d.ip), targetId, ...list.slice(300).map((d) => d.ip)], 'in the file\'s order');
+  assert.deepEqual([entries[300].kind, entries[300].reason], ['update', '导入']);
+  assert.ok(entries.every((e, i) => i === 300 || (e.kind === 'create' && e.reason === null && e.actor === entries[300].actor)));
+  const d = list[450];
+  const row = (await dev.call('GET', `/api/registers/devices/rows?ip=${d.ip}`)).json.rows[0];
+  assert.deepEqual([row.asset_no, row.model, row.mac, row.user], [d.asset_no, d.model, d.mac, String(dev.id)]);
+  const created = (await dev.call('GET', `/api/registers/devices/rows/${row.id}/history`)).json;
+  assert.deepEqual(created.map((x) => x.kind), ['create']);
+  assert.deepEqual(created[0].changes, [['asset_no', d.asset_no], ['type', 'pc'], ['model', d.model], ['ip', d.ip], ['mac', d.mac], ['user', String(dev.id)], ['secret', 'no']].map(([field, after]) => ({ field, before: null, after })));
+});
+
 test('bad files: zip bombs, truncated, not a zip, formulas, wrong encodings, too many rows: 400, nothing stored', async () => {
   const n = count();
   const d = device();
