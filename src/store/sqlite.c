@@ -28,11 +28,19 @@ static int map_rc(sqlite3 *db, int rc, xn_error *err, const char *what)
     }
 }
 
+/* Statement journals kept in memory up to this size (SQLite's default: 64 KiB). */
+#define STMT_JOURNAL_SPILL (4 << 20)
+
 /* SQLite's memory statistics take a global mutex around every allocation; nothing here reads
- * them. The setting only takes effect before SQLite initialises. */
+ * them. A statement that may stop halfway (an INSERT … RETURNING, a multi-row INSERT) keeps a
+ * statement journal of the pages it changes; past the spill size it moves to a temporary
+ * file for the rest of the transaction, and every later statement writes its pages there with
+ * a system call each (an import's batched inserts passed 64 KiB at once). These settings only
+ * take effect before SQLite initialises. */
 void store_sqlite_global_init(void)
 {
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, STMT_JOURNAL_SPILL);
 }
 
 static int sl_connect(const char *target, const store_options *opt, void **handle, xn_error *err)
