@@ -434,7 +434,20 @@ typedef struct change_ctx {
     bool approved;      /* the second keeper's approval of a pending change */
     int64_t pending_id; /* set when the change was put to a second keeper */
     bool bulk;          /* an import's row: history here, the audit record is the import's */
+    register_batch *batch; /* an import's new row: its value rows and history gathered here */
 } change_ctx;
+
+/* A new row's value rows and history entry into the import's batch. */
+static int batch_row(store_conn *tx, const change_ctx *x, const char *changes, xn_error *err)
+{
+    int rc = XN_OK;
+    for (const register_field *f = x->d->fields; rc == XN_OK && f->key; f++) {
+        const char *v = text_of(x->data, f->key);
+        if (*v)
+            rc = register_batch_value(tx, x->batch, x->id, f->key, v, err);
+    }
+    return rc == XN_OK ? register_batch_history(tx, x->batch, x->id, x->now, changes, err) : rc;
+}
 
 static int create_tx(store_conn *tx, void *ctx, xn_error *err)
 {
@@ -468,16 +481,19 @@ static int create_tx(store_conn *tx, void *ctx, xn_error *err)
     free(search);
     /* a new row has no value rows or unique keys to clear first */
     if (rc == XN_OK)
-        rc = put_values(tx, x->d, x->id, x->data, true, err);
-    if (rc == XN_OK)
         rc = put_uniques(tx, x->d, x->id, x->data, x->state, true, err);
     if (rc != XN_OK)
         return rc;
     xn_buf changes;
     xn_buf_init(&changes, 0);
-    rc = created_changes(x->d, x->data, &changes) == XN_OK
-             ? put_history(tx, x->id, x->actor, "create", NULL, changes.data, x->now, err)
-             : xn_fail(err, XN_ENOMEM, "no_memory", "out of memory");
+    if (created_changes(x->d, x->data, &changes) != XN_OK)
+        rc = xn_fail(err, XN_ENOMEM, "no_memory", "out of memory");
+    else if (x->batch)
+        rc = batch_row(tx, x, changes.data, err);
+    else
+        rc = put_values(tx, x->d, x->id, x->data, true, err);
+    if (rc == XN_OK && !x->batch)
+        rc = put_history(tx, x->id, x->actor, "create", NULL, changes.data, x->now, err);
     if (rc == XN_OK && !x->bulk) {
         json_t *list = json_loads(changes.data, 0, NULL);
         rc = list ? audit_change(x->c, tx, x->d, x->id, x->actor, "create", NULL, list, err)
@@ -814,16 +830,20 @@ int register_pending_json(register_ctx *c, const register_def *d, json_t **out, 
     return XN_OK;
 }
 
-int register_import_row(register_ctx *c, store_conn *tx, const register_def *d,
-                        const audit_actor *actor, int64_t id, const json_t *in, int64_t now,
-                        register_import_outcome *outcome, xn_error *err)
+int register_import_row(register_ctx *c, store_conn *tx, register_batch *batch,
+                        const register_def *d, const audit_actor *actor, int64_t id,
+                        const json_t *in, int64_t now, register_import_outcome *outcome,
+                        xn_error *err)
 {
     *outcome = REGISTER_IMPORT_SAME;
     change_ctx x = {.c = c, .d = d, .actor = actor, .id = id, .in = in, .now = now, .bulk = true};
     if (id > 0) {
         x.reason = "导入";
         x.same_ok = true;
-        int rc = change_tx(tx, &x, err);
+        /* what is gathered goes first, so that history keeps the file's order */
+        int rc = register_batch_flush(tx, batch, err);
+        if (rc == XN_OK)
+            rc = change_tx(tx, &x, err);
         if (rc == XN_OK && x.changed)
             *outcome = REGISTER_IMPORT_UPDATED;
         return rc;
@@ -832,6 +852,7 @@ int register_import_row(register_ctx *c, store_conn *tx, const register_def *d,
     int rc = create_values(c, d, in, data, err);
     x.data = data;
     x.state = d->states[0].key;
+    x.batch = batch;
     if (rc == XN_OK)
         rc = create_tx(tx, &x, err);
     json_decref(data);

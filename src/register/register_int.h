@@ -12,6 +12,25 @@ struct register_ctx {
 int register_exists(register_ctx *c, const register_field *f, int64_t id, xn_error *err);
 bool register_row_exists(register_ctx *c, const char *reg, int64_t id);
 
+/*
+ * An import's new rows' value rows and history entries, gathered and written many rows a
+ * statement (batch.c), all by one actor and each entry a creation. Nothing reads them before
+ * the import ends; any other write of the import (a changed row) flushes the batch first, so
+ * every entry keeps its place. Errors: XN_ENOMEM, or the database's.
+ */
+typedef struct register_batch register_batch;
+register_batch *register_batch_new(const audit_actor *actor); /* NULL: no memory */
+void register_batch_free(register_batch *b);
+/* Forgets what is gathered (a transaction attempt starts again). */
+void register_batch_reset(register_batch *b);
+/* field: a field's key from the definition (kept by pointer); value and changes are copied. */
+int register_batch_value(store_conn *tx, register_batch *b, int64_t row, const char *field,
+                         const char *value, xn_error *err);
+int register_batch_history(store_conn *tx, register_batch *b, int64_t row, int64_t at,
+                           const char *changes, xn_error *err);
+/* Writes what is gathered. */
+int register_batch_flush(store_conn *tx, register_batch *b, xn_error *err);
+
 typedef enum register_import_outcome {
     REGISTER_IMPORT_SAME,    /* a row with an id whose values are already those */
     REGISTER_IMPORT_ADDED,   /* a new row */
@@ -20,14 +39,16 @@ typedef enum register_import_outcome {
 
 /*
  * One row of an import inside the caller's transaction tx: with id > 0 the fields of `in`
- * change that row (its history and audit record with the reason 导入; nothing when the values
- * are the same), else a new row is created from them. The checks are those of register_create
- * and register_update; a refusal (XN_EINVAL, XN_ECONFLICT, XN_ENOTFOUND naming the field) may
- * leave part of the row written, so the caller rolls the transaction back.
+ * change that row (its history with the reason 导入; nothing when the values are the same;
+ * the import's one audit record covers it), else a new row is created from them, its value rows and
+ * history gathered in batch (the caller flushes it before the transaction ends). The checks are
+ * those of register_create and register_update; a refusal (XN_EINVAL, XN_ECONFLICT, XN_ENOTFOUND
+ * naming the field) may leave part of the row written, so the caller rolls the transaction back.
  */
-int register_import_row(register_ctx *c, store_conn *tx, const register_def *d,
-                        const audit_actor *actor, int64_t id, const json_t *in, int64_t now,
-                        register_import_outcome *outcome, xn_error *err);
+int register_import_row(register_ctx *c, store_conn *tx, register_batch *batch,
+                        const register_def *d, const audit_actor *actor, int64_t id,
+                        const json_t *in, int64_t now, register_import_outcome *outcome,
+                        xn_error *err);
 /* An enum value's Chinese label (the value itself when unknown); a state's label. */
 const char *register_enum_label(const register_field *f, const char *value);
 const char *register_state_label(const register_def *d, const char *state);

@@ -224,7 +224,8 @@ typedef struct import_ctx {
     size_t ncols;
     int64_t rows, added, updated, faults;
     json_t *bad;
-    char *text; /* one cell's converted text */
+    char *text;            /* one cell's converted text */
+    register_batch *batch; /* the new rows' value rows and history, written many at a time */
 } import_ctx;
 
 static void fault(import_ctx *m, size_t row, const char *field, const char *column,
@@ -411,7 +412,7 @@ static int on_row(void *ctx, size_t row, const sheet_cell *cells, size_t n, xn_e
     if (ok) {
         register_import_outcome done;
         xn_error e;
-        rc = register_import_row(m->c, m->tx, m->d, m->actor, id, in, m->now, &done, &e);
+        rc = register_import_row(m->c, m->tx, m->batch, m->d, m->actor, id, in, m->now, &done, &e);
         if (rc == XN_OK) {
             m->added += done == REGISTER_IMPORT_ADDED;
             m->updated += done == REGISTER_IMPORT_UPDATED;
@@ -440,6 +441,7 @@ static int import_tx(store_conn *tx, void *ctx, xn_error *err)
     m->ncols = 0;
     m->rows = m->added = m->updated = m->faults = 0;
     json_array_clear(m->bad);
+    register_batch_reset(m->batch);
     sheet_limits lim = SHEET_LIMITS_DEFAULT;
     int rc = m->csv ? sheet_read_csv(m->data, m->len, &lim, on_row, m, err)
                     : sheet_read_xlsx(m->data, m->len, &lim, on_row, m, err);
@@ -451,6 +453,8 @@ static int import_tx(store_conn *tx, void *ctx, xn_error *err)
     if (m->faults > 0)
         return xn_fail(err, XN_EINVAL, "bad_rows", "导入文件中有 %lld 处错误，未导入任何记录",
                        (long long)m->faults);
+    if ((rc = register_batch_flush(tx, m->batch, err)) != XN_OK)
+        return rc;
     char oid[64];
     snprintf(oid, sizeof oid, "%s", m->d->key);
     /* the one audit record of the import: the file itself is sealed by its digest, each row's
@@ -519,13 +523,17 @@ int register_import(register_ctx *c, const register_def *d, const audit_actor *a
                     .now = auth_now(c->opt.auth),
                     .csv = csv,
                     .bad = json_array(),
-                    .text = malloc(REGISTER_MAX_VALUE + 64)};
-    if (!m.text) {
+                    .text = malloc(REGISTER_MAX_VALUE + 64),
+                    .batch = register_batch_new(actor)};
+    if (!m.text || !m.batch) {
+        free(m.text);
+        register_batch_free(m.batch);
         json_decref(m.bad);
         return xn_fail(err, XN_ENOMEM, "no_memory", "out of memory");
     }
     int rc = store_tx(c->opt.db, import_tx, &m, err);
     free(m.text);
+    register_batch_free(m.batch);
     if (rc == XN_OK) {
         res->added = m.added;
         res->updated = m.updated;
