@@ -225,6 +225,11 @@ test('one bad IP among good rows: 400 bad_rows naming row and field, nothing sto
   let x = await upload('csv', Buffer.from(csvOf(HEADER, [newRow(twin), { ...newRow(device()), 'IP 地址': twin.ip }, { 编号: '999999', ...newRow(device()) }])));
   assert.equal(x.status, 400);
   assert.deepEqual(x.json.error.rows.map((e) => [e.row, e.field]), [[3, 'ip'], [4, 'id']]);
+  // a row refused at its first unique value holds none of its others: the next row may use them
+  const first = device(); const shared = device();
+  x = await upload('csv', Buffer.from(csvOf(HEADER, [newRow(first), { ...newRow(shared), 资产编号: first.asset_no }, newRow({ ...device(), ip: shared.ip })])));
+  assert.equal(x.status, 400);
+  assert.deepEqual(x.json.error.rows.map((e) => [e.row, e.field]), [[3, 'asset_no']]);
   x = await upload('csv', Buffer.from(csvOf([...HEADER, '颜色'], [newRow(device())])));
   assert.equal(x.status, 400);
   assert.equal(x.json.error.rows[0].row, 1);
