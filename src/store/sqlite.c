@@ -97,6 +97,18 @@ static int sl_exec(void *handle, const char *sql, xn_error *err)
     return rc == SQLITE_OK ? XN_OK : map_rc(handle, rc, err, "exec");
 }
 
+/* A connection's page cache in KiB: SQLite's default, and during a bulk transaction (the
+ * cache only takes pages as it needs them, and gives them back when it shrinks again). */
+#define CACHE_KIB      2000
+#define BULK_CACHE_KIB (STORE_BULK_CACHE_MIB * 1024)
+
+static int sl_bulk(void *handle, bool on, xn_error *err)
+{
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA cache_size=-%d", on ? BULK_CACHE_KIB : CACHE_KIB);
+    return sl_exec(handle, sql, err);
+}
+
 #define SKIP_LOCKED     " FOR UPDATE SKIP LOCKED"
 #define SKIP_LOCKED_LEN (sizeof SKIP_LOCKED - 1)
 
@@ -303,6 +315,7 @@ const store_backend_ops store_sqlite_ops = {
     .col_text_len = sl_col_text_len,
     .changes = sl_changes,
     .begin_write_sql = "BEGIN IMMEDIATE",
+    .bulk = sl_bulk,
     .table_exists = sl_table_exists,
     .check = sl_check,
 };

@@ -31,6 +31,7 @@ struct store_conn {
     store_stmt *cache[CACHE_BUCKETS];
     size_t cached;
     bool in_tx;
+    bool bulk;          /* store_tx_bulk was called in this transaction */
     uint64_t tx_serial; /* this attempt's number while in_tx */
     struct {
         store_commit_fn fn;
@@ -395,6 +396,25 @@ static void record_tx(store *s, int64_t started_us, bool committed)
     atomic_fetch_add_explicit(&s->tx_hist[b], 1, memory_order_relaxed);
 }
 
+int store_tx_bulk(store_conn *c, xn_error *err)
+{
+    if (!c->in_tx)
+        return xn_fail(err, XN_EINTERNAL, "internal", "store_tx_bulk outside a transaction");
+    if (c->bulk || !c->s->ops->bulk)
+        return XN_OK;
+    int rc = c->s->ops->bulk(c->h, true, err);
+    c->bulk = rc == XN_OK;
+    return rc;
+}
+
+/* The connection as it was before store_tx_bulk, once its transaction has ended. */
+static void end_bulk(store_conn *c)
+{
+    if (c->bulk)
+        c->s->ops->bulk(c->h, false, NULL);
+    c->bulk = false;
+}
+
 static void sleep_ms(int ms)
 {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
@@ -421,6 +441,7 @@ int store_tx_on(store_conn *c, store_tx_fn fn, void *ctx, xn_error *err)
             if (rc == XN_OK) {
                 c->in_tx = false;
                 c->tx_serial = 0;
+                end_bulk(c);
                 record_tx(s, started, true);
                 for (int i = 0; i < c->nhooks; i++)
                     c->hooks[i].fn(c->hooks[i].ctx, true);
@@ -434,6 +455,7 @@ int store_tx_on(store_conn *c, store_tx_fn fn, void *ctx, xn_error *err)
             reset_active(c);
             s->ops->exec(c->h, "ROLLBACK", NULL);
             c->in_tx = false;
+            end_bulk(c);
         }
         if (rc != XN_EBUSY || xn_monotonic_us() >= deadline) {
             record_tx(s, started, false);

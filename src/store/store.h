@@ -99,6 +99,15 @@ int store_tx(store *s, store_tx_fn fn, void *ctx, xn_error *err);
 #define STORE_MAX_COMMIT_HOOKS 8
 typedef void (*store_commit_fn)(void *ctx, bool committed);
 int store_on_commit(store_conn *c, store_commit_fn fn, void *ctx);
+/*
+ * Says that the current transaction writes much (an import of thousands of rows), so that the
+ * backend may size itself for it until the transaction ends. SQLite: the connection's page
+ * cache grows (STORE_BULK_CACHE_MIB), so the transaction's pages wait in memory for COMMIT
+ * to write them once instead of spilling to the WAL halfway, some of them twice. Nothing for a
+ * backend without such a setting. XN_EINTERNAL outside a transaction.
+ */
+#define STORE_BULK_CACHE_MIB 64
+int store_tx_bulk(store_conn *c, xn_error *err);
 /* A number unique to the current transaction attempt on this store; 0 outside one. */
 uint64_t store_tx_serial(const store_conn *c);
 /* The same on a connection the caller holds (not inside another transaction). */

@@ -32,6 +32,8 @@ typedef struct store_backend_ops {
     const char *(*col_text_len)(void *stmt, int col, size_t *len); /* NULL for NULL */
     int64_t (*changes)(void *handle);
     const char *begin_write_sql; /* "BEGIN IMMEDIATE" */
+    /* store_tx_bulk (on) and the transaction's end (off); NULL: nothing to do. */
+    int (*bulk)(void *handle, bool on, xn_error *err);
     int (*table_exists)(void *handle, const char *table, bool *exists, xn_error *err);
     int (*check)(void *handle, xn_buf *report, xn_error *err);
 } store_backend_ops;

@@ -387,6 +387,45 @@ static void a_full_cache_keeps_the_statement_being_read(void **state)
     free(path);
 }
 
+typedef struct bulk_seen {
+    int64_t cache; /* the connection's page cache inside the transaction */
+    bool fail;     /* the transaction rolls back */
+} bulk_seen;
+
+static int bulk_cache(store_conn *c, void *p, xn_error *err)
+{
+    bulk_seen *seen = p;
+    int rc = store_tx_bulk(c, err);
+    if (rc == XN_OK)
+        rc = store_query_int(c, "PRAGMA cache_size", &seen->cache, err);
+    if (rc == XN_OK && seen->fail)
+        rc = xn_fail(err, XN_EINVAL, "asked", "rolled back as asked");
+    return rc;
+}
+
+static void a_bulk_transaction_has_a_larger_cache_until_it_ends(void **state)
+{
+    (void)state;
+    char *path = temp_db("bulk.db");
+    store *s = open_db(path, 1000, 1000);
+    xn_error err;
+    store_conn *c = NULL;
+    assert_int_equal(store_acquire(s, &c, &err), XN_OK);
+    assert_int_equal(store_tx_bulk(c, &err), XN_EINTERNAL); /* outside a transaction */
+    int64_t cache = 0;
+    for (int fail = 0; fail < 2; fail++) {
+        bulk_seen seen = {.fail = fail};
+        assert_int_equal(store_tx_on(c, bulk_cache, &seen, &err), fail ? XN_EINVAL : XN_OK);
+        assert_int_equal(seen.cache, -(int64_t)STORE_BULK_CACHE_MIB * 1024);
+        /* SQLite's own again once the transaction has committed or rolled back */
+        assert_int_equal(store_query_int(c, "PRAGMA cache_size", &cache, &err), XN_OK);
+        assert_int_equal(cache, -2000);
+    }
+    store_release(c);
+    store_close(s);
+    free(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -400,6 +439,7 @@ int main(void)
         cmocka_unit_test(unwritable_path_is_a_clear_error),
         cmocka_unit_test(integrity_check_passes_on_a_sound_file),
         cmocka_unit_test(a_full_cache_keeps_the_statement_being_read),
+        cmocka_unit_test(a_bulk_transaction_has_a_larger_cache_until_it_ends),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }
