@@ -442,9 +442,13 @@ static int import_tx(store_conn *tx, void *ctx, xn_error *err)
     m->rows = m->added = m->updated = m->faults = 0;
     json_array_clear(m->bad);
     register_batch_reset(m->batch);
+    /* thousands of rows: their pages wait in memory for the commit */
+    int rc = store_tx_bulk(tx, err);
+    if (rc != XN_OK)
+        return rc;
     sheet_limits lim = SHEET_LIMITS_DEFAULT;
-    int rc = m->csv ? sheet_read_csv(m->data, m->len, &lim, on_row, m, err)
-                    : sheet_read_xlsx(m->data, m->len, &lim, on_row, m, err);
+    rc = m->csv ? sheet_read_csv(m->data, m->len, &lim, on_row, m, err)
+                : sheet_read_xlsx(m->data, m->len, &lim, on_row, m, err);
     if (rc != XN_OK)
         return rc;
     if (!m->header)
