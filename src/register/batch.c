@@ -85,8 +85,9 @@ static int tuples_sql(xn_buf *sql, const char *head, size_t n, bool history)
 static int prepare(store_conn *tx, register_batch *b, const char *head, size_t n, bool history,
                    store_stmt **st, xn_error *err)
 {
-    xn_buf own, *sql = n == BATCH_ROWS ? &b->full_sql[history] : &own;
+    xn_buf own;
     xn_buf_init(&own, 0);
+    xn_buf *sql = n == BATCH_ROWS ? &b->full_sql[history] : &own;
     int rc = sql->len > 0 ? XN_OK : tuples_sql(sql, head, n, history);
     rc = rc == XN_OK ? store_prepare(tx, sql->data, st, err)
                      : xn_fail(err, XN_ENOMEM, "no_memory", "out of memory");
