@@ -335,6 +335,12 @@ static int put_uniques(store_conn *tx, const register_def *d, int64_t id, const 
     return XN_OK;
 }
 
+static int int64_order(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
 static int key_order(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -913,6 +919,239 @@ int register_pending_json(register_ctx *c, const register_def *d, json_t **out, 
     }
     *out = json_pack("{s:o}", "items", items);
     return XN_OK;
+}
+
+/* ---- an import's new rows, many at a time ------------------------------------------------ */
+
+struct register_stage {
+    const register_def *d;
+    const audit_actor *actor;
+    int64_t now;
+    json_t *data[REGISTER_STAGE_ROWS]; /* each kept row's checked values */
+    size_t n;
+    /* the SQL of the last statements made, for a flush of the same shape */
+    xn_buf rows_sql, keys_sql;
+    size_t rows_sql_n, keys_sql_n;
+};
+
+register_stage *register_stage_new(const register_def *d, const audit_actor *actor, int64_t now)
+{
+    register_stage *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->d = d;
+    s->actor = actor;
+    s->now = now;
+    xn_buf_init(&s->rows_sql, 0);
+    xn_buf_init(&s->keys_sql, 0);
+    return s;
+}
+
+void register_stage_clear(register_stage *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        json_decref(s->data[i]);
+    s->n = 0;
+}
+
+void register_stage_free(register_stage *s)
+{
+    if (!s)
+        return;
+    register_stage_clear(s);
+    xn_buf_release(&s->rows_sql);
+    xn_buf_release(&s->keys_sql);
+    free(s);
+}
+
+bool register_stage_full(const register_stage *s)
+{
+    return s->n == REGISTER_STAGE_ROWS;
+}
+
+int register_stage_row(register_ctx *c, register_stage *s, const json_t *in, xn_error *err)
+{
+    if (s->n == REGISTER_STAGE_ROWS)
+        return xn_fail(err, XN_EINTERNAL, "internal", "the stage is full");
+    json_t *data = json_object();
+    int rc = create_values(c, s->d, in, data, err);
+    if (rc != XN_OK) {
+        json_decref(data);
+        return rc;
+    }
+    s->data[s->n++] = data;
+    return XN_OK;
+}
+
+/* The rows, one INSERT; their ids into ids in the rows' order. Ids grow in the order the rows
+ * are inserted (a rowid, a sequence), whatever order RETURNING gives them in. */
+static int insert_rows(store_conn *tx, register_stage *s, char **dumps, char **searches,
+                       int64_t *ids, xn_error *err)
+{
+    if (s->rows_sql_n != s->n) {
+        /* $1 the register, $2 the state, $3 the time, $4 who, then each row's data and search */
+        xn_buf_reset(&s->rows_sql);
+        int rc = xn_buf_puts(&s->rows_sql, "INSERT INTO register_row (reg, state, data, search,"
+                                           " created_at, created_by, updated_at) VALUES");
+        for (size_t i = 0; rc == XN_OK && i < s->n; i++)
+            rc = xn_buf_printf(&s->rows_sql, "%s ($1, $2, $%zu, $%zu, $3, $4, $3)", i ? "," : "",
+                               2 * i + 5, 2 * i + 6);
+        if (rc == XN_OK)
+            rc = xn_buf_puts(&s->rows_sql, " RETURNING id");
+        if (rc != XN_OK)
+            return xn_fail(err, XN_ENOMEM, "no_memory", "out of memory");
+        s->rows_sql_n = s->n;
+    }
+    store_stmt *st;
+    int rc = store_prepare(tx, s->rows_sql.data, &st, err);
+    if (rc != XN_OK)
+        return rc;
+    store_bind_text(st, 1, s->d->key, -1);
+    store_bind_text(st, 2, s->d->states[0].key, -1);
+    store_bind_int(st, 3, s->now);
+    store_bind_text(st, 4, s->actor->name, -1);
+    for (size_t i = 0; i < s->n; i++) {
+        store_bind_text_ref(st, (int)(2 * i + 5), dumps[i], strlen(dumps[i]));
+        store_bind_text_ref(st, (int)(2 * i + 6), searches[i], strlen(searches[i]));
+    }
+    size_t got = 0;
+    while ((rc = store_step(st, err)) == STORE_ROW)
+        if (got < s->n)
+            ids[got++] = store_col_int(st, 0);
+    if (rc < 0)
+        return rc;
+    if (got != s->n)
+        return xn_fail(err, XN_EIO, "db_error", "%zu ids for %zu new rows", got, s->n);
+    qsort(ids, got, sizeof *ids, int64_order);
+    return XN_OK;
+}
+
+/* The statement writing n unique keys: $1 the register, then each key's fields, value, row. */
+static int keys_sql(register_stage *s, size_t n)
+{
+    if (s->keys_sql_n == n)
+        return XN_OK;
+    xn_buf_reset(&s->keys_sql);
+    s->keys_sql_n = 0;
+    int rc = xn_buf_puts(&s->keys_sql,
+                         "INSERT INTO register_unique (reg, fields, value, row_id) VALUES");
+    for (size_t k = 0; rc == XN_OK && k < n; k++)
+        rc = xn_buf_printf(&s->keys_sql, "%s ($1, $%zu, $%zu, $%zu)", k ? "," : "", 3 * k + 2,
+                           3 * k + 3, 3 * k + 4);
+    if (rc == XN_OK)
+        rc = xn_buf_puts(&s->keys_sql, " ON CONFLICT (reg, fields, value) DO NOTHING");
+    if (rc == XN_OK)
+        s->keys_sql_n = n;
+    return rc;
+}
+
+typedef struct stage_key {
+    size_t row, off; /* the row among the kept ones; the value in the values buffer */
+    const register_unique *u;
+} stage_key;
+
+/* The rows' unique keys, one INSERT. *clash: one of them is held already (or two rows share
+ * it, or one is too long to be a key), and not all were written. */
+static int insert_keys(store_conn *tx, register_stage *s, const int64_t *ids, bool *clash,
+                       xn_error *err)
+{
+    *clash = false;
+    size_t per_row = 0;
+    for (const register_unique *u = s->d->uniques; u && u->fields; u++)
+        per_row++;
+    if (per_row == 0 || s->d->states[0].frees_unique)
+        return XN_OK;
+    stage_key *keys = malloc(s->n * per_row * sizeof *keys);
+    xn_buf values; /* each key's value, NUL-terminated */
+    xn_buf_init(&values, 0);
+    size_t n = 0;
+    int rc = keys ? XN_OK : XN_ENOMEM;
+    for (size_t i = 0; rc == XN_OK && !*clash && i < s->n; i++)
+        for (const register_unique *u = s->d->uniques; rc == XN_OK && u->fields; u++) {
+            char value[REGISTER_MAX_VALUE], first[64];
+            xn_error ignored;
+            int got = unique_value(u, s->data[i], value, first, &ignored);
+            if (got == XN_ENOTFOUND)
+                continue;
+            if (got != XN_OK) {
+                *clash = true; /* too long: one by one refuses it in its turn */
+                break;
+            }
+            keys[n] = (stage_key){i, values.len, u};
+            rc = xn_buf_append(&values, value, strlen(value) + 1);
+            n++;
+        }
+    if (rc == XN_OK && !*clash && n > 0)
+        rc = keys_sql(s, n);
+    if (rc != XN_OK)
+        rc = xn_fail(err, XN_ENOMEM, "no_memory", "out of memory");
+    store_stmt *st;
+    if (rc == XN_OK && !*clash && n > 0 &&
+        (rc = store_prepare(tx, s->keys_sql.data, &st, err)) == XN_OK) {
+        store_bind_text(st, 1, s->d->key, -1);
+        for (size_t k = 0; k < n; k++) {
+            const char *v = values.data + keys[k].off;
+            store_bind_text_ref(st, (int)(3 * k + 2), keys[k].u->fields, strlen(keys[k].u->fields));
+            store_bind_text_ref(st, (int)(3 * k + 3), v, strlen(v));
+            store_bind_int(st, (int)(3 * k + 4), ids[keys[k].row]);
+        }
+        rc = store_step(st, err);
+        rc = rc < 0 ? rc : XN_OK;
+        *clash = rc == XN_OK && store_changes(tx) != (int64_t)n;
+    }
+    free(keys);
+    xn_buf_release(&values);
+    return rc;
+}
+
+int register_stage_flush(store_conn *tx, register_stage *s, register_batch *b, bool *clashed,
+                         xn_error *err)
+{
+    *clashed = false;
+    if (s->n == 0)
+        return XN_OK;
+    char *dumps[REGISTER_STAGE_ROWS] = {0}, *searches[REGISTER_STAGE_ROWS] = {0};
+    int64_t ids[REGISTER_STAGE_ROWS];
+    int rc = XN_OK;
+    for (size_t i = 0; rc == XN_OK && i < s->n; i++) {
+        dumps[i] = data_json(s->data[i]);
+        searches[i] = search_text(s->d, s->data[i]);
+        if (!dumps[i] || !searches[i])
+            rc = xn_fail(err, XN_ENOMEM, "no_memory", "out of memory");
+    }
+    /* a clash undoes the rows to here, and the caller sends them again one by one */
+    if (rc == XN_OK)
+        rc = store_exec(tx, "SAVEPOINT register_stage", err);
+    if (rc == XN_OK) {
+        rc = insert_rows(tx, s, dumps, searches, ids, err);
+        if (rc == XN_OK)
+            rc = insert_keys(tx, s, ids, clashed, err);
+        if (rc == XN_OK && *clashed)
+            rc = store_exec(tx, "ROLLBACK TO register_stage", err);
+        if (rc == XN_OK)
+            rc = store_exec(tx, "RELEASE register_stage", err);
+    }
+    for (size_t i = 0; i < s->n; i++) {
+        free(dumps[i]);
+        free(searches[i]);
+    }
+    xn_buf changes;
+    xn_buf_init(&changes, 0);
+    for (size_t i = 0; rc == XN_OK && !*clashed && i < s->n; i++) {
+        change_ctx x = {.d = s->d,
+                        .actor = s->actor,
+                        .id = ids[i],
+                        .now = s->now,
+                        .data = s->data[i],
+                        .batch = b};
+        xn_buf_reset(&changes);
+        rc = created_changes(s->d, s->data[i], &changes) == XN_OK
+                 ? batch_row(tx, &x, changes.data, err)
+                 : xn_fail(err, XN_ENOMEM, "no_memory", "out of memory");
+    }
+    xn_buf_release(&changes);
+    register_stage_clear(s);
+    return rc;
 }
 
 int register_import_row(register_ctx *c, store_conn *tx, register_batch *batch,

@@ -31,6 +31,27 @@ int register_batch_history(store_conn *tx, register_batch *b, int64_t row, int64
 /* Writes what is gathered. */
 int register_batch_flush(store_conn *tx, register_batch *b, xn_error *err);
 
+/*
+ * An import's new rows kept and written many at a time (engine.c): each checked as it comes
+ * (register_stage_row: the checks of register_create), then all of them by one INSERT and
+ * their unique keys by another (register_stage_flush), their values and history into batch.
+ * When a unique key clashes (the import then fails), the rows are undone to the last flush
+ * (*clashed) and the caller sends them again one by one through register_import_row, which
+ * finds each fault at its row as before.
+ */
+#define REGISTER_STAGE_ROWS 64 /* rows kept: written by one INSERT, their keys by another */
+typedef struct register_stage register_stage;
+register_stage *register_stage_new(const register_def *d, const audit_actor *actor,
+                                   int64_t now); /* NULL: no memory */
+void register_stage_free(register_stage *s);
+void register_stage_clear(register_stage *s);
+bool register_stage_full(const register_stage *s);
+/* XN_EINVAL naming the field (nothing kept), as register_create refuses. */
+int register_stage_row(register_ctx *c, register_stage *s, const json_t *in, xn_error *err);
+/* Writes the kept rows and forgets them, written or (*clashed) undone. */
+int register_stage_flush(store_conn *tx, register_stage *s, register_batch *batch, bool *clashed,
+                         xn_error *err);
+
 typedef enum register_import_outcome {
     REGISTER_IMPORT_SAME,    /* a row with an id whose values are already those */
     REGISTER_IMPORT_ADDED,   /* a new row */

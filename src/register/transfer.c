@@ -226,11 +226,47 @@ typedef struct import_ctx {
     json_t *bad;
     char *text;            /* one cell's converted text */
     register_batch *batch; /* the new rows' value rows and history, written many at a time */
+    /* new rows checked and kept until they are written many at a time, with their file rows
+     * and cells (sent again one by one after a clash); while the import has no fault */
+    register_stage *stage;
+    struct {
+        size_t row;
+        json_t *in;
+    } staged[REGISTER_STAGE_ROWS];
+    size_t nstaged;
+    int failed; /* a write of kept rows failed (with failure): the import stops */
+    xn_error failure;
 } import_ctx;
+
+static int import_row(import_ctx *m, size_t row, int64_t id, json_t *in, xn_error *err);
+
+/* Writes the kept rows. A unique key that clashes among them (the import then fails) sends
+ * them again one by one, so that each fault is found at its row, in the file's order. */
+static void settle(import_ctx *m)
+{
+    size_t n = m->nstaged;
+    if (n == 0)
+        return;
+    m->nstaged = 0; /* the rows sent again must not settle again */
+    bool clashed = false;
+    xn_error e;
+    int rc = m->failed ? m->failed : register_stage_flush(m->tx, m->stage, m->batch, &clashed, &e);
+    if (rc == XN_OK && !clashed)
+        m->added += (int64_t)n;
+    for (size_t i = 0; rc == XN_OK && clashed && i < n; i++)
+        rc = import_row(m, m->staged[i].row, 0, m->staged[i].in, &e);
+    for (size_t i = 0; i < n; i++)
+        json_decref(m->staged[i].in);
+    if (rc != XN_OK && !m->failed) {
+        m->failed = rc;
+        m->failure = e;
+    }
+}
 
 static void fault(import_ctx *m, size_t row, const char *field, const char *column,
                   const char *reason)
 {
+    settle(m); /* the rows before this one first: their faults come first */
     if (m->faults++ >= REGISTER_IMPORT_SHOWN)
         return;
     json_array_append_new(m->bad, json_pack("{s:I, s:s?, s:s?, s:s}", "row", (json_int_t)row,
@@ -409,26 +445,53 @@ static int on_row(void *ctx, size_t row, const sheet_cell *cells, size_t n, xn_e
         }
     }
     int rc = XN_OK;
-    if (ok) {
-        register_import_outcome done;
+    if (ok && id == 0 && m->faults == 0 && !m->failed) {
+        /* a new row while all is well: checked now, written with the next ones */
         xn_error e;
-        rc = register_import_row(m->c, m->tx, m->batch, m->d, m->actor, id, in, m->now, &done, &e);
+        rc = register_stage_row(m->c, m->stage, in, &e);
         if (rc == XN_OK) {
-            m->added += done == REGISTER_IMPORT_ADDED;
-            m->updated += done == REGISTER_IMPORT_UPDATED;
-        } else if (rc == XN_EINVAL || rc == XN_ECONFLICT || rc == XN_ENOTFOUND) {
-            if (rc == XN_ENOTFOUND) {
-                snprintf(e.message, sizeof e.message, "编号 %lld 的记录不在%s中", (long long)id,
-                         m->d->name);
-                snprintf(e.field, sizeof e.field, "id");
-            }
+            m->staged[m->nstaged].row = row;
+            m->staged[m->nstaged++].in = json_incref(in);
+            if (register_stage_full(m->stage))
+                settle(m);
+        } else if (rc == XN_EINVAL) {
             fault(m, row, e.field, label_of(m->d, e.field), e.message);
             rc = XN_OK;
         } else {
             *err = e;
         }
+    } else if (ok) {
+        settle(m);
+        rc = import_row(m, row, id, in, err);
     }
     json_decref(in);
+    if (rc == XN_OK && m->failed) {
+        *err = m->failure;
+        rc = m->failed;
+    }
+    return rc;
+}
+
+/* One row through register_import_row; a refusal is the row's fault. */
+static int import_row(import_ctx *m, size_t row, int64_t id, json_t *in, xn_error *err)
+{
+    register_import_outcome done;
+    xn_error e;
+    int rc = register_import_row(m->c, m->tx, m->batch, m->d, m->actor, id, in, m->now, &done, &e);
+    if (rc == XN_OK) {
+        m->added += done == REGISTER_IMPORT_ADDED;
+        m->updated += done == REGISTER_IMPORT_UPDATED;
+    } else if (rc == XN_EINVAL || rc == XN_ECONFLICT || rc == XN_ENOTFOUND) {
+        if (rc == XN_ENOTFOUND) {
+            snprintf(e.message, sizeof e.message, "编号 %lld 的记录不在%s中", (long long)id,
+                     m->d->name);
+            snprintf(e.field, sizeof e.field, "id");
+        }
+        fault(m, row, e.field, label_of(m->d, e.field), e.message);
+        rc = XN_OK;
+    } else {
+        *err = e;
+    }
     return rc;
 }
 
@@ -442,6 +505,11 @@ static int import_tx(store_conn *tx, void *ctx, xn_error *err)
     m->rows = m->added = m->updated = m->faults = 0;
     json_array_clear(m->bad);
     register_batch_reset(m->batch);
+    register_stage_clear(m->stage);
+    for (size_t i = 0; i < m->nstaged; i++)
+        json_decref(m->staged[i].in);
+    m->nstaged = 0;
+    m->failed = XN_OK;
     /* thousands of rows: their pages wait in memory for the commit */
     int rc = store_tx_bulk(tx, err);
     if (rc != XN_OK)
@@ -451,6 +519,11 @@ static int import_tx(store_conn *tx, void *ctx, xn_error *err)
                 : sheet_read_xlsx(m->data, m->len, &lim, on_row, m, err);
     if (rc != XN_OK)
         return rc;
+    settle(m);
+    if (m->failed) {
+        *err = m->failure;
+        return m->failed;
+    }
     if (!m->header)
         return xn_fail(err, XN_EINVAL, "bad_file",
                        "文件中没有表头行：应为导出文件的格式，表头为「编号」「状态」及各字段名称");
@@ -518,26 +591,32 @@ int register_import(register_ctx *c, const register_def *d, const audit_actor *a
         return xn_fail(err, XN_EINVAL, "too_large", "导入文件超过 50 MiB");
     if (len == 0)
         return xn_fail(err, XN_EINVAL, "bad_file", "导入文件是空的");
+    int64_t now = auth_now(c->opt.auth);
     import_ctx m = {.c = c,
                     .d = d,
                     .actor = actor,
                     .format = csv ? "csv" : "xlsx",
                     .data = data,
                     .len = len,
-                    .now = auth_now(c->opt.auth),
+                    .now = now,
                     .csv = csv,
                     .bad = json_array(),
                     .text = malloc(REGISTER_MAX_VALUE + 64),
-                    .batch = register_batch_new(actor)};
-    if (!m.text || !m.batch) {
+                    .batch = register_batch_new(actor),
+                    .stage = register_stage_new(d, actor, now)};
+    if (!m.text || !m.batch || !m.stage) {
         free(m.text);
         register_batch_free(m.batch);
+        register_stage_free(m.stage);
         json_decref(m.bad);
         return xn_fail(err, XN_ENOMEM, "no_memory", "out of memory");
     }
     int rc = store_tx(c->opt.db, import_tx, &m, err);
     free(m.text);
     register_batch_free(m.batch);
+    register_stage_free(m.stage);
+    for (size_t i = 0; i < m.nstaged; i++)
+        json_decref(m.staged[i].in);
     if (rc == XN_OK) {
         res->added = m.added;
         res->updated = m.updated;

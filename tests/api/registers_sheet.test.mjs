@@ -230,6 +230,12 @@ test('one bad IP among good rows: 400 bad_rows naming row and field, nothing sto
   x = await upload('csv', Buffer.from(csvOf(HEADER, [newRow(first), { ...newRow(shared), 资产编号: first.asset_no }, newRow({ ...device(), ip: shared.ip })])));
   assert.equal(x.status, 400);
   assert.deepEqual(x.json.error.rows.map((e) => [e.row, e.field]), [[3, 'asset_no']]);
+  // past the rows written at a time: a clash found among them comes before a later row's fault
+  const a = device();
+  const seventy = Array.from({ length: 70 }, () => newRow(device()));
+  x = await upload('csv', Buffer.from(csvOf(HEADER, [newRow(a), ...seventy, { ...newRow(device()), 'MAC 地址': a.mac }, newRow(device({ ip: '10.1.1.999' })), { ...newRow(device()), 资产编号: a.asset_no }])));
+  assert.equal(x.status, 400);
+  assert.deepEqual(x.json.error.rows.map((e) => [e.row, e.field]), [[73, 'mac'], [74, 'ip'], [75, 'asset_no']]);
   x = await upload('csv', Buffer.from(csvOf([...HEADER, '颜色'], [newRow(device())])));
   assert.equal(x.status, 400);
   assert.equal(x.json.error.rows[0].row, 1);
