@@ -239,6 +239,7 @@ typedef struct import_ctx {
 } import_ctx;
 
 static int import_row(import_ctx *m, size_t row, int64_t id, json_t *in, xn_error *err);
+static int refused(import_ctx *m, size_t row, int64_t id, int rc, xn_error *e, xn_error *err);
 
 /* Writes the kept rows. A unique key that clashes among them (the import then fails) sends
  * them again one by one, so that each fault is found at its row, in the file's order. */
@@ -446,7 +447,7 @@ static int on_row(void *ctx, size_t row, const sheet_cell *cells, size_t n, xn_e
     }
     int rc = XN_OK;
     if (ok && id == 0 && m->faults == 0 && !m->failed) {
-        /* a new row while all is well: checked now, written with the next ones */
+        /* a new row while all is well: checked now, written with the rows after it */
         xn_error e;
         rc = register_stage_row(m->c, m->stage, in, &e);
         if (rc == XN_OK) {
@@ -454,12 +455,8 @@ static int on_row(void *ctx, size_t row, const sheet_cell *cells, size_t n, xn_e
             m->staged[m->nstaged++].in = json_incref(in);
             if (register_stage_full(m->stage))
                 settle(m);
-        } else if (rc == XN_EINVAL) {
-            fault(m, row, e.field, label_of(m->d, e.field), e.message);
-            rc = XN_OK;
-        } else {
-            *err = e;
         }
+        rc = refused(m, row, id, rc, &e, err);
     } else if (ok) {
         settle(m);
         rc = import_row(m, row, id, in, err);
@@ -472,7 +469,25 @@ static int on_row(void *ctx, size_t row, const sheet_cell *cells, size_t n, xn_e
     return rc;
 }
 
-/* One row through register_import_row; a refusal is the row's fault. */
+/* A row's refusal (rc from register_import_row or register_stage_row, e filled) as its fault,
+ * XN_OK; another error into err. */
+static int refused(import_ctx *m, size_t row, int64_t id, int rc, xn_error *e, xn_error *err)
+{
+    if (rc == XN_EINVAL || rc == XN_ECONFLICT || rc == XN_ENOTFOUND) {
+        if (rc == XN_ENOTFOUND) {
+            snprintf(e->message, sizeof e->message, "编号 %lld 的记录不在%s中", (long long)id,
+                     m->d->name);
+            snprintf(e->field, sizeof e->field, "id");
+        }
+        fault(m, row, e->field, label_of(m->d, e->field), e->message);
+        return XN_OK;
+    }
+    if (rc != XN_OK)
+        *err = *e;
+    return rc;
+}
+
+/* One row through register_import_row, written as it comes. */
 static int import_row(import_ctx *m, size_t row, int64_t id, json_t *in, xn_error *err)
 {
     register_import_outcome done;
@@ -481,18 +496,8 @@ static int import_row(import_ctx *m, size_t row, int64_t id, json_t *in, xn_erro
     if (rc == XN_OK) {
         m->added += done == REGISTER_IMPORT_ADDED;
         m->updated += done == REGISTER_IMPORT_UPDATED;
-    } else if (rc == XN_EINVAL || rc == XN_ECONFLICT || rc == XN_ENOTFOUND) {
-        if (rc == XN_ENOTFOUND) {
-            snprintf(e.message, sizeof e.message, "编号 %lld 的记录不在%s中", (long long)id,
-                     m->d->name);
-            snprintf(e.field, sizeof e.field, "id");
-        }
-        fault(m, row, e.field, label_of(m->d, e.field), e.message);
-        rc = XN_OK;
-    } else {
-        *err = e;
     }
-    return rc;
+    return refused(m, row, id, rc, &e, err);
 }
 
 static int import_tx(store_conn *tx, void *ctx, xn_error *err)
