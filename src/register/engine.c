@@ -119,9 +119,7 @@ static int take_values(register_ctx *c, const register_def *d, const json_t *in,
         return xn_fail(err, XN_EINVAL, "bad_body", "请求体应为 JSON 对象");
     const char *key;
     json_t *v;
-    char *buf = malloc(REGISTER_MAX_VALUE + 64);
-    if (!buf)
-        return xn_fail(err, XN_ENOMEM, "no_memory", "out of memory");
+    char buf[REGISTER_MAX_VALUE + 64]; /* on the stack: an import checks a row at a time */
     int rc = XN_OK;
     json_object_foreach((json_t *)in, key, v)
     {
@@ -142,11 +140,10 @@ static int take_values(register_ctx *c, const register_def *d, const json_t *in,
             json_object_set_new(data, key, json_string(""));
             continue;
         }
-        if ((rc = register_value(c, f, v, buf, REGISTER_MAX_VALUE + 64, err)) != XN_OK)
+        if ((rc = register_value(c, f, v, buf, sizeof buf, err)) != XN_OK)
             break;
         json_object_set_new(data, key, json_string(buf));
     }
-    free(buf);
     return rc;
 }
 
