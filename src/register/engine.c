@@ -200,16 +200,22 @@ static int unique_value(const register_unique *u, const json_t *data,
     for (const char *p = u->fields; *p;) {
         size_t n = strcspn(p, ",");
         char key[64];
-        snprintf(key, sizeof key, "%.*s", (int)n, p);
+        n = n < sizeof key ? n : sizeof key - 1; /* the definitions' keys are short */
+        memcpy(key, p, n);
+        key[n] = '\0';
         if (!first[0])
-            snprintf(first, 64, "%s", key);
+            memcpy(first, key, n + 1);
         const char *v = text_of(data, key);
-        used += (size_t)snprintf(value + used, REGISTER_MAX_VALUE - used, "%s\x1f", v);
-        if (used >= REGISTER_MAX_VALUE)
+        size_t len = strlen(v);
+        if (used + len + 1 >= REGISTER_MAX_VALUE)
             return xn_fail_field(err, XN_EINVAL, "too_long", key, "内容过长");
+        memcpy(value + used, v, len);
+        value[used + len] = '\x1f';
+        value[used += len + 1] = '\0';
         if (!*v)
             return XN_ENOTFOUND;
-        p += n + (p[n] == ',');
+        p += strcspn(p, ",");
+        p += *p == ',';
     }
     return XN_OK;
 }

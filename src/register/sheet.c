@@ -405,7 +405,9 @@ static void XMLCALL on_start(void *ud, const char *name, const char **atts)
             stop(x, xn_fail(x->err, XN_EINVAL, "bad_file", "第 %zu 行：单元格位置无效", x->rowno));
             return;
         }
-        snprintf(x->ctype, sizeof x->ctype, "%s", t ? t : "n");
+        /* a type too long to be one is none (read as a number, as any unknown type) */
+        if (xn_strlcpy(x->ctype, t ? t : "n", sizeof x->ctype) != XN_OK)
+            x->ctype[0] = '\0';
         x->formula = false;
         x->in_c = true;
         xn_buf_reset(&x->cell);
