@@ -344,9 +344,14 @@ static int int64_order(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+typedef struct member {
+    const char *key;
+    const json_t *value;
+} member;
+
 static int key_order(const void *a, const void *b)
 {
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
+    return strcmp(((const member *)a)->key, ((const member *)b)->key);
 }
 
 /* data as the row keeps it: compact JSON, keys sorted (what json_dumps with JSON_SORT_KEYS
@@ -354,13 +359,13 @@ static int key_order(const void *a, const void *b)
 static char *data_json(const json_t *data)
 {
     size_t n = json_object_size(data), k = 0;
-    const char **keys = malloc((n ? n : 1) * sizeof *keys);
-    if (!keys)
+    member *members = malloc((n ? n : 1) * sizeof *members);
+    if (!members)
         return NULL;
     const char *key;
     json_t *v;
-    json_object_foreach((json_t *)data, key, v) keys[k++] = key;
-    qsort(keys, k, sizeof *keys, key_order);
+    json_object_foreach((json_t *)data, key, v) members[k++] = (member){key, v};
+    qsort(members, k, sizeof *members, key_order);
     xn_buf b;
     xn_buf_init(&b, 0);
     int rc = xn_buf_append(&b, "{", 1);
@@ -368,17 +373,17 @@ static char *data_json(const json_t *data)
         if (i)
             rc = xn_buf_append(&b, ",", 1);
         if (rc == XN_OK)
-            rc = xn_json_put_string(&b, keys[i]);
+            rc = xn_json_put_string(&b, members[i].key);
         if (rc == XN_OK)
             rc = xn_buf_append(&b, ":", 1);
-        v = json_object_get(data, keys[i]);
         if (rc == XN_OK)
-            rc = json_is_string(v) ? xn_json_put_string(&b, json_string_value(v))
-                                   : xn_json_dump(&b, v);
+            rc = json_is_string(members[i].value)
+                     ? xn_json_put_string(&b, json_string_value(members[i].value))
+                     : xn_json_dump(&b, members[i].value);
     }
     if (rc == XN_OK)
         rc = xn_buf_append(&b, "}", 1);
-    free(keys);
+    free(members);
     if (rc != XN_OK) {
         xn_buf_release(&b);
         return NULL;
