@@ -157,8 +157,8 @@ static int check_required(const register_def *d, const json_t *data, xn_error *e
 
 /* ---- writing -------------------------------------------------------------------------------- */
 
-/* The row's non-empty values; fresh: a new row, which has none to delete first. One INSERT a
- * value: a multi-row INSERT would make SQLite keep a statement journal for every one. */
+/* The row's non-empty values; fresh: a new row, which has none to delete first. (An import's
+ * new rows have theirs written many rows a statement: batch.c.) */
 static int put_values(store_conn *tx, const register_def *d, int64_t id, const json_t *data,
                       bool fresh, xn_error *err)
 {
@@ -220,74 +220,6 @@ static int unique_value(const register_unique *u, const json_t *data,
     return XN_OK;
 }
 
-#define MAX_UNIQUES 8 /* a register's unique constraints written in one statement */
-
-/* A new row's unique keys in one statement (one a key was a fifth of an import's time).
- * *all: whether every key was written; when not (a clash, or a register with more keys or
- * longer ones), none is, and the caller goes key by key, whose error and writes stand. */
-static int put_new_uniques(store_conn *tx, const register_def *d, int64_t id, const json_t *data,
-                           bool *all, xn_error *err)
-{
-    *all = false;
-    const register_unique *us[MAX_UNIQUES];
-    size_t offs[MAX_UNIQUES], n = 0;
-    xn_buf values; /* the keys' values, each NUL-terminated */
-    xn_buf_init(&values, 0);
-    bool usable = true;
-    for (const register_unique *u = d->uniques; u && u->fields; u++) {
-        char value[REGISTER_MAX_VALUE], first[64];
-        xn_error ignored;
-        int got = unique_value(u, data, value, first, &ignored);
-        if (got == XN_ENOTFOUND)
-            continue;
-        size_t off = values.len;
-        if (got != XN_OK || n == MAX_UNIQUES ||
-            xn_buf_append(&values, value, strlen(value) + 1) != XN_OK) {
-            usable = false;
-            break;
-        }
-        offs[n] = off;
-        us[n++] = u;
-    }
-    if (!usable || n == 0) {
-        xn_buf_release(&values);
-        return XN_OK;
-    }
-    char sql[200 + MAX_UNIQUES * 32];
-    int used = snprintf(sql, sizeof sql,
-                        "INSERT INTO register_unique (reg, fields, value, row_id) VALUES");
-    for (size_t i = 0; i < n; i++)
-        used += snprintf(sql + used, sizeof sql - (size_t)used, "%s ($1, $%zu, $%zu, $2)",
-                         i ? "," : "", 2 * i + 3, 2 * i + 4);
-    snprintf(sql + used, sizeof sql - (size_t)used, " ON CONFLICT (reg, fields, value) DO NOTHING");
-    store_stmt *st;
-    int rc = store_prepare(tx, sql, &st, err);
-    if (rc == XN_OK) {
-        store_bind_text(st, 1, d->key, -1);
-        store_bind_int(st, 2, id);
-        for (size_t i = 0; i < n; i++) {
-            const char *v = values.data + offs[i];
-            store_bind_text_ref(st, (int)(2 * i + 3), us[i]->fields, strlen(us[i]->fields));
-            store_bind_text_ref(st, (int)(2 * i + 4), v, strlen(v));
-        }
-        rc = store_step(st, err);
-    }
-    xn_buf_release(&values);
-    if (rc < 0)
-        return rc;
-    if (store_changes(tx) == (int64_t)n) {
-        *all = true;
-        return XN_OK;
-    }
-    /* a clash: what was written goes, and key by key finds the clash as it always did */
-    rc = store_prepare(tx, "DELETE FROM register_unique WHERE row_id = $1", &st, err);
-    if (rc == XN_OK) {
-        store_bind_int(st, 1, id);
-        rc = store_step(st, err);
-    }
-    return rc < 0 ? rc : XN_OK;
-}
-
 /* The unique constraints of a row in state; XN_ECONFLICT naming the first field on a clash.
  * fresh: a new row, which has no keys to clear first. */
 static int put_uniques(store_conn *tx, const register_def *d, int64_t id, const json_t *data,
@@ -305,10 +237,7 @@ static int put_uniques(store_conn *tx, const register_def *d, int64_t id, const 
     const register_state *s = state_find(d, state);
     if (s && s->frees_unique)
         return XN_OK;
-    bool all = false;
-    if (fresh && (rc = put_new_uniques(tx, d, id, data, &all, err)) != XN_OK)
-        return rc;
-    for (const register_unique *u = d->uniques; !all && u && u->fields; u++) {
+    for (const register_unique *u = d->uniques; u && u->fields; u++) {
         char value[REGISTER_MAX_VALUE], first[64];
         rc = unique_value(u, data, value, first, err);
         if (rc == XN_ENOTFOUND)
