@@ -89,12 +89,13 @@ typedef struct http_resp {
     int status;
     xn_buf body;
     const char *content_type;
-    const char *cache_control; /* NULL: "no-store" */
-    char allow[64];            /* for 405 */
-    char set_cookie[160];      /* a Set-Cookie value, or "" */
-    char disposition[1024];    /* a Content-Disposition value (downloads), or "" */
-    bool has_file;             /* the body is file_fd's file_size bytes, not `body` */
-    int file_fd;               /* with has_file: sent from its start, then closed */
+    char content_type_buf[128]; /* downloads' own copy: their type is often a handler's local */
+    const char *cache_control;  /* NULL: "no-store" */
+    char allow[64];             /* for 405 */
+    char set_cookie[160];       /* a Set-Cookie value, or "" */
+    char disposition[1024];     /* a Content-Disposition value (downloads), or "" */
+    bool has_file;              /* the body is file_fd's file_size bytes, not `body` */
+    int file_fd;                /* with has_file: sent from its start, then closed */
     uint64_t file_size;
     /* A body produced piece by piece (http_stream_response), or read NULL. */
     ssize_t (*read)(void *cls, uint64_t pos, void *buf, size_t max);

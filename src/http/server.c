@@ -289,6 +289,15 @@ static void drop_stream_response(http_resp *resp)
     resp->read_cls = NULL;
 }
 
+/* A download's type is sent after its handler returned: the response keeps its own copy. */
+static const char *keep_content_type(http_resp *resp, const char *content_type)
+{
+    if (!content_type)
+        return NULL;
+    snprintf(resp->content_type_buf, sizeof resp->content_type_buf, "%s", content_type);
+    return resp->content_type_buf;
+}
+
 void http_stream_response(http_resp *resp, int status, const char *content_type, uint64_t size,
                           ssize_t (*read)(void *cls, uint64_t pos, void *buf, size_t max),
                           void (*read_free)(void *cls), void *cls, const char *disposition)
@@ -296,7 +305,7 @@ void http_stream_response(http_resp *resp, int status, const char *content_type,
     drop_stream_response(resp);
     xn_buf_reset(&resp->body);
     resp->status = status;
-    resp->content_type = content_type;
+    resp->content_type = keep_content_type(resp, content_type);
     resp->read = read;
     resp->read_free = read_free;
     resp->read_cls = cls;
@@ -309,7 +318,7 @@ void http_file(http_resp *resp, int status, const char *content_type, int fd, ui
 {
     xn_buf_reset(&resp->body);
     resp->status = status;
-    resp->content_type = content_type;
+    resp->content_type = keep_content_type(resp, content_type);
     resp->has_file = true;
     resp->file_fd = fd;
     resp->file_size = size;
