@@ -91,6 +91,7 @@ typedef struct cli_serve_app {
 } cli_serve_app;
 
 /* The server's job kinds (job_kinds.c). */
+#define CLI_JOB_CHECKPOINT "store.checkpoint"
 extern const jobs_kind cli_job_kinds[];
 extern const size_t cli_job_kinds_count;
 /* The server's notification event kinds (event_kinds.c). */

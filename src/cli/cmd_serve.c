@@ -96,10 +96,18 @@ static int64_t rules_clock(const void *ctx)
 }
 
 /* The runner is handed to the rooms whose job functions schedule jobs before any runs. */
+static void request_checkpoint(void *runner)
+{
+    jobs_request_now(runner, CLI_JOB_CHECKPOINT);
+}
+
 static void jobs_ready(jobs_runner *r, void *app)
 {
     cli_serve_app *serve = app;
     serve->jobs = r;
+    /* a long log is copied into the database by the job store.checkpoint, not by the commit of
+     * whichever request made it long */
+    store_on_log_full(serve->db, request_checkpoint, r);
     notify_set_jobs(serve->notify, r);
     publish_set_jobs(serve->publish, r);
     /* under the test clock the clocks' job looks again every second, like every period */

@@ -177,8 +177,17 @@ static int monitor_run(jobs_run *run, xn_error *err)
     return monitor_check_due(app_of(run)->monitor, run->summary, err);
 }
 
+/* The write-ahead log copied into the database: asked for by a commit that left it long
+ * (store_on_log_full), and every half hour. */
+static int checkpoint_run(jobs_run *run, xn_error *err)
+{
+    return store_checkpoint(app_of(run)->db, err);
+}
+
 /* clang-format off */
 const jobs_kind cli_job_kinds[] = {
+    {.name = CLI_JOB_CHECKPOINT, .title = "数据库日志归并", .period_s = 1800, .timeout_s = 600,
+     .attempts = 1, .run = checkpoint_run},
     {.name = "audit.tick", .title = "审计纪元与见证", .period_s = 5, .timeout_s = 300,
      .attempts = 1, .run = audit_tick_job},
     {.name = "audit.index", .title = "审计检索索引", .period_s = 5, .timeout_s = 300,

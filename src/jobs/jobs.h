@@ -117,6 +117,9 @@ int jobs_schedule(jobs_runner *r, store_conn *tx, const char *kind, const char *
  * XN_EINVAL for an unknown kind or one without a period.
  */
 int jobs_request(jobs_runner *r, store_conn *tx, const char *kind, xn_error *err);
+/* The same outside any transaction, from any thread (a signal that the store's log is long):
+ * the periodic kind runs soon. Unknown kinds and kinds without a period are ignored. */
+void jobs_request_now(jobs_runner *r, const char *kind);
 
 /* "Run now" (audited as jobs.run by actor): brings every job of the kind forward to now
  * (creating its job with key "" when it has none). XN_ENOTFOUND for an unknown kind. */

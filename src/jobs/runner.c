@@ -95,6 +95,13 @@ static void requested(void *ctx, bool committed)
     pthread_mutex_unlock(&r->mu);
 }
 
+void jobs_request_now(jobs_runner *r, const char *kind)
+{
+    const jobs_kind *k = jobs_find_kind(r, kind);
+    if (k && k->period_s > 0)
+        requested(&r->requests[k - r->opt.kinds], true);
+}
+
 int jobs_request(jobs_runner *r, store_conn *tx, const char *kind, xn_error *err)
 {
     const jobs_kind *k = jobs_find_kind(r, kind);

@@ -43,7 +43,30 @@ void store_sqlite_global_init(void)
     sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, STMT_JOURNAL_SPILL);
 }
 
-static int sl_connect(const char *target, const store_options *opt, void **handle, xn_error *err)
+/* After each commit in WAL mode, with the log's length in pages: SQLite's own autocheckpoint
+ * (which this hook replaces) unless someone is to be told, up to the backstop. */
+static int log_hook(void *ctx, sqlite3 *db, const char *name, int pages)
+{
+    store_log_hook *hook = ctx;
+    if (pages < STORE_LOG_PAGES)
+        return SQLITE_OK;
+    store_log_fn fn = atomic_load(&hook->fn);
+    if (fn && pages < STORE_LOG_BACKSTOP_PAGES) {
+        fn(atomic_load(&hook->ctx));
+        return SQLITE_OK;
+    }
+    sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    return SQLITE_OK;
+}
+
+static int sl_checkpoint(void *handle, xn_error *err)
+{
+    int rc = sqlite3_wal_checkpoint_v2(handle, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    return rc == SQLITE_OK ? XN_OK : map_rc(handle, rc, err, "checkpoint");
+}
+
+static int sl_connect(const char *target, const store_options *opt, store_log_hook *hook,
+                      void **handle, xn_error *err)
 {
     sqlite3 *db = NULL;
     int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
@@ -77,6 +100,8 @@ static int sl_connect(const char *target, const store_options *opt, void **handl
         sqlite3_free(msg);
         goto fail;
     }
+    if (!opt->read_only && hook)
+        sqlite3_wal_hook(db, log_hook, hook);
     *handle = db;
     return XN_OK;
 fail:
@@ -316,6 +341,7 @@ const store_backend_ops store_sqlite_ops = {
     .changes = sl_changes,
     .begin_write_sql = "BEGIN IMMEDIATE",
     .bulk = sl_bulk,
+    .checkpoint = sl_checkpoint,
     .table_exists = sl_table_exists,
     .check = sl_check,
 };

@@ -54,6 +54,7 @@ struct store {
     _Atomic uint64_t tx_hist[STORE_HIST_BUCKETS];
     _Atomic bool versioned; /* schema_migrations exists (it is never dropped once made) */
     _Atomic uint64_t tx_serials;
+    store_log_hook log_hook;
 };
 
 /* The statement cache's key: eight bytes at a time (a 300-byte INSERT costs some 40 rounds
@@ -151,7 +152,7 @@ int store_open(store **out, const char *target, const store_options *opt, xn_err
     for (int i = 0; i < s->opt.pool_size; i++) {
         store_conn *c = &s->conns[i];
         c->s = s;
-        int rc = ops->connect(s->target, &s->opt, &c->h, err);
+        int rc = ops->connect(s->target, &s->opt, &s->log_hook, &c->h, err);
         if (rc) {
             store_close(s);
             return rc;
@@ -610,6 +611,25 @@ int store_check(store *s, xn_buf *report, xn_error *err)
     if (rc)
         return rc;
     rc = s->ops->check(c->h, report, err);
+    store_release(c);
+    return rc;
+}
+
+void store_on_log_full(store *s, store_log_fn fn, void *ctx)
+{
+    atomic_store(&s->log_hook.ctx, ctx);
+    atomic_store(&s->log_hook.fn, fn);
+}
+
+int store_checkpoint(store *s, xn_error *err)
+{
+    if (!s->ops->checkpoint)
+        return XN_OK;
+    store_conn *c;
+    int rc = store_acquire(s, &c, err);
+    if (rc != XN_OK)
+        return rc;
+    rc = s->ops->checkpoint(c->h, err);
     store_release(c);
     return rc;
 }

@@ -55,6 +55,21 @@ typedef struct store_options {
     bool read_only;      /* open for reading only (db check, verification) */
 } store_options;
 
+/*
+ * The write-ahead log. A commit that leaves it at STORE_LOG_PAGES pages or more copies it into
+ * the database at once (SQLite's own rule) unless store_on_log_full names someone to tell: then
+ * fn(ctx) is called instead (on the committing thread, inside the commit: it must only signal),
+ * and the copy is made later by store_checkpoint, off the request that wrote. Past
+ * STORE_LOG_BACKSTOP_PAGES the committing connection copies it itself all the same, so a
+ * checkpoint that does not come cannot let the log grow without bound.
+ */
+#define STORE_LOG_PAGES          1000
+#define STORE_LOG_BACKSTOP_PAGES 16000
+typedef void (*store_log_fn)(void *ctx);
+void store_on_log_full(store *s, store_log_fn fn, void *ctx);
+/* Copies the log into the database as far as readers allow (SQLite: a passive checkpoint). */
+int store_checkpoint(store *s, xn_error *err);
+
 /* Statistics for /metrics: monotonic counters since open. */
 #define STORE_HIST_BUCKETS 14
 extern const int64_t store_hist_bounds_us[STORE_HIST_BUCKETS]; /* upper bounds; last is +Inf */

@@ -8,10 +8,21 @@
 
 #include "store/store.h"
 
+#include <stdatomic.h>
+
+/* Who is told when a commit leaves the write-ahead log long (store_on_log_full); fn is read
+ * at every such commit, from any connection. */
+typedef struct store_log_hook {
+    _Atomic(store_log_fn) fn;
+    void *_Atomic ctx;
+} store_log_hook;
+
 typedef struct store_backend_ops {
     const char *name;
-    /* One connection to target. read_only/create/busy timeout come from opt. */
-    int (*connect)(const char *target, const store_options *opt, void **handle, xn_error *err);
+    /* One connection to target. read_only/create/busy timeout come from opt; hook is the
+     * store's (a backend without a log ignores it). */
+    int (*connect)(const char *target, const store_options *opt, store_log_hook *hook,
+                   void **handle, xn_error *err);
     void (*disconnect)(void *handle);
     int (*exec)(void *handle, const char *sql, xn_error *err);
     /* SQL arrives with $N placeholders; the backend rewrites them if it must. */
@@ -34,6 +45,8 @@ typedef struct store_backend_ops {
     const char *begin_write_sql; /* "BEGIN IMMEDIATE" */
     /* store_tx_bulk (on) and the transaction's end (off); NULL: nothing to do. */
     int (*bulk)(void *handle, bool on, xn_error *err);
+    /* Copies the write-ahead log into the database without waiting for readers; NULL: none. */
+    int (*checkpoint)(void *handle, xn_error *err);
     int (*table_exists)(void *handle, const char *table, bool *exists, xn_error *err);
     int (*check)(void *handle, xn_buf *report, xn_error *err);
 } store_backend_ops;

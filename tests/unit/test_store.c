@@ -426,6 +426,62 @@ static void a_bulk_transaction_has_a_larger_cache_until_it_ends(void **state)
     free(path);
 }
 
+static void count_log_full(void *ctx)
+{
+    (*(int *)ctx)++;
+}
+
+/* Writes 1,200 pages' worth of blobs in one transaction. */
+static int write_pages(store_conn *tx, void *ctx, xn_error *err)
+{
+    (void)ctx;
+    static unsigned char blob[4096];
+    int rc = store_exec(tx, "CREATE TABLE IF NOT EXISTS big (b BLOB NOT NULL)", err);
+    for (int i = 0; rc == XN_OK && i < 1200; i++) {
+        store_stmt *st;
+        if ((rc = store_prepare(tx, "INSERT INTO big (b) VALUES ($1)", &st, err)) != XN_OK)
+            break;
+        blob[0] = (unsigned char)i;
+        store_bind_blob(st, 1, blob, sizeof blob);
+        rc = store_step(st, err);
+        rc = rc < 0 ? rc : XN_OK;
+    }
+    return rc;
+}
+
+static long file_size(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fclose(f);
+    return n;
+}
+
+static void a_long_log_is_left_to_whom_it_tells_and_copied_by_store_checkpoint(void **state)
+{
+    (void)state;
+    char *path = temp_db("log.db");
+    store *s = open_db(path, 1000, 1000);
+    xn_error err;
+    /* nobody to tell: the commit copies the log itself, as SQLite would */
+    assert_int_equal(store_tx(s, write_pages, NULL, &err), XN_OK);
+    long before = file_size(path);
+    assert_true(before > 1200L * 4096);
+    /* someone to tell: told once the log is long, the database file unchanged until asked */
+    int told = 0;
+    store_on_log_full(s, count_log_full, &told);
+    assert_int_equal(store_tx(s, write_pages, NULL, &err), XN_OK);
+    assert_true(told >= 1);
+    assert_int_equal(file_size(path), before);
+    assert_int_equal(store_checkpoint(s, &err), XN_OK);
+    assert_true(file_size(path) > before + 1000L * 4096);
+    store_close(s);
+    free(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -440,6 +496,7 @@ int main(void)
         cmocka_unit_test(integrity_check_passes_on_a_sound_file),
         cmocka_unit_test(a_full_cache_keeps_the_statement_being_read),
         cmocka_unit_test(a_bulk_transaction_has_a_larger_cache_until_it_ends),
+        cmocka_unit_test(a_long_log_is_left_to_whom_it_tells_and_copied_by_store_checkpoint),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }
