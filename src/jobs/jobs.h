@@ -111,9 +111,9 @@ int jobs_schedule(jobs_runner *r, store_conn *tx, const char *kind, const char *
 /*
  * Inside the caller's transaction, writing nothing: JOBS_REQUEST_DELAY_MS after it commits, a
  * worker brings the periodic kind's job forward to now (as jobs_schedule, in a transaction of
- * its own), once for all the requests gathered meanwhile. For work
- * a periodic kind finds by itself (messages to fan out), so a change that asks for it costs
- * its transaction no row: a request lost with the process is made up by the kind's period.
+ * its own), once for all the requests gathered meanwhile. For work a periodic kind finds by
+ * itself (messages to fan out), so a change that asks for it costs its transaction no row: a
+ * request lost with the process is made up by the kind's period.
  * XN_EINVAL for an unknown kind or one without a period.
  */
 int jobs_request(jobs_runner *r, store_conn *tx, const char *kind, xn_error *err);
