@@ -357,6 +357,7 @@ int cli_cmd_serve(int argc, char **argv)
     xn_log_event(&log, XN_LOG_INFO, "server.stopping", "signal", strsignal(sig), XN_LOG_END);
     http_stop(srv, (int)cfg.shutdown_grace);
     srv = NULL;
+    store_on_log_full(db, NULL, NULL); /* the runner goes: commits copy the log themselves */
     jobs_stop(jobs);
     jobs = NULL;
     /* the failures counted in the last minute get their summary before the trail closes */
@@ -365,6 +366,8 @@ int cli_cmd_serve(int argc, char **argv)
     status = 0;
 out:
     http_stop(srv, 0);
+    if (db)
+        store_on_log_full(db, NULL, NULL);
     jobs_stop(jobs);
     incident_free(incidents);
     register_free(registers);

@@ -47,14 +47,10 @@ void store_sqlite_global_init(void)
  * (which this hook replaces) unless someone is to be told, up to the backstop. */
 static int log_hook(void *ctx, sqlite3 *db, const char *name, int pages)
 {
-    store_log_hook *hook = ctx;
     if (pages < STORE_LOG_PAGES)
         return SQLITE_OK;
-    store_log_fn fn = atomic_load(&hook->fn);
-    if (fn && pages < STORE_LOG_BACKSTOP_PAGES) {
-        fn(atomic_load(&hook->ctx));
+    if (pages < STORE_LOG_BACKSTOP_PAGES && store_log_tell(ctx))
         return SQLITE_OK;
-    }
     sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
     return SQLITE_OK;
 }

@@ -147,6 +147,7 @@ int store_open(store **out, const char *target, const store_options *opt, xn_err
     if (s->opt.tx_retry_ms <= 0)
         s->opt.tx_retry_ms = 10000;
     pthread_mutex_init(&s->lock, NULL);
+    pthread_mutex_init(&s->log_hook.mu, NULL);
     pthread_cond_init(&s->available, NULL);
     s->conns = xn_xcalloc((size_t)s->opt.pool_size, sizeof *s->conns);
     for (int i = 0; i < s->opt.pool_size; i++) {
@@ -179,6 +180,7 @@ void store_close(store *s)
         s->ops->disconnect(s->conns[i].h);
     }
     pthread_mutex_destroy(&s->lock);
+    pthread_mutex_destroy(&s->log_hook.mu);
     pthread_cond_destroy(&s->available);
     free(s->conns);
     free(s->target);
@@ -617,8 +619,20 @@ int store_check(store *s, xn_buf *report, xn_error *err)
 
 void store_on_log_full(store *s, store_log_fn fn, void *ctx)
 {
-    atomic_store(&s->log_hook.ctx, ctx);
-    atomic_store(&s->log_hook.fn, fn);
+    pthread_mutex_lock(&s->log_hook.mu);
+    s->log_hook.fn = fn;
+    s->log_hook.ctx = ctx;
+    pthread_mutex_unlock(&s->log_hook.mu);
+}
+
+bool store_log_tell(store_log_hook *hook)
+{
+    pthread_mutex_lock(&hook->mu);
+    bool told = hook->fn != NULL;
+    if (told)
+        hook->fn(hook->ctx);
+    pthread_mutex_unlock(&hook->mu);
+    return told;
 }
 
 int store_checkpoint(store *s, xn_error *err)

@@ -8,14 +8,18 @@
 
 #include "store/store.h"
 
-#include <stdatomic.h>
+#include <pthread.h>
 
-/* Who is told when a commit leaves the write-ahead log long (store_on_log_full); fn is read
- * at every such commit, from any connection. */
+/* Who is told when a commit leaves the write-ahead log long (store_on_log_full). The lock
+ * makes a change of fn wait for a call in progress, so once store_on_log_full(s, NULL, NULL)
+ * has returned nothing calls the old fn any more (its ctx may then be freed). */
 typedef struct store_log_hook {
-    _Atomic(store_log_fn) fn;
-    void *_Atomic ctx;
+    pthread_mutex_t mu;
+    store_log_fn fn;
+    void *ctx;
 } store_log_hook;
+/* Tells the hook's fn, if there is one; false when nobody was told. */
+bool store_log_tell(store_log_hook *hook);
 
 typedef struct store_backend_ops {
     const char *name;
