@@ -190,7 +190,9 @@ static int flush_chunk(files_upload *u, xn_error *err)
             return rc;
     }
     chunk_ctx ctx = {u, u->buf, u->fill, 0};
-    int rc = store_tx(u->f->db, chunk_tx, &ctx, err);
+    /* a staged chunk is nothing until the upload's own commit, which waits for the disk and
+     * so makes every chunk before it durable with it */
+    int rc = store_tx_lazy(u->f->db, chunk_tx, &ctx, err);
     if (rc != XN_OK)
         return rc;
     u->blob_id = ctx.blob_id;

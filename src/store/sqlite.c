@@ -130,6 +130,11 @@ static int sl_bulk(void *handle, bool on, xn_error *err)
     return sl_exec(handle, sql, err);
 }
 
+static int sl_lazy(void *handle, bool on, xn_error *err)
+{
+    return sl_exec(handle, on ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL", err);
+}
+
 #define SKIP_LOCKED     " FOR UPDATE SKIP LOCKED"
 #define SKIP_LOCKED_LEN (sizeof SKIP_LOCKED - 1)
 
@@ -337,6 +342,7 @@ const store_backend_ops store_sqlite_ops = {
     .changes = sl_changes,
     .begin_write_sql = "BEGIN IMMEDIATE",
     .bulk = sl_bulk,
+    .lazy = sl_lazy,
     .checkpoint = sl_checkpoint,
     .table_exists = sl_table_exists,
     .check = sl_check,

@@ -502,6 +502,23 @@ int store_tx(store *s, store_tx_fn fn, void *ctx, xn_error *err)
     return rc;
 }
 
+int store_tx_lazy(store *s, store_tx_fn fn, void *ctx, xn_error *err)
+{
+    store_conn *c = NULL;
+    int rc = store_acquire(s, &c, err);
+    if (rc)
+        return rc;
+    /* the backend's setting is changed outside the transaction (SQLite refuses it inside) */
+    if (s->ops->lazy)
+        rc = s->ops->lazy(c->h, true, err);
+    if (rc == XN_OK)
+        rc = store_tx_on(c, fn, ctx, err);
+    if (s->ops->lazy)
+        s->ops->lazy(c->h, false, NULL);
+    store_release(c);
+    return rc;
+}
+
 /* ---- schema ------------------------------------------------------------------------------- */
 
 int store_schema_latest(void)

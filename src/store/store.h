@@ -123,6 +123,13 @@ int store_on_commit(store_conn *c, store_commit_fn fn, void *ctx);
  */
 #define STORE_BULK_CACHE_MIB 64
 int store_tx_bulk(store_conn *c, xn_error *err);
+/*
+ * As store_tx, but its commit need not wait for the disk (SQLite: synchronous=NORMAL for it,
+ * so a power cut may undo it but never corrupts the database; PostgreSQL's
+ * synchronous_commit=off). For work that is not done until a later, ordinary commit (an
+ * upload's staged chunks): that commit makes everything before it durable.
+ */
+int store_tx_lazy(store *s, store_tx_fn fn, void *ctx, xn_error *err);
 /* A number unique to the current transaction attempt on this store; 0 outside one. */
 uint64_t store_tx_serial(const store_conn *c);
 /* The same on a connection the caller holds (not inside another transaction). */

@@ -49,6 +49,8 @@ typedef struct store_backend_ops {
     const char *begin_write_sql; /* "BEGIN IMMEDIATE" */
     /* store_tx_bulk (on) and the transaction's end (off); NULL: nothing to do. */
     int (*bulk)(void *handle, bool on, xn_error *err);
+    /* Before a store_tx_lazy transaction (on) and after it (off); NULL: nothing to do. */
+    int (*lazy)(void *handle, bool on, xn_error *err);
     /* Copies the write-ahead log into the database without waiting for readers; NULL: none. */
     int (*checkpoint)(void *handle, xn_error *err);
     int (*table_exists)(void *handle, const char *table, bool *exists, xn_error *err);

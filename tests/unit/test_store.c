@@ -426,6 +426,28 @@ static void a_bulk_transaction_has_a_larger_cache_until_it_ends(void **state)
     free(path);
 }
 
+static int lazy_sync(store_conn *c, void *p, xn_error *err)
+{
+    return store_query_int(c, "PRAGMA synchronous", p, err);
+}
+
+static void a_lazy_transaction_does_not_wait_for_the_disk_and_the_next_one_does(void **state)
+{
+    (void)state;
+    char *path = temp_db("lazy.db");
+    store *s = open_db(path, 1000, 1000);
+    xn_error err;
+    int64_t sync = -1;
+    assert_int_equal(store_tx_lazy(s, lazy_sync, &sync, &err), XN_OK);
+    assert_int_equal(sync, 1); /* NORMAL */
+    assert_int_equal(store_tx(s, lazy_sync, &sync, &err), XN_OK);
+    assert_int_equal(sync, 2); /* FULL, on every connection of the pool */
+    assert_int_equal(store_tx(s, lazy_sync, &sync, &err), XN_OK);
+    assert_int_equal(sync, 2);
+    store_close(s);
+    free(path);
+}
+
 static void count_log_full(void *ctx)
 {
     (*(int *)ctx)++;
@@ -497,6 +519,7 @@ int main(void)
         cmocka_unit_test(a_full_cache_keeps_the_statement_being_read),
         cmocka_unit_test(a_bulk_transaction_has_a_larger_cache_until_it_ends),
         cmocka_unit_test(a_long_log_is_left_to_whom_it_tells_and_copied_by_store_checkpoint),
+        cmocka_unit_test(a_lazy_transaction_does_not_wait_for_the_disk_and_the_next_one_does),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }
