@@ -200,21 +200,27 @@ static bool owns(const auth_principal *who, const char *owner)
     return false;
 }
 
+/* The owner's query, bound: person_sql with the person's id, or role_sql with the role's code. */
+static int prepare_for_owner(store_conn *tx, const char *owner, const char *person_sql,
+                             const char *role_sql, store_stmt **st, xn_error *err)
+{
+    int64_t person = owner_person(owner);
+    int rc = store_prepare(tx, person ? person_sql : role_sql, st, err);
+    if (rc != XN_OK)
+        return rc;
+    return person ? store_bind_int(*st, 1, person) : store_bind_text(*st, 1, owner, -1);
+}
+
 /* An owner that may be given a duty: an existing role, or an active account. */
 static int check_owner(store_conn *tx, const char *owner, xn_error *err)
 {
     int64_t person = owner_person(owner);
     store_stmt *st;
-    int rc = store_prepare(tx,
-                           person ? "SELECT 1 FROM app_user WHERE id = $1 AND status = 'active'"
-                                  : "SELECT 1 FROM role WHERE code = $1",
-                           &st, err);
+    int rc =
+        prepare_for_owner(tx, owner, "SELECT 1 FROM app_user WHERE id = $1 AND status = 'active'",
+                          "SELECT 1 FROM role WHERE code = $1", &st, err);
     if (rc != XN_OK)
         return rc;
-    if (person)
-        store_bind_int(st, 1, person);
-    else
-        store_bind_text(st, 1, owner, -1);
     rc = store_step(st, err);
     if (rc == STORE_ROW) {
         store_stmt_done(st);
@@ -657,19 +663,14 @@ static int tell_owner(oblig_ctx *o, store_conn *tx, const char *owner, const cha
                       const char *object_id, const json_t *vars, xn_error *err)
 {
     store_stmt *st;
-    int64_t person = owner_person(owner);
-    int rc = store_prepare(tx,
-                           person ? "SELECT id FROM app_user WHERE id = $1 AND status = 'active'"
-                                  : "SELECT ur.user_id FROM user_role ur JOIN role r ON r.id ="
-                                    " ur.role_id JOIN app_user u ON u.id = ur.user_id WHERE"
-                                    " r.code = $1 AND u.status = 'active'",
-                           &st, err);
+    int rc =
+        prepare_for_owner(tx, owner, "SELECT id FROM app_user WHERE id = $1 AND status = 'active'",
+                          "SELECT ur.user_id FROM user_role ur JOIN role r ON r.id ="
+                          " ur.role_id JOIN app_user u ON u.id = ur.user_id WHERE"
+                          " r.code = $1 AND u.status = 'active'",
+                          &st, err);
     if (rc != XN_OK)
         return rc;
-    if (person)
-        store_bind_int(st, 1, person);
-    else
-        store_bind_text(st, 1, owner, -1);
     int64_t ids[256];
     size_t n = 0;
     while ((rc = store_step(st, err)) == STORE_ROW && n < 256)
