@@ -367,6 +367,11 @@ bool store_col_is_null(store_stmt *st, int col)
     return st->conn->s->ops->col_is_null(st->h, col);
 }
 
+const char *store_stmt_backend_sql(store_stmt *st)
+{
+    return st->conn->s->ops->sql(st->h);
+}
+
 int64_t store_changes(store_conn *c)
 {
     return c->s->ops->changes(c->h);

@@ -14,7 +14,8 @@
  *   - Placeholders are PostgreSQL's numbered form `$1, $2, …`. The SQLite backend rewrites them
  *     to `?1, ?2, …` when it prepares; binding is by that number.
  *   - Inserts that need the new id use `INSERT … RETURNING id` (SQLite ≥ 3.35 and PostgreSQL
- *     both have it); never last_insert_rowid().
+ *     both have it); never last_insert_rowid(). (The SQLite backend runs a single-row one into
+ *     a table whose id is its rowid as a plain insert and hands the rowid back as its row.)
  *   - Column types: INTEGER for 64-bit integers (BIGINT in PostgreSQL), TEXT for UTF-8 text,
  *     BLOB for bytes (BYTEA), no floating point for money or time. Time is INTEGER epoch µs.
  *     Booleans are INTEGER 0/1.
@@ -169,6 +170,9 @@ const char *store_col_text(store_stmt *st, int col); /* "" for NULL */
 const void *store_col_blob(store_stmt *st, int col);
 size_t store_col_bytes(store_stmt *st, int col);
 bool store_col_is_null(store_stmt *st, int col);
+/* The SQL the backend runs for st, after its own rewriting (placeholders, a single-row insert's
+ * RETURNING clause): for tests and diagnostics. */
+const char *store_stmt_backend_sql(store_stmt *st);
 /* Text with its length in bytes, in one call: NULL (and *len 0) for NULL. */
 const char *store_col_text_len(store_stmt *st, int col, size_t *len);
 /* Rows changed by the last completed INSERT/UPDATE/DELETE on this connection. */

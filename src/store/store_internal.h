@@ -45,6 +45,7 @@ typedef struct store_backend_ops {
     size_t (*col_bytes)(void *stmt, int col);
     bool (*col_is_null)(void *stmt, int col);
     const char *(*col_text_len)(void *stmt, int col, size_t *len); /* NULL for NULL */
+    const char *(*sql)(void *stmt); /* the SQL the backend runs, after its rewriting */
     int64_t (*changes)(void *handle);
     const char *begin_write_sql; /* "BEGIN IMMEDIATE" */
     /* store_tx_bulk (on) and the transaction's end (off); NULL: nothing to do. */

@@ -504,6 +504,117 @@ static void a_long_log_is_left_to_whom_it_tells_and_copied_by_store_checkpoint(v
     free(path);
 }
 
+/* Reads every row of a prepared insert returning ids: their count and the ids in order. */
+static int returned_ids(store_stmt *st, int64_t *ids, const char **texts, int max)
+{
+    xn_error err;
+    int n = 0, rc;
+    while ((rc = store_step(st, &err)) == STORE_ROW) {
+        assert_true(n < max);
+        assert_false(store_col_is_null(st, 0));
+        ids[n] = store_col_int(st, 0);
+        free((void *)texts[n]);
+        texts[n] = strdup(store_col_text(st, 0));
+        n++;
+    }
+    assert_int_equal(rc, STORE_DONE);
+    return n;
+}
+
+static int64_t prepared_insert(store_conn *c, const char *sql, int64_t *ids, const char **texts,
+                               int max)
+{
+    xn_error err;
+    store_stmt *st = NULL;
+    assert_int_equal(store_prepare(c, sql, &st, &err), XN_OK);
+    /* none of these shapes may lose its RETURNING clause */
+    assert_non_null(strstr(store_stmt_backend_sql(st), " RETURNING id"));
+    return returned_ids(st, ids, texts, max);
+}
+
+/* A single-row INSERT … RETURNING id is served by the SQLite backend from the row's rowid:
+ * every shape it must not serve so (a text id, a table without rowid, a composite key, many
+ * rows, ON CONFLICT, INSERT … SELECT) still returns exactly what RETURNING returns. */
+static void an_insert_returning_its_id_gives_the_same_rows_in_every_shape(void **state)
+{
+    (void)state;
+    char *path = temp_db("returning.db");
+    store *s = open_db(path, 1000, 1000);
+    store_conn *c = NULL;
+    xn_error err;
+    assert_int_equal(store_acquire(s, &c, &err), XN_OK);
+    assert_int_equal(
+        store_exec(c,
+                   "CREATE TABLE r_plain (id INTEGER PRIMARY KEY, v TEXT);"
+                   "CREATE TABLE r_text (id TEXT PRIMARY KEY, v TEXT);"
+                   "CREATE TABLE r_worow (id INTEGER PRIMARY KEY, v TEXT) WITHOUT ROWID;"
+                   "CREATE TABLE r_pair (id INTEGER, k INTEGER, v TEXT,"
+                   " PRIMARY KEY (id, k));"
+                   "INSERT INTO r_plain (id, v) VALUES (41, 'x');",
+                   &err),
+        XN_OK);
+    int64_t ids[4];
+    const char *texts[4] = {0};
+    /* the rewritten shape, twice through the cached statement, with a parenthesis in a value */
+    for (int round = 0; round < 2; round++) {
+        store_stmt *st = NULL;
+        assert_int_equal(
+            store_prepare(c, "INSERT INTO r_plain (v) VALUES ($1) RETURNING id", &st, &err), XN_OK);
+        store_bind_text(st, 1, "值 (a), (b)", -1);
+        /* served from the rowid: SQLite runs the insert without its RETURNING clause */
+        assert_string_equal(store_stmt_backend_sql(st), "INSERT INTO r_plain (v) VALUES (?1)");
+        assert_int_equal(store_step(st, &err), STORE_ROW);
+        assert_int_equal(store_col_int(st, 0), 42 + round);
+        assert_string_equal(store_col_text(st, 0), round ? "43" : "42");
+        assert_int_equal(store_changes(c), 1);
+        assert_int_equal(store_step(st, &err), STORE_DONE);
+    }
+    /* a constraint error is an error, not a row */
+    store_stmt *st = NULL;
+    assert_int_equal(
+        store_prepare(c, "INSERT INTO r_plain (id, v) VALUES ($1, 'y') RETURNING id", &st, &err),
+        XN_OK);
+    store_bind_int(st, 1, 41);
+    assert_int_equal(store_step(st, &err), XN_ECONFLICT);
+    /* shapes served by SQLite's own RETURNING */
+    assert_int_equal(prepared_insert(c,
+                                     "INSERT INTO r_text (id, v) VALUES ('t-1', 'a') RETURNING id",
+                                     ids, texts, 4),
+                     1);
+    assert_string_equal(texts[0], "t-1");
+    assert_int_equal(prepared_insert(c, "INSERT INTO r_worow (id, v) VALUES (7, 'a') RETURNING id",
+                                     ids, texts, 4),
+                     1);
+    assert_int_equal(ids[0], 7);
+    assert_int_equal(
+        prepared_insert(c, "INSERT INTO r_pair (id, k, v) VALUES (9, 1, 'a') RETURNING id", ids,
+                        texts, 4),
+        1);
+    assert_int_equal(ids[0], 9);
+    assert_int_equal(prepared_insert(c, "INSERT INTO r_plain (v) VALUES ('m'), ('n') RETURNING id",
+                                     ids, texts, 4),
+                     2);
+    assert_int_equal(ids[0], 44);
+    assert_int_equal(ids[1], 45);
+    assert_int_equal(prepared_insert(c,
+                                     "INSERT INTO r_plain (id, v) VALUES (44, 'z') ON CONFLICT"
+                                     " DO NOTHING RETURNING id",
+                                     ids, texts, 4),
+                     0);
+    assert_int_equal(prepared_insert(c,
+                                     "INSERT INTO r_plain (v) SELECT v FROM r_plain WHERE id IN"
+                                     " (41, 42) RETURNING id",
+                                     ids, texts, 4),
+                     2);
+    assert_int_equal(ids[0], 46);
+    assert_int_equal(ids[1], 47);
+    for (int i = 0; i < 4; i++)
+        free((void *)texts[i]);
+    store_release(c);
+    store_close(s);
+    free(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -520,6 +631,7 @@ int main(void)
         cmocka_unit_test(a_bulk_transaction_has_a_larger_cache_until_it_ends),
         cmocka_unit_test(a_long_log_is_left_to_whom_it_tells_and_copied_by_store_checkpoint),
         cmocka_unit_test(a_lazy_transaction_does_not_wait_for_the_disk_and_the_next_one_does),
+        cmocka_unit_test(an_insert_returning_its_id_gives_the_same_rows_in_every_shape),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }
