@@ -151,3 +151,22 @@ test('malware is stored with its verdict, not refused; a file over files.max_siz
   agent.kill('SIGTERM');
   await new Promise((res) => agent.on('exit', res));
 });
+
+test("another host's agent cannot upload, nor learn of, a file the first agent reported", async () => {
+  const r0 = await admin.call('POST', '/api/agents/tokens', { name: '办公网站服务器', scope: 'guard', expires_days: 30 });
+  assert.equal(r0.status, 201, r0.body);
+  const other = { Authorization: `Bearer ${r0.json.token}` };
+  const rows = sqlite(server.db, 'SELECT count(*) FROM guard_quarantine');
+  const blobs = sqlite(server.db, 'SELECT count(*) FROM file_blob');
+  // digests the first agent reported, stored or not: the same answer as for one never reported
+  for (const body of [SHELL, EICAR, Buffer.from('never reported by anyone')]) {
+    const r = await upload(sha256(body), body, other);
+    assert.equal(r.status, 404, r.body);
+    assert.ok(!r.body.includes('stored'), r.body);
+  }
+  assert.equal(sqlite(server.db, 'SELECT count(*) FROM guard_quarantine'), rows);
+  assert.equal(sqlite(server.db, 'SELECT count(*) FROM file_blob'), blobs);
+  // an agent token cannot read the quarantined file back either
+  const r = await request(server.url, `/api/guard/quarantine/${sha256(SHELL)}`, { headers: other });
+  assert.equal(r.status, 401, r.body);
+});

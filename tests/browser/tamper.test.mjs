@@ -17,7 +17,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, startServer, tempDir, waitFor } from '../lib/server.mjs';
 import { STRONG, adminClient, enrolledAppointee, grantedClient } from '../lib/session.mjs';
@@ -162,7 +162,12 @@ describe('防篡改', { timeout: 180_000 }, () => {
   test('the system administrator: the link to issue a token; a quarantined file to download; the CMS deliveries, not configured', async () => {
     // a webshell dropped into the root: quarantined, and its file sent to the server
     writeFileSync(join(root, 'shell.php'), '<?php system($_GET["c"]);');
-    await waitFor(async () => (await agents())[0].events.some((e) => e.path === 'shell.php' && e.quarantine_file === true), 'the quarantined file on the server', 30000);
+    await waitFor(async () => (await agents())[0].events.some((e) => e.path === 'shell.php' && e.quarantine_file === true), 'the quarantined file on the server', 60000)
+      .catch(async (e) => {
+        const pending = join(state, 'uploads.pending');
+        throw new Error(`${e.message}; events ${JSON.stringify((await agents())[0].events.filter((x) => x.path === 'shell.php'))}; ` +
+          `uploads.pending ${existsSync(pending) ? JSON.stringify(readFileSync(pending, 'utf8')) : 'none'}; agent ${agent.err.slice(-2000)}`);
+      });
     const a = (await agents())[0];
     const ev = a.events.find((e) => e.path === 'shell.php' && e.quarantine_file === true);
     const A = await newPage(browser);
