@@ -70,6 +70,16 @@ int sheet_read_xlsx(const void *data, size_t len, const sheet_limits *lim, sheet
 int sheet_read_csv(const void *data, size_t len, const sheet_limits *lim, sheet_row_fn fn,
                    void *ctx, xn_error *err);
 
+/* A reader of the two above. */
+typedef int (*sheet_reader_fn)(const void *data, size_t len, const sheet_limits *lim,
+                               sheet_row_fn fn, void *ctx, xn_error *err);
+
+/* As read(data, len, lim, fn, ctx, err), with the reading on a thread of its own a few hundred
+ * rows ahead of fn, which is called on the caller's thread, in file order, with the same rows
+ * and cells. Returns fn's first non-zero return, else the reader's. */
+int sheet_read_ahead(sheet_reader_fn read, const void *data, size_t len, const sheet_limits *lim,
+                     sheet_row_fn fn, void *ctx, xn_error *err);
+
 /* "A", "B", … "BL" for column index col (0-based) into out[4]. */
 void sheet_col_name(size_t col, char out[4]);
 

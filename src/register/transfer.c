@@ -520,8 +520,9 @@ static int import_tx(store_conn *tx, void *ctx, xn_error *err)
     if (rc != XN_OK)
         return rc;
     sheet_limits lim = SHEET_LIMITS_DEFAULT;
-    rc = m->csv ? sheet_read_csv(m->data, m->len, &lim, on_row, m, err)
-                : sheet_read_xlsx(m->data, m->len, &lim, on_row, m, err);
+    /* the file is read on a second thread while this one checks and writes its rows */
+    rc = sheet_read_ahead(m->csv ? sheet_read_csv : sheet_read_xlsx, m->data, m->len, &lim, on_row,
+                          m, err);
     if (rc != XN_OK)
         return rc;
     settle(m);

@@ -8,6 +8,7 @@
 
 #include "register/sheet.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <zip.h>
 
@@ -405,12 +406,102 @@ static void xlsx_refusals(void **state)
     xn_buf_release(&s.text);
 }
 
+/* ---- reading ahead on a thread of its own ------------------------------------------------- */
+
+/* rows CSV records of varied widths (empty cells among them), then, when bad_at, a malformed
+ * record at that row */
+static char *many_rows(size_t rows, size_t bad_at, size_t *len)
+{
+    xn_buf b;
+    xn_buf_init(&b, 0);
+    for (size_t r = 1; r <= rows; r++) {
+        if (r == bad_at) {
+            xn_buf_puts(&b, "a,b\"c\r\n");
+            continue;
+        }
+        size_t cols = 1 + r % 7;
+        for (size_t c = 0; c < cols; c++)
+            xn_buf_printf(&b, "%s%s", c ? "," : "", (r + c) % 3 ? "设备" : "");
+        xn_buf_printf(&b, ",%zu\r\n", r);
+    }
+    *len = b.len;
+    return b.data;
+}
+
+static int read_both(const char *data, size_t len, size_t stop_at, seen *direct, seen *ahead,
+                     xn_error *e1, xn_error *e2, int *rc2)
+{
+    sheet_limits lim = SHEET_LIMITS_DEFAULT;
+    *direct = *ahead = (seen){.stop_at = stop_at};
+    xn_buf_init(&direct->text, 0);
+    xn_buf_init(&ahead->text, 0);
+    int rc1 = sheet_read_csv(data, len, &lim, collect, direct, e1);
+    *rc2 = sheet_read_ahead(sheet_read_csv, data, len, &lim, collect, ahead, e2);
+    return rc1;
+}
+
+static void reading_ahead_hands_over_the_same_rows(void **state)
+{
+    (void)state;
+    /* fewer rows than a batch, exactly two batches, many batches and a part of one */
+    static const size_t sizes[] = {1, 255, 512, 1000, 3001};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        size_t len;
+        char *data = many_rows(sizes[i], 0, &len);
+        seen d = {0}, a = {0};
+        xn_error e1, e2;
+        int rc2;
+        assert_int_equal(read_both(data, len, 0, &d, &a, &e1, &e2, &rc2), XN_OK);
+        assert_int_equal(rc2, XN_OK);
+        assert_int_equal(a.rows, sizes[i]);
+        assert_string_equal(got(&a), got(&d));
+        xn_buf_release(&d.text);
+        xn_buf_release(&a.text);
+        free(data);
+    }
+}
+
+static void reading_ahead_stops_where_the_caller_or_the_file_says(void **state)
+{
+    (void)state;
+    size_t len;
+    char *data = many_rows(3000, 0, &len);
+    /* the callback's fault at row 700: its own error, the rows before it and no more */
+    seen d = {0}, a = {0};
+    xn_error e1, e2;
+    int rc2;
+    assert_int_equal(read_both(data, len, 700, &d, &a, &e1, &e2, &rc2), XN_EIO);
+    assert_int_equal(rc2, XN_EIO);
+    assert_string_equal(e2.message, "stopped at 700");
+    assert_int_equal(a.rows, 699);
+    assert_string_equal(got(&a), got(&d));
+    xn_buf_release(&d.text);
+    xn_buf_release(&a.text);
+    free(data);
+    /* a malformed record at row 600: every row before it, then the reader's own refusal */
+    data = many_rows(3000, 600, &len);
+    assert_int_equal(read_both(data, len, 0, &d, &a, &e1, &e2, &rc2), XN_EINVAL);
+    assert_int_equal(rc2, XN_EINVAL);
+    assert_string_equal(e2.code, e1.code);
+    assert_string_equal(e2.message, e1.message);
+    assert_int_equal(a.rows, 599);
+    assert_string_equal(got(&a), got(&d));
+    xn_buf_release(&d.text);
+    xn_buf_release(&a.text);
+    free(data);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(csv_as_rfc4180_says), cmocka_unit_test(csv_in_gb18030_is_converted),
-        cmocka_unit_test(csv_refusals),        cmocka_unit_test(xlsx_first_sheet),
-        cmocka_unit_test(xlsx_bombs),          cmocka_unit_test(xlsx_refusals),
+        cmocka_unit_test(csv_as_rfc4180_says),
+        cmocka_unit_test(csv_in_gb18030_is_converted),
+        cmocka_unit_test(csv_refusals),
+        cmocka_unit_test(xlsx_first_sheet),
+        cmocka_unit_test(xlsx_bombs),
+        cmocka_unit_test(xlsx_refusals),
+        cmocka_unit_test(reading_ahead_hands_over_the_same_rows),
+        cmocka_unit_test(reading_ahead_stops_where_the_caller_or_the_file_says),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
