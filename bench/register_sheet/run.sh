@@ -50,5 +50,5 @@ echo "  ratio: ${ratio}x faster (target >= 3x): $(awk -v r="$ratio" 'BEGIN { pri
 echo "  RSS growth of the export: ${growth} MiB (RSS $(get "$out/xinan.txt" rss_before_kib) KiB before, peak $(get "$out/xinan.txt" rss_peak_kib) KiB; target <= 64 MiB): $(awk -v g="$growth" 'BEGIN { print (g <= 64) ? "met" : "NOT met" }')"
 
 # The import figure: IMPORT_ROWS (10000) new devices imported from xlsx through the API against
-# openpyxl read-only merely reading the same file.
+# openpyxl read-only merely reading the same file, IMPORT_PAIRS (7) of each in turn, best of each.
 node "$here/import.mjs" "${IMPORT_ROWS:-10000}" "$runs" "$py"
