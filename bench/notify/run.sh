@@ -7,7 +7,8 @@
 #      message received once (by X-Xinan-Delivery key and by the sequence number in its text).
 #      Target >= 1000/s, none lost or duplicated.
 #  (b) the cost of raising: a change with its audit record per transaction, without and with
-#      notify_raise in the same transaction, alternated; target <= 15 % slower.
+#      notify_raise in the same transaction, taking turns transaction by transaction; the
+#      median transaction of each compared; target <= 15 % slower.
 # Figures, not tests. Data goes to bench/out/notify/.
 #
 #   bash bench/notify/run.sh        (or `make bench`)
