@@ -137,6 +137,16 @@ bool xn_cidr_contains(const xn_cidr *net, const xn_ip *ip);
  * /64 for IPv6 (one subscriber usually holds a whole /64). */
 void xn_ip_client_key(const xn_ip *ip, xn_ip *key);
 
+/* ---- outgoing HTTP (http_client.c, libcurl) ---- */
+
+struct curl_slist;
+/* Sets up the libcurl handle curl (a CURL *) for one request to url: http and https only, no
+ * redirect followed, no signals, the timeouts in seconds (total_s 0: none, for a transfer
+ * bounded by its speed instead), headers (the caller's until the request ends). The method,
+ * body and answer are the caller's to set. */
+void xn_http_request(void *curl, const char *url, struct curl_slist *headers, long connect_s,
+                     long total_s);
+
 /* ------------------------------------------------------------------------------------------ */
 /* Strings and UTF-8                                                                           */
 /* ------------------------------------------------------------------------------------------ */

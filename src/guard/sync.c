@@ -53,14 +53,9 @@ static long get(const guard_opts *o, const char *path, fetch *f)
     if (!h)
         return -1;
     struct curl_slist *hd = curl_slist_append(NULL, auth);
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hd);
+    xn_http_request(h, url, hd, 3, 120);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, f);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 3L);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT, 120L);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     long status = -1;
     if (curl_easy_perform(h) == CURLE_OK)
         curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
