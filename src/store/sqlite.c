@@ -183,7 +183,8 @@ typedef struct sl_stmt {
 #define RETURNING_ID     " RETURNING id"
 #define RETURNING_ID_LEN (sizeof RETURNING_ID - 1)
 
-/* Whether table's `id` is its rowid: the single-column INTEGER PRIMARY KEY of a rowid table. */
+/* Whether table's `id` is its rowid: the single-column INTEGER PRIMARY KEY of a rowid table
+ * (not declared DESC, which SQLite does not take for the rowid). */
 static bool id_is_rowid(sqlite3 *db, const char *table, size_t len)
 {
     sqlite3_stmt *st = NULL;
@@ -191,7 +192,8 @@ static bool id_is_rowid(sqlite3 *db, const char *table, size_t len)
                            "SELECT (SELECT count(*) FROM pragma_table_info(?1) WHERE pk > 0) = 1"
                            " AND (SELECT type = 'INTEGER' FROM pragma_table_info(?1) WHERE pk = 1"
                            " AND name = 'id') AND (SELECT wr = 0 FROM pragma_table_list(?1)"
-                           " WHERE schema = 'main')",
+                           " WHERE schema = 'main') AND (SELECT upper(sql) NOT LIKE '%KEY DESC%'"
+                           " FROM sqlite_schema WHERE type = 'table' AND name = ?1)",
                            -1, &st, NULL) != SQLITE_OK)
         return false;
     sqlite3_bind_text(st, 1, table, (int)len, SQLITE_STATIC);

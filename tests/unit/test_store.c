@@ -548,6 +548,7 @@ static void an_insert_returning_its_id_gives_the_same_rows_in_every_shape(void *
                    "CREATE TABLE r_plain (id INTEGER PRIMARY KEY, v TEXT);"
                    "CREATE TABLE r_text (id TEXT PRIMARY KEY, v TEXT);"
                    "CREATE TABLE r_worow (id INTEGER PRIMARY KEY, v TEXT) WITHOUT ROWID;"
+                   "CREATE TABLE r_desc (id INTEGER PRIMARY KEY DESC, v TEXT);"
                    "CREATE TABLE r_pair (id INTEGER, k INTEGER, v TEXT,"
                    " PRIMARY KEY (id, k));"
                    "INSERT INTO r_plain (id, v) VALUES (41, 'x');",
@@ -586,6 +587,11 @@ static void an_insert_returning_its_id_gives_the_same_rows_in_every_shape(void *
                                      ids, texts, 4),
                      1);
     assert_int_equal(ids[0], 7);
+    /* INTEGER PRIMARY KEY DESC is not the rowid: the id given back is the column's */
+    assert_int_equal(prepared_insert(c, "INSERT INTO r_desc (id, v) VALUES (-5, 'a') RETURNING id",
+                                     ids, texts, 4),
+                     1);
+    assert_int_equal(ids[0], -5);
     assert_int_equal(
         prepared_insert(c, "INSERT INTO r_pair (id, k, v) VALUES (9, 1, 'a') RETURNING id", ids,
                         texts, 4),
