@@ -4,9 +4,10 @@
  * the caller's thread takes them in file order. An import spends a quarter of its time reading
  * and the rest checking and writing the rows; the two now overlap.
  *
- * Two batches of AHEAD_ROWS rows go back and forth: the reader fills one while the caller takes
- * the other. A batch holds copies of the rows' cells (the reader's own live only until its
- * callback returns), so memory stays two batches whatever the file's size.
+ * Two batches of AHEAD_ROWS rows (or AHEAD_BYTES of text) go back and forth: the reader fills
+ * one while the caller takes the other. A batch holds copies of the rows' cells (the reader's
+ * own live only until its callback returns), so memory stays two batches, a few MiB at most,
+ * whatever the file's size.
  */
 #include "register/sheet.h"
 
@@ -16,6 +17,10 @@
 
 #define AHEAD_ROWS    256
 #define AHEAD_BATCHES 2
+/* A batch is handed over at this many bytes of text even before AHEAD_ROWS rows: a row may
+ * carry 64 cells of 32 KiB (one shared string, referenced by every cell, inflates to that),
+ * and 256 such rows would be half a gigabyte. So a batch holds at most this plus one row. */
+#define AHEAD_BYTES (1u << 20)
 
 typedef struct ahead_row {
     size_t row;    /* the spreadsheet's row number */
@@ -78,7 +83,7 @@ static int keep_row(void *ctx, size_t row, const sheet_cell *cells, size_t ncell
             xn_buf_append(&b->text, "", 1) != XN_OK)
             return xn_fail(err, XN_ENOMEM, "no_memory", "out of memory");
     }
-    if (++b->nrows < AHEAD_ROWS)
+    if (++b->nrows < AHEAD_ROWS && b->text.len < AHEAD_BYTES)
         return XN_OK;
     pthread_mutex_lock(&a->lock);
     b->full = true;

@@ -461,6 +461,35 @@ static void reading_ahead_hands_over_the_same_rows(void **state)
     }
 }
 
+/* rows of wide cells (64 columns of 30,000 bytes: each row is more text than a batch keeps, so
+ * every batch is handed over at its bytes) arrive whole and in order */
+static void reading_ahead_hands_over_wide_rows_whole(void **state)
+{
+    (void)state;
+    xn_buf b;
+    xn_buf_init(&b, 0);
+    char *cell = malloc(30001);
+    for (size_t r = 1; r <= 6; r++) {
+        memset(cell, (int)('a' + r % 26), 30000);
+        cell[30000] = '\0';
+        for (size_t c = 0; c < SHEET_MAX_COLS; c++)
+            xn_buf_printf(&b, "%s%zu%s", c ? "," : "", r, cell);
+        xn_buf_puts(&b, "\r\n");
+    }
+    free(cell);
+    seen d = {0}, a = {0};
+    xn_error e1, e2;
+    int rc2;
+    assert_int_equal(read_both(b.data, b.len, 0, &d, &a, &e1, &e2, &rc2), XN_OK);
+    assert_int_equal(rc2, XN_OK);
+    assert_int_equal(a.rows, 6);
+    assert_int_equal(a.text.len, d.text.len);
+    assert_memory_equal(a.text.data, d.text.data, d.text.len);
+    xn_buf_release(&d.text);
+    xn_buf_release(&a.text);
+    xn_buf_release(&b);
+}
+
 static void reading_ahead_stops_where_the_caller_or_the_file_says(void **state)
 {
     (void)state;
@@ -501,6 +530,7 @@ int main(void)
         cmocka_unit_test(xlsx_bombs),
         cmocka_unit_test(xlsx_refusals),
         cmocka_unit_test(reading_ahead_hands_over_the_same_rows),
+        cmocka_unit_test(reading_ahead_hands_over_wide_rows_whole),
         cmocka_unit_test(reading_ahead_stops_where_the_caller_or_the_file_says),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
