@@ -2,7 +2,8 @@
  * seeds are small workbooks, their parts stored uncompressed so that mutations reach the XML).
  * Nothing reads out of bounds or leaks; a refusal is XN_EINVAL with a message; every row handed
  * over has 1..SHEET_MAX_COLS cells, a non-empty one among them, NUL-free texts of the length
- * said, valid UTF-8 within the cell bound, and row numbers that only grow. */
+ * said, valid UTF-8 within the cell bound, and row numbers that only grow; read ahead on a
+ * second thread (sheet_read_ahead) it gives the same rows and the same end. */
 #include "register/sheet.h"
 
 #include <stdlib.h>
@@ -12,7 +13,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 typedef struct check {
     size_t last_row, rows;
+    uint64_t digest; /* FNV-1a over every row number, cell kind and text handed over */
 } check;
+
+static void mix(check *c, const void *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        c->digest = (c->digest ^ ((const uint8_t *)p)[i]) * 0x100000001b3ULL;
+}
 
 static int on_row(void *ctx, size_t row, const sheet_cell *cells, size_t n, xn_error *err)
 {
@@ -29,6 +37,11 @@ static int on_row(void *ctx, size_t row, const sheet_cell *cells, size_t n, xn_e
     }
     if (!any)
         abort();
+    mix(c, &row, sizeof row);
+    for (size_t i = 0; i < n; i++) {
+        mix(c, &cells[i].kind, sizeof cells[i].kind);
+        mix(c, cells[i].text, cells[i].len + 1);
+    }
     c->last_row = row;
     c->rows++;
     return XN_OK;
@@ -46,6 +59,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rc != XN_OK && (rc != XN_EINVAL || !err.message[0]))
         abort();
     if (c.rows > lim.max_rows)
+        abort();
+    /* read ahead on a second thread: the same rows, the same end */
+    check ahead = {0};
+    xn_error err2;
+    int rc2 = sheet_read_ahead(sheet_read_xlsx, data, size, &lim, on_row, &ahead, &err2);
+    if (rc2 != rc || ahead.rows != c.rows || ahead.digest != c.digest ||
+        (rc != XN_OK && strcmp(err.message, err2.message) != 0))
         abort();
     return 0;
 }
