@@ -373,19 +373,6 @@ static int put_history(store_conn *tx, int64_t id, const audit_actor *actor, con
     return rc < 0 ? rc : XN_OK;
 }
 
-/* A change's audit record (register.<kind>), in the same transaction as its history. */
-static int audit_change(register_ctx *c, store_conn *tx, const register_def *d, int64_t id,
-                        const audit_actor *actor, const char *kind, const char *reason,
-                        json_t *changes, xn_error *err)
-{
-    char action[48];
-    snprintf(action, sizeof action, "register.%s", kind);
-    return audit_record_change(
-        c->opt.trail, tx, actor, action, "register_row", id,
-        json_pack("{s:s, s:O, s:s?}", "register", d->key, "changes", changes, "reason", reason),
-        NULL, err);
-}
-
 /* The history entry and its audit record, in the same transaction. An import's rows
  * (audited false) get their history only: the import's one audit record, sealing the file's
  * digest and the counts, covers them (one person's one act). */
@@ -399,7 +386,12 @@ static int record_change(register_ctx *c, store_conn *tx, const register_def *d,
     free(dump);
     if (rc != XN_OK || !audited)
         return rc;
-    return audit_change(c, tx, d, id, actor, kind, reason, changes, err);
+    char action[48];
+    snprintf(action, sizeof action, "register.%s", kind);
+    return audit_record_change(
+        c->opt.trail, tx, actor, action, "register_row", id,
+        json_pack("{s:s, s:O, s:s?}", "register", d->key, "changes", changes, "reason", reason),
+        NULL, err);
 }
 
 /* A new row's changes as diff() gives them ([{field, before: null, after}] of its non-empty
@@ -512,22 +504,21 @@ static int create_tx(store_conn *tx, void *ctx, xn_error *err)
         rc = put_uniques(tx, x->d, x->id, x->data, x->state, true, err);
     if (rc != XN_OK)
         return rc;
+    if (!x->batch) { /* one row: its values, history and audit record now */
+        if ((rc = put_values(tx, x->d, x->id, x->data, true, err)) != XN_OK)
+            return rc;
+        json_t *changes = diff(x->d, NULL, x->data, NULL, x->state);
+        rc = record_change(x->c, tx, x->d, x->id, x->actor, "create", NULL, changes, x->now,
+                           !x->bulk, err);
+        json_decref(changes);
+        return rc;
+    }
+    /* an import's row: values and history gathered, the import's audit record covers it */
     xn_buf changes;
     xn_buf_init(&changes, 0);
-    if (created_changes(x->d, x->data, &changes) != XN_OK)
-        rc = xn_fail(err, XN_ENOMEM, "no_memory", "out of memory");
-    else if (x->batch)
-        rc = batch_row(tx, x, changes.data, err);
-    else
-        rc = put_values(tx, x->d, x->id, x->data, true, err);
-    if (rc == XN_OK && !x->batch)
-        rc = put_history(tx, x->id, x->actor, "create", NULL, changes.data, x->now, err);
-    if (rc == XN_OK && !x->bulk) {
-        json_t *list = json_loads(changes.data, 0, NULL);
-        rc = list ? audit_change(x->c, tx, x->d, x->id, x->actor, "create", NULL, list, err)
-                  : xn_fail(err, XN_EINTERNAL, "internal", "the changes are not JSON");
-        json_decref(list);
-    }
+    rc = created_changes(x->d, x->data, &changes) == XN_OK
+             ? batch_row(tx, x, changes.data, err)
+             : xn_fail(err, XN_ENOMEM, "no_memory", "out of memory");
     xn_buf_release(&changes);
     return rc;
 }

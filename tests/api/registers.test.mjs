@@ -52,6 +52,13 @@ test('LED-1: values checked and named, addresses unique among devices in use', a
   r = await dev.call('GET', `/api/registers/devices/rows/${id}`);
   assert.equal(r.json.mac, '00:1a:2b:3c:4d:5e', 'MAC in one canonical form');
   assert.equal(r.json.labels.type, '台式计算机');
+  // AUD-1: the creation's history and its one audit record carry the same changes
+  const hist = (await dev.call('GET', `/api/registers/devices/rows/${id}/history`)).json;
+  assert.equal(hist.length, 1);
+  assert.ok(hist[0].changes.some((c) => c.field === 'ip' && c.before === null && c.after === '10.1.1.10'), JSON.stringify(hist));
+  const rec = auditRows(server.db, 'register.create').filter((a) => String(a.object_id) === String(id));
+  assert.equal(rec.length, 1);
+  assert.deepEqual(JSON.parse(rec[0].detail).changes, hist[0].changes);
   for (const [over, field] of [
     [{ ip: '10.1.1.300' }, 'ip'], [{ ip: '2001:db8::1' }, 'ip'], [{ mac: '00:1A:2B:3C:4D' }, 'mac'],
     [{ mac: 'ff:ff:ff:ff:ff:ff' }, 'mac'], [{ type: 'spaceship' }, 'type'], [{ user: 99999 }, 'user'],
